@@ -1,0 +1,31 @@
+// What the loaded addon runs with.
+import * as fs from 'fs';
+import * as path from 'path';
+import { binding } from './native';
+
+export interface BackendInfo {
+  /** Kernels in use: 'avx512' | 'avx2' | 'neon' | 'scalar'. */
+  isa: string;
+  /** Every kernel set this CPU can run, best first. */
+  supportedIsas: string[];
+  /** Threads an operator uses when not told otherwise. */
+  threads: number;
+  openmp: boolean;
+  cuda: boolean;
+  version: string;
+}
+
+let version: string | undefined;
+
+export function backendInfo(): BackendInfo {
+  const info = binding().backendInfo();
+  version ??= (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  return {
+    isa: info.isa,
+    supportedIsas: info.supportedIsas,
+    threads: info.defaultThreads,
+    openmp: info.openmp,
+    cuda: false,
+    version,
+  };
+}

@@ -1,0 +1,13 @@
+// The public surface of gatedrnn (re-exports only).
+export { Tensor } from './tensor';
+export type { TensorLike, TensorType, TensorData } from './tensor';
+export { GruOp } from './ops/gru';
+export type { GruAttributes, GruOutputs } from './ops/gru';
+export { LstmOp } from './ops/lstm';
+export type { LstmAttributes, LstmInputs, LstmOutputs, LstmWeights } from './ops/lstm';
+export { RnnOp } from './ops/rnn';
+export type { RnnOutputs } from './ops/rnn';
+export type { Direction, OutputName, RecurrentAttributes, RecurrentInputs, RecurrentWeights, RunOptions } from './ops/recurrent';
+export { ACTIVATION_NAMES } from './ops/activations';
+export { backendInfo } from './backend';
+export type { BackendInfo } from './backend';

@@ -1,0 +1,342 @@
+// The Node-API surface and nothing else: argument checks (TypeScript validated them already; these
+// re-checks are cheap and keep a wrong call from reading out of bounds), zero-copy TypedArray
+// views, and AsyncWorkers that compute off the event loop. See binding.d.ts for the JS view.
+#include <napi.h>
+
+#include <memory>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "cpu/isa.h"
+#include "cpu/parallel.h"
+#include "reference/rnn_reference.h"
+#include "rnn/rnn_forward.h"
+
+namespace gatedrnn {
+namespace {
+
+[[noreturn]] void throw_type(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
+[[noreturn]] void throw_range(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
+
+int get_int(const Napi::Object& o, const char* key) {
+  const Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw_type(o.Env(), std::string("spec.") + key + " must be a number");
+  return v.As<Napi::Number>().Int32Value();
+}
+
+bool get_bool(const Napi::Object& o, const char* key) { return o.Get(key).ToBoolean().Value(); }
+
+// A Float32Array argument (or null/undefined when optional) and its element count.
+struct F32View {
+  const float* data = nullptr;
+  size_t length = 0;
+};
+
+F32View get_f32(Napi::Env env, const Napi::Value& v, const char* name, bool optional) {
+  if (optional && (v.IsNull() || v.IsUndefined())) return {};
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw_type(env, std::string(name) + " must be a Float32Array");
+  auto a = v.As<Napi::Float32Array>();
+  return {a.Data(), a.ElementLength()};
+}
+
+void expect_length(Napi::Env env, const F32View& v, size_t expected, const char* name) {
+  if (v.data && v.length != expected)
+    throw_range(env, std::string(name) + " must hold " + std::to_string(expected) + " floats, got " +
+                         std::to_string(v.length));
+}
+
+RnnSpec parse_spec(const Napi::Object& o) {
+  Napi::Env env = o.Env();
+  RnnSpec s;
+  const int cell = get_int(o, "cell");
+  if (cell < 0 || cell > 2) throw_range(env, "spec.cell must be 0 (RNN), 1 (GRU) or 2 (LSTM)");
+  s.cell = static_cast<Cell>(cell);
+  s.hidden = get_int(o, "hiddenSize");
+  s.input = get_int(o, "inputSize");
+  s.num_dirs = get_int(o, "numDirections");
+  if (s.hidden < 1 || s.input < 1 || (s.num_dirs != 1 && s.num_dirs != 2))
+    throw_range(env, "spec.hiddenSize and spec.inputSize must be >= 1 and spec.numDirections 1 or 2");
+  s.reverse = get_bool(o, "reverse");
+  s.linear_before_reset = get_bool(o, "linearBeforeReset");
+  s.input_forget = get_bool(o, "inputForget");
+  s.layout = get_int(o, "layout");
+  const Napi::Value clip = o.Get("clip");
+  if (clip.IsNumber()) {
+    s.has_clip = true;
+    s.clip = clip.As<Napi::Number>().FloatValue();
+  }
+  // acts: [kind, alpha, beta] triples, act_count(cell) per direction, directions in order.
+  const Napi::Value acts_v = o.Get("acts");
+  if (!acts_v.IsArray()) throw_type(env, "spec.acts must be an array");
+  const Napi::Array acts = acts_v.As<Napi::Array>();
+  const int per_dir = act_count(s.cell);
+  if (acts.Length() != static_cast<uint32_t>(3 * per_dir * s.num_dirs))
+    throw_range(env, "spec.acts must hold 3 numbers per activation function");
+  for (int d = 0; d < s.num_dirs; ++d) {
+    for (int a = 0; a < per_dir; ++a) {
+      const uint32_t i = static_cast<uint32_t>(3 * (d * per_dir + a));
+      const int kind = acts.Get(i).As<Napi::Number>().Int32Value();
+      if (kind < 0 || kind >= static_cast<int>(ActKind::Count)) throw_range(env, "spec.acts holds an unknown activation");
+      s.acts[d][a] = {static_cast<ActKind>(kind), acts.Get(i + 1).As<Napi::Number>().FloatValue(),
+                      acts.Get(i + 2).As<Napi::Number>().FloatValue()};
+    }
+  }
+  return s;
+}
+
+// The weights as views into the caller's arrays, checked against the spec.
+RnnWeights parse_weights(Napi::Env env, const RnnSpec& s, const Napi::Object& w) {
+  const size_t D = s.num_dirs, G = s.gates(), H = s.hidden, I = s.input;
+  const F32View W = get_f32(env, w.Get("W"), "W", false), R = get_f32(env, w.Get("R"), "R", false),
+                B = get_f32(env, w.Get("B"), "B", true), P = get_f32(env, w.Get("P"), "P", true);
+  expect_length(env, W, D * G * H * I, "W");
+  expect_length(env, R, D * G * H * H, "R");
+  expect_length(env, B, D * 2 * G * H, "B");
+  expect_length(env, P, D * 3 * H, "P");
+  return RnnWeights{W.data, R.data, B.data, P.data};
+}
+
+// One call's inputs, with the JS arrays they view kept alive for as long as this object lives.
+struct CallInputs {
+  RnnInputs in;
+  bool want_y = false, want_yh = false, want_yc = false;
+  std::vector<Napi::Reference<Napi::Value>> keep;
+};
+
+void parse_inputs(Napi::Env env, const RnnSpec& s, const Napi::Object& o, CallInputs& call, bool keep_alive) {
+  const size_t D = s.num_dirs, H = s.hidden, I = s.input;
+  const int T = get_int(o, "seqLength"), B = get_int(o, "batchSize");
+  if (T < 1 || B < 1) throw_range(env, "seqLength and batchSize must be >= 1");
+  const F32View X = get_f32(env, o.Get("X"), "X", false);
+  expect_length(env, X, static_cast<size_t>(T) * B * I, "X");
+  const F32View h0 = get_f32(env, o.Get("initialH"), "initialH", true);
+  const F32View c0 = get_f32(env, o.Get("initialC"), "initialC", true);
+  expect_length(env, h0, D * B * H, "initialH");
+  expect_length(env, c0, D * B * H, "initialC");
+  const Napi::Value lens_v = o.Get("sequenceLens");
+  const int32_t* lens = nullptr;
+  if (!lens_v.IsNull() && !lens_v.IsUndefined()) {
+    if (!lens_v.IsTypedArray() || lens_v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+      throw_type(env, "sequenceLens must be an Int32Array");
+    auto a = lens_v.As<Napi::Int32Array>();
+    if (a.ElementLength() != static_cast<size_t>(B)) throw_range(env, "sequenceLens must hold batchSize values");
+    lens = a.Data();
+    for (int b = 0; b < B; ++b)
+      if (lens[b] < 0 || lens[b] > T)
+        throw_range(env, "sequenceLens[" + std::to_string(b) + "] must be in [0, " + std::to_string(T) + "], got " +
+                             std::to_string(lens[b]));
+  }
+  call.in.X = X.data;
+  call.in.seq_len = T;
+  call.in.batch = B;
+  call.in.seq_lens = lens;
+  call.in.initial_h = h0.data;
+  call.in.initial_c = s.cell == Cell::LSTM ? c0.data : nullptr;
+  call.want_y = get_bool(o, "wantY");
+  call.want_yh = get_bool(o, "wantYh");
+  call.want_yc = s.cell == Cell::LSTM && get_bool(o, "wantYc");
+  if (keep_alive) {
+    for (const char* key : {"X", "initialH", "initialC", "sequenceLens"}) {
+      const Napi::Value v = o.Get(key);
+      if (v.IsObject()) call.keep.push_back(Napi::Persistent(v));
+    }
+  }
+}
+
+// Output buffers allocated natively and handed to JS without a copy.
+struct CallOutputs {
+  AlignedBuffer y, yh, yc;
+  size_t ny = 0, ns = 0;
+
+  RnnOutputs allocate(const RnnSpec& s, const CallInputs& call) {
+    ny = static_cast<size_t>(call.in.seq_len) * s.num_dirs * call.in.batch * s.hidden;
+    ns = static_cast<size_t>(s.num_dirs) * call.in.batch * s.hidden;
+    if (call.want_y) y = aligned_floats(ny);
+    if (call.want_yh) yh = aligned_floats(ns);
+    if (call.want_yc) yc = aligned_floats(ns);
+    return RnnOutputs{y.get(), yh.get(), yc.get()};
+  }
+
+  static Napi::Value to_js(Napi::Env env, AlignedBuffer& buf, size_t n) {
+    if (!buf) return env.Undefined();
+    float* data = buf.release();
+    auto ab = Napi::ArrayBuffer::New(env, data, n * sizeof(float), [](Napi::Env, void* p) { std::free(p); });
+    return Napi::Float32Array::New(env, n, ab, 0);
+  }
+
+  Napi::Object to_js(Napi::Env env) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("Y", to_js(env, y, ny));
+    o.Set("Y_h", to_js(env, yh, ns));
+    o.Set("Y_c", to_js(env, yc, ns));
+    return o;
+  }
+};
+
+class ForwardWorker : public Napi::AsyncWorker {
+ public:
+  ForwardWorker(Napi::Env env, std::shared_ptr<const PackedRnn> op, int threads, std::unique_ptr<CallInputs> call)
+      : Napi::AsyncWorker(env, "gatedrnn:forward"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        op_(std::move(op)),
+        threads_(threads),
+        call_(std::move(call)) {}
+
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      const RnnOutputs out = outputs_.allocate(op_->spec(), *call_);
+      op_->forward(call_->in, out, threads_);
+    } catch (const std::bad_alloc&) {
+      SetError("gatedrnn: out of memory for the outputs and workspace of this call");
+    } catch (const std::exception& e) {
+      SetError(std::string("gatedrnn: ") + e.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    deferred_.Resolve(outputs_.to_js(env));
+    call_.reset();
+  }
+
+  void OnError(const Napi::Error& e) override {
+    deferred_.Reject(e.Value());
+    call_.reset();
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<const PackedRnn> op_;
+  int threads_;
+  std::unique_ptr<CallInputs> call_;
+  CallOutputs outputs_;
+};
+
+// JS class NativeRnn: prepacked weights of one operator.
+class NativeRnn : public Napi::ObjectWrap<NativeRnn> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeRnn",
+                       {InstanceMethod("run", &NativeRnn::Run), InstanceMethod("runAsync", &NativeRnn::RunAsync),
+                        InstanceMethod("dispose", &NativeRnn::Dispose),
+                        InstanceAccessor("packedBytes", &NativeRnn::PackedBytes, nullptr)});
+  }
+
+  // new NativeRnn(spec, { W, R, B?, P? }, threads)
+  explicit NativeRnn(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeRnn>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsNumber())
+      throw_type(env, "NativeRnn(spec, weights, threads): wrong arguments");
+    const RnnSpec spec = parse_spec(info[0].As<Napi::Object>());
+    const RnnWeights weights = parse_weights(env, spec, info[1].As<Napi::Object>());
+    threads_ = info[2].As<Napi::Number>().Int32Value();
+    try {
+      op_ = std::make_shared<const PackedRnn>(spec, weights);
+    } catch (const std::bad_alloc&) {
+      throw Napi::Error::New(env, "gatedrnn: out of memory while packing the weights");
+    }
+  }
+
+ private:
+  const std::shared_ptr<const PackedRnn>& live(Napi::Env env) {
+    if (!op_) throw Napi::Error::New(env, "this operator has been disposed");
+    return op_;
+  }
+
+  Napi::Value Run(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const auto& op = live(env);
+    if (info.Length() < 1 || !info[0].IsObject()) throw_type(env, "run(inputs): inputs must be an object");
+    CallInputs call;
+    parse_inputs(env, op->spec(), info[0].As<Napi::Object>(), call, false);
+    CallOutputs outputs;
+    try {
+      const RnnOutputs out = outputs.allocate(op->spec(), call);
+      op->forward(call.in, out, threads_);
+    } catch (const std::bad_alloc&) {
+      throw Napi::Error::New(env, "gatedrnn: out of memory for the outputs and workspace of this call");
+    }
+    return outputs.to_js(env);
+  }
+
+  Napi::Value RunAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const auto& op = live(env);
+    if (info.Length() < 1 || !info[0].IsObject()) throw_type(env, "runAsync(inputs): inputs must be an object");
+    auto call = std::make_unique<CallInputs>();
+    parse_inputs(env, op->spec(), info[0].As<Napi::Object>(), *call, true);
+    // The worker shares ownership of the packed weights: dispose() during the run is safe.
+    auto* worker = new ForwardWorker(env, op, threads_, std::move(call));
+    Napi::Promise promise = worker->promise();
+    worker->Queue();
+    return promise;
+  }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    op_.reset();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value PackedBytes(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), op_ ? static_cast<double>(op_->packed_bytes()) : 0.0);
+  }
+
+  std::shared_ptr<const PackedRnn> op_;
+  int threads_ = 0;
+};
+
+// referenceForward(spec, weights, inputs): the scalar oracle, synchronous.
+Napi::Value ReferenceForward(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsObject())
+    throw_type(env, "referenceForward(spec, weights, inputs): wrong arguments");
+  const RnnSpec spec = parse_spec(info[0].As<Napi::Object>());
+  const RnnWeights weights = parse_weights(env, spec, info[1].As<Napi::Object>());
+  CallInputs call;
+  parse_inputs(env, spec, info[2].As<Napi::Object>(), call, false);
+  CallOutputs outputs;
+  try {
+    reference::rnn_forward(spec, weights, call.in, outputs.allocate(spec, call));
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, "gatedrnn: out of memory for the outputs of this call");
+  }
+  return outputs.to_js(env);
+}
+
+Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("isa", active_kernels().name);
+  const auto names = supported_isas();
+  Napi::Array isas = Napi::Array::New(env, names.size());
+  for (size_t i = 0; i < names.size(); ++i) isas.Set(static_cast<uint32_t>(i), names[i]);
+  o.Set("supportedIsas", isas);
+  o.Set("openmp", parallel_uses_openmp());
+  o.Set("defaultThreads", default_threads());
+  return o;
+}
+
+Napi::Value SetIsa(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw_type(env, "setIsa(name): name must be a string");
+  return Napi::Boolean::New(env, select_isa(info[0].As<Napi::String>().Utf8Value()));
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeRnn", NativeRnn::Define(env));
+  exports.Set("referenceForward", Napi::Function::New(env, ReferenceForward));
+  exports.Set("backendInfo", Napi::Function::New(env, BackendInfo));
+  exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  return exports;
+}
+
+}  // namespace gatedrnn
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return gatedrnn::Init(env, exports); }
+NODE_API_MODULE(gatedrnn_addon, InitAddon)

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// npm install hook: use the prebuilt binary for this platform when the package ships one that
+// loads, otherwise compile the addon from source with cmake-js (offline: Node-API headers come
+// from the node-api-headers package). GATEDRNN_BUILD_FROM_SOURCE=1 always compiles.
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.resolve(__dirname, '..');
+
+function prebuildLoads() {
+  const musl = process.platform === 'linux' && !(process.report && process.report.getReport().header.glibcVersionRuntime);
+  const file = path.join(root, 'prebuilds', `${process.platform}-${process.arch}${musl ? '-musl' : ''}`, 'gatedrnn.node');
+  if (!fs.existsSync(file)) return false;
+  // Load it in a child process: a binary that crashes on this CPU must not take npm down with it.
+  const r = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)}).backendInfo()`], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+if (!process.env.GATEDRNN_BUILD_FROM_SOURCE && prebuildLoads()) {
+  console.log('gatedrnn: using the prebuilt binary for this platform');
+  process.exit(0);
+}
+
+const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+const args = [cmakeJs, 'compile', '--CDCMAKE_BUILD_TYPE=Release'];
+if (process.env.GATEDRNN_OPENMP === '0') args.push('--CDGATEDRNN_OPENMP=OFF');
+const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+if (r.status !== 0) {
+  console.error(
+    '\ngatedrnn: building the native addon failed. It needs cmake >= 3.15 and a C++17 compiler ' +
+      '(Debian/Ubuntu: apt-get install cmake g++ make; macOS: xcode-select --install && brew install cmake).',
+  );
+  process.exit(r.status || 1);
+}

@@ -1,0 +1,56 @@
+/**
+ * runAsync computes on the libuv thread pool: the event loop keeps turning while a long run
+ * computes, inputs stay alive until it is done, and results equal run()'s.
+ */
+import { GruOp, LstmOp } from '../lib';
+import { makeCase } from './helpers/cases';
+
+// About 0.1-0.5 s of arithmetic on this machine.
+const long = makeCase({ cell: 'LSTM', T: 400, B: 32, I: 256, H: 256, seed: 1 });
+
+test('a timer fires while a long runAsync computes', async () => {
+  const op = new LstmOp(long.weights, { threads: 1 });
+  const started = process.hrtime.bigint();
+  let ticks = 0;
+  const timer = setInterval(() => ++ticks, 1);
+  const { Y_h } = await op.runAsync(long.inputs);
+  clearInterval(timer);
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  op.dispose();
+  expect(Y_h!.dims).toEqual([1, 32, 256]);
+  // The run took tens of milliseconds at least; a blocked loop would have ticked at most once.
+  expect(ms).toBeGreaterThan(20);
+  expect(ticks).toBeGreaterThan(3);
+});
+
+test('runAsync gives the same result as run', async () => {
+  const c = makeCase({ cell: 'GRU', T: 30, B: 5, I: 12, H: 33, sequenceLens: 'random', initialState: true, seed: 4 });
+  const op = new GruOp(c.weights, { linearBeforeReset: 1 });
+  const a = op.run(c.inputs);
+  const b = await op.runAsync(c.inputs);
+  expect(Array.from(b.Y!.data)).toEqual(Array.from(a.Y!.data));
+  expect(Array.from(b.Y_h!.data)).toEqual(Array.from(a.Y_h!.data));
+  op.dispose();
+});
+
+test('concurrent runAsync calls on one op match serial runs', async () => {
+  const op = new GruOp(makeCase({ cell: 'GRU', T: 1, B: 1, I: 16, H: 32, seed: 5 }).weights);
+  const cases = [1, 2, 3, 4, 5, 6].map((seed) => makeCase({ cell: 'GRU', T: 20 + seed, B: seed, I: 16, H: 32, seed }).inputs);
+  const serial = cases.map((inputs) => op.run(inputs));
+  const together = await Promise.all(cases.map((inputs) => op.runAsync(inputs)));
+  together.forEach((r, k) => expect(Array.from(r.Y!.data)).toEqual(Array.from(serial[k].Y!.data)));
+  op.dispose();
+});
+
+test('inputs the caller drops stay alive until the run is done', async () => {
+  const op = new LstmOp(long.weights);
+  const expected = op.run(long.inputs).Y_h!.data;
+  // Give runAsync a private copy and drop every reference to it at once; churn the heap.
+  const pending = op.runAsync({ X: { type: 'float32', data: (long.inputs.X.data as Float32Array).slice(), dims: long.inputs.X.dims } });
+  const junk: Float32Array[] = [];
+  for (let k = 0; k < 200; k++) junk.push(new Float32Array(100_000));
+  junk.length = 0;
+  const { Y_h } = await pending;
+  expect(Array.from(Y_h!.data)).toEqual(Array.from(expected));
+  op.dispose();
+});

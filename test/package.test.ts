@@ -1,0 +1,73 @@
+/**
+ * The package as a user meets it: the compiled dist/ entry points from `require` and `import`,
+ * the addon loader's error, and backendInfo().
+ */
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { backendInfo } from '../lib';
+import { candidatePaths, platformTag } from '../lib/native';
+
+const root = path.resolve(__dirname, '..');
+const node = (args: string[]) => execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+const snippet = `
+  const H = 4, I = 3;
+  const t = (dims) => ({ type: 'float32', data: new Float32Array(dims.reduce((a, b) => a * b)).fill(0.1), dims });
+  const op = new GruOp({ W: t([1, 3 * H, I]), R: t([1, 3 * H, H]) });
+  const { Y, Y_h } = op.run({ X: t([2, 1, I]) });
+  console.log(JSON.stringify({ y: Y.dims, h: Y_h.dims, isa: backendInfo().isa }));
+`;
+
+test('require("gatedrnn") works from the compiled package', () => {
+  const out = JSON.parse(node(['-e', `const { GruOp, backendInfo } = require(${JSON.stringify(root)});${snippet}`]));
+  expect(out).toEqual({ y: [2, 1, 1, 4], h: [1, 1, 4], isa: backendInfo().isa });
+});
+
+test('import { GruOp } from "gatedrnn" works from the compiled package', () => {
+  const entry = JSON.stringify(path.join(root, 'dist', 'index.mjs'));
+  const out = JSON.parse(node(['--input-type=module', '-e', `import { GruOp, backendInfo } from ${entry};${snippet}`]));
+  expect(out.h).toEqual([1, 1, 4]);
+});
+
+test('backendInfo describes the loaded addon', () => {
+  const info = backendInfo();
+  expect(['avx512', 'avx2', 'neon', 'scalar']).toContain(info.isa);
+  expect(info.supportedIsas[0]).toBe(info.isa);
+  expect(info.threads).toBeGreaterThanOrEqual(1);
+  expect(typeof info.openmp).toBe('boolean');
+  expect(info.cuda).toBe(false);
+  expect(info.version).toBe(require('../package.json').version);
+});
+
+test('GATEDRNN_ISA forces the kernels at load', () => {
+  const code = `console.log(require(${JSON.stringify(root)}).backendInfo().isa)`;
+  const out = execFileSync(process.execPath, ['-e', code], { env: { ...process.env, GATEDRNN_ISA: 'scalar' }, encoding: 'utf8' });
+  expect(out.trim()).toBe('scalar');
+});
+
+test('the loader looks for a prebuild for this platform first, then the local build', () => {
+  const paths = candidatePaths();
+  expect(paths[0]).toBe(path.join(root, 'prebuilds', platformTag(), 'gatedrnn.node'));
+  expect(paths[1]).toBe(path.join(root, 'build', 'Release', 'gatedrnn.node'));
+});
+
+test('when no binary loads, the error lists what was tried and the fix', () => {
+  // A copy of the loader in a folder with no binaries beside it.
+  const fs = require('fs') as typeof import('fs');
+  const os = require('os') as typeof import('os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-loader-'));
+  fs.mkdirSync(path.join(dir, 'dist'));
+  fs.copyFileSync(path.join(root, 'dist', 'native.js'), path.join(dir, 'dist', 'native.js'));
+  let message = '';
+  try {
+    node(['-e', `require(${JSON.stringify(path.join(dir, 'dist', 'native.js'))}).binding()`]);
+  } catch (err) {
+    message = String((err as { stderr: string }).stderr);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  expect(message).toContain('gatedrnn: could not load the native addon');
+  expect(message).toContain(path.join('prebuilds', platformTag(), 'gatedrnn.node') + ': not found');
+  expect(message).toContain(path.join('build', 'Release', 'gatedrnn.node') + ': not found');
+  expect(message).toContain('npm rebuild gatedrnn');
+});
