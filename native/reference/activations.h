@@ -25,7 +25,7 @@ inline double activate(const Act& a, double x) {
     }
     case ActKind::Elu: return x >= 0 ? x : al * (std::exp(x) - 1.0);
     case ActKind::Softsign: return x / (1.0 + std::fabs(x));
-    case ActKind::Softplus: return std::log1p(std::exp(x));
+    case ActKind::Softplus: return std::fmax(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));  // no overflow
     default: return x;
   }
 }

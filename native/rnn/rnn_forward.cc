@@ -41,7 +41,7 @@ inline void split_range(int n, int parts, int i, int& begin, int& end) {
   end = begin + base + (i < extra ? 1 : 0);
 }
 
-// Rows of the recurrent GEMM per call and blocks of hidden units per call: the step tile.
+// Rows of the recurrent GEMM per call and, at most, blocks of hidden units per call: the step tile.
 constexpr int kTileRows = 4;
 constexpr int kTileBlocks = 8;
 
@@ -50,6 +50,13 @@ constexpr int kTileBlocks = 8;
 constexpr double kMinStepWorkPerThread = 32 * 1024;
 
 }  // namespace
+
+int PackedRnn::tile_blocks(int gates) const {
+  // Keep one chunk's R panels (gates x blocks x H x kPanel floats) within about 256 KiB of L2.
+  const size_t block_bytes = static_cast<size_t>(gates) * spec_.hidden * kPanel * sizeof(float);
+  const size_t fit = (256u << 10) / block_bytes;
+  return static_cast<int>(std::max<size_t>(1, std::min<size_t>(kTileBlocks, fit)));
+}
 
 PackedRnn::PackedRnn(const RnnSpec& spec, const RnnWeights& w) : spec_(spec) {
   const int H = spec.hidden, I = spec.input, G = spec.gates(), D = spec.num_dirs;
@@ -172,7 +179,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
   parallel_run(n, [&](int tid, int nt) {
     // 1. Input projection for every timestep and direction: tiles of rows x panels over threads.
     {
-      constexpr int kRowChunk = 64, kPanelChunk = 8;
+      constexpr int kRowChunk = 64, kPanelChunk = 12;
       const int M = T * B, NP = static_cast<int>(w_panels.size());
       const int row_tiles = (M + kRowChunk - 1) / kRowChunk, panel_tiles = (NP + kPanelChunk - 1) / kPanelChunk;
       for (int tile = tid; tile < row_tiles * panel_tiles; tile += nt) {
@@ -226,17 +233,19 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
       auto phase = [&](int step, const float* A, int g0, int ng, void (*epilogue)(const EpilogueArgs&)) {
         const float* hprev = hb[step & 1];
         float* hnext = hb[(step + 1) & 1];
-        for (int b0 = b_begin; b0 < b_end; b0 += kTileRows) {
-          const int mr = std::min(kTileRows, b_end - b0);
-          for (int k0 = blk_begin; k0 < blk_end; k0 += kTileBlocks) {
-            const int nb = std::min(kTileBlocks, blk_end - k0);
-            for (int g = 0; g < ng; ++g)
-              for (int j = 0; j < nb; ++j) panels[g * nb + j] = r_panel(d, g0 + g, k0 + j);
-            const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
+        // Blocks outside, rows inside: a chunk's panels are read from L3 once per step and then
+        // reused from L2 by every row tile.
+        const int nb_max = tile_blocks(ng);
+        for (int k0 = blk_begin; k0 < blk_end; k0 += nb_max) {
+          const int nb = std::min(nb_max, blk_end - k0);
+          for (int g = 0; g < ng; ++g)
+            for (int j = 0; j < nb; ++j) panels[g * nb + j] = r_panel(d, g0 + g, k0 + j);
+          const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
+          const int u0 = k0 * kPanel;
+          const int width = std::min(nb * kPanel, H - u0);
+          for (int b0 = b_begin; b0 < b_end; b0 += kTileRows) {
+            const int mr = std::min(kTileRows, b_end - b0);
             kt.gemm(H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, ng * nb, tile, ldc);
-
-            const int u0 = k0 * kPanel;
-            const int width = std::min(nb * kPanel, H - u0);
             int nrows = 0;
             for (int i = 0; i < mr; ++i) {
               const int b = b0 + i;

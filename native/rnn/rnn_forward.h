@@ -33,6 +33,8 @@ class PackedRnn {
   // Panel (d, g, block) of W (K = I) or R (K = H).
   const float* w_panel(int d, int g, int blk) const;
   const float* r_panel(int d, int g, int blk) const;
+  // Hidden blocks per recurrent GEMM call for `gates` gates.
+  int tile_blocks(int gates) const;
 
   RnnSpec spec_;
   int blocks_ = 0;       // ceil(H / kPanel)
