@@ -11,6 +11,8 @@ export interface NativeSpec {
   linearBeforeReset: boolean;
   inputForget: boolean;
   layout: 0 | 1;
+  /** Store W and R as bf16 (sums stay fp32). */
+  bf16Weights: boolean;
   clip?: number;
   acts: number[];
 }
@@ -53,6 +55,8 @@ export interface NativeBackendInfo {
   supportedIsas: string[];
   openmp: boolean;
   defaultThreads: number;
+  /** How bf16 weights are multiplied: 'avx512bf16' (vdpbf16ps, rounds activations to bf16 too) or 'emulated'. */
+  bf16: string;
 }
 
 export interface Binding {
@@ -60,4 +64,6 @@ export interface Binding {
   referenceForward(spec: NativeSpec, weights: NativeWeights, inputs: NativeInputs): NativeOutputs;
   backendInfo(): NativeBackendInfo;
   setIsa(name: string): boolean;
+  /** Use vdpbf16ps for bf16 weights (true) or the exact emulated kernel (false); false when unsupported. */
+  setBf16Native(on: boolean): boolean;
 }

@@ -11,6 +11,8 @@ export interface BackendInfo {
   /** Threads an operator uses when not told otherwise. */
   threads: number;
   openmp: boolean;
+  /** How bf16 weights (precision: 'bf16') are multiplied: 'avx512bf16' or 'emulated'. */
+  bf16: string;
   cuda: boolean;
   version: string;
 }
@@ -25,6 +27,7 @@ export function backendInfo(): BackendInfo {
     supportedIsas: info.supportedIsas,
     threads: info.defaultThreads,
     openmp: info.openmp,
+    bf16: info.bf16,
     cuda: false,
     version,
   };

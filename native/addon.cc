@@ -62,6 +62,7 @@ RnnSpec parse_spec(const Napi::Object& o) {
   s.linear_before_reset = get_bool(o, "linearBeforeReset");
   s.input_forget = get_bool(o, "inputForget");
   s.layout = get_int(o, "layout");
+  s.bf16_weights = get_bool(o, "bf16Weights");
   const Napi::Value clip = o.Get("clip");
   if (clip.IsNumber()) {
     s.has_clip = true;
@@ -153,9 +154,10 @@ struct CallOutputs {
   RnnOutputs allocate(const RnnSpec& s, const CallInputs& call) {
     ny = static_cast<size_t>(call.in.seq_len) * s.num_dirs * call.in.batch * s.hidden;
     ns = static_cast<size_t>(s.num_dirs) * call.in.batch * s.hidden;
-    if (call.want_y) y = aligned_floats(ny);
-    if (call.want_yh) yh = aligned_floats(ns);
-    if (call.want_yc) yc = aligned_floats(ns);
+    // The forward pass writes every element of every output it is given.
+    if (call.want_y) y = aligned_floats_uninit(ny);
+    if (call.want_yh) yh = aligned_floats_uninit(ns);
+    if (call.want_yc) yc = aligned_floats_uninit(ns);
     return RnnOutputs{y.get(), yh.get(), yc.get()};
   }
 
@@ -316,6 +318,7 @@ Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   for (size_t i = 0; i < names.size(); ++i) isas.Set(static_cast<uint32_t>(i), names[i]);
   o.Set("supportedIsas", isas);
   o.Set("openmp", parallel_uses_openmp());
+  o.Set("bf16", active_kernels().gemm_bf16_kind);
   o.Set("defaultThreads", default_threads());
   return o;
 }
@@ -328,11 +331,18 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+Napi::Value SetBf16Native(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBoolean()) throw_type(env, "setBf16Native(on): on must be a boolean");
+  return Napi::Boolean::New(env, select_bf16_native(info[0].As<Napi::Boolean>().Value()));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeRnn", NativeRnn::Define(env));
   exports.Set("referenceForward", Napi::Function::New(env, ReferenceForward));
   exports.Set("backendInfo", Napi::Function::New(env, BackendInfo));
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
+  exports.Set("setBf16Native", Napi::Function::New(env, SetBf16Native));
   return exports;
 }
 

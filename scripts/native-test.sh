@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the standalone native test (native/test/native_test.cc: the fast forward pass
-# against the scalar reference, for every kernel table the CPU runs) without Node:
+# against the scalar reference, and bf16_test.cc: the bf16-weight GEMMs against theirs, for every
+# kernel table the CPU runs) without Node:
 #   host     built for this machine in build/native-test/host and run here;
 #   aarch64  cross-compiled with Debian's g++-aarch64-linux-gnu (cmake/aarch64-linux-gnu.cmake)
 #            in build/native-test/aarch64 and run under qemu-user, so the NEON kernels get checked

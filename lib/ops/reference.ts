@@ -25,3 +25,8 @@ export function referenceForward(
 export function setIsa(name: string): boolean {
   return binding().setIsa(name);
 }
+
+/** bf16 weights: vdpbf16ps where the CPU has it (true) or the exact emulated kernel (false). */
+export function setBf16Native(on: boolean): boolean {
+  return binding().setBf16Native(on);
+}

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "../rnn/spec.h"
 
@@ -17,10 +18,16 @@ constexpr int kPanel = 16;
 using GemmFn = void (*)(int K, const float* A, size_t lda, int mr, const float* const* panels, int np,
                         float* C, size_t ldc);
 
-// One batch row of a step tile. Every pointer already points at the tile's first hidden unit.
+// The same product over bf16 weight panels (layout, packing and reference in gemm_bf16.h); A and C
+// stay fp32 and C is overwritten.
+using GemmBf16Fn = void (*)(int K, const float* A, size_t lda, int mr, const uint16_t* const* panels,
+                            int np, float* C, size_t ldc);
+
+// One batch row of a step tile. acc and xw point at the tile's first block; the state rows
+// (hprev ... rh) point at the tile's first hidden unit.
 struct GateRow {
-  const float* acc;    // recurrent GEMM result; gate g at acc + g * acc_gstride
-  const float* xw;     // hoisted input projection X·Wᵀ; gate g at xw + g * xw_gstride
+  const float* acc;    // recurrent GEMM result: [block][gate][kPanel]
+  const float* xw;     // hoisted input projection X·Wᵀ: [block][gate][kPanel]
   const float* hprev;  // H(t-1)
   float* hnext;        // H(t)
   float* c;            // LSTM cell state, updated in place
@@ -29,15 +36,19 @@ struct GateRow {
   float* rh;           // GRU (reset-before): r ⊙ H(t-1), the second GEMM's input
 };
 
+// A step tile: rows x `nblocks` blocks of kPanel hidden units (`width` units in all; only the last
+// block may be partial). Within a block the gates follow one another, kPanel floats apart.
 struct EpilogueArgs {
   const GateRow* rows;
   int nrows;
-  int width;              // hidden units in the tile
-  int acc_gstride;        // floats between gates in acc
-  int xw_gstride;         // floats between gates in xw, bias and peep
-  const float* bias;      // Wb + Rb per gate (the h gate of a reset-after GRU: Wb only)
-  const float* rbh;       // reset-after GRU: Rb of the h gate
-  const float* peep;      // LSTM peepholes P: i, o, f
+  int nblocks;
+  int width;
+  int acc_bstride;        // floats from one block to the next in acc
+  int xw_bstride;         // ... in xw
+  int par_bstride;        // ... in bias
+  const float* bias;      // [block][gate][kPanel]: Wb + Rb (reset-after GRU's h gate: Wb only)
+  const float* rbh;       // reset-after GRU: Rb of the h gate, unit-contiguous
+  const float* peep;      // LSTM peepholes: [block][i o f][kPanel], or null
   const Act* acts;        // f, g, h of this direction
   bool has_clip;
   float clip;
@@ -47,6 +58,10 @@ struct EpilogueArgs {
 struct KernelTable {
   const char* name;
   GemmFn gemm;
+  // bf16 weights, fp32 sums. "emulated": widened to fp32 exactly, products with fp32 A, on every
+  // ISA. "avx512bf16": vdpbf16ps, which also rounds A to bf16 (see isa.h for how it is chosen).
+  GemmBf16Fn gemm_bf16;
+  const char* gemm_bf16_kind;
   void (*rnn_step)(const EpilogueArgs&);       // H = f(.)
   void (*gru_step_lbr)(const EpilogueArgs&);   // linear_before_reset=1: z, r, h from one GEMM
   void (*gru_step_zr)(const EpilogueArgs&);    // linear_before_reset=0, phase 1: z and r ⊙ H
@@ -60,5 +75,7 @@ const KernelTable* kernels_scalar();
 const KernelTable* kernels_avx2();    // null when not compiled for this target
 const KernelTable* kernels_avx512();  // null when not compiled for this target
 const KernelTable* kernels_neon();    // null when not compiled for this target
+// The vdpbf16ps kernel (AVX512_BF16); null when not compiled for this target or compiler.
+GemmBf16Fn gemm_bf16_avx512_dpbf16();
 
 }  // namespace gatedrnn

@@ -1,5 +1,7 @@
 // Portable kernels: plain C++ compiled for the target's baseline, the fallback on every CPU.
 #include <array>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "kernels.h"
@@ -19,10 +21,20 @@ struct V {
   static T bcast(float x) { return x; }
   static T fma(T a, T b, T acc) { return acc + a * b; }
   static void store(float* p, T x) { *p = x; }
+  static void widen_bf16(const uint16_t* p, T& even, T& odd) {
+    uint32_t pair, lo, hi;
+    std::memcpy(&pair, p, 4);
+    lo = pair << 16;
+    hi = pair & 0xffff0000u;
+    std::memcpy(&even, &lo, 4);
+    std::memcpy(&odd, &hi, 4);
+  }
 };
 constexpr int kBlockPanels[5] = {0, 2, 1, 1, 1};
+constexpr int kBf16BlockPanels[5] = {0, 2, 1, 1, 1};
 
 #include "gemm_packed.inc"
+#include "gemm_bf16.inc"
 #include "kernels_common.inc"
 
 }  // namespace scalar

@@ -41,8 +41,10 @@ void SpinBarrier::wait() {
     generation_.fetch_add(1, std::memory_order_acq_rel);
     return;
   }
+  // About 20 µs of pausing covers any on-time partner; past that the partner was probably
+  // preempted (more runnable threads than cores), and yielding lets it run.
   for (int spins = 0; generation_.load(std::memory_order_acquire) == gen; ++spins) {
-    if (spins < 20000) {
+    if (spins < 1000) {
       GATEDRNN_PAUSE();
     } else {
       std::this_thread::yield();

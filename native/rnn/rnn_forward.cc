@@ -5,30 +5,43 @@
 #include <new>
 #include <vector>
 
+#include "../cpu/gemm_bf16.h"
 #include "../cpu/isa.h"
 #include "../cpu/kernels.h"
 #include "../cpu/parallel.h"
 
 namespace gatedrnn {
 
-AlignedBuffer aligned_floats(size_t count) {
+namespace {
+
+void* aligned_bytes(size_t count) {
   const size_t bytes = std::max<size_t>(64, (count * sizeof(float) + 63) / 64 * 64);
   void* p = nullptr;
   if (posix_memalign(&p, 64, bytes) != 0 || p == nullptr) throw std::bad_alloc();
-  std::memset(p, 0, bytes);
+  return p;
+}
+
+}  // namespace
+
+AlignedBuffer aligned_floats(size_t count) {
+  void* p = aligned_bytes(count);
+  std::memset(p, 0, std::max<size_t>(64, (count * sizeof(float) + 63) / 64 * 64));
   return AlignedBuffer(static_cast<float*>(p));
 }
 
+AlignedBuffer aligned_floats_uninit(size_t count) { return AlignedBuffer(static_cast<float*>(aligned_bytes(count))); }
+
 namespace {
 
-// Packs rows [row0, row0 + H) of a row-major [*, K] matrix into `blocks` panels of kPanel rows.
-void pack_panels(const float* src, int row0, int H, int K, int blocks, float* dst) {
+// Packs gate g of rows [row0, row0 + H) of a row-major [G*H, K] matrix into `blocks` panels of
+// kPanel units, panel (blk, g) at dst + (blk * G + g) * K * kPanel.
+void pack_gate(const float* src, int g, int G, int H, int K, int blocks, float* dst) {
   for (int blk = 0; blk < blocks; ++blk) {
-    float* panel = dst + static_cast<size_t>(blk) * K * kPanel;
+    float* panel = dst + (static_cast<size_t>(blk) * G + g) * K * kPanel;
     for (int lane = 0; lane < kPanel; ++lane) {
       const int unit = blk * kPanel + lane;
       if (unit >= H) break;
-      const float* row = src + static_cast<size_t>(row0 + unit) * K;
+      const float* row = src + static_cast<size_t>(g * H + unit) * K;
       for (int k = 0; k < K; ++k) panel[static_cast<size_t>(k) * kPanel + lane] = row[k];
     }
   }
@@ -44,69 +57,124 @@ inline void split_range(int n, int parts, int i, int& begin, int& end) {
 // Rows of the recurrent GEMM per call and, at most, blocks of hidden units per call: the step tile.
 constexpr int kTileRows = 4;
 constexpr int kTileBlocks = 8;
+// Panels per input-projection GEMM call: a chunk stays in L2 while every row of the chunk passes.
+constexpr int kInputPanelChunk = 12;
+// Rows (timesteps x batch entries) the input projection of one chunk should cover, so that each
+// W panel read from memory serves many rows.
+constexpr int kChunkRows = 32;
+// The input projection of a chunk, for all directions, stays within this many floats.
+constexpr size_t kChunkFloats = 2u << 20;
 
 // Below this many multiply-adds per step, a second thread in the recurrence costs more in
 // synchronization than it saves.
 constexpr double kMinStepWorkPerThread = 32 * 1024;
 
-}  // namespace
-
-int PackedRnn::tile_blocks(int gates) const {
-  // Keep one chunk's R panels (gates x blocks x H x kPanel floats) within about 256 KiB of L2.
-  const size_t block_bytes = static_cast<size_t>(gates) * spec_.hidden * kPanel * sizeof(float);
+int tile_blocks(int gates, size_t panel_bytes) {
+  // Keep one chunk's R panels (gates x blocks panels) within about 256 KiB of L2.
+  const size_t block_bytes = static_cast<size_t>(gates) * panel_bytes;
   const size_t fit = (256u << 10) / block_bytes;
   return static_cast<int>(std::max<size_t>(1, std::min<size_t>(kTileBlocks, fit)));
 }
+
+}  // namespace
 
 PackedRnn::PackedRnn(const RnnSpec& spec, const RnnWeights& w) : spec_(spec) {
   const int H = spec.hidden, I = spec.input, G = spec.gates(), D = spec.num_dirs;
   blocks_ = (H + kPanel - 1) / kPanel;
   hp_ = blocks_ * kPanel;
-  const size_t w_floats = static_cast<size_t>(D) * G * blocks_ * I * kPanel;
-  const size_t r_floats = static_cast<size_t>(D) * G * blocks_ * H * kPanel;
+  const size_t panels = static_cast<size_t>(D) * G * blocks_;
+  w_panel_bytes_ = spec.bf16_weights ? bf16_panel_elems(I) * sizeof(uint16_t) : static_cast<size_t>(I) * kPanel * sizeof(float);
+  r_panel_bytes_ = spec.bf16_weights ? bf16_panel_elems(H) * sizeof(uint16_t) : static_cast<size_t>(H) * kPanel * sizeof(float);
+  // Panel sizes are multiples of 64 bytes (kPanel lanes x an even K), so every panel stays aligned.
+  const size_t w_floats = panels * w_panel_bytes_ / sizeof(float), r_floats = panels * r_panel_bytes_ / sizeof(float);
   w_packed_ = aligned_floats(w_floats);
   r_packed_ = aligned_floats(r_floats);
   bias_ = aligned_floats(static_cast<size_t>(D) * G * hp_);
   rbh_ = aligned_floats(static_cast<size_t>(D) * hp_);
   packed_bytes_ = (w_floats + r_floats + static_cast<size_t>(D) * (G + 1) * hp_) * sizeof(float);
+  if (w.P && spec.cell == Cell::LSTM) {
+    peep_ = aligned_floats(static_cast<size_t>(D) * 3 * hp_);
+    packed_bytes_ += static_cast<size_t>(D) * 3 * hp_ * sizeof(float);
+  }
   for (int d = 0; d < D; ++d) {
     const float* Wd = w.W + static_cast<size_t>(d) * G * H * I;
     const float* Rd = w.R + static_cast<size_t>(d) * G * H * H;
     for (int g = 0; g < G; ++g) {
-      pack_panels(Wd, g * H, H, I, blocks_, const_cast<float*>(w_panel(d, g, 0)));
-      pack_panels(Rd, g * H, H, H, blocks_, const_cast<float*>(r_panel(d, g, 0)));
+      if (spec.bf16_weights) {
+        for (int blk = 0; blk < blocks_; ++blk) {
+          const int rows = std::min(kPanel, H - blk * kPanel);
+          pack_panels_bf16(Wd, g * H + blk * kPanel, rows, I, 1, static_cast<uint16_t*>(const_cast<void*>(w_panel(d, blk, g))));
+          pack_panels_bf16(Rd, g * H + blk * kPanel, rows, H, 1, static_cast<uint16_t*>(const_cast<void*>(r_panel(d, blk, g))));
+        }
+      } else {
+        pack_gate(Wd, g, G, H, I, blocks_, static_cast<float*>(const_cast<void*>(w_panel(d, 0, 0))));
+        pack_gate(Rd, g, G, H, H, blocks_, static_cast<float*>(const_cast<void*>(r_panel(d, 0, 0))));
+      }
     }
+    // Per-unit parameters, block-major like the GEMM outputs: [block][gate][kPanel].
+    auto at = [&](float* base, int gates, int g, int u) {
+      return base + ((static_cast<size_t>(d) * blocks_ + u / kPanel) * gates + g) * kPanel + u % kPanel;
+    };
     if (w.B) {
       const float* Wb = w.B + static_cast<size_t>(d) * 2 * G * H;
       const float* Rb = Wb + static_cast<size_t>(G) * H;
       for (int g = 0; g < G; ++g) {
-        float* b = bias_.get() + (static_cast<size_t>(d) * G + g) * hp_;
         // In a reset-after GRU, Rbh sits inside r ⊙ (...): it cannot join Wbh.
         const bool separate = spec.cell == Cell::GRU && spec.linear_before_reset && g == 2;
-        for (int u = 0; u < H; ++u) b[u] = Wb[g * H + u] + (separate ? 0.f : Rb[g * H + u]);
-        if (separate) std::memcpy(rbh_.get() + static_cast<size_t>(d) * hp_, Rb + g * H, sizeof(float) * H);
+        for (int u = 0; u < H; ++u) {
+          *at(bias_.get(), G, g, u) = Wb[g * H + u] + (separate ? 0.f : Rb[g * H + u]);
+          if (separate) rbh_[static_cast<size_t>(d) * hp_ + u] = Rb[g * H + u];
+        }
       }
     }
-    if (w.P && spec.cell == Cell::LSTM) {
-      if (!peep_) {
-        peep_ = aligned_floats(static_cast<size_t>(D) * 3 * hp_);
-        packed_bytes_ += static_cast<size_t>(D) * 3 * hp_ * sizeof(float);
-      }
+    if (peep_) {
       for (int g = 0; g < 3; ++g)
-        std::memcpy(peep_.get() + (static_cast<size_t>(d) * 3 + g) * hp_, w.P + (static_cast<size_t>(d) * 3 + g) * H,
-                    sizeof(float) * H);
+        for (int u = 0; u < H; ++u) *at(peep_.get(), 3, g, u) = w.P[(static_cast<size_t>(d) * 3 + g) * H + u];
     }
   }
 }
 
-const float* PackedRnn::w_panel(int d, int g, int blk) const {
-  const size_t index = (static_cast<size_t>(d) * spec_.gates() + g) * blocks_ + blk;
-  return w_packed_.get() + index * spec_.input * kPanel;
+const void* PackedRnn::w_panel(int d, int blk, int g) const {
+  const size_t index = (static_cast<size_t>(d) * blocks_ + blk) * spec_.gates() + g;
+  return reinterpret_cast<const char*>(w_packed_.get()) + index * w_panel_bytes_;
 }
 
-const float* PackedRnn::r_panel(int d, int g, int blk) const {
-  const size_t index = (static_cast<size_t>(d) * spec_.gates() + g) * blocks_ + blk;
-  return r_packed_.get() + index * spec_.hidden * kPanel;
+const void* PackedRnn::r_panel(int d, int blk, int g) const {
+  const size_t index = (static_cast<size_t>(d) * blocks_ + blk) * spec_.gates() + g;
+  return reinterpret_cast<const char*>(r_packed_.get()) + index * r_panel_bytes_;
+}
+
+void PackedRnn::gemm(const KernelTable& kt, int K, const float* A, size_t lda, int mr, const void* const* panels,
+                     int np, float* C, size_t ldc) const {
+  if (spec_.bf16_weights) {
+    kt.gemm_bf16(K, A, lda, mr, reinterpret_cast<const uint16_t* const*>(panels), np, C, ldc);
+  } else {
+    kt.gemm(K, A, lda, mr, reinterpret_cast<const float* const*>(panels), np, C, ldc);
+  }
+}
+
+AlignedBuffer PackedRnn::take_workspace(size_t floats, size_t& capacity) const {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    for (size_t i = 0; i < pool_.size(); ++i) {
+      if (pool_[i].second >= floats) {
+        AlignedBuffer buf = std::move(pool_[i].first);
+        capacity = pool_[i].second;
+        pool_.erase(pool_.begin() + static_cast<std::ptrdiff_t>(i));
+        return buf;
+      }
+    }
+  }
+  capacity = floats;
+  return aligned_floats_uninit(floats);
+}
+
+void PackedRnn::give_workspace(AlignedBuffer buf, size_t capacity) const {
+  // Keep the two largest: enough for a couple of concurrent callers, bounded for a server.
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  pool_.emplace_back(std::move(buf), capacity);
+  std::sort(pool_.begin(), pool_.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (pool_.size() > 2) pool_.resize(2);
 }
 
 void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads) const {
@@ -114,8 +182,8 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
   const KernelTable& kt = active_kernels();
   const int T = in.seq_len, B = in.batch, H = s.hidden, I = s.input, G = s.gates(), D = s.num_dirs;
   const int hp = hp_, blocks = blocks_;
-  const size_t ldxw = static_cast<size_t>(D) * G * hp;  // one row of the input projection
   const size_t state = static_cast<size_t>(B) * hp;
+  const size_t ldx = static_cast<size_t>(G) * hp;  // one row of the input projection
 
   std::vector<int> lens(B, T);
   int max_len = 0;
@@ -124,41 +192,12 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
     max_len = std::max(max_len, lens[b]);
   }
 
-  // Workspace: the input projection, and per direction two H buffers (read one, write the other
-  // each step), the cell state, and the reset-before GRU's z and r ⊙ H.
-  const bool two_phase = s.cell == Cell::GRU && !s.linear_before_reset;
-  AlignedBuffer xw = aligned_floats(static_cast<size_t>(T) * B * ldxw);
-  AlignedBuffer hbuf = aligned_floats(static_cast<size_t>(D) * 2 * state);
-  AlignedBuffer cbuf = s.cell == Cell::LSTM ? aligned_floats(D * state) : nullptr;
-  AlignedBuffer zbuf = two_phase ? aligned_floats(D * state) : nullptr;
-  AlignedBuffer rhbuf = two_phase ? aligned_floats(D * state) : nullptr;
-
-  for (int d = 0; d < D; ++d) {
-    for (int b = 0; b < B; ++b) {
-      float* h0 = hbuf.get() + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
-      if (in.initial_h) std::memcpy(h0, in.initial_h + state_offset(s, B, d, b), sizeof(float) * H);
-      if (cbuf && in.initial_c)
-        std::memcpy(cbuf.get() + d * state + static_cast<size_t>(b) * hp, in.initial_c + state_offset(s, B, d, b),
-                    sizeof(float) * H);
-      // Steps past a sequence's end produce zeros in Y.
-      if (out.Y)
-        for (int t = lens[b]; t < T; ++t) std::memset(out.Y + y_offset(s, T, B, t, d, b), 0, sizeof(float) * H);
-    }
-  }
-
-  // The input projection's panels, in the column order of an xw row: [D][G][blocks].
-  std::vector<const float*> w_panels(static_cast<size_t>(D) * G * blocks);
-  for (int d = 0; d < D; ++d)
-    for (int g = 0; g < G; ++g)
-      for (int blk = 0; blk < blocks; ++blk) w_panels[(static_cast<size_t>(d) * G + g) * blocks + blk] = w_panel(d, g, blk);
-
+  // Threads: one group per direction when bidirectional; within a group only as many members
+  // as a step's work justifies.
   int n = threads > 0 ? threads : default_threads();
-  const double total_work = static_cast<double>(T) * B * D * G * H * (I + H);
-  n = std::max(1, std::min<int>(n, static_cast<int>(total_work / kMinStepWorkPerThread) + 1));
-
-  // Bidirectional with 2+ threads: one group of threads per direction. Within a group, only as
-  // many threads as a step's work justifies take part in the recurrence.
-  const double step_work = static_cast<double>(B) * G * H * H;
+  const double step_work = static_cast<double>(B) * G * H * (H + I);
+  const int useful = std::max(1, static_cast<int>(step_work / kMinStepWorkPerThread));
+  n = std::max(1, std::min(n, D * useful));
   auto group_of = [&](int nt, int tid, int& first, int& size) {
     const bool split = D == 2 && nt >= 2;
     const int g = split && tid >= nt / 2 ? 1 : 0;
@@ -166,10 +205,46 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
     size = split ? (g == 0 ? nt / 2 : nt - nt / 2) : nt;
     return g;
   };
-  auto members_of = [&](int size) {
-    return std::max(1, std::min<int>(size, static_cast<int>(step_work / kMinStepWorkPerThread)));
-  };
-  SpinBarrier all(n), group_barrier[2];
+  auto members_of = [&](int size) { return std::max(1, std::min(size, useful)); };
+
+  // Timesteps per chunk of the input projection.
+  int chunk = std::max(1, std::min(max_len, (kChunkRows + B - 1) / B));
+  chunk = static_cast<int>(std::max<size_t>(1, std::min<size_t>(chunk, kChunkFloats / (static_cast<size_t>(D) * B * ldx))));
+
+  // Workspace, reused across calls: per direction two H buffers (read one, write the other each
+  // step), the cell state, the reset-before GRU's z and r ⊙ H, the chunk's input projection;
+  // per thread the chunk's gathered X rows.
+  const bool two_phase = s.cell == Cell::GRU && !s.linear_before_reset;
+  const size_t n_h = static_cast<size_t>(D) * 2 * state;
+  const size_t n_c = s.cell == Cell::LSTM ? D * state : 0;
+  const size_t n_zr = two_phase ? 2 * D * state : 0;
+  const size_t n_xw = static_cast<size_t>(D) * chunk * B * ldx;
+  const size_t n_a = static_cast<size_t>(chunk) * B * I;
+  const size_t a_stride = (n_a + 15) / 16 * 16;
+  size_t capacity = 0;
+  AlignedBuffer ws = take_workspace(n_h + n_c + n_zr + n_xw + static_cast<size_t>(n) * a_stride, capacity);
+  float* hbuf = ws.get();
+  float* cbuf = n_c ? hbuf + n_h : nullptr;
+  float* zbuf = n_zr ? hbuf + n_h + n_c : nullptr;
+  float* rhbuf = n_zr ? zbuf + D * state : nullptr;
+  float* xwbuf = hbuf + n_h + n_c + n_zr;
+  float* abuf = xwbuf + n_xw;
+
+  std::memset(hbuf, 0, sizeof(float) * (n_h + n_c + n_zr));
+  for (int d = 0; d < D; ++d) {
+    for (int b = 0; b < B; ++b) {
+      float* h0 = hbuf + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
+      if (in.initial_h) std::memcpy(h0, in.initial_h + state_offset(s, B, d, b), sizeof(float) * H);
+      if (cbuf && in.initial_c)
+        std::memcpy(cbuf + d * state + static_cast<size_t>(b) * hp, in.initial_c + state_offset(s, B, d, b),
+                    sizeof(float) * H);
+      // Steps past a sequence's end produce zeros in Y.
+      if (out.Y)
+        for (int t = lens[b]; t < T; ++t) std::memset(out.Y + y_offset(s, T, B, t, d, b), 0, sizeof(float) * H);
+    }
+  }
+
+  SpinBarrier group_barrier[2];
   for (int g = 0; g < 2; ++g) {
     int first, size;
     group_of(n, g == 0 ? 0 : n - 1, first, size);
@@ -177,21 +252,6 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
   }
 
   parallel_run(n, [&](int tid, int nt) {
-    // 1. Input projection for every timestep and direction: tiles of rows x panels over threads.
-    {
-      constexpr int kRowChunk = 64, kPanelChunk = 12;
-      const int M = T * B, NP = static_cast<int>(w_panels.size());
-      const int row_tiles = (M + kRowChunk - 1) / kRowChunk, panel_tiles = (NP + kPanelChunk - 1) / kPanelChunk;
-      for (int tile = tid; tile < row_tiles * panel_tiles; tile += nt) {
-        const int r0 = (tile % row_tiles) * kRowChunk, p0 = (tile / row_tiles) * kPanelChunk;
-        const int mr = std::min(kRowChunk, M - r0), np = std::min(kPanelChunk, NP - p0);
-        kt.gemm(I, in.X + static_cast<size_t>(r0) * I, I, mr, w_panels.data() + p0, np,
-                xw.get() + r0 * ldxw + static_cast<size_t>(p0) * kPanel, ldxw);
-      }
-      if (nt > 1) all.wait();
-    }
-
-    // 2. The recurrence.
     int group_first, group_size;
     const int group = group_of(nt, tid, group_first, group_size);
     const bool split_dirs = D == 2 && nt >= 2;
@@ -203,7 +263,9 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
       if (members > 1) bar.wait();
     };
 
-    // This thread's share of a step: a grid of column groups (hidden blocks) x row groups.
+    // This thread's share: a grid of column groups (hidden blocks) x row groups (batch rows).
+    // It computes the input projection of exactly the rows and blocks it later consumes, so
+    // only the exchange of H between steps needs a barrier.
     const int col_groups = std::min(members, blocks);
     const int row_groups = std::min(members / col_groups, B);
     const int my_col = me % col_groups, my_row = me / col_groups;
@@ -212,40 +274,74 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
       split_range(blocks, col_groups, my_col, blk_begin, blk_end);
       split_range(B, row_groups, my_row, b_begin, b_end);
     }
+    const int nr = b_end - b_begin;
+    float* a_rows = abuf + static_cast<size_t>(tid) * a_stride;
 
     alignas(64) float tile[kTileRows * 4 * kTileBlocks * kPanel];
-    const float* panels[4 * kTileBlocks];
+    const void* panels[4 * kTileBlocks];
     GateRow rows[kTileRows];
+    std::vector<const void*> w_panels;
 
     for (int d = (split_dirs ? group : 0); d < (split_dirs ? group + 1 : D); ++d) {
       const bool rev = s.dir_reversed(d);
-      float* hb[2] = {hbuf.get() + static_cast<size_t>(d) * 2 * state,
-                      hbuf.get() + static_cast<size_t>(d) * 2 * state + state};
-      float* c = cbuf ? cbuf.get() + d * state : nullptr;
-      float* z = zbuf ? zbuf.get() + d * state : nullptr;
-      float* rh = rhbuf ? rhbuf.get() + d * state : nullptr;
+      float* hb[2] = {hbuf + static_cast<size_t>(d) * 2 * state, hbuf + static_cast<size_t>(d) * 2 * state + state};
+      float* c = cbuf ? cbuf + d * state : nullptr;
+      float* z = zbuf ? zbuf + d * state : nullptr;
+      float* rh = rhbuf ? rhbuf + d * state : nullptr;
+      float* xw = xwbuf + static_cast<size_t>(d) * chunk * B * ldx;
       const float* bias = bias_.get() + static_cast<size_t>(d) * G * hp;
       const float* rbh = rbh_.get() + static_cast<size_t>(d) * hp;
       const float* peep = peep_ ? peep_.get() + static_cast<size_t>(d) * 3 * hp : nullptr;
+      w_panels.clear();
+      for (int blk = blk_begin; blk < blk_end; ++blk)
+        for (int g = 0; g < G; ++g) w_panels.push_back(w_panel(d, blk, g));
+      const int np_in = static_cast<int>(w_panels.size());
 
-      // Runs one GEMM + epilogue over this thread's tiles. Gates [g0, g0 + ng) of R; A is the
-      // [B, hp] matrix the GEMM multiplies (H(t-1), or r ⊙ H(t-1) in phase 2).
-      auto phase = [&](int step, const float* A, int g0, int ng, void (*epilogue)(const EpilogueArgs&)) {
+      // The input projection of steps [c0, c0 + cs) for this thread's rows and blocks.
+      auto project = [&](int c0, int cs) {
+        for (int si = 0; si < cs; ++si) {
+          for (int i = 0; i < nr; ++i) {
+            const int b = b_begin + i, step = c0 + si;
+            float* dst = a_rows + (static_cast<size_t>(si) * nr + i) * I;
+            if (step < lens[b]) {
+              const int t = rev ? lens[b] - 1 - step : step;
+              std::memcpy(dst, in.X + x_row(s, T, B, t, b) * I, sizeof(float) * I);
+            } else {
+              std::memset(dst, 0, sizeof(float) * I);  // unused; zeros keep the GEMM free of NaN
+            }
+          }
+        }
+        float* out0 = xw + static_cast<size_t>(blk_begin) * G * kPanel;
+        for (int p0 = 0; p0 < np_in; p0 += kInputPanelChunk) {
+          const int np = std::min(kInputPanelChunk, np_in - p0);
+          if (nr == B) {  // rows (step, b) are uniform in the chunk buffer: one call
+            gemm(kt, I, a_rows, I, cs * nr, w_panels.data() + p0, np, out0 + static_cast<size_t>(p0) * kPanel, ldx);
+          } else {
+            for (int si = 0; si < cs; ++si)
+              gemm(kt, I, a_rows + static_cast<size_t>(si) * nr * I, I, nr, w_panels.data() + p0, np,
+                      out0 + (static_cast<size_t>(si) * B + b_begin) * ldx + static_cast<size_t>(p0) * kPanel, ldx);
+          }
+        }
+      };
+
+      // One GEMM + epilogue over this thread's tiles of a step: gates [g0, g0 + ng) of R times A,
+      // the [B, hp] matrix H(t-1) (or r ⊙ H(t-1) in phase 2).
+      auto phase = [&](int step, int c0, const float* A, int g0, int ng, void (*epilogue)(const EpilogueArgs&)) {
         const float* hprev = hb[step & 1];
         float* hnext = hb[(step + 1) & 1];
-        // Blocks outside, rows inside: a chunk's panels are read from L3 once per step and then
-        // reused from L2 by every row tile.
-        const int nb_max = tile_blocks(ng);
+        // Blocks outside, rows inside: a chunk's panels are read once per step and then reused
+        // from L2 by every row tile.
+        const int nb_max = tile_blocks(ng, r_panel_bytes_);
         for (int k0 = blk_begin; k0 < blk_end; k0 += nb_max) {
           const int nb = std::min(nb_max, blk_end - k0);
-          for (int g = 0; g < ng; ++g)
-            for (int j = 0; j < nb; ++j) panels[g * nb + j] = r_panel(d, g0 + g, k0 + j);
+          for (int j = 0; j < nb; ++j)
+            for (int g = 0; g < ng; ++g) panels[j * ng + g] = r_panel(d, k0 + j, g0 + g);
           const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
           const int u0 = k0 * kPanel;
           const int width = std::min(nb * kPanel, H - u0);
           for (int b0 = b_begin; b0 < b_end; b0 += kTileRows) {
             const int mr = std::min(kTileRows, b_end - b0);
-            kt.gemm(H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, ng * nb, tile, ldc);
+            gemm(kt, H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, ng * nb, tile, ldc);
             int nrows = 0;
             for (int i = 0; i < mr; ++i) {
               const int b = b0 + i;
@@ -258,7 +354,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
               const int t = rev ? lens[b] - 1 - step : step;
               GateRow& row = rows[nrows++];
               row.acc = tile + i * ldc;
-              row.xw = xw.get() + x_row(s, T, B, t, b) * ldxw + (static_cast<size_t>(d) * G + g0) * hp + u0;
+              row.xw = xw + (static_cast<size_t>(step - c0) * B + b) * ldx + (static_cast<size_t>(k0) * G + g0) * kPanel;
               row.hprev = hprev + off;
               row.hnext = hnext + off;
               row.c = c ? c + off : nullptr;
@@ -270,12 +366,14 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
             EpilogueArgs e;
             e.rows = rows;
             e.nrows = nrows;
+            e.nblocks = nb;
             e.width = width;
-            e.acc_gstride = nb * kPanel;
-            e.xw_gstride = hp;
-            e.bias = bias + static_cast<size_t>(g0) * hp + u0;
+            e.acc_bstride = ng * kPanel;
+            e.xw_bstride = G * kPanel;
+            e.par_bstride = G * kPanel;
+            e.bias = bias + (static_cast<size_t>(k0) * G + g0) * kPanel;
             e.rbh = rbh + u0;
-            e.peep = peep ? peep + u0 : nullptr;
+            e.peep = peep ? peep + static_cast<size_t>(k0) * 3 * kPanel : nullptr;
             e.acts = s.acts[d];
             e.has_clip = s.has_clip;
             e.clip = s.clip;
@@ -285,22 +383,26 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
         }
       };
 
-      for (int step = 0; step < max_len; ++step) {
-        const float* hprev = hb[step & 1];
-        switch (s.cell) {
-          case Cell::RNN: phase(step, hprev, 0, 1, kt.rnn_step); break;
-          case Cell::LSTM: phase(step, hprev, 0, 4, kt.lstm_step); break;
-          case Cell::GRU:
-            if (s.linear_before_reset) {
-              phase(step, hprev, 0, 3, kt.gru_step_lbr);
-            } else {
-              phase(step, hprev, 0, 2, kt.gru_step_zr);
-              sync();  // phase 2 reads r ⊙ H(t-1) of every hidden unit
-              phase(step, rh, 2, 1, kt.gru_step_h);
-            }
-            break;
+      for (int c0 = 0; c0 < max_len; c0 += chunk) {
+        const int cs = std::min(chunk, max_len - c0);
+        if (nr > 0) project(c0, cs);
+        for (int step = c0; step < c0 + cs; ++step) {
+          const float* hprev = hb[step & 1];
+          switch (s.cell) {
+            case Cell::RNN: phase(step, c0, hprev, 0, 1, kt.rnn_step); break;
+            case Cell::LSTM: phase(step, c0, hprev, 0, 4, kt.lstm_step); break;
+            case Cell::GRU:
+              if (s.linear_before_reset) {
+                phase(step, c0, hprev, 0, 3, kt.gru_step_lbr);
+              } else {
+                phase(step, c0, hprev, 0, 2, kt.gru_step_zr);
+                sync();  // phase 2 reads r ⊙ H(t-1) of every hidden unit
+                phase(step, c0, rh, 2, 1, kt.gru_step_h);
+              }
+              break;
+          }
+          sync();
         }
-        sync();
       }
 
       // Final states: this thread's rows and units.
@@ -314,6 +416,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
       }
     }
   });
+  give_workspace(std::move(ws), capacity);
 }
 
 }  // namespace gatedrnn

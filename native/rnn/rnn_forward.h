@@ -1,14 +1,18 @@
-// The fast forward pass: weights packed once into panels, then per call one input GEMM for all
-// timesteps and, per step, one recurrent GEMM whose output goes straight into the fused gate
-// epilogue.
+// The fast forward pass: weights packed once into panels, then per call, chunk by chunk of
+// timesteps, the input projection X·Wᵀ as one GEMM and, per step, one recurrent GEMM whose
+// output goes straight into the fused gate epilogue.
 #pragma once
 
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <vector>
 
 #include "spec.h"
 
 namespace gatedrnn {
+
+struct KernelTable;
 
 struct AlignedFree {
   void operator()(float* p) const { std::free(p); }
@@ -16,6 +20,8 @@ struct AlignedFree {
 using AlignedBuffer = std::unique_ptr<float[], AlignedFree>;
 // 64-byte aligned, zero-filled; throws std::bad_alloc when the memory is not there.
 AlignedBuffer aligned_floats(size_t count);
+// The same without the zero fill, for buffers that are written in full before they are read.
+AlignedBuffer aligned_floats_uninit(size_t count);
 
 class PackedRnn {
  public:
@@ -30,20 +36,31 @@ class PackedRnn {
   void forward(const RnnInputs& in, const RnnOutputs& out, int threads) const;
 
  private:
-  // Panel (d, g, block) of W (K = I) or R (K = H).
-  const float* w_panel(int d, int g, int blk) const;
-  const float* r_panel(int d, int g, int blk) const;
-  // Hidden blocks per recurrent GEMM call for `gates` gates.
-  int tile_blocks(int gates) const;
+  struct Plan;
+  // Panel of gate g of hidden block blk in direction d, of W (K = I) or R (K = H), fp32 or bf16
+  // as the spec says. Panels are stored block-major: the gates of one block are adjacent.
+  const void* w_panel(int d, int blk, int g) const;
+  const void* r_panel(int d, int blk, int g) const;
+  // The packed-panel GEMM of the weights' precision (kernels.h: GemmFn, GemmBf16Fn).
+  void gemm(const KernelTable& kt, int K, const float* A, size_t lda, int mr, const void* const* panels, int np,
+            float* C, size_t ldc) const;
+
+  // Scratch memory reused across calls (a call takes one buffer; concurrent calls get their own).
+  AlignedBuffer take_workspace(size_t floats, size_t& capacity) const;
+  void give_workspace(AlignedBuffer buf, size_t capacity) const;
 
   RnnSpec spec_;
   int blocks_ = 0;       // ceil(H / kPanel)
   int hp_ = 0;           // blocks_ * kPanel: the padded hidden size every buffer uses
-  AlignedBuffer w_packed_, r_packed_;
-  AlignedBuffer bias_;   // [D][G][hp]: Wb + Rb (reset-after GRU's h gate: Wb only)
+  size_t w_panel_bytes_ = 0, r_panel_bytes_ = 0;
+  AlignedBuffer w_packed_, r_packed_;  // fp32 panels, or bf16 panels stored in float-sized words
+  AlignedBuffer bias_;   // [D][block][G][kPanel]: Wb + Rb (reset-after GRU's h gate: Wb only)
   AlignedBuffer rbh_;    // [D][hp]: reset-after GRU's Rb of the h gate
-  AlignedBuffer peep_;   // [D][3][hp] or null
+  AlignedBuffer peep_;   // [D][block][i o f][kPanel], or null
   size_t packed_bytes_ = 0;
+
+  mutable std::mutex pool_mu_;
+  mutable std::vector<std::pair<AlignedBuffer, size_t>> pool_;
 };
 
 }  // namespace gatedrnn

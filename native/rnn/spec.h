@@ -47,6 +47,7 @@ struct RnnSpec {
   bool has_clip = false;
   float clip = 0.f;
   int layout = 0;           // 0: [T, B, ...]; 1: [B, T, ...]
+  bool bf16_weights = false;  // W and R stored as bf16, sums in fp32 (opt-in reduced precision)
   Act acts[2][3];           // [direction][f, g, h]
 
   int gates() const { return gate_count(cell); }

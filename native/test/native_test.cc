@@ -1,6 +1,7 @@
 // Standalone check of the fast forward pass against the reference, for every ISA this CPU runs,
 // without Node. It is what runs under qemu for the NEON kernels and under the sanitizers.
 // Exit status 0 when every case is within tolerance. Prints "N passed, M failed".
+// It also runs the bf16-weight GEMM checks of bf16_test.cc.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bf16_test.h"
 #include "cpu/isa.h"
 #include "reference/rnn_reference.h"
 #include "rnn/rnn_forward.h"
@@ -95,6 +97,8 @@ double run_case(const Case& c, std::mt19937& rng) {
 
 int main(int argc, char** argv) {
   int passed = 0, failed = 0;
+  // First, so that it sees the kernel tables as GATEDRNN_ISA and GATEDRNN_BF16 chose them at load.
+  gatedrnn_test::run_bf16_tests(passed, failed);
   std::mt19937 rng(1234);
   const int hs[] = {1, 3, 17, 63, 64, 65, 257};
   const int bs[] = {1, 3, 8};
