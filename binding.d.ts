@@ -66,4 +66,6 @@ export interface Binding {
   setIsa(name: string): boolean;
   /** Use vdpbf16ps for bf16 weights (true) or the exact emulated kernel (false); false when unsupported. */
   setBf16Native(on: boolean): boolean;
+  /** GFLOP/s of an FMA loop on `threads` threads with the active kernels: the machine's peak. */
+  fmaPeak(threads: number): number;
 }

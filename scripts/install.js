@@ -25,7 +25,7 @@ if (!process.env.GATEDRNN_BUILD_FROM_SOURCE && prebuildLoads()) {
 
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
 const args = [cmakeJs, 'compile', '--CDCMAKE_BUILD_TYPE=Release'];
-if (process.env.GATEDRNN_OPENMP === '0') args.push('--CDGATEDRNN_OPENMP=OFF');
+if (process.env.GATEDRNN_OPENMP === '1') args.push('--CDGATEDRNN_OPENMP=ON');
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {
   console.error(

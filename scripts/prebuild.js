@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // `npm run prebuild`: builds a portable binary for this platform into prebuilds/<platform>-<arch>/,
 // where lib/native.ts looks first. Portable means no -march=native (each ISA is chosen at run
-// time) and, by default, no OpenMP, so the binary needs no libgomp on the target machine
-// (pass --openmp to keep OpenMP). The result is checked by loading it in a fresh process.
+// time) and the built-in thread pool rather than OpenMP (the default build's choice too), so the
+// binary needs no libgomp on the target machine (pass --openmp for an OpenMP build). The result is checked by loading it in a fresh process.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');

@@ -69,6 +69,9 @@ struct KernelTable {
   void (*lstm_step)(const EpilogueArgs&);
   // Applies one activation in place to n floats (used by tests of the vector math).
   void (*activate)(const Act& a, float* x, int n);
+  // `iters` rounds of 12 independent 16-lane multiply-adds (384 flops a round): the arithmetic
+  // peak the benchmarks compare against. Writes a result to *sink so nothing is optimized away.
+  void (*fma_loop)(long iters, float* sink);
 };
 
 const KernelTable* kernels_scalar();

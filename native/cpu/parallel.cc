@@ -33,21 +33,19 @@ bool parallel_uses_openmp() {
 #endif
 }
 
-void SpinBarrier::wait() {
+void SpinBarrier::wait(int me) {
   if (n_ <= 1) return;
-  const unsigned gen = generation_.load(std::memory_order_acquire);
-  if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
-    count_.store(0, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_acq_rel);
-    return;
-  }
+  const unsigned long round = slots_[me].arrivals.load(std::memory_order_relaxed) + 1;
+  slots_[me].arrivals.store(round, std::memory_order_release);
   // About 20 µs of pausing covers any on-time partner; past that the partner was probably
   // preempted (more runnable threads than cores), and yielding lets it run.
-  for (int spins = 0; generation_.load(std::memory_order_acquire) == gen; ++spins) {
-    if (spins < 1000) {
-      GATEDRNN_PAUSE();
-    } else {
-      std::this_thread::yield();
+  for (int other = 0; other < n_; ++other) {
+    for (int spins = 0; slots_[other].arrivals.load(std::memory_order_acquire) < round; ++spins) {
+      if (spins < 1000) {
+        GATEDRNN_PAUSE();
+      } else {
+        std::this_thread::yield();
+      }
     }
   }
 }
@@ -75,14 +73,17 @@ void parallel_run(int n, const std::function<void(int, int)>& fn) {
 
 namespace {
 
-// Persistent workers for builds without OpenMP. One region runs at a time on the pool; a caller
-// that finds it busy (another operator running on another thread) gets threads of its own.
+// Persistent workers for builds without OpenMP. After a job a worker spins for a while before it
+// sleeps, so that back-to-back calls start at once without keeping idle cores busy for long.
+// One region runs on the pool at a time; a caller that finds it busy (another operator running on
+// another thread) runs its region on its own thread.
 class Pool {
  public:
   ~Pool() {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
+      stop_.store(true);
+      epoch_.fetch_add(1);
     }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
@@ -91,54 +92,71 @@ class Pool {
   bool try_run(int n, const std::function<void(int, int)>& fn) {
     std::unique_lock<std::mutex> busy(run_mu_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      while (static_cast<int>(workers_.size()) < n - 1) {
-        const int id = static_cast<int>(workers_.size()) + 1;
-        workers_.emplace_back([this, id] { loop(id); });
-      }
-      job_ = &fn;
-      job_threads_ = n;
-      pending_ = n - 1;
-      ++epoch_;
+    while (static_cast<int>(workers_.size()) < n - 1) {
+      const int id = static_cast<int>(workers_.size()) + 1;
+      workers_.emplace_back([this, id] { loop(id); });
     }
-    cv_.notify_all();
+    job_.store(&fn, std::memory_order_relaxed);
+    job_threads_.store(n, std::memory_order_relaxed);
+    pending_.store(n - 1, std::memory_order_relaxed);
+    {
+      // Under the lock, so that a worker about to sleep either sees the new epoch or is woken.
+      std::lock_guard<std::mutex> lock(mu_);
+      epoch_.fetch_add(1, std::memory_order_release);
+    }
+    if (sleepers_.load(std::memory_order_acquire) > 0) cv_.notify_all();
     fn(0, n);
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [this] { return pending_ == 0; });
-    job_ = nullptr;
+    for (int spins = 0; pending_.load(std::memory_order_acquire) > 0; ++spins) {
+      if (spins < 4000) {
+        GATEDRNN_PAUSE();
+      } else {
+        std::this_thread::yield();
+      }
+    }
     return true;
   }
 
  private:
+  static constexpr int kIdleSpins = 20000;  // about 0.3 ms of pausing before a worker sleeps
+
   void loop(int id) {
     unsigned seen = 0;
     for (;;) {
+      unsigned e = epoch_.load(std::memory_order_acquire);
+      for (int spins = 0; e == seen && spins < kIdleSpins; ++spins) {
+        GATEDRNN_PAUSE();
+        e = epoch_.load(std::memory_order_acquire);
+      }
+      if (e == seen) {
+        std::unique_lock<std::mutex> lock(mu_);
+        sleepers_.fetch_add(1, std::memory_order_acq_rel);
+        cv_.wait(lock, [&] { return epoch_.load(std::memory_order_acquire) != seen; });
+        sleepers_.fetch_sub(1, std::memory_order_acq_rel);
+      }
+      if (stop_.load()) return;
+      // A consistent snapshot of the job of one epoch: retry if another run started meanwhile.
       const std::function<void(int, int)>* job;
       int n;
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || epoch_ != seen; });
-        if (stop_) return;
-        seen = epoch_;
-        job = job_;
-        n = job_threads_;
-      }
+      do {
+        e = epoch_.load(std::memory_order_acquire);
+        job = job_.load(std::memory_order_relaxed);
+        n = job_threads_.load(std::memory_order_relaxed);
+      } while (epoch_.load(std::memory_order_acquire) != e);
+      seen = e;
       if (id < n) {
         (*job)(id, n);
-        std::lock_guard<std::mutex> lock(mu_);
-        if (--pending_ == 0) done_cv_.notify_one();
+        pending_.fetch_sub(1, std::memory_order_acq_rel);
       }
     }
   }
 
   std::mutex run_mu_, mu_;
-  std::condition_variable cv_, done_cv_;
+  std::condition_variable cv_;
   std::vector<std::thread> workers_;
-  const std::function<void(int, int)>* job_ = nullptr;
-  int job_threads_ = 0, pending_ = 0;
-  unsigned epoch_ = 0;
-  bool stop_ = false;
+  std::atomic<const std::function<void(int, int)>*> job_{nullptr};
+  std::atomic<int> job_threads_{0}, pending_{0}, sleepers_{0};
+  std::atomic<unsigned> epoch_{0};
+  std::atomic<bool> stop_{false};
 };
 
 Pool& pool() {
@@ -149,15 +167,7 @@ Pool& pool() {
 }  // namespace
 
 void parallel_run(int n, const std::function<void(int, int)>& fn) {
-  if (n <= 1) {
-    fn(0, 1);
-    return;
-  }
-  if (pool().try_run(n, fn)) return;
-  std::vector<std::thread> extra;
-  for (int id = 1; id < n; ++id) extra.emplace_back([&fn, id, n] { fn(id, n); });
-  fn(0, n);
-  for (auto& t : extra) t.join();
+  if (n <= 1 || !pool().try_run(n, fn)) fn(0, 1);
 }
 
 #endif

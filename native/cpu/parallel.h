@@ -1,6 +1,6 @@
 // Threads for the forward pass: one parallel region per operator call, whose threads then stay
 // together for every timestep and meet at a spin barrier between steps (a fork/join per step
-// costs more than a small step's arithmetic). OpenMP when built with it, else a small pool.
+// costs more than a small step's arithmetic). A built-in pool, or OpenMP in a GATEDRNN_OPENMP build.
 #pragma once
 
 #include <atomic>
@@ -18,22 +18,27 @@ bool parallel_uses_openmp();
 // when all have returned. fn must not throw.
 void parallel_run(int n, const std::function<void(int tid, int nt)>& fn);
 
-// A sense-reversing barrier for a fixed group of threads. Waiters spin briefly (a rendezvous on
-// two cores takes well under a microsecond) and then yield, so that an oversubscribed machine
-// still makes progress.
+// A barrier for a fixed group of up to kMaxMembers threads, made of one counter per member on
+// its own cache line: arriving is a store to one's own line, waiting is reading the others'. A
+// rendezvous of two cores then moves one cache line each way (a shared counter moves two).
+// Waiters spin briefly and then yield, so an oversubscribed machine still makes progress.
 class SpinBarrier {
  public:
-  explicit SpinBarrier(int n = 1) : n_(n) {}
+  static constexpr int kMaxMembers = 64;
+
   void reset(int n) {
     n_ = n;
-    count_.store(0, std::memory_order_relaxed);
+    for (auto& slot : slots_) slot.arrivals.store(0, std::memory_order_relaxed);
   }
-  void wait();
+  // `me` in [0, n); every member calls wait() the same number of times.
+  void wait(int me);
 
  private:
-  int n_;
-  alignas(64) std::atomic<int> count_{0};
-  alignas(64) std::atomic<unsigned> generation_{0};
+  struct alignas(64) Slot {
+    std::atomic<unsigned long> arrivals{0};
+  };
+  int n_ = 1;
+  Slot slots_[kMaxMembers];
 };
 
 }  // namespace gatedrnn

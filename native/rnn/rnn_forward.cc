@@ -67,7 +67,7 @@ constexpr size_t kChunkFloats = 2u << 20;
 
 // Below this many multiply-adds per step, a second thread in the recurrence costs more in
 // synchronization than it saves.
-constexpr double kMinStepWorkPerThread = 32 * 1024;
+constexpr double kMinStepWorkPerThread = 12 * 1024;
 
 int tile_blocks(int gates, size_t panel_bytes) {
   // Keep one chunk's R panels (gates x blocks panels) within about 256 KiB of L2.
@@ -205,7 +205,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
     size = split ? (g == 0 ? nt / 2 : nt - nt / 2) : nt;
     return g;
   };
-  auto members_of = [&](int size) { return std::max(1, std::min(size, useful)); };
+  auto members_of = [&](int size) { return std::max(1, std::min({size, useful, SpinBarrier::kMaxMembers})); };
 
   // Timesteps per chunk of the input projection.
   int chunk = std::max(1, std::min(max_len, (kChunkRows + B - 1) / B));
@@ -260,7 +260,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
     if (me >= members) return;
     SpinBarrier& bar = group_barrier[group];
     auto sync = [&] {
-      if (members > 1) bar.wait();
+      if (members > 1) bar.wait(me);
     };
 
     // This thread's share: a grid of column groups (hidden blocks) x row groups (batch rows).
