@@ -33,22 +33,25 @@ function installed(name) {
 
 // --- gatedrnn ----------------------------------------------------------------------------------
 
-function createGatedrnnOp(spec) {
+function createGatedrnnOp(spec, precision = 'fp32') {
   const { GruOp, LstmOp } = gatedrnn();
   const { W, R, B } = spec.weights;
   return spec.cell === 'GRU'
-    ? new GruOp({ W, R, B }, { threads: spec.threads, linearBeforeReset: spec.lbr })
-    : new LstmOp({ W, R, B }, { threads: spec.threads });
+    ? new GruOp({ W, R, B }, { threads: spec.threads, linearBeforeReset: spec.lbr, precision })
+    : new LstmOp({ W, R, B }, { threads: spec.threads, precision });
 }
 
 // Only Y and Y_h, the outputs the ORT graph produces, so both engines do the same work.
 const GATEDRNN_RUN_OPTIONS = { outputs: ['Y', 'Y_h'] };
 
-const gatedrnnSync = {
-  label: 'gatedrnn',
+function syncEngine(label, precision) {
+  return {
+  label,
   supports: () => null,
+  // bf16 weights differ from fp32 by design (about 2e-3 relative): checked against their own bound.
+  tolerance: precision === 'bf16' ? 2e-2 : undefined,
   async create(spec) {
-    const op = createGatedrnnOp(spec);
+    const op = createGatedrnnOp(spec, precision);
     const inputs = { X: spec.X };
     return {
       fn: () => op.run(inputs, GATEDRNN_RUN_OPTIONS),
@@ -59,7 +62,12 @@ const gatedrnnSync = {
       dispose: () => op.dispose(),
     };
   },
-};
+  };
+}
+
+const gatedrnnSync = syncEngine('gatedrnn', 'fp32');
+// precision: 'bf16' (opt-in): weights in bfloat16, sums in fp32.
+const gatedrnnBf16 = syncEngine('gatedrnn bf16', 'bf16');
 
 // runAsync: the same kernels on a libuv worker; the difference to `run` is the async overhead.
 const gatedrnnAsync = {
@@ -273,6 +281,7 @@ function loadBrainWeights(net, spec) {
 const ENGINES = {
   gatedrnn: gatedrnnSync,
   'gatedrnn-async': gatedrnnAsync,
+  'gatedrnn-bf16': gatedrnnBf16,
   onnxruntime,
   tfjs,
   brain: brainjs,
