@@ -10,13 +10,15 @@
 
 namespace gatedrnn {
 
-// Weights are packed into panels of kPanel output units: panel[k * kPanel + lane] holds
-// weight (unit = first_unit + lane, k). Panels are 64-byte aligned and zero padded.
+// Weights are packed into panels of kPanel output units: panel[k * kstride + lane] holds
+// weight (unit = first_unit + lane, k). kstride is kPanel for a panel stored alone, or a multiple
+// of it when the panels of several gates are interleaved k by k (one memory stream for all of
+// them). Panels are 64-byte aligned and zero padded.
 constexpr int kPanel = 16;
 
-// C[r, p*kPanel + l] = sum_k A[r*lda + k] * panels[p][k*kPanel + l], for r < mr, p < np.
-using GemmFn = void (*)(int K, const float* A, size_t lda, int mr, const float* const* panels, int np,
-                        float* C, size_t ldc);
+// C[r, p*kPanel + l] = sum_k A[r*lda + k] * panels[p][k*kstride + l], for r < mr, p < np.
+using GemmFn = void (*)(int K, const float* A, size_t lda, int mr, const float* const* panels, size_t kstride,
+                        int np, float* C, size_t ldc);
 
 // The same product over bf16 weight panels (layout, packing and reference in gemm_bf16.h); A and C
 // stay fp32 and C is overwritten.
@@ -58,6 +60,7 @@ struct EpilogueArgs {
 struct KernelTable {
   const char* name;
   GemmFn gemm;
+  int block_panels;  // panels per register block of 4 rows in gemm: chunks of a multiple run best
   // bf16 weights, fp32 sums. "emulated": widened to fp32 exactly, products with fp32 A, on every
   // ISA. "avx512bf16": vdpbf16ps, which also rounds A to bf16 (see isa.h for how it is chosen).
   GemmBf16Fn gemm_bf16;

@@ -47,6 +47,21 @@ void pack_gate(const float* src, int g, int G, int H, int K, int blocks, float* 
   }
 }
 
+// Packs gate g of R for every block with the gates of a block interleaved k by k: element
+// (k, g, lane) of block blk at dst + (blk * K + k) * G * kPanel + g * kPanel + lane. A step's
+// matrix-vector product then reads one memory stream per block instead of one per gate.
+void pack_gate_interleaved(const float* src, int g, int G, int H, int K, int blocks, float* dst) {
+  for (int blk = 0; blk < blocks; ++blk) {
+    for (int lane = 0; lane < kPanel; ++lane) {
+      const int unit = blk * kPanel + lane;
+      if (unit >= H) break;
+      const float* row = src + static_cast<size_t>(g * H + unit) * K;
+      float* out = dst + static_cast<size_t>(blk) * K * G * kPanel + g * kPanel + lane;
+      for (int k = 0; k < K; ++k) out[static_cast<size_t>(k) * G * kPanel] = row[k];
+    }
+  }
+}
+
 // [begin, end) of part `i` when `n` items are split into `parts` nearly equal parts.
 inline void split_range(int n, int parts, int i, int& begin, int& end) {
   const int base = n / parts, extra = n % parts;
@@ -69,11 +84,14 @@ constexpr size_t kChunkFloats = 2u << 20;
 // synchronization than it saves.
 constexpr double kMinStepWorkPerThread = 12 * 1024;
 
-int tile_blocks(int gates, size_t panel_bytes) {
-  // Keep one chunk's R panels (gates x blocks panels) within about 256 KiB of L2.
+int tile_blocks(int gates, size_t panel_bytes, int block_panels) {
+  // Keep one chunk's R panels (gates x blocks panels) within about 384 KiB of L2, and prefer a
+  // chunk whose panel count fills whole 4-row register blocks of the micro-kernel.
   const size_t block_bytes = static_cast<size_t>(gates) * panel_bytes;
-  const size_t fit = (256u << 10) / block_bytes;
-  return static_cast<int>(std::max<size_t>(1, std::min<size_t>(kTileBlocks, fit)));
+  const int fit = static_cast<int>(std::max<size_t>(1, std::min<size_t>(kTileBlocks, (384u << 10) / block_bytes)));
+  for (int nb = fit; nb > 0; --nb)
+    if ((gates * nb) % block_panels == 0) return nb;
+  return fit;
 }
 
 }  // namespace
@@ -108,7 +126,7 @@ PackedRnn::PackedRnn(const RnnSpec& spec, const RnnWeights& w) : spec_(spec) {
         }
       } else {
         pack_gate(Wd, g, G, H, I, blocks_, static_cast<float*>(const_cast<void*>(w_panel(d, 0, 0))));
-        pack_gate(Rd, g, G, H, H, blocks_, static_cast<float*>(const_cast<void*>(r_panel(d, 0, 0))));
+        pack_gate_interleaved(Rd, g, G, H, H, blocks_, static_cast<float*>(const_cast<void*>(r_panel(d, 0, 0))));
       }
     }
     // Per-unit parameters, block-major like the GEMM outputs: [block][gate][kPanel].
@@ -140,16 +158,18 @@ const void* PackedRnn::w_panel(int d, int blk, int g) const {
 }
 
 const void* PackedRnn::r_panel(int d, int blk, int g) const {
-  const size_t index = (static_cast<size_t>(d) * blocks_ + blk) * spec_.gates() + g;
-  return reinterpret_cast<const char*>(r_packed_.get()) + index * r_panel_bytes_;
+  const size_t block = static_cast<size_t>(d) * blocks_ + blk;
+  const char* base = reinterpret_cast<const char*>(r_packed_.get()) + block * spec_.gates() * r_panel_bytes_;
+  // fp32: the gates of a block are interleaved k by k (pack_gate_interleaved); bf16: one after another.
+  return spec_.bf16_weights ? base + g * r_panel_bytes_ : base + g * kPanel * sizeof(float);
 }
 
 void PackedRnn::gemm(const KernelTable& kt, int K, const float* A, size_t lda, int mr, const void* const* panels,
-                     int np, float* C, size_t ldc) const {
+                     size_t kstride, int np, float* C, size_t ldc) const {
   if (spec_.bf16_weights) {
     kt.gemm_bf16(K, A, lda, mr, reinterpret_cast<const uint16_t* const*>(panels), np, C, ldc);
   } else {
-    kt.gemm(K, A, lda, mr, reinterpret_cast<const float* const*>(panels), np, C, ldc);
+    kt.gemm(K, A, lda, mr, reinterpret_cast<const float* const*>(panels), kstride, np, C, ldc);
   }
 }
 
@@ -315,10 +335,10 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
         for (int p0 = 0; p0 < np_in; p0 += kInputPanelChunk) {
           const int np = std::min(kInputPanelChunk, np_in - p0);
           if (nr == B) {  // rows (step, b) are uniform in the chunk buffer: one call
-            gemm(kt, I, a_rows, I, cs * nr, w_panels.data() + p0, np, out0 + static_cast<size_t>(p0) * kPanel, ldx);
+            gemm(kt, I, a_rows, I, cs * nr, w_panels.data() + p0, kPanel, np, out0 + static_cast<size_t>(p0) * kPanel, ldx);
           } else {
             for (int si = 0; si < cs; ++si)
-              gemm(kt, I, a_rows + static_cast<size_t>(si) * nr * I, I, nr, w_panels.data() + p0, np,
+              gemm(kt, I, a_rows + static_cast<size_t>(si) * nr * I, I, nr, w_panels.data() + p0, kPanel, np,
                       out0 + (static_cast<size_t>(si) * B + b_begin) * ldx + static_cast<size_t>(p0) * kPanel, ldx);
           }
         }
@@ -331,7 +351,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
         float* hnext = hb[(step + 1) & 1];
         // Blocks outside, rows inside: a chunk's panels are read once per step and then reused
         // from L2 by every row tile.
-        const int nb_max = tile_blocks(ng, r_panel_bytes_);
+        const int nb_max = tile_blocks(ng, r_panel_bytes_, kt.block_panels);
         for (int k0 = blk_begin; k0 < blk_end; k0 += nb_max) {
           const int nb = std::min(nb_max, blk_end - k0);
           for (int j = 0; j < nb; ++j)
@@ -341,7 +361,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
           const int width = std::min(nb * kPanel, H - u0);
           for (int b0 = b_begin; b0 < b_end; b0 += kTileRows) {
             const int mr = std::min(kTileRows, b_end - b0);
-            gemm(kt, H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, ng * nb, tile, ldc);
+            gemm(kt, H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, static_cast<size_t>(G) * kPanel, ng * nb, tile, ldc);
             int nrows = 0;
             for (int i = 0; i < mr; ++i) {
               const int b = b0 + i;

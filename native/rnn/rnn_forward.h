@@ -42,8 +42,9 @@ class PackedRnn {
   const void* w_panel(int d, int blk, int g) const;
   const void* r_panel(int d, int blk, int g) const;
   // The packed-panel GEMM of the weights' precision (kernels.h: GemmFn, GemmBf16Fn).
-  void gemm(const KernelTable& kt, int K, const float* A, size_t lda, int mr, const void* const* panels, int np,
-            float* C, size_t ldc) const;
+  // kstride: floats between consecutive k of an fp32 panel (kernels.h); bf16 panels are not interleaved.
+  void gemm(const KernelTable& kt, int K, const float* A, size_t lda, int mr, const void* const* panels, size_t kstride,
+            int np, float* C, size_t ldc) const;
 
   // Scratch memory reused across calls (a call takes one buffer; concurrent calls get their own).
   AlignedBuffer take_workspace(size_t floats, size_t& capacity) const;
