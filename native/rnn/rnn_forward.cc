@@ -352,7 +352,11 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
         // Blocks outside, rows inside: a chunk's panels are read once per step and then reused
         // from L2 by every row tile.
         const int nb_max = tile_blocks(ng, r_panel_bytes_, kt.block_panels);
-        for (int k0 = blk_begin; k0 < blk_end; k0 += nb_max) {
+        // Odd steps walk the chunks backwards: a slice of R larger than L2 then starts each step
+        // with the part the previous step left in L2, instead of evicting it just before use.
+        const int nchunks = (blk_end - blk_begin + nb_max - 1) / nb_max;
+        for (int ci = 0; ci < nchunks; ++ci) {
+          const int k0 = blk_begin + ((step & 1) ? nchunks - 1 - ci : ci) * nb_max;
           const int nb = std::min(nb_max, blk_end - k0);
           for (int j = 0; j < nb; ++j)
             for (int g = 0; g < ng; ++g) panels[j * ng + g] = r_panel(d, k0 + j, g0 + g);
