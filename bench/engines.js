@@ -287,4 +287,4 @@ const ENGINES = {
   brain: brainjs,
 };
 
-module.exports = { ENGINES, gatedrnn, ortSessionOptions, installed };
+module.exports = { ENGINES, gatedrnn, createGatedrnnOp, GATEDRNN_RUN_OPTIONS, ortSessionOptions, installed };

@@ -5,6 +5,7 @@
 // A ratio then compares like with like even when the machine's speed moves under us.
 
 const Benchmark = require('benchmark');
+const { prng } = require('./tensors');
 
 /** Runs one benchmark.js suite to completion; resolves with its benchmarks. */
 function runSuite(suite) {
@@ -72,6 +73,30 @@ async function timeOnce(fn) {
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, result };
 }
 
+/**
+ * Times every entry { id, fn } by plain calls, `calls` times each, in sweeps over all entries in
+ * a shuffled order (seeded, so runs are repeatable); one untimed call each warms up first.
+ * Meant for calls of 1 to 200 ms, where benchmark.js (samples of at least 50 ms, several per
+ * entry) would spend seconds on each of many sizes. A sweep over all sizes here takes well
+ * under a second, so a burst of other load hits every size about alike instead of bending one
+ * point of a fitted line.
+ * Returns Map id -> seconds per call of every sample.
+ */
+async function measureRoundRobin(entries, { calls, seed = 1 }) {
+  const rand = prng(seed);
+  const pooled = new Map(entries.map((e) => [e.id, []]));
+  for (const { fn } of entries) await fn();
+  for (let c = 0; c < calls; c++) {
+    const order = [...entries];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const { id, fn } of order) pooled.get(id).push((await timeOnce(fn)).ms / 1e3);
+  }
+  return pooled;
+}
+
 /** Busy CPU seconds of the whole machine so far, from /proc/stat (Linux); null elsewhere. */
 function machineBusySeconds() {
   try {
@@ -118,4 +143,4 @@ async function waitForQuiet(maxShare, budget) {
   }
 }
 
-module.exports = { measureInterleaved, summarize, timeOnce, watchOtherLoad, waitForQuiet };
+module.exports = { measureInterleaved, measureRoundRobin, summarize, timeOnce, watchOtherLoad, waitForQuiet };

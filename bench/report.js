@@ -39,9 +39,9 @@ function tableCells(rows) {
 
 const HEADER = ['cell', 'T×B×I (I=H)', 'engine', 'median ms', 'p10–p90 ms', 'n', 'GFLOP/s', '% peak', 'time ÷ gatedrnn', 'max |Δ| vs gatedrnn', 'other load'];
 
-function textTable(header, body) {
+function textTable(header, body, leftCols = 3) {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = (cells) => cells.map((c, i) => (i < leftCols ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
@@ -55,6 +55,73 @@ function threadCounts(results) {
   return [...new Set(results.rows.map((r) => r.threads))].sort((a, b) => a - b);
 }
 
+// --- scaling and memory (gatedrnn alone) ----------------------------------------------------------
+
+const fmtPct = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}%`;
+const fmtMiB = (bytes) => (bytes / 2 ** 20).toFixed(1);
+const kibToBytes = (kib) => kib * 1024;
+
+/** One table per axis: a row per cell, its median times, then the fitted line. */
+function scalingCells(a) {
+  return a.cells.map((c) => [
+    c.variant,
+    ...c.points.map((p) => fmtMs(p.medianMs)),
+    c.fit.slope.toFixed(4),
+    fmtMs(c.fit.intercept).replace('-', '−'), // a line bent upward crosses below zero
+    c.fit.r2.toFixed(4),
+    `${fmtPct(c.fit.worstRelDev)} at ${a.axis}=${c.fit.worstAt}`,
+  ]);
+}
+
+const scalingHeader = (a) => ['cell', ...a.values.map((x) => `${a.axis}=${x} ms`), `slope ms/${a.unit}`, 'intercept ms', 'R²', 'worst dev. from line'];
+
+function speedupLine(s, c) {
+  const [one, two] = c.timings;
+  return `${c.variant} ${configLabel(s.config)}: ${one.threads} thread ${fmtMs(one.medianMs)} ms, ${two.threads} threads ${fmtMs(two.medianMs)} ms → ${c.speedup.toFixed(2)}× (target ≥ ${s.target}×: ${c.met ? 'met' : 'not met'})`;
+}
+
+/** A row per cell of the memory table (shared by terminal and Markdown). */
+function memoryCells(m) {
+  return m.cells.map((c) => [
+    c.variant,
+    fmtMiB(c.tensorsTotalBytes),
+    fmtMiB(c.packedBytes),
+    fmtMiB(kibToBytes(c.nodeAloneKiB)),
+    fmtMiB(kibToBytes(c.afterSetupKiB)),
+    fmtMiB(kibToBytes(c.firstRunPeakKiB)),
+    fmtMiB(kibToBytes(c.runsPeakKiB)),
+    fmtMiB(c.runBytes),
+    `${c.firstRunRatio.toFixed(2)}×`,
+    `${c.ratio.toFixed(2)}×${c.met ? '' : ` (over ${m.target}×)`}`,
+  ]);
+}
+
+const memoryHeader = (m) => {
+  const runs = m.cells[0] ? m.cells[0].runs : '?';
+  return ['cell', 'tensors MiB', 'packed MiB', 'node alone MiB', 'after setup MiB', 'peak, 1 run MiB', `peak, ${runs} runs MiB`, `run memory, ${runs} runs MiB`, 'ratio, 1 run', `ratio, ${runs} runs`];
+};
+
+function printScalingAndMemory(results) {
+  const s = results.scaling;
+  if (s) {
+    console.log(`\nscaling: gatedrnn run, ${s.threads} threads, median of ${s.calls} calls per size, other load ${fmtLoad(s.otherLoadPct)}`);
+    for (const a of s.axes) {
+      console.log(`\ntime against ${a.axis} (${a.axis === 'T' ? `B=${a.fixed.B}` : `T=${a.fixed.T}`}, I=H=${a.fixed.I})`);
+      console.log(textTable(scalingHeader(a), scalingCells(a), 1));
+    }
+    if (s.speedup) {
+      console.log(`\nspeed-up (median of ${s.speedup.calls} calls each, other load ${fmtLoad(s.speedup.otherLoadPct)}):`);
+      for (const c of s.speedup.cells) console.log(`  ${speedupLine(s.speedup, c)}`);
+    }
+  }
+  const m = results.memory;
+  if (m && m.error) console.log(`\npeak memory: the probe failed: ${m.error}`);
+  else if (m) {
+    console.log(`\npeak memory, ${configLabel(m.config)} (I=H), ${m.threads} threads; run memory = peak RSS − RSS of node alone; ratio = run memory ÷ (tensors + packed weights)`);
+    console.log(textTable(memoryHeader(m), memoryCells(m), 1));
+  }
+}
+
 function printTables(results) {
   for (const t of threadCounts(results)) {
     const rows = results.rows.filter((r) => r.threads === t);
@@ -66,6 +133,7 @@ function printTables(results) {
     const ratios = ref.ratios.map((x) => `${x.ratio.toFixed(1)}× vs ${x.threads} thread(s)`).join(', ');
     console.log(`\nreference ${ref.variant} ${configLabel(ref.config)}: ${fmtMs(ref.ms)} ms; fast path is ${ratios}; max |Δ| ${fmtDiff(ref.maxAbsDiff)}`);
   }
+  printScalingAndMemory(results);
   for (const o of results.observations) console.log(`note: ${o}`);
 }
 
@@ -93,10 +161,18 @@ function observations(results) {
     }
     if (r.pass === false) failed.push(`${r.engine}, ${where(r)}, ${r.threads} thread(s): outputs differ from gatedrnn by ${fmtDiff(r.maxAbsDiff)} (limit ${results.tolerance})`);
   }
+  const targets = [];
+  for (const c of results.scaling?.speedup?.cells ?? []) {
+    if (!c.met) targets.push(`${c.variant} ${configLabel(results.scaling.speedup.config)}: 2 threads are only ${c.speedup.toFixed(2)}× one thread (want ≥ ${results.scaling.speedup.target}×)`);
+  }
+  if (results.memory?.error) targets.push(`peak memory: the probe failed (${results.memory.error.split('\n')[0]})`);
+  for (const c of results.memory?.cells ?? []) {
+    if (!c.met) targets.push(`${c.variant} ${configLabel(results.memory.config)}: run memory is ${c.ratio.toFixed(2)}× its tensors plus packed weights (want ≤ ${results.memory.target}×)`);
+  }
   for (const ref of results.reference) {
     for (const x of ref.ratios) if (x.ratio < 10) failed.push(`reference ${ref.variant}: the fast path is only ${x.ratio.toFixed(1)}× faster at ${x.threads} thread(s) (want ≥ 10×)`);
   }
-  return [...failed, ...slower, ...threads, ...async];
+  return [...failed, ...targets, ...slower, ...threads, ...async];
 }
 
 function markdown(results) {
@@ -134,6 +210,7 @@ function markdown(results) {
     out.push(markdownTable(HEADER, tableCells(results.rows.filter((r) => r.threads === t))));
     out.push('');
   }
+  out.push(...scalingMarkdown(results), ...memoryMarkdown(results));
   out.push('## Scalar reference oracle', '');
   if (results.reference.length === 0) out.push('Not run (--no-reference).');
   else {
@@ -168,6 +245,40 @@ function markdown(results) {
   }
   out.push('');
   return out.join('\n');
+}
+
+function scalingMarkdown(results) {
+  const s = results.scaling;
+  const out = ['## Scaling', ''];
+  if (!s) return [...out, 'Not run (--no-scaling).', ''];
+  out.push(`gatedrnn \`run\` alone (synchronous, Y and Y_h), ${s.threads} threads, one operator per cell for every size. Each size is the median of ${s.calls} plain calls; the calls go in sweeps over all sizes of both cells in a shuffled order, so a burst of other load hits every size about alike (other load ${fmtLoad(s.otherLoadPct)}: as in the tables above, 2-thread times taken above ~10% are pessimistic). The line time = intercept + slope·x is a least-squares fit of the medians; "worst dev. from line" is the point furthest from it, as (median − fit) ÷ median. The issue asks for time linear in T and in B.`, '');
+  for (const a of s.axes) {
+    out.push(`### Time against ${a.axis} (${a.axis === 'T' ? `B = ${a.fixed.B}` : `T = ${a.fixed.T}`}, I = H = ${a.fixed.I})`, '');
+    out.push(markdownTable(scalingHeader(a), scalingCells(a), 1), '');
+  }
+  const p = s.speedup;
+  if (p) {
+    out.push(`### 2 threads against 1 (${configLabel(p.config)}, I = H)`, '');
+    out.push(`Both thread counts are operators in the same process, timed in the same sweeps (median of ${p.calls} calls each, other load ${fmtLoad(p.otherLoadPct)}); speed-up = 1-thread median ÷ 2-thread median. The issue asks for ≥ ${p.target}×. With other jobs on the machine the second thread is the first to lose its core, so a low speed-up at high other load says little.`, '');
+    for (const c of p.cells) out.push(`- ${speedupLine(p, c)}`);
+    out.push('');
+  }
+  return out;
+}
+
+function memoryMarkdown(results) {
+  const m = results.memory;
+  const out = ['## Peak memory', ''];
+  if (!m) return [...out, 'Not run (--no-memory).', ''];
+  if (m.error) return [...out, `Not measured: the probe failed (${m.error.split('\n')[0]}).`, ''];
+  const c0 = m.cells[0];
+  out.push(`gatedrnn at ${configLabel(m.config)} (I = H), ${m.threads} threads, each cell in a fresh node process (bench/memory-probe.js), so that nothing else the benchmark holds counts. The issue asks for peak RSS of the B=64 run ≤ ${m.target}× its tensors plus packed weights; here that is:`, '');
+  out.push('- **run memory** = peak RSS − RSS of node alone, where "node alone" is the probe process\'s RSS on its first line, before it loads anything; run memory thus holds the library (JS and addon), the tensors, the packed weights, the run\'s scratch and its outputs;');
+  out.push('- **tensors** = X, W, R, B, Y, Y_h as float32, the user\'s arrays; **packed** = the op\'s packed weights (`op.packedBytes`). W, R and B are thus counted twice: the user\'s copy and the packed one;');
+  out.push(`- **ratio** = run memory ÷ (tensors + packed); target ≤ ${m.target}×, judged on the peak after all ${c0 ? c0.runs : '?'} runs (what a process that calls \`run\` repeatedly holds); the ratio after one run is shown beside it.`, '');
+  out.push(`"After setup" is the RSS once the library is loaded and the input tensors and op exist. The peak mark is then reset (${c0 && c0.peakReset ? '/proc/self/clear_refs' : 'not possible here: the peaks include setup'}) and \`op.run\` (Y and Y_h) is called ${c0 ? c0.runs : '?'} times; "peak" is VmHWM after the first run and after all of them (the plain peak RSS of the process, not a difference). Between runs the probe collects garbage and lets the event loop turn twice, since Node frees an addon's output buffers from the loop only; without that, a synchronous loop keeps every Y. The peak can still grow over the first runs, by one or two Y's in all: freed outputs stay in the C allocator's heap, and the next Y may land beside them rather than in their place.`, '');
+  out.push(markdownTable(memoryHeader(m), memoryCells(m), 1), '');
+  return out;
 }
 
 function writeReports(results, dir) {

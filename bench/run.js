@@ -9,12 +9,15 @@ const path = require('path');
 const { ENGINES, gatedrnn, ortSessionOptions, installed } = require('./engines');
 const { makeWeights, makeInput, maxAbsDiff, rnnFlops, prng } = require('./tensors');
 const { measureInterleaved, summarize, timeOnce, watchOtherLoad, waitForQuiet } = require('./measure');
+const { measureScaling, measureSpeedup } = require('./scaling');
+const { measureMemory } = require('./memory');
 const { printTables, writeReports, observations, configLabel, fmtMs, fmtDiff } = require('./report');
 
 const HELP = `Usage: npm run bench -- [options]
 
 Times one forward pass of a GRU/LSTM layer in gatedrnn and onnxruntime-node, interleaved in one
-process, and writes bench/results.json and bench/RESULTS.md.
+process, and writes bench/results.json and bench/RESULTS.md. Then, for gatedrnn alone: how time
+grows with T and with B (a fitted line), 2 threads against 1 at B=64, and peak memory at B=64.
 
 Options:
   --quick              fewer, shorter samples; no tfjs/brain.js; under 2 minutes
@@ -26,6 +29,12 @@ Options:
   --rounds N           interleaved rounds per configuration
   --no-reference       skip the scalar reference oracle (about 10 s)
   --no-peak            skip the FMA peak measurement
+  --no-scaling         skip time against T and B (I=H=256, 2 threads) and the 2-vs-1-thread
+                       speed-up (T=50 B=64 I=H=512); about 15 s, 5 with --quick
+  --no-memory          skip the peak-memory probe (T=50 B=64 I=H=512, 2 threads, a child
+                       process per cell); about 1 s
+                       (these two have fixed sizes and threads: --configs and --threads do not
+                       apply; --only does)
   --settle S           seconds the run may spend in all waiting for other jobs to quiet down
                        before timing a configuration again (default 120; 0 with --quick)
   --out DIR            where to write results.json and RESULTS.md (default bench/)
@@ -88,6 +97,8 @@ function parseArgs(argv) {
     rounds: null,
     reference: true,
     peak: true,
+    scaling: true,
+    memory: true,
     out: __dirname,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -124,14 +135,22 @@ function parseArgs(argv) {
       case '--settle': opts.settle = Number(next()); break;
       case '--no-reference': opts.reference = false; break;
       case '--no-peak': opts.peak = false; break;
+      case '--no-scaling': opts.scaling = false; break;
+      case '--no-memory': opts.memory = false; break;
       case '--out': opts.out = path.resolve(next()); break;
       default: throw new UsageError(`Unknown option "${arg}" (see --help)`);
     }
   }
-  // Defaults sized so --quick takes about 1.5 minutes and the full run about 9 on 2 cores.
+  // Defaults sized so --quick takes about 1.5 minutes and the full run about 9 on 2 cores
+  // (scaling and memory add about 6 s to --quick and 15 to the full run).
   if (opts.maxTime == null) opts.maxTime = opts.quick ? 0.6 : 3;
   if (opts.rounds == null) opts.rounds = opts.quick ? 2 : 3;
   opts.minSamples = opts.quick ? 3 : 5;
+  // Timed calls per size in the scaling and speed-up sections (plain calls, all sizes in turn).
+  opts.scalingCalls = opts.quick ? 5 : 15;
+  // Not reduced by --quick: the peak grows over the first few runs (see memory-probe.js), so
+  // fewer runs would measure a different thing, and five cost about a second per cell.
+  opts.memoryRuns = 5;
   if (opts.settle == null) opts.settle = opts.quick ? 0 : 120;
   if (!(opts.settle >= 0)) throw new UsageError('Expected a non-negative number of seconds for --settle');
   if (!(opts.maxTime > 0)) throw new UsageError('Expected a positive number of seconds for --max-time');
@@ -360,7 +379,7 @@ async function main() {
     backend: gatedrnn().backendInfo(),
     addon: addonInfo(),
     versions: Object.fromEntries(['onnxruntime-node', 'benchmark', '@tensorflow/tfjs', 'brain.js'].map((n) => [n, versionOf(n)])),
-    options: { threads: opts.threads, kinds: opts.kinds, engines: opts.engines, maxTimeS: opts.maxTime, rounds: opts.rounds, minSamples: opts.minSamples, settleS: opts.settle },
+    options: { threads: opts.threads, kinds: opts.kinds, engines: opts.engines, maxTimeS: opts.maxTime, rounds: opts.rounds, minSamples: opts.minSamples, settleS: opts.settle, scalingCalls: opts.scalingCalls, memoryRuns: opts.memoryRuns },
     tolerance: TOLERANCE,
     retryLoadPct: 100 * RETRY_LOAD,
     flopsFormula: '2*T*B*G*H*(I+H), G = 3 (GRU) or 4 (LSTM)',
@@ -368,6 +387,8 @@ async function main() {
     peak: [],
     rows: [],
     reference: [],
+    scaling: null, // { axes, speedup } unless --no-scaling
+    memory: null, // unless --no-memory
     skipped: [],
     observations: [],
   };
@@ -406,6 +427,22 @@ async function main() {
     if (!ours) throw new Error('gatedrnn produced no row');
   }
 
+  // GRU (lbr=1) and LSTM: the reset-before GRU shares their kernels and would add little.
+  const fitted = VARIANTS.filter((x) => opts.kinds.includes(x.kind) && !(x.cell === 'GRU' && x.lbr === 0));
+  if (opts.scaling) {
+    const t0 = Date.now();
+    await waitForQuiet(QUIET_LOAD, state.settle);
+    const scaling = await measureScaling(fitted, { calls: opts.scalingCalls });
+    for (const a of scaling.axes) {
+      for (const c of a.cells) console.log(`scaling ${c.variant} over ${a.axis}: ${c.fit.slope.toFixed(3)} ms per ${a.unit}, R² ${c.fit.r2.toFixed(4)}`);
+    }
+    await waitForQuiet(QUIET_LOAD, state.settle);
+    scaling.speedup = await measureSpeedup(fitted, { calls: opts.scalingCalls });
+    for (const c of scaling.speedup.cells) console.log(`speed-up ${c.variant} ${configLabel(scaling.speedup.config)}: 2 threads ${c.speedup.toFixed(2)}× 1 thread`);
+    scaling.durationS = (Date.now() - t0) / 1e3;
+    results.scaling = scaling;
+  }
+
   if (peakRuns.length) {
     await waitForQuiet(QUIET_LOAD, state.settle);
     peakRuns.push(await measurePeak(opts));
@@ -414,6 +451,19 @@ async function main() {
       const best = runs.reduce((a, x) => (x.gflops > a.gflops ? x : a));
       return { threads: t, gflops: best.gflops, runs };
     });
+  }
+
+  if (opts.memory) {
+    const t0 = Date.now();
+    try {
+      results.memory = measureMemory(fitted, { runs: opts.memoryRuns });
+      results.memory.durationS = (Date.now() - t0) / 1e3;
+      for (const c of results.memory.cells) console.log(`memory ${c.variant}: peak RSS ${(c.runsPeakKiB / 1024).toFixed(1)} MiB, ${c.ratio.toFixed(2)}× tensors + packed weights`);
+    } catch (err) {
+      // A child that fails (say, dist/ rebuilt under it) must not cost the minutes of timing above.
+      results.memory = { error: err.message };
+      console.error(`memory probe failed: ${err.message}`);
+    }
   }
 
   if (opts.reference) {

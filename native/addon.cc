@@ -166,8 +166,16 @@ struct CallOutputs {
 
   static Napi::Value to_js(Napi::Env env, AlignedBuffer& buf, size_t n) {
     if (!buf) return env.Undefined();
+    // The ArrayBuffer owns the memory from here; its finalizer frees it the way it was allocated.
+    auto* mapped = new size_t(buf.get_deleter().mapped);
     float* data = buf.release();
-    auto ab = Napi::ArrayBuffer::New(env, data, n * sizeof(float), [](Napi::Env, void* p) { std::free(p); });
+    auto ab = Napi::ArrayBuffer::New(
+        env, data, n * sizeof(float),
+        [](Napi::Env, void* p, size_t* hint) {
+          release_floats(static_cast<float*>(p), *hint);
+          delete hint;
+        },
+        mapped);
     return Napi::Float32Array::New(env, n, ab, 0);
   }
 

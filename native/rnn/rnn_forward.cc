@@ -1,5 +1,7 @@
 #include "rnn_forward.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -14,24 +16,39 @@ namespace gatedrnn {
 
 namespace {
 
-// No madvise(MADV_HUGEPAGE) for big outputs: measured 40% slower at T=400 B=16 H=256, since with
-// the common "defrag=madvise" setting each huge-page fault may compact memory synchronously.
-void* aligned_bytes(size_t count) {
-  const size_t bytes = std::max<size_t>(64, (count * sizeof(float) + 63) / 64 * 64);
+constexpr size_t kMapThreshold = 1u << 20;
+
+size_t padded_bytes(size_t count) { return std::max<size_t>(64, (count * sizeof(float) + 63) / 64 * 64); }
+
+// (No madvise(MADV_HUGEPAGE) on big buffers: measured 40% slower at T=400 B=16 H=256, since with
+// the common "defrag=madvise" setting a huge-page fault may compact memory synchronously.)
+AlignedBuffer allocate(size_t count, bool zero) {
+  const size_t bytes = padded_bytes(count);
+  if (bytes >= kMapThreshold) {
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return AlignedBuffer(static_cast<float*>(p), AlignedFree{bytes});  // zero-filled by the OS
+  }
   void* p = nullptr;
   if (posix_memalign(&p, 64, bytes) != 0 || p == nullptr) throw std::bad_alloc();
-  return p;
+  if (zero) std::memset(p, 0, bytes);
+  return AlignedBuffer(static_cast<float*>(p));
 }
 
 }  // namespace
 
-AlignedBuffer aligned_floats(size_t count) {
-  void* p = aligned_bytes(count);
-  std::memset(p, 0, std::max<size_t>(64, (count * sizeof(float) + 63) / 64 * 64));
-  return AlignedBuffer(static_cast<float*>(p));
+void release_floats(float* p, size_t mapped) {
+  if (!p) return;
+  if (mapped) {
+    munmap(p, mapped);
+  } else {
+    std::free(p);
+  }
 }
 
-AlignedBuffer aligned_floats_uninit(size_t count) { return AlignedBuffer(static_cast<float*>(aligned_bytes(count))); }
+AlignedBuffer aligned_floats(size_t count) { return allocate(count, true); }
+
+AlignedBuffer aligned_floats_uninit(size_t count) { return allocate(count, false); }
 
 namespace {
 

@@ -14,11 +14,17 @@ namespace gatedrnn {
 
 struct KernelTable;
 
+// Frees what aligned_floats allocated: `mapped` is the byte length of a buffer that came straight
+// from the OS (0 for the C heap).
+void release_floats(float* p, size_t mapped);
 struct AlignedFree {
-  void operator()(float* p) const { std::free(p); }
+  size_t mapped = 0;
+  void operator()(float* p) const { release_floats(p, mapped); }
 };
 using AlignedBuffer = std::unique_ptr<float[], AlignedFree>;
-// 64-byte aligned, zero-filled; throws std::bad_alloc when the memory is not there.
+// 64-byte aligned, zero-filled; throws std::bad_alloc when the memory is not there. Buffers of
+// 1 MiB and more are mapped from the OS and unmapped when freed, so the outputs of big calls go
+// back to the system instead of staying in the C heap of a long-running server.
 AlignedBuffer aligned_floats(size_t count);
 // The same without the zero fill, for buffers that are written in full before they are read.
 AlignedBuffer aligned_floats_uninit(size_t count);

@@ -1,0 +1,99 @@
+'use strict';
+// Child process of bench/memory.js: the resident memory of one operator's runs, measured in a
+// process of its own so that nothing the benchmark allocated before counts against it.
+//
+//   node --expose-gc bench/memory-probe.js '{"cell":"GRU","lbr":1,"T":50,"B":64,"I":512,"threads":2,"runs":4}'
+//
+// Prints one line of JSON. Sizes are in KiB, as the kernel reports them.
+
+// First thing, before loading anything: the RSS of node alone, the baseline of the definition.
+const nodeAloneKiB = Math.round(process.memoryUsage.rss() / 1024);
+
+const fs = require('fs');
+
+/** A field of /proc/self/status in KiB (Linux); null elsewhere. */
+function statusKiB(field) {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch (err) {
+    return null;
+  }
+}
+
+const rssKiB = () => Math.round(process.memoryUsage.rss() / 1024);
+// VmHWM is the peak RSS so far; getrusage's maxRSS is the same number where /proc is missing.
+const peakKiB = () => statusKiB('VmHWM') ?? process.resourceUsage().maxRSS;
+
+/**
+ * Resets the kernel's peak-RSS mark to the current RSS (Linux ≥ 4.0), so the peak read after
+ * the runs is theirs and not a transient of setup (packing weights allocates temporaries).
+ */
+function resetPeak() {
+  try {
+    fs.writeFileSync('/proc/self/clear_refs', '5');
+    return true;
+  } catch (err) {
+    return false;
+  }
+}
+
+/**
+ * Lets the previous run's outputs go: a collection, then two turns of the event loop, because
+ * Node runs the finalizers that free an addon's output buffers from the loop, never inside a
+ * synchronous stretch of code. Without this a loop of runs would keep every Y it made, which
+ * is the loop's doing, not the library's; a server turns the loop between requests.
+ */
+async function settle() {
+  if (global.gc) global.gc();
+  for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+async function main() {
+  const args = JSON.parse(process.argv[2]);
+  const { createGatedrnnOp, GATEDRNN_RUN_OPTIONS } = require('./engines');
+  const { makeWeights, makeInput } = require('./tensors');
+  const weights = makeWeights(args.cell, args.I, args.I);
+  const X = makeInput(args.T, args.B, args.I);
+  const op = createGatedrnnOp({ cell: args.cell, lbr: args.lbr, threads: args.threads, weights });
+  await settle();
+  const afterSetupKiB = rssKiB();
+  const setupPeakKiB = peakKiB();
+  const peakReset = resetPeak();
+
+  let outBytes = null;
+  let firstRunPeakKiB = null;
+  for (let i = 0; i < args.runs; i++) {
+    // Y and Y_h only, as in the timed runs (an LSTM would add Y_c otherwise).
+    const { Y, Y_h } = op.run({ X }, GATEDRNN_RUN_OPTIONS);
+    outBytes = { Y: Y.data.byteLength, Y_h: Y_h.data.byteLength };
+    if (i === 0) firstRunPeakKiB = peakKiB();
+    await settle();
+  }
+  // After several runs the peak is often higher than after one: freed outputs stay in the
+  // allocator's heap (glibc raises its mmap threshold after the first large free; with
+  // MALLOC_MMAP_THRESHOLD_ fixed the growth goes away), so a later Y can land beside them. Both are reported; the last is what a process calling `run` repeatedly holds.
+  const runsPeakKiB = peakKiB();
+  const afterRunsKiB = rssKiB();
+  const packedBytes = op.packedBytes;
+  op.dispose();
+
+  const tensorBytes = { X: X.data.byteLength, W: weights.W.data.byteLength, R: weights.R.data.byteLength, B: weights.B.data.byteLength, ...outBytes };
+  process.stdout.write(`${JSON.stringify({
+    tensorBytes,
+    packedBytes,
+    nodeAloneKiB,
+    afterSetupKiB,
+    setupPeakKiB,
+    peakReset,
+    firstRunPeakKiB,
+    runsPeakKiB,
+    afterRunsKiB,
+    gcBetweenRuns: Boolean(global.gc),
+  })}\n`);
+}
+
+main().catch((err) => {
+  console.error(err && err.stack ? err.stack : err);
+  process.exitCode = 1;
+});
