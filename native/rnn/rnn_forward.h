@@ -42,7 +42,6 @@ class PackedRnn {
   void forward(const RnnInputs& in, const RnnOutputs& out, int threads) const;
 
  private:
-  struct Plan;
   // Panel of gate g of hidden block blk in direction d, of W (K = I) or R (K = H), fp32 or bf16
   // as the spec says. Panels are stored block-major: the gates of one block are adjacent.
   const void* w_panel(int d, int blk, int g) const;
