@@ -89,7 +89,7 @@ void run_shape(const Shape& s, const std::string& isa) {
   auto run = [&](size_t e) {
     const auto t0 = std::chrono::steady_clock::now();
     for (int step = 0; step < kSteps; ++step) {
-      if (e == 0) fp32(s.K, A, s.K, s.mr, f32_panels.data(), s.np, C, ldc);
+      if (e == 0) fp32(s.K, A, s.K, s.mr, f32_panels.data(), kPanel, s.np, C, ldc);
       else (e == 1 ? emulated : native)(s.K, A, s.K, s.mr, b16_panels.data(), s.np, C, ldc);
       // The next step depends on this one, as h(t+1) on h(t), without changing A's value.
       A[0] += C[0] * 0.f;
