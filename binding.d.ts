@@ -50,6 +50,26 @@ export declare class NativeRnn {
   readonly packedBytes: number;
 }
 
+/** CUDA hook: the same operator on an NVIDIA GPU (native/cuda); in a build without CUDA the constructor throws. */
+export declare class NativeCudaRnn {
+  constructor(spec: NativeSpec, weights: NativeWeights);
+  run(inputs: NativeInputs): NativeOutputs;
+  runAsync(inputs: NativeInputs): Promise<NativeOutputs>;
+  dispose(): void;
+  /** Bytes of GPU memory the weights hold. */
+  readonly packedBytes: number;
+}
+
+export interface NativeCudaInfo {
+  built: boolean;
+  /** GATEDRNN_CUDA_EMULATE: the CUDA kernels on CPU threads (a test build). */
+  emulated: boolean;
+  devices: number;
+  name?: string;
+  computeCapability?: string;
+  error?: string;
+}
+
 export interface NativeBackendInfo {
   isa: string;
   supportedIsas: string[];
@@ -68,4 +88,9 @@ export interface Binding {
   setBf16Native(on: boolean): boolean;
   /** GFLOP/s of an FMA loop on `threads` threads with the active kernels: the machine's peak. */
   fmaPeak(threads: number): number;
+  // CUDA hook (present in every build; see lib/cuda.ts):
+  NativeCudaRnn: typeof NativeCudaRnn;
+  cudaInfo(): NativeCudaInfo;
+  /** The recurrent kernel of later CUDA calls: 'auto', 'persistent' or 'step'; false for another name. */
+  setCudaRecurrent(name: string): boolean;
 }

@@ -1,6 +1,7 @@
 // What the loaded addon runs with.
 import * as fs from 'fs';
 import * as path from 'path';
+import { CudaInfo, cudaInfo } from './cuda';
 import { binding } from './native';
 
 export interface BackendInfo {
@@ -13,7 +14,10 @@ export interface BackendInfo {
   openmp: boolean;
   /** How bf16 weights (precision: 'bf16') are multiplied: 'avx512bf16' or 'emulated'. */
   bf16: string;
+  /** Built with CUDA and an NVIDIA GPU found: `device: 'cuda'` works. */
   cuda: boolean;
+  /** The CUDA side in detail: built or not, GPUs found, device 0's name, or why there is none. */
+  cudaInfo: CudaInfo;
   version: string;
 }
 
@@ -22,13 +26,15 @@ let version: string | undefined;
 export function backendInfo(): BackendInfo {
   const info = binding().backendInfo();
   version ??= (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const cuda = cudaInfo();
   return {
     isa: info.isa,
     supportedIsas: info.supportedIsas,
     threads: info.defaultThreads,
     openmp: info.openmp,
     bf16: info.bf16,
-    cuda: false,
+    cuda: cuda.built && cuda.devices > 0,
+    cudaInfo: cuda,
     version,
   };
 }

@@ -11,3 +11,4 @@ export type { Direction, OutputName, RecurrentAttributes, RecurrentInputs, Recur
 export { ACTIVATION_NAMES } from './ops/activations';
 export { backendInfo } from './backend';
 export type { BackendInfo } from './backend';
+export type { CudaInfo, Device } from './cuda'; // CUDA hook

@@ -26,6 +26,16 @@ export function candidatePaths(): string[] {
 }
 
 function load(): Binding {
+  // GATEDRNN_ADDON names one binary to load instead (e.g. a CUDA build in build-cuda/).
+  const explicit = process.env.GATEDRNN_ADDON;
+  if (explicit) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      return require(path.resolve(explicit)) as Binding;
+    } catch (err) {
+      throw new Error(`gatedrnn: could not load the native addon that GATEDRNN_ADDON names (${explicit}): ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
   const tried: string[] = [];
   for (const file of candidatePaths()) {
     if (!fs.existsSync(file)) {

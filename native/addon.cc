@@ -13,6 +13,7 @@
 #include "cpu/isa.h"
 #include "cpu/kernels.h"
 #include "cpu/parallel.h"
+#include "cuda/cuda_rnn.h"  // CUDA hook: NativeCudaRnn, cudaInfo (cuda/addon_cuda.inc)
 #include "reference/rnn_reference.h"
 #include "rnn/rnn_forward.h"
 
@@ -320,6 +321,9 @@ Napi::Value ReferenceForward(const Napi::CallbackInfo& info) {
   return outputs.to_js(env);
 }
 
+// CUDA hook: NativeCudaRnn and cudaInfo(), over the helpers above.
+#include "cuda/addon_cuda.inc"
+
 Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -375,6 +379,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("setBf16Native", Napi::Function::New(env, SetBf16Native));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
+  init_cuda(env, exports);  // CUDA hook
   return exports;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm install hook: use the prebuilt binary for this platform when the package ships one that
 // loads, otherwise compile the addon from source with cmake-js (offline: Node-API headers come
-// from the node-api-headers package). GATEDRNN_BUILD_FROM_SOURCE=1 always compiles.
+// from the node-api-headers package). GATEDRNN_BUILD_FROM_SOURCE=1 always compiles;
+// GATEDRNN_CUDA=1 compiles with the CUDA kernels (needs nvcc; prebuilds are CPU-only).
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -18,19 +19,23 @@ function prebuildLoads() {
   return r.status === 0;
 }
 
-if (!process.env.GATEDRNN_BUILD_FROM_SOURCE && prebuildLoads()) {
+const cuda = process.env.GATEDRNN_CUDA === '1';
+if (!process.env.GATEDRNN_BUILD_FROM_SOURCE && !cuda && prebuildLoads()) {
   console.log('gatedrnn: using the prebuilt binary for this platform');
   process.exit(0);
 }
 
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
-const args = [cmakeJs, 'compile', '--CDCMAKE_BUILD_TYPE=Release'];
+// cmake-js applies --CD options only when it configures: a CUDA build always starts clean.
+const args = [cmakeJs, cuda ? 'rebuild' : 'compile', '--CDCMAKE_BUILD_TYPE=Release'];
 if (process.env.GATEDRNN_OPENMP === '1') args.push('--CDGATEDRNN_OPENMP=ON');
+if (cuda) args.push('--CDGATEDRNN_CUDA=ON');
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (r.status !== 0) {
   console.error(
     '\ngatedrnn: building the native addon failed. It needs cmake >= 3.15 and a C++17 compiler ' +
-      '(Debian/Ubuntu: apt-get install cmake g++ make; macOS: xcode-select --install && brew install cmake).',
+      '(Debian/Ubuntu: apt-get install cmake g++ make; macOS: xcode-select --install && brew install cmake).' +
+      (cuda ? ' GATEDRNN_CUDA=1 also needs the CUDA toolkit (nvcc on PATH, or CUDACXX=/path/to/nvcc).' : ''),
   );
   process.exit(r.status || 1);
 }

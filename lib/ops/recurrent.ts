@@ -1,6 +1,7 @@
 // What GruOp, LstmOp and RnnOp share: the ONNX weight and input checks, the native spec, and
 // run / runAsync / dispose over prepacked weights. Arithmetic happens in native code only.
-import type { NativeInputs, NativeOutputs, NativeRnn, NativeSpec, NativeWeights } from '../../binding';
+import type { NativeCudaRnn, NativeInputs, NativeOutputs, NativeRnn, NativeSpec, NativeWeights } from '../../binding';
+import { Device, createCudaOp, parseDevice } from '../cuda'; // CUDA hook
 import { rangeError, typeError } from '../errors';
 import { binding } from '../native';
 import { Tensor, TensorLike, expectDims, expectTensor } from '../tensor';
@@ -28,6 +29,11 @@ export interface RecurrentAttributes {
    * stream from memory, at a relative error of about 2e-3 (see the README). Default 'fp32'.
    */
   precision?: 'fp32' | 'bf16';
+  /**
+   * 'cuda' runs on an NVIDIA GPU: needs a build with GATEDRNN_CUDA=ON (see the README), GRU or
+   * LSTM, fp32 and the default activations; `threads` does not apply. Default 'cpu'. (CUDA hook)
+   */
+  device?: Device;
 }
 
 export interface RecurrentWeights {
@@ -77,6 +83,7 @@ export interface PreparedOp {
   spec: NativeSpec;
   weights: NativeWeights;
   threads: number;
+  device: Device; // CUDA hook
 }
 
 export function prepareOp(
@@ -136,6 +143,7 @@ export function prepareOp(
   const precision = attrs.precision ?? 'fp32';
   if (precision !== 'fp32' && precision !== 'bf16') throw typeError(where, 'precision', "'fp32' or 'bf16'", precision);
   const acts = resolveActivations(where, attrs.activations, attrs.activationAlpha, attrs.activationBeta, info.defaultActivations, D);
+  const device = parseDevice(where, attrs.device); // CUDA hook
 
   const spec: NativeSpec = {
     cell: info.cell,
@@ -150,7 +158,7 @@ export function prepareOp(
     clip,
     acts,
   };
-  return { info, spec, weights: { W: W.data, R: R.data, B, P }, threads };
+  return { info, spec, weights: { W: W.data, R: R.data, B, P }, threads, device };
 }
 
 /** Checks one call's inputs against the operator and returns the native form and output dims. */
@@ -236,12 +244,15 @@ export function wrapOutputs(out: NativeOutputs, dims: Record<OutputName, number[
 /** The base of GruOp, LstmOp and RnnOp: prepacked weights and the calls over them. */
 export abstract class RecurrentOp<Inputs extends RecurrentInputs, Outputs> {
   protected readonly prepared: PreparedOp;
-  private native: NativeRnn | null;
+  private native: NativeRnn | NativeCudaRnn | null;
 
   protected constructor(info: CellInfo, weights: RecurrentWeights & { P?: TensorLike | null }, attrs: RecurrentAttributes & { linearBeforeReset?: unknown; inputForget?: unknown }) {
     this.prepared = prepareOp(info, weights, attrs);
     const { NativeRnn } = binding();
-    this.native = new NativeRnn(this.prepared.spec, this.prepared.weights, this.prepared.threads);
+    this.native =
+      this.prepared.device === 'cuda' // CUDA hook
+        ? createCudaOp(this.prepared)
+        : new NativeRnn(this.prepared.spec, this.prepared.weights, this.prepared.threads);
   }
 
   get hiddenSize(): number {
@@ -258,7 +269,7 @@ export abstract class RecurrentOp<Inputs extends RecurrentInputs, Outputs> {
     return this.native?.packedBytes ?? 0;
   }
 
-  private live(method: string): NativeRnn {
+  private live(method: string): NativeRnn | NativeCudaRnn {
     if (!this.native) throw new Error(`${this.prepared.info.opName}.${method}: this operator has been disposed`);
     return this.native;
   }
