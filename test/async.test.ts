@@ -54,3 +54,18 @@ test('inputs the caller drops stay alive until the run is done', async () => {
   expect(Array.from(Y_h!.data)).toEqual(Array.from(expected));
   op.dispose();
 });
+
+test('concurrent two-thread calls share the pool (one may run on its own thread) and match serial runs', async () => {
+  // Enough work per step that each call wants two threads: while one holds the pool, the others
+  // run single-threaded on their libuv workers.
+  const c = makeCase({ cell: 'LSTM', T: 40, B: 8, I: 64, H: 96, seed: 7 });
+  const op = new LstmOp(c.weights, { threads: 2 });
+  const inputs = [1, 2, 3, 4].map((seed) => makeCase({ cell: 'LSTM', T: 40, B: 8, I: 64, H: 96, seed, initialState: true }).inputs);
+  const serial = inputs.map((x) => op.run(x));
+  for (let round = 0; round < 5; round++) {
+    const together = await Promise.all([...inputs.map((x) => op.runAsync(x)), Promise.resolve(op.run(inputs[0]))]);
+    together.slice(0, 4).forEach((r, k) => expect(Array.from(r.Y_h!.data)).toEqual(Array.from(serial[k].Y_h!.data)));
+    expect(Array.from(together[4].Y_c!.data)).toEqual(Array.from(serial[0].Y_c!.data));
+  }
+  op.dispose();
+});
