@@ -146,3 +146,23 @@ describe('disposed operators', () => {
     expect(Y_h!.dims).toEqual([1, 8, 64]);
   });
 });
+
+describe('outputs too large to hold', () => {
+  test('Y is refused before any work when it cannot be allocated, and Y_h alone still runs', () => {
+    // X is small (I = 1) but Y is T x B x H floats: 2^20 x 64 x 1024 x 4 bytes = 256 GiB.
+    const H = 1024;
+    const op = new GruOp({ W: f32([1, 3 * H, 1]), R: f32([1, 3 * H, H]) });
+    const X = { type: 'float32' as const, data: new Float32Array(2 ** 20 * 64), dims: [2 ** 20, 64, 1] };
+    expect(() => op.run({ X })).toThrow(/^GruOp\.run: expected output Y to be at most .* GiB \(.*\); ask for outputs: \['Y_h'\] to skip Y, but received dims \[1048576, 1, 64, 1024\] = 256\.0 GiB$/);
+    op.dispose();
+  });
+});
+
+test('a long sequence (T = 100,000) runs', () => {
+  const c = makeCase({ cell: 'LSTM', T: 100_000, B: 1, I: 2, H: 4, seed: 3 });
+  const op = new LstmOp(c.weights, { threads: 1 });
+  const { Y, Y_h } = op.run(c.inputs);
+  op.dispose();
+  expect(Y!.dims).toEqual([100_000, 1, 1, 4]);
+  expect(Array.from(Y_h!.data)).toEqual(Array.from(Y!.data.subarray(99_999 * 4)));
+});

@@ -1,11 +1,15 @@
 // What GruOp, LstmOp and RnnOp share: the ONNX weight and input checks, the native spec, and
 // run / runAsync / dispose over prepacked weights. Arithmetic happens in native code only.
+import { constants } from 'buffer';
+import * as os from 'os';
 import type { NativeCudaRnn, NativeInputs, NativeOutputs, NativeRnn, NativeSpec, NativeWeights } from '../../binding';
 import { Device, createCudaOp, parseDevice } from '../cuda'; // CUDA hook
 import { rangeError, typeError } from '../errors';
 import { binding } from '../native';
 import { Tensor, TensorLike, expectDims, expectTensor } from '../tensor';
 import { resolveActivations } from './activations';
+
+const MAX_LENGTH = constants.MAX_LENGTH;
 
 export type Direction = 'forward' | 'reverse' | 'bidirectional';
 export type OutputName = 'Y' | 'Y_h' | 'Y_c';
@@ -215,6 +219,7 @@ export function prepareInputs(
     throw typeError(where, 'options.outputs', `an array of ${all.map((n) => `'${n}'`).join(', ')}`, wanted);
   }
   const yDims = spec.layout === 0 ? [T, D, B, H] : [B, T, D, H];
+  if (wanted.includes('Y')) checkOutputSize(where, yDims);
   return {
     native: {
       X: X.data,
@@ -229,6 +234,24 @@ export function prepareInputs(
     },
     dims: { Y: yDims, Y_h: stateDims, Y_c: stateDims },
   };
+}
+
+/**
+ * Y can be far larger than X (H >> I): refuse before allocating when it cannot be held, rather
+ * than failing after the work or letting the OS kill the process for memory.
+ */
+function checkOutputSize(where: string, dims: number[]): void {
+  const bytes = dims.reduce((a, b) => a * b, 1) * 4;
+  const limit = Math.min(MAX_LENGTH, os.totalmem());
+  if (bytes > limit) {
+    const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+    throw rangeError(
+      where,
+      'output Y',
+      `at most ${gib(limit)} (${bytes > MAX_LENGTH ? 'the largest array Node can hold' : "this machine's memory"}); ask for outputs: ['Y_h'] to skip Y`,
+      `dims [${dims.join(', ')}] = ${gib(bytes)}`,
+    );
+  }
 }
 
 /** Wraps native outputs as tensors with their dims. */
