@@ -70,8 +70,6 @@ struct KernelTable {
   void (*gru_step_zr)(const EpilogueArgs&);    // linear_before_reset=0, phase 1: z and r ⊙ H
   void (*gru_step_h)(const EpilogueArgs&);     // linear_before_reset=0, phase 2: candidate and H
   void (*lstm_step)(const EpilogueArgs&);
-  // Applies one activation in place to n floats (used by tests of the vector math).
-  void (*activate)(const Act& a, float* x, int n);
   // `iters` rounds of 12 independent 16-lane multiply-adds (384 flops a round): the arithmetic
   // peak the benchmarks compare against. Writes a result to *sink so nothing is optimized away.
   void (*fma_loop)(long iters, float* sink);
