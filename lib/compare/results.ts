@@ -75,9 +75,10 @@ export interface TaskResult {
 
 export interface RunSettings {
   seeds: number[];
-  epochs: number;
-  units: number;
-  layers: number;
+  /** What the user asked for; null means each task's default (the cells record what ran). */
+  epochs: number | null;
+  units: number | null;
+  layers: number | null;
   match: 'units' | 'params';
   priority: Priority;
   budgetSeconds: number | null;
