@@ -102,11 +102,11 @@ function curvesChart(t: TaskResult): string {
   for (const c of [t.cells.gru, t.cells.lstm]) {
     const color = COLORS[c.cell];
     c.runs.forEach((r) => {
-      series.push({ name: `${c.cell.toUpperCase()} seed ${r.seed}`, color, values: r.curve.loss });
-      if (r.curve.valLoss) series.push({ name: `${c.cell.toUpperCase()} seed ${r.seed} val`, color, dashed: true, values: r.curve.valLoss });
+      series.push({ name: `${c.cell.toUpperCase()} training`, color, values: r.curve.loss });
+      if (r.curve.valLoss) series.push({ name: `${c.cell.toUpperCase()} validation`, color, dashed: true, values: r.curve.valLoss });
     });
   }
-  return lineChartSvg({ title: `${t.meta.dataset}: learning curves`, xLabel: 'epoch', yLabel: 'loss (dashed: validation)', series });
+  return lineChartSvg({ title: `${t.meta.dataset}: learning curves`, xLabel: 'epoch', yLabel: 'loss (one line per seed)', series });
 }
 
 function metricCharts(t: TaskResult): string[] {

@@ -11,7 +11,9 @@ export function summarize(values: readonly number[]): Summary {
   const n = values.length;
   if (n === 0) return { n: 0, mean: NaN, std: NaN };
   const mean = values.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+  let std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : NaN;
+  // Equal values summed in another order differ in the last bits; that is not spread.
+  if (std <= 1e-12 * Math.abs(mean)) std = 0;
   return { n, mean, std };
 }
 

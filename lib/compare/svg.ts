@@ -9,7 +9,9 @@ export const COLORS = { gru: '#1f77b4', lstm: '#d62728', baseline: '#7f7f7f' };
 
 const W = 480;
 const H = 300;
-const M = { left: 64, right: 16, top: 32, bottom: 48 };
+const M = { left: 64, right: 16, top: 40, bottom: 48 };
+// Line charts keep their legend in a wider right margin, clear of the curves.
+const LEGEND = 118;
 
 /** About `count` round tick values covering [lo, hi]. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
@@ -33,25 +35,26 @@ function tickLabel(v: number): string {
   return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(1) : String(Number(v.toPrecision(4)));
 }
 
-function frame(title: string, xLabel: string, yLabel: string, body: string): string {
+function frame(title: string, xLabel: string, yLabel: string, body: string, right = M.right): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">` +
     `<rect width="${W}" height="${H}" fill="#fff"/>` +
     `<text x="${W / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(title)}</text>` +
-    `<text x="${M.left + (W - M.left - M.right) / 2}" y="${H - 8}" text-anchor="middle">${escapeXml(xLabel)}</text>` +
+    `<text x="${M.left + (W - M.left - right) / 2}" y="${H - 8}" text-anchor="middle">${escapeXml(xLabel)}</text>` +
     `<text x="14" y="${M.top + (H - M.top - M.bottom) / 2}" text-anchor="middle" transform="rotate(-90 14 ${M.top + (H - M.top - M.bottom) / 2})">${escapeXml(yLabel)}</text>` +
     body +
     `</svg>`
   );
 }
 
-function yAxis(ticks: number[], y: (v: number) => number): string {
+function yAxis(ticks: number[], y: (v: number) => number, right = M.right): string {
   return ticks
-    .map((v) => `<line x1="${M.left}" x2="${W - M.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/><text x="${M.left - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${tickLabel(v)}</text>`)
-    .join('') + `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#333"/><line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#333"/>`;
+    .map((v) => `<line x1="${M.left}" x2="${W - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/><text x="${M.left - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${tickLabel(v)}</text>`)
+    .join('') + `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#333"/><line x1="${M.left}" x2="${W - right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#333"/>`;
 }
 
 export interface LineSeries {
+  /** Legend entry; series sharing a name (e.g. one per seed) share one entry. */
   name: string;
   color: string;
   dashed?: boolean;
@@ -71,18 +74,24 @@ export function lineChartSvg(chart: LineChart): string {
   const maxX = Math.max(1, ...chart.series.map((s) => s.values.length));
   const yt = niceTicks(finite.length ? Math.min(...finite) : 0, finite.length ? Math.max(...finite) : 1);
   const xt = niceTicks(1, maxX, Math.min(maxX, 8)).filter((v) => Number.isInteger(v) && v >= 1);
-  const x = (v: number) => M.left + ((v - 1) / Math.max(1, maxX - 1)) * (W - M.left - M.right);
+  const right = M.right + LEGEND;
+  const x = (v: number) => M.left + ((v - 1) / Math.max(1, maxX - 1)) * (W - M.left - right);
   const y = (v: number) => H - M.bottom - ((v - yt[0]) / (yt[yt.length - 1] - yt[0])) * (H - M.top - M.bottom);
-  let body = yAxis(yt, y);
+  let body = yAxis(yt, y, right);
   body += xt.filter((v) => v <= maxX).map((v) => `<text x="${x(v).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${v}</text>`).join('');
-  chart.series.forEach((s, k) => {
-    const pts = s.values.map((v, i) => (Number.isFinite(v) ? `${x(i + 1).toFixed(1)},${y(v).toFixed(1)}` : null)).filter((p): p is string => p !== null);
-    if (pts.length > 1) body += `<polyline fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''} points="${pts.join(' ')}"/>`;
-    else if (pts.length === 1) body += `<circle cx="${pts[0].split(',')[0]}" cy="${pts[0].split(',')[1]}" r="2.5" fill="${s.color}"/>`;
-    const ly = M.top + 4 + k * 13;
-    body += `<line x1="${W - M.right - 110}" x2="${W - M.right - 92}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/><text x="${W - M.right - 88}" y="${ly + 4}">${escapeXml(s.name)}</text>`;
+  const legend: LineSeries[] = [];
+  for (const s of chart.series) {
+    const pts = s.values.map((v, i) => (Number.isFinite(v) ? [x(i + 1).toFixed(1), y(v).toFixed(1)] : null)).filter((p): p is string[] => p !== null);
+    if (pts.length > 1) body += `<polyline fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''} points="${pts.map((p) => p.join(',')).join(' ')}"/>`;
+    else if (pts.length === 1) body += `<circle cx="${pts[0][0]}" cy="${pts[0][1]}" r="2.5" fill="${s.color}"/>`;
+    if (!legend.some((l) => l.name === s.name)) legend.push(s);
+  }
+  legend.forEach((s, k) => {
+    const lx = W - right + 12;
+    const ly = M.top + 4 + k * 14;
+    body += `<line x1="${lx}" x2="${lx + 18}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''}/><text x="${lx + 22}" y="${ly + 4}">${escapeXml(s.name)}</text>`;
   });
-  return frame(chart.title, chart.xLabel, chart.yLabel, body);
+  return frame(chart.title, chart.xLabel, chart.yLabel, body, right);
 }
 
 export interface Bar {
@@ -119,7 +128,9 @@ export function barChartSvg(chart: BarChart): string {
         const c = y(b.value - e).toFixed(1);
         body += `<line x1="${cx.toFixed(1)}" x2="${cx.toFixed(1)}" y1="${a}" y2="${c}" stroke="#000"/><line x1="${(cx - 6).toFixed(1)}" x2="${(cx + 6).toFixed(1)}" y1="${a}" y2="${a}" stroke="#000"/><line x1="${(cx - 6).toFixed(1)}" x2="${(cx + 6).toFixed(1)}" y1="${c}" y2="${c}" stroke="#000"/>`;
       }
-      body += `<text x="${cx.toFixed(1)}" y="${(Math.min(y0, y1) - 4).toFixed(1)}" text-anchor="middle">${tickLabel(b.value)}</text>`;
+      const reach = Number.isFinite(b.error) ? Math.abs(b.error as number) : 0;
+      const labelY = Math.min(y0, y(b.value >= 0 ? b.value + reach : b.value - reach), y1) - 4;
+      body += `<text x="${cx.toFixed(1)}" y="${labelY.toFixed(1)}" text-anchor="middle">${tickLabel(b.value)}</text>`;
     }
     body += `<text x="${cx.toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${escapeXml(b.name.length > 28 ? b.name.slice(0, 27) + '…' : b.name)}</text>`;
   });
