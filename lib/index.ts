@@ -19,3 +19,5 @@ export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, Mach
 export { compareCommand } from './compare/command';
 export type { CompareDeps } from './compare/command';
 export type { CellSpec, TrainAndMeasure, TrainHooks } from './compare/runner';
+export { measureLatency, measureThroughput, PeakMemoryTracker } from './compare/measure';
+export type { LatencyResult, TimingOptions } from './compare/measure';

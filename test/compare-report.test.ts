@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseCompareArgs } from '../lib/compare/cli-args';
 import { compareCommand } from '../lib/compare/command';
+import { measureLatency, measureThroughput, PeakMemoryTracker } from '../lib/compare/measure';
 import { ProgressBar, formatDuration } from '../lib/compare/progress';
 import { recommend } from '../lib/compare/recommend';
 import { htmlReport, markdownReport, writeReport } from '../lib/compare/report';
@@ -304,5 +305,43 @@ describe('compare end to end with a FAKE trainer', () => {
     const code = await compareCommand(['--csv', '/nonexistent/x.csv', '--target', 'y'], { trainAndMeasure: fake, stdout: sink().stream, stderr: err.stream });
     expect(code).toBe(1);
     expect(err.chunks.join('')).toContain('/nonexistent/x.csv');
+  });
+});
+
+describe('cost measurement helpers (fake clock, no real timing)', () => {
+  // A clock that advances by a scripted amount for each call measured.
+  function scripted(durations: number[]) {
+    let now = 0;
+    let k = 0;
+    return {
+      clock: () => now,
+      run: () => {
+        now += durations[k++ % durations.length];
+      },
+    };
+  }
+  test('latency percentiles over the timed calls, after the warm-up', async () => {
+    const s = scripted([100, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const r = await measureLatency(s.run, { warmup: 2, iterations: 10, clock: s.clock });
+    expect(r.samples).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(r.p50).toBe(5.5);
+    expect(r.p99).toBeCloseTo(9.91, 12);
+  });
+  test('the time limit stops timing early, after at least one call', async () => {
+    const s = scripted([4000]);
+    const r = await measureLatency(s.run, { warmup: 0, iterations: 100, maxSeconds: 5, clock: s.clock });
+    expect(r.samples.length).toBe(2);
+  });
+  test('throughput is batch size over the median call time', async () => {
+    const s = scripted([10, 20, 30]);
+    expect(await measureThroughput(s.run, 64, { warmup: 0, iterations: 3, clock: s.clock })).toBeCloseTo(3200, 9);
+  });
+  test('peak memory keeps the largest sample', () => {
+    const values = [10, 50, 20];
+    let k = 0;
+    const m = new PeakMemoryTracker(() => values[k++]);
+    m.sample();
+    m.sample();
+    expect(m.stop()).toBe(50);
   });
 });

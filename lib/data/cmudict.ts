@@ -79,8 +79,9 @@ export function g2pFromDictionary(dict: Readonly<Record<string, string>>, option
   const phonemes = [...new Set(entries.flatMap((e) => e.phonemes))].sort();
   const sourceVocabulary = vocabularyFromTokens([PAD, BOS, EOS, ...letters]);
   const targetVocabulary = vocabularyFromTokens([PAD, BOS, EOS, ...phonemes]);
-  const sourceLength = Math.max(1, ...entries.map((e) => e.letters.length));
-  const targetLength = Math.max(1, ...entries.map((e) => e.phonemes.length)) + 1;
+  // reduce, not Math.max(...list): a spread of 120,000 arguments can overflow the stack.
+  const sourceLength = entries.reduce((m, e) => Math.max(m, e.letters.length), 1);
+  const targetLength = entries.reduce((m, e) => Math.max(m, e.phonemes.length), 1) + 1;
   const split = randomSplit(entries.length, splitSeed, fractions);
   const pack = (idx: number[]): G2PSplit => {
     const es = idx.map((i) => entries[i]);
