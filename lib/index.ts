@@ -16,8 +16,3 @@ export type { CudaInfo, Device } from './cuda'; // CUDA hook
 export { recommend } from './compare/recommend';
 export type { CostRatios, MetricComparison, RecommendOptions, Verdict } from './compare/recommend';
 export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MetricSpec, Priority, RunResult, RunSettings, TaskKind, TaskMeta, TaskResult } from './compare/results';
-export { compareCommand } from './compare/command';
-export type { CompareDeps } from './compare/command';
-export type { CellSpec, TrainAndMeasure, TrainHooks } from './compare/runner';
-export { measureLatency, measureThroughput, PeakMemoryTracker } from './compare/measure';
-export type { LatencyResult, TimingOptions } from './compare/measure';
