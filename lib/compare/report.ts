@@ -140,7 +140,7 @@ function costCharts(t: TaskResult): string[] {
 }
 
 function mdTableToHtml(md: string): string {
-  const rows = md.split('\n').filter((l, i) => i !== 1);
+  const rows = md.split('\n').filter((_, i) => i !== 1);
   const cells = (l: string) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => escapeXml(c.trim().replace(/\\\|/g, '|')));
   const [head, ...body] = rows;
   return `<table><thead><tr>${cells(head).map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${cells(r).map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;

@@ -21,7 +21,7 @@ export function forecastFromTable(file: string, table: CsvTable, target: string,
   if (!isNumericColumn(table, k)) throw new Error(`${file}: expected the --target column "${target}" to hold a number in every row`);
   const numeric = table.columns.map((_, j) => j).filter((j) => isNumericColumn(table, j));
   const frame: DailyFrame = {
-    dates: table.rows.map((r, i) => String(i + 1)),
+    dates: table.rows.map((_, i) => String(i + 1)),
     featureNames: numeric.map((j) => table.columns[j]),
     features: table.rows.map((r) => numeric.map((j) => Number(r[j]))),
     target: table.rows.map((r) => Number(r[k])),
