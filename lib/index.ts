@@ -12,3 +12,7 @@ export { ACTIVATION_NAMES } from './ops/activations';
 export { backendInfo } from './backend';
 export type { BackendInfo } from './backend';
 export type { CudaInfo, Device } from './cuda'; // CUDA hook
+// gatedrnn compare: the recommendation and the shape of results.json.
+export { recommend } from './compare/recommend';
+export type { CostRatios, MetricComparison, RecommendOptions, Verdict } from './compare/recommend';
+export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MetricSpec, Priority, RunResult, RunSettings, TaskKind, TaskMeta, TaskResult } from './compare/results';
