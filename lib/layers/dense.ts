@@ -1,6 +1,6 @@
 // Dense: y = f(x · kernel + bias) over the last axis ([N, F] or [N, T, F]). The kernel is stored
 // [inputDim, units] as Keras stores it, which is also an ONNX Gemm/MatMul's B.
-import { matmul } from '../train/matmul';
+import { gemm } from '../train/gemm';
 import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
 import type { Rng } from '../train/rng';
 import { activate, activateBackward, ActivationName, checkActivation } from './activations';
@@ -67,7 +67,7 @@ export class Dense extends Layer {
       const b = this.params[1].value;
       for (let r = 0; r < rows; r++) z.set(b, r * u);
     }
-    matmul(false, false, rows, u, fin, 1, xd, this.params[0].value, this.useBias ? 1 : 0, z);
+    gemm({ M: rows, N: u, K: fin, A: xd, B: this.params[0].value, beta: this.useBias ? 1 : 0, C: z });
     const y = this.activation === 'linear' ? z : new Float32Array(z.length);
     activate(this.activation, z, y, u);
     // Kept in inference too: a loss fused with the activation reads the logits.
@@ -94,14 +94,14 @@ export class Dense extends Layer {
     const fin = this.inputShape![this.inputShape!.length - 1];
     const u = this.units;
     const rows = x.length / fin;
-    matmul(true, false, fin, u, rows, 1, x, dz, 0, this.params[0].grad);
+    gemm({ transA: true, M: fin, N: u, K: rows, A: x, B: dz, C: this.params[0].grad });
     if (this.useBias) {
       const db = this.params[1].grad;
       db.fill(0);
       for (let r = 0; r < rows; r++) for (let j = 0, o = r * u; j < u; j++) db[j] += dz[o + j];
     }
     const dx = new Float32Array(x.length);
-    matmul(false, true, rows, fin, u, 1, dz, this.params[0].value, 0, dx);
+    gemm({ transB: true, M: rows, N: fin, K: u, A: dz, B: this.params[0].value, C: dx });
     return dx;
   }
 
