@@ -104,7 +104,7 @@ export class EarlyStopping implements StatefulCallback {
     if (v === undefined) return;
     if (this.m.improved(v)) {
       if (this.restoreBestWeights) this.bestWeights = this.model!.getWeights();
-    } else if (this.m.wait > this.m.patience) {
+    } else if (this.m.wait >= this.m.patience && epoch > 0) {
       this.stoppedEpoch = epoch;
       this.model!.stopTraining = true;
       if (this.bestWeights) this.model!.setWeights(this.bestWeights);
