@@ -32,11 +32,6 @@ export class Rng {
     return r * Math.cos(a);
   }
 
-  /** A fresh seed drawn from this stream, for a generator of its own (one per layer). */
-  fork(): Rng {
-    return new Rng(Math.floor(this.next() * 4294967296));
-  }
-
   /** In place Fisher-Yates. */
   shuffle(a: Int32Array): void {
     for (let i = a.length - 1; i > 0; i--) {
