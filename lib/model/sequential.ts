@@ -15,7 +15,7 @@ import { decode, encode, writeAtomic } from './io';
 
 export interface SequentialArgs {
   name?: string;
-  /** Seeds weight initialization (fit's `seed` does when this is absent). */
+  /** Seeds weight initialization, shuffling and dropout (fit's `seed` overrides the latter two). */
   seed?: number;
 }
 
@@ -31,7 +31,8 @@ export interface FitArgs {
   validationSplit?: number;
   validationData?: [unknown, unknown];
   shuffle?: boolean;
-  /** Seeds shuffling and dropout (and initialization if the model is not built yet). */
+  /** Seeds shuffling and dropout (and initialization if the model is not built yet); without
+   * it they continue from the model's seed. */
   seed?: number;
   callbacks?: Callback | Callback[];
   earlyStopping?: EarlyStoppingArgs;
@@ -64,6 +65,9 @@ function makeHistory(epoch: number[], history: Record<string, number[]>): Histor
   return h;
 }
 
+// Training draws from a stream other than initialization's, even when both come from one seed.
+const trainingSeed = (seed: number): number => (seed ^ 0x5bd1e995) >>> 0;
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class Sequential implements TrainingModel {
@@ -75,7 +79,8 @@ export class Sequential implements TrainingModel {
   optimizer: Optimizer | null = null;
   private compiled: Compiled | null = null;
   private metrics: Metric[] = [];
-  private trainRng: Rng = new Rng(0);
+  /** Shuffling and dropout; carries on across fit calls unless fit is given a seed. */
+  private trainRng: Rng;
 
   constructor(layerList: Layer[], args: SequentialArgs = {}) {
     const where = 'sequential';
@@ -88,6 +93,7 @@ export class Sequential implements TrainingModel {
     if (args.seed !== undefined && !(Number.isSafeInteger(args.seed) && args.seed >= 0)) throw rangeError(where, 'seed', 'a non-negative integer', String(args.seed));
     this.name = args.name ?? 'sequential';
     this.seed = args.seed;
+    this.trainRng = new Rng(trainingSeed(args.seed ?? randomSeed()));
     this.layers = layerList;
     const used = new Set(layerList.map((l) => l.name).filter((n) => n !== undefined));
     const count = new Map<string, number>();
@@ -294,7 +300,7 @@ export class Sequential implements TrainingModel {
     const stateful = cbs.filter((cb): cb is StatefulCallback => typeof (cb as StatefulCallback).setModel === 'function');
     for (const cb of stateful) cb.setModel(this);
 
-    this.trainRng = new Rng(args.seed !== undefined ? (args.seed ^ 0x5bd1e995) >>> 0 : randomSeed());
+    if (args.seed !== undefined) this.trainRng = new Rng(trainingSeed(args.seed));
     let epoch0 = 0;
     const history: Record<string, number[]> = {};
     const epochList: number[] = [];
