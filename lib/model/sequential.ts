@@ -345,7 +345,7 @@ export class Sequential implements TrainingModel {
       for (const [k, value] of Object.entries(logs)) (history[k] ??= []).push(value);
       if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`).join(' - ')}`);
       if (args.checkpoint && ((epoch + 1) % every === 0 || epoch + 1 === epochs || this.stopTraining)) {
-        await this.save(args.checkpoint.path, { epoch: epoch + 1, history, callbacks: stateful });
+        await this.writeFile(args.checkpoint.path, { epoch: epoch + 1, history, callbacks: stateful });
       }
     }
     for (const cb of cbs) await cb.onTrainEnd?.({});
@@ -430,9 +430,14 @@ export class Sequential implements TrainingModel {
   }
 
   /** Writes the model (architecture, weights, compile settings) to one file, atomically. */
-  async save(path: string, training?: { epoch: number; history: Record<string, number[]>; callbacks: StatefulCallback[] }): Promise<void> {
+  async save(path: string): Promise<void> {
     if (typeof path !== 'string' || path === '') throw typeError('Sequential.save', 'path', 'a file path', path);
     if (!this.built) throw new Error('Sequential.save: the model has no weights yet; call model.build(inputShape) or fit first');
+    await this.writeFile(path);
+  }
+
+  /** The model file; a checkpoint adds the training state (optimizer, generator, epoch, history). */
+  private async writeFile(path: string, training?: { epoch: number; history: Record<string, number[]>; callbacks: StatefulCallback[] }): Promise<void> {
     const header = this.serializeModel();
     const arrays: [string, Float32Array][] = [];
     this.layers.forEach((l, i) => l.params.forEach((p) => arrays.push([`${i}/${l.name}/${p.name}`, p.value])));
