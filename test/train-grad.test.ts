@@ -82,11 +82,20 @@ describe('Embedding', () => {
     expect(layer.params[0].grad.reduce((a, b) => a + Math.abs(b), 0)).toBeCloseTo(12, 5);
   });
 
-  test('maskZero gives each row its length (1 + the last nonzero position)', async () => {
+  test('maskZero gives each row its length (the steps before its padding)', async () => {
     const layer = layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true });
     layer.build([4], new Rng(1));
-    const out = await layer.forward({ data: Int32Array.from([3, 2, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0]), dims: [3, 4] }, ctx());
+    const out = await layer.forward({ data: Int32Array.from([3, 2, 0, 0, 0, 0, 0, 0, 1, 3, 4, 0]), dims: [3, 4] }, ctx());
     expect(Array.from(out.lengths!)).toEqual([2, 0, 3]);
+  });
+
+  test('maskZero refuses padding before a token (a hole a recurrent layer cannot skip)', async () => {
+    const layer = layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true });
+    layer.name = 'tokens';
+    layer.build([3], new Rng(1));
+    await expect(layer.forward({ data: Int32Array.from([1, 2, 3, 0, 0, 4]), dims: [2, 3] }, ctx())).rejects.toThrow(
+      "layer 'tokens': expected row 1 of the token ids to be padding (id 0) only after the last token with maskZero (pad with padding 'post'), but received id 0 at step 0 before id 4 at step 2",
+    );
   });
 
   test('an id out of range names the layer, the position and the range', async () => {

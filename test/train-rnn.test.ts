@@ -244,7 +244,10 @@ describe('recurrent models: files and resuming', () => {
 
   const data = (): { x: number[][]; y: number[] } => {
     const rng = new Rng(12);
-    const x = Array.from({ length: 24 }, () => Array.from({ length: 5 }, () => Math.floor(rng.next() * 6)));
+    const x = Array.from({ length: 24 }, () => {
+      const len = 1 + Math.floor(rng.next() * 5);
+      return Array.from({ length: 5 }, (_, s) => (s < len ? 1 + Math.floor(rng.next() * 5) : 0));
+    });
     return { x, y: x.map((r) => (r[0] > 2 ? 1 : 0)) };
   };
   const make = (seed: number) => {
