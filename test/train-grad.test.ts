@@ -175,7 +175,7 @@ describe('loss gradients (float64 differences of the loss itself)', () => {
     }
   }
 
-  test('fused softmax: the gradient w.r.t. the logits is p - t, the value is the CE of softmax', () => {
+  test('fused softmax / sigmoid: the gradient w.r.t. the logits is p - t, the value is the CE of the activation', () => {
     const z = randn(rng, rows * k);
     const p = activateRef('softmax', z, k);
     for (const [loss, t] of [[losses.sparseCategoricalCrossentropy(), labels], [losses.categoricalCrossentropy(), onehotish()]] as const) {
@@ -185,6 +185,14 @@ describe('loss gradients (float64 differences of the loss itself)', () => {
       const [g] = numericGradient(([zz]) => value(zz), [z], 1e-6);
       expectGradClose(`fused ${loss.name}`, fused.grad, g, 1e-4);
     }
+    const t = randn(rng, rows * k).map((v) => (v > 0 ? 1 : 0));
+    const bce = losses.binaryCrossentropy();
+    const sig = (zz: Float64Array): Float64Array => activateRef('sigmoid', zz, k);
+    const fused = bce.compute({ pred: sig(z) as unknown as Float32Array, logits: z as unknown as Float32Array, width: k, target: t as unknown as Float32Array, weights: null });
+    const value = (zz: Float64Array): number => bce.compute({ pred: sig(zz) as unknown as Float32Array, width: k, target: t as unknown as Float32Array, weights: null }).loss;
+    expect(fused.loss).toBeCloseTo(value(z), 8);
+    const [g] = numericGradient(([zz]) => value(zz), [z], 1e-6);
+    expectGradClose('fused sigmoid BCE', fused.grad, g, 1e-4);
   });
 
   test('values match hand computations', () => {
