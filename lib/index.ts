@@ -12,3 +12,16 @@ export { ACTIVATION_NAMES } from './ops/activations';
 export { backendInfo } from './backend';
 export type { BackendInfo } from './backend';
 export type { CudaInfo, Device } from './cuda'; // CUDA hook
+// Keras-like training API (issue 5)
+export { sequential, loadModel, Sequential } from './model/sequential';
+export type { SequentialArgs, CompileArgs, FitArgs, History } from './model/sequential';
+export { layers, layerFromConfig, Layer, Dense, Dropout, Embedding, Gru, Lstm, Bidirectional } from './layers';
+export type { DenseArgs, DropoutArgs, EmbeddingArgs, GruArgs, LstmArgs, BidirectionalArgs, LayerConfig, SerializedLayer, ActivationName } from './layers';
+export { losses, Loss } from './train/losses';
+export type { LossName, LossConfig } from './train/losses';
+export type { MetricName, MetricSpec } from './train/metrics';
+export { optimizers, Optimizer } from './train/optimizers';
+export type { OptimizerName, SgdArgs, AdamArgs, AdamWArgs, RmspropArgs } from './train/optimizers';
+export { schedules, Schedule } from './train/schedules';
+export { callbacks, EarlyStopping, ReduceLROnPlateau } from './train/callbacks';
+export type { Callback, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs } from './train/callbacks';
