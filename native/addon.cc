@@ -17,6 +17,7 @@
 #include "cuda/cuda_rnn.h"  // CUDA hook: NativeCudaRnn, cudaInfo (cuda/addon_cuda.inc)
 #include "reference/rnn_reference.h"
 #include "rnn/rnn_forward.h"
+#include "rnn/rnn_train.h"  // training hook
 
 namespace gatedrnn {
 namespace {

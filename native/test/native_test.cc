@@ -1,7 +1,7 @@
 // Standalone check of the fast forward pass against the reference, for every ISA this CPU runs,
 // without Node. It is what runs under qemu for the NEON kernels and under the sanitizers.
 // Exit status 0 when every case is within tolerance. Prints "N passed, M failed".
-// It also runs the bf16-weight GEMM checks of bf16_test.cc.
+// It also runs the bf16-weight GEMM checks of bf16_test.cc and the training checks of train_test.cc.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bf16_test.h"
+#include "train_test.h"
 #include "cpu/isa.h"
 #include "reference/rnn_reference.h"
 #include "rnn/rnn_forward.h"
@@ -141,6 +142,7 @@ int main(int argc, char** argv) {
     }
     std::printf("isa %s: %d cases\n", isa.c_str(), n);
   }
+  gatedrnn_test::run_train_tests(passed, failed);
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }
