@@ -21,8 +21,8 @@ Writes bench/train-results.json and the "Training throughput" section of bench/R
 
 Options:
   --steps N        timed steps of gatedrnn and PyTorch per run (default 20)
-  --tfjs-steps N   timed steps of tfjs (default 3; one step takes seconds)
-  --warmup N       untimed steps before timing (default 2; tfjs 1)
+  --tfjs-steps N   timed steps of tfjs at each of its two short lengths (default 1)
+  --warmup N       untimed steps before timing (default 2; tfjs none)
   --threads 1,2    thread counts (default 1,2); tfjs is single-threaded JS, run at the first
   --only gru|lstm  one cell kind
   --engines LIST   among gatedrnn,tfjs,torch (default all)
@@ -34,12 +34,14 @@ Options:
 // The model and batch of the design's Keras example.
 const MODEL = { vocab: 10000, embed: 128, units: 128, dense: 64, classes: 46, batch: 32, seq: 100 };
 const SEED = 1;
+// Sequence lengths at which tfjs is timed (see runEngine).
+const TFJS_PROBE_SEQ = [2, 4];
 const TARGETS = { tfjs: 50, torch: 1.0 }; // gatedrnn samples/s ÷ theirs, at equal threads
 
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const opts = { steps: 20, tfjsSteps: 3, warmup: 2, threads: [1, 2], kinds: ['gru', 'lstm'], engines: ['gatedrnn', 'tfjs', 'torch'], python: null, out: __dirname };
+  const opts = { steps: 20, tfjsSteps: 1, warmup: 2, threads: [1, 2], kinds: ['gru', 'lstm'], engines: ['gatedrnn', 'tfjs', 'torch'], python: null, out: __dirname };
   const positive = (name, s) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`Expected a positive integer for ${name} but received "${s}"`);
@@ -85,9 +87,9 @@ function parseArgs(argv) {
 // --- synthetic data ------------------------------------------------------------------------------
 
 /** Token ids in [1, vocab) and labels in [0, classes), seeded: every engine gets the same batches. */
-function makeBatches(count) {
+function makeBatches(count, seq) {
   const rand = prng(SEED);
-  const { vocab, classes, batch, seq } = MODEL;
+  const { vocab, classes, batch } = MODEL;
   return Array.from({ length: count }, () => {
     const x = new Int32Array(batch * seq);
     for (let i = 0; i < x.length; i++) x[i] = 1 + Math.floor(rand() * (vocab - 1));
@@ -106,10 +108,10 @@ function cpuSeconds() {
 // --- engines, each run in a child process (node --child ENGINE ...) -----------------------------
 
 /** gatedrnn: one `fit` call per batch, so each step is timed alone (fit's own overhead included). */
-async function runGatedrnn({ cell, threads, steps, warmup }) {
+async function runGatedrnn({ cell, threads, steps, warmup, seq }) {
   const { sequential, layers, Tensor } = require(path.join(__dirname, '..', 'dist'));
   const rnn = cell === 'gru' ? layers.gru : layers.lstm;
-  const { vocab, embed, units, dense, classes, batch, seq } = MODEL;
+  const { vocab, embed, units, dense, classes, batch } = MODEL;
   const model = sequential([
     layers.embedding({ inputDim: vocab, outputDim: embed, inputLength: seq }),
     rnn({ units, returnSequences: true }),
@@ -118,7 +120,7 @@ async function runGatedrnn({ cell, threads, steps, warmup }) {
     layers.dense({ units: classes, activation: 'softmax' }),
   ]);
   model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', threads, seed: SEED });
-  const batches = makeBatches(warmup + steps);
+  const batches = makeBatches(warmup + steps, seq);
   const times = [];
   const losses = [];
   for (let s = 0; s < batches.length; s++) {
@@ -135,7 +137,7 @@ async function runGatedrnn({ cell, threads, steps, warmup }) {
 }
 
 /** tfjs: the same model in tfjs-layers; trainOnBatch is one step. */
-async function runTfjs({ cell, steps, warmup }) {
+async function runTfjs({ cell, steps, warmup, seq }) {
   // tfjs greets Node users with a console hint to install tfjs-node; keep stdout for the result.
   const { log, warn } = console;
   console.log = console.warn = () => {};
@@ -149,7 +151,7 @@ async function runTfjs({ cell, steps, warmup }) {
     console.log = log;
     console.warn = warn;
   }
-  const { vocab, embed, units, dense, classes, batch, seq } = MODEL;
+  const { vocab, embed, units, dense, classes, batch } = MODEL;
   // tfjs-layers' GRU has only resetAfter = false (Keras's older form): the same work per step.
   // Sigmoid as in Keras 2+ and the other engines (tfjs defaults to hardSigmoid).
   const rnnArgs = { units, recurrentActivation: 'sigmoid' };
@@ -164,7 +166,7 @@ async function runTfjs({ cell, steps, warmup }) {
     ],
   });
   model.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
-  const batches = makeBatches(warmup + steps);
+  const batches = makeBatches(warmup + steps, seq);
   const times = [];
   const losses = [];
   for (let s = 0; s < batches.length; s++) {
@@ -185,8 +187,8 @@ async function runTfjs({ cell, steps, warmup }) {
 const CHILD_ENGINES = { gatedrnn: runGatedrnn, tfjs: runTfjs };
 
 async function childMain(argv) {
-  const [engine, cell, threads, steps, warmup] = argv;
-  const out = await CHILD_ENGINES[engine]({ cell, threads: Number(threads), steps: Number(steps), warmup: Number(warmup) });
+  const [engine, cell, threads, steps, warmup, seq] = argv;
+  const out = await CHILD_ENGINES[engine]({ cell, threads: Number(threads), steps: Number(steps), warmup: Number(warmup), seq: Number(seq) });
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
@@ -211,35 +213,54 @@ function findTorch(preferred) {
 
 // --- main ----------------------------------------------------------------------------------------
 
-function runEngine(engine, cell, threads, opts, torch) {
-  const warmup = engine === 'tfjs' ? Math.min(opts.warmup, 1) : opts.warmup;
-  const steps = engine === 'tfjs' ? opts.tfjsSteps : opts.steps;
+/** One child run at sequence length `seq`: its step times and the other processes' share of the machine. */
+function runOnce(engine, cell, threads, seq, steps, warmup, torch) {
   const otherLoad = watchOtherLoad();
   const t0 = process.hrtime.bigint();
   let out;
   if (engine === 'torch') {
     const script = path.join(__dirname, 'train_torch.py');
-    out = runChild('PyTorch', torch.python, [script, '--cell', cell, '--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup), '--seed', String(SEED)]);
+    const args = ['--cell', cell, '--threads', threads, '--steps', steps, '--warmup', warmup, '--seq', seq, '--seed', SEED].map(String);
+    out = runChild('PyTorch', torch.python, [script, ...args]);
   } else {
-    out = runChild(engine, process.execPath, [__filename, '--child', engine, cell, String(threads), String(steps), String(warmup)]);
+    out = runChild(engine, process.execPath, [__filename, '--child', engine, cell, ...[threads, steps, warmup, seq].map(String)]);
   }
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   // watchOtherLoad counts the child as another process: take away the CPU time it reports.
   const seen = otherLoad();
   const share = seen == null ? null : Math.max(0, seen - out.cpuSeconds / (wallS * os.cpus().length));
-  const s = summarize(out.stepSeconds);
-  return {
-    engine,
-    cell,
-    threads,
-    steps,
-    warmup,
-    ...s,
-    samplesPerS: MODEL.batch / (s.medianMs / 1e3),
-    lossFirst: out.lossFirst,
-    lossLast: out.lossLast,
-    otherLoadPct: share == null ? null : 100 * share,
-  };
+  return { out, share };
+}
+
+function runEngine(engine, cell, threads, opts, torch) {
+  const row = { engine, cell, threads };
+  if (engine === 'tfjs') {
+    // A tfjs step at T = 100 takes many minutes (its CPU backend's Embedding gradient loops over
+    // all 10000 rows with tensor ops, and the RNN runs op by op): time it at short lengths and
+    // extrapolate along the line through them (cost = fixed + per-step part, both measured).
+    const probes = TFJS_PROBE_SEQ.map((seq) => {
+      const { out, share } = runOnce(engine, cell, threads, seq, opts.tfjsSteps, 0, torch);
+      return { seq, ...summarize(out.stepSeconds), share, lossFirst: out.lossFirst, lossLast: out.lossLast };
+    });
+    const [a, b] = probes;
+    const perStep = (b.medianMs - a.medianMs) / (b.seq - a.seq);
+    const medianMs = a.medianMs + perStep * (MODEL.seq - a.seq);
+    Object.assign(row, {
+      steps: opts.tfjsSteps,
+      warmup: 0,
+      medianMs,
+      samples: null,
+      estimated: { probes: probes.map(({ seq, medianMs: ms, samples }) => ({ seq, medianMs: ms, samples })), fixedMs: a.medianMs - perStep * a.seq, perStepMs: perStep },
+      lossFirst: b.lossFirst,
+      lossLast: b.lossLast,
+      otherLoadPct: probes.some((p) => p.share == null) ? null : (100 * probes.reduce((x, p) => x + p.share, 0)) / probes.length,
+    });
+  } else {
+    const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.steps, opts.warmup, torch);
+    Object.assign(row, { steps: opts.steps, warmup: opts.warmup, ...summarize(out.stepSeconds), lossFirst: out.lossFirst, lossLast: out.lossLast, otherLoadPct: share == null ? null : 100 * share });
+  }
+  row.samplesPerS = MODEL.batch / (row.medianMs / 1e3);
+  return row;
 }
 
 async function main() {
@@ -273,7 +294,8 @@ async function main() {
         try {
           const row = runEngine(engine, cell, threads, opts, torch);
           rows.push(row);
-          console.log(`${cell} ${engine} threads=${threads}: ${row.samplesPerS.toFixed(1)} samples/s (median step ${row.medianMs.toFixed(1)} ms of ${row.samples}; loss ${row.lossFirst.toFixed(3)} -> ${row.lossLast.toFixed(3)})`);
+          const how = row.estimated ? `estimated from T = ${row.estimated.probes.map((p) => `${p.seq}: ${p.medianMs.toFixed(0)} ms`).join(', ')}` : `median of ${row.samples}`;
+          console.log(`${cell} ${engine} threads=${threads}: ${row.samplesPerS.toFixed(2)} samples/s (step ${row.medianMs.toFixed(1)} ms, ${how})`);
         } catch (err) {
           skipped.push(`${engine} ${cell} ${threads} thread(s): failed: ${err.message}`);
           console.error(`${cell} ${engine} threads=${threads}: ${err.message}`);
