@@ -82,11 +82,20 @@ describe('Embedding', () => {
     expect(layer.params[0].grad.reduce((a, b) => a + Math.abs(b), 0)).toBeCloseTo(12, 5);
   });
 
-  test('maskZero gives each row its length (1 + the last nonzero position)', async () => {
+  test('maskZero gives each row its length (the steps before its padding)', async () => {
     const layer = layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true });
     layer.build([4], new Rng(1));
-    const out = await layer.forward({ data: Int32Array.from([3, 2, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0]), dims: [3, 4] }, ctx());
+    const out = await layer.forward({ data: Int32Array.from([3, 2, 0, 0, 0, 0, 0, 0, 1, 3, 4, 0]), dims: [3, 4] }, ctx());
     expect(Array.from(out.lengths!)).toEqual([2, 0, 3]);
+  });
+
+  test('maskZero refuses padding before a token (a hole a recurrent layer cannot skip)', async () => {
+    const layer = layers.embedding({ inputDim: 5, outputDim: 2, maskZero: true });
+    layer.name = 'tokens';
+    layer.build([3], new Rng(1));
+    await expect(layer.forward({ data: Int32Array.from([1, 2, 3, 0, 0, 4]), dims: [2, 3] }, ctx())).rejects.toThrow(
+      "layer 'tokens': expected row 1 of the token ids to be padding (id 0) only after the last token with maskZero (pad with padding 'post'), but received id 0 at step 0 before id 4 at step 2",
+    );
   });
 
   test('an id out of range names the layer, the position and the range', async () => {
@@ -166,7 +175,7 @@ describe('loss gradients (float64 differences of the loss itself)', () => {
     }
   }
 
-  test('fused softmax: the gradient w.r.t. the logits is p - t, the value is the CE of softmax', () => {
+  test('fused softmax / sigmoid: the gradient w.r.t. the logits is p - t, the value is the CE of the activation', () => {
     const z = randn(rng, rows * k);
     const p = activateRef('softmax', z, k);
     for (const [loss, t] of [[losses.sparseCategoricalCrossentropy(), labels], [losses.categoricalCrossentropy(), onehotish()]] as const) {
@@ -176,6 +185,14 @@ describe('loss gradients (float64 differences of the loss itself)', () => {
       const [g] = numericGradient(([zz]) => value(zz), [z], 1e-6);
       expectGradClose(`fused ${loss.name}`, fused.grad, g, 1e-4);
     }
+    const t = randn(rng, rows * k).map((v) => (v > 0 ? 1 : 0));
+    const bce = losses.binaryCrossentropy();
+    const sig = (zz: Float64Array): Float64Array => activateRef('sigmoid', zz, k);
+    const fused = bce.compute({ pred: sig(z) as unknown as Float32Array, logits: z as unknown as Float32Array, width: k, target: t as unknown as Float32Array, weights: null });
+    const value = (zz: Float64Array): number => bce.compute({ pred: sig(zz) as unknown as Float32Array, width: k, target: t as unknown as Float32Array, weights: null }).loss;
+    expect(fused.loss).toBeCloseTo(value(z), 8);
+    const [g] = numericGradient(([zz]) => value(zz), [z], 1e-6);
+    expectGradClose('fused sigmoid BCE', fused.grad, g, 1e-4);
   });
 
   test('values match hand computations', () => {

@@ -77,6 +77,10 @@ describe('learning', () => {
     expect(b.loss).toEqual(a.loss);
     expect(c.loss).not.toEqual(a.loss);
     expect(ticks).toBeGreaterThan(0);
+    // The model's seed alone also repeats a run.
+    const d = await mlp(4).fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
+    const e = await mlp(4).fit(x, y, { epochs: 3, batchSize: 8, verbose: 0 });
+    expect(e.loss).toEqual(d.loss);
   });
 
   test('callbacks see every batch and epoch; earlyStopping ends training', async () => {

@@ -1,6 +1,9 @@
 // The recurrent layers over the native trainer: gradients against float64 central differences of
 // an ONNX-semantics reference, Keras's initializers in ONNX layout, and models that learn.
-import { GruOp, LstmOp, layers, optimizers, sequential, Tensor } from '../lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { GruOp, LstmOp, layers, loadModel, optimizers, sequential, Tensor } from '../lib';
 import type { Activation, Layer } from '../lib/layers';
 import { Gru, Lstm, Recurrent } from '../lib/layers';
 import { Rng } from '../lib/train/rng';
@@ -232,5 +235,52 @@ describe('recurrent models that learn', () => {
     expect((await m.evaluate(ids, labels)).accuracy).toBeGreaterThan(0.95);
     expect(m.summary({ print: false })).toContain('bidirectional (Bidirectional)');
     m.dispose();
+  });
+});
+
+describe('recurrent models: files and resuming', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-rnn-'));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const data = (): { x: number[][]; y: number[] } => {
+    const rng = new Rng(12);
+    const x = Array.from({ length: 24 }, () => {
+      const len = 1 + Math.floor(rng.next() * 5);
+      return Array.from({ length: 5 }, (_, s) => (s < len ? 1 + Math.floor(rng.next() * 5) : 0));
+    });
+    return { x, y: x.map((r) => (r[0] > 2 ? 1 : 0)) };
+  };
+  const make = (seed: number) => {
+    const m = sequential([
+      layers.embedding({ inputDim: 6, outputDim: 4, maskZero: true }),
+      layers.gru({ units: 5, returnSequences: true }),
+      layers.dropout({ rate: 0.2 }),
+      layers.bidirectional({ layer: layers.lstm({ units: 3 }) }),
+      layers.dense({ units: 2, activation: 'softmax' }),
+    ], { seed });
+    m.compile({ optimizer: optimizers.rmsprop({ learningRate: 0.01, momentum: 0.5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    return m;
+  };
+
+  test('save -> load -> predict identical', async () => {
+    const { x, y } = data();
+    const m = make(1);
+    await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, seed: 1 });
+    const file = path.join(tmp, 'rnn.gatedrnn');
+    await m.save(file);
+    const again = await loadModel(file);
+    expect(Array.from((await again.predict(x)).data)).toEqual(Array.from((await m.predict(x)).data));
+    m.dispose();
+    again.dispose();
+  });
+
+  test('a resumed checkpoint continues the same loss curve exactly', async () => {
+    const { x, y } = data();
+    const opts = { batchSize: 8, verbose: 0 as const, seed: 3 };
+    const straight = await make(2).fit(x, y, { ...opts, epochs: 4 });
+    const ckpt = path.join(tmp, 'rnn.ckpt');
+    await make(2).fit(x, y, { ...opts, epochs: 2, checkpoint: { path: ckpt } });
+    const resumed = await make(7).fit(x, y, { ...opts, epochs: 4, resumeFrom: ckpt });
+    expect(resumed.loss).toEqual(straight.loss);
   });
 });

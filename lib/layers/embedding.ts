@@ -8,7 +8,7 @@ import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, i
 export interface EmbeddingArgs extends LayerArgs {
   inputDim: number;
   outputDim: number;
-  /** Token 0 is padding: each row's length (1 + the position of its last nonzero id) goes to the next RNN. */
+  /** Token 0 is padding, after each row's tokens: the rows' lengths go to the next RNN, and losses skip the padded steps. */
   maskZero?: boolean;
   embeddingsInitializer?: InitializerName;
 }
@@ -59,9 +59,20 @@ export class Embedding extends Layer {
     if (this.maskZero) {
       const [n, t] = x.dims;
       lengths = new Int32Array(n);
+      // Recurrent layers take a length per row, so padding must come last (Keras's
+      // pad_sequences(..., padding: 'post')): a 0 before a token would be a hole the RNN
+      // cannot skip, so it is refused rather than silently read as a token.
       for (let b = 0; b < n; b++) {
         let len = 0;
-        for (let s = 0; s < t; s++) if (ids[b * t + s] !== 0) len = s + 1;
+        let firstZero = -1;
+        for (let s = 0; s < t; s++) {
+          if (ids[b * t + s] !== 0) {
+            if (firstZero >= 0) {
+              throw rangeError(this.label, `row ${b} of the token ids`, "padding (id 0) only after the last token with maskZero (pad with padding 'post')", `id 0 at step ${firstZero} before id ${ids[b * t + s]} at step ${s}`);
+            }
+            len = s + 1;
+          } else if (firstZero < 0) firstZero = s;
+        }
         lengths[b] = len;
       }
     }

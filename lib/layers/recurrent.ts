@@ -2,30 +2,10 @@
 // operator's inputs (W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H]; gates z r h and i o f c), so a
 // layer exports as one ONNX node; data is batch-major (ONNX layout 1), as Keras holds it.
 import { rangeError } from '../errors';
-import { binding } from '../native';
 import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
 import type { Rng } from '../train/rng';
-import type { NativeSpec } from '../../binding';
+import { RnnTrainer, TrainInputs } from '../train/native-rnn';
 import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, isPositiveInt, requireArgs, RunContext } from './layer';
-
-// PROVISIONAL: the trainer's contract (branch bptt) until its binding.d.ts lands.
-interface TrainerOutputs {
-  Y?: Float32Array;
-  Y_h?: Float32Array;
-  saved: Float32Array;
-}
-interface TrainerGrads {
-  dX: Float32Array;
-  dW: Float32Array;
-  dR: Float32Array;
-  dB: Float32Array;
-}
-interface NativeTrainer {
-  forwardAsync(weights: object, inputs: object): Promise<TrainerOutputs>;
-  backwardAsync(weights: object, inputs: object, saved: Float32Array, grads: { dY?: Float32Array; dY_h?: Float32Array }): Promise<TrainerGrads>;
-  dispose(): void;
-}
-type TrainerClass = new (spec: NativeSpec, threads: number) => NativeTrainer;
 
 export interface RecurrentArgs extends LayerArgs {
   units: number;
@@ -45,10 +25,6 @@ export interface LstmArgs extends RecurrentArgs {
   unitForgetBias?: boolean;
 }
 
-// [kind, alpha, beta] per activation (ActKind of native/rnn/spec.h): Sigmoid 2, Tanh 1.
-const GRU_ACTS = [2, 0, 0, 1, 0, 0];
-const LSTM_ACTS = [2, 0, 0, 1, 0, 0, 1, 0, 0];
-
 export abstract class Recurrent extends Layer {
   abstract readonly cell: 'GRU' | 'LSTM';
   readonly units: number;
@@ -58,8 +34,8 @@ export abstract class Recurrent extends Layer {
   readonly biasInitializer: InitializerName;
   /** 2 inside a Bidirectional wrapper: one ONNX bidirectional node. */
   directions: 1 | 2 = 1;
-  private trainer: NativeTrainer | null = null;
-  private lastInputs: object | null = null;
+  private trainer: RnnTrainer | null = null;
+  private lastInputs: TrainInputs | null = null;
   private saved: Float32Array | null = null;
 
   constructor(args: RecurrentArgs, where: string) {
@@ -103,43 +79,27 @@ export abstract class Recurrent extends Layer {
     return this.returnSequences ? [t, d * h] : [d * h];
   }
 
-  private native(): NativeTrainer {
-    if (!this.trainer) {
-      const b = binding() as unknown as { NativeRnnTrainer: TrainerClass; backendInfo(): { defaultThreads: number } };
-      const spec: NativeSpec = {
-        cell: this.cell === 'GRU' ? 1 : 2,
-        hiddenSize: this.units,
-        inputSize: this.inputShape![1],
-        numDirections: this.directions,
-        reverse: false,
-        linearBeforeReset: this.linearBeforeReset(),
-        inputForget: false,
-        layout: 1,
-        bf16Weights: false,
-        acts: Array(this.directions).fill(this.cell === 'GRU' ? GRU_ACTS : LSTM_ACTS).flat(),
-      };
-      this.trainer = new b.NativeRnnTrainer(spec, b.backendInfo().defaultThreads);
-    }
+  private native(): RnnTrainer {
+    this.trainer ??= new RnnTrainer({
+      cell: this.cell,
+      hiddenSize: this.units,
+      inputSize: this.inputShape![1],
+      direction: this.directions === 2 ? 'bidirectional' : 'forward',
+      linearBeforeReset: this.linearBeforeReset(),
+      layout: 1,
+    });
     return this.trainer;
   }
 
-  private weights(): object {
+  private weights(): { W: Float32Array; R: Float32Array; B: Float32Array } {
     return { W: this.params[0].value, R: this.params[1].value, B: this.params[2].value };
   }
 
   async forward(x: Activation, ctx: RunContext): Promise<Activation> {
     this.checkInput(x, 'float32');
     const [n, t] = x.dims;
-    const inputs = {
-      X: x.data as Float32Array,
-      seqLength: t,
-      batchSize: n,
-      sequenceLens: x.lengths ?? null,
-      wantY: this.returnSequences,
-      wantYh: !this.returnSequences,
-      wantYc: false,
-    };
-    const out = await this.native().forwardAsync(this.weights(), inputs);
+    const inputs: TrainInputs = { X: x.data as Float32Array, seqLength: t, batchSize: n, sequenceLens: x.lengths ?? null };
+    const out = await this.native().forwardAsync(this.weights(), inputs, { outputs: [this.returnSequences ? 'Y' : 'Y_h'] });
     if (ctx.training) {
       this.lastInputs = inputs;
       this.saved = out.saved;

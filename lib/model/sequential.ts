@@ -16,7 +16,7 @@ import { Seq2Seq } from './seq2seq';
 
 export interface SequentialArgs {
   name?: string;
-  /** Seeds weight initialization (fit's `seed` does when this is absent). */
+  /** Seeds weight initialization, shuffling and dropout (fit's `seed` overrides the latter two). */
   seed?: number;
 }
 
@@ -32,7 +32,8 @@ export interface FitArgs {
   validationSplit?: number;
   validationData?: [unknown, unknown];
   shuffle?: boolean;
-  /** Seeds shuffling and dropout (and initialization if the model is not built yet). */
+  /** Seeds shuffling and dropout (and initialization if the model is not built yet); without
+   * it they continue from the model's seed. */
   seed?: number;
   callbacks?: Callback | Callback[];
   earlyStopping?: EarlyStoppingArgs;
@@ -65,6 +66,9 @@ function makeHistory(epoch: number[], history: Record<string, number[]>): Histor
   return h;
 }
 
+// Training draws from a stream other than initialization's, even when both come from one seed.
+const trainingSeed = (seed: number): number => (seed ^ 0x5bd1e995) >>> 0;
+
 const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class Sequential implements TrainingModel {
@@ -76,7 +80,8 @@ export class Sequential implements TrainingModel {
   optimizer: Optimizer | null = null;
   private compiled: Compiled | null = null;
   private metrics: Metric[] = [];
-  private trainRng: Rng = new Rng(0);
+  /** Shuffling and dropout; carries on across fit calls unless fit is given a seed. */
+  private trainRng: Rng;
 
   constructor(layerList: Layer[], args: SequentialArgs = {}) {
     const where = 'sequential';
@@ -89,6 +94,7 @@ export class Sequential implements TrainingModel {
     if (args.seed !== undefined && !(Number.isSafeInteger(args.seed) && args.seed >= 0)) throw rangeError(where, 'seed', 'a non-negative integer', String(args.seed));
     this.name = args.name ?? 'sequential';
     this.seed = args.seed;
+    this.trainRng = new Rng(trainingSeed(args.seed ?? randomSeed()));
     this.layers = layerList;
     const used = new Set(layerList.map((l) => l.name).filter((n) => n !== undefined));
     const count = new Map<string, number>();
@@ -295,7 +301,7 @@ export class Sequential implements TrainingModel {
     const stateful = cbs.filter((cb): cb is StatefulCallback => typeof (cb as StatefulCallback).setModel === 'function');
     for (const cb of stateful) cb.setModel(this);
 
-    this.trainRng = new Rng(args.seed !== undefined ? (args.seed ^ 0x5bd1e995) >>> 0 : randomSeed());
+    if (args.seed !== undefined) this.trainRng = new Rng(trainingSeed(args.seed));
     let epoch0 = 0;
     const history: Record<string, number[]> = {};
     const epochList: number[] = [];
@@ -340,7 +346,7 @@ export class Sequential implements TrainingModel {
       for (const [k, value] of Object.entries(logs)) (history[k] ??= []).push(value);
       if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`).join(' - ')}`);
       if (args.checkpoint && ((epoch + 1) % every === 0 || epoch + 1 === epochs || this.stopTraining)) {
-        await this.save(args.checkpoint.path, { epoch: epoch + 1, history, callbacks: stateful });
+        await this.writeFile(args.checkpoint.path, { epoch: epoch + 1, history, callbacks: stateful });
       }
     }
     for (const cb of cbs) await cb.onTrainEnd?.({});
@@ -425,9 +431,14 @@ export class Sequential implements TrainingModel {
   }
 
   /** Writes the model (architecture, weights, compile settings) to one file, atomically. */
-  async save(path: string, training?: { epoch: number; history: Record<string, number[]>; callbacks: StatefulCallback[] }): Promise<void> {
+  async save(path: string): Promise<void> {
     if (typeof path !== 'string' || path === '') throw typeError('Sequential.save', 'path', 'a file path', path);
     if (!this.built) throw new Error('Sequential.save: the model has no weights yet; call model.build(inputShape) or fit first');
+    await this.writeFile(path);
+  }
+
+  /** The model file; a checkpoint adds the training state (optimizer, generator, epoch, history). */
+  private async writeFile(path: string, training?: { epoch: number; history: Record<string, number[]>; callbacks: StatefulCallback[] }): Promise<void> {
     const header = this.serializeModel();
     const arrays: [string, Float32Array][] = [];
     this.layers.forEach((l, i) => l.params.forEach((p) => arrays.push([`${i}/${l.name}/${p.name}`, p.value])));
