@@ -107,19 +107,24 @@ function cpuSeconds() {
 
 // --- engines, each run in a child process (node --child ENGINE ...) -----------------------------
 
-/** gatedrnn: one `fit` call per batch, so each step is timed alone (fit's own overhead included). */
+/**
+ * gatedrnn: one `fit` call per batch, so each step is timed alone (fit's own overhead included).
+ * The parent sets GATEDRNN_THREADS, the thread count of every native call the layers make.
+ */
 async function runGatedrnn({ cell, threads, steps, warmup, seq }) {
-  const { sequential, layers, Tensor } = require(path.join(__dirname, '..', 'dist'));
+  const { sequential, layers, Tensor, backendInfo } = require(path.join(__dirname, '..', 'dist'));
+  if (backendInfo().threads !== threads) throw new Error(`gatedrnn runs ${backendInfo().threads} threads, not the ${threads} asked for (GATEDRNN_THREADS)`);
   const rnn = cell === 'gru' ? layers.gru : layers.lstm;
   const { vocab, embed, units, dense, classes, batch } = MODEL;
-  const model = sequential([
-    layers.embedding({ inputDim: vocab, outputDim: embed, inputLength: seq }),
+  const stack = [
+    layers.embedding({ inputDim: vocab, outputDim: embed }),
     rnn({ units, returnSequences: true }),
     rnn({ units }),
     layers.dense({ units: dense, activation: 'relu' }),
     layers.dense({ units: classes, activation: 'softmax' }),
-  ]);
-  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', threads, seed: SEED });
+  ];
+  const model = sequential(stack, { seed: SEED });
+  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
   const batches = makeBatches(warmup + steps, seq);
   const times = [];
   const losses = [];
@@ -193,8 +198,8 @@ async function childMain(argv) {
 }
 
 /** The last line of a child's stdout as JSON, or an error that quotes the child's stderr. */
-function runChild(label, command, args) {
-  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+function runChild(label, command, args, env = process.env) {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
   if (r.error) throw new Error(`${label}: could not start ${command}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${label} exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
   const lines = r.stdout.trim().split('\n');
@@ -223,7 +228,7 @@ function runOnce(engine, cell, threads, seq, steps, warmup, torch) {
     const args = ['--cell', cell, '--threads', threads, '--steps', steps, '--warmup', warmup, '--seq', seq, '--seed', SEED].map(String);
     out = runChild('PyTorch', torch.python, [script, ...args]);
   } else {
-    out = runChild(engine, process.execPath, [__filename, '--child', engine, cell, ...[threads, steps, warmup, seq].map(String)]);
+    out = runChild(engine, process.execPath, [__filename, '--child', engine, cell, ...[threads, steps, warmup, seq].map(String)], { ...process.env, GATEDRNN_THREADS: String(threads) });
   }
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   // watchOtherLoad counts the child as another process: take away the CPU time it reports.
