@@ -24,6 +24,9 @@ import { decode, encode, writeAtomic } from './io';
 
 const PAD = 0;
 
+// Training draws from a stream other than initialization's, even when both come from one seed.
+const trainingSeed = (seed: number): number => (seed ^ 0x5bd1e995) >>> 0;
+
 export interface Seq2SeqArgs {
   cell: 'gru' | 'lstm';
   srcVocab: number;
@@ -43,7 +46,7 @@ export interface Seq2SeqArgs {
   startToken?: number;
   /** Ends a target sequence; decoding stops there (default 2). */
   endToken?: number;
-  /** Seeds weight initialization. */
+  /** Seeds weight initialization, shuffling and dropout (fit's `seed` overrides the latter two). */
   seed?: number;
   /** Threads of the native calls (default every hardware thread). */
   threads?: number;
@@ -78,7 +81,7 @@ export interface Seq2SeqFitArgs {
   batchSize?: number;
   validationData?: [unknown, unknown];
   shuffle?: boolean;
-  /** Seeds shuffling and dropout. */
+  /** Seeds shuffling and dropout; without it they continue from the model's seed. */
   seed?: number;
   callbacks?: Callback | Callback[];
   earlyStopping?: EarlyStoppingArgs;
@@ -255,7 +258,8 @@ export class Seq2Seq implements TrainingModel {
   private metrics: Metric[] = [];
   /** Masked sparse cross-entropy: padding targets weigh nothing. */
   private readonly loss = new Loss('sparseCategoricalCrossentropy', { ignoreClass: PAD });
-  private trainRng = new Rng(0);
+  /** Shuffling and dropout; carries on across fit calls unless fit is given a seed. */
+  private trainRng: Rng;
   private readonly srcEmbed: Embedding;
   private readonly tgtEmbed: Embedding;
   private readonly encoder: RnnLayer[] = [];
@@ -271,6 +275,7 @@ export class Seq2Seq implements TrainingModel {
   constructor(args: Seq2SeqArgs) {
     const c = (this.config = normalize(args));
     const rng = new Rng(c.seed);
+    this.trainRng = new Rng(trainingSeed(c.seed));
     const rnn = c.cell === 'gru' ? 'GRU' : 'LSTM';
     const H = c.units;
     this.srcEmbed = new Embedding({ name: 'encoder_embedding', inputDim: c.srcVocab, outputDim: c.embedDim, maskZero: true });
@@ -550,7 +555,7 @@ export class Seq2Seq implements TrainingModel {
     const cbs: Callback[] = [...userCallbacks];
     if (args.earlyStopping) cbs.push(new EarlyStopping(args.earlyStopping));
     for (const cb of cbs) if (typeof (cb as StatefulCallback).setModel === 'function') (cb as StatefulCallback).setModel(this);
-    this.trainRng = new Rng(args.seed !== undefined ? (args.seed ^ 0x5bd1e995) >>> 0 : randomSeed());
+    if (args.seed !== undefined) this.trainRng = new Rng(trainingSeed(args.seed));
     const verbose = args.verbose ?? 1;
     const history: Record<string, number[]> = {};
     const epochList: number[] = [];
