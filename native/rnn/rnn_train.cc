@@ -476,6 +476,8 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
     barrier[g].reset(grp.members(size));
   }
 
+  // Each thread's epilogue rows, allocated here: nothing inside a parallel region may throw.
+  std::vector<TrainBwdRow> row_store(static_cast<size_t>(grp.n) * B);
   run_parallel(grp.n, [&](int tid, int nt) {
     int first, size;
     const int group = grp.of(nt, tid, first, size);
@@ -488,9 +490,9 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
     int k0, k1;
     split_range(blocks, members, me, k0, k1);
     const int u_begin = k0 * kPanel;
+    TrainBwdRow* rows = row_store.data() + static_cast<size_t>(tid) * B;
     alignas(64) float tile[kTileRows * kTileBlocks * kPanel];
     const float* panels[kTileBlocks];
-    std::vector<TrainBwdRow> rows(B);
 
     for (int d = split_dirs ? group : 0; d < (split_dirs ? group + 1 : D); ++d) {
       const bool rev = s.dir_reversed(d);
@@ -501,7 +503,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
       float* dcc = dhc + state;
 
       TrainBwdArgs e;
-      e.rows = rows.data();
+      e.rows = rows;
       e.hp = hp;
       e.panel_rows = prows;
       e.colsum = colsum + static_cast<size_t>(d) * NS * hp + u_begin;
