@@ -20,6 +20,8 @@ namespace {
 // Rows and blocks of hidden units per recurrent GEMM call (the step tile).
 constexpr int kTileRows = 4;
 constexpr int kTileBlocks = 8;
+// Rows (steps x batch entries) the input projection of one chunk should cover.
+constexpr int kChunkRows = 32;
 // Below this many multiply-adds per step, a second thread in the recurrence costs more in
 // synchronization than it saves (as in the inference engine).
 constexpr double kMinStepWorkPerThread = 12 * 1024;
@@ -222,7 +224,7 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
   const size_t wpf = panel_floats(I), rpf = panel_floats(H);
   const size_t n_wp = static_cast<size_t>(D) * G * blocks * wpf, n_rp = static_cast<size_t>(D) * G * blocks * rpf,
                n_bias = static_cast<size_t>(D) * (G + 1) * hp, n_st = static_cast<size_t>(D) * 4 * state,
-               n_xs = static_cast<size_t>(q.max_len) * B * I;
+               n_xs = static_cast<size_t>(D) * q.max_len * B * I;
   size_t capacity = 0;
   AlignedBuffer ws = take_workspace(Carver::size({n_wp, n_rp, n_bias, n_st, n_xs}), capacity);
   Carver carve{ws.get()};
@@ -256,10 +258,12 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
       }
     }
 
-  // The input projection of every step, straight into the saved rows' gates.
-  for (int d = 0; d < D; ++d)
-    gemm_panels(kt, q.max_len * B, G * hp, I, 1.f, gather_x(s, in, q, d, xs), I, wp + static_cast<size_t>(d) * G * blocks * wpf,
-                wpf, 0.f, saved + static_cast<size_t>(d) * T * B * RS, RS, grp.n);
+  // X in each direction's step order.
+  const float* xsrc[2] = {nullptr, nullptr};
+  for (int d = 0; d < D; ++d) xsrc[d] = gather_x(s, in, q, d, xs + static_cast<size_t>(d) * q.max_len * B * I);
+  // Steps per chunk of the input projection: enough rows that each W panel serves many, few
+  // enough that the chunk's gates are still in cache when its steps run.
+  const int chunk = std::max(1, (kChunkRows + B - 1) / B);
 
   // States (st): per direction two H buffers (read one, write the other each step), C, r ⊙ H.
   for (int d = 0; d < D; ++d)
@@ -279,6 +283,8 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
     barrier[g].reset(grp.members(size));
   }
 
+  // Each thread's W panel pointers, allocated here: nothing inside a parallel region may throw.
+  std::vector<const float*> w_store(static_cast<size_t>(grp.n) * blocks);
   run_parallel(grp.n, [&](int tid, int nt) {
     int first, size;
     const int group = grp.of(nt, tid, first, size);
@@ -293,6 +299,7 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
     alignas(64) float tile[kTileRows * 4 * kTileBlocks * kPanel];
     const float* panels[4 * kTileBlocks];
     TrainFwdRow rows[kTileRows];
+    const float** w_panels = w_store.data() + static_cast<size_t>(tid) * blocks;
 
     for (int d = split_dirs ? group : 0; d < (split_dirs ? group + 1 : D); ++d) {
       const bool rev = s.dir_reversed(d);
@@ -353,7 +360,18 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
         }
       };
 
+      // The input projection of steps [c0, c0 + cs), this thread's blocks only (so only the
+      // exchange of H between steps needs a barrier), straight into the saved rows' gates.
+      auto project = [&](int c0, int cs) {
+        for (int g = 0; g < G; ++g) {
+          for (int blk = k0; blk < k1; ++blk) w_panels[blk - k0] = wp + ((static_cast<size_t>(d) * G + g) * blocks + blk) * wpf;
+          const size_t r0 = static_cast<size_t>(c0) * B;
+          kt.gemm(I, xsrc[d] + r0 * I, I, cs * B, w_panels, kPanel, k1 - k0, sd + r0 * RS + L.gates + g * hp + k0 * kPanel, RS);
+        }
+      };
+
       for (int step = 0; step < q.max_len; ++step) {
+        if (step % chunk == 0) project(step, std::min(chunk, q.max_len - step));
         const float* hprev = hb[step & 1];
         if (!gru) {
           phase(step, hprev, 0, 4, tk.lstm_fwd);
