@@ -29,3 +29,6 @@ export type { OptimizerName, SgdArgs, AdamArgs, AdamWArgs, RmspropArgs } from '.
 export { schedules, Schedule } from './train/schedules';
 export { callbacks, EarlyStopping, ReduceLROnPlateau } from './train/callbacks';
 export type { Callback, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs } from './train/callbacks';
+// Encoder–decoder models (issue 5)
+export { seq2seq, Seq2Seq } from './model/seq2seq';
+export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, Seq2SeqHistory, DecodeArgs } from './model/seq2seq';
