@@ -12,3 +12,5 @@ export { ACTIVATION_NAMES } from './ops/activations';
 export { backendInfo } from './backend';
 export type { BackendInfo } from './backend';
 export type { CudaInfo, Device } from './cuda'; // CUDA hook
+export { loadOnnx, OnnxSession } from './onnx/session';
+export type { LoadOnnxOptions, OnnxFeeds, OnnxResults, OnnxValueMetadata } from './onnx/session';
