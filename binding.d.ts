@@ -93,4 +93,8 @@ export interface Binding {
   cudaInfo(): NativeCudaInfo;
   /** The recurrent kernel of later CUDA calls: 'auto', 'persistent' or 'step'; false for another name. */
   setCudaRecurrent(name: string): boolean;
+  // Training (issue 5; see lib/train/):
+  /** Row-major C[M,N] = alpha * op(A) * op(B) + beta * C, op(X) = Xᵀ when trans*. A is [M,K] (or [K,M] when transA), B is [K,N] (or [N,K] when transB). Threads on the built-in pool. */
+  gemm(args: { transA: boolean; transB: boolean; M: number; N: number; K: number; alpha: number; beta: number;
+               A: Float32Array; B: Float32Array; C: Float32Array; threads: number }): void;
 }
