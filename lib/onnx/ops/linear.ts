@@ -1,55 +1,9 @@
 // Gemm and MatMul over the native GEMM (row-major C = alpha·op(A)·op(B) + beta·C): the dense
 // layers around recurrent nodes. Shapes and broadcasting are worked out here; the arithmetic is
 // native. MatMul with a 2-D right-hand side folds every batch dim of A into one GEMM.
-import type { Binding } from '../../../binding';
-import { binding } from '../../native';
-import { NodeError, Value, allocate, broadcastDims, broadcastOffsets, sizeOf } from '../values';
+import { gemm as sgemm } from '../../train/gemm';
+import { NodeError, allocate, broadcastDims, broadcastOffsets, sizeOf } from '../values';
 import { OpDef, input, optionalInput, pure, simple } from './types';
-
-export interface GemmArgs {
-  transA: boolean;
-  transB: boolean;
-  M: number;
-  N: number;
-  K: number;
-  alpha: number;
-  beta: number;
-  A: Float32Array;
-  B: Float32Array;
-  C: Float32Array;
-  threads: number;
-}
-
-type WithGemm = Binding & { gemm?: (args: GemmArgs) => void };
-
-/** The native GEMM; an addon built before it existed gets a blocked loop with the same result. */
-export function sgemm(args: GemmArgs): void {
-  if (args.M === 0 || args.N === 0) return;
-  const native = (binding() as WithGemm).gemm;
-  if (typeof native === 'function') {
-    native(args);
-    return;
-  }
-  gemmLoop(args);
-}
-
-function gemmLoop({ transA, transB, M, N, K, alpha, beta, A, B, C }: GemmArgs): void {
-  const row = new Float64Array(N);
-  for (let i = 0; i < M; i++) {
-    row.fill(0);
-    for (let k = 0; k < K; k++) {
-      const a = transA ? A[k * M + i] : A[i * K + k];
-      if (a === 0) continue;
-      if (transB) for (let j = 0; j < N; j++) row[j] += a * B[j * K + k];
-      else {
-        const base = k * N;
-        for (let j = 0; j < N; j++) row[j] += a * B[base + j];
-      }
-    }
-    const base = i * N;
-    for (let j = 0; j < N; j++) C[base + j] = alpha * row[j] + (beta === 0 ? 0 : beta * C[base + j]);
-  }
-}
 
 function gemm(): OpDef {
   return simple(['alpha', 'beta', 'transA', 'transB'], [2, 3], (ctx) => {
@@ -57,7 +11,7 @@ function gemm(): OpDef {
     const beta = ctx.attrs.float('beta', 1);
     const transA = ctx.attrs.int('transA', 0) === 1;
     const transB = ctx.attrs.int('transB', 0) === 1;
-    const threads = ctx.threads;
+    const threads = ctx.threads || undefined;
     return pure((inputs, where) => {
       const a = input(where, inputs, 0, ['float32']);
       const b = input(where, inputs, 1, ['float32']);
@@ -109,7 +63,8 @@ function matmul(): OpDef {
       const o = out.data as Float32Array;
       const A = a.data as Float32Array;
       const B = b.data as Float32Array;
-      const threads = ctx.threads;
+      const threads = ctx.threads || undefined;
+      if (M === 0 || N === 0) return [out];
       if (bd.length === 2) {
         sgemm({ transA: false, transB: false, M: sizeOf(ad.slice(0, -1)), N, K, alpha: 1, beta: 0, A, B, C: o, threads });
         return [out];
