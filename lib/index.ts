@@ -14,3 +14,5 @@ export type { BackendInfo } from './backend';
 export type { CudaInfo, Device } from './cuda'; // CUDA hook
 export { loadOnnx, OnnxSession } from './onnx/session';
 export type { LoadOnnxOptions, OnnxFeeds, OnnxResults, OnnxValueMetadata } from './onnx/session';
+export { exportOnnx, addRecurrentNode, OnnxGraphBuilder } from './onnx/export';
+export type { AttrValue, ExportOnnxOptions, RecurrentNodeOptions } from './onnx/export';
