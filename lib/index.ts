@@ -16,3 +16,5 @@ export { loadOnnx, OnnxSession } from './onnx/session';
 export type { LoadOnnxOptions, OnnxFeeds, OnnxResults, OnnxValueMetadata } from './onnx/session';
 export { exportOnnx, addRecurrentNode, OnnxGraphBuilder } from './onnx/export';
 export type { AttrValue, ExportOnnxOptions, RecurrentNodeOptions } from './onnx/export';
+export { crosscheck, formatCrosscheck } from './onnx/crosscheck';
+export type { CrosscheckOptions, CrosscheckOutput, CrosscheckReport } from './onnx/crosscheck';
