@@ -80,12 +80,9 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  private valueInfo(name: string, type: TensorType, dims: readonly (number | string)[], doc?: string): Init<ValueInfoProto> {
-    return {
-      name,
-      doc_string: doc,
-      type: { tensor_type: { elem_type: ELEM[type], shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
-    };
+  private valueInfo(name: string, type: TensorType, dims: readonly (number | string)[] | undefined, doc?: string): Init<ValueInfoProto> {
+    const shape = dims && { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) };
+    return { name, doc_string: doc, type: { tensor_type: { elem_type: ELEM[type], shape } } };
   }
 
   /** A graph input; string dims are symbolic (any size, the same name meaning the same size). */
@@ -94,8 +91,8 @@ export class OnnxGraphBuilder {
     return name;
   }
 
-  /** Declares an existing value (a node's output or an input) as a graph output. */
-  output(name: string, type: TensorType, dims: readonly (number | string)[], doc?: string): string {
+  /** Declares an existing value (a node's output or an input) as a graph output; no dims: any shape. */
+  output(name: string, type: TensorType, dims?: readonly (number | string)[], doc?: string): string {
     if (!this.names.has(name)) throw rangeError('OnnxGraphBuilder.output', 'name', 'a value of this graph', `'${name}'`);
     this.outputs.push(this.valueInfo(name, type, dims, doc));
     return name;
