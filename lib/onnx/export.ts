@@ -167,8 +167,13 @@ export interface RecurrentNodeOptions {
   outputs?: readonly ('Y' | 'Y_h' | 'Y_c')[];
   /** Names for the outputs; default '<name>/Y' and so on. */
   outputNames?: Partial<Record<'Y' | 'Y_h' | 'Y_c', string>>;
-  /** The opset the model will declare (layout exists from 14 on). */
+  /** The opset the model will declare. */
   opset: number;
+  /**
+   * For a batch-major (layout 1) operator: write the node with layout = 1 (opset 14 or more)
+   * instead of a time-major node between Transposes. onnxruntime cannot run layout = 1.
+   */
+  layoutAttribute?: boolean;
 }
 
 /**
@@ -182,23 +187,32 @@ export function addRecurrentNode(b: OnnxGraphBuilder, op: AnyRecurrent, o: Recur
   const G = info.gates;
   const H = spec.hiddenSize;
   const I = spec.inputSize;
-  if (spec.layout === 1 && o.opset < 14) {
-    throw rangeError('exportOnnx', 'opset', '14 or more for an operator with layout 1 (batch-major)', String(o.opset));
+  // onnxruntime refuses layout = 1 on its recurrent kernels, so by default a batch-major operator
+  // is written as a time-major node between Transposes, which every runtime runs.
+  const batchMajor = spec.layout === 1;
+  const layoutAttribute = batchMajor && o.layoutAttribute === true;
+  if (layoutAttribute && o.opset < 14) {
+    throw rangeError('exportOnnx', 'opset', '14 or more for the layout attribute (batch-major nodes)', String(o.opset));
   }
   if (spec.bf16Weights) {
     // ONNX weights are fp32; the bf16 option is a storage choice of this library, not of the model.
     throw typeError('exportOnnx', `${o.name} precision`, "'fp32' (exporting writes fp32 weights; make an fp32 operator from the same weights)", 'bf16');
   }
+  const transposeIn = batchMajor && !layoutAttribute;
+  const timeMajor = (value: string | undefined, what: string): string => {
+    if (value === undefined || !transposeIn) return value ?? '';
+    return b.node('Transpose', [value], [b.unique(`${o.name}/${what}_time_major`)], { perm: [1, 0, 2] }, { name: `${o.name}/${what}_to_time_major` })[0];
+  };
   const w = (slot: string, data: Float32Array, dims: number[], doc: string) => b.initializer(`${o.name}/${slot}`, { type: 'float32', data, dims }, doc);
   const inputs = [
-    o.X,
+    timeMajor(o.X, 'X'),
     w('W', weights.W, [D, G * H, I], `input weights [num_directions, ${G}*hidden_size, input_size], ${GATE_DOC[opType]}`),
     w('R', weights.R, [D, G * H, H], `recurrent weights [num_directions, ${G}*hidden_size, hidden_size], ${GATE_DOC[opType]}`),
     weights.B ? w('B', weights.B, [D, 2 * G * H], 'biases [num_directions, Wb then Rb]') : '',
     o.sequenceLens ?? '',
-    o.initialH ?? '',
+    timeMajor(o.initialH, 'initial_h'),
   ];
-  if (opType === 'LSTM') inputs.push(o.initialC ?? '', weights.P ? w('P', weights.P, [D, 3 * H], 'peepholes [num_directions, i, o, f]') : '');
+  if (opType === 'LSTM') inputs.push(timeMajor(o.initialC, 'initial_c'), weights.P ? w('P', weights.P, [D, 3 * H], 'peepholes [num_directions, i, o, f]') : '');
   while (inputs[inputs.length - 1] === '') inputs.pop();
 
   const defaults = info.defaultActivations;
@@ -206,12 +220,13 @@ export function addRecurrentNode(b: OnnxGraphBuilder, op: AnyRecurrent, o: Recur
   const isDefault = acts.activations.every((name, k) => name === defaults[k % defaults.length]);
   const all = opType === 'LSTM' ? (['Y', 'Y_h', 'Y_c'] as const) : (['Y', 'Y_h'] as const);
   const wanted = o.outputs ?? all;
-  const outs = all.map((slot) => (wanted.includes(slot) ? o.outputNames?.[slot] ?? b.unique(`${o.name}/${slot}`) : ''));
-  while (outs[outs.length - 1] === '') outs.pop();
+  const finalNames = all.map((slot) => (wanted.includes(slot) ? o.outputNames?.[slot] ?? b.unique(`${o.name}/${slot}`) : ''));
+  const nodeOutputs = transposeIn ? finalNames.map((n, k) => (n === '' ? '' : b.unique(`${o.name}/${all[k]}_time_major`))) : finalNames;
+  while (nodeOutputs[nodeOutputs.length - 1] === '') nodeOutputs.pop();
   const attributes: Record<string, AttrValue | undefined> = {
     hidden_size: H,
     direction: D === 2 ? 'bidirectional' : spec.reverse ? 'reverse' : 'forward',
-    layout: spec.layout === 1 ? 1 : undefined,
+    layout: layoutAttribute ? 1 : undefined,
     clip: spec.clip === undefined ? undefined : { float: spec.clip },
     activations: isDefault ? undefined : acts.activations,
     activation_alpha: isDefault || acts.activationAlpha.length === 0 ? undefined : { floats: acts.activationAlpha },
@@ -219,17 +234,26 @@ export function addRecurrentNode(b: OnnxGraphBuilder, op: AnyRecurrent, o: Recur
     linear_before_reset: opType === 'GRU' ? Number(spec.linearBeforeReset) : undefined,
     input_forget: opType === 'LSTM' && spec.inputForget ? 1 : undefined,
   };
-  const layoutDoc = spec.layout === 1 ? 'batch-major: X [batch, seq, input]' : 'time-major: X [seq, batch, input]';
-  b.node(opType, inputs, outs, attributes, {
+  const layoutDoc = layoutAttribute ? 'batch-major (layout 1): X [batch, seq, input]' : 'time-major: X [seq, batch, input]';
+  b.node(opType, inputs, nodeOutputs, attributes, {
     name: o.name,
-    doc: `${opType}, hidden_size ${H}, ${D === 2 ? 'bidirectional' : attributes.direction}, ${layoutDoc}; written by gatedrnn`,
+    doc: `${opType}, hidden_size ${H}, ${attributes.direction}, ${layoutDoc}; written by gatedrnn`,
   });
-  return { Y: outs[0] ?? '', Y_h: outs[1] ?? '', Y_c: outs[2] ?? '' };
+  if (transposeIn) {
+    // Back to batch-major: Y [seq, D, batch, H] -> [batch, seq, D, H]; states [D, batch, H] -> [batch, D, H].
+    nodeOutputs.forEach((n, k) => {
+      if (n === '') return;
+      b.node('Transpose', [n], [finalNames[k]], { perm: k === 0 ? [2, 0, 1, 3] : [1, 0, 2] }, { name: `${o.name}/${all[k]}_to_batch_major` });
+    });
+  }
+  return { Y: finalNames[0] ?? '', Y_h: finalNames[1] ?? '', Y_c: finalNames[2] ?? '' };
 }
 
 export interface ExportOnnxOptions {
-  /** Default 14 (7 to 22; layout 1 needs 14 or more). */
+  /** Default 14 (7 to 22). */
   opset?: number;
+  /** Batch-major operators as layout = 1 nodes (opset 14 or more; onnxruntime cannot run them). Default false. */
+  layoutAttribute?: boolean;
   /** Add initial_h (and initial_c) inputs and keep Y_h / Y_c as outputs: streaming with carried state. Default true. */
   stateInputs?: boolean;
   /** Add a sequence_lens input (int32 [batch]). Default false. */
@@ -290,6 +314,7 @@ export function exportOnnx(ops: AnyRecurrent | readonly AnyRecurrent[], options:
       initialH,
       initialC,
       opset,
+      layoutAttribute: options.layoutAttribute,
       outputNames: { Y: last ? 'Y' : undefined, Y_h: `${prefix}Y_h`, Y_c: `${prefix}Y_c` },
       outputs: [...(['Y'] as const), ...(stateInputs || last ? (['Y_h'] as const) : []), ...(isLstm && (stateInputs || last) ? (['Y_c'] as const) : [])],
     });
