@@ -98,7 +98,10 @@ function gather(): OpDef {
         }
         for (let o = 0; o < outer; o++) {
           const from = (o * dim + i) * inner;
-          dst.set(src.subarray(from, from + inner), (o * n + j) * inner);
+          const to = (o * n + j) * inner;
+          // subarray + set costs more than it saves on short rows (an embedding of 16 floats).
+          if (inner >= 64) dst.set(src.subarray(from, from + inner), to);
+          else for (let e = 0; e < inner; e++) dst[to + e] = src[from + e];
         }
       }
       return [out];
@@ -203,13 +206,26 @@ function stridedCopy(x: Value, out: Value, starts: number[], steps: number[], or
   }
   const src = x.data as Float32Array;
   const dst = out.data as Float32Array;
-  const n = dst.length;
-  if (n === 0) return;
-  const idx = new Array<number>(r).fill(0);
+  if (dst.length === 0) return;
+  if (r === 0) {
+    dst[0] = src[base];
+    return;
+  }
+  // The last axis in a tight loop; an odometer over the others.
+  const run = out.dims[r - 1];
+  const step = walk[r - 1];
+  const rows = dst.length / run;
+  const idx = new Array<number>(r - 1).fill(0);
   let off = base;
-  for (let i = 0; i < n; i++) {
-    dst[i] = src[off];
-    for (let k = r - 1; k >= 0; k--) {
+  let i = 0;
+  for (let row = 0; row < rows; row++) {
+    if (step === 1 && run >= 64) {
+      dst.set(src.subarray(off, off + run), i);
+      i += run;
+    } else {
+      for (let j = 0, o = off; j < run; j++, o += step) dst[i++] = src[o];
+    }
+    for (let k = r - 2; k >= 0; k--) {
       idx[k]++;
       off += walk[k];
       if (idx[k] < out.dims[k]) break;
