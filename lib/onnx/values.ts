@@ -155,3 +155,14 @@ export function normalizeAxis(axis: number, rank: number): number | undefined {
 export function sliceData(data: ValueData, start: number, end: number): ValueData {
   return data.slice(start, end) as ValueData;
 }
+
+/**
+ * A value's data as 32-bit words (bool: bytes), and how many words make one element. Copy loops
+ * (Gather, Transpose, Slice) work on these so they see one array type whatever the element type:
+ * a loop that meets Float32Array and BigInt64Array in turn is deoptimized by V8.
+ */
+export function words(v: Value): { data: Int32Array | Uint8Array; width: number } {
+  const d = v.data;
+  if (v.type === 'bool') return { data: d as Uint8Array, width: 1 };
+  return { data: new Int32Array(d.buffer, d.byteOffset, d.byteLength >> 2), width: v.type === 'int64' ? 2 : 1 };
+}

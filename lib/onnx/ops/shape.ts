@@ -1,7 +1,7 @@
 // Shape and data-movement ops: what exporters put around recurrent nodes to reorder axes, build
 // initial states from the batch size and pick outputs. Reshape-like ops return views of their
 // input's data (nothing writes into a value once made); the others copy with strided loops.
-import { NodeError, Value, allocate, broadcastDims, broadcastOffsets, fromNumbers, normalizeAxis, sizeOf, stridesOf, toNumbers } from '../values';
+import { NodeError, Value, allocate, broadcastDims, broadcastOffsets, fromNumbers, normalizeAxis, sizeOf, stridesOf, toNumbers, words } from '../values';
 import { ANY, INTS, NUMERIC, OpContext, OpDef, input, optionalInput, pure, simple } from './types';
 
 function view(x: Value, dims: readonly number[]): Value {
@@ -88,8 +88,9 @@ function gather(): OpDef {
       const inner = sizeOf(x.dims.slice(axis + 1));
       const out = allocate(where, x.type, [...x.dims.slice(0, axis), ...idx.dims, ...x.dims.slice(axis + 1)]);
       const n = idx.data.length;
-      const src = x.data as Float32Array;
-      const dst = out.data as Float32Array;
+      const { data: src, width } = words(x);
+      const dst = words(out).data;
+      const row = inner * width;
       for (let j = 0; j < n; j++) {
         let i = Number(idx.data[j]);
         if (i < 0) i += dim;
@@ -97,11 +98,11 @@ function gather(): OpDef {
           throw new NodeError(`${where}: index ${Number(idx.data[j])} (at ${j}) is out of range for axis ${axis} of size ${dim}`);
         }
         for (let o = 0; o < outer; o++) {
-          const from = (o * dim + i) * inner;
-          const to = (o * n + j) * inner;
+          const from = (o * dim + i) * row;
+          const to = (o * n + j) * row;
           // subarray + set costs more than it saves on short rows (an embedding of 16 floats).
-          if (inner >= 64) dst.set(src.subarray(from, from + inner), to);
-          else for (let e = 0; e < inner; e++) dst[to + e] = src[from + e];
+          if (row >= 64) dst.set(src.subarray(from, from + row), to);
+          else for (let e = 0; e < row; e++) dst[to + e] = src[from + e];
         }
       }
       return [out];
@@ -194,25 +195,27 @@ function identity(): OpDef {
 
 /** Copies x into `out` where out[i] = x[offset(i)], offsets from per-axis start and step. */
 function stridedCopy(x: Value, out: Value, starts: number[], steps: number[], order?: number[]): void {
-  const r = out.dims.length;
-  const inStrides = stridesOf(x.dims);
+  const { data: src, width } = words(x);
+  const dst = words(out).data;
+  if (dst.length === 0) return;
+  // An int64 element is two words: one more axis of 2, walked by 1.
+  const inStrides = stridesOf(x.dims).map((s) => s * width);
+  const dims = width === 1 ? out.dims : [...out.dims, width];
+  const r = dims.length;
   // Axis k of the output walks input axis order[k] (a transpose) by steps[k].
-  const walk = new Array<number>(r);
+  const walk = new Array<number>(r).fill(1);
   let base = 0;
-  for (let k = 0; k < r; k++) {
+  for (let k = 0; k < out.dims.length; k++) {
     const from = order ? order[k] : k;
     walk[k] = inStrides[from] * steps[k];
     base += inStrides[from] * starts[k];
   }
-  const src = x.data as Float32Array;
-  const dst = out.data as Float32Array;
-  if (dst.length === 0) return;
   if (r === 0) {
     dst[0] = src[base];
     return;
   }
   // The last axis in a tight loop; an odometer over the others.
-  const run = out.dims[r - 1];
+  const run = dims[r - 1];
   const step = walk[r - 1];
   const rows = dst.length / run;
   const idx = new Array<number>(r - 1).fill(0);
@@ -228,8 +231,8 @@ function stridedCopy(x: Value, out: Value, starts: number[], steps: number[], or
     for (let k = r - 2; k >= 0; k--) {
       idx[k]++;
       off += walk[k];
-      if (idx[k] < out.dims[k]) break;
-      off -= walk[k] * out.dims[k];
+      if (idx[k] < dims[k]) break;
+      off -= walk[k] * dims[k];
       idx[k] = 0;
     }
   }
