@@ -146,6 +146,18 @@ describe('session contract', () => {
     expect(() => session.runSync(f.inputs, ['nope'])).toThrow("OnnxSession.runSync: expected fetches to be an array of output names ('lstm_out', 'state_h_out', 'state_c_out'), but received an array of length 1");
   });
 
+  test('concurrent runs of one session give what serial runs give', async () => {
+    const f = fixture('torch_bilstm');
+    const session = await loadOnnx(f.bytes);
+    const rng = mulberry32(3);
+    const inputs = [0, 1, 2, 3].map(() => {
+      const x = randomTensor([2, 7 + Math.floor(rng() * 20), 8], rng);
+      return { x: new Tensor('float32', x.data, x.dims) };
+    });
+    const together = await Promise.all(inputs.map((feeds) => session.run(feeds)));
+    for (const [k, feeds] of inputs.entries()) expect(toNumbers(together[k].y)).toEqual(toNumbers(session.runSync(feeds).y));
+  });
+
   test('onnxruntime-common tensors are accepted as feeds', async () => {
     const f = fixture('torch_gru_state');
     const session = await loadOnnx(f.bytes);

@@ -177,6 +177,40 @@ function where(): OpDef {
   );
 }
 
+/** Clip: bounds from attributes before opset 11, from optional scalar inputs after. */
+function clip(): OpDef {
+  return {
+    attributes: (opset) => (opset < 11 ? ['min', 'max'] : []),
+    inputs: (opset) => (opset < 11 ? [1, 1] : [1, 3]),
+    create: (ctx) =>
+      pure((inputs, where) => {
+        const x = input(where, inputs, 0, ctx.opset < 11 ? ['float32'] : NUMERIC);
+        const bound = (k: number, attr: string, fallback: number): number => {
+          if (ctx.opset < 11) return ctx.attrs.float(attr, fallback);
+          const v = inputs[k];
+          if (v === undefined) return fallback;
+          if (v.type !== x.type || v.data.length !== 1) {
+            throw new NodeError(`${where}: expected input ${k} (${attr}) to be a ${x.type} scalar, but received ${v.type} with dims [${v.dims.join(', ')}]`);
+          }
+          return Number(v.data[0]);
+        };
+        const lo = bound(1, 'min', -Infinity);
+        const hi = bound(2, 'max', Infinity);
+        const out = allocate(where, x.type, x.dims);
+        if (x.type === 'int64') {
+          const a = x.data as BigInt64Array;
+          const o = out.data as BigInt64Array;
+          for (let k = 0; k < a.length; k++) o[k] = BigInt(Math.min(Math.max(Number(a[k]), lo), hi));
+        } else {
+          const a = x.data as Float32Array;
+          const o = out.data as Float32Array;
+          for (let k = 0; k < a.length; k++) o[k] = Math.min(Math.max(a[k], lo), hi);
+        }
+        return [out];
+      }),
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cast
 
@@ -239,6 +273,7 @@ export const ELEMENTWISE_OPS: Record<string, OpDef> = {
   Tanh: unaryFloat(Math.tanh),
   Relu: unaryFloat((x) => (x > 0 ? x : 0)),
   LeakyRelu: leakyRelu(),
+  Clip: clip(),
   Equal: equal(),
   Where: where(),
   Cast: cast(),
