@@ -50,7 +50,7 @@ const ELEM_TYPES: Partial<Record<number, ValueType>> = {
   [DataType.BOOL]: 'bool',
 };
 
-export function elemType(code: number | undefined): ValueType | undefined {
+function elemType(code: number | undefined): ValueType | undefined {
   return code === undefined ? undefined : ELEM_TYPES[code];
 }
 
@@ -68,7 +68,8 @@ function valueInfo(where: string, v: ValueInfoProto, role: string): ValueInfo {
   return { name, type, dims };
 }
 
-function initializer(where: string, t: TensorProto): Value {
+/** A TensorProto (an initializer, a Constant's value) as a Value; errors name `where`. */
+function tensorValue(where: string, t: TensorProto): Value {
   if (t.data_type === DataType.BOOL) {
     // tensorToTyped converts the three gatedrnn types; bool constants (Where masks) are rare but exported.
     const n = t.dims.reduce((a, b) => a * b, 1);
@@ -82,11 +83,6 @@ function initializer(where: string, t: TensorProto): Value {
   } catch (e) {
     throw new TypeError(`${where}: ${(e as Error).message.replace(/^tensorToTyped: /, '')}`);
   }
-}
-
-/** A TensorProto (an initializer, a Constant's value) as a Value; errors name `where`. */
-export function tensorValue(where: string, t: TensorProto): Value {
-  return initializer(where, t);
 }
 
 function opsetOf(where: string, model: ModelProto): number {
@@ -119,7 +115,7 @@ export function parseModel(where: string, bytes: Uint8Array): ParsedGraph {
   const initializers = new Map<string, Value>();
   for (const t of g.initializer) {
     if (!t.name) throw new Error(`${where}: an initializer has no name`);
-    initializers.set(t.name, initializer(`${where}: initializer '${t.name}'`, t));
+    initializers.set(t.name, tensorValue(`${where}: initializer '${t.name}'`, t));
   }
   // Before IR version 4 initializers were also listed as inputs; those are constants, not feeds.
   const inputs = g.input.filter((v) => !initializers.has(v.name ?? '')).map((v) => valueInfo(where, v, 'input'));

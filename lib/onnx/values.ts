@@ -151,11 +151,6 @@ export function normalizeAxis(axis: number, rank: number): number | undefined {
   return Number.isInteger(a) && a >= 0 && a < rank ? a : undefined;
 }
 
-/** Copies `n` elements; works for every data kind. */
-export function sliceData(data: ValueData, start: number, end: number): ValueData {
-  return data.slice(start, end) as ValueData;
-}
-
 /**
  * A value's data as 32-bit words (bool: bytes), and how many words make one element. Copy loops
  * (Gather, Transpose, Slice) work on these so they see one array type whatever the element type:

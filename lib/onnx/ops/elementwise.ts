@@ -64,8 +64,8 @@ interface BinaryFns {
   i64?: (a: bigint, b: bigint) => bigint;
 }
 
-/** Both operands broadcast to the output; calls `each(i, ia, ib)` per output element. */
-export function broadcastPair(where: string, a: Value, b: Value): { dims: number[]; oa: Int32Array | null; ob: Int32Array | null } {
+/** The output dims of a binary op and each operand's offsets into it (null: the identity). */
+function broadcastPair(where: string, a: Value, b: Value): { dims: number[]; oa: Int32Array | null; ob: Int32Array | null } {
   const dims = broadcastDims([a.dims, b.dims]);
   if (!dims) {
     throw new NodeError(`${where}: inputs of dims [${a.dims.join(', ')}] and [${b.dims.join(', ')}] do not broadcast (numpy rules: trailing dims equal or 1)`);
@@ -222,7 +222,7 @@ const CAST_TARGETS: Partial<Record<number, ValueType>> = {
 };
 
 /** Converts between the four value types with ONNX's rules (float to int truncates). */
-export function castValue(where: string, x: Value, to: ValueType): Value {
+function castValue(where: string, x: Value, to: ValueType): Value {
   if (x.type === to) return { type: to, data: x.data.slice() as Value['data'], dims: x.dims };
   const out = allocate(where, to, x.dims);
   const n = x.data.length;
