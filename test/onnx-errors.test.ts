@@ -157,6 +157,14 @@ describe('hostile tensors', () => {
     );
   });
 
+  test('a broadcast too large to hold is refused before anything is allocated', () => {
+    const bytes = bytesOf({ nodes: [{ name: 'add', op_type: 'Add', input: ['a', 'b'], output: ['y'] }], inputs: [vi('a', ['n', 1]), vi('b', [1, 'n'])], outputs: [vi('y', ['n', 'n'])] });
+    const session = load(bytes);
+    const a = new Tensor('float32', new Float32Array(300000), [300000, 1]);
+    const b = new Tensor('float32', new Float32Array(300000), [1, 300000]);
+    expect(() => session.runSync({ a, b })).toThrow(/^OnnxSession\.runSync: node 'add' \(Add, opset 14\): a float32 output of dims \[300000, 300000\] would need 335\.3 GiB/);
+  });
+
   test('folding at load is bounded: a large Range is left for run time', () => {
     const bytes = bytesOf({
       nodes: [{ name: 'range', op_type: 'Range', input: ['a', 'b', 'c'], output: ['y'] }],

@@ -104,11 +104,13 @@ export function broadcastDims(shapes: readonly (readonly number[])[]): number[] 
 /**
  * For each output element (row-major over `outDims`), the flat offset into an input of `dims`
  * broadcast to `outDims`; computed once per call with a counter, no division per element.
+ * `where` names the caller in the error when the output is too large to hold.
  */
-export function broadcastOffsets(dims: readonly number[], outDims: readonly number[]): Int32Array | null {
+export function broadcastOffsets(where: string, dims: readonly number[], outDims: readonly number[]): Int32Array | null {
   const rank = outDims.length;
-  const n = sizeOf(outDims);
   if (dims.length === rank && dims.every((d, k) => d === outDims[k])) return null; // identity
+  // The offsets are as large as the output: the same bound, checked before allocating.
+  const n = checkSize(where, 'int32', outDims);
   const inStrides = stridesOf(dims);
   const step = new Array<number>(rank).fill(0);
   for (let k = 0; k < dims.length; k++) {

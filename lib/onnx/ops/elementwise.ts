@@ -1,7 +1,7 @@
 // Elementwise ops: unary math, binary arithmetic and comparison with numpy broadcasting, Where,
 // Cast. Tight loops over typed arrays; int64 goes through BigInt (shape arithmetic, small).
 import { DataType } from '../schema';
-import { NodeError, Value, ValueType, allocate, broadcastDims, broadcastOffsets } from '../values';
+import { NodeError, Value, ValueType, allocate, broadcastDims, broadcastOffsets, checkSize } from '../values';
 import { ANY, NUMERIC, OpDef, input, pure, simple } from './types';
 
 type Unary = (x: number) => number;
@@ -70,7 +70,8 @@ function broadcastPair(where: string, a: Value, b: Value): { dims: number[]; oa:
   if (!dims) {
     throw new NodeError(`${where}: inputs of dims [${a.dims.join(', ')}] and [${b.dims.join(', ')}] do not broadcast (numpy rules: trailing dims equal or 1)`);
   }
-  return { dims, oa: broadcastOffsets(a.dims, dims), ob: broadcastOffsets(b.dims, dims) };
+  checkSize(where, a.type, dims);
+  return { dims, oa: broadcastOffsets(where, a.dims, dims), ob: broadcastOffsets(where, b.dims, dims) };
 }
 
 function sameType(where: string, a: Value, b: Value): void {
@@ -163,10 +164,10 @@ function where(): OpDef {
       if (!dims) {
         throw new NodeError(`${at}: condition [${c.dims.join(', ')}], X [${x.dims.join(', ')}] and Y [${y.dims.join(', ')}] do not broadcast`);
       }
-      const oc = broadcastOffsets(c.dims, dims);
-      const ox = broadcastOffsets(x.dims, dims);
-      const oy = broadcastOffsets(y.dims, dims);
       const out = allocate(at, x.type, dims);
+      const oc = broadcastOffsets(at, c.dims, dims);
+      const ox = broadcastOffsets(at, x.dims, dims);
+      const oy = broadcastOffsets(at, y.dims, dims);
       const o = out.data as Float32Array;
       const cd = c.data as Uint8Array;
       const xd = x.data as Float32Array;

@@ -30,7 +30,7 @@ function gemm(): OpDef {
         if (!dims || dims.length !== 2 || dims[0] !== M || dims[1] !== N) {
           throw new NodeError(`${where}: C of dims [${c.dims.join(', ')}] does not broadcast to [${M}, ${N}]`);
         }
-        const offsets = broadcastOffsets(c.dims, [M, N]);
+        const offsets = broadcastOffsets(where, c.dims, [M, N]);
         const cd = c.data as Float32Array;
         for (let i = 0; i < o.length; i++) o[i] = cd[offsets ? offsets[i] : i];
         betaC = beta;
@@ -70,8 +70,8 @@ function matmul(): OpDef {
         return [out];
       }
       const count = sizeOf(batch);
-      const oa = broadcastOffsets(ad.slice(0, -2), batch);
-      const ob = broadcastOffsets(bd.slice(0, -2), batch);
+      const oa = broadcastOffsets(where, ad.slice(0, -2), batch);
+      const ob = broadcastOffsets(where, bd.slice(0, -2), batch);
       for (let p = 0; p < count; p++) {
         const ia = (oa ? oa[p] : p) * M * K;
         const ib = (ob ? ob[p] : p) * K * N;

@@ -351,6 +351,7 @@ function split(): OpDef {
         let sizes = attrOrInput(ctx, inputs, 'split', 1, 13);
         if (sizes === undefined) {
           const parts = ctx.attrs.int('num_outputs') ?? count;
+          if (parts !== count) throw new NodeError(`${where}: num_outputs = ${parts} but the node has ${count} outputs`);
           const each = Math.ceil(d / parts);
           sizes = Array.from({ length: parts }, (_, k) => Math.max(0, Math.min(each, d - k * each)));
         }
@@ -381,7 +382,7 @@ function expand(): OpDef {
       const dims = shapeDims.some((s) => s < 0) ? undefined : broadcastDims([x.dims, shapeDims]);
       if (!dims) throw new NodeError(`${where}: dims [${x.dims.join(', ')}] cannot be expanded to [${shapeDims.join(', ')}]`);
       const out = allocate(where, x.type, dims);
-      const offsets = broadcastOffsets(x.dims, dims);
+      const offsets = broadcastOffsets(where, x.dims, dims);
       const src = x.data as Float32Array;
       const dst = out.data as Float32Array;
       if (offsets === null) dst.set(src);
