@@ -14,7 +14,7 @@ export type { BackendInfo } from './backend';
 export type { CudaInfo, Device } from './cuda'; // CUDA hook
 export { loadOnnx, OnnxSession } from './onnx/session';
 export type { LoadOnnxOptions, OnnxFeeds, OnnxResults, OnnxValueMetadata } from './onnx/session';
-export { exportOnnx, addRecurrentNode, OnnxGraphBuilder } from './onnx/export';
-export type { AttrValue, ExportOnnxOptions, RecurrentNodeOptions } from './onnx/export';
+export { exportOnnx, addDenseNode, addEmbeddingNode, addRecurrentNode, OnnxGraphBuilder } from './onnx/export';
+export type { AttrValue, DenseNodeOptions, ExportOnnxOptions, RecurrentNodeOptions, RecurrentSource } from './onnx/export';
 export { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 export type { CrosscheckOptions, CrosscheckOutput, CrosscheckReport } from './onnx/crosscheck';

@@ -4,7 +4,7 @@
 // in loadOnnx with the operator's own outputs (within 1e-4); the file names its values and dims
 // for a reader; bad requests are clear errors. Also OnnxGraphBuilder's own checks.
 
-import { GruOp, LstmOp, OnnxGraphBuilder, RnnOp, Tensor, exportOnnx, loadOnnx } from '../lib';
+import { GruOp, LstmOp, OnnxGraphBuilder, RnnOp, Tensor, addDenseNode, addEmbeddingNode, addRecurrentNode, exportOnnx, loadOnnx } from '../lib';
 import { decodeModel } from '../lib/onnx/schema';
 import { expectClose, mulberry32, randomTensor, runOrt } from './helpers/onnx';
 
@@ -139,23 +139,44 @@ describe('OnnxGraphBuilder', () => {
     expect(() => b.node('Relu', ['x'], ['r'], { alpha: [1, 'a'] as never })).toThrow("OnnxGraphBuilder.node(Relu): expected attribute 'alpha' to be a number, string, array of numbers or strings, { float }, { floats } or a tensor, but received an array of length 2");
   });
 
-  test('a Keras-style dense head (Gather -> GRU -> Gemm -> Softmax) runs in onnxruntime and loadOnnx alike', async () => {
+  test('the pieces of a Keras-like model: Embedding -> bidirectional GRU (batch-major, from raw weights) -> Dense', async () => {
     const b = new OnnxGraphBuilder('classifier');
-    b.input('tokens', 'int64', ['seq', 'batch']);
-    b.initializer('embedding', t([20, 3]));
-    const [embedded] = b.node('Gather', ['embedding', 'tokens'], ['embedded'], {}, { name: 'embedding', doc: 'Embedding(20, 3)' });
-    const gru = new GruOp(weights(3, 1, 4, 3), { linearBeforeReset: 1 });
-    const { Y_h } = (await import('../lib')).addRecurrentNode(b, gru, { name: 'gru', X: embedded, outputs: ['Y_h'], opset: 14 });
-    b.initializer('shape', new Tensor('int64', BigInt64Array.from([-1n, 4n]), [2]));
-    const [h] = b.node('Reshape', [Y_h, 'shape'], ['h']);
-    b.initializer('dense/W', t([4, 2]));
-    b.initializer('dense/b', t([2]));
-    const [logits] = b.node('Gemm', [h, 'dense/W', 'dense/b'], ['logits']);
-    b.node('Softmax', [logits], ['probs'], { axis: -1 });
+    b.input('tokens', 'int64', ['batch', 'seq']);
+    const embedded = addEmbeddingNode(b, { name: 'embedding', ids: 'tokens', table: t([20, 3]) });
+    const gruWeights = weights(3, 2, 4, 3);
+    const attributes = { direction: 'bidirectional' as const, layout: 1 as const, linearBeforeReset: 1 as const };
+    const { Y, Y_h } = addRecurrentNode(b, { cell: 'GRU', weights: gruWeights, attributes }, { name: 'gru', X: embedded, opset: 14 });
+    // Y_h [batch, 2, 4] -> [batch, 8] -> Dense(2, softmax); Y [batch, seq, 2, 4] -> [batch, seq, 8] -> Dense(3) per step.
+    b.initializer('flat', new Tensor('int64', BigInt64Array.from([0n, -1n]), [2]));
+    const [h] = b.node('Reshape', [Y_h, 'flat'], ['h']);
+    addDenseNode(b, { name: 'head', X: h, rank: 2, kernel: t([8, 2]), bias: t([2]), activation: 'softmax', output: 'probs' });
+    b.initializer('steps', new Tensor('int64', BigInt64Array.from([0n, 0n, -1n]), [3]));
+    const [seq] = b.node('Reshape', [Y, 'steps'], ['per_step']);
+    addDenseNode(b, { name: 'tagger', X: seq, rank: 3, kernel: t([8, 3]), bias: t([3]), activation: 'tanh', output: 'tags' });
     b.output('probs', 'float32', ['batch', 2]);
+    b.output('tags', 'float32', ['batch', 'seq', 3]);
+    b.output(Y_h, 'float32', ['batch', 2, 4]);
     const bytes = b.build({ opset: 14 });
-    const tokens = new Tensor('int64', BigInt64Array.from({ length: 12 }, () => BigInt(Math.floor(rng() * 20))), [4, 3]);
+    const tokens = new Tensor('int64', BigInt64Array.from({ length: 12 }, () => BigInt(Math.floor(rng() * 20))), [3, 4]);
+    const ortOut = await runOrt(bytes, { tokens });
     const session = await loadOnnx(bytes);
-    expectClose(session.runSync({ tokens }).probs, (await runOrt(bytes, { tokens })).probs, { atol: 1e-6, rtol: 0 });
+    const ours = session.runSync({ tokens });
+    for (const name of ['probs', 'tags', Y_h]) expectClose(ours[name], ortOut[name], { atol: 1e-5, rtol: 0, label: name });
+    // The node written from raw weights computes what a GruOp over the same weights does.
+    const table = decodeModel(bytes).graph!.initializer.find((i) => i.name === 'embedding/embeddings')!;
+    const rows = new Float32Array(table.raw_data!.slice().buffer);
+    const X = new Tensor('float32', new Float32Array(12 * 3), [3, 4, 3]);
+    (tokens.data as BigInt64Array).forEach((id, k) => X.data.set(rows.subarray(Number(id) * 3, Number(id) * 3 + 3), k * 3));
+    expectClose(ours[Y_h], new GruOp(gruWeights, attributes).run({ X }).Y_h!, { atol: 1e-6, rtol: 0, label: 'Y_h vs GruOp' });
+  });
+
+  test('dense and embedding arguments are checked', () => {
+    const b = new OnnxGraphBuilder();
+    b.input('x', 'float32', ['n', 4]);
+    expect(() => addDenseNode(b, { name: 'd', X: 'x', rank: 2, kernel: t([4]) })).toThrow('addDenseNode: expected kernel to be a rank-2 tensor [inputs, units], but received an object of class Tensor');
+    expect(() => addDenseNode(b, { name: 'd', X: 'x', rank: 2, kernel: t([4, 2]), bias: t([3]) })).toThrow('addDenseNode: expected bias.dims to be [2] (the kernel\'s units), but received [3]');
+    expect(() => addDenseNode(b, { name: 'd', X: 'x', rank: 2, kernel: t([4, 2]), activation: 'gelu' as never })).toThrow("addDenseNode: expected activation to be 'linear', 'relu', 'sigmoid', 'tanh' or 'softmax', but received \"gelu\" of type string");
+    expect(() => addRecurrentNode(b, { cell: 'GRU', weights: weights(3, 1, 4, 5) }, { name: 'g', X: 'x', opset: 14 })).not.toThrow();
+    expect(() => addRecurrentNode(b, { cell: 'GRU', weights: { W: t([1, 12, 4]), R: t([1, 9, 4]) } }, { name: 'g2', X: 'x', opset: 14 })).toThrow('new GruOp: expected R.dims to be [1, 12, 4]');
   });
 });

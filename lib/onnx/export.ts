@@ -4,7 +4,10 @@
 // Gemm or MatMul + Add and an activation node, recurrent layers as native ONNX nodes.
 import { typeError, rangeError } from '../errors';
 import { activationAttributes } from '../ops/activations';
-import type { RecurrentOp } from '../ops/recurrent';
+import { GRU_INFO, GruAttributes } from '../ops/gru';
+import { LSTM_INFO, LstmAttributes, LstmWeights } from '../ops/lstm';
+import { RecurrentOp, prepareOp } from '../ops/recurrent';
+import { RNN_INFO } from '../ops/rnn';
 import type { TensorLike, TensorType } from '../tensor';
 import { AttributeProto, AttributeType, DataType, Init, ModelProto, NodeProto, TensorProto, ValueInfoProto, encodeModel, typedToTensorProto } from './schema';
 import { MAX_OPSET, MIN_OPSET } from './graph';
@@ -153,6 +156,23 @@ export class OnnxGraphBuilder {
 
 type AnyRecurrent = RecurrentOp<never, unknown>;
 
+/**
+ * What addRecurrentNode writes: an operator, or weights in ONNX layout with the operator's
+ * attributes (e.g. a trained layer's parameters), checked as the operators check them.
+ */
+export type RecurrentSource =
+  | AnyRecurrent
+  | { cell: 'GRU' | 'LSTM' | 'RNN'; weights: LstmWeights; attributes?: GruAttributes & LstmAttributes };
+
+const CELL_INFO = { GRU: GRU_INFO, LSTM: LSTM_INFO, RNN: RNN_INFO };
+
+function definitionOf(source: RecurrentSource): AnyRecurrent['definition'] {
+  if ('definition' in source) return source.definition;
+  const info = CELL_INFO[source.cell];
+  if (info === undefined) throw typeError('addRecurrentNode', 'source.cell', "'GRU', 'LSTM' or 'RNN'", source.cell);
+  return prepareOp(info, source.weights, source.attributes ?? {});
+}
+
 const OP_TYPES = ['RNN', 'GRU', 'LSTM'] as const;
 const GATE_DOC = { RNN: 'one gate', GRU: 'gates z, r, h (ONNX order)', LSTM: 'gates i, o, f, c (ONNX order)' };
 
@@ -180,8 +200,8 @@ export interface RecurrentNodeOptions {
  * Adds one GruOp / LstmOp / RnnOp as its native ONNX node with its weights as initializers.
  * Returns the names of its outputs (Y, Y_h and, for LSTM, Y_c; '' for those not asked for).
  */
-export function addRecurrentNode(b: OnnxGraphBuilder, op: AnyRecurrent, o: RecurrentNodeOptions): Record<'Y' | 'Y_h' | 'Y_c', string> {
-  const { info, spec, weights } = op.definition;
+export function addRecurrentNode(b: OnnxGraphBuilder, source: RecurrentSource, o: RecurrentNodeOptions): Record<'Y' | 'Y_h' | 'Y_c', string> {
+  const { info, spec, weights } = definitionOf(source);
   const opType = OP_TYPES[info.cell];
   const D = spec.numDirections;
   const G = info.gates;
@@ -247,6 +267,62 @@ export function addRecurrentNode(b: OnnxGraphBuilder, op: AnyRecurrent, o: Recur
     });
   }
   return { Y: finalNames[0] ?? '', Y_h: finalNames[1] ?? '', Y_c: finalNames[2] ?? '' };
+}
+
+export interface DenseNodeOptions {
+  /** Names the nodes and prefixes the weights, e.g. 'dense' gives dense/kernel. */
+  name: string;
+  X: string;
+  /** Rank of X: 2 gives one Gemm; more gives MatMul + Add over the last axis. */
+  rank: number;
+  /** [inputs, units], as Keras stores it. */
+  kernel: TensorLike;
+  bias?: TensorLike | null;
+  activation?: 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+  /** Name of the final output; default '<name>/output'. */
+  output?: string;
+}
+
+const ACTIVATION_OPS = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh', softmax: 'Softmax' } as const;
+
+/** A dense layer: y = activation(X · kernel + bias) over the last axis. Returns y's name. */
+export function addDenseNode(b: OnnxGraphBuilder, o: DenseNodeOptions): string {
+  const where = 'addDenseNode';
+  if (o.kernel?.dims?.length !== 2) throw typeError(where, 'kernel', 'a rank-2 tensor [inputs, units]', o.kernel);
+  const units = o.kernel.dims[1];
+  if (o.bias && (o.bias.dims.length !== 1 || o.bias.dims[0] !== units)) {
+    throw rangeError(where, 'bias.dims', `[${units}] (the kernel's units)`, `[${o.bias.dims.join(', ')}]`);
+  }
+  if (!Number.isInteger(o.rank) || o.rank < 2) throw typeError(where, 'rank', 'an integer of at least 2', o.rank);
+  const activation = o.activation ?? 'linear';
+  if (activation !== 'linear' && !(activation in ACTIVATION_OPS)) {
+    throw typeError(where, 'activation', "'linear', 'relu', 'sigmoid', 'tanh' or 'softmax'", activation);
+  }
+  const kernel = b.initializer(`${o.name}/kernel`, o.kernel, `kernel [inputs, units] of the dense layer '${o.name}'`);
+  const bias = o.bias ? b.initializer(`${o.name}/bias`, o.bias, `bias [units] of the dense layer '${o.name}'`) : '';
+  const final = o.output ?? b.unique(`${o.name}/output`);
+  const linearOut = activation === 'linear' ? final : b.unique(`${o.name}/linear`);
+  if (o.rank === 2) {
+    b.node('Gemm', bias ? [o.X, kernel, bias] : [o.X, kernel], [linearOut], {}, { name: `${o.name}/gemm`, doc: `dense '${o.name}': X · kernel + bias` });
+  } else if (bias) {
+    const [product] = b.node('MatMul', [o.X, kernel], [b.unique(`${o.name}/matmul`)], {}, { name: `${o.name}/matmul` });
+    b.node('Add', [product, bias], [linearOut], {}, { name: `${o.name}/bias_add` });
+  } else {
+    b.node('MatMul', [o.X, kernel], [linearOut], {}, { name: `${o.name}/matmul` });
+  }
+  if (activation !== 'linear') {
+    b.node(ACTIVATION_OPS[activation], [linearOut], [final], activation === 'softmax' ? { axis: -1 } : {}, { name: `${o.name}/${activation}` });
+  }
+  return final;
+}
+
+/** An embedding: rows of `table` [vocabulary, dims] picked by the int ids in `ids`. Returns the output's name. */
+export function addEmbeddingNode(b: OnnxGraphBuilder, o: { name: string; ids: string; table: TensorLike; output?: string }): string {
+  if (o.table?.dims?.length !== 2) throw typeError('addEmbeddingNode', 'table', 'a rank-2 tensor [vocabulary, dims]', o.table);
+  const table = b.initializer(`${o.name}/embeddings`, o.table, `embedding table [vocabulary, dims] of '${o.name}'`);
+  const output = o.output ?? b.unique(`${o.name}/output`);
+  b.node('Gather', [table, o.ids], [output], { axis: 0 }, { name: `${o.name}/gather`, doc: `embedding '${o.name}': one row per token id` });
+  return output;
 }
 
 export interface ExportOnnxOptions {
