@@ -212,7 +212,9 @@ describe('session contract', () => {
   test('options are checked', async () => {
     const bytes = fixture('torch_gru_state').bytes;
     await expect(loadOnnx(bytes, { threads: 0 })).rejects.toThrow('loadOnnx: expected options.threads to be a positive integer, but received 0 of type number');
-    await expect(loadOnnx(42 as unknown as Uint8Array)).rejects.toThrow('loadOnnx: expected model to be a file path or a Uint8Array of ONNX bytes, but received 42 of type number');
+    await expect(loadOnnx(42 as unknown as Uint8Array)).rejects.toThrow('loadOnnx: expected model to be a file path, or the ONNX bytes as a Uint8Array (or Buffer) or an ArrayBuffer, but received 42 of type number');
+    const copy = new Uint8Array(bytes).buffer;
+    expect((await loadOnnx(copy)).inputNames).toEqual(['x', 'h0']);
     expect(new OnnxSession(bytes, { threads: 2 }).outputNames).toEqual(['y', 'h_n']);
   });
 });

@@ -156,7 +156,7 @@ function compare(name: string, a: TensorLike, b: TensorLike, tolerance: number):
  * Runs a model in gatedrnn and onnxruntime-node on the same feeds (random ones shaped from the
  * model when none are given) and compares every output.
  */
-export async function crosscheck(model: string | Uint8Array, feeds?: Record<string, TensorLike>, options: CrosscheckOptions = {}): Promise<CrosscheckReport> {
+export async function crosscheck(model: string | Uint8Array | ArrayBuffer, feeds?: Record<string, TensorLike>, options: CrosscheckOptions = {}): Promise<CrosscheckReport> {
   const where = 'crosscheck';
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object', options);
   const tolerance = options.tolerance ?? 1e-4;

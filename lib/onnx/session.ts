@@ -222,16 +222,19 @@ function showDim(d: DeclaredDim): string {
 }
 
 /**
- * Loads an ONNX model from a file path or its bytes. Malformed files, unsupported operators or
- * attributes, and graphs that cannot run are errors that say what and where.
+ * Loads an ONNX model from a file path or its bytes (Uint8Array, Buffer or ArrayBuffer).
+ * Malformed files, unsupported operators or attributes, and graphs that cannot run are errors
+ * that say what and where.
  */
-export async function loadOnnx(model: string | Uint8Array, options?: LoadOnnxOptions): Promise<OnnxSession> {
+export async function loadOnnx(model: string | Uint8Array | ArrayBuffer, options?: LoadOnnxOptions): Promise<OnnxSession> {
   return new OnnxSession(await modelBytes('loadOnnx', model), options);
 }
 
 export async function modelBytes(where: string, model: unknown): Promise<Uint8Array> {
   if (typeof model === 'string') return fs.readFile(model);
-  if (ArrayBuffer.isView(model) && Object.prototype.toString.call(model) === '[object Uint8Array]') return model as Uint8Array;
-  throw typeError(where, 'model', 'a file path or a Uint8Array of ONNX bytes', model);
+  const tag = Object.prototype.toString.call(model);
+  if (tag === '[object Uint8Array]') return model as Uint8Array;
+  if (tag === '[object ArrayBuffer]') return new Uint8Array(model as ArrayBuffer);
+  throw typeError(where, 'model', 'a file path, or the ONNX bytes as a Uint8Array (or Buffer) or an ArrayBuffer', model);
 }
 
