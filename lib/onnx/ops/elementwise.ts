@@ -237,9 +237,9 @@ function castValue(where: string, x: Value, to: ValueType): Value {
     const o = out.data as Uint8Array;
     for (let k = 0; k < n; k++) o[k] = x.data[k] ? 1 : 0;
   } else {
+    // Int32Array stores truncate toward zero, as Cast does.
     const o = out.data as Float32Array | Int32Array;
     for (let k = 0; k < n; k++) o[k] = Number(x.data[k]);
-    if (to === 'int32' && x.type === 'float32') for (let k = 0; k < n; k++) o[k] = Math.trunc((x.data as Float32Array)[k]);
   }
   return out;
 }
