@@ -75,6 +75,7 @@ const CASES: Case[] = [
   { name: 'Clip max only (opset 13)', opset: 13, op: 'Clip', data: [f32([8], -2, 2)], params: [null, f32([], 0.5, 0.6)] },
   { name: 'Clip int64 (opset 12)', opset: 12, op: 'Clip', data: [ints([8], -9, 9)], params: [i64([-3], []), i64([4], [])], outputs: ['int64'] },
   { name: 'Cast float to int64', opset: 13, op: 'Cast', data: [f32([6], -9, 9)], attrs: { to: 7 }, outputs: ['int64'] },
+  { name: 'Cast float to int32', opset: 13, op: 'Cast', data: [f32([6], -9, 9)], attrs: { to: 6 }, outputs: ['int32'] },
   { name: 'Cast int64 to float', opset: 13, op: 'Cast', data: [ints([6], -9, 9)], attrs: { to: 1 }, outputs: ['float32'] },
   { name: 'Cast int32 to int64', opset: 9, op: 'Cast', data: [ints([6], -9, 9, 'int32')], attrs: { to: 7 }, outputs: ['int64'] },
   { name: 'Identity', opset: 14, op: 'Identity', data: [f32([2, 2])] },
