@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Fuzzes loadOnnx: mutated, truncated, spliced and random files must each either load (and then
-// run on small random feeds or throw an Error) or throw an Error: never crash, hang or exhaust
-// memory. test/onnx-fuzz.test.ts runs a fixed-seed CI-sized set through `fuzz`;
-// `npm run fuzz -- [cases] [seed]` runs many more against dist/ and reports any non-Error throw.
+// Fuzzes loadOnnx: models with changed attributes, parameters, wiring, ops or opsets, and
+// mutated, truncated, spliced and random files must each either load (and then run on small
+// random feeds or throw an Error) or throw an Error: never crash, hang or exhaust memory.
+// test/onnx-errors.test.ts runs a fixed-seed CI-sized set through `fuzz`; `npm run fuzz --
+// [cases] [seed]` runs many more against dist/ and reports any non-Error throw.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -63,6 +64,71 @@ function mutate(next, bytes, others) {
   }
 }
 
+const EDGE_INTS = [-1n, 0n, 1n, 2n, 3n, -2n, 7n, 2n ** 31n, -(2n ** 31n), 2n ** 62n, 2n ** 63n - 1n, -(2n ** 63n)];
+
+/**
+ * One change to the decoded model that keeps it well-formed protobuf, so the loader's checks
+ * and the ops' own (attributes, shape parameters, graph structure) are what meet it.
+ */
+function mutateModel(next, bytes, codec, opTypes) {
+  const pick = (n) => Math.floor(next() * n);
+  const any = (list) => list[pick(list.length)];
+  const m = codec.decodeModel(bytes);
+  const g = m.graph;
+  const nodes = g.node;
+  const names = [...g.input.map((v) => v.name), ...g.initializer.map((t) => t.name), ...nodes.flatMap((n) => n.output)];
+  switch (pick(8)) {
+    case 0: { // an int attribute to an edge value
+      const attrs = nodes.flatMap((n) => n.attribute).filter((a) => a.i !== undefined || a.ints.length > 0);
+      if (attrs.length === 0) break;
+      const a = any(attrs);
+      if (a.i !== undefined) a.i = any(EDGE_INTS);
+      else a.ints[pick(a.ints.length)] = any(EDGE_INTS);
+      break;
+    }
+    case 1: // another op
+      if (nodes.length > 0) any(nodes).op_type = any(opTypes);
+      break;
+    case 2: { // an int64 initializer's values (axes, shapes, starts) to edge values
+      const ints = g.initializer.filter((t) => t.data_type === 7);
+      if (ints.length === 0) break;
+      const t = any(ints);
+      const n = t.dims.reduce((a, b) => a * b, 1);
+      const values = BigInt64Array.from({ length: n }, () => any(EDGE_INTS));
+      t.raw_data = new Uint8Array(values.buffer);
+      t.int64_data = new BigInt64Array(0);
+      break;
+    }
+    case 3: // a node input rewired to any value (cycles, wrong types, wrong ranks)
+      if (nodes.length > 0) {
+        const n = any(nodes);
+        if (n.input.length > 0) n.input[pick(n.input.length)] = any([...names, '', 'missing']);
+      }
+      break;
+    case 4: // a node dropped
+      if (nodes.length > 0) nodes.splice(pick(nodes.length), 1);
+      break;
+    case 5: // another opset
+      m.opset_import = [{ domain: '', version: 5 + pick(20) }];
+      break;
+    case 6: { // a declared input dim changed
+      const dims = g.input.flatMap((v) => v.type?.tensor_type?.shape?.dim ?? []);
+      if (dims.length > 0) {
+        const d = any(dims);
+        delete d.dim_param;
+        d.dim_value = any([0, 1, 2, 3, 5, 64]);
+      }
+      break;
+    }
+    default: { // an initializer's dims permuted (data kept: the same count)
+      if (g.initializer.length === 0) break;
+      const t = any(g.initializer);
+      t.dims.reverse();
+    }
+  }
+  return codec.encodeModel(m);
+}
+
 function randomFeeds(next, session, lib) {
   const feeds = {};
   session.inputMetadata.forEach((m) => {
@@ -79,13 +145,14 @@ function randomFeeds(next, session, lib) {
  * Runs `cases` fuzz cases against `lib` (gatedrnn's exports). Returns counts and the failures:
  * anything thrown that is not an Error, with the case's bytes to reproduce it.
  */
-function fuzz(lib, { cases, seed, root, runModels = true }) {
+function fuzz(lib, { cases, seed, root, codec, opTypes, runModels = true }) {
   const next = rng(seed);
   const seeds = seedFiles(root);
   const result = { loaded: 0, ran: 0, rejected: 0, failures: [] };
   for (let k = 0; k < cases; k++) {
     const base = seeds[Math.floor(next() * seeds.length)];
-    const bytes = mutate(next, base, seeds);
+    // Half the cases change the model's meaning, half its bytes.
+    const bytes = next() < 0.5 ? mutateModel(next, base, codec, opTypes) : mutate(next, base, seeds);
     let session;
     try {
       session = new lib.OnnxSession(bytes);
@@ -108,15 +175,17 @@ function fuzz(lib, { cases, seed, root, runModels = true }) {
   return result;
 }
 
-module.exports = { fuzz, mutate, rng };
+module.exports = { fuzz, mutate, mutateModel, rng };
 
 if (require.main === module) {
   const root = path.resolve(__dirname, '..');
   const cases = Number(process.argv[2] || 100000);
   const seed = Number(process.argv[3] || Date.now() % 2 ** 31);
   const lib = require(path.join(root, 'dist'));
+  const codec = require(path.join(root, 'dist', 'onnx', 'schema.js'));
+  const { SUPPORTED_OPS } = require(path.join(root, 'dist', 'onnx', 'ops', 'index.js'));
   const t0 = Date.now();
-  const r = fuzz(lib, { cases, seed, root });
+  const r = fuzz(lib, { cases, seed, root, codec, opTypes: [...SUPPORTED_OPS, 'Scan'] });
   console.log(`fuzz-onnx: ${cases} cases (seed ${seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.rejected} rejected with an Error, ${r.loaded} loaded, ${r.ran} of those ran`);
   for (const f of r.failures.slice(0, 10)) {
     const file = path.join(require('os').tmpdir(), `fuzz-onnx-${seed}-${f.case}.onnx`);
