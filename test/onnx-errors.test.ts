@@ -91,6 +91,11 @@ describe('unsupported operators and attributes', () => {
     expect(() => load(bytes)).toThrow("loadOnnx: node 'gru' (GRU, opset 14): new GruOp: expected R.dims to be [1, 6, 2] (num_directions=1, 3*hidden_size, hidden_size), but received [1, 9, 2]");
   });
 
+  test('a recurrent node without its weights', () => {
+    const bytes = bytesOf({ nodes: [gruNode([], ['x', '', 'R'])], inputs: [vi('x', [4, 2, 3])], initializers: gruInits });
+    expect(() => load(bytes)).toThrow("loadOnnx: node 'gru' (GRU, opset 14): input 1 (W) is required but absent");
+  });
+
   test('input counts are checked per opset', () => {
     const bytes = bytesOf({ nodes: [{ name: 'u', op_type: 'Unsqueeze', input: ['x'], output: ['y'] }], opset: 13 });
     expect(() => load(bytes)).toThrow("loadOnnx: node 'u' (Unsqueeze, opset 13): expected 2 inputs at opset 13, but the node has 1");

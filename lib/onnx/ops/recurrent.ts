@@ -65,6 +65,9 @@ function recurrent(cell: Cell): OpDef {
       // Input positions of the weights: W, R, B and (LSTM) P.
       const slots = cell === 'LSTM' ? [1, 2, 3, 7] : [1, 2, 3];
       const present = (k: number) => (ctx.node.inputs[k] ?? '') !== '';
+      for (const [k, name] of [[0, 'X'], [1, 'W'], [2, 'R']] as const) {
+        if (!present(k)) throw new NodeError(`${ctx.where}: input ${k} (${name}) is required but absent`);
+      }
       const constWeights = slots.every((k) => !present(k) || ctx.constant(k) !== undefined);
       const packed = constWeights ? build(cell, ctx.where, slots.map((k) => ctx.constant(k)), attrs) : undefined;
       const wanted = OUTPUTS[cell].filter((_, k) => (ctx.node.outputs[k] ?? '') !== '');
