@@ -32,3 +32,9 @@ export type { Callback, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs } from '.
 // Encoder–decoder models (issue 5)
 export { seq2seq, Seq2Seq } from './model/seq2seq';
 export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, Seq2SeqHistory, DecodeArgs } from './model/seq2seq';
+export { loadOnnx, OnnxSession } from './onnx/session';
+export type { LoadOnnxOptions, OnnxFeeds, OnnxResults, OnnxValueMetadata } from './onnx/session';
+export { exportOnnx, addDenseNode, addEmbeddingNode, addRecurrentNode, OnnxGraphBuilder } from './onnx/export';
+export type { AttrValue, DenseNodeOptions, ExportOnnxOptions, RecurrentNodeOptions, RecurrentSource } from './onnx/export';
+export { crosscheck, formatCrosscheck } from './onnx/crosscheck';
+export type { CrosscheckOptions, CrosscheckOutput, CrosscheckReport } from './onnx/crosscheck';
