@@ -2,6 +2,9 @@
 // parses its own arguments and returns the exit code.
 import * as fs from 'fs';
 import { backendInfo } from './backend';
+import { COMPARE_USAGE } from './compare/cli-args';
+import { compareCommand } from './compare/command';
+import { trainAndMeasure } from './compare/train-and-measure';
 import { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 import { Tensor, TensorType } from './tensor';
 
@@ -107,6 +110,12 @@ export const COMMANDS: Record<string, Command> = {
       }
       return report.ok ? 0 : 1;
     },
+  },
+  compare: {
+    summary: 'train a GRU and an LSTM on the same tasks; report accuracy, speed, size and memory',
+    usage: COMPARE_USAGE.replace(/^Usage: /, ''),
+    // compareCommand writes straight to process.stdout/stderr: its progress bar needs the TTY.
+    run: (args) => compareCommand(args, { trainAndMeasure }),
   },
   info: {
     summary: 'print the native backend: ISA, threads, OpenMP, CUDA, version',

@@ -20,6 +20,10 @@ export interface ModelDefaults {
   batchSize: number;
   /** Embedding width for token inputs (classification and seq2seq). */
   embeddingSize?: number;
+  /** Adam's learning rate (default 0.001). */
+  learningRate?: number;
+  /** Seq2seq only: Luong attention over the encoder outputs. */
+  attention?: boolean;
 }
 
 interface TaskBase {
