@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import { backendInfo } from './backend';
 import { COMPARE_USAGE } from './compare/cli-args';
 import { compareCommand } from './compare/command';
+import { machineInfo } from './compare/runner';
 import { trainAndMeasure } from './compare/train-and-measure';
 import { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 import { Tensor, TensorType } from './tensor';
@@ -115,7 +116,10 @@ export const COMMANDS: Record<string, Command> = {
     summary: 'train a GRU and an LSTM on the same tasks; report accuracy, speed, size and memory',
     usage: COMPARE_USAGE.replace(/^Usage: /, ''),
     // compareCommand writes straight to process.stdout/stderr: its progress bar needs the TTY.
-    run: (args) => compareCommand(args, { trainAndMeasure }),
+    run: (args) => {
+      const { isa, threads, openmp } = backendInfo();
+      return compareCommand(args, { trainAndMeasure, machine: { ...machineInfo(), backend: { isa, threads, openmp } } });
+    },
   },
   info: {
     summary: 'print the native backend: ISA, threads, OpenMP, CUDA, version',
