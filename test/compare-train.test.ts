@@ -107,6 +107,7 @@ describe('trainAndMeasure', () => {
     expect(epochs).toEqual([1, 2]);
     expect(a.epochs).toBe(2);
     expect(a.stoppedByBudget).toBeUndefined();
+    expect([1, 2]).toContain(a.bestEpoch);
     expect(a.curve.loss).toHaveLength(2);
     expect(a.curve.valLoss).toHaveLength(2);
     expect(a.curve.metric?.values).toHaveLength(2);
@@ -126,6 +127,7 @@ describe('trainAndMeasure', () => {
     // One batch of 16 from the training split, then the budget is found spent.
     expect(r.epochs).toBe(Math.round((16 / task.meta.sizes.train) * 100) / 100);
     expect(r.curve.loss).toEqual([]);
+    expect(r.bestEpoch).toBeUndefined();
     expect(Object.keys(r.metrics).sort()).toEqual(['accuracy', 'f1']);
   });
 

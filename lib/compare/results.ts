@@ -45,6 +45,8 @@ export interface RunResult {
   epochs: number;
   /** Set when --budget-seconds ended training before the planned epochs. */
   stoppedByBudget?: boolean;
+  /** The epoch (1-based) of lowest validation loss, whose weights the test metrics come from. */
+  bestEpoch?: number;
   params: number;
   trainSecondsPerEpoch: number;
   /** Training samples per second. */

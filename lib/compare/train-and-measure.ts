@@ -12,7 +12,7 @@ import { optimizers } from '../train/optimizers';
 import { measureLatency, measureThroughput, PeakMemoryTracker, TimingOptions } from './measure';
 import { Cell } from './params';
 import { LearningCurve, RunResult } from './results';
-import { CellSpec, TrainHooks } from './runner';
+import { CellSpec, TrainAndMeasure, TrainHooks } from './runner';
 
 /** A model of one task, built and ready to train, with what the trainer needs to measure it. */
 export interface TaskModel {
@@ -184,7 +184,7 @@ export interface MeasureOptions {
  * Makes a TrainAndMeasure (see runner.ts). The timing budgets of the cost measurements are kept
  * short by default: `compare` measures 30 models in its quick run.
  */
-export function makeTrainAndMeasure(options: MeasureOptions = {}) {
+export function makeTrainAndMeasure(options: MeasureOptions = {}): TrainAndMeasure {
   const latencyOptions = { warmup: 3, iterations: 50, maxSeconds: 1, ...options.latency };
   const throughputOptions = { warmup: 1, iterations: 5, maxSeconds: 1, ...options.throughput };
   return async function trainAndMeasure(task: TaskSpec, spec: CellSpec, seed: number, hooks: TrainHooks): Promise<Omit<RunResult, 'seed'>> {
@@ -199,6 +199,11 @@ export function makeTrainAndMeasure(options: MeasureOptions = {}) {
       let epochStart = 0;
       let stoppedByBudget = false;
       let lastBatchEnd = 0;
+      // Both cells are tested with the weights of their best validation epoch, as a user would
+      // keep them, so a cell that overfits late is not judged by its last epoch.
+      let bestValLoss = Infinity;
+      let bestEpoch = 0;
+      let bestWeights: Float32Array[] | null = null;
       const start = performance.now();
       // The epoch clock stops at the last batch: the validation pass after it is not training.
       const callbacks: Callback[] = [
@@ -209,7 +214,8 @@ export function makeTrainAndMeasure(options: MeasureOptions = {}) {
           onBatchEnd: (_batch, logs) => {
             samplesSeen += logs.size ?? 0;
             lastBatchEnd = performance.now();
-            if (lastBatchEnd - start >= budgetMs) {
+            // The last batch of the last epoch is left to finish normally: nothing is cut short.
+            if (lastBatchEnd - start >= budgetMs && samplesSeen < spec.epochs * tm.trainSamples) {
               trainMs += lastBatchEnd - epochStart;
               stoppedByBudget = true;
               throw new BudgetSpent();
@@ -217,6 +223,11 @@ export function makeTrainAndMeasure(options: MeasureOptions = {}) {
           },
           onEpochEnd: (epoch, logs) => {
             trainMs += lastBatchEnd - epochStart;
+            if (logs.val_loss !== undefined && logs.val_loss < bestValLoss) {
+              bestValLoss = logs.val_loss;
+              bestEpoch = epoch + 1;
+              bestWeights = tm.model.getWeights();
+            }
             memory.sample();
             curve.loss.push(logs.loss);
             if (logs.val_loss !== undefined) curve.valLoss!.push(logs.val_loss);
@@ -231,6 +242,7 @@ export function makeTrainAndMeasure(options: MeasureOptions = {}) {
       } catch (err) {
         if (!(err instanceof BudgetSpent)) throw err;
       }
+      if (bestWeights) tm.model.setWeights(bestWeights);
       memory.sample();
       const metrics = await tm.testMetrics();
       const latency = await measureLatency(tm.infer(1), latencyOptions);
@@ -242,6 +254,7 @@ export function makeTrainAndMeasure(options: MeasureOptions = {}) {
         curve,
         epochs: Math.round(epochsRun * 100) / 100,
         ...(stoppedByBudget ? { stoppedByBudget } : {}),
+        ...(bestWeights ? { bestEpoch } : {}),
         params: tm.params,
         trainSecondsPerEpoch: epochsRun > 0 ? trainSeconds / epochsRun : 0,
         samplesPerSecond: trainSeconds > 0 ? samplesSeen / trainSeconds : 0,

@@ -178,17 +178,17 @@ export type BuiltinTask = (typeof BUILTIN_TASKS)[number];
 export function loadTask(id: BuiltinTask, full = false): TaskSpec {
   switch (id) {
     case 'names':
-      return classificationTask('names', 'first names (en)', 'gender from spelling', loadNames(), { units: 32, layers: 1, epochs: full ? 20 : 10, batchSize: 64, embeddingSize: 16, learningRate: 0.003 });
+      return classificationTask('names', 'first names (en)', 'gender from spelling', loadNames(), { units: 32, layers: 1, epochs: full ? 20 : 8, batchSize: 64, embeddingSize: 16, learningRate: 0.003 });
     case 'spam':
       return classificationTask(
         'spam',
         'SpamAssassin',
         'ham vs spam',
-        loadSpam(full ? { vocabularySize: 20000, sequenceLength: 300 } : { vocabularySize: 10000, sequenceLength: 120 }),
-        { units: 32, layers: 1, epochs: full ? 10 : 5, batchSize: 32, embeddingSize: 32, learningRate: 0.003 },
+        loadSpam(full ? { vocabularySize: 20000, sequenceLength: 300 } : { vocabularySize: 10000, sequenceLength: 100 }),
+        { units: 32, layers: 1, epochs: full ? 10 : 4, batchSize: 32, embeddingSize: 32, learningRate: 0.003 },
       );
     case 'g2p':
-      return g2pTask(loadCmudict(full ? {} : { limit: 8000 }), { units: full ? 256 : 64, layers: 1, epochs: full ? 30 : 10, batchSize: 64, embeddingSize: full ? 64 : 32, learningRate: 0.005, attention: true });
+      return g2pTask(loadCmudict(full ? {} : { limit: 6000 }), { units: full ? 128 : 64, layers: 1, epochs: full ? 15 : 8, batchSize: 64, embeddingSize: full ? 64 : 32, learningRate: 0.005, attention: true });
     case 'sp500':
       return sp500Task(loadSp500({ window: 20 }), { units: 32, layers: 1, epochs: full ? 30 : 5, batchSize: 64 });
     case 'weather':
