@@ -235,14 +235,22 @@ class ForwardWorker : public Napi::AsyncWorker {
         deferred_(Napi::Promise::Deferred::New(env)),
         op_(std::move(op)),
         threads_(threads),
-        call_(std::move(call)) {}
+        call_(std::move(call)) {
+    // Outputs come from the JS thread's heap, where their finalizers free them: memory that one
+    // thread allocates and another frees fragments the C heap of a long-running server.
+    try {
+      out_ = outputs_.allocate(op_->spec(), *call_);
+    } catch (const std::bad_alloc&) {
+      out_of_memory_ = true;
+    }
+  }
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      const RnnOutputs out = outputs_.allocate(op_->spec(), *call_);
-      op_->forward(call_->in, out, threads_);
+      if (out_of_memory_) throw std::bad_alloc();
+      op_->forward(call_->in, out_, threads_);
     } catch (const std::bad_alloc&) {
       SetError("gatedrnn: out of memory for the outputs and workspace of this call");
     } catch (const std::exception& e) {
@@ -267,6 +275,8 @@ class ForwardWorker : public Napi::AsyncWorker {
   int threads_;
   std::unique_ptr<CallInputs> call_;
   CallOutputs outputs_;
+  RnnOutputs out_{};
+  bool out_of_memory_ = false;
 };
 
 // JS class NativeRnn: prepacked weights of one operator.
