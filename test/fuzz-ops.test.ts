@@ -2,8 +2,8 @@
  * Op fuzzing, CI-sized: thousands of fixed-seed cases construct GruOp / LstmOp / RnnOp with random
  * dims, dtypes, attributes, sequence lengths and states, valid or broken, and run them. Each must
  * either work (outputs of the right shapes, finite where they must be, equal to the scalar
- * reference when valid) or throw an Error; a crash would take the test process down with it.
- * `npm run fuzz` runs many more seeds (scripts/fuzz-ops.js).
+ * reference when valid, in fp32 with bounded activations) or throw an Error; a crash would take
+ * the test process down with it. `npm run fuzz` runs many more seeds (scripts/fuzz-ops.js).
  */
 import { GruOp, LstmOp, RnnOp } from '../lib';
 import { referenceForward } from '../lib/ops/reference';

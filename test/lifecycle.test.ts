@@ -21,13 +21,12 @@ function nodeJson(args: string[]): Record<string, number | boolean | string> {
 
 describe('memory over time', () => {
   test('3,000 runAsync calls of mixed sizes, 4 in flight: no native memory accumulates', () => {
-    // scripts/soak.js at CI size (the 100,000-call run and its figures are in the README). The
-    // C heap settles over the first thousands of calls (arenas of the libuv threads), so the
-    // bound here is loose: it catches a leak of the outputs or inputs of every call (3,000 calls
-    // of on average ~60 KiB each would add ~170 MiB), not allocator drift.
-    const r = nodeJson(['scripts/soak.js', '--calls', '3000', '--warmup', '1000', '--max-growth', '100', '--json']);
+    // scripts/soak.js at CI size (the 100,000-call run and its figures are in the README). Here
+    // RSS moves by about 1% between readings; the bounds are loose so as never to flake, and
+    // still catch a leak of any call's outputs or inputs (2,000 calls of ~60 KiB: ~120 MiB).
+    const r = nodeJson(['scripts/soak.js', '--calls', '3000', '--warmup', '1000', '--max-growth', '15', '--json']);
     expect(r).toMatchObject({ calls: 3000, badShapes: 0, packedUnchanged: true, gcExposed: true, ok: true });
-    expect((r.rssEndMiB as number) - (r.rssWarmMiB as number)).toBeLessThan(48);
+    expect((r.rssEndMiB as number) - (r.rssWarmMiB as number)).toBeLessThan(24);
   });
 
   test('dispose() frees the packed weights: 200 operators of 2 MiB each leave RSS flat', () => {
