@@ -70,6 +70,25 @@ export interface NativeCudaInfo {
   error?: string;
 }
 
+export interface NativeGradOutputs { dY?: Float32Array | null; dY_h?: Float32Array | null; dY_c?: Float32Array | null; }
+export interface NativeGradients {
+  dX: Float32Array;        // same shape as X
+  dW: Float32Array; dR: Float32Array; dB: Float32Array;   // ONNX layouts [D, G*H, I], [D, G*H, H], [D, 2*G*H]
+  dInitialH: Float32Array; // [D, B, H] (always returned; zeros-initial-state callers ignore it); layout 1: [B, D, H] like initialH
+  dInitialC?: Float32Array;// LSTM only
+}
+/** Training-mode RNN: GRU (both linearBeforeReset forms) and LSTM (no peepholes), forward/reverse/bidirectional, layout 0 or 1, sequenceLens, initial states. Default activations only (Sigmoid/Tanh), no clip, fp32 (bf16Weights false): anything else is a clear Error from the constructor. */
+export declare class NativeRnnTrainer {
+  constructor(spec: NativeSpec, threads: number);
+  /** Same outputs as NativeRnn.run (Y, Y_h, Y_c as asked) plus `saved`: the activations backward needs, owned by JS. */
+  forward(weights: NativeWeights, inputs: NativeInputs): NativeOutputs & { saved: Float32Array };
+  forwardAsync(weights: NativeWeights, inputs: NativeInputs): Promise<NativeOutputs & { saved: Float32Array }>;
+  /** BPTT through the call that produced `saved` (same weights and inputs). Padded steps (t >= sequenceLens[b]) give no gradient; Y_h/Y_c of a sequence are its state at its last valid step. */
+  backward(weights: NativeWeights, inputs: NativeInputs, saved: Float32Array, grads: NativeGradOutputs): NativeGradients;
+  backwardAsync(weights: NativeWeights, inputs: NativeInputs, saved: Float32Array, grads: NativeGradOutputs): Promise<NativeGradients>;
+  dispose(): void;
+}
+
 export interface NativeBackendInfo {
   isa: string;
   supportedIsas: string[];
@@ -93,4 +112,9 @@ export interface Binding {
   cudaInfo(): NativeCudaInfo;
   /** The recurrent kernel of later CUDA calls: 'auto', 'persistent' or 'step'; false for another name. */
   setCudaRecurrent(name: string): boolean;
+  // Training (issue 5; see lib/train/):
+  NativeRnnTrainer: typeof NativeRnnTrainer;
+  /** Row-major C[M,N] = alpha * op(A) * op(B) + beta * C, op(X) = Xᵀ when trans*. A is [M,K] (or [K,M] when transA), B is [K,N] (or [N,K] when transB). Threads on the built-in pool. */
+  gemm(args: { transA: boolean; transB: boolean; M: number; N: number; K: number; alpha: number; beta: number;
+               A: Float32Array; B: Float32Array; C: Float32Array; threads: number }): void;
 }

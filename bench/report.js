@@ -210,7 +210,7 @@ function markdown(results, dir) {
     out.push(markdownTable(HEADER, tableCells(results.rows.filter((r) => r.threads === t))));
     out.push('');
   }
-  out.push(...scalingMarkdown(results), ...memoryMarkdown(results), ...serverLoadMarkdown(dir));
+  out.push(...scalingMarkdown(results), ...memoryMarkdown(results));
   out.push('## Scalar reference oracle', '');
   if (results.reference.length === 0) out.push('Not run (--no-reference).');
   else {
@@ -239,10 +239,13 @@ function markdown(results, dir) {
     out.push('', '## Skipped', '');
     for (const s of results.skipped) out.push(`- ${s}`);
   }
+  out.push('', ...gpuMarkdown());
   if (results.observations.length) {
     out.push('', '## Observations (computed)', '');
     for (const o of results.observations) out.push(`- ${o}`);
   }
+  const server = serverLoadMarkdown(dir);
+  if (server.length) out.push('', ...server);
   out.push('');
   return out.join('\n');
 }
@@ -307,6 +310,23 @@ function serverLoadMarkdown(dir) {
     r.serverRssMiB == null ? '—' : r.serverRssMiB.toFixed(0),
   ]);
   out.push(markdownTable(['engine', 'requests/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'requests', 'errors', 'mean batch', 'server RSS MiB'], body, 1), '');
+  return out;
+}
+
+// The GPU tables: bench/cuda.mjs run on a machine with an NVIDIA GPU, its --out file kept in
+// bench/gpu/ as <gpu>-cuda-bench.md (the machine that runs this bench may have no GPU).
+function gpuMarkdown() {
+  const dir = path.join(__dirname, 'gpu');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('-cuda-bench.md')).sort() : [];
+  const out = ["## GPU (device: 'cuda')", ''];
+  if (!files.length) return [...out, 'No GPU run recorded: run `node bench/cuda.mjs --out bench/gpu/<gpu>-cuda-bench.md` on a machine with an NVIDIA GPU and a CUDA build.', ''];
+  out.push(
+    "Measured with `node bench/cuda.mjs` on a machine with an NVIDIA GPU (the file's first line names it) and copied into bench/gpu/; its CPU columns are that machine's CPU at all its threads, not this machine. A GPU call is timed end to end: inputs to the device, the pass, outputs back. \"GPU (auto)\" is what `device: 'cuda'` picks: the persistent recurrent kernel up to batch 16, the per-step kernels above.",
+    '',
+    "The CPU columns there alternate the two engines call by call, and onnxruntime's intra-op threads keep spinning for a while after each of its calls, taking cores from gatedrnn's next call (and gatedrnn's idle workers spin ~0.3 ms in turn): at all 16 threads this costs gatedrnn most. The same machine's CPU engine alone (bench/gpu/*-cpu-threads.log) took 0.22 ms at 100 × 1 × 128 GRU, 0.87 ms at 100 × 1 × 512 GRU and 14.6 ms at 50 × 64 × 512 GRU on 16 threads.",
+    '',
+  );
+  for (const f of files) out.push(fs.readFileSync(path.join(dir, f), 'utf8').trim(), '');
   return out;
 }
 

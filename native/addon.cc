@@ -17,9 +17,11 @@
 #include "cpu/isa.h"
 #include "cpu/kernels.h"
 #include "cpu/parallel.h"
+#include "cpu/sgemm.h"  // training hook
 #include "cuda/cuda_rnn.h"  // CUDA hook: NativeCudaRnn, cudaInfo (cuda/addon_cuda.inc)
 #include "reference/rnn_reference.h"
 #include "rnn/rnn_forward.h"
+#include "rnn/rnn_train.h"  // training hook
 
 namespace gatedrnn {
 namespace {
@@ -373,6 +375,9 @@ Napi::Value ReferenceForward(const Napi::CallbackInfo& info) {
 // CUDA hook: NativeCudaRnn and cudaInfo(), over the helpers above.
 #include "cuda/addon_cuda.inc"
 
+// Training hook: gemm and NativeRnnTrainer.
+#include "train_addon.inc"
+
 Napi::Value BackendInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -429,6 +434,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setBf16Native", Napi::Function::New(env, SetBf16Native));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
   init_cuda(env, exports);  // CUDA hook
+  init_train(env, exports);  // training hook
   return exports;
 }
 

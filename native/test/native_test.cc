@@ -1,7 +1,7 @@
 // Standalone check of the fast forward pass against the reference, for every ISA this CPU runs,
 // without Node. It is what runs under qemu for the NEON kernels and under the sanitizers.
 // Exit status 0 when every case is within tolerance. Prints "N passed, M failed".
-// It also runs the bf16-weight GEMM checks of bf16_test.cc.
+// It also runs the bf16-weight GEMM checks of bf16_test.cc and the training checks of train_test.cc.
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "bf16_test.h"
+#include "phase_shares_test.h"
+#include "train_test.h"
 #include "cpu/isa.h"
 #include "reference/rnn_reference.h"
 #include "rnn/rnn_forward.h"
@@ -99,6 +101,7 @@ int main(int argc, char** argv) {
   int passed = 0, failed = 0;
   // First, so that it sees the kernel tables as GATEDRNN_ISA and GATEDRNN_BF16 chose them at load.
   gatedrnn_test::run_bf16_tests(passed, failed);
+  gatedrnn_test::run_phase_shares_tests(passed, failed);
   std::mt19937 rng(1234);
   const int hs[] = {1, 3, 17, 63, 64, 65, 257};
   const int bs[] = {1, 3, 8};
@@ -141,6 +144,7 @@ int main(int argc, char** argv) {
     }
     std::printf("isa %s: %d cases\n", isa.c_str(), n);
   }
+  gatedrnn_test::run_train_tests(passed, failed);
   std::printf("%d passed, %d failed\n", passed, failed);
   return failed == 0 ? 0 : 1;
 }

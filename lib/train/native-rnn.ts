@@ -1,0 +1,255 @@
+// Training-mode GRU and LSTM over the native BPTT kernels: a forward pass that also returns the
+// activations backward needs (`saved`), and the backward pass that turns output gradients into
+// gradients of W, R, B, X and the initial states. Arrays are flat Float32Arrays in ONNX layouts;
+// this file checks every size so that the native side only re-checks.
+import type { NativeInputs, NativeRnnTrainer, NativeSpec, NativeWeights } from '../../binding';
+import { rangeError, typeError } from '../errors';
+import { binding } from '../native';
+
+export type TrainCell = 'GRU' | 'LSTM';
+export type TrainDirection = 'forward' | 'reverse' | 'bidirectional';
+export type TrainOutputName = 'Y' | 'Y_h' | 'Y_c';
+
+export interface RnnTrainerAttributes {
+  cell: TrainCell;
+  hiddenSize: number;
+  inputSize: number;
+  /** Default 'forward'. */
+  direction?: TrainDirection;
+  /** GRU only: 1 (or true) is PyTorch's / Keras reset_after form. Default 0. */
+  linearBeforeReset?: 0 | 1 | boolean;
+  /** 0: X [T, B, I], Y [T, D, B, H], states [D, B, H]; 1: X [B, T, I], Y [B, T, D, H], states [B, D, H]. Default 0. */
+  layout?: 0 | 1;
+  /** Threads per call; default every hardware thread. */
+  threads?: number;
+}
+
+/** W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H] (Wb then Rb; absent: zeros), gates GRU zrh, LSTM iofc. */
+export interface TrainWeights {
+  W: Float32Array;
+  R: Float32Array;
+  B?: Float32Array | null;
+}
+
+export interface TrainInputs {
+  X: Float32Array;
+  seqLength: number;
+  batchSize: number;
+  /** [B], each in [0, seqLength]; steps past a sequence's end give zeros in Y and no gradient. */
+  sequenceLens?: Int32Array | null;
+  initialH?: Float32Array | null;
+  /** LSTM only. */
+  initialC?: Float32Array | null;
+}
+
+export interface TrainForwardOptions {
+  /** Outputs to return; default all (Y, Y_h and, for LSTM, Y_c). */
+  outputs?: readonly TrainOutputName[];
+}
+
+export interface TrainForwardResult {
+  Y?: Float32Array;
+  Y_h?: Float32Array;
+  Y_c?: Float32Array;
+  /** What backward needs; pass it back unchanged with the same weights and inputs. */
+  saved: Float32Array;
+}
+
+/** dL/dY, dL/dY_h, dL/dY_c (LSTM); an absent one counts as zeros. */
+export interface TrainOutputGradients {
+  dY?: Float32Array | null;
+  dY_h?: Float32Array | null;
+  dY_c?: Float32Array | null;
+}
+
+export interface TrainGradients {
+  dX: Float32Array;
+  dW: Float32Array;
+  dR: Float32Array;
+  /** Always [D, 2*G*H], also when B was absent. */
+  dB: Float32Array;
+  /** Shaped like initialH; also returned when initialH was absent (the gradient at zeros). */
+  dInitialH: Float32Array;
+  /** LSTM only. */
+  dInitialC?: Float32Array;
+}
+
+function isF32(v: unknown): v is Float32Array {
+  return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Float32Array]';
+}
+
+function isI32(v: unknown): v is Int32Array {
+  return ArrayBuffer.isView(v) && Object.prototype.toString.call(v) === '[object Int32Array]';
+}
+
+function positiveInt(where: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 0x7fffffff) {
+    throw typeError(where, name, 'a positive integer', value);
+  }
+  return value;
+}
+
+function floats(where: string, name: string, value: unknown, length: number, shape: string, optional: boolean): Float32Array | null {
+  if (optional && value == null) return null;
+  if (!isF32(value)) throw typeError(where, name, optional ? 'a Float32Array, null or undefined' : 'a Float32Array', value);
+  if (value.length !== length) throw rangeError(where, `${name}.length`, `${length} (${shape})`, String(value.length));
+  return value;
+}
+
+export class RnnTrainer {
+  readonly cell: TrainCell;
+  readonly hiddenSize: number;
+  readonly inputSize: number;
+  readonly numDirections: 1 | 2;
+  readonly layout: 0 | 1;
+  /** Gates per direction: GRU 3, LSTM 4. */
+  readonly gates: number;
+  private native: NativeRnnTrainer | null;
+  private readonly spec: NativeSpec;
+
+  constructor(attrs: RnnTrainerAttributes) {
+    const where = 'new RnnTrainer';
+    if (attrs === null || typeof attrs !== 'object') throw typeError(where, 'attributes', 'an object', attrs);
+    if (attrs.cell !== 'GRU' && attrs.cell !== 'LSTM') throw typeError(where, 'cell', "'GRU' or 'LSTM'", attrs.cell);
+    const H = positiveInt(where, 'hiddenSize', attrs.hiddenSize);
+    const I = positiveInt(where, 'inputSize', attrs.inputSize);
+    const direction = attrs.direction ?? 'forward';
+    if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') {
+      throw typeError(where, 'direction', "'forward', 'reverse' or 'bidirectional'", direction);
+    }
+    const layout = attrs.layout ?? 0;
+    if (layout !== 0 && layout !== 1) throw typeError(where, 'layout', '0 or 1', layout);
+    const lbr = attrs.linearBeforeReset ?? 0;
+    if (lbr !== 0 && lbr !== 1 && typeof lbr !== 'boolean') throw typeError(where, 'linearBeforeReset', '0, 1, true or false', lbr);
+    if (lbr && attrs.cell !== 'GRU') throw typeError(where, 'linearBeforeReset', 'absent or 0 for an LSTM', lbr);
+    const threads = attrs.threads === undefined ? 0 : positiveInt(where, 'threads', attrs.threads);
+    this.cell = attrs.cell;
+    this.hiddenSize = H;
+    this.inputSize = I;
+    this.numDirections = direction === 'bidirectional' ? 2 : 1;
+    this.layout = layout;
+    this.gates = attrs.cell === 'GRU' ? 3 : 4;
+    // Activation triples [kind, alpha, beta]: Sigmoid = 2, Tanh = 1 (native ActKind order).
+    const perDir = attrs.cell === 'GRU' ? [2, 0, 0, 1, 0, 0] : [2, 0, 0, 1, 0, 0, 1, 0, 0];
+    this.spec = {
+      cell: attrs.cell === 'GRU' ? 1 : 2,
+      hiddenSize: H,
+      inputSize: I,
+      numDirections: this.numDirections,
+      reverse: direction === 'reverse',
+      linearBeforeReset: Boolean(lbr),
+      inputForget: false,
+      layout,
+      bf16Weights: false,
+      acts: this.numDirections === 2 ? [...perDir, ...perDir] : perDir,
+    };
+    this.native = new (binding().NativeRnnTrainer)(this.spec, threads);
+  }
+
+  forward(weights: TrainWeights, inputs: TrainInputs, options?: TrainForwardOptions): TrainForwardResult {
+    const [w, x] = this.prepare('forward', weights, inputs, options);
+    return this.live('forward').forward(w, x);
+  }
+
+  /** forward on a worker thread: the event loop stays free. */
+  forwardAsync(weights: TrainWeights, inputs: TrainInputs, options?: TrainForwardOptions): Promise<TrainForwardResult> {
+    try {
+      const [w, x] = this.prepare('forwardAsync', weights, inputs, options);
+      return this.live('forwardAsync').forwardAsync(w, x);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  backward(weights: TrainWeights, inputs: TrainInputs, saved: Float32Array, grads: TrainOutputGradients): TrainGradients {
+    const [w, x, g] = this.prepareBackward('backward', weights, inputs, saved, grads);
+    return this.live('backward').backward(w, x, saved, g) as TrainGradients;
+  }
+
+  /** backward on a worker thread: the event loop stays free. */
+  backwardAsync(weights: TrainWeights, inputs: TrainInputs, saved: Float32Array, grads: TrainOutputGradients): Promise<TrainGradients> {
+    try {
+      const [w, x, g] = this.prepareBackward('backwardAsync', weights, inputs, saved, grads);
+      return this.live('backwardAsync').backwardAsync(w, x, saved, g) as Promise<TrainGradients>;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  dispose(): void {
+    this.native?.dispose();
+    this.native = null;
+  }
+
+  private live(method: string): NativeRnnTrainer {
+    if (!this.native) throw new Error(`RnnTrainer.${method}: this trainer has been disposed`);
+    return this.native;
+  }
+
+  private prepare(method: string, weights: TrainWeights, inputs: TrainInputs, options?: TrainForwardOptions): [NativeWeights, NativeInputs] {
+    const where = `RnnTrainer.${method}`;
+    const D = this.numDirections, G = this.gates, H = this.hiddenSize, I = this.inputSize;
+    if (weights === null || typeof weights !== 'object') throw typeError(where, 'weights', 'an object { W, R, B }', weights);
+    if (inputs === null || typeof inputs !== 'object') throw typeError(where, 'inputs', 'an object { X, seqLength, batchSize, ... }', inputs);
+    const W = floats(where, 'W', weights.W, D * G * H * I, `[D, G*H, I] = [${D}, ${G * H}, ${I}]`, false)!;
+    const R = floats(where, 'R', weights.R, D * G * H * H, `[D, G*H, H] = [${D}, ${G * H}, ${H}]`, false)!;
+    const B = floats(where, 'B', weights.B, D * 2 * G * H, `[D, 2*G*H] = [${D}, ${2 * G * H}]`, true);
+    const T = positiveInt(where, 'seqLength', inputs.seqLength);
+    const N = positiveInt(where, 'batchSize', inputs.batchSize);
+    const xShape = this.layout === 0 ? `[T, B, I] = [${T}, ${N}, ${I}]` : `[B, T, I] = [${N}, ${T}, ${I}]`;
+    const X = floats(where, 'X', inputs.X, T * N * I, xShape, false)!;
+    const sShape = this.layout === 0 ? `[D, B, H] = [${D}, ${N}, ${H}]` : `[B, D, H] = [${N}, ${D}, ${H}]`;
+    const initialH = floats(where, 'initialH', inputs.initialH, D * N * H, sShape, true);
+    let initialC: Float32Array | null = null;
+    if (this.cell === 'LSTM') {
+      initialC = floats(where, 'initialC', inputs.initialC, D * N * H, sShape, true);
+    } else if (inputs.initialC != null) {
+      throw typeError(where, 'initialC', 'absent for a GRU', inputs.initialC);
+    }
+    let sequenceLens: Int32Array | null = null;
+    if (inputs.sequenceLens != null) {
+      if (!isI32(inputs.sequenceLens)) throw typeError(where, 'sequenceLens', 'an Int32Array, null or undefined', inputs.sequenceLens);
+      sequenceLens = inputs.sequenceLens;
+      if (sequenceLens.length !== N) throw rangeError(where, 'sequenceLens.length', `${N} (batchSize)`, String(sequenceLens.length));
+      const bad = sequenceLens.findIndex((v) => v < 0 || v > T);
+      if (bad >= 0) throw rangeError(where, `sequenceLens[${bad}]`, `in [0, ${T}] (seqLength)`, String(sequenceLens[bad]));
+    }
+    let wanted: readonly TrainOutputName[] = this.cell === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'];
+    if (options?.outputs !== undefined) {
+      if (!Array.isArray(options.outputs)) throw typeError(where, 'options.outputs', "an array of 'Y', 'Y_h', 'Y_c'", options.outputs);
+      for (const o of options.outputs) {
+        if (o !== 'Y' && o !== 'Y_h' && !(o === 'Y_c' && this.cell === 'LSTM')) {
+          throw typeError(where, 'options.outputs', this.cell === 'LSTM' ? "'Y', 'Y_h' or 'Y_c' entries" : "'Y' or 'Y_h' entries", o);
+        }
+      }
+      wanted = options.outputs;
+    }
+    return [
+      { W, R, B },
+      {
+        X, seqLength: T, batchSize: N, sequenceLens, initialH, initialC,
+        wantY: wanted.includes('Y'), wantYh: wanted.includes('Y_h'), wantYc: wanted.includes('Y_c'),
+      },
+    ];
+  }
+
+  private prepareBackward(method: string, weights: TrainWeights, inputs: TrainInputs, saved: Float32Array,
+                          grads: TrainOutputGradients): [NativeWeights, NativeInputs, TrainOutputGradients] {
+    const where = `RnnTrainer.${method}`;
+    const [w, x] = this.prepare(method, weights, inputs);
+    if (!isF32(saved)) throw typeError(where, 'saved', 'the Float32Array that forward returned', saved);
+    if (grads === null || typeof grads !== 'object') throw typeError(where, 'grads', 'an object { dY, dY_h, dY_c }', grads);
+    const D = this.numDirections, H = this.hiddenSize, T = x.seqLength, N = x.batchSize;
+    const yShape = this.layout === 0 ? `[T, D, B, H] = [${T}, ${D}, ${N}, ${H}]` : `[B, T, D, H] = [${N}, ${T}, ${D}, ${H}]`;
+    const sShape = this.layout === 0 ? `[D, B, H] = [${D}, ${N}, ${H}]` : `[B, D, H] = [${N}, ${D}, ${H}]`;
+    const dY = floats(where, 'grads.dY', grads.dY, T * D * N * H, yShape, true);
+    const dY_h = floats(where, 'grads.dY_h', grads.dY_h, D * N * H, sShape, true);
+    let dY_c: Float32Array | null = null;
+    if (this.cell === 'LSTM') {
+      dY_c = floats(where, 'grads.dY_c', grads.dY_c, D * N * H, sShape, true);
+    } else if (grads.dY_c != null) {
+      throw typeError(where, 'grads.dY_c', 'absent for a GRU', grads.dY_c);
+    }
+    return [w, x, { dY, dY_h, dY_c }];
+  }
+}

@@ -1,0 +1,23 @@
+// Training epilogues (train_kernels.h), AVX-512 (x86-64): compiled with -mavx512f, called only after CPUID allows.
+#include "train_kernels.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+
+namespace gatedrnn {
+namespace avx512 {
+namespace train {
+
+#include "vmath.inc"
+#include "../rnn/train_epilogues.inc"
+
+}  // namespace train
+}  // namespace avx512
+
+const TrainKernels* train_kernels_avx512() { return &avx512::train::kTrainTable; }
+
+}  // namespace gatedrnn
+#else
+namespace gatedrnn {
+const TrainKernels* train_kernels_avx512() { return nullptr; }
+}  // namespace gatedrnn
+#endif

@@ -1,0 +1,584 @@
+#include "rnn_train.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "../cpu/isa.h"
+#include "../cpu/kernels.h"
+#include "../cpu/parallel.h"
+#include "../cpu/sgemm.h"
+#include "../cpu/train_kernels.h"
+#include "rnn_forward.h"
+
+namespace gatedrnn {
+
+namespace {
+
+// Rows and blocks of hidden units per recurrent GEMM call (the step tile).
+constexpr int kTileRows = 4;
+constexpr int kTileBlocks = 8;
+// Below this many multiply-adds per step, a second thread in the recurrence costs more in
+// synchronization than it saves (as in the inference engine).
+constexpr double kMinStepWorkPerThread = 12 * 1024;
+
+const TrainKernels& train_kernels() {
+  const std::string name = active_kernels().name;
+  const TrainKernels* t = nullptr;
+  if (name == "avx512") t = train_kernels_avx512();
+  if (name == "avx2") t = train_kernels_avx2();
+  if (name == "neon") t = train_kernels_neon();
+  return t ? *t : *train_kernels_scalar();
+}
+
+inline void split_range(int n, int parts, int i, int& begin, int& end) {
+  const int base = n / parts, extra = n % parts;
+  begin = i * base + std::min(i, extra);
+  end = begin + base + (i < extra ? 1 : 0);
+}
+
+// Runs fn(tid, nt) on the pool, or inline when one thread is enough.
+template <typename Fn>
+void run_parallel(int n, Fn fn) {
+  if (n <= 1) {
+    fn(0, 1);
+  } else {
+    parallel_run(n, fn);
+  }
+}
+
+// Where a saved row keeps what (floats from the row's start; hp = padded hidden size).
+struct RowLayout {
+  size_t gates = 0, extra, hprev, cprev, floats;
+  RowLayout(const RnnSpec& s, int hp) {
+    const size_t h = static_cast<size_t>(hp);
+    extra = 3 * h;  // GRU only
+    hprev = 4 * h;  // GRU: 3 gates + extra; LSTM: 4 gates
+    cprev = 5 * h;  // LSTM only
+    floats = s.cell == Cell::LSTM ? 6 * h : 5 * h;
+  }
+};
+
+// Gradient slots (see train_kernels.h). GRU: h z r, and for linear_before_reset r ⊙ dâ_h, the
+// recurrent side of h; LSTM: i o f c. The input side (dW, dX, Wb) reads slots [0, G); the
+// recurrent side (dR, dH(t-1), Rb) the slots rslot names.
+struct Slots {
+  int count;     // slots per row
+  int xslot[4];  // slot of gate g on the input side
+  int rslot[4];  // slot of gate g on the recurrent side
+  explicit Slots(const RnnSpec& s) {
+    if (s.cell == Cell::LSTM) {
+      count = 4;
+      for (int g = 0; g < 4; ++g) xslot[g] = rslot[g] = g;
+    } else {
+      count = s.linear_before_reset ? 4 : 3;
+      const int x[3] = {1, 2, 0};
+      for (int g = 0; g < 3; ++g) xslot[g] = rslot[g] = x[g];
+      if (s.linear_before_reset) rslot[2] = 3;
+      xslot[3] = rslot[3] = -1;
+    }
+  }
+};
+
+struct Sequences {
+  std::vector<int> lens;
+  int max_len = 0;
+  Sequences(const RnnInputs& in) : lens(in.batch, in.seq_len) {
+    for (int b = 0; b < in.batch; ++b) {
+      if (in.seq_lens) lens[b] = in.seq_lens[b];
+      max_len = std::max(max_len, lens[b]);
+    }
+  }
+  // Timestep of step `step` of batch entry b in a direction.
+  int time(bool rev, int step, int b) const { return rev ? lens[b] - 1 - step : step; }
+};
+
+// X in step order for direction d: row step * B + b holds X at (time(step, b), b), zeros past a
+// sequence's end. Null when X already is in that order (forward direction, layout 0).
+AlignedBuffer gather_x(const RnnSpec& s, const RnnInputs& in, const Sequences& q, int d) {
+  const bool rev = s.dir_reversed(d);
+  if (!rev && s.layout == 0) return nullptr;
+  const int B = in.batch, I = s.input;
+  AlignedBuffer xs = aligned_floats_uninit(std::max<size_t>(1, static_cast<size_t>(q.max_len) * B * I));
+  for (int step = 0; step < q.max_len; ++step)
+    for (int b = 0; b < B; ++b) {
+      float* dst = xs.get() + (static_cast<size_t>(step) * B + b) * I;
+      if (step < q.lens[b]) {
+        std::memcpy(dst, in.X + x_row(s, in.seq_len, B, q.time(rev, step, b), b) * I, sizeof(float) * I);
+      } else {
+        std::memset(dst, 0, sizeof(float) * I);
+      }
+    }
+  return xs;
+}
+
+// Thread groups: one per direction when bidirectional and there are threads for both; within a
+// group only as many members as a step's work justifies (and no more than there are blocks).
+struct Groups {
+  int n = 1, D = 1, useful = 1, blocks = 1;
+  Groups(int threads, int D_, double step_work, int blocks_) : D(D_), blocks(blocks_) {
+    n = threads > 0 ? threads : default_threads();
+    useful = std::max(1, static_cast<int>(step_work / kMinStepWorkPerThread));
+    n = std::max(1, std::min(n, D * std::min(useful, blocks)));
+  }
+  // Group of thread tid of nt, its first thread and size.
+  int of(int nt, int tid, int& first, int& size) const {
+    const bool split = D == 2 && nt >= 2;
+    const int g = split && tid >= nt / 2 ? 1 : 0;
+    first = g == 1 ? nt / 2 : 0;
+    size = split ? (g == 0 ? nt / 2 : nt - nt / 2) : nt;
+    return g;
+  }
+  int members(int size) const { return std::max(1, std::min({size, useful, blocks, SpinBarrier::kMaxMembers})); }
+};
+
+// Gate g of a [G*H, K] matrix as row-major [hp, K] rows (zeros past H), appended at dst.
+void copy_gate_rows(const float* M, int g, int H, int hp, int K, float* dst) {
+  std::memcpy(dst, M + static_cast<size_t>(g) * H * K, sizeof(float) * H * K);
+  std::memset(dst + static_cast<size_t>(H) * K, 0, sizeof(float) * (hp - H) * K);
+}
+
+}  // namespace
+
+RnnTrainer::RnnTrainer(const RnnSpec& s) : spec_(s) {
+  auto refuse = [](const std::string& what) { throw std::invalid_argument("the trainer does not support " + what); };
+  if (s.cell != Cell::GRU && s.cell != Cell::LSTM) refuse("the plain RNN cell (GRU and LSTM only)");
+  if (s.has_clip) refuse("clip");
+  if (s.bf16_weights) refuse("bf16 weights (fp32 only)");
+  if (s.input_forget) refuse("inputForget");
+  for (int d = 0; d < s.num_dirs; ++d)
+    for (int a = 0; a < act_count(s.cell); ++a) {
+      const ActKind want = a == 0 ? ActKind::Sigmoid : ActKind::Tanh;
+      if (s.acts[d][a].kind != want) refuse("activations other than the defaults (Sigmoid, Tanh[, Tanh])");
+    }
+  if (s.hidden < 1 || s.input < 1) refuse("empty hidden or input sizes");
+  blocks_ = (s.hidden + kPanel - 1) / kPanel;
+  hp_ = blocks_ * kPanel;
+  row_floats_ = RowLayout(s, hp_).floats;
+}
+
+size_t RnnTrainer::saved_floats(int T, int B) const {
+  return static_cast<size_t>(spec_.num_dirs) * T * B * row_floats_;
+}
+
+void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutputs& out, float* saved,
+                         int threads) const {
+  const RnnSpec& s = spec_;
+  const KernelTable& kt = active_kernels();
+  const TrainKernels& tk = train_kernels();
+  const int T = in.seq_len, B = in.batch, H = s.hidden, I = s.input, G = s.gates(), D = s.num_dirs;
+  const int hp = hp_, blocks = blocks_;
+  const RowLayout L(s, hp);
+  const size_t RS = row_floats_, state = static_cast<size_t>(B) * hp;
+  const Sequences q(in);
+  const bool lbr = s.linear_before_reset, gru = s.cell == Cell::GRU;
+  const Groups grp(threads, D, static_cast<double>(B) * G * H * (H + I), blocks);
+
+  // Per direction: W and R as panels (panel g * blocks + blk: units blk*16.. of gate g), the
+  // biases gate-major [G][hp] and the reset-after GRU's Rbh.
+  const size_t wpf = panel_floats(I), rpf = panel_floats(H);
+  AlignedBuffer wp = aligned_floats_uninit(static_cast<size_t>(D) * G * blocks * wpf);
+  AlignedBuffer rp = aligned_floats_uninit(static_cast<size_t>(D) * G * blocks * rpf);
+  AlignedBuffer bias = aligned_floats(static_cast<size_t>(D) * (G + 1) * hp);
+  for (int d = 0; d < D; ++d)
+    for (int g = 0; g < G; ++g) {
+      const size_t p = static_cast<size_t>(d * G + g) * blocks;
+      pack_panels_part(true, I, H, w.W + (static_cast<size_t>(d) * G + g) * H * I, I, wp.get() + p * wpf, 0, 1);
+      pack_panels_part(true, H, H, w.R + (static_cast<size_t>(d) * G + g) * H * H, H, rp.get() + p * rpf, 0, 1);
+      if (!w.B) continue;
+      const float* Wb = w.B + static_cast<size_t>(d) * 2 * G * H + g * H;
+      const float* Rb = Wb + static_cast<size_t>(G) * H;
+      float* b = bias.get() + static_cast<size_t>(d) * (G + 1) * hp;
+      // In a reset-after GRU, Rbh sits inside r ⊙ (...): it cannot join Wbh.
+      const bool separate = gru && lbr && g == 2;
+      for (int u = 0; u < H; ++u) {
+        b[g * hp + u] = Wb[u] + (separate ? 0.f : Rb[u]);
+        if (separate) b[G * hp + u] = Rb[u];
+      }
+    }
+
+  // The input projection of every step, straight into the saved rows' gates.
+  for (int d = 0; d < D; ++d) {
+    AlignedBuffer xs = gather_x(s, in, q, d);
+    gemm_panels(kt, q.max_len * B, G * hp, I, 1.f, xs ? xs.get() : in.X, I,
+                wp.get() + static_cast<size_t>(d) * G * blocks * wpf, wpf, 0.f,
+                saved + static_cast<size_t>(d) * T * B * RS, RS, grp.n);
+  }
+
+  // States: per direction two H buffers (read one, write the other each step), C, r ⊙ H.
+  AlignedBuffer st = aligned_floats(static_cast<size_t>(D) * 4 * state);
+  for (int d = 0; d < D; ++d)
+    for (int b = 0; b < B; ++b) {
+      const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
+      if (in.initial_h) std::memcpy(st.get() + off, in.initial_h + state_offset(s, B, d, b), sizeof(float) * H);
+      if (in.initial_c && !gru)
+        std::memcpy(st.get() + off + 2 * state, in.initial_c + state_offset(s, B, d, b), sizeof(float) * H);
+      if (out.Y)
+        for (int t = q.lens[b]; t < T; ++t) std::memset(out.Y + y_offset(s, T, B, t, d, b), 0, sizeof(float) * H);
+    }
+
+  SpinBarrier barrier[2];
+  for (int g = 0; g < 2; ++g) {
+    int first, size;
+    grp.of(grp.n, g == 0 ? 0 : grp.n - 1, first, size);
+    barrier[g].reset(grp.members(size));
+  }
+
+  run_parallel(grp.n, [&](int tid, int nt) {
+    int first, size;
+    const int group = grp.of(nt, tid, first, size);
+    const bool split_dirs = D == 2 && nt >= 2;
+    const int members = grp.members(size), me = tid - first;
+    if (me >= members) return;
+    auto sync = [&] {
+      if (members > 1) barrier[group].wait(me);
+    };
+    int k0, k1;
+    split_range(blocks, members, me, k0, k1);
+    alignas(64) float tile[kTileRows * 4 * kTileBlocks * kPanel];
+    const float* panels[4 * kTileBlocks];
+    TrainFwdRow rows[kTileRows];
+
+    for (int d = split_dirs ? group : 0; d < (split_dirs ? group + 1 : D); ++d) {
+      const bool rev = s.dir_reversed(d);
+      float* hb[2] = {st.get() + static_cast<size_t>(d) * 4 * state, st.get() + (static_cast<size_t>(d) * 4 + 1) * state};
+      float* cb = st.get() + (static_cast<size_t>(d) * 4 + 2) * state;
+      float* rhb = st.get() + (static_cast<size_t>(d) * 4 + 3) * state;
+      float* sd = saved + static_cast<size_t>(d) * T * B * RS;
+      const float* rpd = rp.get() + static_cast<size_t>(d) * G * blocks * rpf;
+      const float* bd = bias.get() + static_cast<size_t>(d) * (G + 1) * hp;
+
+      // Gates [g0, g0 + ng) of R times A ([B, hp]: H(t-1), or r ⊙ H(t-1) in phase 2), then the epilogue.
+      auto phase = [&](int step, const float* A, int g0, int ng, void (*epilogue)(const TrainFwdArgs&)) {
+        const float* hprev = hb[step & 1];
+        float* hnext = hb[(step + 1) & 1];
+        for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
+          const int nb = std::min(kTileBlocks, k1 - c0);
+          for (int j = 0; j < nb; ++j)
+            for (int g = 0; g < ng; ++g) panels[j * ng + g] = rpd + (static_cast<size_t>(g0 + g) * blocks + c0 + j) * rpf;
+          const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
+          const int u0 = c0 * kPanel, width = std::min(nb * kPanel, H - u0);
+          for (int b0 = 0; b0 < B; b0 += kTileRows) {
+            const int mr = std::min(kTileRows, B - b0);
+            kt.gemm(H, A + static_cast<size_t>(b0) * hp + 0, hp, mr, panels, kPanel, ng * nb, tile, ldc);
+            int nrows = 0;
+            for (int i = 0; i < mr; ++i) {
+              const int b = b0 + i;
+              const size_t off = static_cast<size_t>(b) * hp + u0;
+              if (step >= q.lens[b]) {
+                // Past this sequence's end the state carries over unchanged.
+                if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * nb * kPanel);
+                continue;
+              }
+              float* row = sd + (static_cast<size_t>(step) * B + b) * RS;
+              TrainFwdRow& r = rows[nrows++];
+              r.acc = tile + i * ldc;
+              r.gates = row + L.gates + u0;
+              r.extra = row + L.extra + u0;
+              r.hsave = row + L.hprev + u0;
+              r.csave = row + L.cprev + u0;
+              r.hprev = hprev + off;
+              r.hnext = hnext + off;
+              r.c = cb + off;
+              r.rh = rhb + off;
+              r.y = out.Y ? out.Y + y_offset(s, T, B, q.time(rev, step, b), d, b) + u0 : nullptr;
+            }
+            if (nrows == 0) continue;
+            TrainFwdArgs e;
+            e.rows = rows;
+            e.nrows = nrows;
+            e.nblocks = nb;
+            e.width = width;
+            e.hp = hp;
+            e.acc_bstride = ng * kPanel;
+            e.bias = bd + u0;
+            e.rbh = bd + static_cast<size_t>(G) * hp + u0;
+            epilogue(e);
+          }
+        }
+      };
+
+      for (int step = 0; step < q.max_len; ++step) {
+        const float* hprev = hb[step & 1];
+        if (!gru) {
+          phase(step, hprev, 0, 4, tk.lstm_fwd);
+        } else if (lbr) {
+          phase(step, hprev, 0, 3, tk.gru_lbr_fwd);
+        } else {
+          phase(step, hprev, 0, 2, tk.gru_zr_fwd);
+          sync();  // phase 2 reads r ⊙ H(t-1) of every hidden unit
+          phase(step, rhb, 2, 1, tk.gru_h_fwd);
+        }
+        sync();
+      }
+    }
+  });
+
+  for (int d = 0; d < D; ++d)
+    for (int b = 0; b < B; ++b) {
+      const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
+      const float* hlast = st.get() + off + static_cast<size_t>(q.max_len & 1) * state;
+      if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b), hlast, sizeof(float) * H);
+      if (out.Y_c && !gru) std::memcpy(out.Y_c + state_offset(s, B, d, b), st.get() + off + 2 * state, sizeof(float) * H);
+    }
+}
+
+void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float* saved, const TrainGradInputs& gin,
+                          const TrainGradOutputs& gout, int threads) const {
+  const RnnSpec& s = spec_;
+  const KernelTable& kt = active_kernels();
+  const TrainKernels& tk = train_kernels();
+  const int T = in.seq_len, B = in.batch, H = s.hidden, I = s.input, G = s.gates(), D = s.num_dirs;
+  const int hp = hp_, blocks = blocks_;
+  const RowLayout L(s, hp);
+  const Slots sl(s);
+  const int NS = sl.count;
+  const size_t RS = row_floats_, ldg = static_cast<size_t>(NS) * hp, state = static_cast<size_t>(B) * hp;
+  const Sequences q(in);
+  const bool lbr = s.linear_before_reset, gru = s.cell == Cell::GRU, two_phase = gru && !lbr;
+  const Groups grp(threads, D, static_cast<double>(B) * G * H * (H + I), blocks);
+  const int rows_used = q.max_len * B;
+  const size_t prows = std::max(1, rows_used);  // rows of the panel-layout gradient
+
+  // The recurrent side's matrices for dH(t-1) = dG·R': rows in slot order, as panels over the H
+  // output units. Main: the slots after the first (GRU: z r [r ⊙ dâ_h]) or all (LSTM); the
+  // reset-before GRU also has Rh alone (slot 0) for its phase 2.
+  const int r_first = gru ? 1 : 0, r_slots = NS - r_first;
+  const size_t kr = static_cast<size_t>(r_slots) * hp, pf_r = panel_floats(static_cast<int>(kr)), pf_h = panel_floats(hp);
+  AlignedBuffer rmain = aligned_floats_uninit(static_cast<size_t>(D) * blocks * pf_r);
+  AlignedBuffer rh_only = two_phase ? aligned_floats_uninit(static_cast<size_t>(D) * blocks * pf_h) : nullptr;
+  // W' for dX = dG·W': rows in slot order (input side).
+  const size_t kx = static_cast<size_t>(G) * hp, pf_x = panel_floats(static_cast<int>(kx));
+  AlignedBuffer wx = aligned_floats_uninit(static_cast<size_t>(D) * panel_count(I) * pf_x);
+  {
+    std::vector<float> tmp(std::max(kr, kx) * std::max(H, I));
+    for (int d = 0; d < D; ++d) {
+      const float* Wd = w.W + static_cast<size_t>(d) * G * H * I;
+      const float* Rd = w.R + static_cast<size_t>(d) * G * H * H;
+      auto gate_of = [&](const int* map, int slot) {
+        for (int g = 0; g < G; ++g)
+          if (map[g] == slot) return g;
+        return -1;
+      };
+      for (int sidx = 0; sidx < r_slots; ++sidx)
+        copy_gate_rows(Rd, gate_of(sl.rslot, r_first + sidx), H, hp, H, tmp.data() + static_cast<size_t>(sidx) * hp * H);
+      pack_panels_part(false, static_cast<int>(kr), H, tmp.data(), H, rmain.get() + static_cast<size_t>(d) * blocks * pf_r, 0, 1);
+      if (two_phase) {
+        copy_gate_rows(Rd, 2, H, hp, H, tmp.data());
+        pack_panels_part(false, hp, H, tmp.data(), H, rh_only.get() + static_cast<size_t>(d) * blocks * pf_h, 0, 1);
+      }
+      for (int sidx = 0; sidx < G; ++sidx)
+        copy_gate_rows(Wd, gate_of(sl.xslot, sidx), H, hp, I, tmp.data() + static_cast<size_t>(sidx) * hp * I);
+      pack_panels_part(false, static_cast<int>(kx), I, tmp.data(), I, wx.get() + static_cast<size_t>(d) * panel_count(I) * pf_x, 0, 1);
+    }
+  }
+
+  // Gradient rows (step-major, [slot][hp] each) twice: row-major for dH(t-1) and dX, and as
+  // panels (panel s * blocks + j) for dW and dR. Rows of padded steps stay zero.
+  AlignedBuffer dg = aligned_floats(static_cast<size_t>(D) * std::max(1, rows_used) * ldg);
+  AlignedBuffer dgp = aligned_floats(static_cast<size_t>(D) * NS * blocks * panel_floats(static_cast<int>(prows)));
+  const size_t dgp_dir = static_cast<size_t>(NS) * blocks * panel_floats(static_cast<int>(prows));
+  // Carried dL/dH and dL/dC per direction, and the per-slot column sums.
+  AlignedBuffer carry = aligned_floats(static_cast<size_t>(D) * 2 * state);
+  AlignedBuffer colsum = aligned_floats(static_cast<size_t>(D) * NS * hp);
+  for (int d = 0; d < D; ++d)
+    for (int b = 0; b < B; ++b) {
+      float* dh = carry.get() + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
+      if (gin.dY_h) std::memcpy(dh, gin.dY_h + state_offset(s, B, d, b), sizeof(float) * H);
+      if (gin.dY_c && !gru) std::memcpy(dh + state, gin.dY_c + state_offset(s, B, d, b), sizeof(float) * H);
+    }
+
+  SpinBarrier barrier[2];
+  for (int g = 0; g < 2; ++g) {
+    int first, size;
+    grp.of(grp.n, g == 0 ? 0 : grp.n - 1, first, size);
+    barrier[g].reset(grp.members(size));
+  }
+
+  run_parallel(grp.n, [&](int tid, int nt) {
+    int first, size;
+    const int group = grp.of(nt, tid, first, size);
+    const bool split_dirs = D == 2 && nt >= 2;
+    const int members = grp.members(size), me = tid - first;
+    if (me >= members) return;
+    auto sync = [&] {
+      if (members > 1) barrier[group].wait(me);
+    };
+    int k0, k1;
+    split_range(blocks, members, me, k0, k1);
+    const int u_begin = k0 * kPanel;
+    alignas(64) float tile[kTileRows * kTileBlocks * kPanel];
+    const float* panels[kTileBlocks];
+    std::vector<TrainBwdRow> rows(B);
+
+    for (int d = split_dirs ? group : 0; d < (split_dirs ? group + 1 : D); ++d) {
+      const bool rev = s.dir_reversed(d);
+      const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
+      float* dgd = dg.get() + static_cast<size_t>(d) * std::max(1, rows_used) * ldg;
+      float* dgpd = dgp.get() + static_cast<size_t>(d) * dgp_dir;
+      float* dhc = carry.get() + static_cast<size_t>(d) * 2 * state;
+      float* dcc = dhc + state;
+
+      TrainBwdArgs e;
+      e.rows = rows.data();
+      e.hp = hp;
+      e.panel_rows = prows;
+      e.colsum = colsum.get() + static_cast<size_t>(d) * NS * hp + u_begin;
+
+      // out[b, own units] += A[rows of this step] · P over this thread's blocks, for active rows;
+      // or, with `each`, each tile row handed to it instead.
+      auto rec_gemm = [&](int step, int K, size_t a_col, const float* pd, size_t pf, auto each) {
+        for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
+          const int nb = std::min(kTileBlocks, k1 - c0);
+          for (int j = 0; j < nb; ++j) panels[j] = pd + static_cast<size_t>(c0 + j) * pf;
+          for (int b0 = 0; b0 < B; b0 += kTileRows) {
+            const int mr = std::min(kTileRows, B - b0);
+            kt.gemm(K, dgd + (static_cast<size_t>(step) * B + b0) * ldg + a_col, ldg, mr, panels, kPanel, nb, tile,
+                    static_cast<size_t>(nb) * kPanel);
+            each(b0, mr, c0, nb);
+          }
+        }
+      };
+
+      for (int step = q.max_len - 1; step >= 0; --step) {
+        int nrows = 0;
+        for (int b = 0; b < B; ++b) {
+          if (step >= q.lens[b]) continue;
+          const size_t k = static_cast<size_t>(step) * B + b;
+          const float* row = sd + k * RS;
+          TrainBwdRow& r = rows[nrows++];
+          r.gates = row + L.gates + u_begin;
+          r.extra = row + L.extra + u_begin;
+          r.hprev = row + L.hprev + u_begin;
+          r.cprev = row + L.cprev + u_begin;
+          r.dy = gin.dY ? gin.dY + y_offset(s, T, B, q.time(rev, step, b), d, b) + u_begin : nullptr;
+          r.dh = dhc + static_cast<size_t>(b) * hp + u_begin;
+          r.dc = dcc + static_cast<size_t>(b) * hp + u_begin;
+          r.dg = dgd + k * ldg + u_begin;
+          r.dgp = dgpd + k * kPanel + static_cast<size_t>(u_begin) * prows;
+          r.drh = nullptr;
+        }
+        e.nrows = nrows;
+        e.nblocks = k1 - k0;
+        e.width = std::min((k1 - k0) * kPanel, H - u_begin);
+        (!gru ? tk.lstm_bwd : lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(e);
+        sync();
+        if (two_phase) {
+          // d(r ⊙ H(t-1)) = dâ_h · Rh, then slot r and the r-part of dL/dH(t-1).
+          rec_gemm(step, hp, 0, rh_only.get() + static_cast<size_t>(d) * blocks * pf_h, pf_h,
+                   [&](int b0, int mr, int c0, int nb) {
+                     TrainBwdRow sub[kTileRows];
+                     int n = 0;
+                     for (int i = 0; i < mr; ++i) {
+                       const int b = b0 + i;
+                       if (step >= q.lens[b]) continue;
+                       const size_t k = static_cast<size_t>(step) * B + b, u0 = static_cast<size_t>(c0) * kPanel;
+                       const float* row = sd + k * RS;
+                       TrainBwdRow& r = sub[n++];
+                       r.gates = row + L.gates + u0;
+                       r.hprev = row + L.hprev + u0;
+                       r.dh = dhc + static_cast<size_t>(b) * hp + u0;
+                       r.dg = dgd + k * ldg + u0;
+                       r.dgp = dgpd + k * kPanel + u0 * prows;
+                       r.drh = tile + static_cast<size_t>(i) * nb * kPanel;
+                     }
+                     TrainBwdArgs e2 = e;
+                     e2.rows = sub;
+                     e2.nrows = n;
+                     e2.nblocks = nb;
+                     e2.width = std::min(nb * kPanel, H - c0 * kPanel);
+                     e2.colsum = colsum.get() + static_cast<size_t>(d) * NS * hp + static_cast<size_t>(c0) * kPanel;
+                     tk.gru_r_bwd(e2);
+                   });
+          sync();
+        }
+        // dL/dH(t-1) += dG · R' (the recurrent-side slots).
+        rec_gemm(step, static_cast<int>(kr), static_cast<size_t>(r_first) * hp,
+                 rmain.get() + static_cast<size_t>(d) * blocks * pf_r, pf_r, [&](int b0, int mr, int c0, int nb) {
+                   for (int i = 0; i < mr; ++i) {
+                     const int b = b0 + i;
+                     if (step >= q.lens[b]) continue;
+                     float* dh = dhc + static_cast<size_t>(b) * hp + static_cast<size_t>(c0) * kPanel;
+                     const float* t = tile + static_cast<size_t>(i) * nb * kPanel;
+                     for (int j = 0; j < nb * kPanel; ++j) dh[j] += t[j];
+                   }
+                 });
+      }
+    }
+  });
+
+  // The big GEMMs over all steps at once, per direction.
+  std::vector<unsigned char> live(prows, 0);
+  for (int step = 0; step < q.max_len; ++step)
+    for (int b = 0; b < B; ++b) live[static_cast<size_t>(step) * B + b] = step < q.lens[b];
+  const int n = grp.n;
+  AlignedBuffer at = aligned_floats_uninit(static_cast<size_t>(std::max(I, H)) * prows);
+  AlignedBuffer ct = aligned_floats_uninit(static_cast<size_t>(std::max(I, H)) * ldg);
+  // dst[(g * H + u) * K + k] = C'[k * ldc + (slot(g) - first) * hp + u] for the gates whose slot is
+  // in [first, first + count): C' = Aᵀ·dG over those slots, A being X or H(t-1) ([rows, K]).
+  auto weight_grad = [&](int d, const float* A, size_t lda, int K, int first, int count, const int* slot_of,
+                         float* dst, const unsigned char* keep) {
+    run_parallel(n, [&](int tid, int nt) { transpose_part(rows_used, K, A, lda, at.get(), prows, keep, tid, nt); });
+    const size_t ldc = static_cast<size_t>(count) * hp;
+    gemm_panels(kt, K, static_cast<int>(ldc), rows_used, 1.f, at.get(), prows,
+                dgp.get() + static_cast<size_t>(d) * dgp_dir + static_cast<size_t>(first) * blocks * panel_floats(static_cast<int>(prows)),
+                panel_floats(static_cast<int>(prows)), 0.f, ct.get(), ldc, n);
+    for (int g = 0; g < G; ++g) {
+      const int sidx = slot_of[g] - first;
+      if (sidx < 0 || sidx >= count) continue;
+      for (int u = 0; u < H; ++u)
+        for (int k = 0; k < K; ++k)
+          dst[(static_cast<size_t>(g) * H + u) * K + k] = ct[static_cast<size_t>(k) * ldc + static_cast<size_t>(sidx) * hp + u];
+    }
+  };
+
+  for (int d = 0; d < D; ++d) {
+    const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
+    const float* dgd = dg.get() + static_cast<size_t>(d) * std::max(1, rows_used) * ldg;
+    const bool identity = !s.dir_reversed(d) && s.layout == 0;
+    const float* wxd = wx.get() + static_cast<size_t>(d) * panel_count(I) * pf_x;
+    // dX: in place when the step rows are X's rows; otherwise through a step-ordered buffer.
+    if (d == 0 && identity) {
+      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, gout.dX, I, n);
+      std::memset(gout.dX + static_cast<size_t>(rows_used) * I, 0, sizeof(float) * (static_cast<size_t>(T) * B - rows_used) * I);
+    } else {
+      if (d == 0) std::memset(gout.dX, 0, sizeof(float) * static_cast<size_t>(T) * B * I);
+      AlignedBuffer dxs = aligned_floats_uninit(static_cast<size_t>(prows) * I);
+      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, dxs.get(), I, n);
+      for (int step = 0; step < q.max_len; ++step)
+        for (int b = 0; b < B; ++b) {
+          if (step >= q.lens[b]) continue;
+          float* dst = gout.dX + x_row(s, T, B, q.time(s.dir_reversed(d), step, b), b) * I;
+          const float* src = dxs.get() + (static_cast<size_t>(step) * B + b) * I;
+          for (int i = 0; i < I; ++i) dst[i] += src[i];
+        }
+    }
+    // dW = dGᵀ·X and dR = dGᵀ·H(t-1) (the reset-before GRU's h gate: dGᵀ·(r ⊙ H(t-1))).
+    AlignedBuffer xs = gather_x(s, in, q, d);
+    weight_grad(d, xs ? xs.get() : in.X, I, I, 0, G, sl.xslot, gout.dW + static_cast<size_t>(d) * G * H * I, live.data());
+    float* dRd = gout.dR + static_cast<size_t>(d) * G * H * H;
+    if (two_phase) {
+      weight_grad(d, sd + L.hprev, RS, H, 1, 2, sl.rslot, dRd, live.data());
+      weight_grad(d, sd + L.extra, RS, H, 0, 1, sl.rslot, dRd, live.data());
+    } else {
+      weight_grad(d, sd + L.hprev, RS, H, r_first, r_slots, sl.rslot, dRd, live.data());
+    }
+    // Biases: per-unit sums of the slots; states: what is left in the carries.
+    const float* cs = colsum.get() + static_cast<size_t>(d) * NS * hp;
+    float* dWb = gout.dB + static_cast<size_t>(d) * 2 * G * H;
+    for (int g = 0; g < G; ++g)
+      for (int u = 0; u < H; ++u) {
+        dWb[g * H + u] = cs[static_cast<size_t>(sl.xslot[g]) * hp + u];
+        dWb[(G + g) * H + u] = cs[static_cast<size_t>(sl.rslot[g]) * hp + u];
+      }
+    for (int b = 0; b < B; ++b) {
+      const float* dh = carry.get() + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
+      std::memcpy(gout.dH0 + state_offset(s, B, d, b), dh, sizeof(float) * H);
+      if (gout.dC0 && !gru) std::memcpy(gout.dC0 + state_offset(s, B, d, b), dh + state, sizeof(float) * H);
+    }
+  }
+}
+
+}  // namespace gatedrnn
