@@ -8,7 +8,8 @@
 #      not instrumented, so the runtime must come first); under it, the jest suites of the
 #      operators (errors, attributes, async, conformance, fuzzing, special values, concurrency:
 #      everything but the RSS bounds, which ASan's shadow memory and quarantine make meaningless,
-#      and the onnxruntime suites, whose library is not ours), then 30 s of op fuzzing.
+#      and the onnxruntime suites, whose library is not ours) and of the native trainer, then
+#      30 s of op fuzzing.
 # Leak detection is off for node (V8 and node keep memory to the end by design); the native
 # test and scripts/valgrind.sh check leaks. Every UBSan finding stops the process. Any sanitizer
 # report fails the run. Exit status 0 when everything passed.
@@ -72,14 +73,15 @@ sanitized() {
     ASAN_OPTIONS="detect_leaks=0:abort_on_error=1" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" "$@"
 }
 
-printf '\n==== jest operator suites under the sanitized addon ====\n'
+printf '\n==== jest operator and trainer suites under the sanitized addon ====\n'
 suites=(test/errors.test.ts test/attributes.test.ts test/async.test.ts test/kernels.test.ts test/conformance.test.ts
-  test/precision.test.ts test/fuzz-ops.test.ts test/numbers.test.ts test/lifecycle.test.ts)
+  test/precision.test.ts test/fuzz-ops.test.ts test/numbers.test.ts test/lifecycle.test.ts
+  test/train-native.test.ts test/train-rnn.test.ts test/train-grad.test.ts test/train-model.test.ts)
 set +e
 sanitized npx jest --runInBand --testNamePattern '^(?!memory over time)' "${suites[@]}" 2>&1 | tee "$log_dir/jest.log"
 rc=${PIPESTATUS[0]}
 set -e
-check "jest operator suites" "$log_dir/jest.log" "$rc" '^Tests: '
+check "jest suites" "$log_dir/jest.log" "$rc" '^Tests: '
 
 printf '\n==== op fuzzing under the sanitized addon (%s s) ====\n' "$fuzz_seconds"
 set +e
