@@ -1,0 +1,71 @@
+// Elementwise activations of Dense (softmax over the last axis) and their backward passes.
+import { rangeError } from '../errors';
+
+export type ActivationName = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'softmax';
+export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'tanh', 'sigmoid', 'softmax'];
+
+export function checkActivation(where: string, v: unknown): ActivationName {
+  if (v === undefined || v === null) return 'linear';
+  if (typeof v !== 'string' || !(ACTIVATIONS as readonly string[]).includes(v)) {
+    throw rangeError(where, 'activation', `one of ${ACTIVATIONS.join(', ')}`, typeof v === 'string' ? `"${v}"` : String(v));
+  }
+  return v as ActivationName;
+}
+
+/** y = f(z); `width` is the last axis (softmax normalizes each row of it). */
+export function activate(name: ActivationName, z: Float32Array, y: Float32Array, width: number): void {
+  const n = z.length;
+  switch (name) {
+    case 'linear':
+      y.set(z);
+      return;
+    case 'relu':
+      for (let i = 0; i < n; i++) y[i] = z[i] > 0 ? z[i] : 0;
+      return;
+    case 'tanh':
+      for (let i = 0; i < n; i++) y[i] = Math.tanh(z[i]);
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) y[i] = 1 / (1 + Math.exp(-z[i]));
+      return;
+    case 'softmax':
+      for (let r = 0; r < n; r += width) {
+        let m = -Infinity;
+        for (let j = r; j < r + width; j++) if (z[j] > m) m = z[j];
+        let s = 0;
+        for (let j = r; j < r + width; j++) {
+          const e = Math.exp(z[j] - m);
+          y[j] = e;
+          s += e;
+        }
+        const inv = 1 / s;
+        for (let j = r; j < r + width; j++) y[j] *= inv;
+      }
+      return;
+  }
+}
+
+/** dz = dy * f'(z), from y = f(z); in place over dy. */
+export function activateBackward(name: ActivationName, z: Float32Array, y: Float32Array, dy: Float32Array, width: number): void {
+  const n = dy.length;
+  switch (name) {
+    case 'linear':
+      return;
+    case 'relu':
+      for (let i = 0; i < n; i++) if (!(z[i] > 0)) dy[i] = 0;
+      return;
+    case 'tanh':
+      for (let i = 0; i < n; i++) dy[i] *= 1 - y[i] * y[i];
+      return;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) dy[i] *= y[i] * (1 - y[i]);
+      return;
+    case 'softmax':
+      for (let r = 0; r < n; r += width) {
+        let dot = 0;
+        for (let j = r; j < r + width; j++) dot += dy[j] * y[j];
+        for (let j = r; j < r + width; j++) dy[j] = y[j] * (dy[j] - dot);
+      }
+      return;
+  }
+}

@@ -1,0 +1,52 @@
+// Bidirectional: runs a GRU/LSTM forward and backward in time and concatenates the two
+// (Keras's mergeMode 'concat'); the wrapped layer owns both directions' parameters, so the
+// pair is one ONNX bidirectional node.
+import { rangeError, typeError } from '../errors';
+import type { Rng } from '../train/rng';
+import { Activation, Layer, LayerArgs, LayerConfig, requireArgs, RunContext } from './layer';
+import { Recurrent } from './recurrent';
+
+export interface BidirectionalArgs extends LayerArgs {
+  layer: Recurrent;
+  mergeMode?: 'concat';
+}
+
+export class Bidirectional extends Layer {
+  readonly className = 'Bidirectional';
+  readonly layer: Recurrent;
+  readonly mergeMode = 'concat';
+
+  constructor(args: BidirectionalArgs) {
+    const where = 'layers.bidirectional';
+    requireArgs(where, args);
+    super(args, where);
+    if (!(args.layer instanceof Recurrent)) throw typeError(where, 'layer', 'a layers.gru or layers.lstm layer', args.layer);
+    if (args.layer.built) throw rangeError(where, 'layer', 'a layer not yet used in a model', `${args.layer.label}, already built`);
+    if (args.mergeMode !== undefined && args.mergeMode !== 'concat') throw rangeError(where, 'mergeMode', "'concat'", `"${String(args.mergeMode)}"`);
+    this.layer = args.layer;
+    this.layer.directions = 2;
+  }
+
+  protected initialize(inputShape: number[], rng: Rng): number[] {
+    if (this.name !== undefined && this.layer.name === undefined) this.layer.name = `${this.name}/${this.layer.className.toLowerCase()}`;
+    const out = this.layer.build(inputShape, rng);
+    this.params = this.layer.params;
+    return out;
+  }
+
+  forward(x: Activation, ctx: RunContext): Promise<Activation> {
+    return this.layer.forward(x, ctx);
+  }
+
+  backward(dy: Float32Array): Promise<Float32Array> {
+    return this.layer.backward(dy);
+  }
+
+  dispose(): void {
+    this.layer.dispose();
+  }
+
+  getConfig(): LayerConfig {
+    return { name: this.name, layer: { className: this.layer.className, config: this.layer.getConfig() }, mergeMode: this.mergeMode };
+  }
+}

@@ -1,0 +1,114 @@
+// The base of the Keras-like layers: per-sample shapes, parameters with their gradients, a
+// training forward that keeps what the backward pass needs, and getConfig/fromConfig.
+import { rangeError, typeError } from '../errors';
+import type { Rng } from '../train/rng';
+
+/** What flows between layers: a batch-major array and, after a masking embedding, each row's length. */
+export interface Activation {
+  data: Float32Array | Int32Array;
+  dims: number[];
+  lengths?: Int32Array;
+}
+
+/** A trainable array in ONNX layout, its gradient, and for sparse updates the rows the last batch touched. */
+export interface Param {
+  name: string;
+  shape: number[];
+  value: Float32Array;
+  grad: Float32Array;
+  /** Sparse gradients (embeddings): only these rows of `grad` are nonzero; null means dense. */
+  rows: Int32Array | null;
+  rowSize: number;
+}
+
+export interface RunContext {
+  training: boolean;
+  rng: Rng;
+}
+
+export type LayerConfig = Record<string, unknown>;
+
+export interface LayerArgs {
+  name?: string;
+}
+
+export function makeParam(name: string, shape: number[], rowSize = 0): Param {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { name, shape, value: new Float32Array(n), grad: new Float32Array(n), rows: null, rowSize };
+}
+
+export abstract class Layer {
+  abstract readonly className: string;
+  name: string | undefined;
+  inputShape: number[] | undefined;
+  outputShape: number[] | undefined;
+  params: Param[] = [];
+
+  constructor(args: LayerArgs, where: string) {
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) throw typeError(where, 'name', 'a non-empty string', args.name);
+    this.name = args.name;
+  }
+
+  get built(): boolean {
+    return this.inputShape !== undefined;
+  }
+
+  /** The label errors use: the layer's name once a model has given it one. */
+  get label(): string {
+    return `layer '${this.name ?? this.className}'`;
+  }
+
+  /** Checks the per-sample input shape, creates the parameters and returns the output shape. */
+  build(inputShape: number[], rng: Rng): number[] {
+    this.inputShape = [...inputShape];
+    this.outputShape = this.initialize(inputShape, rng);
+    return this.outputShape;
+  }
+
+  protected abstract initialize(inputShape: number[], rng: Rng): number[];
+
+  abstract forward(x: Activation, ctx: RunContext): Promise<Activation>;
+
+  /** Takes dLoss/dOutput, stores the parameters' gradients, returns dLoss/dInput (null for integer inputs). */
+  abstract backward(dy: Float32Array): Promise<Float32Array | null>;
+
+  /** Frees native resources; the layer may still be used (they are made again on demand). */
+  dispose(): void {}
+
+  /** Keras-style config: the constructor's arguments, defaults filled in. */
+  abstract getConfig(): LayerConfig;
+
+  countParams(): number {
+    return this.params.reduce((a, p) => a + p.value.length, 0);
+  }
+
+  /** Checks a batch against the shape this layer was built for; names the layer and the axis. */
+  protected checkInput(x: Activation, dtype: 'float32' | 'int32'): void {
+    const shape = this.inputShape!;
+    const tag = Object.prototype.toString.call(x.data);
+    const want = dtype === 'float32' ? '[object Float32Array]' : '[object Int32Array]';
+    if (tag !== want) throw typeError(this.label, 'input', `${dtype} data`, x.data);
+    const ok = x.dims.length === shape.length + 1 && shape.every((d, i) => d < 0 || d === x.dims[i + 1]);
+    if (!ok) {
+      const expected = ['batch', ...shape.map((d) => (d < 0 ? '*' : String(d)))].join(', ');
+      throw rangeError(this.label, 'input dims', `[${expected}]`, `[${x.dims.join(', ')}]`);
+    }
+  }
+}
+
+/** Reads an optional config value with a type check. */
+export function option<T>(where: string, args: object, key: string, fallback: T, ok: (v: unknown) => boolean, expected: string): T {
+  const v = (args as Record<string, unknown>)[key];
+  if (v === undefined) return fallback;
+  if (!ok(v)) throw typeError(where, key, expected, v);
+  return v as T;
+}
+
+export const isPositiveInt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) > 0;
+export const isBool = (v: unknown): boolean => typeof v === 'boolean';
+export const isRate = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v < 1;
+
+export function requireArgs(where: string, args: unknown): object {
+  if (args === null || typeof args !== 'object') throw typeError(where, 'its argument', 'a config object', args);
+  return args;
+}

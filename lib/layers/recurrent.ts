@@ -1,0 +1,182 @@
+// GRU and LSTM layers with Keras's arguments over the native trainer. Parameters are the ONNX
+// operator's inputs (W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H]; gates z r h and i o f c), so a
+// layer exports as one ONNX node; data is batch-major (ONNX layout 1), as Keras holds it.
+import { rangeError } from '../errors';
+import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
+import type { Rng } from '../train/rng';
+import { RnnTrainer, TrainInputs } from '../train/native-rnn';
+import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, isPositiveInt, requireArgs, RunContext } from './layer';
+
+export interface RecurrentArgs extends LayerArgs {
+  units: number;
+  returnSequences?: boolean;
+  kernelInitializer?: InitializerName;
+  recurrentInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+}
+
+export interface GruArgs extends RecurrentArgs {
+  /** Keras reset_after (default true): ONNX linear_before_reset = 1, PyTorch's form. */
+  resetAfter?: boolean;
+}
+
+export interface LstmArgs extends RecurrentArgs {
+  /** Add 1 to the forget gate's bias at initialization (Keras default true). */
+  unitForgetBias?: boolean;
+}
+
+export abstract class Recurrent extends Layer {
+  abstract readonly cell: 'GRU' | 'LSTM';
+  readonly units: number;
+  readonly returnSequences: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly recurrentInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  /** 2 inside a Bidirectional wrapper: one ONNX bidirectional node. */
+  directions: 1 | 2 = 1;
+  private trainer: RnnTrainer | null = null;
+  private lastInputs: TrainInputs | null = null;
+  private saved: Float32Array | null = null;
+
+  constructor(args: RecurrentArgs, where: string) {
+    requireArgs(where, args);
+    super(args, where);
+    if (!isPositiveInt(args.units)) throw rangeError(where, 'units', 'a positive integer', String(args.units));
+    this.units = args.units;
+    this.returnSequences = option(where, args, 'returnSequences', false, isBool, 'a boolean');
+    this.kernelInitializer = checkInitializer(where, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
+    this.recurrentInitializer = checkInitializer(where, 'recurrentInitializer', args.recurrentInitializer ?? 'orthogonal');
+    this.biasInitializer = checkInitializer(where, 'biasInitializer', args.biasInitializer ?? 'zeros');
+  }
+
+  get gates(): number {
+    return this.cell === 'GRU' ? 3 : 4;
+  }
+
+  protected abstract linearBeforeReset(): boolean;
+  protected abstract forgetBias(): number;
+
+  protected initialize(inputShape: number[], rng: Rng): number[] {
+    if (inputShape.length !== 2 || inputShape[1] < 1) {
+      throw rangeError(this.label, 'input shape', '[steps, features] (inputs [N, T, F])', `[${inputShape.join(', ')}]`);
+    }
+    const [t, i] = inputShape;
+    const h = this.units;
+    const gh = this.gates * h;
+    const d = this.directions;
+    const W = makeParam('W', [d, gh, i]);
+    const R = makeParam('R', [d, gh, h]);
+    const B = makeParam('B', [d, 2 * gh]);
+    for (let dir = 0; dir < d; dir++) {
+      initMatrix(this.kernelInitializer, gh, i, rng, (r, c, v) => (W.value[(dir * gh + r) * i + c] = v));
+      initMatrix(this.recurrentInitializer, gh, h, rng, (r, c, v) => (R.value[(dir * gh + r) * h + c] = v));
+      initMatrix(this.biasInitializer, 1, 2 * gh, rng, (_r, c, v) => (B.value[dir * 2 * gh + c] = v));
+      // LSTM gates are i o f c: the forget gate is the third block of the input bias.
+      const fb = this.forgetBias();
+      if (fb !== 0) for (let k = 0; k < h; k++) B.value[dir * 2 * gh + 2 * h + k] += fb;
+    }
+    this.params = [W, R, B];
+    return this.returnSequences ? [t, d * h] : [d * h];
+  }
+
+  private native(): RnnTrainer {
+    this.trainer ??= new RnnTrainer({
+      cell: this.cell,
+      hiddenSize: this.units,
+      inputSize: this.inputShape![1],
+      direction: this.directions === 2 ? 'bidirectional' : 'forward',
+      linearBeforeReset: this.linearBeforeReset(),
+      layout: 1,
+    });
+    return this.trainer;
+  }
+
+  private weights(): { W: Float32Array; R: Float32Array; B: Float32Array } {
+    return { W: this.params[0].value, R: this.params[1].value, B: this.params[2].value };
+  }
+
+  async forward(x: Activation, ctx: RunContext): Promise<Activation> {
+    this.checkInput(x, 'float32');
+    const [n, t] = x.dims;
+    const inputs: TrainInputs = { X: x.data as Float32Array, seqLength: t, batchSize: n, sequenceLens: x.lengths ?? null };
+    const out = await this.native().forwardAsync(this.weights(), inputs, { outputs: [this.returnSequences ? 'Y' : 'Y_h'] });
+    if (ctx.training) {
+      this.lastInputs = inputs;
+      this.saved = out.saved;
+    }
+    const width = this.directions * this.units;
+    if (this.returnSequences) return { data: out.Y!, dims: [n, t, width], lengths: x.lengths };
+    return { data: out.Y_h!, dims: [n, width] };
+  }
+
+  async backward(dy: Float32Array): Promise<Float32Array> {
+    const grads = this.returnSequences ? { dY: dy } : { dY_h: dy };
+    const g = await this.native().backwardAsync(this.weights(), this.lastInputs!, this.saved!, grads);
+    this.params[0].grad.set(g.dW);
+    this.params[1].grad.set(g.dR);
+    this.params[2].grad.set(g.dB);
+    return g.dX;
+  }
+
+  dispose(): void {
+    this.trainer?.dispose();
+    this.trainer = null;
+  }
+
+  protected baseConfig(): LayerConfig {
+    return {
+      name: this.name,
+      units: this.units,
+      returnSequences: this.returnSequences,
+      kernelInitializer: this.kernelInitializer,
+      recurrentInitializer: this.recurrentInitializer,
+      biasInitializer: this.biasInitializer,
+    };
+  }
+}
+
+export class Gru extends Recurrent {
+  readonly className = 'GRU';
+  readonly cell = 'GRU';
+  readonly resetAfter: boolean;
+
+  constructor(args: GruArgs) {
+    super(args, 'layers.gru');
+    this.resetAfter = option('layers.gru', args, 'resetAfter', true, isBool, 'a boolean');
+  }
+
+  protected linearBeforeReset(): boolean {
+    return this.resetAfter;
+  }
+
+  protected forgetBias(): number {
+    return 0;
+  }
+
+  getConfig(): LayerConfig {
+    return { ...this.baseConfig(), resetAfter: this.resetAfter };
+  }
+}
+
+export class Lstm extends Recurrent {
+  readonly className = 'LSTM';
+  readonly cell = 'LSTM';
+  readonly unitForgetBias: boolean;
+
+  constructor(args: LstmArgs) {
+    super(args, 'layers.lstm');
+    this.unitForgetBias = option('layers.lstm', args, 'unitForgetBias', true, isBool, 'a boolean');
+  }
+
+  protected linearBeforeReset(): boolean {
+    return false;
+  }
+
+  protected forgetBias(): number {
+    return this.unitForgetBias ? 1 : 0;
+  }
+
+  getConfig(): LayerConfig {
+    return { ...this.baseConfig(), unitForgetBias: this.unitForgetBias };
+  }
+}

@@ -1,0 +1,529 @@
+// Sequential models: a stack of layers, compile / fit / evaluate / predict / summary, and the
+// model file (architecture, weights, compile settings and, in checkpoints, the training state).
+import * as fs from 'fs';
+import { rangeError, typeError } from '../errors';
+import { Tensor } from '../tensor';
+import { Activation, Dense, Embedding, Layer, layerFromConfig, serializeLayer, SerializedLayer } from '../layers';
+import type { Param } from '../layers';
+import { Callback, EarlyStopping, EarlyStoppingArgs, Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
+import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
+import { Metric, MetricSpec, toMetrics } from '../train/metrics';
+import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
+import { randomSeed, Rng } from '../train/rng';
+import { Batchable, isFloat32, range, takeRows, toBatchable } from './data';
+import { decode, encode, writeAtomic } from './io';
+
+export interface SequentialArgs {
+  name?: string;
+  /** Seeds weight initialization, shuffling and dropout (fit's `seed` overrides the latter two). */
+  seed?: number;
+}
+
+export interface CompileArgs {
+  optimizer: string | Optimizer;
+  loss: string | Loss;
+  metrics?: (string | MetricSpec)[];
+}
+
+export interface FitArgs {
+  epochs?: number;
+  batchSize?: number;
+  validationSplit?: number;
+  validationData?: [unknown, unknown];
+  shuffle?: boolean;
+  /** Seeds shuffling and dropout (and initialization if the model is not built yet); without
+   * it they continue from the model's seed. */
+  seed?: number;
+  callbacks?: Callback | Callback[];
+  earlyStopping?: EarlyStoppingArgs;
+  /** 0: silent; 1 or 2: one line per epoch. */
+  verbose?: 0 | 1 | 2;
+  /** Save a checkpoint (weights, optimizer, generator, epoch) to `path` every `every` epochs. */
+  checkpoint?: { path: string; every?: number };
+  /** Continue from a checkpoint file: training picks up at its epoch and runs to `epochs`. */
+  resumeFrom?: string;
+}
+
+export interface History {
+  /** The epochs run (0-based), including those before a resumed checkpoint. */
+  epoch: number[];
+  /** Each log per epoch: loss, the metrics, val_loss and val_ metrics. */
+  history: Record<string, number[]>;
+  readonly loss: number[];
+  readonly val_loss?: number[];
+}
+
+interface Compiled {
+  optimizer: Optimizer;
+  loss: Loss;
+  metricSpecs: (string | MetricSpec)[];
+}
+
+function makeHistory(epoch: number[], history: Record<string, number[]>): History {
+  const h = { epoch, history } as History;
+  for (const key of Object.keys(history)) Object.defineProperty(h, key, { get: () => history[key], enumerable: false });
+  return h;
+}
+
+// Training draws from a stream other than initialization's, even when both come from one seed.
+const trainingSeed = (seed: number): number => (seed ^ 0x5bd1e995) >>> 0;
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class Sequential implements TrainingModel {
+  readonly className = 'Sequential';
+  readonly name: string;
+  readonly layers: Layer[];
+  readonly seed: number | undefined;
+  stopTraining = false;
+  optimizer: Optimizer | null = null;
+  private compiled: Compiled | null = null;
+  private metrics: Metric[] = [];
+  /** Shuffling and dropout; carries on across fit calls unless fit is given a seed. */
+  private trainRng: Rng;
+
+  constructor(layerList: Layer[], args: SequentialArgs = {}) {
+    const where = 'sequential';
+    if (!Array.isArray(layerList) || layerList.length === 0) throw typeError(where, 'layers', 'a non-empty array of layers', layerList);
+    layerList.forEach((l, i) => {
+      if (!(l instanceof Layer)) throw typeError(where, `layers[${i}]`, 'a layer (layers.dense, layers.gru, ...)', l);
+      if (l instanceof Embedding && i > 0) throw rangeError(where, `layers[${i}]`, 'an embedding only as the first layer', `${l.className} at position ${i}`);
+    });
+    if (new Set(layerList).size !== layerList.length) throw rangeError(where, 'layers', 'distinct layer objects', 'the same layer twice');
+    if (args.seed !== undefined && !(Number.isSafeInteger(args.seed) && args.seed >= 0)) throw rangeError(where, 'seed', 'a non-negative integer', String(args.seed));
+    this.name = args.name ?? 'sequential';
+    this.seed = args.seed;
+    this.trainRng = new Rng(trainingSeed(args.seed ?? randomSeed()));
+    this.layers = layerList;
+    const used = new Set(layerList.map((l) => l.name).filter((n) => n !== undefined));
+    const count = new Map<string, number>();
+    for (const l of layerList) {
+      if (l.name !== undefined) continue;
+      const base = l.className.toLowerCase();
+      let k = count.get(base) ?? 0;
+      let name = k === 0 ? base : `${base}_${k}`;
+      while (used.has(name)) name = `${base}_${++k}`;
+      count.set(base, k + 1);
+      used.add(name);
+      l.name = name;
+    }
+  }
+
+  get built(): boolean {
+    return this.layers[0].built;
+  }
+
+  /** Creates the weights for inputs of per-sample shape `inputShape` (e.g. [T] token ids, [T, F] features). */
+  build(inputShape: number[], seed?: number): void {
+    if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isSafeInteger(d) && d > 0)) {
+      throw typeError('Sequential.build', 'inputShape', 'an array of positive integers (the shape of one sample)', inputShape);
+    }
+    if (this.built) return;
+    const rng = new Rng(this.seed ?? seed ?? randomSeed());
+    let shape = inputShape;
+    for (const l of this.layers) shape = l.build(shape, rng);
+  }
+
+  private get inputType(): 'float32' | 'int32' {
+    return this.layers[0] instanceof Embedding ? 'int32' : 'float32';
+  }
+
+  get params(): Param[] {
+    return this.layers.flatMap((l) => l.params);
+  }
+
+  /** Copies of every parameter, in layer order (ONNX layout for recurrent layers). */
+  getWeights(): Float32Array[] {
+    return this.params.map((p) => Float32Array.from(p.value));
+  }
+
+  setWeights(weights: Float32Array[]): void {
+    const ps = this.params;
+    if (!Array.isArray(weights) || weights.length !== ps.length) throw rangeError('Sequential.setWeights', 'weights.length', String(ps.length), String(weights?.length));
+    ps.forEach((p, i) => {
+      if (!isFloat32(weights[i]) || weights[i].length !== p.value.length) {
+        throw rangeError('Sequential.setWeights', `weights[${i}]`, `a Float32Array(${p.value.length}) for ${p.name} [${p.shape.join(', ')}]`, String(weights[i]?.length));
+      }
+      p.value.set(weights[i]);
+    });
+  }
+
+  /** Each layer with its parameters (name, shape, values) and config: what an exporter walks. */
+  describeLayers(): { name: string; className: string; config: Record<string, unknown>; inputShape: number[] | undefined; outputShape: number[] | undefined; weights: { name: string; shape: number[]; values: Float32Array }[] }[] {
+    return this.layers.map((l) => ({
+      name: l.name!,
+      className: l.className,
+      config: l.getConfig(),
+      inputShape: l.inputShape,
+      outputShape: l.outputShape,
+      weights: l.params.map((p) => ({ name: p.name, shape: p.shape, values: p.value })),
+    }));
+  }
+
+  compile(args: CompileArgs): void {
+    const where = 'Sequential.compile';
+    if (args === null || typeof args !== 'object') throw typeError(where, 'its argument', '{ optimizer, loss, metrics }', args);
+    const loss = toLoss(where, args.loss);
+    const optimizer = toOptimizer(where, args.optimizer);
+    this.metrics = toMetrics(where, args.metrics, loss);
+    this.compiled = { optimizer, loss, metricSpecs: args.metrics ?? [] };
+    this.optimizer = optimizer;
+  }
+
+  private requireCompiled(where: string): Compiled {
+    if (!this.compiled) throw new Error(`${where}: the model is not compiled; call model.compile({ optimizer, loss, metrics }) first`);
+    return this.compiled;
+  }
+
+  private toX(where: string, x: unknown, seed?: number): Batchable {
+    const b = toBatchable(where, 'x', x, this.inputType);
+    if (!this.built) this.build(b.dims.slice(1), seed);
+    return b;
+  }
+
+  private toY(where: string, y: unknown, n: number): Batchable {
+    const loss = this.compiled!.loss;
+    const b = toBatchable(where, 'y', y, loss.sparse ? 'int32' : 'float32');
+    const out = this.layers[this.layers.length - 1].outputShape!;
+    const last = this.layers[this.layers.length - 1];
+    // Sparse labels drop the class axis; a single output unit may drop its axis of 1.
+    const want = loss.sparse ? [n, ...out.slice(0, -1)] : [n, ...out];
+    const alt = !loss.sparse && out[out.length - 1] === 1 ? [n, ...out.slice(0, -1)] : loss.sparse ? [n, ...out.slice(0, -1), 1] : null;
+    const same = (a: number[], b2: number[] | null): boolean => b2 !== null && a.length === b2.length && a.every((d, i) => d === b2[i]);
+    if (!same(b.dims, want) && !same(b.dims, alt)) {
+      throw rangeError(where, 'y.dims', `[${want.join(', ')}] (${loss.sparse ? 'class ids for' : 'targets matching'} the output of ${last.label}, [N, ${out.join(', ')}])`, `[${b.dims.join(', ')}]`);
+    }
+    if (loss.sparse) {
+      const k = out[out.length - 1];
+      const ignore = loss.ignoreClass;
+      for (let i = 0; i < b.data.length; i++) {
+        const c = b.data[i];
+        if (c !== ignore && !(c >= 0 && c < k)) throw rangeError(where, `y values`, `class ids in [0, ${k - 1}] (the output of ${last.label} has ${k} units)`, `${c} at flat index ${i}`);
+      }
+    }
+    return b;
+  }
+
+  private async forward(x: Activation, training: boolean): Promise<Activation> {
+    const ctx = { training, rng: this.trainRng };
+    let a = x;
+    for (const l of this.layers) a = await l.forward(a, ctx);
+    return a;
+  }
+
+  /** Per-row weights: 0 past a sequence's length and where the target is ignoreClass. */
+  private rowWeights(out: Activation, target: Int32Array | Float32Array): Float32Array | null {
+    const loss = this.compiled!.loss;
+    const masked = out.lengths && out.dims.length === 3;
+    if (!masked && !(loss.sparse && loss.ignoreClass !== null)) return null;
+    const rows = out.data.length / out.dims[out.dims.length - 1];
+    const w = new Float32Array(rows).fill(1);
+    if (masked) {
+      const [n, t] = out.dims;
+      for (let b = 0; b < n; b++) for (let s = out.lengths![b]; s < t; s++) w[b * t + s] = 0;
+    }
+    if (loss.sparse) loss.applyIgnore(target as Int32Array, w);
+    return w;
+  }
+
+  private lossOf(out: Activation, target: Batchable): { loss: number; grad: Float32Array; weights: Float32Array | null; fused: boolean } {
+    const loss = this.compiled!.loss;
+    const last = this.layers[this.layers.length - 1];
+    const fused = last instanceof Dense && loss.fusesWith() !== null && loss.fusesWith() === last.activation;
+    const weights = this.rowWeights(out, target.data);
+    const width = out.dims[out.dims.length - 1];
+    const r = loss.compute({ pred: out.data as Float32Array, logits: fused ? (last as Dense).preactivation! : undefined, width, target: target.data, weights });
+    return { ...r, weights, fused };
+  }
+
+  private updateMetrics(out: Activation, target: Batchable, weights: Float32Array | null): void {
+    const sparse = this.compiled!.loss.sparse;
+    for (const m of this.metrics) m.update({ pred: out.data as Float32Array, width: out.dims[out.dims.length - 1], target: target.data, sparse, weights });
+  }
+
+  private async trainBatch(xb: Batchable, yb: Batchable): Promise<{ loss: number; rows: number }> {
+    const out = await this.forward(xb, true);
+    const { loss, grad, weights, fused } = this.lossOf(out, yb);
+    this.updateMetrics(out, yb, weights);
+    const last = this.layers[this.layers.length - 1];
+    let g: Float32Array | null = fused ? await (last as Dense).backwardFromPreactivation(grad) : await last.backward(grad);
+    for (let i = this.layers.length - 2; i >= 0 && g; i--) g = await this.layers[i].backward(g);
+    this.optimizer!.apply(this.params);
+    const rows = weights ? weights.reduce((a, b) => a + b, 0) : out.data.length / out.dims[out.dims.length - 1];
+    return { loss, rows };
+  }
+
+  private checkBatchSize(where: string, v: unknown): number {
+    if (v === undefined) return 32;
+    if (!(Number.isSafeInteger(v) && (v as number) > 0)) throw rangeError(where, 'batchSize', 'a positive integer', String(v));
+    return v as number;
+  }
+
+  /** Trains; resolves to the history of losses and metrics per epoch. Yields to the event loop between batches. */
+  async fit(x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
+    const where = 'Sequential.fit';
+    const c = this.requireCompiled(where);
+    if (args === null || typeof args !== 'object') throw typeError(where, 'its third argument', 'an options object', args);
+    const epochs = args.epochs ?? 1;
+    if (!(Number.isSafeInteger(epochs) && epochs >= 0)) throw rangeError(where, 'epochs', 'a non-negative integer', String(epochs));
+    const batchSize = this.checkBatchSize(where, args.batchSize);
+    if (args.seed !== undefined && !(Number.isSafeInteger(args.seed) && args.seed >= 0)) throw rangeError(where, 'seed', 'a non-negative integer', String(args.seed));
+    const verbose = args.verbose ?? 1;
+    const every = args.checkpoint?.every ?? 1;
+    if (args.checkpoint !== undefined && (typeof args.checkpoint.path !== 'string' || !(Number.isSafeInteger(every) && every > 0))) {
+      throw typeError(where, 'checkpoint', '{ path: string, every?: positive integer }', args.checkpoint);
+    }
+    let X = this.toX(where, x, args.seed);
+    let Y = this.toY(where, y, X.dims[0]);
+    if (Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
+    let val: [Batchable, Batchable] | null = null;
+    if (args.validationData !== undefined) {
+      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw typeError(where, 'validationData', '[xVal, yVal]', args.validationData);
+      const vx = toBatchable(where, 'validationData[0]', args.validationData[0], this.inputType);
+      val = [vx, this.toY(where, args.validationData[1], vx.dims[0])];
+    } else if (args.validationSplit !== undefined) {
+      const s = args.validationSplit;
+      if (!(typeof s === 'number' && s > 0 && s < 1)) throw rangeError(where, 'validationSplit', 'a number in (0, 1)', String(s));
+      // As Keras: the last fraction of the samples, before any shuffling.
+      const n = X.dims[0];
+      const nVal = Math.floor(n * s);
+      if (nVal < 1 || nVal >= n) throw rangeError(where, 'validationSplit', `a fraction leaving both parts non-empty for ${n} samples`, String(s));
+      const nTrain = n - nVal;
+      val = [takeRows(X, range(nVal, nTrain), 0, nVal), takeRows(Y, range(nVal, nTrain), 0, nVal)];
+      X = takeRows(X, range(nTrain), 0, nTrain);
+      Y = takeRows(Y, range(nTrain), 0, nTrain);
+    }
+
+    const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
+    const cbs: Callback[] = [...userCallbacks];
+    if (args.earlyStopping) cbs.push(new EarlyStopping(args.earlyStopping));
+    const stateful = cbs.filter((cb): cb is StatefulCallback => typeof (cb as StatefulCallback).setModel === 'function');
+    for (const cb of stateful) cb.setModel(this);
+
+    if (args.seed !== undefined) this.trainRng = new Rng(trainingSeed(args.seed));
+    let epoch0 = 0;
+    const history: Record<string, number[]> = {};
+    const epochList: number[] = [];
+    if (args.resumeFrom !== undefined) {
+      const state = await this.restoreCheckpoint(args.resumeFrom, stateful);
+      epoch0 = state.epoch;
+      for (const [k, v] of Object.entries(state.history)) history[k] = [...v];
+      epochList.push(...range(epoch0));
+    }
+
+    this.stopTraining = false;
+    const n = X.dims[0];
+    const order = range(n);
+    for (const cb of cbs) await cb.onTrainBegin?.({});
+    for (let epoch = epoch0; epoch < epochs && !this.stopTraining; epoch++) {
+      for (const cb of cbs) await cb.onEpochBegin?.(epoch, {});
+      // From the identity each epoch, so the order depends only on the generator's state,
+      // which a checkpoint stores.
+      order.set(range(n));
+      if (args.shuffle ?? true) this.trainRng.shuffle(order);
+      for (const m of this.metrics) m.reset();
+      let lossSum = 0;
+      let rowSum = 0;
+      for (let b = 0, batch = 0; b < n; b += batchSize, batch++) {
+        for (const cb of cbs) await cb.onBatchBegin?.(batch, {});
+        const e = Math.min(n, b + batchSize);
+        const r = await this.trainBatch(takeRows(X, order, b, e), takeRows(Y, order, b, e));
+        lossSum += r.loss * r.rows;
+        rowSum += r.rows;
+        const logs: Logs = { batch, size: e - b, loss: r.loss };
+        for (const cb of cbs) await cb.onBatchEnd?.(batch, logs);
+        await yieldToEventLoop();
+      }
+      const logs: Logs = { loss: rowSum === 0 ? 0 : lossSum / rowSum };
+      for (const m of this.metrics) logs[m.name] = m.result();
+      if (val) {
+        const v = await this.evaluateBatches(val[0], val[1], batchSize);
+        for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
+      }
+      for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
+      epochList.push(epoch);
+      for (const [k, value] of Object.entries(logs)) (history[k] ??= []).push(value);
+      if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`).join(' - ')}`);
+      if (args.checkpoint && ((epoch + 1) % every === 0 || epoch + 1 === epochs || this.stopTraining)) {
+        await this.writeFile(args.checkpoint.path, { epoch: epoch + 1, history, callbacks: stateful });
+      }
+    }
+    for (const cb of cbs) await cb.onTrainEnd?.({});
+    return makeHistory(epochList, history);
+  }
+
+  private async evaluateBatches(X: Batchable, Y: Batchable, batchSize: number): Promise<Logs> {
+    for (const m of this.metrics) m.reset();
+    const n = X.dims[0];
+    const all = range(n);
+    let lossSum = 0;
+    let rowSum = 0;
+    for (let b = 0; b < n; b += batchSize) {
+      const e = Math.min(n, b + batchSize);
+      const yb = takeRows(Y, all, b, e);
+      const out = await this.forward(takeRows(X, all, b, e), false);
+      const { loss, weights } = this.lossOf(out, yb);
+      const rows = weights ? weights.reduce((a, c) => a + c, 0) : out.data.length / out.dims[out.dims.length - 1];
+      lossSum += loss * rows;
+      rowSum += rows;
+      this.updateMetrics(out, yb, weights);
+      await yieldToEventLoop();
+    }
+    const logs: Logs = { loss: rowSum === 0 ? 0 : lossSum / rowSum };
+    for (const m of this.metrics) logs[m.name] = m.result();
+    return logs;
+  }
+
+  /** The loss and metrics on (x, y), as { loss, accuracy, ... }. */
+  async evaluate(x: unknown, y: unknown, args: { batchSize?: number } = {}): Promise<Logs> {
+    const where = 'Sequential.evaluate';
+    this.requireCompiled(where);
+    const X = this.toX(where, x);
+    const Y = this.toY(where, y, X.dims[0]);
+    if (Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
+    return this.evaluateBatches(X, Y, this.checkBatchSize(where, args.batchSize));
+  }
+
+  /** The model's outputs for x, as one float32 Tensor [N, ...output shape]. */
+  async predict(x: unknown, args: { batchSize?: number } = {}): Promise<Tensor<'float32'>> {
+    const where = 'Sequential.predict';
+    const X = this.toX(where, x);
+    const batchSize = this.checkBatchSize(where, args.batchSize);
+    const n = X.dims[0];
+    const outShape = this.layers[this.layers.length - 1].outputShape!;
+    const row = outShape.reduce((a, b) => a * b, 1);
+    const result = new Float32Array(n * row);
+    const all = range(n);
+    for (let b = 0; b < n; b += batchSize) {
+      const e = Math.min(n, b + batchSize);
+      const out = await this.forward(takeRows(X, all, b, e), false);
+      result.set(out.data as Float32Array, b * row);
+      if (e < n) await yieldToEventLoop();
+    }
+    return new Tensor('float32', result, [n, ...outShape]);
+  }
+
+  /** A table of layers, output shapes and parameter counts; printed unless `print` is false. */
+  summary(args: { print?: boolean } = {}): string {
+    if (!this.built) throw new Error('Sequential.summary: the model has no shapes yet; call model.build(inputShape) or fit/predict first');
+    const rows = this.layers.map((l) => [`${l.name} (${l.className})`, `(None, ${l.outputShape!.join(', ')})`, String(l.countParams())]);
+    const head = ['Layer (type)', 'Output Shape', 'Param #'];
+    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
+    const line = (r: string[]): string => r.map((c, i) => (i === 2 ? c : c.padEnd(w[i]))).join('');
+    const rule = '─'.repeat(w[0] + w[1] + w[2]);
+    const total = this.layers.reduce((a, l) => a + l.countParams(), 0);
+    const text = [`Model: "${this.name}"`, rule, line(head), rule, ...rows.map(line), rule, `Total params: ${total}`, `Trainable params: ${total}`, `Non-trainable params: 0`, rule].join('\n');
+    if (args.print ?? true) console.log(text);
+    return text;
+  }
+
+  private serializeModel(): Record<string, unknown> {
+    return {
+      format: 'gatedrnn-model',
+      model: { className: this.className, config: { name: this.name, seed: this.seed, inputShape: this.layers[0].inputShape, layers: this.layers.map(serializeLayer) } },
+      compile: this.compiled && {
+        optimizer: this.compiled.optimizer.getConfig(),
+        loss: this.compiled.loss.getConfig(),
+        metrics: this.compiled.metricSpecs,
+      },
+    };
+  }
+
+  /** Writes the model (architecture, weights, compile settings) to one file, atomically. */
+  async save(path: string): Promise<void> {
+    if (typeof path !== 'string' || path === '') throw typeError('Sequential.save', 'path', 'a file path', path);
+    if (!this.built) throw new Error('Sequential.save: the model has no weights yet; call model.build(inputShape) or fit first');
+    await this.writeFile(path);
+  }
+
+  /** The model file; a checkpoint adds the training state (optimizer, generator, epoch, history). */
+  private async writeFile(path: string, training?: { epoch: number; history: Record<string, number[]>; callbacks: StatefulCallback[] }): Promise<void> {
+    const header = this.serializeModel();
+    const arrays: [string, Float32Array][] = [];
+    this.layers.forEach((l, i) => l.params.forEach((p) => arrays.push([`${i}/${l.name}/${p.name}`, p.value])));
+    if (training) {
+      const opt = this.optimizer!;
+      opt.state(this.params).forEach((s, i) => arrays.push([`optimizer/${i}`, s]));
+      header.training = {
+        epoch: training.epoch,
+        iterations: opt.iterations,
+        optimizer: opt.getConfig(),
+        rng: this.trainRng.state,
+        history: training.history,
+        callbacks: training.callbacks.map((cb) => ({ kind: cb.kind, state: cb.getState() })),
+      };
+    }
+    await writeAtomic(path, encode(header, arrays));
+  }
+
+  private loadWeights(arrays: Map<string, Float32Array>, source: string): void {
+    this.layers.forEach((l, i) =>
+      l.params.forEach((p) => {
+        const key = `${i}/${l.name}/${p.name}`;
+        const a = arrays.get(key);
+        if (!a) throw new Error(`loadModel(${source}): the file has no weights for ${key}`);
+        if (a.length !== p.value.length) throw new Error(`loadModel(${source}): ${key} holds ${a.length} values, expected ${p.value.length} for shape [${p.shape.join(', ')}]`);
+        p.value.set(a);
+      }),
+    );
+  }
+
+  private async restoreCheckpoint(file: string, stateful: StatefulCallback[]): Promise<{ epoch: number; history: Record<string, number[]> }> {
+    const where = 'Sequential.fit';
+    const { header, arrays } = decode(await fs.promises.readFile(file), file);
+    const t = header.training as { epoch: number; iterations: number; optimizer: OptimizerConfig; rng: number[]; history: Record<string, number[]>; callbacks: { kind: string; state: Record<string, unknown> }[] } | undefined;
+    if (!t) throw new Error(`${where}: resumeFrom ${file} is a saved model, not a checkpoint (it has no training state)`);
+    const saved = JSON.stringify((header.model as { config: { layers: SerializedLayer[] } }).config.layers.map((s) => ({ ...s, config: { ...s.config, name: undefined } })));
+    const mine = JSON.stringify(this.layers.map(serializeLayer).map((s) => ({ ...s, config: { ...s.config, name: undefined } })));
+    if (saved !== mine) throw new Error(`${where}: the checkpoint ${file} holds a different architecture than this model`);
+    this.loadWeights(arrays, file);
+    const opt = optimizerFromConfig(t.optimizer);
+    opt.iterations = t.iterations;
+    opt.state(this.params).forEach((s, i) => {
+      const a = arrays.get(`optimizer/${i}`);
+      if (!a || a.length !== s.length) throw new Error(`${where}: the checkpoint ${file} lacks optimizer state ${i} of the expected size`);
+      s.set(a);
+    });
+    this.optimizer = opt;
+    this.compiled!.optimizer = opt;
+    this.trainRng.state = t.rng;
+    for (const cb of stateful) {
+      const s = t.callbacks.find((c) => c.kind === cb.kind);
+      if (s) cb.setState(s.state);
+    }
+    return { epoch: t.epoch, history: t.history };
+  }
+
+  /** Frees the layers' native resources. */
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+  }
+
+  /** Rebuilds a model from a file's bytes (what loadModel reads). */
+  static fromBytes(bytes: Uint8Array, source = 'bytes'): Sequential {
+    const { header, arrays } = decode(bytes, source);
+    const m = header.model as { className: string; config: { name: string; seed?: number; inputShape: number[]; layers: SerializedLayer[] } } | undefined;
+    if (header.format !== 'gatedrnn-model' || !m || m.className !== 'Sequential' || !Array.isArray(m.config?.layers) || !Array.isArray(m.config.inputShape)) {
+      throw new Error(`loadModel(${source}): the header does not describe a Sequential model`);
+    }
+    const model = new Sequential(m.config.layers.map(layerFromConfig), { name: m.config.name, seed: m.config.seed });
+    model.build(m.config.inputShape, 0);
+    model.loadWeights(arrays, source);
+    const c = header.compile as { optimizer: OptimizerConfig; loss: ReturnType<Loss['getConfig']>; metrics: (string | MetricSpec)[] } | null;
+    if (c) {
+      const { name, ...config } = c.loss;
+      model.compile({ optimizer: optimizerFromConfig(c.optimizer), loss: new Loss(name as LossName, config as LossConfig), metrics: c.metrics });
+    }
+    return model;
+  }
+}
+
+export function sequential(layerList: Layer[], args?: SequentialArgs): Sequential {
+  return new Sequential(layerList, args);
+}
+
+/** Reads a model saved with model.save (or a fit checkpoint): architecture, weights and compile settings. */
+export async function loadModel(path: string): Promise<Sequential> {
+  if (typeof path !== 'string' || path === '') throw typeError('loadModel', 'path', 'a file path', path);
+  return Sequential.fromBytes(await fs.promises.readFile(path), path);
+}

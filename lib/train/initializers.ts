@@ -1,0 +1,65 @@
+// Keras's weight initializers, drawing from a seeded Rng. Shapes are given as Keras sees the
+// matrix (fanIn x fanOut); the caller lays the values out in ONNX order.
+import { rangeError } from '../errors';
+import type { Rng } from './rng';
+
+export type InitializerName = 'glorotUniform' | 'orthogonal' | 'zeros' | 'ones' | 'randomUniform' | 'randomNormal';
+export const INITIALIZER_NAMES: readonly InitializerName[] = ['glorotUniform', 'orthogonal', 'zeros', 'ones', 'randomUniform', 'randomNormal'];
+
+export function checkInitializer(where: string, arg: string, v: unknown): InitializerName {
+  if (typeof v !== 'string' || !(INITIALIZER_NAMES as readonly string[]).includes(v)) {
+    throw rangeError(where, arg, `one of ${INITIALIZER_NAMES.join(', ')}`, typeof v === 'string' ? `"${v}"` : String(v));
+  }
+  return v as InitializerName;
+}
+
+/**
+ * Fills `out[offset + r*stride + c]`-style storage through `set(r, c, value)` for a rows x cols
+ * matrix (rows = fan out, cols = fan in: ONNX's [G*H, I] blocks), initialized as Keras would
+ * initialize its [fanIn, fanOut] kernel.
+ */
+export function initMatrix(name: InitializerName, rows: number, cols: number, rng: Rng, set: (r: number, c: number, v: number) => void): void {
+  switch (name) {
+    case 'zeros':
+    case 'ones': {
+      const v = name === 'ones' ? 1 : 0;
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) set(r, c, v);
+      return;
+    }
+    case 'glorotUniform': {
+      const limit = Math.sqrt(6 / (rows + cols));
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) set(r, c, (2 * rng.next() - 1) * limit);
+      return;
+    }
+    case 'randomUniform': // Keras: [-0.05, 0.05)
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) set(r, c, (2 * rng.next() - 1) * 0.05);
+      return;
+    case 'randomNormal': // Keras: stddev 0.05
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) set(r, c, rng.normal() * 0.05);
+      return;
+    case 'orthogonal': {
+      // Orthonormalize a Gaussian matrix with the longer side as rows (modified Gram-Schmidt in
+      // float64), then transpose back if needed: Keras's QR of a normal matrix, sign-fixed.
+      const tall = rows >= cols;
+      const n = tall ? rows : cols;
+      const k = tall ? cols : rows;
+      const q: Float64Array[] = [];
+      for (let j = 0; j < k; j++) {
+        const v = new Float64Array(n);
+        for (let i = 0; i < n; i++) v[i] = rng.normal();
+        for (const u of q) {
+          let d = 0;
+          for (let i = 0; i < n; i++) d += u[i] * v[i];
+          for (let i = 0; i < n; i++) v[i] -= d * u[i];
+        }
+        let norm = 0;
+        for (let i = 0; i < n; i++) norm += v[i] * v[i];
+        norm = Math.sqrt(norm);
+        for (let i = 0; i < n; i++) v[i] /= norm;
+        q.push(v);
+      }
+      for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) (tall ? set(i, j, q[j][i]) : set(j, i, q[j][i]));
+      return;
+    }
+  }
+}
