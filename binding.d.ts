@@ -74,7 +74,7 @@ export interface NativeGradOutputs { dY?: Float32Array | null; dY_h?: Float32Arr
 export interface NativeGradients {
   dX: Float32Array;        // same shape as X
   dW: Float32Array; dR: Float32Array; dB: Float32Array;   // ONNX layouts [D, G*H, I], [D, G*H, H], [D, 2*G*H]
-  dInitialH: Float32Array; // [D, B, H] (always returned; zeros-initial-state callers ignore it); layout 1: [B, D, H] like initialH
+  dInitialH: Float32Array; // [D, B, H] (always returned; zeros-initial-state callers ignore it)
   dInitialC?: Float32Array;// LSTM only
 }
 /** Training-mode RNN: GRU (both linearBeforeReset forms) and LSTM (no peepholes), forward/reverse/bidirectional, layout 0 or 1, sequenceLens, initial states. Default activations only (Sigmoid/Tanh), no clip, fp32 (bf16Weights false): anything else is a clear Error from the constructor. */

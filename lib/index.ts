@@ -29,3 +29,9 @@ export type { OptimizerName, SgdArgs, AdamArgs, AdamWArgs, RmspropArgs } from '.
 export { schedules, Schedule } from './train/schedules';
 export { callbacks, EarlyStopping, ReduceLROnPlateau } from './train/callbacks';
 export type { Callback, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs } from './train/callbacks';
+export { loadOnnx, OnnxSession } from './onnx/session';
+export type { LoadOnnxOptions, OnnxFeeds, OnnxResults, OnnxValueMetadata } from './onnx/session';
+export { exportOnnx, addDenseNode, addEmbeddingNode, addRecurrentNode, OnnxGraphBuilder } from './onnx/export';
+export type { AttrValue, DenseNodeOptions, ExportOnnxOptions, RecurrentNodeOptions, RecurrentSource } from './onnx/export';
+export { crosscheck, formatCrosscheck } from './onnx/crosscheck';
+export type { CrosscheckOptions, CrosscheckOutput, CrosscheckReport } from './onnx/crosscheck';

@@ -3,7 +3,7 @@
 // Op fuzzing beyond the CI set: random GruOp / LstmOp / RnnOp cases (test/helpers/op-fuzzer.js)
 // for a time budget, each of which must work or throw an Error. The seed of every case is
 // printed on failure, and the first seed of the run at the start, so any run reproduces:
-//   node scripts/fuzz-ops.js [--seconds 60] [--seed N] [--cases N]
+//   node scripts/fuzz-ops.js [--seconds 60] [--seed N] [--cases N]   (or npm run fuzz -- ops ...)
 // Uses the built library (dist/, `npm run build:ts`) and addon. A case that takes over 1 s is a
 // failure too (the issue's bound for a case to work or throw); on a machine shared with other
 // jobs, rerun such a seed alone before believing it.

@@ -215,6 +215,36 @@ describe('RnnTrainer gradients against central finite differences of a float64 f
   });
 });
 
+describe('RnnTrainer edge cases', () => {
+  test('every sequence empty: Y zeros, states and their gradients pass straight through, no weight gradient', () => {
+    for (const v of VARIANTS) {
+      const c = makeCase(v, 'bidirectional', 1, 21);
+      const inputs = { ...c.inputs, sequenceLens: new Int32Array(c.inputs.batchSize) };
+      const t = new RnnTrainer(c.attrs);
+      const fwd = t.forward(c.weights, inputs);
+      expect(fwd.Y!.every((y) => y === 0)).toBe(true);
+      expect(Array.from(fwd.Y_h!)).toEqual(Array.from(inputs.initialH!));
+      const g = t.backward(c.weights, inputs, fwd.saved, { dY: c.cY, dY_h: c.cH, dY_c: c.cC });
+      for (const z of [g.dX, g.dW, g.dR, g.dB]) expect(z.every((x) => x === 0)).toBe(true);
+      expect(Array.from(g.dInitialH)).toEqual(Array.from(c.cH!));
+      if (v.cell === 'LSTM') expect(Array.from(g.dInitialC!)).toEqual(Array.from(c.cC!));
+      t.dispose();
+    }
+  });
+
+  test('one step, one batch entry, hidden size 1', () => {
+    for (const v of VARIANTS) {
+      const c = makeCase(v, 'reverse', 0, 23, { T: 1, N: 1, I: 1, H: 1 });
+      const t = new RnnTrainer(c.attrs);
+      const fwd = t.forward(c.weights, c.inputs);
+      const g = t.backward(c.weights, c.inputs, fwd.saved, { dY: c.cY, dY_h: c.cH, dY_c: c.cC });
+      expectNear('dR', g.dR, finiteDifferences(c, 'R'), 1e-4, 1e-3);
+      expectNear('dX', g.dX, finiteDifferences(c, 'X'), 1e-4, 1e-3);
+      t.dispose();
+    }
+  });
+});
+
 describe('RnnTrainer forward matches the inference engine', () => {
   test('Y, Y_h and Y_c equal NativeRnn.run on every variant, direction and layout', () => {
     let seed = 300;

@@ -20,6 +20,8 @@ namespace {
 // Rows and blocks of hidden units per recurrent GEMM call (the step tile).
 constexpr int kTileRows = 4;
 constexpr int kTileBlocks = 8;
+// Rows (steps x batch entries) the input projection of one chunk should cover.
+constexpr int kChunkRows = 32;
 // Below this many multiply-adds per step, a second thread in the recurrence costs more in
 // synchronization than it saves (as in the inference engine).
 constexpr double kMinStepWorkPerThread = 12 * 1024;
@@ -95,16 +97,31 @@ struct Sequences {
   int time(bool rev, int step, int b) const { return rev ? lens[b] - 1 - step : step; }
 };
 
+// Pieces of one workspace buffer, each 64-byte aligned.
+struct Carver {
+  float* next;
+  float* take(size_t floats) {
+    float* p = next;
+    next += (floats + 15) / 16 * 16;
+    return p;
+  }
+  static size_t size(std::initializer_list<size_t> pieces) {
+    size_t n = 0;
+    for (size_t p : pieces) n += (p + 15) / 16 * 16;
+    return n;
+  }
+};
+
 // X in step order for direction d: row step * B + b holds X at (time(step, b), b), zeros past a
-// sequence's end. Null when X already is in that order (forward direction, layout 0).
-AlignedBuffer gather_x(const RnnSpec& s, const RnnInputs& in, const Sequences& q, int d) {
+// sequence's end. X itself when it already is in that order (forward direction, layout 0);
+// otherwise gathered into xs (max_len * B * I floats).
+const float* gather_x(const RnnSpec& s, const RnnInputs& in, const Sequences& q, int d, float* xs) {
   const bool rev = s.dir_reversed(d);
-  if (!rev && s.layout == 0) return nullptr;
+  if (!rev && s.layout == 0) return in.X;
   const int B = in.batch, I = s.input;
-  AlignedBuffer xs = aligned_floats_uninit(std::max<size_t>(1, static_cast<size_t>(q.max_len) * B * I));
   for (int step = 0; step < q.max_len; ++step)
     for (int b = 0; b < B; ++b) {
-      float* dst = xs.get() + (static_cast<size_t>(step) * B + b) * I;
+      float* dst = xs + (static_cast<size_t>(step) * B + b) * I;
       if (step < q.lens[b]) {
         std::memcpy(dst, in.X + x_row(s, in.seq_len, B, q.time(rev, step, b), b) * I, sizeof(float) * I);
       } else {
@@ -131,7 +148,49 @@ struct Groups {
     size = split ? (g == 0 ? nt / 2 : nt - nt / 2) : nt;
     return g;
   }
-  int members(int size) const { return std::max(1, std::min({size, useful, blocks, SpinBarrier::kMaxMembers})); }
+  int members(int size) const { return std::max(1, std::min({size, useful, blocks, PhaseShares::kMaxMembers})); }
+
+  // Runs body(tid, d, members, run_phase) for every direction d on the pool: the threads of d's
+  // group as its members and, when bidirectional, the other group's threads as helpers once their
+  // own direction is done, so that a call never waits on a thread the OS has not run (a loaded
+  // machine). run_phase(work) runs work(share) for each of the `members` shares of one phase (a
+  // step, or half of one) exactly once, on whichever threads get there, and returns when all are
+  // done: a share's work must depend on nothing but its index. body must not throw.
+  template <typename Body>
+  void run(Body body) const {
+    PhaseShares shares[2];
+    for (int g = 0; g < 2; ++g) {
+      int first, size;
+      of(n, g == 0 ? 0 : n - 1, first, size);
+      shares[g].reset(members(size));
+    }
+    auto fn = [&](int tid, int nt) {
+      int first, size;
+      const int group = of(nt, tid, first, size);
+      const bool split = D == 2 && nt >= 2;
+      auto run_group = [&](int gi, int me) {
+        int gfirst, gsize;
+        of(nt, gi == 0 ? 0 : nt - 1, gfirst, gsize);
+        const int mem = members(gsize);
+        PhaseShares::Cursor cursor;
+        auto run_phase = [&](auto&& work) {
+          if (nt > 1) {
+            shares[gi].run_phase(me, cursor, work);
+          } else {
+            for (int m = 0; m < mem; ++m) work(m);
+          }
+        };
+        for (int d = split ? gi : 0; d < (split ? gi + 1 : D); ++d) body(tid, d, mem, run_phase);
+      };
+      if (tid - first < members(size)) run_group(group, tid - first);
+      if (split) run_group(1 - group, -1);
+    };
+    if (n <= 1) {
+      fn(0, 1);
+    } else {
+      parallel_run_elastic(n, fn);
+    }
+  }
 };
 
 // Gate g of a [G*H, K] matrix as row-major [hp, K] rows (zeros past H), appended at dst.
@@ -163,6 +222,30 @@ size_t RnnTrainer::saved_floats(int T, int B) const {
   return static_cast<size_t>(spec_.num_dirs) * T * B * row_floats_;
 }
 
+AlignedBuffer RnnTrainer::take_workspace(size_t floats, size_t& capacity) const {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    for (size_t i = 0; i < pool_.size(); ++i) {
+      if (pool_[i].second >= floats) {
+        AlignedBuffer buf = std::move(pool_[i].first);
+        capacity = pool_[i].second;
+        pool_.erase(pool_.begin() + static_cast<std::ptrdiff_t>(i));
+        return buf;
+      }
+    }
+  }
+  capacity = floats;
+  return aligned_floats_uninit(floats);
+}
+
+void RnnTrainer::give_workspace(AlignedBuffer buf, size_t capacity) const {
+  // Keep the two largest: a forward's and a backward's, bounded for a long-running process.
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  pool_.emplace_back(std::move(buf), capacity);
+  std::sort(pool_.begin(), pool_.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (pool_.size() > 2) pool_.resize(2);
+}
+
 void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutputs& out, float* saved,
                          int threads) const {
   const RnnSpec& s = spec_;
@@ -176,21 +259,39 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
   const bool lbr = s.linear_before_reset, gru = s.cell == Cell::GRU;
   const Groups grp(threads, D, static_cast<double>(B) * G * H * (H + I), blocks);
 
-  // Per direction: W and R as panels (panel g * blocks + blk: units blk*16.. of gate g), the
+  // Per direction: W as panels (panel g * blocks + blk: units blk*16.. of gate g); R with the
+  // gates of a block interleaved k by k (element (k, g, lane) of block blk at
+  // (blk * H + k) * G * 16 + g * 16 + lane), so a step's product reads one stream per block; the
   // biases gate-major [G][hp] and the reset-after GRU's Rbh.
   const size_t wpf = panel_floats(I), rpf = panel_floats(H);
-  AlignedBuffer wp = aligned_floats_uninit(static_cast<size_t>(D) * G * blocks * wpf);
-  AlignedBuffer rp = aligned_floats_uninit(static_cast<size_t>(D) * G * blocks * rpf);
-  AlignedBuffer bias = aligned_floats(static_cast<size_t>(D) * (G + 1) * hp);
+  const size_t n_wp = static_cast<size_t>(D) * G * blocks * wpf, n_rp = static_cast<size_t>(D) * G * blocks * rpf,
+               n_bias = static_cast<size_t>(D) * (G + 1) * hp, n_st = static_cast<size_t>(D) * 4 * state,
+               n_xs = static_cast<size_t>(D) * q.max_len * B * I;
+  size_t capacity = 0;
+  AlignedBuffer ws = take_workspace(Carver::size({n_wp, n_rp, n_bias, n_st, n_xs}), capacity);
+  Carver carve{ws.get()};
+  float* wp = carve.take(n_wp);
+  float* rp = carve.take(n_rp);
+  float* bias = carve.take(n_bias);
+  float* st = carve.take(n_st);
+  float* xs = carve.take(n_xs);
+  std::memset(bias, 0, sizeof(float) * n_bias);
+  std::memset(st, 0, sizeof(float) * n_st);
   for (int d = 0; d < D; ++d)
     for (int g = 0; g < G; ++g) {
       const size_t p = static_cast<size_t>(d * G + g) * blocks;
-      pack_panels_part(true, I, H, w.W + (static_cast<size_t>(d) * G + g) * H * I, I, wp.get() + p * wpf, 0, 1);
-      pack_panels_part(true, H, H, w.R + (static_cast<size_t>(d) * G + g) * H * H, H, rp.get() + p * rpf, 0, 1);
+      pack_panels_part(true, I, H, w.W + (static_cast<size_t>(d) * G + g) * H * I, I, wp + p * wpf, 0, 1);
+      for (int blk = 0; blk < blocks; ++blk)
+        for (int lane = 0; lane < kPanel; ++lane) {
+          const int unit = blk * kPanel + lane;
+          const float* src = w.R + ((static_cast<size_t>(d) * G + g) * H + unit) * H;
+          float* dst = rp + (static_cast<size_t>(d) * blocks + blk) * G * rpf + g * kPanel + lane;
+          for (int k = 0; k < H; ++k) dst[static_cast<size_t>(k) * G * kPanel] = unit < H ? src[k] : 0.f;
+        }
       if (!w.B) continue;
       const float* Wb = w.B + static_cast<size_t>(d) * 2 * G * H + g * H;
       const float* Rb = Wb + static_cast<size_t>(G) * H;
-      float* b = bias.get() + static_cast<size_t>(d) * (G + 1) * hp;
+      float* b = bias + static_cast<size_t>(d) * (G + 1) * hp;
       // In a reset-after GRU, Rbh sits inside r ⊙ (...): it cannot join Wbh.
       const bool separate = gru && lbr && g == 2;
       for (int u = 0; u < H; ++u) {
@@ -199,119 +300,121 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
       }
     }
 
-  // The input projection of every step, straight into the saved rows' gates.
-  for (int d = 0; d < D; ++d) {
-    AlignedBuffer xs = gather_x(s, in, q, d);
-    gemm_panels(kt, q.max_len * B, G * hp, I, 1.f, xs ? xs.get() : in.X, I,
-                wp.get() + static_cast<size_t>(d) * G * blocks * wpf, wpf, 0.f,
-                saved + static_cast<size_t>(d) * T * B * RS, RS, grp.n);
-  }
+  // X in each direction's step order.
+  const float* xsrc[2] = {nullptr, nullptr};
+  for (int d = 0; d < D; ++d) xsrc[d] = gather_x(s, in, q, d, xs + static_cast<size_t>(d) * q.max_len * B * I);
+  // Steps per chunk of the input projection: enough rows that each W panel serves many, few
+  // enough that the chunk's gates are still in cache when its steps run.
+  const int chunk = std::max(1, (kChunkRows + B - 1) / B);
 
-  // States: per direction two H buffers (read one, write the other each step), C, r ⊙ H.
-  AlignedBuffer st = aligned_floats(static_cast<size_t>(D) * 4 * state);
+  // States (st): per direction two H buffers (read one, write the other each step), C, r ⊙ H.
   for (int d = 0; d < D; ++d)
     for (int b = 0; b < B; ++b) {
       const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
-      if (in.initial_h) std::memcpy(st.get() + off, in.initial_h + state_offset(s, B, d, b), sizeof(float) * H);
+      if (in.initial_h) std::memcpy(st + off, in.initial_h + state_offset(s, B, d, b), sizeof(float) * H);
       if (in.initial_c && !gru)
-        std::memcpy(st.get() + off + 2 * state, in.initial_c + state_offset(s, B, d, b), sizeof(float) * H);
+        std::memcpy(st + off + 2 * state, in.initial_c + state_offset(s, B, d, b), sizeof(float) * H);
       if (out.Y)
         for (int t = q.lens[b]; t < T; ++t) std::memset(out.Y + y_offset(s, T, B, t, d, b), 0, sizeof(float) * H);
     }
 
-  SpinBarrier barrier[2];
-  for (int g = 0; g < 2; ++g) {
-    int first, size;
-    grp.of(grp.n, g == 0 ? 0 : grp.n - 1, first, size);
-    barrier[g].reset(grp.members(size));
-  }
-
-  run_parallel(grp.n, [&](int tid, int nt) {
-    int first, size;
-    const int group = grp.of(nt, tid, first, size);
-    const bool split_dirs = D == 2 && nt >= 2;
-    const int members = grp.members(size), me = tid - first;
-    if (me >= members) return;
-    auto sync = [&] {
-      if (members > 1) barrier[group].wait(me);
-    };
-    int k0, k1;
-    split_range(blocks, members, me, k0, k1);
+  // Each thread's W panel pointers, allocated here: nothing inside a parallel region may throw.
+  std::vector<const float*> w_store(static_cast<size_t>(grp.n) * blocks);
+  grp.run([&](int tid, int d, int members, auto&& run_phase) {
     alignas(64) float tile[kTileRows * 4 * kTileBlocks * kPanel];
     const float* panels[4 * kTileBlocks];
     TrainFwdRow rows[kTileRows];
+    const float** w_panels = w_store.data() + static_cast<size_t>(tid) * blocks;
+    const bool rev = s.dir_reversed(d);
+    float* hb[2] = {st + static_cast<size_t>(d) * 4 * state, st + (static_cast<size_t>(d) * 4 + 1) * state};
+    float* cb = st + (static_cast<size_t>(d) * 4 + 2) * state;
+    float* rhb = st + (static_cast<size_t>(d) * 4 + 3) * state;
+    float* sd = saved + static_cast<size_t>(d) * T * B * RS;
+    const float* rpd = rp + static_cast<size_t>(d) * G * blocks * rpf;
+    const float* bd = bias + static_cast<size_t>(d) * (G + 1) * hp;
 
-    for (int d = split_dirs ? group : 0; d < (split_dirs ? group + 1 : D); ++d) {
-      const bool rev = s.dir_reversed(d);
-      float* hb[2] = {st.get() + static_cast<size_t>(d) * 4 * state, st.get() + (static_cast<size_t>(d) * 4 + 1) * state};
-      float* cb = st.get() + (static_cast<size_t>(d) * 4 + 2) * state;
-      float* rhb = st.get() + (static_cast<size_t>(d) * 4 + 3) * state;
-      float* sd = saved + static_cast<size_t>(d) * T * B * RS;
-      const float* rpd = rp.get() + static_cast<size_t>(d) * G * blocks * rpf;
-      const float* bd = bias.get() + static_cast<size_t>(d) * (G + 1) * hp;
-
-      // Gates [g0, g0 + ng) of R times A ([B, hp]: H(t-1), or r ⊙ H(t-1) in phase 2), then the epilogue.
-      auto phase = [&](int step, const float* A, int g0, int ng, void (*epilogue)(const TrainFwdArgs&)) {
-        const float* hprev = hb[step & 1];
-        float* hnext = hb[(step + 1) & 1];
-        for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
-          const int nb = std::min(kTileBlocks, k1 - c0);
-          for (int j = 0; j < nb; ++j)
-            for (int g = 0; g < ng; ++g) panels[j * ng + g] = rpd + (static_cast<size_t>(g0 + g) * blocks + c0 + j) * rpf;
-          const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
-          const int u0 = c0 * kPanel, width = std::min(nb * kPanel, H - u0);
-          for (int b0 = 0; b0 < B; b0 += kTileRows) {
-            const int mr = std::min(kTileRows, B - b0);
-            kt.gemm(H, A + static_cast<size_t>(b0) * hp + 0, hp, mr, panels, kPanel, ng * nb, tile, ldc);
-            int nrows = 0;
-            for (int i = 0; i < mr; ++i) {
-              const int b = b0 + i;
-              const size_t off = static_cast<size_t>(b) * hp + u0;
-              if (step >= q.lens[b]) {
-                // Past this sequence's end the state carries over unchanged.
-                if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * nb * kPanel);
-                continue;
-              }
-              float* row = sd + (static_cast<size_t>(step) * B + b) * RS;
-              TrainFwdRow& r = rows[nrows++];
-              r.acc = tile + i * ldc;
-              r.gates = row + L.gates + u0;
-              r.extra = row + L.extra + u0;
-              r.hsave = row + L.hprev + u0;
-              r.csave = row + L.cprev + u0;
-              r.hprev = hprev + off;
-              r.hnext = hnext + off;
-              r.c = cb + off;
-              r.rh = rhb + off;
-              r.y = out.Y ? out.Y + y_offset(s, T, B, q.time(rev, step, b), d, b) + u0 : nullptr;
+    // Share m of a step: gates [g0, g0 + ng) of R times A ([B, hp]: H(t-1), or r ⊙ H(t-1) in
+    // phase 2) for the share's blocks, then the epilogue.
+    auto phase = [&](int m, int step, const float* A, int g0, int ng, void (*epilogue)(const TrainFwdArgs&)) {
+      int k0, k1;
+      split_range(blocks, members, m, k0, k1);
+      const float* hprev = hb[step & 1];
+      float* hnext = hb[(step + 1) & 1];
+      for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
+        const int nb = std::min(kTileBlocks, k1 - c0);
+        for (int j = 0; j < nb; ++j)
+          for (int g = 0; g < ng; ++g) panels[j * ng + g] = rpd + (static_cast<size_t>(c0 + j) * G * rpf) + (g0 + g) * kPanel;
+        const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
+        const int u0 = c0 * kPanel, width = std::min(nb * kPanel, H - u0);
+        for (int b0 = 0; b0 < B; b0 += kTileRows) {
+          const int mr = std::min(kTileRows, B - b0);
+          kt.gemm(H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, static_cast<size_t>(G) * kPanel, ng * nb, tile, ldc);
+          int nrows = 0;
+          for (int i = 0; i < mr; ++i) {
+            const int b = b0 + i;
+            const size_t off = static_cast<size_t>(b) * hp + u0;
+            if (step >= q.lens[b]) {
+              // Past this sequence's end the state carries over unchanged.
+              if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * nb * kPanel);
+              continue;
             }
-            if (nrows == 0) continue;
-            TrainFwdArgs e;
-            e.rows = rows;
-            e.nrows = nrows;
-            e.nblocks = nb;
-            e.width = width;
-            e.hp = hp;
-            e.acc_bstride = ng * kPanel;
-            e.bias = bd + u0;
-            e.rbh = bd + static_cast<size_t>(G) * hp + u0;
-            epilogue(e);
+            float* row = sd + (static_cast<size_t>(step) * B + b) * RS;
+            TrainFwdRow& r = rows[nrows++];
+            r.acc = tile + i * ldc;
+            r.gates = row + L.gates + u0;
+            r.extra = row + L.extra + u0;
+            r.hsave = row + L.hprev + u0;
+            r.csave = row + L.cprev + u0;
+            r.hprev = hprev + off;
+            r.hnext = hnext + off;
+            r.c = cb + off;
+            r.rh = rhb + off;
+            r.y = out.Y ? out.Y + y_offset(s, T, B, q.time(rev, step, b), d, b) + u0 : nullptr;
           }
+          if (nrows == 0) continue;
+          TrainFwdArgs e;
+          e.rows = rows;
+          e.nrows = nrows;
+          e.nblocks = nb;
+          e.width = width;
+          e.hp = hp;
+          e.acc_bstride = ng * kPanel;
+          e.bias = bd + u0;
+          e.rbh = bd + static_cast<size_t>(G) * hp + u0;
+          epilogue(e);
         }
-      };
+      }
+    };
 
-      for (int step = 0; step < q.max_len; ++step) {
-        const float* hprev = hb[step & 1];
-        if (!gru) {
-          phase(step, hprev, 0, 4, tk.lstm_fwd);
-        } else if (lbr) {
-          phase(step, hprev, 0, 3, tk.gru_lbr_fwd);
-        } else {
-          phase(step, hprev, 0, 2, tk.gru_zr_fwd);
-          sync();  // phase 2 reads r ⊙ H(t-1) of every hidden unit
-          phase(step, rhb, 2, 1, tk.gru_h_fwd);
-        }
-        sync();
+    // The input projection of steps [c0, c0 + cs) for share m's blocks only (so only the exchange
+    // of H between steps needs the phases), straight into the saved rows' gates.
+    auto project = [&](int m, int c0, int cs) {
+      int k0, k1;
+      split_range(blocks, members, m, k0, k1);
+      for (int g = 0; g < G; ++g) {
+        for (int blk = k0; blk < k1; ++blk) w_panels[blk - k0] = wp + ((static_cast<size_t>(d) * G + g) * blocks + blk) * wpf;
+        const size_t r0 = static_cast<size_t>(c0) * B;
+        kt.gemm(I, xsrc[d] + r0 * I, I, cs * B, w_panels, kPanel, k1 - k0, sd + r0 * RS + L.gates + g * hp + k0 * kPanel, RS);
+      }
+    };
+
+    for (int step = 0; step < q.max_len; ++step) {
+      const float* hprev = hb[step & 1];
+      // A step's first phase; at a chunk's first step it begins with the projection.
+      auto step_phase = [&](int ng, void (*epilogue)(const TrainFwdArgs&)) {
+        run_phase([&](int m) {
+          if (step % chunk == 0) project(m, step, std::min(chunk, q.max_len - step));
+          phase(m, step, hprev, 0, ng, epilogue);
+        });
+      };
+      if (!gru) {
+        step_phase(4, tk.lstm_fwd);
+      } else if (lbr) {
+        step_phase(3, tk.gru_lbr_fwd);
+      } else {
+        step_phase(2, tk.gru_zr_fwd);
+        // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
+        run_phase([&](int m) { phase(m, step, rhb, 2, 1, tk.gru_h_fwd); });
       }
     }
   });
@@ -319,10 +422,11 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
   for (int d = 0; d < D; ++d)
     for (int b = 0; b < B; ++b) {
       const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
-      const float* hlast = st.get() + off + static_cast<size_t>(q.max_len & 1) * state;
+      const float* hlast = st + off + static_cast<size_t>(q.max_len & 1) * state;
       if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b), hlast, sizeof(float) * H);
-      if (out.Y_c && !gru) std::memcpy(out.Y_c + state_offset(s, B, d, b), st.get() + off + 2 * state, sizeof(float) * H);
+      if (out.Y_c && !gru) std::memcpy(out.Y_c + state_offset(s, B, d, b), st + off + 2 * state, sizeof(float) * H);
     }
+  give_workspace(std::move(ws), capacity);
 }
 
 void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float* saved, const TrainGradInputs& gin,
@@ -347,11 +451,44 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
   // reset-before GRU also has Rh alone (slot 0) for its phase 2.
   const int r_first = gru ? 1 : 0, r_slots = NS - r_first;
   const size_t kr = static_cast<size_t>(r_slots) * hp, pf_r = panel_floats(static_cast<int>(kr)), pf_h = panel_floats(hp);
-  AlignedBuffer rmain = aligned_floats_uninit(static_cast<size_t>(D) * blocks * pf_r);
-  AlignedBuffer rh_only = two_phase ? aligned_floats_uninit(static_cast<size_t>(D) * blocks * pf_h) : nullptr;
-  // W' for dX = dG·W': rows in slot order (input side).
   const size_t kx = static_cast<size_t>(G) * hp, pf_x = panel_floats(static_cast<int>(kx));
-  AlignedBuffer wx = aligned_floats_uninit(static_cast<size_t>(D) * panel_count(I) * pf_x);
+  const size_t dgp_dir = static_cast<size_t>(NS) * blocks * panel_floats(static_cast<int>(prows));
+  const size_t n_rmain = static_cast<size_t>(D) * blocks * pf_r, n_rh = two_phase ? static_cast<size_t>(D) * blocks * pf_h : 0,
+               n_wx = static_cast<size_t>(D) * panel_count(I) * pf_x, n_dg = static_cast<size_t>(D) * prows * ldg,
+               n_dgp = static_cast<size_t>(D) * dgp_dir, n_carry = static_cast<size_t>(D) * 2 * state,
+               n_colsum = static_cast<size_t>(D) * NS * hp, n_at = static_cast<size_t>(std::max(I, H)) * prows,
+               n_ct = static_cast<size_t>(std::max(I, H)) * ldg, n_dxs = prows * I, n_xs = prows * I;
+  size_t capacity = 0;
+  AlignedBuffer ws = take_workspace(
+      Carver::size({n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_at, n_ct, n_dxs, n_xs}), capacity);
+  Carver carve{ws.get()};
+  // R' for dH(t-1) (and Rh alone for the reset-before GRU's phase 2), W' for dX = dG·W'.
+  float* rmain = carve.take(n_rmain);
+  float* rh_only = carve.take(n_rh);
+  float* wx = carve.take(n_wx);
+  // Gradient rows (step-major, [slot][hp] each) twice: row-major for dH(t-1) and dX, and as
+  // panels (panel s * blocks + j) for dW and dR. Rows of padded steps are zeros.
+  float* dg = carve.take(n_dg);
+  float* dgp = carve.take(n_dgp);
+  // Carried dL/dH and dL/dC per direction, and the per-slot column sums.
+  float* carry = carve.take(n_carry);
+  float* colsum = carve.take(n_colsum);
+  float* at = carve.take(n_at);
+  float* ct = carve.take(n_ct);
+  float* dxs = carve.take(n_dxs);
+  float* xs = carve.take(n_xs);
+  std::memset(carry, 0, sizeof(float) * n_carry);
+  std::memset(colsum, 0, sizeof(float) * n_colsum);
+  for (int step = 0; step < q.max_len; ++step)
+    for (int b = 0; b < B; ++b) {
+      if (step < q.lens[b]) continue;
+      const size_t k = static_cast<size_t>(step) * B + b;
+      for (int d = 0; d < D; ++d) {
+        std::memset(dg + (d * prows + k) * ldg, 0, sizeof(float) * ldg);
+        for (int p = 0; p < NS * blocks; ++p)
+          std::memset(dgp + d * dgp_dir + p * panel_floats(static_cast<int>(prows)) + k * kPanel, 0, sizeof(float) * kPanel);
+      }
+    }
   {
     std::vector<float> tmp(std::max(kr, kx) * std::max(H, I));
     for (int d = 0; d < D; ++d) {
@@ -364,149 +501,139 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
       };
       for (int sidx = 0; sidx < r_slots; ++sidx)
         copy_gate_rows(Rd, gate_of(sl.rslot, r_first + sidx), H, hp, H, tmp.data() + static_cast<size_t>(sidx) * hp * H);
-      pack_panels_part(false, static_cast<int>(kr), H, tmp.data(), H, rmain.get() + static_cast<size_t>(d) * blocks * pf_r, 0, 1);
+      pack_panels_part(false, static_cast<int>(kr), H, tmp.data(), H, rmain + static_cast<size_t>(d) * blocks * pf_r, 0, 1);
       if (two_phase) {
         copy_gate_rows(Rd, 2, H, hp, H, tmp.data());
-        pack_panels_part(false, hp, H, tmp.data(), H, rh_only.get() + static_cast<size_t>(d) * blocks * pf_h, 0, 1);
+        pack_panels_part(false, hp, H, tmp.data(), H, rh_only + static_cast<size_t>(d) * blocks * pf_h, 0, 1);
       }
       for (int sidx = 0; sidx < G; ++sidx)
         copy_gate_rows(Wd, gate_of(sl.xslot, sidx), H, hp, I, tmp.data() + static_cast<size_t>(sidx) * hp * I);
-      pack_panels_part(false, static_cast<int>(kx), I, tmp.data(), I, wx.get() + static_cast<size_t>(d) * panel_count(I) * pf_x, 0, 1);
+      pack_panels_part(false, static_cast<int>(kx), I, tmp.data(), I, wx + static_cast<size_t>(d) * panel_count(I) * pf_x, 0, 1);
     }
   }
 
-  // Gradient rows (step-major, [slot][hp] each) twice: row-major for dH(t-1) and dX, and as
-  // panels (panel s * blocks + j) for dW and dR. Rows of padded steps stay zero.
-  AlignedBuffer dg = aligned_floats(static_cast<size_t>(D) * std::max(1, rows_used) * ldg);
-  AlignedBuffer dgp = aligned_floats(static_cast<size_t>(D) * NS * blocks * panel_floats(static_cast<int>(prows)));
-  const size_t dgp_dir = static_cast<size_t>(NS) * blocks * panel_floats(static_cast<int>(prows));
-  // Carried dL/dH and dL/dC per direction, and the per-slot column sums.
-  AlignedBuffer carry = aligned_floats(static_cast<size_t>(D) * 2 * state);
-  AlignedBuffer colsum = aligned_floats(static_cast<size_t>(D) * NS * hp);
   for (int d = 0; d < D; ++d)
     for (int b = 0; b < B; ++b) {
-      float* dh = carry.get() + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
+      float* dh = carry + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
       if (gin.dY_h) std::memcpy(dh, gin.dY_h + state_offset(s, B, d, b), sizeof(float) * H);
       if (gin.dY_c && !gru) std::memcpy(dh + state, gin.dY_c + state_offset(s, B, d, b), sizeof(float) * H);
     }
 
-  SpinBarrier barrier[2];
-  for (int g = 0; g < 2; ++g) {
-    int first, size;
-    grp.of(grp.n, g == 0 ? 0 : grp.n - 1, first, size);
-    barrier[g].reset(grp.members(size));
-  }
-
-  run_parallel(grp.n, [&](int tid, int nt) {
-    int first, size;
-    const int group = grp.of(nt, tid, first, size);
-    const bool split_dirs = D == 2 && nt >= 2;
-    const int members = grp.members(size), me = tid - first;
-    if (me >= members) return;
-    auto sync = [&] {
-      if (members > 1) barrier[group].wait(me);
-    };
-    int k0, k1;
-    split_range(blocks, members, me, k0, k1);
-    const int u_begin = k0 * kPanel;
+  // Each thread's epilogue rows, allocated here: nothing inside a parallel region may throw.
+  std::vector<TrainBwdRow> row_store(static_cast<size_t>(grp.n) * B);
+  grp.run([&](int tid, int d, int members, auto&& run_phase) {
+    TrainBwdRow* rows = row_store.data() + static_cast<size_t>(tid) * B;
     alignas(64) float tile[kTileRows * kTileBlocks * kPanel];
     const float* panels[kTileBlocks];
-    std::vector<TrainBwdRow> rows(B);
+    const bool rev = s.dir_reversed(d);
+    const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
+    float* dgd = dg + static_cast<size_t>(d) * prows * ldg;
+    float* dgpd = dgp + static_cast<size_t>(d) * dgp_dir;
+    float* dhc = carry + static_cast<size_t>(d) * 2 * state;
+    float* dcc = dhc + state;
+    float* cs = colsum + static_cast<size_t>(d) * NS * hp;
 
-    for (int d = split_dirs ? group : 0; d < (split_dirs ? group + 1 : D); ++d) {
-      const bool rev = s.dir_reversed(d);
-      const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
-      float* dgd = dg.get() + static_cast<size_t>(d) * std::max(1, rows_used) * ldg;
-      float* dgpd = dgp.get() + static_cast<size_t>(d) * dgp_dir;
-      float* dhc = carry.get() + static_cast<size_t>(d) * 2 * state;
-      float* dcc = dhc + state;
-
+    // For share m's blocks: A[rows of `step`] · P, each tile handed to each(b0, mr, c0, nb).
+    auto rec_gemm = [&](int m, int step, int K, size_t a_col, const float* pd, size_t pf, auto each) {
+      int k0, k1;
+      split_range(blocks, members, m, k0, k1);
+      for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
+        const int nb = std::min(kTileBlocks, k1 - c0);
+        for (int j = 0; j < nb; ++j) panels[j] = pd + static_cast<size_t>(c0 + j) * pf;
+        for (int b0 = 0; b0 < B; b0 += kTileRows) {
+          const int mr = std::min(kTileRows, B - b0);
+          kt.gemm(K, dgd + (static_cast<size_t>(step) * B + b0) * ldg + a_col, ldg, mr, panels, kPanel, nb, tile,
+                  static_cast<size_t>(nb) * kPanel);
+          each(b0, mr, c0, nb);
+        }
+      }
+    };
+    // dL/dH(t-1) += dG(step) · R' (the recurrent-side slots), share m's units of the active rows.
+    auto carry_back = [&](int m, int step) {
+      rec_gemm(m, step, static_cast<int>(kr), static_cast<size_t>(r_first) * hp, rmain + static_cast<size_t>(d) * blocks * pf_r,
+               pf_r, [&](int b0, int mr, int c0, int nb) {
+                 for (int i = 0; i < mr; ++i) {
+                   const int b = b0 + i;
+                   if (step >= q.lens[b]) continue;
+                   float* dh = dhc + static_cast<size_t>(b) * hp + static_cast<size_t>(c0) * kPanel;
+                   const float* t = tile + static_cast<size_t>(i) * nb * kPanel;
+                   for (int j = 0; j < nb * kPanel; ++j) dh[j] += t[j];
+                 }
+               });
+    };
+    // The gate-gradient epilogue of `step` for share m's units.
+    auto gates_back = [&](int m, int step) {
+      int k0, k1;
+      split_range(blocks, members, m, k0, k1);
+      const int u0 = k0 * kPanel;
+      int nrows = 0;
+      for (int b = 0; b < B; ++b) {
+        if (step >= q.lens[b]) continue;
+        const size_t k = static_cast<size_t>(step) * B + b;
+        const float* row = sd + k * RS;
+        TrainBwdRow& r = rows[nrows++];
+        r.gates = row + L.gates + u0;
+        r.extra = row + L.extra + u0;
+        r.hprev = row + L.hprev + u0;
+        r.cprev = row + L.cprev + u0;
+        r.dy = gin.dY ? gin.dY + y_offset(s, T, B, q.time(rev, step, b), d, b) + u0 : nullptr;
+        r.dh = dhc + static_cast<size_t>(b) * hp + u0;
+        r.dc = dcc + static_cast<size_t>(b) * hp + u0;
+        r.dg = dgd + k * ldg + u0;
+        r.dgp = dgpd + k * kPanel + static_cast<size_t>(u0) * prows;
+        r.drh = nullptr;
+      }
       TrainBwdArgs e;
-      e.rows = rows.data();
+      e.rows = rows;
+      e.nrows = nrows;
+      e.nblocks = k1 - k0;
+      e.width = std::min((k1 - k0) * kPanel, H - u0);
       e.hp = hp;
       e.panel_rows = prows;
-      e.colsum = colsum.get() + static_cast<size_t>(d) * NS * hp + u_begin;
-
-      // out[b, own units] += A[rows of this step] · P over this thread's blocks, for active rows;
-      // or, with `each`, each tile row handed to it instead.
-      auto rec_gemm = [&](int step, int K, size_t a_col, const float* pd, size_t pf, auto each) {
-        for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
-          const int nb = std::min(kTileBlocks, k1 - c0);
-          for (int j = 0; j < nb; ++j) panels[j] = pd + static_cast<size_t>(c0 + j) * pf;
-          for (int b0 = 0; b0 < B; b0 += kTileRows) {
-            const int mr = std::min(kTileRows, B - b0);
-            kt.gemm(K, dgd + (static_cast<size_t>(step) * B + b0) * ldg + a_col, ldg, mr, panels, kPanel, nb, tile,
-                    static_cast<size_t>(nb) * kPanel);
-            each(b0, mr, c0, nb);
-          }
-        }
-      };
-
-      for (int step = q.max_len - 1; step >= 0; --step) {
-        int nrows = 0;
-        for (int b = 0; b < B; ++b) {
+      e.colsum = cs + u0;
+      (!gru ? tk.lstm_bwd : lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(e);
+    };
+    // Reset-before GRU: d(r ⊙ H(t-1)) = dâ_h · Rh, then slot r and the r-part of dL/dH(t-1).
+    auto reset_back = [&](int m, int step) {
+      rec_gemm(m, step, hp, 0, rh_only + static_cast<size_t>(d) * blocks * pf_h, pf_h, [&](int b0, int mr, int c0, int nb) {
+        TrainBwdRow sub[kTileRows];
+        int n = 0;
+        for (int i = 0; i < mr; ++i) {
+          const int b = b0 + i;
           if (step >= q.lens[b]) continue;
-          const size_t k = static_cast<size_t>(step) * B + b;
+          const size_t k = static_cast<size_t>(step) * B + b, u0 = static_cast<size_t>(c0) * kPanel;
           const float* row = sd + k * RS;
-          TrainBwdRow& r = rows[nrows++];
-          r.gates = row + L.gates + u_begin;
-          r.extra = row + L.extra + u_begin;
-          r.hprev = row + L.hprev + u_begin;
-          r.cprev = row + L.cprev + u_begin;
-          r.dy = gin.dY ? gin.dY + y_offset(s, T, B, q.time(rev, step, b), d, b) + u_begin : nullptr;
-          r.dh = dhc + static_cast<size_t>(b) * hp + u_begin;
-          r.dc = dcc + static_cast<size_t>(b) * hp + u_begin;
-          r.dg = dgd + k * ldg + u_begin;
-          r.dgp = dgpd + k * kPanel + static_cast<size_t>(u_begin) * prows;
-          r.drh = nullptr;
+          TrainBwdRow& r = sub[n++];
+          r.gates = row + L.gates + u0;
+          r.hprev = row + L.hprev + u0;
+          r.dh = dhc + static_cast<size_t>(b) * hp + u0;
+          r.dg = dgd + k * ldg + u0;
+          r.dgp = dgpd + k * kPanel + u0 * prows;
+          r.drh = tile + static_cast<size_t>(i) * nb * kPanel;
         }
-        e.nrows = nrows;
-        e.nblocks = k1 - k0;
-        e.width = std::min((k1 - k0) * kPanel, H - u_begin);
-        (!gru ? tk.lstm_bwd : lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(e);
-        sync();
-        if (two_phase) {
-          // d(r ⊙ H(t-1)) = dâ_h · Rh, then slot r and the r-part of dL/dH(t-1).
-          rec_gemm(step, hp, 0, rh_only.get() + static_cast<size_t>(d) * blocks * pf_h, pf_h,
-                   [&](int b0, int mr, int c0, int nb) {
-                     TrainBwdRow sub[kTileRows];
-                     int n = 0;
-                     for (int i = 0; i < mr; ++i) {
-                       const int b = b0 + i;
-                       if (step >= q.lens[b]) continue;
-                       const size_t k = static_cast<size_t>(step) * B + b, u0 = static_cast<size_t>(c0) * kPanel;
-                       const float* row = sd + k * RS;
-                       TrainBwdRow& r = sub[n++];
-                       r.gates = row + L.gates + u0;
-                       r.hprev = row + L.hprev + u0;
-                       r.dh = dhc + static_cast<size_t>(b) * hp + u0;
-                       r.dg = dgd + k * ldg + u0;
-                       r.dgp = dgpd + k * kPanel + u0 * prows;
-                       r.drh = tile + static_cast<size_t>(i) * nb * kPanel;
-                     }
-                     TrainBwdArgs e2 = e;
-                     e2.rows = sub;
-                     e2.nrows = n;
-                     e2.nblocks = nb;
-                     e2.width = std::min(nb * kPanel, H - c0 * kPanel);
-                     e2.colsum = colsum.get() + static_cast<size_t>(d) * NS * hp + static_cast<size_t>(c0) * kPanel;
-                     tk.gru_r_bwd(e2);
-                   });
-          sync();
-        }
-        // dL/dH(t-1) += dG · R' (the recurrent-side slots).
-        rec_gemm(step, static_cast<int>(kr), static_cast<size_t>(r_first) * hp,
-                 rmain.get() + static_cast<size_t>(d) * blocks * pf_r, pf_r, [&](int b0, int mr, int c0, int nb) {
-                   for (int i = 0; i < mr; ++i) {
-                     const int b = b0 + i;
-                     if (step >= q.lens[b]) continue;
-                     float* dh = dhc + static_cast<size_t>(b) * hp + static_cast<size_t>(c0) * kPanel;
-                     const float* t = tile + static_cast<size_t>(i) * nb * kPanel;
-                     for (int j = 0; j < nb * kPanel; ++j) dh[j] += t[j];
-                   }
-                 });
-      }
+        TrainBwdArgs e;
+        e.rows = sub;
+        e.nrows = n;
+        e.nblocks = nb;
+        e.width = std::min(nb * kPanel, H - c0 * kPanel);
+        e.hp = hp;
+        e.panel_rows = prows;
+        e.colsum = cs + static_cast<size_t>(c0) * kPanel;
+        tk.gru_r_bwd(e);
+      });
+    };
+
+    // A phase per step (two for the reset-before GRU). dG(step + 1) · R' joins the same phase as
+    // the step's epilogue: both touch only the share's units, and dG(step + 1) of every unit was
+    // done in the phase before.
+    for (int step = q.max_len - 1; step >= 0; --step) {
+      run_phase([&](int m) {
+        if (step + 1 < q.max_len) carry_back(m, step + 1);
+        gates_back(m, step);
+      });
+      if (two_phase) run_phase([&](int m) { reset_back(m, step); });
     }
+    if (q.max_len > 0) run_phase([&](int m) { carry_back(m, 0); });
   });
 
   // The big GEMMs over all steps at once, per direction.
@@ -514,17 +641,15 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
   for (int step = 0; step < q.max_len; ++step)
     for (int b = 0; b < B; ++b) live[static_cast<size_t>(step) * B + b] = step < q.lens[b];
   const int n = grp.n;
-  AlignedBuffer at = aligned_floats_uninit(static_cast<size_t>(std::max(I, H)) * prows);
-  AlignedBuffer ct = aligned_floats_uninit(static_cast<size_t>(std::max(I, H)) * ldg);
   // dst[(g * H + u) * K + k] = C'[k * ldc + (slot(g) - first) * hp + u] for the gates whose slot is
   // in [first, first + count): C' = Aᵀ·dG over those slots, A being X or H(t-1) ([rows, K]).
   auto weight_grad = [&](int d, const float* A, size_t lda, int K, int first, int count, const int* slot_of,
                          float* dst, const unsigned char* keep) {
-    run_parallel(n, [&](int tid, int nt) { transpose_part(rows_used, K, A, lda, at.get(), prows, keep, tid, nt); });
+    run_parallel(n, [&](int tid, int nt) { transpose_part(rows_used, K, A, lda, at, prows, keep, tid, nt); });
     const size_t ldc = static_cast<size_t>(count) * hp;
-    gemm_panels(kt, K, static_cast<int>(ldc), rows_used, 1.f, at.get(), prows,
-                dgp.get() + static_cast<size_t>(d) * dgp_dir + static_cast<size_t>(first) * blocks * panel_floats(static_cast<int>(prows)),
-                panel_floats(static_cast<int>(prows)), 0.f, ct.get(), ldc, n);
+    gemm_panels(kt, K, static_cast<int>(ldc), rows_used, 1.f, at, prows,
+                dgp + static_cast<size_t>(d) * dgp_dir + static_cast<size_t>(first) * blocks * panel_floats(static_cast<int>(prows)),
+                panel_floats(static_cast<int>(prows)), 0.f, ct, ldc, n);
     for (int g = 0; g < G; ++g) {
       const int sidx = slot_of[g] - first;
       if (sidx < 0 || sidx >= count) continue;
@@ -536,28 +661,26 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
 
   for (int d = 0; d < D; ++d) {
     const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
-    const float* dgd = dg.get() + static_cast<size_t>(d) * std::max(1, rows_used) * ldg;
+    const float* dgd = dg + static_cast<size_t>(d) * prows * ldg;
     const bool identity = !s.dir_reversed(d) && s.layout == 0;
-    const float* wxd = wx.get() + static_cast<size_t>(d) * panel_count(I) * pf_x;
+    const float* wxd = wx + static_cast<size_t>(d) * panel_count(I) * pf_x;
     // dX: in place when the step rows are X's rows; otherwise through a step-ordered buffer.
     if (d == 0 && identity) {
       gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, gout.dX, I, n);
       std::memset(gout.dX + static_cast<size_t>(rows_used) * I, 0, sizeof(float) * (static_cast<size_t>(T) * B - rows_used) * I);
     } else {
       if (d == 0) std::memset(gout.dX, 0, sizeof(float) * static_cast<size_t>(T) * B * I);
-      AlignedBuffer dxs = aligned_floats_uninit(static_cast<size_t>(prows) * I);
-      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, dxs.get(), I, n);
+      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, dxs, I, n);
       for (int step = 0; step < q.max_len; ++step)
         for (int b = 0; b < B; ++b) {
           if (step >= q.lens[b]) continue;
           float* dst = gout.dX + x_row(s, T, B, q.time(s.dir_reversed(d), step, b), b) * I;
-          const float* src = dxs.get() + (static_cast<size_t>(step) * B + b) * I;
+          const float* src = dxs + (static_cast<size_t>(step) * B + b) * I;
           for (int i = 0; i < I; ++i) dst[i] += src[i];
         }
     }
     // dW = dGᵀ·X and dR = dGᵀ·H(t-1) (the reset-before GRU's h gate: dGᵀ·(r ⊙ H(t-1))).
-    AlignedBuffer xs = gather_x(s, in, q, d);
-    weight_grad(d, xs ? xs.get() : in.X, I, I, 0, G, sl.xslot, gout.dW + static_cast<size_t>(d) * G * H * I, live.data());
+    weight_grad(d, gather_x(s, in, q, d, xs), I, I, 0, G, sl.xslot, gout.dW + static_cast<size_t>(d) * G * H * I, live.data());
     float* dRd = gout.dR + static_cast<size_t>(d) * G * H * H;
     if (two_phase) {
       weight_grad(d, sd + L.hprev, RS, H, 1, 2, sl.rslot, dRd, live.data());
@@ -566,7 +689,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
       weight_grad(d, sd + L.hprev, RS, H, r_first, r_slots, sl.rslot, dRd, live.data());
     }
     // Biases: per-unit sums of the slots; states: what is left in the carries.
-    const float* cs = colsum.get() + static_cast<size_t>(d) * NS * hp;
+    const float* cs = colsum + static_cast<size_t>(d) * NS * hp;
     float* dWb = gout.dB + static_cast<size_t>(d) * 2 * G * H;
     for (int g = 0; g < G; ++g)
       for (int u = 0; u < H; ++u) {
@@ -574,11 +697,12 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
         dWb[(G + g) * H + u] = cs[static_cast<size_t>(sl.rslot[g]) * hp + u];
       }
     for (int b = 0; b < B; ++b) {
-      const float* dh = carry.get() + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
+      const float* dh = carry + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
       std::memcpy(gout.dH0 + state_offset(s, B, d, b), dh, sizeof(float) * H);
       if (gout.dC0 && !gru) std::memcpy(gout.dC0 + state_offset(s, B, d, b), dh + state, sizeof(float) * H);
     }
   }
+  give_workspace(std::move(ws), capacity);
 }
 
 }  // namespace gatedrnn

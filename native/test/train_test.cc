@@ -289,6 +289,25 @@ void run_train_tests(int& passed, int& failed) {
         }
       }
     }
+    // More than one K block (256 rows) in the weight-gradient GEMMs.
+    for (int cell = 0; cell < 3; ++cell) {
+      TCase c{};
+      c.cell = cell == 2 ? Cell::LSTM : Cell::GRU;
+      c.lbr = cell == 1;
+      c.T = 70;
+      c.B = 5;
+      c.I = 9;
+      c.H = 17;
+      c.dirs = 2;
+      c.lens = c.init = c.bias = c.want_y = c.want_yh = true;
+      c.layout = cell % 2;
+      c.threads = 2;
+      std::string where;
+      const double e = check_fast(c, rng, where);
+      record(e <= 1.0, "isa=" + isa + " train long cell=" + std::to_string(cell) + ": " + where + " off by " +
+                           std::to_string(e) + " x tolerance");
+      ++n;
+    }
     const int shapes[][3] = {{1, 1, 1}, {5, 17, 3}, {33, 40, 300}, {70, 19, 513}};
     for (int ta = 0; ta < 2; ++ta)
       for (int tb = 0; tb < 2; ++tb)

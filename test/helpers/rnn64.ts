@@ -2,7 +2,7 @@
 // with the default activations: the exact function whose central finite differences the native
 // gradients are checked against. Plain loops, written from the ONNX equations; never fast.
 
-/** A small deterministic PRNG in [0, 1). */
+/** A small deterministic PRNG in [0, 1) (mulberry32, as in onnx.ts, which loads onnxruntime-node). */
 export function rng32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
