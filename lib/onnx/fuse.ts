@@ -1,0 +1,104 @@
+// Load-time rewrite of the Transposes that exporters put around a recurrent node of a
+// batch-first model. ONNX GRU/LSTM/RNN nodes before opset 14 (and onnxruntime at any opset)
+// take time-major data, so torch.onnx.export (batch_first=True) and tf2onnx/keras2onnx write
+//
+//   X [B, T, I] -> Transpose(1, 0, 2) -> GRU/LSTM/RNN -> Y [T, D, B, H]
+//     -> Squeeze(axis 1) -> Transpose(1, 0, 2)                       (one direction), or
+//     -> Transpose(0, 2, 1, 3) -> Reshape(0, 0, -1) -> Transpose(1, 0, 2)   (either)
+//   -> [B, T, D*H]
+//   or -> Transpose(2, 0, 1, 3) -> [B, T, D, H]                        (gatedrnn's exportOnnx)
+//
+// The native operator reads and writes batch-major data itself (layout 1), so the node is run
+// that way: it reads X before the first Transpose and its Y, seen as [B, T, D*H] or
+// [B, T, D, H], is the chain's result. The Transposes were two full copies of the sequence per
+// run. States keep their time-major [D, B, H] shape outside the node (the kernel converts them;
+// a copy of D*B*H values at most). Matched only where each rewritten value has no other reader.
+import type { GraphNode, ParsedGraph } from './graph';
+import { tensorToTyped } from './schema';
+
+const RECURRENT = new Set(['GRU', 'LSTM', 'RNN']);
+
+function intsAttribute(node: GraphNode, name: string): number[] | undefined {
+  const a = node.attributes.find((x) => x.name === name);
+  return a?.ints.map(Number);
+}
+
+function sameInts(a: readonly number[] | undefined, b: readonly number[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((v, k) => v === b[k]);
+}
+
+/** Marks fused nodes (GraphNode.batchMajor) and drops the Transposes and the output chain they replace. */
+export function fuseBatchMajorRecurrent(graph: ParsedGraph): void {
+  const producer = new Map<string, GraphNode>();
+  const readers = new Map<string, GraphNode[]>();
+  for (const n of graph.nodes) {
+    for (const o of n.outputs) if (o !== '') producer.set(o, n);
+    for (const i of new Set(n.inputs)) if (i !== '') readers.set(i, [...(readers.get(i) ?? []), n]);
+  }
+  const graphOutputs = new Set(graph.outputs.map((o) => o.name));
+  /** The one node that reads `name`, when nothing else (graph outputs included) does. */
+  const soleReader = (name: string): GraphNode | undefined => {
+    const r = readers.get(name);
+    return r?.length === 1 && !graphOutputs.has(name) && r[0].inputs.filter((i) => i === name).length === 1 ? r[0] : undefined;
+  };
+  /** An int list known from the file: an initializer or a Constant node's value. */
+  const constantInts = (name: string | undefined): number[] | undefined => {
+    if (!name) return undefined;
+    const init = graph.initializers.get(name);
+    if (init) return init.type === 'int64' || init.type === 'int32' ? Array.from(init.data as ArrayLike<number | bigint>, Number) : undefined;
+    const c = producer.get(name);
+    if (c?.opType !== 'Constant') return undefined;
+    const ints = intsAttribute(c, 'value_ints');
+    if (ints) return ints;
+    const t = c.attributes.find((a) => a.name === 'value')?.t;
+    if (!t) return undefined;
+    try {
+      const v = tensorToTyped(t);
+      return v.type === 'float32' ? undefined : Array.from(v.data as ArrayLike<number | bigint>, Number);
+    } catch {
+      // A malformed constant is reported when its node is created.
+      return undefined;
+    }
+  };
+  const isTranspose = (n: GraphNode | undefined, perm: number[]): boolean => n?.opType === 'Transpose' && sameInts(intsAttribute(n, 'perm'), perm);
+
+  /** The nodes from Y to its batch-major form, or undefined if Y is read otherwise. */
+  const outputChain = (y: string, D: number): GraphNode[] | undefined => {
+    const first = soleReader(y);
+    if (first?.opType === 'Squeeze' && D === 1) {
+      const axes = graph.opset < 13 ? intsAttribute(first, 'axes') : constantInts(first.inputs[1]);
+      const last = soleReader(first.outputs[0]);
+      if ((sameInts(axes, [1]) || sameInts(axes, [-3])) && last && isTranspose(last, [1, 0, 2])) return [first, last];
+    }
+    if (first && isTranspose(first, [2, 0, 1, 3])) return [first];
+    if (first && isTranspose(first, [0, 2, 1, 3])) {
+      const reshape = soleReader(first.outputs[0]);
+      if (reshape?.opType !== 'Reshape' || reshape.inputs[0] !== first.outputs[0]) return undefined;
+      const allowZero = reshape.attributes.find((a) => a.name === 'allowzero');
+      if (allowZero && Number(allowZero.i ?? 0n) !== 0) return undefined;
+      const last = soleReader(reshape.outputs[0]);
+      if (sameInts(constantInts(reshape.inputs[1]), [0, 0, -1]) && last && isTranspose(last, [1, 0, 2])) return [first, reshape, last];
+    }
+    return undefined;
+  };
+
+  const drop = new Set<GraphNode>();
+  graph.nodes = graph.nodes.map((n) => {
+    if (!RECURRENT.has(n.opType) || n.attributes.some((a) => a.name === 'layout' && Number(a.i ?? 0n) !== 0)) return n;
+    const transposeIn = producer.get(n.inputs[0]);
+    if (!transposeIn || !isTranspose(transposeIn, [1, 0, 2]) || soleReader(n.inputs[0]) !== n) return n;
+    const direction = n.attributes.find((a) => a.name === 'direction')?.s;
+    const D = direction && new TextDecoder().decode(direction) === 'bidirectional' ? 2 : 1;
+    const y = n.outputs[0] ?? '';
+    const read = y !== '' && (readers.has(y) || graphOutputs.has(y));
+    const chain = read ? outputChain(y, D) : [];
+    if (chain === undefined) return n;
+    drop.add(transposeIn);
+    for (const c of chain) drop.add(c);
+    const outputs = [...n.outputs];
+    if (read) outputs[0] = chain[chain.length - 1].outputs[0];
+    // The chain of one Transpose keeps the directions axis: [B, T, D, H].
+    return { ...n, inputs: [transposeIn.inputs[0], ...n.inputs.slice(1)], outputs, batchMajor: { mergeDirections: chain.length > 1 } };
+  });
+  graph.nodes = graph.nodes.filter((n) => !drop.has(n));
+}
