@@ -1,7 +1,7 @@
 // GRU, LSTM and RNN nodes (opsets 7 to 22) as GruOp / LstmOp / RnnOp. Weights that are known at
 // load (initializers, or folded from constants) are packed once, when the session is made;
-// weights fed as graph inputs are packed per run. The run itself goes through runAsync in
-// session.run, so the event loop keeps turning while the sequence is processed.
+// weights fed as graph inputs are packed per run. In session.run the sequence is processed on
+// a worker thread, so the event loop keeps turning, unless the work is smaller than the hop.
 import { GruOp } from '../../ops/gru';
 import { LstmOp } from '../../ops/lstm';
 import type { OutputName, RecurrentAttributes } from '../../ops/recurrent';
@@ -9,6 +9,21 @@ import { RnnOp } from '../../ops/rnn';
 import { NodeError, Value } from '../values';
 import { transposeInto } from './transpose';
 import { INTS, Kernel, OpContext, OpDef, input, optionalInput } from './types';
+
+/**
+ * Floating-point operations (two per multiply-add) below which a node runs on the calling thread
+ * in session.run: handing it to a worker thread and back costs tens of microseconds on an idle
+ * machine and milliseconds on a busy one, more than work this small takes (about 0.1 ms on one
+ * core).
+ */
+const INLINE_FLOPS = 2e6;
+
+function inlineWork(op: AnyOp, X: Value): boolean {
+  const { info, spec } = op.definition;
+  if (X.dims.length !== 3) return false;
+  const steps = X.dims[0] * X.dims[1];
+  return 2 * steps * spec.numDirections * info.gates * spec.hiddenSize * (spec.inputSize + spec.hiddenSize) < INLINE_FLOPS;
+}
 
 /** [P, Q, H] -> [Q, P, H]: a view when P or Q is 1 (the same order in memory), else a copy. */
 function swapFirstAxes(v: Value): Value {
@@ -136,6 +151,7 @@ function recurrent(cell: Cell): OpDef {
         async runAsync(inputs, where) {
           const { op, owned, args } = prepare(inputs, where, 'runAsync');
           try {
+            if (ctx.device === 'cpu' && inlineWork(op, args.X)) return collect(op.run(args, { outputs: wanted }));
             return collect(await op.runAsync(args, { outputs: wanted }));
           } catch (e) {
             return fail(where, e);
