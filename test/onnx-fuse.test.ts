@@ -5,6 +5,8 @@
 // give onnxruntime-node's outputs; graphs where a rewritten value has another reader are left
 // as they are.
 
+import * as fs from 'fs';
+import * as path from 'path';
 import { LstmOp, OnnxGraphBuilder, Tensor, exportOnnx, loadOnnx } from '../lib';
 import { fuseBatchMajorRecurrent } from '../lib/onnx/fuse';
 import { parseModel } from '../lib/onnx/graph';
@@ -114,6 +116,42 @@ describe('the exporters\' patterns run batch-major and match onnxruntime-node', 
     expectClose(got.Y_c, want.Y_c!, { atol: 1e-6, rtol: 0, label: 'Y_c' });
     session.dispose();
     op.dispose();
+  });
+});
+
+describe('stacks run batch-major layer to layer', () => {
+  test('torch Embedding -> 2-layer GRU -> last state (the classifier fixture; onnx-load checks its outputs)', () => {
+    const g = parseModel('test', fs.readFileSync(path.join(__dirname, 'fixtures/onnx/torch_gru_classifier.onnx')));
+    fuseBatchMajorRecurrent(g);
+    expect(g.nodes.filter((n) => n.batchMajor).map((n) => n.name)).toEqual(['/gru/GRU', '/gru/GRU_1']);
+    expect(g.nodes.map((n) => n.opType)).not.toContain('Transpose');
+    expect(g.nodes.map((n) => n.opType)).not.toContain('Squeeze');
+  });
+
+  test('torch 2-layer bidirectional LSTM: Transpose(0, 2, 1, 3) -> Reshape between the layers', async () => {
+    const bytes = batchFirst(14, (b, xt) => {
+      const layer = (x: string, k: number, inputSize: number): string => {
+        const w = [b.initializer(`W${k}`, t([2, 4 * H, inputSize])), b.initializer(`R${k}`, t([2, 4 * H, H])), b.initializer(`B${k}`, t([2, 8 * H]))];
+        const [y] = b.node('LSTM', [x, ...w], [`Y${k}`], { hidden_size: H, direction: 'bidirectional' });
+        const [y1] = b.node('Transpose', [y], [`y${k}_tbdh`], { perm: [0, 2, 1, 3] });
+        return b.node('Reshape', [y1, b.initializer(`shape${k}`, ints([0, 0, -1]))], [`y${k}_tbf`])[0];
+      };
+      const y = layer(layer(xt, 0, I), 1, 2 * H);
+      b.output(b.node('Transpose', [y], ['out'], { perm: [1, 0, 2] })[0], 'float32');
+    });
+    expect(fused(bytes)).toEqual({ ops: ['LSTM', 'LSTM'], batchMajor: ['LSTM', 'LSTM'] });
+    await expectSameAsOrt(bytes, { x: t([B, T, I], 1) });
+  });
+
+  test('a stack whose last sequence is read time-major is left as it is', async () => {
+    const bytes = batchFirst(14, (b, xt) => {
+      const [y] = b.node('GRU', [xt, ...weights(b, 3, 1)], ['Y'], { hidden_size: H });
+      const [ys] = b.node('Squeeze', [y, b.initializer('axes', ints([1]))], ['y_squeezed']);
+      const [y2] = b.node('GRU', [ys, b.initializer('W2', t([1, 3 * H, H])), b.initializer('R2', t([1, 3 * H, H]))], ['Y2'], { hidden_size: H });
+      b.output(y2, 'float32');
+    });
+    expect(fused(bytes).batchMajor).toEqual([]);
+    await expectSameAsOrt(bytes, { x: t([B, T, I], 1) });
   });
 });
 

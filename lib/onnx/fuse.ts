@@ -8,9 +8,11 @@
 //   -> [B, T, D*H]
 //   or -> Transpose(2, 0, 1, 3) -> [B, T, D, H]                        (gatedrnn's exportOnnx)
 //
+// and in a stack the same Squeeze or Transpose + Reshape feed [T, B, D*H] to the next layer.
+//
 // The native operator reads and writes batch-major data itself (layout 1), so the node is run
 // that way: it reads X before the first Transpose and its Y, seen as [B, T, D*H] or
-// [B, T, D, H], is the chain's result. The Transposes were two full copies of the sequence per
+// [B, T, D, H], is the chain's result (or the next layer's X, when that layer is rewritten too). The Transposes were two full copies of the sequence per
 // run. States keep their time-major [D, B, H] shape outside the node (the kernel converts them;
 // a copy of D*B*H values at most). Matched only where each rewritten value has no other reader.
 import type { GraphNode, ParsedGraph } from './graph';
@@ -62,43 +64,76 @@ export function fuseBatchMajorRecurrent(graph: ParsedGraph): void {
   };
   const isTranspose = (n: GraphNode | undefined, perm: number[]): boolean => n?.opType === 'Transpose' && sameInts(intsAttribute(n, 'perm'), perm);
 
-  /** The nodes from Y to its batch-major form, or undefined if Y is read otherwise. */
-  const outputChain = (y: string, D: number): GraphNode[] | undefined => {
+  const directions = (n: GraphNode): number => {
+    const direction = n.attributes.find((a) => a.name === 'direction')?.s;
+    return direction && new TextDecoder().decode(direction) === 'bidirectional' ? 2 : 1;
+  };
+  const fusible = (n: GraphNode | undefined): n is GraphNode =>
+    n !== undefined && RECURRENT.has(n.opType) && !n.attributes.some((a) => a.name === 'layout' && Number(a.i ?? 0n) !== 0);
+
+  /** Y [T, D, B, H] to the time-major sequence [T, B, D*H]: the nodes and the result. */
+  const mergeChain = (y: string, D: number): { nodes: GraphNode[]; out: string } | undefined => {
     const first = soleReader(y);
     if (first?.opType === 'Squeeze' && D === 1) {
       const axes = graph.opset < 13 ? intsAttribute(first, 'axes') : constantInts(first.inputs[1]);
-      const last = soleReader(first.outputs[0]);
-      if ((sameInts(axes, [1]) || sameInts(axes, [-3])) && last && isTranspose(last, [1, 0, 2])) return [first, last];
+      if (sameInts(axes, [1]) || sameInts(axes, [-3])) return { nodes: [first], out: first.outputs[0] };
     }
-    if (first && isTranspose(first, [2, 0, 1, 3])) return [first];
     if (first && isTranspose(first, [0, 2, 1, 3])) {
       const reshape = soleReader(first.outputs[0]);
       if (reshape?.opType !== 'Reshape' || reshape.inputs[0] !== first.outputs[0]) return undefined;
       const allowZero = reshape.attributes.find((a) => a.name === 'allowzero');
       if (allowZero && Number(allowZero.i ?? 0n) !== 0) return undefined;
-      const last = soleReader(reshape.outputs[0]);
-      if (sameInts(constantInts(reshape.inputs[1]), [0, 0, -1]) && last && isTranspose(last, [1, 0, 2])) return [first, reshape, last];
+      if (sameInts(constantInts(reshape.inputs[1]), [0, 0, -1])) return { nodes: [first, reshape], out: reshape.outputs[0] };
     }
     return undefined;
   };
 
-  const drop = new Set<GraphNode>();
-  graph.nodes = graph.nodes.map((n) => {
-    if (!RECURRENT.has(n.opType) || n.attributes.some((a) => a.name === 'layout' && Number(a.i ?? 0n) !== 0)) return n;
-    const transposeIn = producer.get(n.inputs[0]);
-    if (!transposeIn || !isTranspose(transposeIn, [1, 0, 2]) || soleReader(n.inputs[0]) !== n) return n;
-    const direction = n.attributes.find((a) => a.name === 'direction')?.s;
-    const D = direction && new TextDecoder().decode(direction) === 'bidirectional' ? 2 : 1;
+  /**
+   * How the batch-major Y of `n` replaces what reads Y: nothing reads it; a chain back to
+   * batch-major ends at the output (`final`); or the sequence feeds the next recurrent node
+   * (`next`), which then runs batch-major too. Undefined when Y is read any other way.
+   */
+  type YUse = { nodes: GraphNode[]; final?: string; next?: GraphNode; merge: boolean };
+  const useOfY = (n: GraphNode): YUse | undefined => {
     const y = n.outputs[0] ?? '';
-    const read = y !== '' && (readers.has(y) || graphOutputs.has(y));
-    const chain = read ? outputChain(y, D) : [];
-    if (chain === undefined) return n;
-    drop.add(transposeIn);
-    for (const c of chain) drop.add(c);
-    const outputs = [...n.outputs];
-    if (read) outputs[0] = chain[chain.length - 1].outputs[0];
+    if (y === '' || (!readers.has(y) && !graphOutputs.has(y))) return { nodes: [], merge: false };
+    const first = soleReader(y);
     // The chain of one Transpose keeps the directions axis: [B, T, D, H].
-    return { ...n, inputs: [transposeIn.inputs[0], ...n.inputs.slice(1)], outputs, batchMajor: { mergeDirections: chain.length > 1 } };
-  });
+    if (first && isTranspose(first, [2, 0, 1, 3])) return { nodes: [first], final: first.outputs[0], merge: false };
+    const merged = mergeChain(y, directions(n));
+    if (merged === undefined) return undefined;
+    const after = soleReader(merged.out);
+    if (after && isTranspose(after, [1, 0, 2])) return { nodes: [...merged.nodes, after], final: after.outputs[0], merge: true };
+    if (fusible(after) && after.inputs[0] === merged.out) return { nodes: merged.nodes, next: after, merge: true };
+    return undefined;
+  };
+
+  const drop = new Set<GraphNode>();
+  const replaced = new Map<GraphNode, GraphNode>();
+  for (const n of graph.nodes) {
+    if (!fusible(n) || replaced.has(n)) continue;
+    const transposeIn = producer.get(n.inputs[0]);
+    if (!transposeIn || !isTranspose(transposeIn, [1, 0, 2]) || soleReader(n.inputs[0]) !== n) continue;
+    // Follow the stack while each layer's sequence goes only to the next layer.
+    const stack: [GraphNode, YUse][] = [];
+    for (let cur: GraphNode | undefined = n; cur; ) {
+      const use = useOfY(cur);
+      if (use === undefined) break;
+      stack.push([cur, use]);
+      cur = use.next;
+    }
+    const last = stack[stack.length - 1];
+    if (last === undefined || last[1].next !== undefined) continue;
+    drop.add(transposeIn);
+    let x = transposeIn.inputs[0];
+    for (const [node, use] of stack) {
+      for (const d of use.nodes) drop.add(d);
+      const outputs = [...node.outputs];
+      if (use.final !== undefined) outputs[0] = use.final;
+      replaced.set(node, { ...node, inputs: [x, ...node.inputs.slice(1)], outputs, batchMajor: { mergeDirections: use.merge } });
+      x = outputs[0];
+    }
+  }
+  graph.nodes = graph.nodes.map((n) => replaced.get(n) ?? n);
   graph.nodes = graph.nodes.filter((n) => !drop.has(n));
 }
