@@ -203,6 +203,17 @@ describe('left as they are', () => {
   });
 });
 
+test('a malformed Transpose is not rewritten away: loading reports it', async () => {
+  const b = new OnnxGraphBuilder();
+  const x = b.input('x', 'float32', ['batch', 'time', I]);
+  const [xt] = b.node('Transpose', [x], ['x_time_major'], { perm: [1, 0, 2], axis: 1 }, { name: 'odd' });
+  const [, yh] = b.node('GRU', [xt, ...weights(b, 3, 1)], ['', 'Y_h'], { hidden_size: H });
+  b.output(yh, 'float32');
+  const bytes = b.build();
+  expect(fused(bytes).batchMajor).toEqual([]);
+  await expect(loadOnnx(bytes)).rejects.toThrow("loadOnnx: node 'odd' (Transpose, opset 14): attribute 'axis' is not supported (supported: perm)");
+});
+
 test('a state of the wrong dims is reported as the graph declares it (time-major)', async () => {
   const bytes = batchFirst(14, (b, xt) => {
     const h0 = b.input('h0', 'float32', [1, 'batch', H]);

@@ -62,7 +62,14 @@ export function fuseBatchMajorRecurrent(graph: ParsedGraph): void {
       return undefined;
     }
   };
-  const isTranspose = (n: GraphNode | undefined, perm: number[]): boolean => n?.opType === 'Transpose' && sameInts(intsAttribute(n, 'perm'), perm);
+  /**
+   * A node that is dropped must be well formed (its input count, one output, known attributes):
+   * otherwise it stays, and creating it reports the problem.
+   */
+  const wellFormed = (n: GraphNode, inputs: number, attributes: string[]): boolean =>
+    n.inputs.length === inputs && n.inputs.every((i) => i !== '') && n.outputs.length === 1 && n.attributes.every((a) => attributes.includes(a.name ?? ''));
+  const isTranspose = (n: GraphNode | undefined, perm: number[]): boolean =>
+    n?.opType === 'Transpose' && wellFormed(n, 1, ['perm']) && sameInts(intsAttribute(n, 'perm'), perm);
 
   const directions = (n: GraphNode): number => {
     const direction = n.attributes.find((a) => a.name === 'direction')?.s;
@@ -74,13 +81,13 @@ export function fuseBatchMajorRecurrent(graph: ParsedGraph): void {
   /** Y [T, D, B, H] to the time-major sequence [T, B, D*H]: the nodes and the result. */
   const mergeChain = (y: string, D: number): { nodes: GraphNode[]; out: string } | undefined => {
     const first = soleReader(y);
-    if (first?.opType === 'Squeeze' && D === 1) {
+    if (first?.opType === 'Squeeze' && D === 1 && wellFormed(first, graph.opset < 13 ? 1 : 2, graph.opset < 13 ? ['axes'] : [])) {
       const axes = graph.opset < 13 ? intsAttribute(first, 'axes') : constantInts(first.inputs[1]);
       if (sameInts(axes, [1]) || sameInts(axes, [-3])) return { nodes: [first], out: first.outputs[0] };
     }
     if (first && isTranspose(first, [0, 2, 1, 3])) {
       const reshape = soleReader(first.outputs[0]);
-      if (reshape?.opType !== 'Reshape' || reshape.inputs[0] !== first.outputs[0]) return undefined;
+      if (reshape?.opType !== 'Reshape' || reshape.inputs[0] !== first.outputs[0] || !wellFormed(reshape, 2, graph.opset >= 14 ? ['allowzero'] : [])) return undefined;
       const allowZero = reshape.attributes.find((a) => a.name === 'allowzero');
       if (allowZero && Number(allowZero.i ?? 0n) !== 0) return undefined;
       if (sameInts(constantInts(reshape.inputs[1]), [0, 0, -1])) return { nodes: [first, reshape], out: reshape.outputs[0] };
