@@ -190,8 +190,7 @@ export function modelToOnnx(model: ModelLike, options: ToOnnxOptions = {}): Uint
   });
 
   if (flow.timeMajor) {
-    const perm = flow.rank === 3 ? [1, 0, 2] : [1, 0];
-    b.node('Transpose', [flow.name], [outputName], { perm }, { name: 'to_batch_major', doc: '[seq, batch, ...] -> [batch, seq, ...], as the model returns it' });
+    b.node('Transpose', [flow.name], [outputName], { perm: [1, 0, 2] }, { name: 'to_batch_major', doc: '[seq, batch, features] -> [batch, seq, features], as the model returns it' });
   }
   const outShape = last.outputShape!;
   const outputDims = [batch, ...outShape.map((d, k) => (k === 0 && outShape.length > 1 ? seq : d))];
