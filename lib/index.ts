@@ -35,3 +35,4 @@ export { exportOnnx, addDenseNode, addEmbeddingNode, addRecurrentNode, OnnxGraph
 export type { AttrValue, DenseNodeOptions, ExportOnnxOptions, RecurrentNodeOptions, RecurrentSource } from './onnx/export';
 export { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 export type { CrosscheckOptions, CrosscheckOutput, CrosscheckReport } from './onnx/crosscheck';
+export type { ToOnnxOptions } from './model/onnx';
