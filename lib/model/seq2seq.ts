@@ -48,7 +48,7 @@ export interface Seq2SeqArgs {
   endToken?: number;
   /** Seeds weight initialization, shuffling and dropout (fit's `seed` overrides the latter two). */
   seed?: number;
-  /** Threads of the native calls (default every hardware thread). */
+  /** Threads of the recurrent and attention calls (default GATEDRNN_THREADS, else every hardware thread). */
   threads?: number;
   name?: string;
 }
