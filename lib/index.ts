@@ -27,4 +27,4 @@ export { callbacks, EarlyStopping, ReduceLROnPlateau } from './train/callbacks';
 export type { Callback, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs } from './train/callbacks';
 // Encoder–decoder models (issue 5)
 export { seq2seq, Seq2Seq } from './model/seq2seq';
-export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, Seq2SeqHistory, DecodeArgs } from './model/seq2seq';
+export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, DecodeArgs } from './model/seq2seq';

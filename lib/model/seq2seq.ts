@@ -21,6 +21,7 @@ import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '..
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, range, takeRows, toBatchable } from './data';
 import { decode, encode, writeAtomic } from './io';
+import type { History } from './sequential';
 
 const PAD = 0;
 
@@ -87,11 +88,6 @@ export interface Seq2SeqFitArgs {
   earlyStopping?: EarlyStoppingArgs;
   /** 0: silent; 1 or 2: one line per epoch. */
   verbose?: 0 | 1 | 2;
-}
-
-export interface Seq2SeqHistory {
-  epoch: number[];
-  history: Record<string, number[]>;
 }
 
 export interface DecodeArgs {
@@ -537,7 +533,7 @@ export class Seq2Seq implements TrainingModel {
   }
 
   /** Trains with teacher forcing; resolves to the history of losses and metrics per epoch. Yields to the event loop between batches. */
-  async fit(src: unknown, tgt: unknown, args: Seq2SeqFitArgs = {}): Promise<Seq2SeqHistory> {
+  async fit(src: unknown, tgt: unknown, args: Seq2SeqFitArgs = {}): Promise<History> {
     const where = 'Seq2Seq.fit';
     this.requireOptimizer(where);
     if (args === null || typeof args !== 'object') throw typeError(where, 'its third argument', 'an options object', args);
@@ -590,7 +586,10 @@ export class Seq2Seq implements TrainingModel {
       if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`).join(' - ')}`);
     }
     for (const cb of cbs) await cb.onTrainEnd?.({});
-    return { epoch: epochList, history };
+    // As the sequential model's history: history.loss, history.val_loss, ... read history.history.
+    const h = { epoch: epochList, history } as History;
+    for (const key of Object.keys(history)) Object.defineProperty(h, key, { get: () => history[key], enumerable: false });
+    return h;
   }
 
   private async evaluateBatches(S: Batchable, T: Batchable, batchSize: number): Promise<Logs> {
