@@ -239,6 +239,7 @@ function markdown(results) {
     out.push('', '## Skipped', '');
     for (const s of results.skipped) out.push(`- ${s}`);
   }
+  out.push('', ...gpuMarkdown());
   if (results.observations.length) {
     out.push('', '## Observations (computed)', '');
     for (const o of results.observations) out.push(`- ${o}`);
@@ -278,6 +279,23 @@ function memoryMarkdown(results) {
   out.push(`- **ratio** = run memory ÷ (tensors + packed); target ≤ ${m.target}×, judged on the peak after all ${c0 ? c0.runs : '?'} runs (what a process that calls \`run\` repeatedly holds); the ratio after one run is shown beside it.`, '');
   out.push(`"After setup" is the RSS once the library is loaded and the input tensors and op exist. The peak mark is then reset (${c0 && c0.peakReset ? '/proc/self/clear_refs' : 'not possible here: the peaks include setup'}) and \`op.run\` (Y and Y_h) is called ${c0 ? c0.runs : '?'} times; "peak" is VmHWM after the first run and after all of them (the plain peak RSS of the process, not a difference). Between runs the probe collects garbage and lets the event loop turn twice, since Node frees an addon's output buffers from the loop only; without that, a synchronous loop keeps every Y. The peak can still grow over the first runs, by one or two Y's in all: freed outputs stay in the C allocator's heap, and the next Y may land beside them rather than in their place.`, '');
   out.push(markdownTable(memoryHeader(m), memoryCells(m), 1), '');
+  return out;
+}
+
+// The GPU tables: bench/cuda.mjs run on a machine with an NVIDIA GPU, its --out file kept in
+// bench/gpu/ as <gpu>-cuda-bench.md (the machine that runs this bench may have no GPU).
+function gpuMarkdown() {
+  const dir = path.join(__dirname, 'gpu');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('-cuda-bench.md')).sort() : [];
+  const out = ["## GPU (device: 'cuda')", ''];
+  if (!files.length) return [...out, 'No GPU run recorded: run `node bench/cuda.mjs --out bench/gpu/<gpu>-cuda-bench.md` on a machine with an NVIDIA GPU and a CUDA build.', ''];
+  out.push(
+    "Measured with `node bench/cuda.mjs` on a machine with an NVIDIA GPU (the file's first line names it) and copied into bench/gpu/; its CPU columns are that machine's CPU at all its threads, not this machine. A GPU call is timed end to end: inputs to the device, the pass, outputs back. \"GPU (auto)\" is what `device: 'cuda'` picks: the persistent recurrent kernel up to batch 16, the per-step kernels above.",
+    '',
+    "The CPU columns there alternate the two engines call by call, and onnxruntime's intra-op threads keep spinning for a while after each of its calls, taking cores from gatedrnn's next call (and gatedrnn's idle workers spin ~0.3 ms in turn): at all 16 threads this costs gatedrnn most. The same machine's CPU engine alone (bench/gpu/*-cpu-threads.log) took 0.22 ms at 100 × 1 × 128 GRU, 0.87 ms at 100 × 1 × 512 GRU and 14.6 ms at 50 × 64 × 512 GRU on 16 threads.",
+    '',
+  );
+  for (const f of files) out.push(fs.readFileSync(path.join(dir, f), 'utf8').trim(), '');
   return out;
 }
 

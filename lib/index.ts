@@ -12,6 +12,10 @@ export { ACTIVATION_NAMES } from './ops/activations';
 export { backendInfo } from './backend';
 export type { BackendInfo } from './backend';
 export type { CudaInfo, Device } from './cuda'; // CUDA hook
+// gatedrnn compare: the recommendation and the shape of results.json.
+export { recommend } from './compare/recommend';
+export type { CostRatios, MetricComparison, RecommendOptions, Verdict } from './compare/recommend';
+export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MetricSpec as ComparisonMetricSpec, Priority, RunResult, RunSettings, TaskKind, TaskMeta, TaskResult } from './compare/results';
 // Keras-like training API (issue 5)
 export { sequential, loadModel, Sequential } from './model/sequential';
 export type { SequentialArgs, CompileArgs, FitArgs, History } from './model/sequential';
@@ -25,6 +29,12 @@ export type { OptimizerName, SgdArgs, AdamArgs, AdamWArgs, RmspropArgs } from '.
 export { schedules, Schedule } from './train/schedules';
 export { callbacks, EarlyStopping, ReduceLROnPlateau } from './train/callbacks';
 export type { Callback, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs } from './train/callbacks';
+export { loadOnnx, OnnxSession } from './onnx/session';
+export type { LoadOnnxOptions, OnnxFeeds, OnnxResults, OnnxValueMetadata } from './onnx/session';
+export { exportOnnx, addDenseNode, addEmbeddingNode, addRecurrentNode, OnnxGraphBuilder } from './onnx/export';
+export type { AttrValue, DenseNodeOptions, ExportOnnxOptions, RecurrentNodeOptions, RecurrentSource } from './onnx/export';
+export { crosscheck, formatCrosscheck } from './onnx/crosscheck';
+export type { CrosscheckOptions, CrosscheckOutput, CrosscheckReport } from './onnx/crosscheck';
 // Encoder–decoder models (issue 5)
 export { seq2seq, Seq2Seq } from './model/seq2seq';
 export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, DecodeArgs } from './model/seq2seq';

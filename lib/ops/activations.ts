@@ -74,3 +74,15 @@ export function resolveActivations(
   }
   return out;
 }
+
+/** The inverse of resolveActivations: ONNX attribute values from [code, alpha, beta] triples. */
+export function activationAttributes(acts: readonly number[]): { activations: string[]; activationAlpha: number[]; activationBeta: number[] } {
+  const out = { activations: [] as string[], activationAlpha: [] as number[], activationBeta: [] as number[] };
+  for (let k = 0; k < acts.length; k += 3) {
+    const info = TABLE.find((a) => a.code === acts[k])!;
+    out.activations.push(info.name);
+    if (info.alpha !== undefined) out.activationAlpha.push(acts[k + 1]);
+    if (info.beta !== undefined) out.activationBeta.push(acts[k + 2]);
+  }
+  return out;
+}

@@ -287,6 +287,10 @@ export abstract class RecurrentOp<Inputs extends RecurrentInputs, Outputs> {
   get numDirections(): number {
     return this.prepared.spec.numDirections;
   }
+  /** The validated attributes and the weights as given (ONNX layouts): what exportOnnx writes. */
+  get definition(): { readonly info: CellInfo; readonly spec: NativeSpec; readonly weights: NativeWeights } {
+    return this.prepared;
+  }
   /** Bytes of native memory the packed weights hold. */
   get packedBytes(): number {
     return this.native?.packedBytes ?? 0;

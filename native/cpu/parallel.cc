@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <cstdlib>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -60,6 +61,14 @@ void SpinBarrier::wait(int me) {
   }
 }
 
+void PhaseShares::pause_or_yield(int spins) {
+  if (spins < kStealAfterSpins) {
+    GATEDRNN_PAUSE();
+  } else {
+    std::this_thread::yield();
+  }
+}
+
 #ifdef GATEDRNN_OPENMP
 
 void parallel_run(int n, const std::function<void(int, int)>& fn) {
@@ -78,6 +87,8 @@ void parallel_run(int n, const std::function<void(int, int)>& fn) {
     }
   }
 }
+
+void parallel_run_elastic(int n, const std::function<void(int, int)>& fn) { parallel_run(n, fn); }
 
 #else
 
@@ -99,7 +110,7 @@ class Pool {
     for (auto& t : workers_) t.join();
   }
 
-  bool try_run(int n, const std::function<void(int, int)>& fn) {
+  bool try_run(int n, const std::function<void(int, int)>& fn, bool elastic) {
     std::unique_lock<std::mutex> busy(run_mu_, std::try_to_lock);
     if (!busy.owns_lock()) return false;
     while (static_cast<int>(workers_.size()) < n - 1) {
@@ -112,22 +123,46 @@ class Pool {
     {
       // Under the lock, so that a worker about to sleep either sees the new epoch or is woken.
       std::lock_guard<std::mutex> lock(mu_);
-      epoch_.fetch_add(1, std::memory_order_release);
+      // The gate first: a worker that sees the new epoch must find the gate of that epoch.
+      const unsigned e = epoch_.load(std::memory_order_relaxed) + 1;
+      gate_.store(static_cast<uint64_t>(e) << 32 | (elastic ? 0 : kOpenForAll), std::memory_order_relaxed);
+      epoch_.store(e, std::memory_order_release);
     }
     if (sleepers_.load(std::memory_order_acquire) > 0) cv_.notify_all();
     fn(0, n);
-    for (int spins = 0; pending_.load(std::memory_order_acquire) > 0; ++spins) {
-      if (spins < 4000) {
-        GATEDRNN_PAUSE();
-      } else {
-        std::this_thread::yield();
-      }
+    if (elastic) {
+      // Workers that have not entered yet skip this job; wait only for those inside it.
+      gate_.fetch_or(kClosed, std::memory_order_acq_rel);
+      for (int spins = 0; (gate_.load(std::memory_order_acquire) & kInside) != 0; ++spins) wait_a_little(spins);
+    } else {
+      for (int spins = 0; pending_.load(std::memory_order_acquire) > 0; ++spins) wait_a_little(spins);
     }
     return true;
   }
 
  private:
   static constexpr int kIdleSpins = 20000;  // about 0.3 ms of pausing before a worker sleeps
+  // gate_: the job's epoch in the high 32 bits; kClosed once an elastic job's caller is done;
+  // kOpenForAll for a job every worker must run; the low bits count the workers inside the job.
+  static constexpr uint64_t kClosed = 1ull << 31, kOpenForAll = 1ull << 30, kInside = kOpenForAll - 1;
+
+  static void wait_a_little(int spins) {
+    if (spins < 4000) {
+      GATEDRNN_PAUSE();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+
+  // Whether this worker may run the job of epoch e: always for parallel_run; for an elastic job
+  // only while its caller is still in it.
+  bool enter(unsigned e) {
+    uint64_t g = gate_.load(std::memory_order_acquire);
+    while (static_cast<unsigned>(g >> 32) == e && !(g & kClosed)) {
+      if (gate_.compare_exchange_weak(g, g + 1, std::memory_order_acq_rel)) return true;
+    }
+    return false;
+  }
 
   void loop(int id) {
     unsigned seen = 0;
@@ -153,9 +188,10 @@ class Pool {
         n = job_threads_.load(std::memory_order_relaxed);
       } while (epoch_.load(std::memory_order_acquire) != e);
       seen = e;
-      if (id < n) {
+      if (id < n && enter(e)) {
         (*job)(id, n);
         pending_.fetch_sub(1, std::memory_order_acq_rel);
+        gate_.fetch_sub(1, std::memory_order_acq_rel);
       }
     }
   }
@@ -166,6 +202,7 @@ class Pool {
   std::atomic<const std::function<void(int, int)>*> job_{nullptr};
   std::atomic<int> job_threads_{0}, pending_{0}, sleepers_{0};
   std::atomic<unsigned> epoch_{0};
+  std::atomic<uint64_t> gate_{0};
   std::atomic<bool> stop_{false};
 };
 
@@ -177,7 +214,11 @@ Pool& pool() {
 }  // namespace
 
 void parallel_run(int n, const std::function<void(int, int)>& fn) {
-  if (n <= 1 || !pool().try_run(n, fn)) fn(0, 1);
+  if (n <= 1 || !pool().try_run(n, fn, false)) fn(0, 1);
+}
+
+void parallel_run_elastic(int n, const std::function<void(int, int)>& fn) {
+  if (n <= 1 || !pool().try_run(n, fn, true)) fn(0, 1);
 }
 
 #endif

@@ -245,7 +245,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
     size = split ? (g == 0 ? nt / 2 : nt - nt / 2) : nt;
     return g;
   };
-  auto members_of = [&](int size) { return std::max(1, std::min({size, useful, SpinBarrier::kMaxMembers})); };
+  auto members_of = [&](int size) { return std::max(1, std::min({size, useful, PhaseShares::kMaxMembers})); };
 
   // Timesteps per chunk of the input projection.
   int chunk = std::max(1, std::min(max_len, (kChunkRows + B - 1) / B));
@@ -284,189 +284,220 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
     }
   }
 
-  SpinBarrier group_barrier[2];
+  PhaseShares group_shares[2];
   for (int g = 0; g < 2; ++g) {
     int first, size;
     group_of(n, g == 0 ? 0 : n - 1, first, size);
-    group_barrier[g].reset(members_of(size));
+    group_shares[g].reset(members_of(size));
   }
 
-  parallel_run(n, [&](int tid, int nt) {
+  parallel_run_elastic(n, [&](int tid, int nt) {
     int group_first, group_size;
     const int group = group_of(nt, tid, group_first, group_size);
     const bool split_dirs = D == 2 && nt >= 2;
-    const int members = members_of(group_size);
-    const int me = tid - group_first;
-    if (me >= members) return;
-    SpinBarrier& bar = group_barrier[group];
-    auto sync = [&] {
-      if (members > 1) bar.wait(me);
-    };
-
-    // This thread's share: a grid of column groups (hidden blocks) x row groups (batch rows).
-    // It computes the input projection of exactly the rows and blocks it later consumes, so
-    // only the exchange of H between steps needs a barrier.
-    const int col_groups = std::min(members, blocks);
-    const int row_groups = std::min(members / col_groups, B);
-    const int my_col = me % col_groups, my_row = me / col_groups;
-    int blk_begin = 0, blk_end = 0, b_begin = 0, b_end = 0;
-    if (my_row < row_groups) {
-      split_range(blocks, col_groups, my_col, blk_begin, blk_end);
-      split_range(B, row_groups, my_row, b_begin, b_end);
-    }
-    const int nr = b_end - b_begin;
     float* a_rows = abuf + static_cast<size_t>(tid) * a_stride;
-
     alignas(64) float tile[kTileRows * 4 * kTileBlocks * kPanel];
     const void* panels[4 * kTileBlocks];
     GateRow rows[kTileRows];
     std::vector<const void*> w_panels;
+    w_panels.reserve(static_cast<size_t>(blocks) * G);
 
-    for (int d = (split_dirs ? group : 0); d < (split_dirs ? group + 1 : D); ++d) {
-      const bool rev = s.dir_reversed(d);
-      float* hb[2] = {hbuf + static_cast<size_t>(d) * 2 * state, hbuf + static_cast<size_t>(d) * 2 * state + state};
-      float* c = cbuf ? cbuf + d * state : nullptr;
-      float* z = zbuf ? zbuf + d * state : nullptr;
-      float* rh = rhbuf ? rhbuf + d * state : nullptr;
-      float* xw = xwbuf + static_cast<size_t>(d) * chunk * B * ldx;
-      const float* bias = bias_.get() + static_cast<size_t>(d) * G * hp;
-      const float* rbh = rbh_.get() + static_cast<size_t>(d) * hp;
-      const float* peep = peep_ ? peep_.get() + static_cast<size_t>(d) * 3 * hp : nullptr;
-      w_panels.clear();
-      for (int blk = blk_begin; blk < blk_end; ++blk)
-        for (int g = 0; g < G; ++g) w_panels.push_back(w_panel(d, blk, g));
-      const int np_in = static_cast<int>(w_panels.size());
-
-      // The input projection of steps [c0, c0 + cs) for this thread's rows and blocks.
-      // Forward, layout 0, every row of the chunk live and this thread owning all rows: the
-      // chunk's rows of X are already contiguous, in order, and need no copy.
-      const bool direct = !rev && s.layout == 0 && nr == B;
-      auto project = [&](int c0, int cs) {
-        const float* a = a_rows;
-        if (direct && c0 + cs <= min_len) {
-          a = in.X + static_cast<size_t>(c0) * B * I;
+    // The directions of one group, as member `me` of it (-1: a helper from the other group).
+    auto run_group = [&](int grp, int me) {
+      int first_tid, size;
+      group_of(nt, grp == 0 ? 0 : nt - 1, first_tid, size);
+      const int members = members_of(size);
+      PhaseShares& shares = group_shares[grp];
+      PhaseShares::Cursor cursor;
+      // Every step is one phase (two for the reset-before GRU); a thread may also do a late
+      // member's share of a phase, so all that a share needs is derived from its index.
+      auto run_phase = [&](auto&& work) {
+        if (nt > 1) {
+          shares.run_phase(me, cursor, work);
         } else {
-          for (int si = 0; si < cs; ++si) {
-            for (int i = 0; i < nr; ++i) {
-              const int b = b_begin + i, step = c0 + si;
-              float* dst = a_rows + (static_cast<size_t>(si) * nr + i) * I;
-              if (step < lens[b]) {
-                const int t = rev ? lens[b] - 1 - step : step;
-                std::memcpy(dst, in.X + x_row(s, T, B, t, b) * I, sizeof(float) * I);
-              } else {
-                std::memset(dst, 0, sizeof(float) * I);  // unused; zeros keep the GEMM free of NaN
-              }
-            }
-          }
+          work(0);
         }
-        float* out0 = xw + static_cast<size_t>(blk_begin) * G * kPanel;
-        for (int p0 = 0; p0 < np_in; p0 += kInputPanelChunk) {
-          const int np = std::min(kInputPanelChunk, np_in - p0);
-          if (nr == B) {  // rows (step, b) are uniform in the chunk buffer: one call
-            gemm(kt, I, a, I, cs * nr, w_panels.data() + p0, kPanel, np, out0 + static_cast<size_t>(p0) * kPanel, ldx);
+      };
+
+      // Shares: a grid of column groups (hidden blocks) x row groups (batch rows). Whoever does a
+      // share at a chunk's first step also computes the chunk's input projection of exactly that
+      // share's rows and blocks, so only the exchange of H between steps needs the phases.
+      const int col_groups = std::min(members, blocks);
+      const int row_groups = std::min(members / col_groups, B);
+      struct Share {
+        int blk_begin = 0, blk_end = 0, b_begin = 0, b_end = 0;
+      };
+      auto share_of = [&](int m) {
+        Share sh;
+        if (m / col_groups < row_groups) {
+          split_range(blocks, col_groups, m % col_groups, sh.blk_begin, sh.blk_end);
+          split_range(B, row_groups, m / col_groups, sh.b_begin, sh.b_end);
+        }
+        return sh;
+      };
+      for (int d = (split_dirs ? grp : 0); d < (split_dirs ? grp + 1 : D); ++d) {
+        const bool rev = s.dir_reversed(d);
+        float* hb[2] = {hbuf + static_cast<size_t>(d) * 2 * state, hbuf + static_cast<size_t>(d) * 2 * state + state};
+        float* c = cbuf ? cbuf + d * state : nullptr;
+        float* z = zbuf ? zbuf + d * state : nullptr;
+        float* rh = rhbuf ? rhbuf + d * state : nullptr;
+        float* xw = xwbuf + static_cast<size_t>(d) * chunk * B * ldx;
+        const float* bias = bias_.get() + static_cast<size_t>(d) * G * hp;
+        const float* rbh = rbh_.get() + static_cast<size_t>(d) * hp;
+        const float* peep = peep_ ? peep_.get() + static_cast<size_t>(d) * 3 * hp : nullptr;
+
+        // The input projection of steps [c0, c0 + cs) for a share's rows and blocks.
+        auto project = [&](const Share& sh, int c0, int cs) {
+          const int nr = sh.b_end - sh.b_begin;
+          if (nr == 0) return;
+          w_panels.clear();
+          for (int blk = sh.blk_begin; blk < sh.blk_end; ++blk)
+            for (int g = 0; g < G; ++g) w_panels.push_back(w_panel(d, blk, g));
+          const int np_in = static_cast<int>(w_panels.size());
+          // Forward, layout 0, every row of the chunk live and the share holding all rows: the
+          // chunk's rows of X are already contiguous, in order, and need no copy.
+          const float* a = a_rows;
+          if (!rev && s.layout == 0 && nr == B && c0 + cs <= min_len) {
+            a = in.X + static_cast<size_t>(c0) * B * I;
           } else {
-            for (int si = 0; si < cs; ++si)
-              gemm(kt, I, a + static_cast<size_t>(si) * nr * I, I, nr, w_panels.data() + p0, kPanel, np,
-                      out0 + (static_cast<size_t>(si) * B + b_begin) * ldx + static_cast<size_t>(p0) * kPanel, ldx);
-          }
-        }
-      };
-
-      // One GEMM + epilogue over this thread's tiles of a step: gates [g0, g0 + ng) of R times A,
-      // the [B, hp] matrix H(t-1) (or r ⊙ H(t-1) in phase 2).
-      auto phase = [&](int step, int c0, const float* A, int g0, int ng, void (*epilogue)(const EpilogueArgs&)) {
-        const float* hprev = hb[step & 1];
-        float* hnext = hb[(step + 1) & 1];
-        // Blocks outside, rows inside: a chunk's panels are read once per step and then reused
-        // from L2 by every row tile.
-        const int nb_max = tile_blocks(ng, r_panel_bytes_, kt.block_panels);
-        // Odd steps walk the chunks backwards: a slice of R larger than L2 then starts each step
-        // with the part the previous step left in L2, instead of evicting it just before use.
-        const int nchunks = (blk_end - blk_begin + nb_max - 1) / nb_max;
-        for (int ci = 0; ci < nchunks; ++ci) {
-          const int k0 = blk_begin + ((step & 1) ? nchunks - 1 - ci : ci) * nb_max;
-          const int nb = std::min(nb_max, blk_end - k0);
-          for (int j = 0; j < nb; ++j)
-            for (int g = 0; g < ng; ++g) panels[j * ng + g] = r_panel(d, k0 + j, g0 + g);
-          const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
-          const int u0 = k0 * kPanel;
-          const int width = std::min(nb * kPanel, H - u0);
-          for (int b0 = b_begin; b0 < b_end; b0 += kTileRows) {
-            const int mr = std::min(kTileRows, b_end - b0);
-            gemm(kt, H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, static_cast<size_t>(G) * kPanel, ng * nb, tile, ldc);
-            int nrows = 0;
-            for (int i = 0; i < mr; ++i) {
-              const int b = b0 + i;
-              const size_t off = static_cast<size_t>(b) * hp + u0;
-              if (step >= lens[b]) {
-                // Past this sequence's end the state carries over unchanged.
-                if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * width);
-                continue;
+            for (int si = 0; si < cs; ++si) {
+              for (int i = 0; i < nr; ++i) {
+                const int b = sh.b_begin + i, step = c0 + si;
+                float* dst = a_rows + (static_cast<size_t>(si) * nr + i) * I;
+                if (step < lens[b]) {
+                  const int t = rev ? lens[b] - 1 - step : step;
+                  std::memcpy(dst, in.X + x_row(s, T, B, t, b) * I, sizeof(float) * I);
+                } else {
+                  std::memset(dst, 0, sizeof(float) * I);  // unused; zeros keep the GEMM free of NaN
+                }
               }
-              const int t = rev ? lens[b] - 1 - step : step;
-              GateRow& row = rows[nrows++];
-              row.acc = tile + i * ldc;
-              row.xw = xw + (static_cast<size_t>(step - c0) * B + b) * ldx + (static_cast<size_t>(k0) * G + g0) * kPanel;
-              row.hprev = hprev + off;
-              row.hnext = hnext + off;
-              row.c = c ? c + off : nullptr;
-              row.y = out.Y ? out.Y + y_offset(s, T, B, t, d, b) + u0 : nullptr;
-              row.z = z ? z + off : nullptr;
-              row.rh = rh ? rh + off : nullptr;
             }
-            if (nrows == 0) continue;
-            EpilogueArgs e;
-            e.rows = rows;
-            e.nrows = nrows;
-            e.nblocks = nb;
-            e.width = width;
-            e.acc_bstride = ng * kPanel;
-            e.xw_bstride = G * kPanel;
-            e.par_bstride = G * kPanel;
-            e.bias = bias + (static_cast<size_t>(k0) * G + g0) * kPanel;
-            e.rbh = rbh + u0;
-            e.peep = peep ? peep + static_cast<size_t>(k0) * 3 * kPanel : nullptr;
-            e.acts = s.acts[d];
-            e.has_clip = s.has_clip;
-            e.clip = s.clip;
-            e.input_forget = s.input_forget;
-            epilogue(e);
           }
-        }
-      };
+          float* out0 = xw + static_cast<size_t>(sh.blk_begin) * G * kPanel;
+          for (int p0 = 0; p0 < np_in; p0 += kInputPanelChunk) {
+            const int np = std::min(kInputPanelChunk, np_in - p0);
+            if (nr == B) {  // rows (step, b) are uniform in the chunk buffer: one call
+              gemm(kt, I, a, I, cs * nr, w_panels.data() + p0, kPanel, np, out0 + static_cast<size_t>(p0) * kPanel, ldx);
+            } else {
+              for (int si = 0; si < cs; ++si)
+                gemm(kt, I, a + static_cast<size_t>(si) * nr * I, I, nr, w_panels.data() + p0, kPanel, np,
+                     out0 + (static_cast<size_t>(si) * B + sh.b_begin) * ldx + static_cast<size_t>(p0) * kPanel, ldx);
+            }
+          }
+        };
 
-      for (int c0 = 0; c0 < max_len; c0 += chunk) {
-        const int cs = std::min(chunk, max_len - c0);
-        if (nr > 0) project(c0, cs);
-        for (int step = c0; step < c0 + cs; ++step) {
+        // One GEMM + epilogue over a share's tiles of a step: gates [g0, g0 + ng) of R times A,
+        // the [B, hp] matrix H(t-1) (or r ⊙ H(t-1) in phase 2).
+        auto phase = [&](const Share& sh, int step, int c0, const float* A, int g0, int ng,
+                         void (*epilogue)(const EpilogueArgs&)) {
           const float* hprev = hb[step & 1];
-          switch (s.cell) {
-            case Cell::RNN: phase(step, c0, hprev, 0, 1, kt.rnn_step); break;
-            case Cell::LSTM: phase(step, c0, hprev, 0, 4, kt.lstm_step); break;
-            case Cell::GRU:
-              if (s.linear_before_reset) {
-                phase(step, c0, hprev, 0, 3, kt.gru_step_lbr);
-              } else {
-                phase(step, c0, hprev, 0, 2, kt.gru_step_zr);
-                sync();  // phase 2 reads r ⊙ H(t-1) of every hidden unit
-                phase(step, c0, rh, 2, 1, kt.gru_step_h);
+          float* hnext = hb[(step + 1) & 1];
+          // Blocks outside, rows inside: a chunk's panels are read once per step and then reused
+          // from L2 by every row tile.
+          const int nb_max = tile_blocks(ng, r_panel_bytes_, kt.block_panels);
+          // Odd steps walk the chunks backwards: a slice of R larger than L2 then starts each step
+          // with the part the previous step left in L2, instead of evicting it just before use.
+          const int nchunks = (sh.blk_end - sh.blk_begin + nb_max - 1) / nb_max;
+          for (int ci = 0; ci < nchunks; ++ci) {
+            const int k0 = sh.blk_begin + ((step & 1) ? nchunks - 1 - ci : ci) * nb_max;
+            const int nb = std::min(nb_max, sh.blk_end - k0);
+            for (int j = 0; j < nb; ++j)
+              for (int g = 0; g < ng; ++g) panels[j * ng + g] = r_panel(d, k0 + j, g0 + g);
+            const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
+            const int u0 = k0 * kPanel;
+            const int width = std::min(nb * kPanel, H - u0);
+            for (int b0 = sh.b_begin; b0 < sh.b_end; b0 += kTileRows) {
+              const int mr = std::min(kTileRows, sh.b_end - b0);
+              gemm(kt, H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, static_cast<size_t>(G) * kPanel, ng * nb, tile, ldc);
+              int nrows = 0;
+              for (int i = 0; i < mr; ++i) {
+                const int b = b0 + i;
+                const size_t off = static_cast<size_t>(b) * hp + u0;
+                if (step >= lens[b]) {
+                  // Past this sequence's end the state carries over unchanged.
+                  if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * width);
+                  continue;
+                }
+                const int t = rev ? lens[b] - 1 - step : step;
+                GateRow& row = rows[nrows++];
+                row.acc = tile + i * ldc;
+                row.xw = xw + (static_cast<size_t>(step - c0) * B + b) * ldx + (static_cast<size_t>(k0) * G + g0) * kPanel;
+                row.hprev = hprev + off;
+                row.hnext = hnext + off;
+                row.c = c ? c + off : nullptr;
+                row.y = out.Y ? out.Y + y_offset(s, T, B, t, d, b) + u0 : nullptr;
+                row.z = z ? z + off : nullptr;
+                row.rh = rh ? rh + off : nullptr;
               }
-              break;
+              if (nrows == 0) continue;
+              EpilogueArgs e;
+              e.rows = rows;
+              e.nrows = nrows;
+              e.nblocks = nb;
+              e.width = width;
+              e.acc_bstride = ng * kPanel;
+              e.xw_bstride = G * kPanel;
+              e.par_bstride = G * kPanel;
+              e.bias = bias + (static_cast<size_t>(k0) * G + g0) * kPanel;
+              e.rbh = rbh + u0;
+              e.peep = peep ? peep + static_cast<size_t>(k0) * 3 * kPanel : nullptr;
+              e.acts = s.acts[d];
+              e.has_clip = s.has_clip;
+              e.clip = s.clip;
+              e.input_forget = s.input_forget;
+              epilogue(e);
+            }
           }
-          sync();
-        }
-      }
+        };
 
-      // Final states: this thread's rows and units.
-      const float* hlast = hb[max_len & 1];
-      for (int b = b_begin; b < b_end; ++b) {
-        const int u0 = blk_begin * kPanel, width = std::min(blk_end * kPanel, H) - u0;
-        if (width <= 0) continue;
-        const size_t off = static_cast<size_t>(b) * hp + u0;
-        if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b) + u0, hlast + off, sizeof(float) * width);
-        if (out.Y_c && c) std::memcpy(out.Y_c + state_offset(s, B, d, b) + u0, c + off, sizeof(float) * width);
+        for (int c0 = 0; c0 < max_len; c0 += chunk) {
+          const int cs = std::min(chunk, max_len - c0);
+          for (int step = c0; step < c0 + cs; ++step) {
+            const float* hprev = hb[step & 1];
+            // The first phase of a step; at a chunk's first step it begins with the projection.
+            auto step_phase = [&](int g0, int ng, void (*epilogue)(const EpilogueArgs&)) {
+              run_phase([&](int m) {
+                const Share sh = share_of(m);
+                if (step == c0) project(sh, c0, cs);
+                phase(sh, step, c0, hprev, g0, ng, epilogue);
+              });
+            };
+            switch (s.cell) {
+              case Cell::RNN: step_phase(0, 1, kt.rnn_step); break;
+              case Cell::LSTM: step_phase(0, 4, kt.lstm_step); break;
+              case Cell::GRU:
+                if (s.linear_before_reset) {
+                  step_phase(0, 3, kt.gru_step_lbr);
+                } else {
+                  step_phase(0, 2, kt.gru_step_zr);
+                  // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
+                  run_phase([&](int m) { phase(share_of(m), step, c0, rh, 2, 1, kt.gru_step_h); });
+                }
+                break;
+            }
+          }
+        }
+
+        // Final states, share by share.
+        const float* hlast = hb[max_len & 1];
+        run_phase([&](int m) {
+          const Share sh = share_of(m);
+          const int u0 = sh.blk_begin * kPanel, width = std::min(sh.blk_end * kPanel, H) - u0;
+          if (width <= 0) return;
+          for (int b = sh.b_begin; b < sh.b_end; ++b) {
+            const size_t off = static_cast<size_t>(b) * hp + u0;
+            if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b) + u0, hlast + off, sizeof(float) * width);
+            if (out.Y_c && c) std::memcpy(out.Y_c + state_offset(s, B, d, b) + u0, c + off, sizeof(float) * width);
+          }
+        });
       }
-    }
+    };
+
+    const int me = tid - group_first;
+    if (me < members_of(group_size)) run_group(group, me);
+    // A thread done with its direction helps with the other one, or does all of it when that
+    // group's threads never started (a loaded machine): the call never waits on an absent thread.
+    if (split_dirs) run_group(1 - group, -1);
   });
   give_workspace(std::move(ws), capacity);
 }

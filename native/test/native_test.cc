@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bf16_test.h"
+#include "phase_shares_test.h"
 #include "train_test.h"
 #include "cpu/isa.h"
 #include "reference/rnn_reference.h"
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
   int passed = 0, failed = 0;
   // First, so that it sees the kernel tables as GATEDRNN_ISA and GATEDRNN_BF16 chose them at load.
   gatedrnn_test::run_bf16_tests(passed, failed);
+  gatedrnn_test::run_phase_shares_tests(passed, failed);
   std::mt19937 rng(1234);
   const int hs[] = {1, 3, 17, 63, 64, 65, 257};
   const int bs[] = {1, 3, 8};

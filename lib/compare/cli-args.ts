@@ -1,0 +1,145 @@
+// Parsing and validation of `gatedrnn compare` arguments.
+import { BUILTIN_TASKS } from '../tasks';
+import { PRIORITIES } from './recommend';
+import { Priority } from './results';
+
+export interface CompareArgs {
+  /** Built-in task ids to run; empty when only user data runs. */
+  tasks: string[];
+  seeds: number;
+  epochs: number | null;
+  budgetSeconds: number | null;
+  units: number | null;
+  layers: number | null;
+  match: 'units' | 'params';
+  priority: Priority;
+  out: string;
+  json: boolean;
+  full: boolean;
+  csv: { file: string; target: string; window: number } | null;
+  text: { file: string; label: string } | null;
+  help: boolean;
+}
+
+export const COMPARE_USAGE = `Usage: gatedrnn compare [options]
+
+Trains a GRU and an LSTM of the same architecture on each task and reports accuracy, speed, size
+and memory side by side, with naive baselines and a recommendation.
+
+Options:
+  --task LIST           tasks, comma-separated: ${BUILTIN_TASKS.join(', ')} (default: all)
+  --seeds N             seeds per model (default 3)
+  --epochs N            epochs per model (default: per task)
+  --budget-seconds S    stop training a model after S seconds
+  --units N             recurrent units per layer (default: per task)
+  --layers N            stacked recurrent layers (default: per task)
+  --match params        size the GRU's units so both have about the same parameter count
+  --priority P          accuracy | latency | size (default accuracy)
+  --out DIR             report folder (default ./gatedrnn-report)
+  --json                print results.json to stdout instead of tables; no progress bar
+  --full                whole datasets and longer training (the README's table)
+  --csv FILE --target COL [--window N]   forecast COL's next value from the last N rows (default 30)
+  --text FILE --label COL                classify the text column of FILE by COL
+  --help                this text
+`;
+
+const VALUE_FLAGS = ['--task', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label'];
+const BOOLEAN_FLAGS = ['--json', '--full', '--help'];
+
+export class CompareArgsError extends Error {
+  constructor(message: string) {
+    super(`gatedrnn compare: ${message}`);
+    this.name = 'CompareArgsError';
+  }
+}
+
+function positiveInteger(flag: string, value: string, max = 1e6): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new CompareArgsError(`expected ${flag} to be a whole number from 1 to ${max}, but received "${value}"`);
+  return n;
+}
+
+function positiveNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CompareArgsError(`expected ${flag} to be a positive number of seconds, but received "${value}"`);
+  return n;
+}
+
+export function parseCompareArgs(argv: readonly string[]): CompareArgs {
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    if (BOOLEAN_FLAGS.includes(name)) {
+      if (name !== arg) throw new CompareArgsError(`${name} takes no value, but received "${arg.slice(eq + 1)}"`);
+      flags.add(name);
+    } else if (VALUE_FLAGS.includes(name)) {
+      let value: string | undefined;
+      if (name !== arg) value = arg.slice(eq + 1);
+      else {
+        value = argv[i + 1];
+        if (value === undefined || value.startsWith('--')) throw new CompareArgsError(`expected a value after ${name}, but received ${value === undefined ? 'nothing' : `"${value}"`}`);
+        i++;
+      }
+      if (values.has(name)) throw new CompareArgsError(`${name} was given twice ("${values.get(name)}" and "${value}")`);
+      values.set(name, value);
+    } else {
+      throw new CompareArgsError(`unknown option "${arg}"; run gatedrnn compare --help for the options`);
+    }
+  }
+  const get = (f: string) => values.get(f);
+
+  const priority = (get('--priority') ?? 'accuracy') as Priority;
+  if (!PRIORITIES.includes(priority)) throw new CompareArgsError(`expected --priority to be one of ${PRIORITIES.join(', ')}, but received "${priority}"`);
+  const match = get('--match');
+  if (match !== undefined && match !== 'params') throw new CompareArgsError(`expected --match to be "params", but received "${match}"`);
+
+  let csv: CompareArgs['csv'] = null;
+  if (get('--csv') !== undefined) {
+    const target = get('--target');
+    if (target === undefined || target === '') throw new CompareArgsError('--csv needs --target COL, the column to forecast');
+    csv = { file: get('--csv') as string, target, window: get('--window') === undefined ? 30 : positiveInteger('--window', get('--window') as string, 10000) };
+  } else {
+    for (const f of ['--target', '--window']) if (get(f) !== undefined) throw new CompareArgsError(`${f} only applies with --csv FILE`);
+  }
+  let text: CompareArgs['text'] = null;
+  if (get('--text') !== undefined) {
+    const label = get('--label');
+    if (label === undefined || label === '') throw new CompareArgsError('--text needs --label COL, the column holding the class');
+    text = { file: get('--text') as string, label };
+  } else if (get('--label') !== undefined) {
+    throw new CompareArgsError('--label only applies with --text FILE');
+  }
+
+  let tasks: string[];
+  if (get('--task') !== undefined) {
+    tasks = (get('--task') as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const unknown = tasks.filter((t) => !(BUILTIN_TASKS as readonly string[]).includes(t));
+    if (tasks.length === 0 || unknown.length > 0) throw new CompareArgsError(`expected --task to list tasks among ${BUILTIN_TASKS.join(', ')}, but received "${get('--task')}"`);
+    tasks = [...new Set(tasks)];
+  } else {
+    // With user data and no --task, only the user's data runs.
+    tasks = csv || text ? [] : [...BUILTIN_TASKS];
+  }
+  const out = get('--out') ?? './gatedrnn-report';
+  if (out === '') throw new CompareArgsError('expected --out to be a folder path, but received ""');
+
+  return {
+    tasks,
+    seeds: get('--seeds') === undefined ? 3 : positiveInteger('--seeds', get('--seeds') as string, 100),
+    epochs: get('--epochs') === undefined ? null : positiveInteger('--epochs', get('--epochs') as string, 100000),
+    budgetSeconds: get('--budget-seconds') === undefined ? null : positiveNumber('--budget-seconds', get('--budget-seconds') as string),
+    units: get('--units') === undefined ? null : positiveInteger('--units', get('--units') as string, 16384),
+    layers: get('--layers') === undefined ? null : positiveInteger('--layers', get('--layers') as string, 64),
+    match: match === 'params' ? 'params' : 'units',
+    priority,
+    out,
+    json: flags.has('--json'),
+    full: flags.has('--full'),
+    csv,
+    text,
+    help: flags.has('--help'),
+  };
+}

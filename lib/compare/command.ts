@@ -1,0 +1,96 @@
+// `gatedrnn compare`: arguments -> tasks -> runs -> report. The trainer is injected so the CLI
+// can wire the real models while tests use a fake one.
+import { BuiltinTask, loadTask, TaskSpec, userForecastTask, userTextTask } from '../tasks';
+import { CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
+import { ProgressBar, ProgressStream } from './progress';
+import { recommend } from './recommend';
+import { costTable, metricsTable, writeReport } from './report';
+import { ComparisonResults, MachineInfo, RunSettings } from './results';
+import { runComparison, TrainAndMeasure } from './runner';
+
+export interface CompareDeps {
+  trainAndMeasure: TrainAndMeasure;
+  stdout?: ProgressStream;
+  stderr?: ProgressStream;
+  /** Builds a built-in task (default: loadTask, from the npm data packages). */
+  loadTask?: (id: BuiltinTask, full: boolean) => TaskSpec;
+  machine?: MachineInfo;
+  now?: () => Date;
+}
+
+export function settingsFromArgs(args: CompareArgs): RunSettings {
+  return {
+    seeds: Array.from({ length: args.seeds }, (_, i) => i + 1),
+    epochs: args.epochs,
+    units: args.units,
+    layers: args.layers,
+    match: args.match,
+    priority: args.priority,
+    budgetSeconds: args.budgetSeconds,
+    full: args.full,
+  };
+}
+
+export function tasksFromArgs(args: CompareArgs, load: (id: BuiltinTask, full: boolean) => TaskSpec = loadTask): TaskSpec[] {
+  const tasks = args.tasks.map((id) => load(id as BuiltinTask, args.full));
+  if (args.csv) tasks.push(userForecastTask(args.csv.file, args.csv.target, args.csv.window, args.full));
+  if (args.text) tasks.push(userTextTask(args.text.file, args.text.label, args.full));
+  return tasks;
+}
+
+/**
+ * Runs the command and resolves to its exit code: 0 done, 2 bad arguments, 1 any other failure
+ * (the message goes to stderr). The report lands in --out; stdout gets the final tables, or
+ * results.json with --json.
+ */
+export async function compareCommand(argv: readonly string[], deps: CompareDeps): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  let args: CompareArgs;
+  try {
+    args = parseCompareArgs(argv);
+  } catch (err) {
+    if (err instanceof CompareArgsError) {
+      stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (args.help) {
+    stdout.write(COMPARE_USAGE);
+    return 0;
+  }
+  try {
+    const tasks = tasksFromArgs(args, deps.loadTask);
+    const settings = settingsFromArgs(args);
+    const bar = new ProgressBar(stderr, { total: tasks.length * settings.seeds.length * 2, disabled: args.json });
+    let done = 0;
+    const results: ComparisonResults = await runComparison({
+      tasks,
+      settings,
+      trainAndMeasure: deps.trainAndMeasure,
+      machine: deps.machine,
+      now: deps.now,
+      events: {
+        onModelStart: ({ task, cell, seed, index }) => {
+          done = index;
+          bar.update(done, `${task.meta.id} ${cell.cell.toUpperCase()} seed ${seed}`);
+        },
+        onEpoch: ({ task, cell, seed, epoch }) => bar.update(done + Math.min(1, epoch / cell.epochs) * 0.999, `${task.meta.id} ${cell.cell.toUpperCase()} seed ${seed} epoch ${epoch}/${cell.epochs}`),
+        onModelEnd: () => bar.update(++done, ''),
+      },
+    });
+    bar.finish();
+    const written = writeReport(results, args.out);
+    if (args.json) {
+      stdout.write(JSON.stringify(results, null, 2) + '\n');
+    } else {
+      const verdicts = recommend(results, { priority: settings.priority });
+      stdout.write(`${metricsTable(results)}\n\n${costTable(results)}\n\n${verdicts.map((v) => `- ${v.sentence}`).join('\n')}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`);
+    }
+    return 0;
+  } catch (err) {
+    stderr.write(`gatedrnn compare: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,104 @@
+// The shape of results.json: what the runner measures, what the report and recommend() read.
+import { Cell } from './params';
+
+export type TaskKind = 'classification' | 'seq2seq' | 'forecasting';
+export type Priority = 'accuracy' | 'latency' | 'size';
+
+export interface MetricSpec {
+  /** Key in every metrics record, e.g. 'accuracy', 'per', 'rmse'. */
+  name: string;
+  /** How the report prints it, e.g. 'accuracy', 'phoneme error rate', 'RMSE (°C)'. */
+  label: string;
+  higherIsBetter: boolean;
+}
+
+export interface TaskMeta {
+  /** Short id used by --task: 'spam', 'names', 'g2p', 'sp500', 'weather', or a user file's. */
+  id: string;
+  dataset: string;
+  /** What is predicted, e.g. 'ham vs spam', 'next-day temp_max'. */
+  task: string;
+  kind: TaskKind;
+  metrics: MetricSpec[];
+  /** The metric the recommendation weighs: metrics[k].name for some k. */
+  primaryMetric: string;
+  sizes: { train: number; validation: number; test: number };
+  notes: string[];
+}
+
+export interface LearningCurve {
+  /** Training loss per epoch. */
+  loss: number[];
+  /** Validation loss per epoch, where measured. */
+  valLoss?: number[];
+}
+
+/** One model trained with one seed, and what was measured on it. */
+export interface RunResult {
+  seed: number;
+  /** Test-split metrics, keyed by MetricSpec.name. */
+  metrics: Record<string, number>;
+  curve: LearningCurve;
+  epochs: number;
+  params: number;
+  trainSecondsPerEpoch: number;
+  /** Training samples per second. */
+  samplesPerSecond: number;
+  /** Inference latency of one sample (batch 1), milliseconds. */
+  latencyMs: { p50: number; p99: number };
+  /** Inference samples per second at batch 64. */
+  throughputBatch64: number;
+  /** Peak resident memory during the run, bytes. */
+  peakMemoryBytes: number;
+}
+
+export interface CellResult {
+  cell: Cell;
+  units: number;
+  layers: number;
+  params: number;
+  runs: RunResult[];
+}
+
+export interface BaselineResult {
+  /** e.g. 'majority class', 'persistence', 'zero return', 'climatology'. */
+  name: string;
+  /** Test-split metrics; a baseline may lack metrics that make no sense for it. */
+  metrics: Record<string, number>;
+}
+
+export interface TaskResult {
+  meta: TaskMeta;
+  cells: { gru: CellResult; lstm: CellResult };
+  baselines: BaselineResult[];
+}
+
+export interface RunSettings {
+  seeds: number[];
+  /** What the user asked for; null means each task's default (the cells record what ran). */
+  epochs: number | null;
+  units: number | null;
+  layers: number | null;
+  match: 'units' | 'params';
+  priority: Priority;
+  budgetSeconds: number | null;
+  full: boolean;
+}
+
+export interface MachineInfo {
+  platform: string;
+  arch: string;
+  cpuModel: string;
+  cpus: number;
+  node: string;
+  /** backendInfo() where the runner has it. */
+  backend?: Record<string, unknown>;
+}
+
+export interface ComparisonResults {
+  version: 1;
+  createdAt: string;
+  machine: MachineInfo;
+  settings: RunSettings;
+  tasks: TaskResult[];
+}

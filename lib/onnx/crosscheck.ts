@@ -1,0 +1,217 @@
+// crosscheck: run one model in gatedrnn and in onnxruntime-node on the same inputs and report,
+// per output, the largest absolute and relative difference, and the speed ratio (median of a few
+// runs each, in one process). onnxruntime-node is loaded only here, when asked for.
+import { rangeError, typeError } from '../errors';
+import { Tensor, TensorLike, TensorType } from '../tensor';
+import { DeclaredDim, ParsedGraph, parseModel } from './graph';
+import { LoadOnnxOptions, OnnxSession, modelBytes } from './session';
+import { sizeOf } from './values';
+
+export interface CrosscheckOptions {
+  /** Largest allowed |gatedrnn - onnxruntime| per element; default 1e-4. */
+  tolerance?: number;
+  /** Sizes for symbolic dims of the inputs, by name (e.g. { batch: 8, seq: 50 }). */
+  dims?: Record<string, number>;
+  /** Timed runs of each engine (after one warm-up); default 5. */
+  runs?: number;
+  /** Threads for both engines; default each engine's own default. */
+  threads?: number;
+  /** Seed of the random inputs; default 1. */
+  seed?: number;
+}
+
+export interface CrosscheckOutput {
+  name: string;
+  dims: readonly number[];
+  maxAbsDiff: number;
+  /** Largest |a - b| / max(|b|, 1e-6) over the elements. */
+  maxRelDiff: number;
+  ok: boolean;
+}
+
+export interface CrosscheckReport {
+  outputs: CrosscheckOutput[];
+  /** Median milliseconds per run. */
+  gatedrnnMs: number;
+  onnxruntimeMs: number;
+  /** onnxruntimeMs / gatedrnnMs: above 1 means gatedrnn is faster. */
+  speedRatio: number;
+  tolerance: number;
+  ok: boolean;
+  /** The inputs used (given or generated). */
+  feeds: Record<string, Tensor>;
+}
+
+type Ort = typeof import('onnxruntime-node');
+
+function loadOrt(): Ort {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('onnxruntime-node') as Ort;
+  } catch (e) {
+    throw new Error(`crosscheck: onnxruntime-node could not be loaded (${(e as Error).message.split('\n')[0]}); install it with npm install onnxruntime-node`);
+  }
+}
+
+/** mulberry32: small, seeded, well mixed. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function defaultDim(name: string): number {
+  return /batch|^n$|^b$/i.test(name) ? 2 : 6;
+}
+
+/**
+ * Integer inputs need values the model accepts: indices into a Gather's table (token ids) stay
+ * below the table's size; a recurrent node's sequence_lens gets full lengths (filled in later).
+ */
+function intBounds(graph: ParsedGraph): Map<string, number | 'lengths'> {
+  const bounds = new Map<string, number | 'lengths'>();
+  for (const n of graph.nodes) {
+    if (n.opType === 'Gather' && n.inputs[1]) {
+      const table = graph.initializers.get(n.inputs[0]);
+      const axisAttr = n.attributes.find((a) => a.name === 'axis');
+      const axis = Number(axisAttr?.i ?? 0n);
+      if (table) bounds.set(n.inputs[1], table.dims[axis < 0 ? axis + table.dims.length : axis]);
+    }
+    if ((n.opType === 'GRU' || n.opType === 'LSTM' || n.opType === 'RNN') && n.inputs[4]) bounds.set(n.inputs[4], 'lengths');
+  }
+  return bounds;
+}
+
+function randomFeeds(graph: ParsedGraph, options: CrosscheckOptions): Record<string, Tensor> {
+  const next = rng(options.seed ?? 1);
+  const bounds = intBounds(graph);
+  const sizes = new Map(Object.entries(options.dims ?? {}));
+  const resolve = (d: DeclaredDim): number => {
+    if (typeof d === 'number') return d;
+    const name = d ?? '?';
+    if (!sizes.has(name)) sizes.set(name, defaultDim(name));
+    return sizes.get(name)!;
+  };
+  const feeds: Record<string, Tensor> = {};
+  for (const input of graph.inputs) {
+    if (!input.dims) throw new Error(`crosscheck: input '${input.name}' declares no shape; pass its feeds (--inputs file.json)`);
+    const dims = input.dims.map(resolve);
+    const n = sizeOf(dims);
+    const type: TensorType = input.type === 'int32' || input.type === 'int64' ? input.type : 'float32';
+    const bound = bounds.get(input.name);
+    // Full lengths: the largest size among the other symbolic dims is the sequence length.
+    const lengths = Math.max(...[...sizes.values()], 1);
+    const value = (): number => (type === 'float32' ? next() * 2 - 1 : bound === 'lengths' ? lengths : Math.floor(next() * (bound ?? 2)));
+    const data = type === 'float32' ? new Float32Array(n) : type === 'int32' ? new Int32Array(n) : new BigInt64Array(n);
+    for (let k = 0; k < n; k++) {
+      if (type === 'int64') (data as BigInt64Array)[k] = BigInt(value());
+      else (data as Float32Array)[k] = value();
+    }
+    feeds[input.name] = new Tensor(type, data as Float32Array, dims);
+  }
+  return feeds;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let k = 0; k < runs; k++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(times);
+}
+
+function compare(name: string, a: TensorLike, b: TensorLike, tolerance: number): CrosscheckOutput {
+  const da = a.data as ArrayLike<number | bigint>;
+  const db = b.data as ArrayLike<number | bigint>;
+  const sameDims = a.dims.length === b.dims.length && a.dims.every((d, k) => d === b.dims[k]);
+  let abs = sameDims && da.length === db.length ? 0 : Infinity;
+  let rel = abs;
+  if (abs === 0) {
+    for (let k = 0; k < da.length; k++) {
+      const x = Number(da[k]);
+      const y = Number(db[k]);
+      if (Number.isNaN(x) && Number.isNaN(y)) continue;
+      const d = Math.abs(x - y);
+      if (!(d <= abs)) abs = Number.isNaN(d) ? Infinity : d;
+      const r = d / Math.max(Math.abs(y), 1e-6);
+      if (!(r <= rel)) rel = Number.isNaN(r) ? Infinity : r;
+    }
+  }
+  return { name, dims: [...a.dims], maxAbsDiff: abs, maxRelDiff: rel, ok: abs <= tolerance };
+}
+
+/**
+ * Runs a model in gatedrnn and onnxruntime-node on the same feeds (random ones shaped from the
+ * model when none are given) and compares every output.
+ */
+export async function crosscheck(model: string | Uint8Array | ArrayBuffer, feeds?: Record<string, TensorLike>, options: CrosscheckOptions = {}): Promise<CrosscheckReport> {
+  const where = 'crosscheck';
+  if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object', options);
+  const tolerance = options.tolerance ?? 1e-4;
+  if (typeof tolerance !== 'number' || !(tolerance >= 0)) throw typeError(where, 'options.tolerance', 'a non-negative number', tolerance);
+  const runs = options.runs ?? 5;
+  if (!Number.isInteger(runs) || runs < 1) throw typeError(where, 'options.runs', 'a positive integer', runs);
+  for (const [name, size] of Object.entries(options.dims ?? {})) {
+    if (!Number.isInteger(size) || size < 1) throw rangeError(where, `options.dims.${name}`, 'a positive integer', String(size));
+  }
+  const bytes = await modelBytes(where, model);
+  const graph = parseModel(where, bytes);
+  const inputs = feeds ?? randomFeeds(graph, options);
+
+  const ort = loadOrt();
+  const loadOptions: LoadOnnxOptions = options.threads ? { threads: options.threads } : {};
+  const ours = new OnnxSession(bytes, loadOptions);
+  const theirs = await ort.InferenceSession.create(bytes, options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {});
+  try {
+    const ortFeeds: Record<string, InstanceType<Ort['Tensor']>> = {};
+    for (const [name, t] of Object.entries(inputs)) ortFeeds[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+    const a = await ours.run(inputs);
+    const b = await theirs.run(ortFeeds);
+    const outputs = ours.outputNames.map((name) => compare(name, a[name], b[name], tolerance));
+    const gatedrnnMs = await timeRuns(runs, () => ours.run(inputs));
+    const onnxruntimeMs = await timeRuns(runs, () => theirs.run(ortFeeds));
+    const fedTensors: Record<string, Tensor> = {};
+    for (const [name, t] of Object.entries(inputs)) fedTensors[name] = t instanceof Tensor ? t : new Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+    return {
+      outputs,
+      gatedrnnMs,
+      onnxruntimeMs,
+      speedRatio: onnxruntimeMs / gatedrnnMs,
+      tolerance,
+      ok: outputs.every((o) => o.ok),
+      feeds: fedTensors,
+    };
+  } finally {
+    ours.dispose();
+    await theirs.release();
+  }
+}
+
+/** The report as a few lines of text (what the CLI prints). */
+export function formatCrosscheck(model: string, report: CrosscheckReport): string {
+  const fmt = (x: number) => (x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
+  const rows = report.outputs.map((o) => [o.name, `[${o.dims.join(', ')}]`, fmt(o.maxAbsDiff), fmt(o.maxRelDiff), o.ok ? 'ok' : 'OUTSIDE TOLERANCE']);
+  const header = ['output', 'dims', 'max abs diff', 'max rel diff', `within ${report.tolerance}`];
+  const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
+  const line = (r: string[]) => r.map((c, k) => c.padEnd(widths[k])).join('  ').trimEnd();
+  const inputs = Object.entries(report.feeds).map(([n, t]) => `${n} ${t.type} [${t.dims.join(', ')}]`).join(', ');
+  return [
+    `${model}: inputs ${inputs}`,
+    line(header),
+    ...rows.map(line),
+    `median per run: gatedrnn ${report.gatedrnnMs.toFixed(3)} ms, onnxruntime-node ${report.onnxruntimeMs.toFixed(3)} ms; speed ratio ${report.speedRatio.toFixed(2)}x (above 1: gatedrnn is faster)`,
+    report.ok ? 'PASS' : 'FAIL: outputs differ beyond the tolerance',
+  ].join('\n');
+}

@@ -1,0 +1,240 @@
+// loadOnnx: an ONNX model as a session shaped like onnxruntime-node's InferenceSession.
+// Loading decodes and checks the whole file, creates every node's op (recurrent weights packed
+// here), and folds what does not depend on the feeds; a run then walks the remaining nodes in
+// order, freeing each intermediate value after its last use.
+import { promises as fs } from 'fs';
+import { Device, parseDevice } from '../cuda';
+import { rangeError, typeError } from '../errors';
+import { Tensor, TensorLike, TensorType, expectTensor } from '../tensor';
+import { Folder } from './fold';
+import { Attributes, DeclaredDim, GraphNode, ParsedGraph, ValueInfo, parseModel } from './graph';
+import { OPS, SUPPORTED_OPS } from './ops';
+import type { Kernel } from './ops/types';
+import { NodeError, Value } from './values';
+
+export interface LoadOnnxOptions {
+  /** Threads per operator; default: every hardware thread. */
+  threads?: number;
+  /** 'cuda' runs the recurrent nodes on an NVIDIA GPU (a CUDA build); default 'cpu'. */
+  device?: Device;
+}
+
+/** An input's or output's declared type and shape (onnxruntime's ValueMetadata, roughly). */
+export interface OnnxValueMetadata {
+  name: string;
+  isTensor: true;
+  /** undefined when the file does not say. */
+  type: TensorType | undefined;
+  /** Declared dims: sizes, symbolic names, null where unknown; undefined when no shape is declared. */
+  shape: readonly DeclaredDim[] | undefined;
+}
+
+export type OnnxFeeds = Record<string, TensorLike>;
+export type OnnxResults = Record<string, Tensor>;
+
+interface Step {
+  node: GraphNode;
+  kernel: Kernel;
+  /** Values whose last use is this step (freed after it). */
+  frees: string[];
+}
+
+function checkOptions(where: string, options: unknown): { threads: number; device: Device } {
+  if (options === undefined) return { threads: 0, device: 'cpu' };
+  if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object { threads, device }', options);
+  const o = options as LoadOnnxOptions;
+  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
+    throw typeError(where, 'options.threads', 'a positive integer', o.threads);
+  }
+  return { threads: o.threads ?? 0, device: parseDevice(where, o.device) };
+}
+
+export class OnnxSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly OnnxValueMetadata[];
+  readonly outputMetadata: readonly OnnxValueMetadata[];
+  /** The model's default-domain opset and the name of the tool that wrote it. */
+  readonly opset: number;
+  readonly producer: string;
+
+  private readonly inputs: ReadonlyMap<string, ValueInfo>;
+  private readonly constants: ReadonlyMap<string, Value>;
+  private readonly constantData: ReadonlySet<unknown>;
+  private steps: Step[] | null;
+
+  /** Use loadOnnx. */
+  constructor(bytes: Uint8Array, options?: LoadOnnxOptions) {
+    const where = 'loadOnnx';
+    const { threads, device } = checkOptions(where, options);
+    const graph: ParsedGraph = parseModel(where, bytes);
+    this.opset = graph.opset;
+    this.producer = graph.producer;
+    this.inputs = new Map(graph.inputs.map((v) => [v.name, v]));
+    const meta = (v: ValueInfo): OnnxValueMetadata => ({ name: v.name, isTensor: true, type: v.type === 'bool' ? undefined : v.type, shape: v.dims });
+    this.inputNames = graph.inputs.map((v) => v.name);
+    this.outputNames = graph.outputs.map((v) => v.name);
+    this.inputMetadata = graph.inputs.map(meta);
+    this.outputMetadata = graph.outputs.map(meta);
+
+    const constants = new Map(graph.initializers);
+    const folder = new Folder(bytes.byteLength, constants, this.inputs);
+    const live: Step[] = [];
+    const kernels: Kernel[] = [];
+    try {
+      for (const node of graph.nodes) {
+        const at = `${where}: ${node.label}`;
+        const def = OPS[node.opType];
+        if (def === undefined) {
+          throw new NodeError(`${at}: operator ${node.opType} is not supported; gatedrnn supports ${SUPPORTED_OPS.join(', ')}`);
+        }
+        const [min, max] = def.inputs(graph.opset);
+        let count = node.inputs.length;
+        while (count > 0 && node.inputs[count - 1] === '') count--;
+        if (count < min || count > max) {
+          const range = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min} to ${max}`;
+          throw new NodeError(`${at}: expected ${range} inputs at opset ${graph.opset}, but the node has ${count}`);
+        }
+        const kernel = def.create({
+          node,
+          opset: graph.opset,
+          where: at,
+          attrs: new Attributes(at, node, def.attributes(graph.opset)),
+          constant: (k) => folder.constant(node, k),
+          threads,
+          device,
+        });
+        kernels.push(kernel);
+        if (!folder.fold(node, kernel, at)) live.push({ node, kernel, frees: [] });
+      }
+    } catch (e) {
+      for (const k of kernels) k.dispose?.();
+      throw e;
+    }
+
+    // Free each intermediate after the last step that reads it (graph outputs are kept).
+    const keep = new Set(this.outputNames);
+    const last = new Map<string, number>();
+    live.forEach((s, k) => s.node.inputs.forEach((name) => name !== '' && last.set(name, k)));
+    for (const [name, k] of last) if (!keep.has(name) && !constants.has(name) && !this.inputs.has(name)) live[k].frees.push(name);
+    this.steps = live;
+    // Kernels of folded nodes hold nothing native except recurrent ones, which never fold.
+    this.constants = constants;
+    this.constantData = new Set([...constants.values()].map((v) => v.data));
+  }
+
+  /** Runs the model; recurrent nodes run off the event loop. Resolves to every output, or those in `fetches`. */
+  async run(feeds: OnnxFeeds, fetches?: readonly string[]): Promise<OnnxResults> {
+    const where = 'OnnxSession.run';
+    const { steps, values, wanted } = this.begin(where, feeds, fetches);
+    for (const step of steps) {
+      const at = `${where}: ${step.node.label}`;
+      const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
+      const out = step.kernel.runAsync ? await step.kernel.runAsync(args, at) : step.kernel.run(args, at);
+      this.finishStep(step, out, values);
+    }
+    return this.results(where, values, wanted, feeds);
+  }
+
+  /** Runs the model on the calling thread. */
+  runSync(feeds: OnnxFeeds, fetches?: readonly string[]): OnnxResults {
+    const where = 'OnnxSession.runSync';
+    const { steps, values, wanted } = this.begin(where, feeds, fetches);
+    for (const step of steps) {
+      const at = `${where}: ${step.node.label}`;
+      const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
+      this.finishStep(step, step.kernel.run(args, at), values);
+    }
+    return this.results(where, values, wanted, feeds);
+  }
+
+  /** Frees packed weights now; later runs throw. Runs in flight finish first. */
+  dispose(): void {
+    for (const s of this.steps ?? []) s.kernel.dispose?.();
+    this.steps = null;
+  }
+
+  /** onnxruntime's name for dispose. */
+  async release(): Promise<void> {
+    this.dispose();
+  }
+
+  private begin(where: string, feeds: OnnxFeeds, fetches: readonly string[] | undefined) {
+    if (this.steps === null) throw new Error(`${where}: this session has been disposed`);
+    const wanted = fetches ?? this.outputNames;
+    if (!Array.isArray(wanted) || !wanted.every((n) => typeof n === 'string' && this.outputNames.includes(n))) {
+      throw typeError(where, 'fetches', `an array of output names (${this.outputNames.map((n) => `'${n}'`).join(', ')})`, fetches);
+    }
+    const values = new Map<string, Value>(this.constants);
+    if (feeds === null || typeof feeds !== 'object') throw typeError(where, 'feeds', 'an object mapping input names to tensors', feeds);
+    for (const name of Object.keys(feeds)) {
+      if (!this.inputs.has(name)) {
+        throw rangeError(where, 'feeds', `keyed by the model's inputs (${this.inputNames.map((n) => `'${n}'`).join(', ')})`, `an unknown input '${name}'`);
+      }
+    }
+    for (const info of this.inputs.values()) values.set(info.name, this.checkFeed(where, info, feeds[info.name]));
+    return { steps: this.steps, values, wanted };
+  }
+
+  private checkFeed(where: string, info: ValueInfo, feed: TensorLike | undefined): Value {
+    const name = `feeds['${info.name}']`;
+    if (feed === undefined) {
+      throw typeError(where, name, `a tensor for input '${info.name}' (${info.type ?? 'any type'} [${(info.dims ?? []).map(showDim).join(', ')}])`, feed);
+    }
+    const type = (info.type ?? (feed as { type?: unknown })?.type) as TensorType;
+    if (type !== 'float32' && type !== 'int32' && type !== 'int64') {
+      throw typeError(where, `${name}.type`, "'float32', 'int32' or 'int64'", (feed as { type?: unknown })?.type);
+    }
+    const t = expectTensor(where, name, feed, type);
+    if (info.dims) {
+      const ok = t.dims.length === info.dims.length && info.dims.every((d, k) => typeof d !== 'number' || d === t.dims[k]);
+      if (!ok) throw rangeError(where, `${name}.dims`, `[${info.dims.map(showDim).join(', ')}]`, `[${t.dims.join(', ')}]`);
+    }
+    return { type, data: t.data, dims: [...t.dims] };
+  }
+
+  private finishStep(step: Step, out: Value[], values: Map<string, Value>): void {
+    step.node.outputs.forEach((name, k) => {
+      if (name === '') return;
+      if (out[k] === undefined) throw new NodeError(`${step.node.label}: produced no output ${k} ('${name}')`);
+      values.set(name, out[k]);
+    });
+    for (const name of step.frees) values.delete(name);
+  }
+
+  private results(where: string, values: Map<string, Value>, wanted: readonly string[], feeds: OnnxFeeds): OnnxResults {
+    const fed = new Set(Object.values(feeds).map((f) => f.data));
+    const out: OnnxResults = {};
+    for (const name of wanted) {
+      const v = values.get(name)!;
+      if (v.type === 'bool') throw new TypeError(`${where}: output '${name}' is a bool tensor; gatedrnn returns float32, int32 and int64 tensors`);
+      // A fresh buffer when the value is a constant's or a feed's (an Identity or Reshape of one):
+      // the caller may write into its results.
+      const data = this.constantData.has(v.data) || fed.has(v.data) ? v.data.slice() : v.data;
+      out[name] = new Tensor(v.type, data as Float32Array, v.dims);
+    }
+    return out;
+  }
+}
+
+function showDim(d: DeclaredDim): string {
+  return d === null ? '?' : String(d);
+}
+
+/**
+ * Loads an ONNX model from a file path or its bytes (Uint8Array, Buffer or ArrayBuffer).
+ * Malformed files, unsupported operators or attributes, and graphs that cannot run are errors
+ * that say what and where.
+ */
+export async function loadOnnx(model: string | Uint8Array | ArrayBuffer, options?: LoadOnnxOptions): Promise<OnnxSession> {
+  return new OnnxSession(await modelBytes('loadOnnx', model), options);
+}
+
+export async function modelBytes(where: string, model: unknown): Promise<Uint8Array> {
+  if (typeof model === 'string') return fs.readFile(model);
+  const tag = Object.prototype.toString.call(model);
+  if (tag === '[object Uint8Array]') return model as Uint8Array;
+  if (tag === '[object ArrayBuffer]') return new Uint8Array(model as ArrayBuffer);
+  throw typeError(where, 'model', 'a file path, or the ONNX bytes as a Uint8Array (or Buffer) or an ArrayBuffer', model);
+}
+
