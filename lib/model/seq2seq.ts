@@ -202,7 +202,7 @@ class RnnLayer {
   async forward(X: Float32Array, n: number, t: number, lengths: Int32Array, h0: Float32Array | null, c0: Float32Array | null, training: boolean): Promise<{ Y: Float32Array; h: Float32Array; c: Float32Array | null }> {
     const inputs: TrainInputs = { X, seqLength: t, batchSize: n, sequenceLens: lengths, initialH: h0, initialC: this.cell === 'LSTM' ? c0 : null };
     const out = await this.native().forwardAsync(this.weights(), inputs);
-    this.last = training ? { inputs, saved: out.saved } : null;
+    if (training) this.last = { inputs, saved: out.saved };
     return { Y: out.Y!, h: out.Y_h!, c: this.cell === 'LSTM' ? out.Y_c! : null };
   }
 
@@ -476,7 +476,7 @@ export class Seq2Seq implements TrainingModel {
       maskedSoftmax(aB, tt, ts, lens[b]);
       gemm({ M: tt, N: H, K: ts, A: aB, B: heB, C: context.subarray(b * tt * H, (b + 1) * tt * H), threads });
     }
-    this.attnCache = train ? { hd, he, ke, a, n, tt, ts } : null;
+    if (train) this.attnCache = { hd, he, ke, a, n, tt, ts };
     return concatRows(context, hd, n * tt, H);
   }
 
