@@ -36,3 +36,6 @@ export type { AttrValue, DenseNodeOptions, ExportOnnxOptions, RecurrentNodeOptio
 export { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 export type { CrosscheckOptions, CrosscheckOutput, CrosscheckReport } from './onnx/crosscheck';
 export type { ToOnnxOptions } from './model/onnx';
+// Encoder–decoder models (issue 5)
+export { seq2seq, Seq2Seq } from './model/seq2seq';
+export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, DecodeArgs } from './model/seq2seq';
