@@ -13,7 +13,7 @@ const fs = require('fs');
 const http = require('http');
 const os = require('os');
 const path = require('path');
-const { writeReports, writeAtomic } = require('./report');
+const { writeServerLoadReport } = require('./report');
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -165,11 +165,9 @@ async function main() {
     if (r.firstError) console.log(`  first error: ${r.firstError}`);
   }
   console.log(`server-load: engines agree on 20 texts to ${maxDiff.toExponential(1)} (max |Δ| of a probability)`);
-  writeAtomic(path.join(__dirname, 'server-load.json'), `${JSON.stringify(result, null, 2)}\n`);
-  const resultsFile = path.join(__dirname, 'results.json');
-  if (fs.existsSync(resultsFile)) writeReports(JSON.parse(fs.readFileSync(resultsFile, 'utf8')), __dirname);
+  writeServerLoadReport(result, __dirname);
   const ok = result.runs.every((r) => r.errors === 0) && maxDiff <= 1e-4;
-  console.log(`server-load: ${ok ? 'PASS' : 'FAIL'}; wrote bench/server-load.json${fs.existsSync(resultsFile) ? ' and bench/RESULTS.md' : ''}`);
+  console.log(`server-load: ${ok ? 'PASS' : 'FAIL'}; wrote bench/server-load.json and bench/RESULTS.md`);
   process.exitCode = ok ? 0 : 1;
 }
 

@@ -35,3 +35,7 @@ export { exportOnnx, addDenseNode, addEmbeddingNode, addRecurrentNode, OnnxGraph
 export type { AttrValue, DenseNodeOptions, ExportOnnxOptions, RecurrentNodeOptions, RecurrentSource } from './onnx/export';
 export { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 export type { CrosscheckOptions, CrosscheckOutput, CrosscheckReport } from './onnx/crosscheck';
+export type { ToOnnxOptions } from './model/onnx';
+// Encoder–decoder models (issue 5)
+export { seq2seq, Seq2Seq } from './model/seq2seq';
+export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, DecodeArgs } from './model/seq2seq';

@@ -12,6 +12,8 @@ import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '..
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, isFloat32, range, takeRows, toBatchable } from './data';
 import { decode, encode, writeAtomic } from './io';
+import { modelToOnnx, ToOnnxOptions } from './onnx';
+import { Seq2Seq } from './seq2seq';
 
 export interface SequentialArgs {
   name?: string;
@@ -494,6 +496,14 @@ export class Sequential implements TrainingModel {
     return { epoch: t.epoch, history: t.history };
   }
 
+  /**
+   * The model as an ONNX file (bytes) for onnxruntime or loadOnnx: native GRU/LSTM nodes,
+   * Gather, Gemm/MatMul, opset 14 by default, batch and time dims dynamic.
+   */
+  toOnnx(options?: ToOnnxOptions): Uint8Array {
+    return modelToOnnx(this, options);
+  }
+
   /** Frees the layers' native resources. */
   dispose(): void {
     for (const l of this.layers) l.dispose();
@@ -522,8 +532,13 @@ export function sequential(layerList: Layer[], args?: SequentialArgs): Sequentia
   return new Sequential(layerList, args);
 }
 
-/** Reads a model saved with model.save (or a fit checkpoint): architecture, weights and compile settings. */
-export async function loadModel(path: string): Promise<Sequential> {
+/**
+ * Reads a model saved with model.save (or a fit checkpoint): architecture, weights and compile
+ * settings. A Seq2Seq file gives a Seq2Seq: `await loadModel<Seq2Seq>(path)`.
+ */
+export async function loadModel<M extends Sequential | Seq2Seq = Sequential>(path: string): Promise<M> {
   if (typeof path !== 'string' || path === '') throw typeError('loadModel', 'path', 'a file path', path);
-  return Sequential.fromBytes(await fs.promises.readFile(path), path);
+  const bytes = await fs.promises.readFile(path);
+  const kind = (decode(bytes, path).header.model as { className?: unknown } | undefined)?.className;
+  return (kind === 'Seq2Seq' ? Seq2Seq.fromBytes(bytes, path) : Sequential.fromBytes(bytes, path)) as M;
 }

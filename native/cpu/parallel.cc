@@ -1,6 +1,7 @@
 #include "parallel.h"
 
 #include <condition_variable>
+#include <cstdlib>
 #include <cstdint>
 #include <mutex>
 #include <thread>
@@ -22,6 +23,15 @@
 namespace gatedrnn {
 
 int default_threads() {
+  // GATEDRNN_THREADS caps the default for code that passes no thread count (the training layers,
+  // benchmarks at a fixed thread count); anything but a positive integer is ignored.
+  static const int from_env = [] {
+    const char* env = std::getenv("GATEDRNN_THREADS");
+    char* end = nullptr;
+    const long n = env ? std::strtol(env, &end, 10) : 0;
+    return env && *env && *end == '\0' && n > 0 && n <= 4096 ? static_cast<int>(n) : 0;
+  }();
+  if (from_env > 0) return from_env;
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(hw);
 }

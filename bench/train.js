@@ -1,0 +1,351 @@
+#!/usr/bin/env node
+'use strict';
+// Training throughput (samples/s of forward + backward + update) of the Keras text classifier
+// in gatedrnn, @tensorflow/tfjs (CPU backend) and PyTorch (CPU, bench/train_torch.py). See HELP.
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { summarize, watchOtherLoad } = require('./measure');
+const { prng } = require('./tensors');
+const { writeTrainingReport } = require('./report');
+
+const HELP = `Usage: npm run bench:train -- [options]
+
+Trains the text classifier of the design (Embedding 10000x128 -> GRU 128 (all steps) -> GRU 128
+-> Dense 64 relu -> Dense 46 softmax; batch 32, T = 100, sparse categorical cross-entropy, Adam),
+and the same with LSTM, for a few steps in gatedrnn, tfjs (CPU backend) and PyTorch (CPU) at the
+same thread counts, each run in its own child process, and reports samples/s and the ratios.
+Writes bench/train-results.json and the "Training throughput" section of bench/RESULTS.md.
+
+Options:
+  --steps N        timed steps of gatedrnn and PyTorch per run (default 20)
+  --tfjs-steps N   timed steps of tfjs at each of its two short lengths (default 1)
+  --warmup N       untimed steps before timing (default 2; tfjs none)
+  --threads 1,2    thread counts (default 1,2); tfjs is single-threaded JS, run at the first
+  --only gru|lstm  one cell kind
+  --engines LIST   among gatedrnn,tfjs,torch (default all)
+  --python PATH    the Python that has torch (default: $PYTHON, python3, /usr/bin/python3)
+  --out DIR        where to write train-results.json and RESULTS.md (default bench/)
+  --help           this text
+`;
+
+// The model and batch of the design's Keras example.
+const MODEL = { vocab: 10000, embed: 128, units: 128, dense: 64, classes: 46, batch: 32, seq: 100 };
+const SEED = 1;
+// Sequence lengths at which tfjs is timed (see runEngine).
+const TFJS_PROBE_SEQ = [2, 6];
+const TARGETS = { tfjs: 50, torch: 1.0 }; // gatedrnn samples/s ÷ theirs, at equal threads
+
+class UsageError extends Error {}
+
+function parseArgs(argv) {
+  const opts = { steps: 20, tfjsSteps: 1, warmup: 2, threads: [1, 2], kinds: ['gru', 'lstm'], engines: ['gatedrnn', 'tfjs', 'torch'], python: null, out: __dirname };
+  const positive = (name, s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`Expected a positive integer for ${name} but received "${s}"`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const next = () => {
+      if (i + 1 >= argv.length) throw new UsageError(`Expected a value after ${arg}`);
+      return argv[++i];
+    };
+    switch (arg) {
+      case '--help': case '-h': opts.help = true; break;
+      case '--steps': opts.steps = positive(arg, next()); break;
+      case '--tfjs-steps': opts.tfjsSteps = positive(arg, next()); break;
+      case '--warmup': {
+        const s = next();
+        opts.warmup = Number(s);
+        if (!Number.isInteger(opts.warmup) || opts.warmup < 0) throw new UsageError(`Expected a non-negative integer for --warmup but received "${s}"`);
+        break;
+      }
+      case '--threads': opts.threads = next().split(',').map((s) => positive(arg, s.trim())); break;
+      case '--only': {
+        const v = next();
+        if (v !== 'gru' && v !== 'lstm') throw new UsageError(`Expected gru or lstm for --only but received "${v}"`);
+        opts.kinds = [v];
+        break;
+      }
+      case '--engines':
+        opts.engines = next().split(',').map((s) => {
+          if (!['gatedrnn', 'tfjs', 'torch'].includes(s.trim())) throw new UsageError(`Expected gatedrnn, tfjs or torch in --engines but received "${s}"`);
+          return s.trim();
+        });
+        break;
+      case '--python': opts.python = next(); break;
+      case '--out': opts.out = path.resolve(next()); break;
+      default: throw new UsageError(`Unknown option "${arg}" (see --help)`);
+    }
+  }
+  return opts;
+}
+
+// --- synthetic data ------------------------------------------------------------------------------
+
+/** Token ids in [1, vocab) and labels in [0, classes), seeded: every engine gets the same batches. */
+function makeBatches(count, seq) {
+  const rand = prng(SEED);
+  const { vocab, classes, batch } = MODEL;
+  return Array.from({ length: count }, () => {
+    const x = new Int32Array(batch * seq);
+    for (let i = 0; i < x.length; i++) x[i] = 1 + Math.floor(rand() * (vocab - 1));
+    const y = new Int32Array(batch);
+    for (let i = 0; i < y.length; i++) y[i] = Math.floor(rand() * classes);
+    return { x, y };
+  });
+}
+
+/** CPU seconds of this process so far, all threads. */
+function cpuSeconds() {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+// --- engines, each run in a child process (node --child ENGINE ...) -----------------------------
+
+/**
+ * gatedrnn: one `fit` call per batch, so each step is timed alone (fit's own overhead included).
+ * The parent sets GATEDRNN_THREADS, the thread count of every native call the layers make.
+ */
+async function runGatedrnn({ cell, threads, steps, warmup, seq }) {
+  const { sequential, layers, Tensor, backendInfo } = require(path.join(__dirname, '..', 'dist'));
+  if (backendInfo().threads !== threads) throw new Error(`gatedrnn runs ${backendInfo().threads} threads, not the ${threads} asked for (GATEDRNN_THREADS)`);
+  const rnn = cell === 'gru' ? layers.gru : layers.lstm;
+  const { vocab, embed, units, dense, classes, batch } = MODEL;
+  const stack = [
+    layers.embedding({ inputDim: vocab, outputDim: embed }),
+    rnn({ units, returnSequences: true }),
+    rnn({ units }),
+    layers.dense({ units: dense, activation: 'relu' }),
+    layers.dense({ units: classes, activation: 'softmax' }),
+  ];
+  const model = sequential(stack, { seed: SEED });
+  model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  const batches = makeBatches(warmup + steps, seq);
+  const times = [];
+  const losses = [];
+  for (let s = 0; s < batches.length; s++) {
+    const x = new Tensor('int32', batches[s].x, [batch, seq]);
+    const y = new Tensor('int32', batches[s].y, [batch]);
+    const t0 = process.hrtime.bigint();
+    const history = await model.fit(x, y, { epochs: 1, batchSize: batch, shuffle: false, verbose: 0 });
+    const t1 = process.hrtime.bigint();
+    losses.push(history.history.loss[0]);
+    if (s >= warmup) times.push(Number(t1 - t0) / 1e9);
+  }
+  model.dispose();
+  return { stepSeconds: times, lossFirst: losses[0], lossLast: losses[losses.length - 1], cpuSeconds: cpuSeconds() };
+}
+
+/** tfjs: the same model in tfjs-layers; trainOnBatch is one step. */
+async function runTfjs({ cell, steps, warmup, seq }) {
+  // tfjs greets Node users with a console hint to install tfjs-node; keep stdout for the result.
+  const { log, warn } = console;
+  console.log = console.warn = () => {};
+  let tf;
+  try {
+    tf = require('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    await tf.ready();
+    tf.tidy(() => tf.add(1, 1).dataSync());
+  } finally {
+    console.log = log;
+    console.warn = warn;
+  }
+  const { vocab, embed, units, dense, classes, batch } = MODEL;
+  // tfjs-layers' GRU has only resetAfter = false (Keras's older form): the same work per step.
+  // Sigmoid as in Keras 2+ and the other engines (tfjs defaults to hardSigmoid).
+  const rnnArgs = { units, recurrentActivation: 'sigmoid' };
+  const rnn = (args) => (cell === 'gru' ? tf.layers.gru(args) : tf.layers.lstm(args));
+  const model = tf.sequential({
+    layers: [
+      tf.layers.embedding({ inputDim: vocab, outputDim: embed, inputLength: seq }),
+      rnn({ ...rnnArgs, returnSequences: true }),
+      rnn(rnnArgs),
+      tf.layers.dense({ units: dense, activation: 'relu' }),
+      tf.layers.dense({ units: classes, activation: 'softmax' }),
+    ],
+  });
+  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'sparseCategoricalCrossentropy' });
+  const batches = makeBatches(warmup + steps, seq);
+  const times = [];
+  const losses = [];
+  for (let s = 0; s < batches.length; s++) {
+    const x = tf.tensor2d(batches[s].x, [batch, seq], 'int32');
+    const y = tf.tensor2d(Float32Array.from(batches[s].y), [batch, 1]);
+    const t0 = process.hrtime.bigint();
+    const loss = await model.trainOnBatch(x, y);
+    const t1 = process.hrtime.bigint();
+    x.dispose();
+    y.dispose();
+    losses.push(Array.isArray(loss) ? loss[0] : loss);
+    if (s >= warmup) times.push(Number(t1 - t0) / 1e9);
+  }
+  model.dispose();
+  return { stepSeconds: times, lossFirst: losses[0], lossLast: losses[losses.length - 1], cpuSeconds: cpuSeconds() };
+}
+
+const CHILD_ENGINES = { gatedrnn: runGatedrnn, tfjs: runTfjs };
+
+async function childMain(argv) {
+  const [engine, cell, threads, steps, warmup, seq] = argv;
+  const out = await CHILD_ENGINES[engine]({ cell, threads: Number(threads), steps: Number(steps), warmup: Number(warmup), seq: Number(seq) });
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+/** The last line of a child's stdout as JSON, or an error that quotes the child's stderr. */
+function runChild(label, command, args, env = process.env) {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
+  if (r.error) throw new Error(`${label}: could not start ${command}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${label} exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+/** The first Python that imports torch, with its version; null when there is none. */
+function findTorch(preferred) {
+  const candidates = preferred ? [preferred] : [process.env.PYTHON, 'python3', '/usr/bin/python3'].filter(Boolean);
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (r.status === 0) return { python: py, version: r.stdout.trim() };
+  }
+  return null;
+}
+
+// --- main ----------------------------------------------------------------------------------------
+
+/** One child run at sequence length `seq`: its step times and the other processes' share of the machine. */
+function runOnce(engine, cell, threads, seq, steps, warmup, torch) {
+  const otherLoad = watchOtherLoad();
+  const t0 = process.hrtime.bigint();
+  let out;
+  if (engine === 'torch') {
+    const script = path.join(__dirname, 'train_torch.py');
+    const args = ['--cell', cell, '--threads', threads, '--steps', steps, '--warmup', warmup, '--seq', seq, '--seed', SEED].map(String);
+    out = runChild('PyTorch', torch.python, [script, ...args]);
+  } else {
+    out = runChild(engine, process.execPath, [__filename, '--child', engine, cell, ...[threads, steps, warmup, seq].map(String)], { ...process.env, GATEDRNN_THREADS: String(threads) });
+  }
+  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+  // watchOtherLoad counts the child as another process: take away the CPU time it reports.
+  const seen = otherLoad();
+  const share = seen == null ? null : Math.max(0, seen - out.cpuSeconds / (wallS * os.cpus().length));
+  return { out, share };
+}
+
+function runEngine(engine, cell, threads, opts, torch) {
+  const row = { engine, cell, threads };
+  if (engine === 'tfjs') {
+    // A tfjs step at T = 100 takes many minutes (its CPU backend's Embedding gradient loops over
+    // all 10000 rows with tensor ops, and the RNN runs op by op): time it at short lengths and
+    // extrapolate along the line through them (cost = fixed + per-step part, both measured).
+    const probes = TFJS_PROBE_SEQ.map((seq) => {
+      const { out, share } = runOnce(engine, cell, threads, seq, opts.tfjsSteps, 0, torch);
+      return { seq, ...summarize(out.stepSeconds), share, lossFirst: out.lossFirst, lossLast: out.lossLast };
+    });
+    const [a, b] = probes;
+    const perStep = (b.medianMs - a.medianMs) / (b.seq - a.seq);
+    // Each step adds work, so a flat or falling line means other jobs distorted a probe.
+    if (!(perStep > 0)) throw new Error(`its probes are inconsistent (T = ${a.seq}: ${a.medianMs.toFixed(0)} ms, T = ${b.seq}: ${b.medianMs.toFixed(0)} ms): run again on a quieter machine`);
+    const medianMs = a.medianMs + perStep * (MODEL.seq - a.seq);
+    Object.assign(row, {
+      steps: opts.tfjsSteps,
+      warmup: 0,
+      medianMs,
+      samples: null,
+      estimated: { probes: probes.map(({ seq, medianMs: ms, samples }) => ({ seq, medianMs: ms, samples })), fixedMs: a.medianMs - perStep * a.seq, perStepMs: perStep },
+      lossFirst: b.lossFirst,
+      lossLast: b.lossLast,
+      otherLoadPct: probes.some((p) => p.share == null) ? null : (100 * probes.reduce((x, p) => x + p.share, 0)) / probes.length,
+    });
+  } else {
+    const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.steps, opts.warmup, torch);
+    Object.assign(row, { steps: opts.steps, warmup: opts.warmup, ...summarize(out.stepSeconds), lossFirst: out.lossFirst, lossLast: out.lossLast, otherLoadPct: share == null ? null : 100 * share });
+  }
+  row.samplesPerS = MODEL.batch / (row.medianMs / 1e3);
+  return row;
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (!fs.existsSync(path.join(__dirname, '..', 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const started = Date.now();
+  const skipped = [];
+  let torch = null;
+  if (opts.engines.includes('torch')) {
+    torch = findTorch(opts.python);
+    if (!torch) skipped.push('PyTorch: not installed (no python3 that imports torch; Debian: apt install python3-torch)');
+  }
+  let tfjsVersion = null;
+  try {
+    tfjsVersion = require('@tensorflow/tfjs/package.json').version;
+  } catch (err) {
+    if (opts.engines.includes('tfjs')) skipped.push('tfjs: @tensorflow/tfjs is not installed');
+  }
+  const engines = opts.engines.filter((e) => (e === 'torch' ? torch : e === 'tfjs' ? tfjsVersion : true));
+  const { backendInfo } = require(path.join(__dirname, '..', 'dist'));
+  const rows = [];
+  for (const cell of opts.kinds) {
+    for (const threads of opts.threads) {
+      for (const engine of engines) {
+        // tfjs's CPU backend is single-threaded JavaScript: one run, beside the first thread count.
+        if (engine === 'tfjs' && threads !== opts.threads[0]) continue;
+        try {
+          const row = runEngine(engine, cell, threads, opts, torch);
+          rows.push(row);
+          const how = row.estimated ? `estimated from T = ${row.estimated.probes.map((p) => `${p.seq}: ${p.medianMs.toFixed(0)} ms`).join(', ')}` : `median of ${row.samples}`;
+          console.log(`${cell} ${engine} threads=${threads}: ${row.samplesPerS.toFixed(2)} samples/s (step ${row.medianMs.toFixed(1)} ms, ${how})`);
+        } catch (err) {
+          skipped.push(`${engine} ${cell} ${threads} thread(s): failed: ${err.message}`);
+          console.error(`${cell} ${engine} threads=${threads}: ${err.message}`);
+        }
+      }
+    }
+  }
+  for (const r of rows) {
+    if (r.engine === 'gatedrnn') continue;
+    // tfjs runs once: compare it with gatedrnn at the same (first) thread count.
+    const ours = rows.find((x) => x.engine === 'gatedrnn' && x.cell === r.cell && x.threads === r.threads);
+    if (!ours) continue;
+    r.gatedrnnRatio = ours.samplesPerS / r.samplesPerS;
+    r.target = TARGETS[r.engine];
+    r.met = r.gatedrnnRatio >= r.target;
+  }
+  const training = {
+    schema: 1,
+    argv: process.argv.slice(2),
+    date: new Date().toISOString(),
+    durationS: (Date.now() - started) / 1e3,
+    machine: { cpuModel: (os.cpus()[0]?.model ?? 'unknown').trim(), cores: os.cpus().length, node: process.version, loadavg: os.loadavg()[0] },
+    backend: backendInfo(),
+    versions: { tfjs: tfjsVersion, torch: torch?.version ?? null, python: torch?.python ?? null },
+    model: MODEL,
+    seed: SEED,
+    targets: TARGETS,
+    options: { steps: opts.steps, tfjsSteps: opts.tfjsSteps, warmup: opts.warmup, threads: opts.threads },
+    rows,
+    skipped,
+  };
+  fs.mkdirSync(opts.out, { recursive: true });
+  writeTrainingReport(training, opts.out);
+  console.log(`wrote ${path.relative(process.cwd(), path.join(opts.out, 'train-results.json'))} and RESULTS.md in ${training.durationS.toFixed(0)} s`);
+}
+
+const argv = process.argv.slice(2);
+(argv[0] === '--child' ? childMain(argv.slice(1)) : main()).catch((err) => {
+  if (err instanceof UsageError) {
+    console.error(`bench:train: ${err.message}`);
+    process.exitCode = 2;
+    return;
+  }
+  console.error(err && err.stack ? err.stack : err);
+  process.exitCode = 1;
+});
