@@ -2,6 +2,10 @@
 // parses its own arguments and returns the exit code.
 import * as fs from 'fs';
 import { backendInfo } from './backend';
+import { COMPARE_USAGE } from './compare/cli-args';
+import { compareCommand } from './compare/command';
+import { machineInfo } from './compare/runner';
+import { trainAndMeasure } from './compare/train-and-measure';
 import { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 import { Tensor, TensorType } from './tensor';
 
@@ -106,6 +110,15 @@ export const COMMANDS: Record<string, Command> = {
         io.out(formatCrosscheck(positional[0], report));
       }
       return report.ok ? 0 : 1;
+    },
+  },
+  compare: {
+    summary: 'train a GRU and an LSTM on the same tasks; report accuracy, speed, size and memory',
+    usage: COMPARE_USAGE.replace(/^Usage: /, ''),
+    // compareCommand writes straight to process.stdout/stderr: its progress bar needs the TTY.
+    run: (args) => {
+      const { isa, threads, openmp } = backendInfo();
+      return compareCommand(args, { trainAndMeasure, machine: { ...machineInfo(), backend: { isa, threads, openmp } } });
     },
   },
   info: {

@@ -68,7 +68,19 @@ function settingsLine(r: ComparisonResults): string {
 
 function machineLine(r: ComparisonResults): string {
   const m = r.machine;
-  return `${m.cpuModel} (${m.cpus} CPUs), ${m.platform}-${m.arch}, Node ${m.node}`;
+  const b = m.backend;
+  const engine = b && typeof b.isa === 'string' && typeof b.threads === 'number' ? `, gatedrnn ${b.isa} with ${b.threads} thread${b.threads === 1 ? '' : 's'}` : '';
+  return `${m.cpuModel} (${m.cpus} CPUs), ${m.platform}-${m.arch}, Node ${m.node}${engine}`;
+}
+
+/** Runs that --budget-seconds cut short: their metrics come from fewer epochs than planned. */
+function budgetNotes(results: ComparisonResults): string[] {
+  return results.tasks.flatMap((t) =>
+    [t.cells.gru, t.cells.lstm]
+      .map((c) => ({ c, cut: c.runs.filter((r) => r.stoppedByBudget) }))
+      .filter(({ cut }) => cut.length > 0)
+      .map(({ c, cut }) => `- ${t.meta.dataset}: ${c.cell.toUpperCase()} stopped by the time budget (seed ${cut.map((r) => `${r.seed} after ${r.epochs} epochs`).join(', seed ')})`),
+  );
 }
 
 export function markdownReport(results: ComparisonResults, verdicts: Verdict[] = recommend(results, { priority: results.settings.priority })): string {
@@ -92,6 +104,7 @@ export function markdownReport(results: ComparisonResults, verdicts: Verdict[] =
     '## Notes',
     '',
     ...results.tasks.flatMap((t) => t.meta.notes.map((n) => `- ${t.meta.dataset}: ${n}`)),
+    ...budgetNotes(results),
     '',
   ];
   return parts.join('\n');

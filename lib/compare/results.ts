@@ -31,6 +31,8 @@ export interface LearningCurve {
   loss: number[];
   /** Validation loss per epoch, where measured. */
   valLoss?: number[];
+  /** The task's primary metric on the validation split per epoch, where the trainer has it. */
+  metric?: { name: string; values: number[] };
 }
 
 /** One model trained with one seed, and what was measured on it. */
@@ -39,7 +41,12 @@ export interface RunResult {
   /** Test-split metrics, keyed by MetricSpec.name. */
   metrics: Record<string, number>;
   curve: LearningCurve;
+  /** Epochs trained; fractional when the time budget ended training mid-epoch. */
   epochs: number;
+  /** Set when --budget-seconds ended training before the planned epochs. */
+  stoppedByBudget?: boolean;
+  /** The epoch (1-based) of lowest validation loss, whose weights the test metrics come from. */
+  bestEpoch?: number;
   params: number;
   trainSecondsPerEpoch: number;
   /** Training samples per second. */

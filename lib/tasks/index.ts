@@ -20,6 +20,10 @@ export interface ModelDefaults {
   batchSize: number;
   /** Embedding width for token inputs (classification and seq2seq). */
   embeddingSize?: number;
+  /** Adam's learning rate (default 0.001). */
+  learningRate?: number;
+  /** Seq2seq only: Luong attention over the encoder outputs. */
+  attention?: boolean;
 }
 
 interface TaskBase {
@@ -174,21 +178,21 @@ export type BuiltinTask = (typeof BUILTIN_TASKS)[number];
 export function loadTask(id: BuiltinTask, full = false): TaskSpec {
   switch (id) {
     case 'names':
-      return classificationTask('names', 'first names (en)', 'gender from spelling', loadNames(), { units: 32, layers: 1, epochs: full ? 20 : 5, batchSize: 64, embeddingSize: 16 });
+      return classificationTask('names', 'first names (en)', 'gender from spelling', loadNames(), { units: 32, layers: 1, epochs: full ? 20 : 8, batchSize: 64, embeddingSize: 16, learningRate: 0.003 });
     case 'spam':
       return classificationTask(
         'spam',
         'SpamAssassin',
         'ham vs spam',
-        loadSpam(full ? { vocabularySize: 20000, sequenceLength: 300 } : { vocabularySize: 5000, sequenceLength: 100, limit: 2500 }),
-        { units: 32, layers: 1, epochs: full ? 10 : 3, batchSize: 32, embeddingSize: 32 },
+        loadSpam(full ? { vocabularySize: 20000, sequenceLength: 300 } : { vocabularySize: 10000, sequenceLength: 100 }),
+        { units: 32, layers: 1, epochs: full ? 10 : 4, batchSize: 32, embeddingSize: 32, learningRate: 0.003 },
       );
     case 'g2p':
-      return g2pTask(loadCmudict(full ? {} : { limit: 8000 }), { units: full ? 256 : 64, layers: 1, epochs: full ? 30 : 4, batchSize: 64, embeddingSize: full ? 64 : 32 });
+      return g2pTask(loadCmudict(full ? {} : { limit: 6000 }), { units: full ? 128 : 64, layers: 1, epochs: full ? 15 : 8, batchSize: 64, embeddingSize: full ? 64 : 32, learningRate: 0.005, attention: true });
     case 'sp500':
       return sp500Task(loadSp500({ window: 20 }), { units: 32, layers: 1, epochs: full ? 30 : 5, batchSize: 64 });
     case 'weather':
-      return unitForecastTask('weather', 'Seattle weather 2012–2015', 'next-day temp_max', '°C', loadWeather({ window: 14 }), { units: 32, layers: 1, epochs: full ? 40 : 10, batchSize: 32 }, true);
+      return unitForecastTask('weather', 'Seattle weather 2012–2015', 'next-day temp_max', '°C', loadWeather({ window: 14 }), { units: 32, layers: 1, epochs: full ? 60 : 30, batchSize: 32, learningRate: 0.003 }, true);
   }
 }
 
