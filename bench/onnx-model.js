@@ -6,6 +6,8 @@
 // the yardstick must not share code with what it measures.
 
 const FLOAT = 1; // TensorProto.DataType.FLOAT
+const INT32 = 6;
+const INT64 = 7;
 const ATTR_INT = 2; // AttributeProto.AttributeType.INT
 const ATTR_STRING = 3;
 
@@ -42,20 +44,22 @@ const message = (...fields) => Buffer.concat(fields);
 
 // --- ONNX messages -----------------------------------------------------------------------------
 
-/** TensorProto with float data as raw_data (little-endian, which Float32Array is on x86/arm). */
+/** TensorProto with its data as raw_data (little-endian, which typed arrays are on x86/arm). */
 function tensorProto(name, dims, data) {
+  const dataType = data instanceof BigInt64Array ? INT64 : data instanceof Int32Array ? INT32 : FLOAT;
   return message(
     ...dims.map((d) => fieldVarint(1, d)), // dims
-    fieldVarint(2, FLOAT), // data_type
+    fieldVarint(2, dataType), // data_type
     fieldBytes(8, name), // name
     fieldBytes(9, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)), // raw_data
   );
 }
 
-/** ValueInfoProto for a float tensor of fixed shape. */
-function valueInfo(name, dims) {
-  const shape = message(...dims.map((d) => fieldBytes(1, fieldVarint(1, d)))); // dim { dim_value }
-  const tensorType = message(fieldVarint(1, FLOAT), fieldBytes(2, shape)); // elem_type, shape
+/** ValueInfoProto for a tensor (float unless told); a string dim is a named, free size. */
+function valueInfo(name, dims, elemType = FLOAT) {
+  // dim { dim_value } or dim { dim_param }
+  const shape = message(...dims.map((d) => fieldBytes(1, typeof d === 'string' ? fieldBytes(2, d) : fieldVarint(1, d))));
+  const tensorType = message(fieldVarint(1, elemType), fieldBytes(2, shape)); // elem_type, shape
   const typeProto = fieldBytes(1, tensorType); // TypeProto.tensor_type
   return message(fieldBytes(1, name), fieldBytes(2, typeProto));
 }
@@ -77,10 +81,10 @@ function nodeProto(opType, inputs, outputs, attrs) {
   );
 }
 
-/** ModelProto: ir_version 8, opset 14 of the default domain, one graph. */
-function modelProto({ node, initializers, inputs, outputs }) {
+/** ModelProto: ir_version 8, opset 14 of the default domain, one graph of `node` or `nodes`. */
+function modelProto({ node, nodes = [node], initializers, inputs, outputs }) {
   const graph = message(
-    fieldBytes(1, node),
+    ...nodes.map((n) => fieldBytes(1, n)),
     fieldBytes(2, 'bench'),
     ...initializers.map((t) => fieldBytes(5, t)),
     ...inputs.map((v) => fieldBytes(11, v)),
@@ -113,4 +117,34 @@ function buildRnnModel(cell, weights, { T, B, I, H, linearBeforeReset }) {
   });
 }
 
-module.exports = { buildRnnModel };
+/**
+ * The text classifier of examples/server as one ONNX graph: Gather (embedding) over int64 token
+ * ids [T, B], a forward GRU (linear_before_reset=1) with sequence_lens int32 [B], Squeeze of Y_h
+ * to [B, H], Gemm with the dense head, Softmax. `w` holds emb [V, E], W, R, B (ONNX GRU layout),
+ * dense [K, H] and bias [K] as typed arrays.
+ */
+function buildGruClassifierModel(w, { V, E, H, K }) {
+  const f = (name, dims) => tensorProto(name, dims, w[name]);
+  return modelProto({
+    nodes: [
+      nodeProto('Gather', ['emb', 'tokens'], ['x'], {}),
+      nodeProto('GRU', ['x', 'W', 'R', 'B', 'lens'], ['', 'y_h'], { hidden_size: H, linear_before_reset: 1 }),
+      nodeProto('Squeeze', ['y_h', 'axes'], ['h'], {}),
+      nodeProto('Gemm', ['h', 'dense', 'bias'], ['logits'], { transB: 1 }),
+      nodeProto('Softmax', ['logits'], ['probs'], { axis: 1 }),
+    ],
+    initializers: [
+      f('emb', [V, E]),
+      f('W', [1, 3 * H, E]),
+      f('R', [1, 3 * H, H]),
+      f('B', [1, 6 * H]),
+      f('dense', [K, H]),
+      f('bias', [K]),
+      tensorProto('axes', [1], BigInt64Array.of(0n)),
+    ],
+    inputs: [valueInfo('tokens', ['T', 'B'], INT64), valueInfo('lens', ['B'], INT32)],
+    outputs: [valueInfo('probs', ['B', K])],
+  });
+}
+
+module.exports = { buildRnnModel, buildGruClassifierModel };

@@ -35,7 +35,7 @@ Options:
 const MODEL = { vocab: 10000, embed: 128, units: 128, dense: 64, classes: 46, batch: 32, seq: 100 };
 const SEED = 1;
 // Sequence lengths at which tfjs is timed (see runEngine).
-const TFJS_PROBE_SEQ = [2, 4];
+const TFJS_PROBE_SEQ = [2, 6];
 const TARGETS = { tfjs: 50, torch: 1.0 }; // gatedrnn samples/s ÷ theirs, at equal threads
 
 class UsageError extends Error {}
@@ -249,6 +249,8 @@ function runEngine(engine, cell, threads, opts, torch) {
     });
     const [a, b] = probes;
     const perStep = (b.medianMs - a.medianMs) / (b.seq - a.seq);
+    // Each step adds work, so a flat or falling line means other jobs distorted a probe.
+    if (!(perStep > 0)) throw new Error(`its probes are inconsistent (T = ${a.seq}: ${a.medianMs.toFixed(0)} ms, T = ${b.seq}: ${b.medianMs.toFixed(0)} ms): run again on a quieter machine`);
     const medianMs = a.medianMs + perStep * (MODEL.seq - a.seq);
     Object.assign(row, {
       steps: opts.tfjsSteps,

@@ -29,12 +29,13 @@ export type { OptimizerName, SgdArgs, AdamArgs, AdamWArgs, RmspropArgs } from '.
 export { schedules, Schedule } from './train/schedules';
 export { callbacks, EarlyStopping, ReduceLROnPlateau } from './train/callbacks';
 export type { Callback, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs } from './train/callbacks';
-// Encoder–decoder models (issue 5)
-export { seq2seq, Seq2Seq } from './model/seq2seq';
-export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, Seq2SeqHistory, DecodeArgs } from './model/seq2seq';
 export { loadOnnx, OnnxSession } from './onnx/session';
 export type { LoadOnnxOptions, OnnxFeeds, OnnxResults, OnnxValueMetadata } from './onnx/session';
 export { exportOnnx, addDenseNode, addEmbeddingNode, addRecurrentNode, OnnxGraphBuilder } from './onnx/export';
 export type { AttrValue, DenseNodeOptions, ExportOnnxOptions, RecurrentNodeOptions, RecurrentSource } from './onnx/export';
 export { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 export type { CrosscheckOptions, CrosscheckOutput, CrosscheckReport } from './onnx/crosscheck';
+export type { ToOnnxOptions } from './model/onnx';
+// Encoder–decoder models (issue 5)
+export { seq2seq, Seq2Seq } from './model/seq2seq';
+export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, DecodeArgs } from './model/seq2seq';

@@ -1,6 +1,10 @@
 // The Node-API surface and nothing else: argument checks (TypeScript validated them already; these
 // re-checks are cheap and keep a wrong call from reading out of bounds), zero-copy TypedArray
 // views, and AsyncWorkers that compute off the event loop. See binding.d.ts for the JS view.
+// A worker thread being terminated cannot run JS: a call that completes then must not turn the
+// failure to settle its promise into a C++ exception or a fatal error, which would abort the
+// whole process. node-addon-api then drops the exception instead.
+#define NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS
 #include <napi.h>
 
 #include <algorithm>
@@ -105,14 +109,44 @@ RnnWeights parse_weights(Napi::Env env, const RnnSpec& s, const Napi::Object& w)
   return RnnWeights{W.data, R.data, B.data, P.data};
 }
 
-// One call's inputs, with the JS arrays they view kept alive for as long as this object lives.
+// One call's inputs: views of the caller's arrays, or (for a call that runs on another thread)
+// copies that this object owns.
 struct CallInputs {
   RnnInputs in;
   bool want_y = false, want_yh = false, want_yc = false;
-  std::vector<Napi::Reference<Napi::Value>> keep;
+  AlignedBuffer x, h0, c0;
+  std::vector<int32_t> lens;
 };
 
-void parse_inputs(Napi::Env env, const RnnSpec& s, const Napi::Object& o, CallInputs& call, bool keep_alive) {
+AlignedBuffer copy_floats(const float* data, size_t n) {
+  if (!data) return nullptr;
+  AlignedBuffer b = aligned_floats_uninit(n);
+  std::copy(data, data + n, b.get());
+  return b;
+}
+
+// A reference does not keep an ArrayBuffer's memory: JS can detach the buffer (postMessage or
+// structuredClone with transfer) while a worker thread reads it, and the memory is then freed
+// under the worker. So asynchronous calls copy their inputs here, on the JS thread; X costs a
+// copy of T*B*I floats against T*B*G*H*(I+H) multiply-adds of work.
+void own_inputs(Napi::Env env, const RnnSpec& s, CallInputs& call) {
+  const size_t B = call.in.batch, D = s.num_dirs, H = s.hidden;
+  const size_t state = D * B * H;
+  try {
+    call.x = copy_floats(call.in.X, static_cast<size_t>(call.in.seq_len) * B * s.input);
+    call.h0 = copy_floats(call.in.initial_h, state);
+    call.c0 = copy_floats(call.in.initial_c, state);
+    if (call.in.seq_lens) call.lens.assign(call.in.seq_lens, call.in.seq_lens + B);
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, "gatedrnn: out of memory while copying the inputs of this call");
+  }
+  call.in.X = call.x.get();
+  call.in.initial_h = call.h0.get();
+  call.in.initial_c = call.c0.get();
+  call.in.seq_lens = call.in.seq_lens ? call.lens.data() : nullptr;
+}
+
+void parse_inputs(Napi::Env env, const RnnSpec& s, const Napi::Object& o, CallInputs& call, bool own) {
   const size_t D = s.num_dirs, H = s.hidden, I = s.input;
   const int T = get_int(o, "seqLength"), B = get_int(o, "batchSize");
   if (T < 1 || B < 1) throw_range(env, "seqLength and batchSize must be >= 1");
@@ -144,12 +178,7 @@ void parse_inputs(Napi::Env env, const RnnSpec& s, const Napi::Object& o, CallIn
   call.want_y = get_bool(o, "wantY");
   call.want_yh = get_bool(o, "wantYh");
   call.want_yc = s.cell == Cell::LSTM && get_bool(o, "wantYc");
-  if (keep_alive) {
-    for (const char* key : {"X", "initialH", "initialC", "sequenceLens"}) {
-      const Napi::Value v = o.Get(key);
-      if (v.IsObject()) call.keep.push_back(Napi::Persistent(v));
-    }
-  }
+  if (own) own_inputs(env, s, call);
 }
 
 // Output buffers allocated natively and handed to JS without a copy.
@@ -167,18 +196,28 @@ struct CallOutputs {
     return RnnOutputs{y.get(), yh.get(), yc.get()};
   }
 
+  // How an output buffer was allocated and how large it is, for its finalizer.
+  struct Owned {
+    size_t mapped;
+    int64_t bytes;
+  };
+
   static Napi::Value to_js(Napi::Env env, AlignedBuffer& buf, size_t n) {
     if (!buf) return env.Undefined();
     // The ArrayBuffer owns the memory from here; its finalizer frees it the way it was allocated.
-    auto* mapped = new size_t(buf.get_deleter().mapped);
+    // V8 is told of the bytes: otherwise it sees only a small object, collects dropped outputs
+    // late, and a busy server's C heap grows to hold the garbage between collections.
+    auto* owned = new Owned{buf.get_deleter().mapped, static_cast<int64_t>(n * sizeof(float))};
     float* data = buf.release();
     auto ab = Napi::ArrayBuffer::New(
         env, data, n * sizeof(float),
-        [](Napi::Env, void* p, size_t* hint) {
-          release_floats(static_cast<float*>(p), *hint);
+        [](Napi::Env env, void* p, Owned* hint) {
+          release_floats(static_cast<float*>(p), hint->mapped);
+          Napi::MemoryManagement::AdjustExternalMemory(env, -hint->bytes);
           delete hint;
         },
-        mapped);
+        owned);
+    Napi::MemoryManagement::AdjustExternalMemory(env, owned->bytes);
     return Napi::Float32Array::New(env, n, ab, 0);
   }
 
@@ -198,14 +237,22 @@ class ForwardWorker : public Napi::AsyncWorker {
         deferred_(Napi::Promise::Deferred::New(env)),
         op_(std::move(op)),
         threads_(threads),
-        call_(std::move(call)) {}
+        call_(std::move(call)) {
+    // Outputs come from the JS thread's heap, where their finalizers free them: memory that one
+    // thread allocates and another frees fragments the C heap of a long-running server.
+    try {
+      out_ = outputs_.allocate(op_->spec(), *call_);
+    } catch (const std::bad_alloc&) {
+      out_of_memory_ = true;
+    }
+  }
 
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      const RnnOutputs out = outputs_.allocate(op_->spec(), *call_);
-      op_->forward(call_->in, out, threads_);
+      if (out_of_memory_) throw std::bad_alloc();
+      op_->forward(call_->in, out_, threads_);
     } catch (const std::bad_alloc&) {
       SetError("gatedrnn: out of memory for the outputs and workspace of this call");
     } catch (const std::exception& e) {
@@ -230,6 +277,8 @@ class ForwardWorker : public Napi::AsyncWorker {
   int threads_;
   std::unique_ptr<CallInputs> call_;
   CallOutputs outputs_;
+  RnnOutputs out_{};
+  bool out_of_memory_ = false;
 };
 
 // JS class NativeRnn: prepacked weights of one operator.

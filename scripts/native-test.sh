@@ -10,8 +10,9 @@
 #            in build/native-test/host-sanitize; any report fails it.
 # The output ends with one summary line per target. Exit status 0 when every target passed.
 #
-# Usage: scripts/native-test.sh [--sanitize] [--allow-missing-cross] [-j N]
+# Usage: scripts/native-test.sh [--sanitize | --sanitize-only] [--allow-missing-cross] [-j N]
 #   --sanitize             also build and run the ASan+UBSan host test
+#   --sanitize-only        build and run the ASan+UBSan host test only (npm run test:asan)
 #   --allow-missing-cross  a machine without the cross toolchain or qemu skips aarch64 (exit 0
 #                          for that part) instead of failing
 #   -j N                   parallel build jobs (default: the number of CPUs)
@@ -22,12 +23,14 @@ usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$root/build/native-test"
 sanitize=0
+sanitize_only=0
 allow_missing_cross=0
 jobs="$(nproc 2>/dev/null || echo 2)"
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --sanitize) sanitize=1 ;;
+    --sanitize-only) sanitize=1; sanitize_only=1 ;;
     --allow-missing-cross) allow_missing_cross=1 ;;
     -j) jobs="${2:?-j needs a number}"; shift ;;
     -j*) jobs="${1#-j}" ;;
@@ -100,6 +103,7 @@ run_test() {
     "$name" "$verdict" "${counts:-no result line}" "${isas:-none}" "$build_time" "$time" "$rc")")
 }
 
+if [[ $sanitize_only -eq 0 ]]; then
 # ---- host ----------------------------------------------------------------------------------
 section "host ($(uname -m)): build/native-test/host"
 if configure_and_build host "$out/host" -DCMAKE_BUILD_TYPE=Release -DGATEDRNN_SANITIZE=OFF; then
@@ -150,6 +154,8 @@ else
     summary+=("$(printf '%-15s %s  build failed, see build/native-test/aarch64/build.log' aarch64 FAIL)")
   fi
 fi
+
+fi  # sanitize_only
 
 # ---- host with ASan + UBSan ----------------------------------------------------------------
 if [[ $sanitize -eq 1 ]]; then

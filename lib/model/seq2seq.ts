@@ -21,6 +21,7 @@ import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '..
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, range, takeRows, toBatchable } from './data';
 import { decode, encode, writeAtomic } from './io';
+import type { History } from './sequential';
 
 const PAD = 0;
 
@@ -48,7 +49,7 @@ export interface Seq2SeqArgs {
   endToken?: number;
   /** Seeds weight initialization, shuffling and dropout (fit's `seed` overrides the latter two). */
   seed?: number;
-  /** Threads of the native calls (default every hardware thread). */
+  /** Threads of the recurrent and attention calls (default GATEDRNN_THREADS, else every hardware thread). */
   threads?: number;
   name?: string;
 }
@@ -87,11 +88,6 @@ export interface Seq2SeqFitArgs {
   earlyStopping?: EarlyStoppingArgs;
   /** 0: silent; 1 or 2: one line per epoch. */
   verbose?: 0 | 1 | 2;
-}
-
-export interface Seq2SeqHistory {
-  epoch: number[];
-  history: Record<string, number[]>;
 }
 
 export interface DecodeArgs {
@@ -206,7 +202,7 @@ class RnnLayer {
   async forward(X: Float32Array, n: number, t: number, lengths: Int32Array, h0: Float32Array | null, c0: Float32Array | null, training: boolean): Promise<{ Y: Float32Array; h: Float32Array; c: Float32Array | null }> {
     const inputs: TrainInputs = { X, seqLength: t, batchSize: n, sequenceLens: lengths, initialH: h0, initialC: this.cell === 'LSTM' ? c0 : null };
     const out = await this.native().forwardAsync(this.weights(), inputs);
-    this.last = training ? { inputs, saved: out.saved } : null;
+    if (training) this.last = { inputs, saved: out.saved };
     return { Y: out.Y!, h: out.Y_h!, c: this.cell === 'LSTM' ? out.Y_c! : null };
   }
 
@@ -480,7 +476,7 @@ export class Seq2Seq implements TrainingModel {
       maskedSoftmax(aB, tt, ts, lens[b]);
       gemm({ M: tt, N: H, K: ts, A: aB, B: heB, C: context.subarray(b * tt * H, (b + 1) * tt * H), threads });
     }
-    this.attnCache = train ? { hd, he, ke, a, n, tt, ts } : null;
+    if (train) this.attnCache = { hd, he, ke, a, n, tt, ts };
     return concatRows(context, hd, n * tt, H);
   }
 
@@ -537,7 +533,7 @@ export class Seq2Seq implements TrainingModel {
   }
 
   /** Trains with teacher forcing; resolves to the history of losses and metrics per epoch. Yields to the event loop between batches. */
-  async fit(src: unknown, tgt: unknown, args: Seq2SeqFitArgs = {}): Promise<Seq2SeqHistory> {
+  async fit(src: unknown, tgt: unknown, args: Seq2SeqFitArgs = {}): Promise<History> {
     const where = 'Seq2Seq.fit';
     this.requireOptimizer(where);
     if (args === null || typeof args !== 'object') throw typeError(where, 'its third argument', 'an options object', args);
@@ -590,7 +586,10 @@ export class Seq2Seq implements TrainingModel {
       if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`).join(' - ')}`);
     }
     for (const cb of cbs) await cb.onTrainEnd?.({});
-    return { epoch: epochList, history };
+    // As the sequential model's history: history.loss, history.val_loss, ... read history.history.
+    const h = { epoch: epochList, history } as History;
+    for (const key of Object.keys(history)) Object.defineProperty(h, key, { get: () => history[key], enumerable: false });
+    return h;
   }
 
   private async evaluateBatches(S: Batchable, T: Batchable, batchSize: number): Promise<Logs> {

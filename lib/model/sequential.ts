@@ -12,6 +12,7 @@ import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '..
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, isFloat32, range, takeRows, toBatchable } from './data';
 import { decode, encode, writeAtomic } from './io';
+import { modelToOnnx, ToOnnxOptions } from './onnx';
 import { Seq2Seq } from './seq2seq';
 
 export interface SequentialArgs {
@@ -493,6 +494,14 @@ export class Sequential implements TrainingModel {
       if (s) cb.setState(s.state);
     }
     return { epoch: t.epoch, history: t.history };
+  }
+
+  /**
+   * The model as an ONNX file (bytes) for onnxruntime or loadOnnx: native GRU/LSTM nodes,
+   * Gather, Gemm/MatMul, opset 14 by default, batch and time dims dynamic.
+   */
+  toOnnx(options?: ToOnnxOptions): Uint8Array {
+    return modelToOnnx(this, options);
   }
 
   /** Frees the layers' native resources. */

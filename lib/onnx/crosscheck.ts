@@ -1,6 +1,6 @@
 // crosscheck: run one model in gatedrnn and in onnxruntime-node on the same inputs and report,
 // per output, the largest absolute and relative difference, and the speed ratio (median of a few
-// runs each, in one process). onnxruntime-node is loaded only here, when asked for.
+// runs each, interleaved, in one process). onnxruntime-node is loaded only here, when asked for.
 import { rangeError, typeError } from '../errors';
 import { Tensor, TensorLike, TensorType } from '../tensor';
 import { DeclaredDim, ParsedGraph, parseModel } from './graph';
@@ -121,15 +121,23 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function timeRuns(runs: number, fn: () => Promise<unknown>): Promise<number> {
-  await fn();
-  const times: number[] = [];
+/**
+ * Median milliseconds per run of each engine, after one warm-up each. The runs alternate, and
+ * which engine goes first alternates too, so a slow spell of a busy machine falls on both.
+ */
+async function timeInterleaved(runs: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<[number, number]> {
+  await a();
+  await b();
+  const times: [number[], number[]] = [[], []];
+  const fns = [a, b];
   for (let k = 0; k < runs; k++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    for (const j of k % 2 === 0 ? [0, 1] : [1, 0]) {
+      const t0 = process.hrtime.bigint();
+      await fns[j]();
+      times[j].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
   }
-  return median(times);
+  return [median(times[0]), median(times[1])];
 }
 
 function compare(name: string, a: TensorLike, b: TensorLike, tolerance: number): CrosscheckOutput {
@@ -180,8 +188,7 @@ export async function crosscheck(model: string | Uint8Array | ArrayBuffer, feeds
     const a = await ours.run(inputs);
     const b = await theirs.run(ortFeeds);
     const outputs = ours.outputNames.map((name) => compare(name, a[name], b[name], tolerance));
-    const gatedrnnMs = await timeRuns(runs, () => ours.run(inputs));
-    const onnxruntimeMs = await timeRuns(runs, () => theirs.run(ortFeeds));
+    const [gatedrnnMs, onnxruntimeMs] = await timeInterleaved(runs, () => ours.run(inputs), () => theirs.run(ortFeeds));
     const fedTensors: Record<string, Tensor> = {};
     for (const [name, t] of Object.entries(inputs)) fedTensors[name] = t instanceof Tensor ? t : new Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
     return {

@@ -29,6 +29,8 @@ export interface GraphNode {
   inputs: string[];
   outputs: string[];
   attributes: AttributeProto[];
+  /** A recurrent node run batch-major in place of the Transposes around it (fuse.ts). */
+  batchMajor?: { mergeDirections: boolean };
 }
 
 export interface ParsedGraph {

@@ -1,12 +1,14 @@
 // loadOnnx: an ONNX model as a session shaped like onnxruntime-node's InferenceSession.
-// Loading decodes and checks the whole file, creates every node's op (recurrent weights packed
-// here), and folds what does not depend on the feeds; a run then walks the remaining nodes in
+// Loading decodes and checks the whole file, runs batch-first recurrent nodes batch-major in
+// place of the Transposes around them (fuse.ts), creates every node's op (recurrent weights
+// packed here), and folds what does not depend on the feeds; a run then walks the remaining nodes in
 // order, freeing each intermediate value after its last use.
 import { promises as fs } from 'fs';
 import { Device, parseDevice } from '../cuda';
 import { rangeError, typeError } from '../errors';
 import { Tensor, TensorLike, TensorType, expectTensor } from '../tensor';
 import { Folder } from './fold';
+import { fuseBatchMajorRecurrent } from './fuse';
 import { Attributes, DeclaredDim, GraphNode, ParsedGraph, ValueInfo, parseModel } from './graph';
 import { OPS, SUPPORTED_OPS } from './ops';
 import type { Kernel } from './ops/types';
@@ -68,6 +70,7 @@ export class OnnxSession {
     const where = 'loadOnnx';
     const { threads, device } = checkOptions(where, options);
     const graph: ParsedGraph = parseModel(where, bytes);
+    fuseBatchMajorRecurrent(graph);
     this.opset = graph.opset;
     this.producer = graph.producer;
     this.inputs = new Map(graph.inputs.map((v) => [v.name, v]));
@@ -123,7 +126,10 @@ export class OnnxSession {
     this.constantData = new Set([...constants.values()].map((v) => v.data));
   }
 
-  /** Runs the model; recurrent nodes run off the event loop. Resolves to every output, or those in `fetches`. */
+  /**
+   * Runs the model; recurrent nodes run off the event loop (those under about 0.1 ms of work run
+   * inline: the hop would cost more). Resolves to every output, or those in `fetches`.
+   */
   async run(feeds: OnnxFeeds, fetches?: readonly string[]): Promise<OnnxResults> {
     const where = 'OnnxSession.run';
     const { steps, values, wanted } = this.begin(where, feeds, fetches);

@@ -10,6 +10,9 @@ import { Tensor, TensorLike, expectDims, expectTensor } from '../tensor';
 import { resolveActivations } from './activations';
 
 const MAX_LENGTH = constants.MAX_LENGTH;
+// os.totalmem() is a system call; the answer does not change while the process runs.
+let totalMemoryBytes: number | undefined;
+const totalMemory = (): number => (totalMemoryBytes ??= os.totalmem());
 
 export type Direction = 'forward' | 'reverse' | 'bidirectional';
 export type OutputName = 'Y' | 'Y_h' | 'Y_c';
@@ -242,7 +245,7 @@ export function prepareInputs(
  */
 function checkOutputSize(where: string, dims: number[]): void {
   const bytes = dims.reduce((a, b) => a * b, 1) * 4;
-  const limit = Math.min(MAX_LENGTH, os.totalmem());
+  const limit = Math.min(MAX_LENGTH, totalMemory());
   if (bytes > limit) {
     const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
     throw rangeError(

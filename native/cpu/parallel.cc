@@ -44,23 +44,6 @@ bool parallel_uses_openmp() {
 #endif
 }
 
-void SpinBarrier::wait(int me) {
-  if (n_ <= 1) return;
-  const unsigned long round = slots_[me].arrivals.load(std::memory_order_relaxed) + 1;
-  slots_[me].arrivals.store(round, std::memory_order_release);
-  // About 20 µs of pausing covers any on-time partner; past that the partner was probably
-  // preempted (more runnable threads than cores), and yielding lets it run.
-  for (int other = 0; other < n_; ++other) {
-    for (int spins = 0; slots_[other].arrivals.load(std::memory_order_acquire) < round; ++spins) {
-      if (spins < 1000) {
-        GATEDRNN_PAUSE();
-      } else {
-        std::this_thread::yield();
-      }
-    }
-  }
-}
-
 void PhaseShares::pause_or_yield(int spins) {
   if (spins < kStealAfterSpins) {
     GATEDRNN_PAUSE();

@@ -148,7 +148,49 @@ struct Groups {
     size = split ? (g == 0 ? nt / 2 : nt - nt / 2) : nt;
     return g;
   }
-  int members(int size) const { return std::max(1, std::min({size, useful, blocks, SpinBarrier::kMaxMembers})); }
+  int members(int size) const { return std::max(1, std::min({size, useful, blocks, PhaseShares::kMaxMembers})); }
+
+  // Runs body(tid, d, members, run_phase) for every direction d on the pool: the threads of d's
+  // group as its members and, when bidirectional, the other group's threads as helpers once their
+  // own direction is done, so that a call never waits on a thread the OS has not run (a loaded
+  // machine). run_phase(work) runs work(share) for each of the `members` shares of one phase (a
+  // step, or half of one) exactly once, on whichever threads get there, and returns when all are
+  // done: a share's work must depend on nothing but its index. body must not throw.
+  template <typename Body>
+  void run(Body body) const {
+    PhaseShares shares[2];
+    for (int g = 0; g < 2; ++g) {
+      int first, size;
+      of(n, g == 0 ? 0 : n - 1, first, size);
+      shares[g].reset(members(size));
+    }
+    auto fn = [&](int tid, int nt) {
+      int first, size;
+      const int group = of(nt, tid, first, size);
+      const bool split = D == 2 && nt >= 2;
+      auto run_group = [&](int gi, int me) {
+        int gfirst, gsize;
+        of(nt, gi == 0 ? 0 : nt - 1, gfirst, gsize);
+        const int mem = members(gsize);
+        PhaseShares::Cursor cursor;
+        auto run_phase = [&](auto&& work) {
+          if (nt > 1) {
+            shares[gi].run_phase(me, cursor, work);
+          } else {
+            for (int m = 0; m < mem; ++m) work(m);
+          }
+        };
+        for (int d = split ? gi : 0; d < (split ? gi + 1 : D); ++d) body(tid, d, mem, run_phase);
+      };
+      if (tid - first < members(size)) run_group(group, tid - first);
+      if (split) run_group(1 - group, -1);
+    };
+    if (n <= 1) {
+      fn(0, 1);
+    } else {
+      parallel_run_elastic(n, fn);
+    }
+  }
 };
 
 // Gate g of a [G*H, K] matrix as row-major [hp, K] rows (zeros past H), appended at dst.
@@ -276,113 +318,103 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
         for (int t = q.lens[b]; t < T; ++t) std::memset(out.Y + y_offset(s, T, B, t, d, b), 0, sizeof(float) * H);
     }
 
-  SpinBarrier barrier[2];
-  for (int g = 0; g < 2; ++g) {
-    int first, size;
-    grp.of(grp.n, g == 0 ? 0 : grp.n - 1, first, size);
-    barrier[g].reset(grp.members(size));
-  }
-
   // Each thread's W panel pointers, allocated here: nothing inside a parallel region may throw.
   std::vector<const float*> w_store(static_cast<size_t>(grp.n) * blocks);
-  run_parallel(grp.n, [&](int tid, int nt) {
-    int first, size;
-    const int group = grp.of(nt, tid, first, size);
-    const bool split_dirs = D == 2 && nt >= 2;
-    const int members = grp.members(size), me = tid - first;
-    if (me >= members) return;
-    auto sync = [&] {
-      if (members > 1) barrier[group].wait(me);
-    };
-    int k0, k1;
-    split_range(blocks, members, me, k0, k1);
+  grp.run([&](int tid, int d, int members, auto&& run_phase) {
     alignas(64) float tile[kTileRows * 4 * kTileBlocks * kPanel];
     const float* panels[4 * kTileBlocks];
     TrainFwdRow rows[kTileRows];
     const float** w_panels = w_store.data() + static_cast<size_t>(tid) * blocks;
+    const bool rev = s.dir_reversed(d);
+    float* hb[2] = {st + static_cast<size_t>(d) * 4 * state, st + (static_cast<size_t>(d) * 4 + 1) * state};
+    float* cb = st + (static_cast<size_t>(d) * 4 + 2) * state;
+    float* rhb = st + (static_cast<size_t>(d) * 4 + 3) * state;
+    float* sd = saved + static_cast<size_t>(d) * T * B * RS;
+    const float* rpd = rp + static_cast<size_t>(d) * G * blocks * rpf;
+    const float* bd = bias + static_cast<size_t>(d) * (G + 1) * hp;
 
-    for (int d = split_dirs ? group : 0; d < (split_dirs ? group + 1 : D); ++d) {
-      const bool rev = s.dir_reversed(d);
-      float* hb[2] = {st + static_cast<size_t>(d) * 4 * state, st + (static_cast<size_t>(d) * 4 + 1) * state};
-      float* cb = st + (static_cast<size_t>(d) * 4 + 2) * state;
-      float* rhb = st + (static_cast<size_t>(d) * 4 + 3) * state;
-      float* sd = saved + static_cast<size_t>(d) * T * B * RS;
-      const float* rpd = rp + static_cast<size_t>(d) * G * blocks * rpf;
-      const float* bd = bias + static_cast<size_t>(d) * (G + 1) * hp;
-
-      // Gates [g0, g0 + ng) of R times A ([B, hp]: H(t-1), or r ⊙ H(t-1) in phase 2), then the epilogue.
-      auto phase = [&](int step, const float* A, int g0, int ng, void (*epilogue)(const TrainFwdArgs&)) {
-        const float* hprev = hb[step & 1];
-        float* hnext = hb[(step + 1) & 1];
-        for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
-          const int nb = std::min(kTileBlocks, k1 - c0);
-          for (int j = 0; j < nb; ++j)
-            for (int g = 0; g < ng; ++g) panels[j * ng + g] = rpd + (static_cast<size_t>(c0 + j) * G * rpf) + (g0 + g) * kPanel;
-          const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
-          const int u0 = c0 * kPanel, width = std::min(nb * kPanel, H - u0);
-          for (int b0 = 0; b0 < B; b0 += kTileRows) {
-            const int mr = std::min(kTileRows, B - b0);
-            kt.gemm(H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, static_cast<size_t>(G) * kPanel, ng * nb, tile, ldc);
-            int nrows = 0;
-            for (int i = 0; i < mr; ++i) {
-              const int b = b0 + i;
-              const size_t off = static_cast<size_t>(b) * hp + u0;
-              if (step >= q.lens[b]) {
-                // Past this sequence's end the state carries over unchanged.
-                if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * nb * kPanel);
-                continue;
-              }
-              float* row = sd + (static_cast<size_t>(step) * B + b) * RS;
-              TrainFwdRow& r = rows[nrows++];
-              r.acc = tile + i * ldc;
-              r.gates = row + L.gates + u0;
-              r.extra = row + L.extra + u0;
-              r.hsave = row + L.hprev + u0;
-              r.csave = row + L.cprev + u0;
-              r.hprev = hprev + off;
-              r.hnext = hnext + off;
-              r.c = cb + off;
-              r.rh = rhb + off;
-              r.y = out.Y ? out.Y + y_offset(s, T, B, q.time(rev, step, b), d, b) + u0 : nullptr;
+    // Share m of a step: gates [g0, g0 + ng) of R times A ([B, hp]: H(t-1), or r ⊙ H(t-1) in
+    // phase 2) for the share's blocks, then the epilogue.
+    auto phase = [&](int m, int step, const float* A, int g0, int ng, void (*epilogue)(const TrainFwdArgs&)) {
+      int k0, k1;
+      split_range(blocks, members, m, k0, k1);
+      const float* hprev = hb[step & 1];
+      float* hnext = hb[(step + 1) & 1];
+      for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
+        const int nb = std::min(kTileBlocks, k1 - c0);
+        for (int j = 0; j < nb; ++j)
+          for (int g = 0; g < ng; ++g) panels[j * ng + g] = rpd + (static_cast<size_t>(c0 + j) * G * rpf) + (g0 + g) * kPanel;
+        const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
+        const int u0 = c0 * kPanel, width = std::min(nb * kPanel, H - u0);
+        for (int b0 = 0; b0 < B; b0 += kTileRows) {
+          const int mr = std::min(kTileRows, B - b0);
+          kt.gemm(H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, static_cast<size_t>(G) * kPanel, ng * nb, tile, ldc);
+          int nrows = 0;
+          for (int i = 0; i < mr; ++i) {
+            const int b = b0 + i;
+            const size_t off = static_cast<size_t>(b) * hp + u0;
+            if (step >= q.lens[b]) {
+              // Past this sequence's end the state carries over unchanged.
+              if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * nb * kPanel);
+              continue;
             }
-            if (nrows == 0) continue;
-            TrainFwdArgs e;
-            e.rows = rows;
-            e.nrows = nrows;
-            e.nblocks = nb;
-            e.width = width;
-            e.hp = hp;
-            e.acc_bstride = ng * kPanel;
-            e.bias = bd + u0;
-            e.rbh = bd + static_cast<size_t>(G) * hp + u0;
-            epilogue(e);
+            float* row = sd + (static_cast<size_t>(step) * B + b) * RS;
+            TrainFwdRow& r = rows[nrows++];
+            r.acc = tile + i * ldc;
+            r.gates = row + L.gates + u0;
+            r.extra = row + L.extra + u0;
+            r.hsave = row + L.hprev + u0;
+            r.csave = row + L.cprev + u0;
+            r.hprev = hprev + off;
+            r.hnext = hnext + off;
+            r.c = cb + off;
+            r.rh = rhb + off;
+            r.y = out.Y ? out.Y + y_offset(s, T, B, q.time(rev, step, b), d, b) + u0 : nullptr;
           }
+          if (nrows == 0) continue;
+          TrainFwdArgs e;
+          e.rows = rows;
+          e.nrows = nrows;
+          e.nblocks = nb;
+          e.width = width;
+          e.hp = hp;
+          e.acc_bstride = ng * kPanel;
+          e.bias = bd + u0;
+          e.rbh = bd + static_cast<size_t>(G) * hp + u0;
+          epilogue(e);
         }
-      };
+      }
+    };
 
-      // The input projection of steps [c0, c0 + cs), this thread's blocks only (so only the
-      // exchange of H between steps needs a barrier), straight into the saved rows' gates.
-      auto project = [&](int c0, int cs) {
-        for (int g = 0; g < G; ++g) {
-          for (int blk = k0; blk < k1; ++blk) w_panels[blk - k0] = wp + ((static_cast<size_t>(d) * G + g) * blocks + blk) * wpf;
-          const size_t r0 = static_cast<size_t>(c0) * B;
-          kt.gemm(I, xsrc[d] + r0 * I, I, cs * B, w_panels, kPanel, k1 - k0, sd + r0 * RS + L.gates + g * hp + k0 * kPanel, RS);
-        }
-      };
+    // The input projection of steps [c0, c0 + cs) for share m's blocks only (so only the exchange
+    // of H between steps needs the phases), straight into the saved rows' gates.
+    auto project = [&](int m, int c0, int cs) {
+      int k0, k1;
+      split_range(blocks, members, m, k0, k1);
+      for (int g = 0; g < G; ++g) {
+        for (int blk = k0; blk < k1; ++blk) w_panels[blk - k0] = wp + ((static_cast<size_t>(d) * G + g) * blocks + blk) * wpf;
+        const size_t r0 = static_cast<size_t>(c0) * B;
+        kt.gemm(I, xsrc[d] + r0 * I, I, cs * B, w_panels, kPanel, k1 - k0, sd + r0 * RS + L.gates + g * hp + k0 * kPanel, RS);
+      }
+    };
 
-      for (int step = 0; step < q.max_len; ++step) {
-        if (step % chunk == 0) project(step, std::min(chunk, q.max_len - step));
-        const float* hprev = hb[step & 1];
-        if (!gru) {
-          phase(step, hprev, 0, 4, tk.lstm_fwd);
-        } else if (lbr) {
-          phase(step, hprev, 0, 3, tk.gru_lbr_fwd);
-        } else {
-          phase(step, hprev, 0, 2, tk.gru_zr_fwd);
-          sync();  // phase 2 reads r ⊙ H(t-1) of every hidden unit
-          phase(step, rhb, 2, 1, tk.gru_h_fwd);
-        }
-        sync();
+    for (int step = 0; step < q.max_len; ++step) {
+      const float* hprev = hb[step & 1];
+      // A step's first phase; at a chunk's first step it begins with the projection.
+      auto step_phase = [&](int ng, void (*epilogue)(const TrainFwdArgs&)) {
+        run_phase([&](int m) {
+          if (step % chunk == 0) project(m, step, std::min(chunk, q.max_len - step));
+          phase(m, step, hprev, 0, ng, epilogue);
+        });
+      };
+      if (!gru) {
+        step_phase(4, tk.lstm_fwd);
+      } else if (lbr) {
+        step_phase(3, tk.gru_lbr_fwd);
+      } else {
+        step_phase(2, tk.gru_zr_fwd);
+        // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
+        run_phase([&](int m) { phase(m, step, rhb, 2, 1, tk.gru_h_fwd); });
       }
     }
   });
@@ -487,125 +519,121 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
       if (gin.dY_c && !gru) std::memcpy(dh + state, gin.dY_c + state_offset(s, B, d, b), sizeof(float) * H);
     }
 
-  SpinBarrier barrier[2];
-  for (int g = 0; g < 2; ++g) {
-    int first, size;
-    grp.of(grp.n, g == 0 ? 0 : grp.n - 1, first, size);
-    barrier[g].reset(grp.members(size));
-  }
-
   // Each thread's epilogue rows, allocated here: nothing inside a parallel region may throw.
   std::vector<TrainBwdRow> row_store(static_cast<size_t>(grp.n) * B);
-  run_parallel(grp.n, [&](int tid, int nt) {
-    int first, size;
-    const int group = grp.of(nt, tid, first, size);
-    const bool split_dirs = D == 2 && nt >= 2;
-    const int members = grp.members(size), me = tid - first;
-    if (me >= members) return;
-    auto sync = [&] {
-      if (members > 1) barrier[group].wait(me);
-    };
-    int k0, k1;
-    split_range(blocks, members, me, k0, k1);
-    const int u_begin = k0 * kPanel;
+  grp.run([&](int tid, int d, int members, auto&& run_phase) {
     TrainBwdRow* rows = row_store.data() + static_cast<size_t>(tid) * B;
     alignas(64) float tile[kTileRows * kTileBlocks * kPanel];
     const float* panels[kTileBlocks];
+    const bool rev = s.dir_reversed(d);
+    const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
+    float* dgd = dg + static_cast<size_t>(d) * prows * ldg;
+    float* dgpd = dgp + static_cast<size_t>(d) * dgp_dir;
+    float* dhc = carry + static_cast<size_t>(d) * 2 * state;
+    float* dcc = dhc + state;
+    float* cs = colsum + static_cast<size_t>(d) * NS * hp;
 
-    for (int d = split_dirs ? group : 0; d < (split_dirs ? group + 1 : D); ++d) {
-      const bool rev = s.dir_reversed(d);
-      const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
-      float* dgd = dg + static_cast<size_t>(d) * prows * ldg;
-      float* dgpd = dgp + static_cast<size_t>(d) * dgp_dir;
-      float* dhc = carry + static_cast<size_t>(d) * 2 * state;
-      float* dcc = dhc + state;
-
+    // For share m's blocks: A[rows of `step`] · P, each tile handed to each(b0, mr, c0, nb).
+    auto rec_gemm = [&](int m, int step, int K, size_t a_col, const float* pd, size_t pf, auto each) {
+      int k0, k1;
+      split_range(blocks, members, m, k0, k1);
+      for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
+        const int nb = std::min(kTileBlocks, k1 - c0);
+        for (int j = 0; j < nb; ++j) panels[j] = pd + static_cast<size_t>(c0 + j) * pf;
+        for (int b0 = 0; b0 < B; b0 += kTileRows) {
+          const int mr = std::min(kTileRows, B - b0);
+          kt.gemm(K, dgd + (static_cast<size_t>(step) * B + b0) * ldg + a_col, ldg, mr, panels, kPanel, nb, tile,
+                  static_cast<size_t>(nb) * kPanel);
+          each(b0, mr, c0, nb);
+        }
+      }
+    };
+    // dL/dH(t-1) += dG(step) · R' (the recurrent-side slots), share m's units of the active rows.
+    auto carry_back = [&](int m, int step) {
+      rec_gemm(m, step, static_cast<int>(kr), static_cast<size_t>(r_first) * hp, rmain + static_cast<size_t>(d) * blocks * pf_r,
+               pf_r, [&](int b0, int mr, int c0, int nb) {
+                 for (int i = 0; i < mr; ++i) {
+                   const int b = b0 + i;
+                   if (step >= q.lens[b]) continue;
+                   float* dh = dhc + static_cast<size_t>(b) * hp + static_cast<size_t>(c0) * kPanel;
+                   const float* t = tile + static_cast<size_t>(i) * nb * kPanel;
+                   for (int j = 0; j < nb * kPanel; ++j) dh[j] += t[j];
+                 }
+               });
+    };
+    // The gate-gradient epilogue of `step` for share m's units.
+    auto gates_back = [&](int m, int step) {
+      int k0, k1;
+      split_range(blocks, members, m, k0, k1);
+      const int u0 = k0 * kPanel;
+      int nrows = 0;
+      for (int b = 0; b < B; ++b) {
+        if (step >= q.lens[b]) continue;
+        const size_t k = static_cast<size_t>(step) * B + b;
+        const float* row = sd + k * RS;
+        TrainBwdRow& r = rows[nrows++];
+        r.gates = row + L.gates + u0;
+        r.extra = row + L.extra + u0;
+        r.hprev = row + L.hprev + u0;
+        r.cprev = row + L.cprev + u0;
+        r.dy = gin.dY ? gin.dY + y_offset(s, T, B, q.time(rev, step, b), d, b) + u0 : nullptr;
+        r.dh = dhc + static_cast<size_t>(b) * hp + u0;
+        r.dc = dcc + static_cast<size_t>(b) * hp + u0;
+        r.dg = dgd + k * ldg + u0;
+        r.dgp = dgpd + k * kPanel + static_cast<size_t>(u0) * prows;
+        r.drh = nullptr;
+      }
       TrainBwdArgs e;
       e.rows = rows;
+      e.nrows = nrows;
+      e.nblocks = k1 - k0;
+      e.width = std::min((k1 - k0) * kPanel, H - u0);
       e.hp = hp;
       e.panel_rows = prows;
-      e.colsum = colsum + static_cast<size_t>(d) * NS * hp + u_begin;
-
-      // out[b, own units] += A[rows of this step] · P over this thread's blocks, for active rows;
-      // or, with `each`, each tile row handed to it instead.
-      auto rec_gemm = [&](int step, int K, size_t a_col, const float* pd, size_t pf, auto each) {
-        for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
-          const int nb = std::min(kTileBlocks, k1 - c0);
-          for (int j = 0; j < nb; ++j) panels[j] = pd + static_cast<size_t>(c0 + j) * pf;
-          for (int b0 = 0; b0 < B; b0 += kTileRows) {
-            const int mr = std::min(kTileRows, B - b0);
-            kt.gemm(K, dgd + (static_cast<size_t>(step) * B + b0) * ldg + a_col, ldg, mr, panels, kPanel, nb, tile,
-                    static_cast<size_t>(nb) * kPanel);
-            each(b0, mr, c0, nb);
-          }
-        }
-      };
-
-      for (int step = q.max_len - 1; step >= 0; --step) {
-        int nrows = 0;
-        for (int b = 0; b < B; ++b) {
+      e.colsum = cs + u0;
+      (!gru ? tk.lstm_bwd : lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(e);
+    };
+    // Reset-before GRU: d(r ⊙ H(t-1)) = dâ_h · Rh, then slot r and the r-part of dL/dH(t-1).
+    auto reset_back = [&](int m, int step) {
+      rec_gemm(m, step, hp, 0, rh_only + static_cast<size_t>(d) * blocks * pf_h, pf_h, [&](int b0, int mr, int c0, int nb) {
+        TrainBwdRow sub[kTileRows];
+        int n = 0;
+        for (int i = 0; i < mr; ++i) {
+          const int b = b0 + i;
           if (step >= q.lens[b]) continue;
-          const size_t k = static_cast<size_t>(step) * B + b;
+          const size_t k = static_cast<size_t>(step) * B + b, u0 = static_cast<size_t>(c0) * kPanel;
           const float* row = sd + k * RS;
-          TrainBwdRow& r = rows[nrows++];
-          r.gates = row + L.gates + u_begin;
-          r.extra = row + L.extra + u_begin;
-          r.hprev = row + L.hprev + u_begin;
-          r.cprev = row + L.cprev + u_begin;
-          r.dy = gin.dY ? gin.dY + y_offset(s, T, B, q.time(rev, step, b), d, b) + u_begin : nullptr;
-          r.dh = dhc + static_cast<size_t>(b) * hp + u_begin;
-          r.dc = dcc + static_cast<size_t>(b) * hp + u_begin;
-          r.dg = dgd + k * ldg + u_begin;
-          r.dgp = dgpd + k * kPanel + static_cast<size_t>(u_begin) * prows;
-          r.drh = nullptr;
+          TrainBwdRow& r = sub[n++];
+          r.gates = row + L.gates + u0;
+          r.hprev = row + L.hprev + u0;
+          r.dh = dhc + static_cast<size_t>(b) * hp + u0;
+          r.dg = dgd + k * ldg + u0;
+          r.dgp = dgpd + k * kPanel + u0 * prows;
+          r.drh = tile + static_cast<size_t>(i) * nb * kPanel;
         }
-        e.nrows = nrows;
-        e.nblocks = k1 - k0;
-        e.width = std::min((k1 - k0) * kPanel, H - u_begin);
-        (!gru ? tk.lstm_bwd : lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(e);
-        sync();
-        if (two_phase) {
-          // d(r ⊙ H(t-1)) = dâ_h · Rh, then slot r and the r-part of dL/dH(t-1).
-          rec_gemm(step, hp, 0, rh_only + static_cast<size_t>(d) * blocks * pf_h, pf_h,
-                   [&](int b0, int mr, int c0, int nb) {
-                     TrainBwdRow sub[kTileRows];
-                     int n = 0;
-                     for (int i = 0; i < mr; ++i) {
-                       const int b = b0 + i;
-                       if (step >= q.lens[b]) continue;
-                       const size_t k = static_cast<size_t>(step) * B + b, u0 = static_cast<size_t>(c0) * kPanel;
-                       const float* row = sd + k * RS;
-                       TrainBwdRow& r = sub[n++];
-                       r.gates = row + L.gates + u0;
-                       r.hprev = row + L.hprev + u0;
-                       r.dh = dhc + static_cast<size_t>(b) * hp + u0;
-                       r.dg = dgd + k * ldg + u0;
-                       r.dgp = dgpd + k * kPanel + u0 * prows;
-                       r.drh = tile + static_cast<size_t>(i) * nb * kPanel;
-                     }
-                     TrainBwdArgs e2 = e;
-                     e2.rows = sub;
-                     e2.nrows = n;
-                     e2.nblocks = nb;
-                     e2.width = std::min(nb * kPanel, H - c0 * kPanel);
-                     e2.colsum = colsum + static_cast<size_t>(d) * NS * hp + static_cast<size_t>(c0) * kPanel;
-                     tk.gru_r_bwd(e2);
-                   });
-          sync();
-        }
-        // dL/dH(t-1) += dG · R' (the recurrent-side slots).
-        rec_gemm(step, static_cast<int>(kr), static_cast<size_t>(r_first) * hp,
-                 rmain + static_cast<size_t>(d) * blocks * pf_r, pf_r, [&](int b0, int mr, int c0, int nb) {
-                   for (int i = 0; i < mr; ++i) {
-                     const int b = b0 + i;
-                     if (step >= q.lens[b]) continue;
-                     float* dh = dhc + static_cast<size_t>(b) * hp + static_cast<size_t>(c0) * kPanel;
-                     const float* t = tile + static_cast<size_t>(i) * nb * kPanel;
-                     for (int j = 0; j < nb * kPanel; ++j) dh[j] += t[j];
-                   }
-                 });
-      }
+        TrainBwdArgs e;
+        e.rows = sub;
+        e.nrows = n;
+        e.nblocks = nb;
+        e.width = std::min(nb * kPanel, H - c0 * kPanel);
+        e.hp = hp;
+        e.panel_rows = prows;
+        e.colsum = cs + static_cast<size_t>(c0) * kPanel;
+        tk.gru_r_bwd(e);
+      });
+    };
+
+    // A phase per step (two for the reset-before GRU). dG(step + 1) · R' joins the same phase as
+    // the step's epilogue: both touch only the share's units, and dG(step + 1) of every unit was
+    // done in the phase before.
+    for (int step = q.max_len - 1; step >= 0; --step) {
+      run_phase([&](int m) {
+        if (step + 1 < q.max_len) carry_back(m, step + 1);
+        gates_back(m, step);
+      });
+      if (two_phase) run_phase([&](int m) { reset_back(m, step); });
     }
+    if (q.max_len > 0) run_phase([&](int m) { carry_back(m, 0); });
   });
 
   // The big GEMMs over all steps at once, per direction.

@@ -1,19 +1,45 @@
 // GRU, LSTM and RNN nodes (opsets 7 to 22) as GruOp / LstmOp / RnnOp. Weights that are known at
 // load (initializers, or folded from constants) are packed once, when the session is made;
-// weights fed as graph inputs are packed per run. The run itself goes through runAsync in
-// session.run, so the event loop keeps turning while the sequence is processed.
+// weights fed as graph inputs are packed per run. In session.run the sequence is processed on
+// a worker thread, so the event loop keeps turning, unless the work is smaller than the hop.
 import { GruOp } from '../../ops/gru';
 import { LstmOp } from '../../ops/lstm';
 import type { OutputName, RecurrentAttributes } from '../../ops/recurrent';
 import { RnnOp } from '../../ops/rnn';
 import { NodeError, Value } from '../values';
+import { transposeInto } from './transpose';
 import { INTS, Kernel, OpContext, OpDef, input, optionalInput } from './types';
+
+/**
+ * Floating-point operations (two per multiply-add) below which a node runs on the calling thread
+ * in session.run: handing it to a worker thread and back costs tens of microseconds on an idle
+ * machine and milliseconds on a busy one, more than work this small takes (about 0.1 ms on one
+ * core).
+ */
+const INLINE_FLOPS = 2e6;
+
+function inlineWork(op: AnyOp, X: Value): boolean {
+  const { info, spec } = op.definition;
+  if (X.dims.length !== 3) return false;
+  const steps = X.dims[0] * X.dims[1];
+  return 2 * steps * spec.numDirections * info.gates * spec.hiddenSize * (spec.inputSize + spec.hiddenSize) < INLINE_FLOPS;
+}
+
+/** [P, Q, H] -> [Q, P, H]: a view when P or Q is 1 (the same order in memory), else a copy. */
+function swapFirstAxes(v: Value): Value {
+  const dims = [v.dims[1], v.dims[0], v.dims[2]];
+  if (v.dims[0] === 1 || v.dims[1] === 1) return { type: v.type, data: v.data, dims };
+  const out: Value = { type: v.type, data: new Float32Array(v.data.length), dims };
+  transposeInto(v, out, [1, 0, 2]);
+  return out;
+}
 
 type Cell = 'GRU' | 'LSTM' | 'RNN';
 type AnyOp = GruOp | LstmOp | RnnOp;
 
 const COMMON = ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size'];
 const EXTRA: Record<Cell, string[]> = { GRU: ['linear_before_reset'], LSTM: ['input_forget'], RNN: [] };
+const OP_NAMES: Record<Cell, string> = { GRU: 'GruOp', LSTM: 'LstmOp', RNN: 'RnnOp' };
 const OUTPUTS: Record<Cell, OutputName[]> = { GRU: ['Y', 'Y_h'], LSTM: ['Y', 'Y_h', 'Y_c'], RNN: ['Y', 'Y_h'] };
 
 function attributesOf(cell: Cell, ctx: OpContext): RecurrentAttributes & { linearBeforeReset?: 0 | 1; inputForget?: 0 | 1 } {
@@ -61,7 +87,11 @@ function recurrent(cell: Cell): OpDef {
     attributes: (opset) => [...COMMON, ...EXTRA[cell], ...(opset >= 14 ? ['layout'] : [])],
     inputs: () => (cell === 'LSTM' ? [3, 8] : [3, 6]),
     create: (ctx): Kernel => {
-      const attrs = attributesOf(cell, ctx);
+      // Fused with the Transposes around it (fuse.ts): X and Y batch-major, states as the graph has them.
+      const batchMajor = ctx.node.batchMajor !== undefined;
+      const mergeDirections = ctx.node.batchMajor?.mergeDirections === true;
+      const attrs = { ...attributesOf(cell, ctx), ...(batchMajor ? { layout: 1 as const } : {}) };
+      const D = attrs.direction === 'bidirectional' ? 2 : 1;
       // Input positions of the weights: W, R, B and (LSTM) P.
       const slots = cell === 'LSTM' ? [1, 2, 3, 7] : [1, 2, 3];
       const present = (k: number) => (ctx.node.inputs[k] ?? '') !== '';
@@ -72,18 +102,36 @@ function recurrent(cell: Cell): OpDef {
       const packed = constWeights ? build(cell, ctx.where, slots.map((k) => ctx.constant(k)), attrs) : undefined;
       const wanted = OUTPUTS[cell].filter((_, k) => (ctx.node.outputs[k] ?? '') !== '');
 
-      const prepare = (inputs: (Value | undefined)[], where: string) => {
+      const prepare = (inputs: (Value | undefined)[], where: string, method: 'run' | 'runAsync') => {
         const X = input(where, inputs, 0, ['float32']);
         const weights = slots.map((k) => optionalInput(where, inputs, k, ['float32']));
         const args = {
           X,
           sequenceLens: optionalInput(where, inputs, 4, INTS),
-          initialH: optionalInput(where, inputs, 5, ['float32']),
-          ...(cell === 'LSTM' ? { initialC: optionalInput(where, inputs, 6, ['float32']) } : {}),
+          initialH: stateIn(where, method, optionalInput(where, inputs, 5, ['float32']), 'initialH', X, weights[1]!),
+          ...(cell === 'LSTM' ? { initialC: stateIn(where, method, optionalInput(where, inputs, 6, ['float32']), 'initialC', X, weights[1]!) } : {}),
         };
         return { op: packed ?? build(cell, where, weights, attrs), owned: packed === undefined, args };
       };
-      const collect = (out: Partial<Record<OutputName, Value>>): Value[] => OUTPUTS[cell].map((name) => out[name]!).slice(0, ctx.node.outputs.length);
+      /** A time-major state [D, B, H] as the batch-major node takes it, [B, D, H]. */
+      const stateIn = (where: string, method: string, v: Value | undefined, name: string, X: Value, R: Value): Value | undefined => {
+        // Malformed X or R: left to the operator, which checks them first.
+        if (v === undefined || !batchMajor || X.dims.length !== 3 || R.dims.length !== 3) return v;
+        const want = [D, X.dims[0], R.dims[2]];
+        if (v.dims.length !== 3 || v.dims.some((d, k) => d !== want[k])) {
+          // The operator's own message for the dims the graph declares (time-major).
+          throw new NodeError(`${where}: ${OP_NAMES[cell]}.${method}: expected ${name}.dims to be [${want.join(', ')}] (num_directions, batch_size, hidden_size), but received [${v.dims.join(', ')}]`);
+        }
+        return swapFirstAxes(v);
+      };
+      const outputOf = (name: OutputName, v: Value): Value => {
+        if (!batchMajor) return v;
+        // Y [B, T, D, H] is the chain's result, as is or as [B, T, D*H]; the states go back to [D, B, H].
+        if (name === 'Y') return mergeDirections ? { type: v.type, data: v.data, dims: [v.dims[0], v.dims[1], v.dims[2] * v.dims[3]] } : v;
+        return swapFirstAxes(v);
+      };
+      const collect = (out: Partial<Record<OutputName, Value>>): Value[] =>
+        OUTPUTS[cell].slice(0, ctx.node.outputs.length).map((name) => out[name] && outputOf(name, out[name]!)) as Value[];
       const fail = (where: string, e: unknown): never => {
         throw e instanceof NodeError ? e : new NodeError(`${where}: ${(e as Error).message}`);
       };
@@ -91,7 +139,7 @@ function recurrent(cell: Cell): OpDef {
       return {
         foldable: false,
         run(inputs, where) {
-          const { op, owned, args } = prepare(inputs, where);
+          const { op, owned, args } = prepare(inputs, where, 'run');
           try {
             return collect(op.run(args, { outputs: wanted }));
           } catch (e) {
@@ -101,8 +149,9 @@ function recurrent(cell: Cell): OpDef {
           }
         },
         async runAsync(inputs, where) {
-          const { op, owned, args } = prepare(inputs, where);
+          const { op, owned, args } = prepare(inputs, where, 'runAsync');
           try {
+            if (ctx.device === 'cpu' && inlineWork(op, args.X)) return collect(op.run(args, { outputs: wanted }));
             return collect(await op.runAsync(args, { outputs: wanted }));
           } catch (e) {
             return fail(where, e);

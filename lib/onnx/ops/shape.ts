@@ -2,6 +2,7 @@
 // initial states from the batch size and pick outputs. Reshape-like ops return views of their
 // input's data (nothing writes into a value once made); the others copy with strided loops.
 import { NodeError, Value, allocate, broadcastDims, broadcastOffsets, fromNumbers, normalizeAxis, sizeOf, stridesOf, toNumbers, words } from '../values';
+import { transposeInto } from './transpose';
 import { ANY, INTS, NUMERIC, OpContext, OpDef, input, optionalInput, pure, simple } from './types';
 
 function view(x: Value, dims: readonly number[]): Value {
@@ -194,7 +195,7 @@ function identity(): OpDef {
 }
 
 /** Copies x into `out` where out[i] = x[offset(i)], offsets from per-axis start and step. */
-function stridedCopy(x: Value, out: Value, starts: number[], steps: number[], order?: number[]): void {
+function stridedCopy(x: Value, out: Value, starts: number[], steps: number[]): void {
   const { data: src, width } = words(x);
   const dst = words(out).data;
   if (dst.length === 0) return;
@@ -202,13 +203,12 @@ function stridedCopy(x: Value, out: Value, starts: number[], steps: number[], or
   const inStrides = stridesOf(x.dims).map((s) => s * width);
   const dims = width === 1 ? out.dims : [...out.dims, width];
   const r = dims.length;
-  // Axis k of the output walks input axis order[k] (a transpose) by steps[k].
+  // Axis k of the output walks input axis k by steps[k].
   const walk = new Array<number>(r).fill(1);
   let base = 0;
   for (let k = 0; k < out.dims.length; k++) {
-    const from = order ? order[k] : k;
-    walk[k] = inStrides[from] * steps[k];
-    base += inStrides[from] * starts[k];
+    walk[k] = inStrides[k] * steps[k];
+    base += inStrides[k] * starts[k];
   }
   if (r === 0) {
     dst[0] = src[base];
@@ -249,7 +249,7 @@ function transpose(): OpDef {
         throw new NodeError(`${where}: perm [${p.join(', ')}] is not a permutation of the ${r} axes of dims [${x.dims.join(', ')}]`);
       }
       const out = allocate(where, x.type, p.map((a) => x.dims[a]));
-      stridedCopy(x, out, new Array(r).fill(0), new Array(r).fill(1), p);
+      transposeInto(x, out, p);
       return [out];
     });
   });

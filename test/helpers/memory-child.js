@@ -1,0 +1,44 @@
+'use strict';
+// Run by test/lifecycle.test.ts in a fresh `node --expose-gc` process, so that RSS readings see
+// this program only: creates many operators with large packed weights and either disposes of
+// them ('dispose') or drops them for the garbage collector's finalizers ('forget'). Prints one
+// JSON line: RSS before, after, the packed bytes one operator holds and how many were made.
+const path = require('path');
+const { LstmOp } = require(path.join(__dirname, '..', '..', 'dist'));
+
+const mode = process.argv[2];
+const count = Number(process.argv[3] || 200);
+const H = 256;
+const I = 256;
+const W = { type: 'float32', data: new Float32Array(4 * H * I).fill(0.01), dims: [1, 4 * H, I] };
+const R = { type: 'float32', data: new Float32Array(4 * H * H).fill(0.01), dims: [1, 4 * H, H] };
+const X = { type: 'float32', data: new Float32Array(2 * I).fill(0.5), dims: [2, 1, I] };
+
+async function settle() {
+  for (let k = 0; k < 4; k++) {
+    global.gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function main() {
+  // Warm up: the library, one operator and one run, so that only the operators count below.
+  const first = new LstmOp({ W, R }, { threads: 1 });
+  first.run({ X });
+  const packedBytes = first.packedBytes;
+  first.dispose();
+  await settle();
+  const before = process.memoryUsage().rss;
+  for (let k = 0; k < count; k++) {
+    const op = new LstmOp({ W, R }, { threads: 1 });
+    op.run({ X });
+    if (mode === 'dispose') op.dispose();
+    // 'forget': the operator is dropped here; collect now and then, as a live process would.
+    if (mode === 'forget' && k % 20 === 19) await settle();
+  }
+  await settle();
+  const after = process.memoryUsage().rss;
+  console.log(JSON.stringify({ mode, count, packedBytes, before, after }));
+}
+
+main();
