@@ -192,14 +192,14 @@ void PackedRnn::gemm(const KernelTable& kt, int K, const float* A, size_t lda, i
   }
 }
 
-AlignedBuffer PackedRnn::take_workspace(size_t floats, size_t& capacity) const {
+AlignedBuffer WorkspacePool::take(size_t floats, size_t& capacity) {
   {
-    std::lock_guard<std::mutex> lock(pool_mu_);
-    for (size_t i = 0; i < pool_.size(); ++i) {
-      if (pool_[i].second >= floats) {
-        AlignedBuffer buf = std::move(pool_[i].first);
-        capacity = pool_[i].second;
-        pool_.erase(pool_.begin() + static_cast<std::ptrdiff_t>(i));
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t i = 0; i < kept_.size(); ++i) {
+      if (kept_[i].second >= floats) {
+        AlignedBuffer buf = std::move(kept_[i].first);
+        capacity = kept_[i].second;
+        kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(i));
         return buf;
       }
     }
@@ -208,12 +208,11 @@ AlignedBuffer PackedRnn::take_workspace(size_t floats, size_t& capacity) const {
   return aligned_floats_uninit(floats);
 }
 
-void PackedRnn::give_workspace(AlignedBuffer buf, size_t capacity) const {
-  // Keep the two largest: enough for a couple of concurrent callers, bounded for a server.
-  std::lock_guard<std::mutex> lock(pool_mu_);
-  pool_.emplace_back(std::move(buf), capacity);
-  std::sort(pool_.begin(), pool_.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-  if (pool_.size() > 2) pool_.resize(2);
+void WorkspacePool::give(AlignedBuffer buf, size_t capacity) {
+  std::lock_guard<std::mutex> lock(mu_);
+  kept_.emplace_back(std::move(buf), capacity);
+  std::sort(kept_.begin(), kept_.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (kept_.size() > 2) kept_.resize(2);
 }
 
 void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads) const {
@@ -262,7 +261,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
   const size_t n_a = static_cast<size_t>(chunk) * B * I;
   const size_t a_stride = (n_a + 15) / 16 * 16;
   size_t capacity = 0;
-  AlignedBuffer ws = take_workspace(n_h + n_c + n_zr + n_xw + static_cast<size_t>(n) * a_stride, capacity);
+  AlignedBuffer ws = workspaces_.take(n_h + n_c + n_zr + n_xw + static_cast<size_t>(n) * a_stride, capacity);
   float* hbuf = ws.get();
   float* cbuf = n_c ? hbuf + n_h : nullptr;
   float* zbuf = n_zr ? hbuf + n_h + n_c : nullptr;
@@ -499,7 +498,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
     // group's threads never started (a loaded machine): the call never waits on an absent thread.
     if (split_dirs) run_group(1 - group, -1);
   });
-  give_workspace(std::move(ws), capacity);
+  workspaces_.give(std::move(ws), capacity);
 }
 
 }  // namespace gatedrnn

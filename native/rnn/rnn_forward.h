@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 #include "spec.h"
@@ -29,6 +30,20 @@ AlignedBuffer aligned_floats(size_t count);
 // The same without the zero fill, for buffers that are written in full before they are read.
 AlignedBuffer aligned_floats_uninit(size_t count);
 
+// Scratch memory reused across calls: a call takes a buffer (a kept one that is big enough, else
+// a new one) and gives it back; the two largest are kept, enough for a couple of concurrent
+// callers (or a training forward's and backward's) and bounded for a long-running server.
+// Thread-safe.
+class WorkspacePool {
+ public:
+  AlignedBuffer take(size_t floats, size_t& capacity);
+  void give(AlignedBuffer buf, size_t capacity);
+
+ private:
+  std::mutex mu_;
+  std::vector<std::pair<AlignedBuffer, size_t>> kept_;  // largest first
+};
+
 class PackedRnn {
  public:
   // Copies what it needs from the raw ONNX weights; they may be freed afterwards.
@@ -51,10 +66,6 @@ class PackedRnn {
   void gemm(const KernelTable& kt, int K, const float* A, size_t lda, int mr, const void* const* panels, size_t kstride,
             int np, float* C, size_t ldc) const;
 
-  // Scratch memory reused across calls (a call takes one buffer; concurrent calls get their own).
-  AlignedBuffer take_workspace(size_t floats, size_t& capacity) const;
-  void give_workspace(AlignedBuffer buf, size_t capacity) const;
-
   RnnSpec spec_;
   int blocks_ = 0;       // ceil(H / kPanel)
   int hp_ = 0;           // blocks_ * kPanel: the padded hidden size every buffer uses
@@ -65,8 +76,7 @@ class PackedRnn {
   AlignedBuffer peep_;   // [D][block][i o f][kPanel], or null
   size_t packed_bytes_ = 0;
 
-  mutable std::mutex pool_mu_;
-  mutable std::vector<std::pair<AlignedBuffer, size_t>> pool_;
+  mutable WorkspacePool workspaces_;  // concurrent calls get their own buffer
 };
 
 }  // namespace gatedrnn

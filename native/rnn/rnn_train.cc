@@ -222,30 +222,6 @@ size_t RnnTrainer::saved_floats(int T, int B) const {
   return static_cast<size_t>(spec_.num_dirs) * T * B * row_floats_;
 }
 
-AlignedBuffer RnnTrainer::take_workspace(size_t floats, size_t& capacity) const {
-  {
-    std::lock_guard<std::mutex> lock(pool_mu_);
-    for (size_t i = 0; i < pool_.size(); ++i) {
-      if (pool_[i].second >= floats) {
-        AlignedBuffer buf = std::move(pool_[i].first);
-        capacity = pool_[i].second;
-        pool_.erase(pool_.begin() + static_cast<std::ptrdiff_t>(i));
-        return buf;
-      }
-    }
-  }
-  capacity = floats;
-  return aligned_floats_uninit(floats);
-}
-
-void RnnTrainer::give_workspace(AlignedBuffer buf, size_t capacity) const {
-  // Keep the two largest: a forward's and a backward's, bounded for a long-running process.
-  std::lock_guard<std::mutex> lock(pool_mu_);
-  pool_.emplace_back(std::move(buf), capacity);
-  std::sort(pool_.begin(), pool_.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-  if (pool_.size() > 2) pool_.resize(2);
-}
-
 void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutputs& out, float* saved,
                          int threads) const {
   const RnnSpec& s = spec_;
@@ -268,7 +244,7 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
                n_bias = static_cast<size_t>(D) * (G + 1) * hp, n_st = static_cast<size_t>(D) * 4 * state,
                n_xs = static_cast<size_t>(D) * q.max_len * B * I;
   size_t capacity = 0;
-  AlignedBuffer ws = take_workspace(Carver::size({n_wp, n_rp, n_bias, n_st, n_xs}), capacity);
+  AlignedBuffer ws = workspaces_.take(Carver::size({n_wp, n_rp, n_bias, n_st, n_xs}), capacity);
   Carver carve{ws.get()};
   float* wp = carve.take(n_wp);
   float* rp = carve.take(n_rp);
@@ -426,7 +402,7 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
       if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b), hlast, sizeof(float) * H);
       if (out.Y_c && !gru) std::memcpy(out.Y_c + state_offset(s, B, d, b), st + off + 2 * state, sizeof(float) * H);
     }
-  give_workspace(std::move(ws), capacity);
+  workspaces_.give(std::move(ws), capacity);
 }
 
 void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float* saved, const TrainGradInputs& gin,
@@ -459,7 +435,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
                n_colsum = static_cast<size_t>(D) * NS * hp, n_at = static_cast<size_t>(std::max(I, H)) * prows,
                n_ct = static_cast<size_t>(std::max(I, H)) * ldg, n_dxs = prows * I, n_xs = prows * I;
   size_t capacity = 0;
-  AlignedBuffer ws = take_workspace(
+  AlignedBuffer ws = workspaces_.take(
       Carver::size({n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_at, n_ct, n_dxs, n_xs}), capacity);
   Carver carve{ws.get()};
   // R' for dH(t-1) (and Rh alone for the reset-before GRU's phase 2), W' for dX = dG·W'.
@@ -702,7 +678,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
       if (gout.dC0 && !gru) std::memcpy(gout.dC0 + state_offset(s, B, d, b), dh + state, sizeof(float) * H);
     }
   }
-  give_workspace(std::move(ws), capacity);
+  workspaces_.give(std::move(ws), capacity);
 }
 
 }  // namespace gatedrnn

@@ -52,16 +52,12 @@ class RnnTrainer {
                 const TrainGradOutputs& out, int threads) const;
 
  private:
-  // Scratch memory reused across calls (a call takes one buffer; concurrent calls get their own):
-  // fresh pages cost a fault and a clear each, a quarter of a step's time at T=100, B=32, H=128.
-  AlignedBuffer take_workspace(size_t floats, size_t& capacity) const;
-  void give_workspace(AlignedBuffer buf, size_t capacity) const;
-
   RnnSpec spec_;
   int blocks_ = 0, hp_ = 0;
   size_t row_floats_ = 0;  // one saved row: gates, extra (GRU), H(t-1), C(t-1) (LSTM)
-  mutable std::mutex pool_mu_;
-  mutable std::vector<std::pair<AlignedBuffer, size_t>> pool_;
+  // Reused scratch: fresh pages cost a fault and a clear each, a quarter of a step's time at
+  // T=100, B=32, H=128.
+  mutable WorkspacePool workspaces_;
 };
 
 }  // namespace gatedrnn
