@@ -21,12 +21,11 @@ import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '..
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, range, takeRows, toBatchable } from './data';
 import { decode, encode, writeAtomic } from './io';
-import type { History } from './sequential';
+import { History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 
 const PAD = 0;
 
 // Training draws from a stream other than initialization's, even when both come from one seed.
-const trainingSeed = (seed: number): number => (seed ^ 0x5bd1e995) >>> 0;
 
 export interface Seq2SeqArgs {
   cell: 'gru' | 'lstm';
@@ -560,54 +559,27 @@ export class Seq2Seq implements TrainingModel {
     this.stopTraining = false;
     for (const cb of cbs) await cb.onTrainBegin?.({});
     for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
-      for (const cb of cbs) await cb.onEpochBegin?.(epoch, {});
-      order.set(range(n));
-      if (args.shuffle ?? true) this.trainRng.shuffle(order);
-      for (const m of this.metrics) m.reset();
-      let lossSum = 0;
-      let rowSum = 0;
-      for (let b = 0, batch = 0; b < n; b += batchSize, batch++) {
-        for (const cb of cbs) await cb.onBatchBegin?.(batch, {});
-        const e = Math.min(n, b + batchSize);
-        const r = await this.step(takeRows(S, order, b, e), takeRows(T, order, b, e), true);
-        // Read the optimizer each batch: a callback (ReduceLROnPlateau) may replace its settings.
-        this.requireOptimizer(where).apply(this.params);
-        lossSum += r.loss * r.rows;
-        rowSum += r.rows;
-        for (const cb of cbs) await cb.onBatchEnd?.(batch, { batch, size: e - b, loss: r.loss });
-        await yieldToEventLoop();
-      }
-      const logs: Logs = { loss: rowSum === 0 ? 0 : lossSum / rowSum };
-      for (const m of this.metrics) logs[m.name] = m.result();
-      if (val) for (const [k, v] of Object.entries(await this.evaluateBatches(val[0], val[1], batchSize))) logs[`val_${k}`] = v;
-      for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
-      epochList.push(epoch);
-      for (const [k, v] of Object.entries(logs)) (history[k] ??= []).push(v);
-      if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`).join(' - ')}`);
+      await runEpoch({
+        epoch, epochs, n, order, batchSize, shuffle: args.shuffle ?? true, rng: this.trainRng, metrics: this.metrics,
+        callbacks: cbs, verbose, epochList, history,
+        trainBatch: async (o, b, e) => {
+          const r = await this.step(takeRows(S, o, b, e), takeRows(T, o, b, e), true);
+          // Read the optimizer each batch: a callback (ReduceLROnPlateau) may replace its settings.
+          this.requireOptimizer(where).apply(this.params);
+          return r;
+        },
+        validate: val ? () => this.evaluateBatches(val![0], val![1], batchSize) : null,
+      });
     }
     for (const cb of cbs) await cb.onTrainEnd?.({});
-    // As the sequential model's history: history.loss, history.val_loss, ... read history.history.
-    const h = { epoch: epochList, history } as History;
-    for (const key of Object.keys(history)) Object.defineProperty(h, key, { get: () => history[key], enumerable: false });
-    return h;
+    return makeHistory(epochList, history);
   }
 
   private async evaluateBatches(S: Batchable, T: Batchable, batchSize: number): Promise<Logs> {
     for (const m of this.metrics) m.reset();
-    const n = S.dims[0];
-    const all = range(n);
-    let lossSum = 0;
-    let rowSum = 0;
-    for (let b = 0; b < n; b += batchSize) {
-      const e = Math.min(n, b + batchSize);
-      const r = await this.step(takeRows(S, all, b, e), takeRows(T, all, b, e), false);
-      lossSum += r.loss * r.rows;
-      rowSum += r.rows;
-      await yieldToEventLoop();
-    }
-    const logs: Logs = { loss: rowSum === 0 ? 0 : lossSum / rowSum };
-    for (const m of this.metrics) logs[m.name] = m.result();
-    return logs;
+    const all = range(S.dims[0]);
+    const loss = await meanLoss(S.dims[0], batchSize, (b, e) => this.step(takeRows(S, all, b, e), takeRows(T, all, b, e), false));
+    return logsOf(loss, this.metrics);
   }
 
   /** Teacher-forced loss and metrics on (src, tgt), as { loss, accuracy, ... }. */
@@ -836,7 +808,6 @@ export class Seq2Seq implements TrainingModel {
   }
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Rows of [a; b] from rows of a [rows, w] and b [rows, w]. */
 function concatRows(a: Float32Array, b: Float32Array, rows: number, w: number): Float32Array {

@@ -11,6 +11,7 @@ import { Metric, MetricSpec, toMetrics } from '../train/metrics';
 import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, isFloat32, range, takeRows, toBatchable } from './data';
+import { History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 import { decode, encode, writeAtomic } from './io';
 import { modelToOnnx, ToOnnxOptions } from './onnx';
 import { Seq2Seq } from './seq2seq';
@@ -46,14 +47,7 @@ export interface FitArgs {
   resumeFrom?: string;
 }
 
-export interface History {
-  /** The epochs run (0-based), including those before a resumed checkpoint. */
-  epoch: number[];
-  /** Each log per epoch: loss, the metrics, val_loss and val_ metrics. */
-  history: Record<string, number[]>;
-  readonly loss: number[];
-  readonly val_loss?: number[];
-}
+export type { History } from './fit-loop';
 
 interface Compiled {
   optimizer: Optimizer;
@@ -61,16 +55,10 @@ interface Compiled {
   metricSpecs: (string | MetricSpec)[];
 }
 
-function makeHistory(epoch: number[], history: Record<string, number[]>): History {
-  const h = { epoch, history } as History;
-  for (const key of Object.keys(history)) Object.defineProperty(h, key, { get: () => history[key], enumerable: false });
-  return h;
+// The rows a batch's mean loss averages over: the target weights' sum, else one per output row.
+function rowsOf(out: Activation, weights: Float32Array | null | undefined): number {
+  return weights ? weights.reduce((a, b) => a + b, 0) : out.data.length / out.dims[out.dims.length - 1];
 }
-
-// Training draws from a stream other than initialization's, even when both come from one seed.
-const trainingSeed = (seed: number): number => (seed ^ 0x5bd1e995) >>> 0;
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export class Sequential implements TrainingModel {
   readonly className = 'Sequential';
@@ -251,8 +239,7 @@ export class Sequential implements TrainingModel {
     let g: Float32Array | null = fused ? await (last as Dense).backwardFromPreactivation(grad) : await last.backward(grad);
     for (let i = this.layers.length - 2; i >= 0 && g; i--) g = await this.layers[i].backward(g);
     this.optimizer!.apply(this.params);
-    const rows = weights ? weights.reduce((a, b) => a + b, 0) : out.data.length / out.dims[out.dims.length - 1];
-    return { loss, rows };
+    return { loss, rows: rowsOf(out, weights) };
   }
 
   private checkBatchSize(where: string, v: unknown): number {
@@ -318,34 +305,12 @@ export class Sequential implements TrainingModel {
     const order = range(n);
     for (const cb of cbs) await cb.onTrainBegin?.({});
     for (let epoch = epoch0; epoch < epochs && !this.stopTraining; epoch++) {
-      for (const cb of cbs) await cb.onEpochBegin?.(epoch, {});
-      // From the identity each epoch, so the order depends only on the generator's state,
-      // which a checkpoint stores.
-      order.set(range(n));
-      if (args.shuffle ?? true) this.trainRng.shuffle(order);
-      for (const m of this.metrics) m.reset();
-      let lossSum = 0;
-      let rowSum = 0;
-      for (let b = 0, batch = 0; b < n; b += batchSize, batch++) {
-        for (const cb of cbs) await cb.onBatchBegin?.(batch, {});
-        const e = Math.min(n, b + batchSize);
-        const r = await this.trainBatch(takeRows(X, order, b, e), takeRows(Y, order, b, e));
-        lossSum += r.loss * r.rows;
-        rowSum += r.rows;
-        const logs: Logs = { batch, size: e - b, loss: r.loss };
-        for (const cb of cbs) await cb.onBatchEnd?.(batch, logs);
-        await yieldToEventLoop();
-      }
-      const logs: Logs = { loss: rowSum === 0 ? 0 : lossSum / rowSum };
-      for (const m of this.metrics) logs[m.name] = m.result();
-      if (val) {
-        const v = await this.evaluateBatches(val[0], val[1], batchSize);
-        for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
-      }
-      for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
-      epochList.push(epoch);
-      for (const [k, value] of Object.entries(logs)) (history[k] ??= []).push(value);
-      if (verbose > 0) console.log(`Epoch ${epoch + 1}/${epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`).join(' - ')}`);
+      await runEpoch({
+        epoch, epochs, n, order, batchSize, shuffle: args.shuffle ?? true, rng: this.trainRng, metrics: this.metrics,
+        callbacks: cbs, verbose, epochList, history,
+        trainBatch: (o, b, e) => this.trainBatch(takeRows(X, o, b, e), takeRows(Y, o, b, e)),
+        validate: val ? () => this.evaluateBatches(val![0], val![1], batchSize) : null,
+      });
       if (args.checkpoint && ((epoch + 1) % every === 0 || epoch + 1 === epochs || this.stopTraining)) {
         await this.writeFile(args.checkpoint.path, { epoch: epoch + 1, history, callbacks: stateful });
       }
@@ -356,24 +321,15 @@ export class Sequential implements TrainingModel {
 
   private async evaluateBatches(X: Batchable, Y: Batchable, batchSize: number): Promise<Logs> {
     for (const m of this.metrics) m.reset();
-    const n = X.dims[0];
-    const all = range(n);
-    let lossSum = 0;
-    let rowSum = 0;
-    for (let b = 0; b < n; b += batchSize) {
-      const e = Math.min(n, b + batchSize);
+    const all = range(X.dims[0]);
+    const loss = await meanLoss(X.dims[0], batchSize, async (b, e) => {
       const yb = takeRows(Y, all, b, e);
       const out = await this.forward(takeRows(X, all, b, e), false);
       const { loss, weights } = this.lossOf(out, yb);
-      const rows = weights ? weights.reduce((a, c) => a + c, 0) : out.data.length / out.dims[out.dims.length - 1];
-      lossSum += loss * rows;
-      rowSum += rows;
       this.updateMetrics(out, yb, weights);
-      await yieldToEventLoop();
-    }
-    const logs: Logs = { loss: rowSum === 0 ? 0 : lossSum / rowSum };
-    for (const m of this.metrics) logs[m.name] = m.result();
-    return logs;
+      return { loss, rows: rowsOf(out, weights) };
+    });
+    return logsOf(loss, this.metrics);
   }
 
   /** The loss and metrics on (x, y), as { loss, accuracy, ... }. */
