@@ -1,23 +1,13 @@
 // Seeded randomness for dataset splits: the same seed gives the same split on every machine.
 
-/** mulberry32: a small 32-bit generator; returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Rng } from '../train/rng';
 
 /** Fisher–Yates over 0..n-1 with a seeded generator. */
 export function shuffledIndices(n: number, seed: number): number[] {
   const idx = Array.from({ length: n }, (_, i) => i);
-  const rand = seededRandom(seed);
+  const rng = new Rng(seed);
   for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
+    const j = Math.floor(rng.next() * (i + 1));
     const t = idx[i];
     idx[i] = idx[j];
     idx[j] = t;

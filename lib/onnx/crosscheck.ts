@@ -3,6 +3,7 @@
 // runs each, interleaved, in one process). onnxruntime-node is loaded only here, when asked for.
 import { rangeError, typeError } from '../errors';
 import { Tensor, TensorLike, TensorType } from '../tensor';
+import { Rng } from '../train/rng';
 import { DeclaredDim, ParsedGraph, parseModel } from './graph';
 import { LoadOnnxOptions, OnnxSession, modelBytes } from './session';
 import { sizeOf } from './values';
@@ -53,17 +54,6 @@ function loadOrt(): Ort {
   }
 }
 
-/** mulberry32: small, seeded, well mixed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function defaultDim(name: string): number {
   return /batch|^n$|^b$/i.test(name) ? 2 : 6;
 }
@@ -87,7 +77,8 @@ function intBounds(graph: ParsedGraph): Map<string, number | 'lengths'> {
 }
 
 function randomFeeds(graph: ParsedGraph, options: CrosscheckOptions): Record<string, Tensor> {
-  const next = rng(options.seed ?? 1);
+  const rng = new Rng(options.seed ?? 1);
+  const next = (): number => rng.next();
   const bounds = intBounds(graph);
   const sizes = new Map(Object.entries(options.dims ?? {}));
   const resolve = (d: DeclaredDim): number => {
