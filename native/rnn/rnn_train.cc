@@ -433,10 +433,11 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
                n_wx = static_cast<size_t>(D) * panel_count(I) * pf_x, n_dg = static_cast<size_t>(D) * prows * ldg,
                n_dgp = static_cast<size_t>(D) * dgp_dir, n_carry = static_cast<size_t>(D) * 2 * state,
                n_colsum = static_cast<size_t>(D) * NS * hp, n_at = static_cast<size_t>(std::max(I, H)) * prows,
-               n_ct = static_cast<size_t>(std::max(I, H)) * ldg, n_dxs = prows * I, n_xs = prows * I;
+               n_ct = static_cast<size_t>(std::max(I, H)) * ldg, n_dxs = prows * I, n_xs = prows * I,
+               n_rows = std::max(kr, kx) * std::max(H, I);
   size_t capacity = 0;
   AlignedBuffer ws = workspaces_.take(
-      Carver::size({n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_at, n_ct, n_dxs, n_xs}), capacity);
+      Carver::size({n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_at, n_ct, n_dxs, n_xs, n_rows}), capacity);
   Carver carve{ws.get()};
   // R' for dH(t-1) (and Rh alone for the reset-before GRU's phase 2), W' for dX = dG·W'.
   float* rmain = carve.take(n_rmain);
@@ -453,6 +454,8 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
   float* ct = carve.take(n_ct);
   float* dxs = carve.take(n_dxs);
   float* xs = carve.take(n_xs);
+  // The gate rows of R and W in slot order, copied before packing.
+  float* gate_rows = carve.take(n_rows);
   std::memset(carry, 0, sizeof(float) * n_carry);
   std::memset(colsum, 0, sizeof(float) * n_colsum);
   for (int step = 0; step < q.max_len; ++step)
@@ -465,27 +468,25 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
           std::memset(dgp + d * dgp_dir + p * panel_floats(static_cast<int>(prows)) + k * kPanel, 0, sizeof(float) * kPanel);
       }
     }
-  {
-    std::vector<float> tmp(std::max(kr, kx) * std::max(H, I));
-    for (int d = 0; d < D; ++d) {
-      const float* Wd = w.W + static_cast<size_t>(d) * G * H * I;
-      const float* Rd = w.R + static_cast<size_t>(d) * G * H * H;
-      auto gate_of = [&](const int* map, int slot) {
-        for (int g = 0; g < G; ++g)
-          if (map[g] == slot) return g;
-        return -1;
-      };
-      for (int sidx = 0; sidx < r_slots; ++sidx)
-        copy_gate_rows(Rd, gate_of(sl.rslot, r_first + sidx), H, hp, H, tmp.data() + static_cast<size_t>(sidx) * hp * H);
-      pack_panels_part(false, static_cast<int>(kr), H, tmp.data(), H, rmain + static_cast<size_t>(d) * blocks * pf_r, 0, 1);
-      if (two_phase) {
-        copy_gate_rows(Rd, 2, H, hp, H, tmp.data());
-        pack_panels_part(false, hp, H, tmp.data(), H, rh_only + static_cast<size_t>(d) * blocks * pf_h, 0, 1);
-      }
-      for (int sidx = 0; sidx < G; ++sidx)
-        copy_gate_rows(Wd, gate_of(sl.xslot, sidx), H, hp, I, tmp.data() + static_cast<size_t>(sidx) * hp * I);
-      pack_panels_part(false, static_cast<int>(kx), I, tmp.data(), I, wx + static_cast<size_t>(d) * panel_count(I) * pf_x, 0, 1);
+
+  for (int d = 0; d < D; ++d) {
+    const float* Wd = w.W + static_cast<size_t>(d) * G * H * I;
+    const float* Rd = w.R + static_cast<size_t>(d) * G * H * H;
+    auto gate_of = [&](const int* map, int slot) {
+      for (int g = 0; g < G; ++g)
+        if (map[g] == slot) return g;
+      return -1;
+    };
+    for (int sidx = 0; sidx < r_slots; ++sidx)
+      copy_gate_rows(Rd, gate_of(sl.rslot, r_first + sidx), H, hp, H, gate_rows + static_cast<size_t>(sidx) * hp * H);
+    pack_panels_part(false, static_cast<int>(kr), H, gate_rows, H, rmain + static_cast<size_t>(d) * blocks * pf_r, 0, 1);
+    if (two_phase) {
+      copy_gate_rows(Rd, 2, H, hp, H, gate_rows);
+      pack_panels_part(false, hp, H, gate_rows, H, rh_only + static_cast<size_t>(d) * blocks * pf_h, 0, 1);
     }
+    for (int sidx = 0; sidx < G; ++sidx)
+      copy_gate_rows(Wd, gate_of(sl.xslot, sidx), H, hp, I, gate_rows + static_cast<size_t>(sidx) * hp * I);
+    pack_panels_part(false, static_cast<int>(kx), I, gate_rows, I, wx + static_cast<size_t>(d) * panel_count(I) * pf_x, 0, 1);
   }
 
   for (int d = 0; d < D; ++d)
