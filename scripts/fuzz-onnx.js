@@ -8,16 +8,7 @@
 const fs = require('fs');
 const path = require('path');
 
-/** mulberry32 */
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { prng: rng } = require(path.join(__dirname, '..', 'bench', 'tensors'));
 
 /** The .onnx files the fuzzer starts from: the committed fixtures and conformance models. */
 function seedFiles(root) {

@@ -22,18 +22,7 @@ const maxGrowth = arg('max-growth', 5);
 const json = args.includes('--json');
 
 const { GruOp, LstmOp } = require(path.join(__dirname, '..', 'dist'));
-
-/** mulberry32: floats in [0, 1). */
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { prng: rng } = require(path.join(__dirname, '..', 'bench', 'tensors'));
 const random = rng(20261127);
 const floats = (n, scale) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
 const tensor = (dims, scale) => ({ type: 'float32', data: floats(dims.reduce((a, b) => a * b, 1), scale), dims });

@@ -6,6 +6,8 @@
 // jest suite (test/fuzz-ops.test.ts, over lib/) and `npm run fuzz` (scripts/fuzz-ops.js, over
 // dist/), so it is plain CommonJS that takes the library as an argument.
 
+const { prng: mulberry32 } = require('../../bench/tensors');
+
 const GATES = { GRU: 3, LSTM: 4, RNN: 1 };
 const DEFAULT_ACTS = { GRU: ['Sigmoid', 'Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'], RNN: ['Tanh'] };
 const NAMES = ['Relu', 'Tanh', 'Sigmoid', 'Affine', 'LeakyRelu', 'ThresholdedRelu', 'ScaledTanh', 'HardSigmoid', 'Elu', 'Softsign', 'Softplus'];
@@ -13,17 +15,6 @@ const NAMES = ['Relu', 'Tanh', 'Sigmoid', 'Affine', 'LeakyRelu', 'ThresholdedRel
 // inputs, every output must be finite.
 const BOUNDED = new Set(['tanh', 'sigmoid', 'hardsigmoid', 'softsign']);
 
-/** mulberry32, as in test/helpers/onnx.ts: floats in [0, 1). */
-function mulberry32(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tools(rng) {
   const int = (lo, hi) => lo + Math.floor(rng() * (hi - lo + 1));
@@ -311,4 +302,4 @@ async function runCase(lib, c) {
   }
 }
 
-module.exports = { makeCase, runCase, mulberry32 };
+module.exports = { makeCase, runCase };
