@@ -2,7 +2,7 @@
 // in a seeded order with the callbacks, the loss averaged over rows, the metrics, validation, the
 // history and the progress line.
 
-import { Callback, Logs } from '../train/callbacks';
+import { Callback, EarlyStopping, EarlyStoppingArgs, Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
 import { Metric } from '../train/metrics';
 import { Rng } from '../train/rng';
 import { range } from './data';
@@ -27,6 +27,18 @@ export function makeHistory(epoch: number[], history: Record<string, number[]>):
 export const trainingSeed = (seed: number): number => (seed ^ 0x5bd1e995) >>> 0;
 
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** fit's callbacks: the user's and, with `earlyStopping`, one more; those with state are bound to the model. */
+export function fitCallbacks(
+  args: { callbacks?: Callback | Callback[]; earlyStopping?: EarlyStoppingArgs },
+  model: TrainingModel,
+): { callbacks: Callback[]; stateful: StatefulCallback[] } {
+  const callbacks: Callback[] = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? [...args.callbacks] : [args.callbacks];
+  if (args.earlyStopping) callbacks.push(new EarlyStopping(args.earlyStopping));
+  const stateful = callbacks.filter((cb): cb is StatefulCallback => typeof (cb as StatefulCallback).setModel === 'function');
+  for (const cb of stateful) cb.setModel(model);
+  return { callbacks, stateful };
+}
 
 /** One batch's mean loss and the rows (or weight) it averages over. */
 export type BatchLoss = { loss: number; rows: number };

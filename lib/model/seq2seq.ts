@@ -11,7 +11,7 @@ import { LstmOp } from '../ops/lstm';
 import { Dense, Dropout, Embedding } from '../layers';
 import { makeParam } from '../layers/layer';
 import type { Activation, Param, RunContext } from '../layers/layer';
-import { Callback, EarlyStopping, EarlyStoppingArgs, Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
+import { Callback, EarlyStoppingArgs, Logs, TrainingModel } from '../train/callbacks';
 import { gemm } from '../train/gemm';
 import { initMatrix } from '../train/initializers';
 import { Loss } from '../train/losses';
@@ -21,7 +21,7 @@ import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '..
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, range, takeRows, toBatchable } from './data';
 import { decode, encode, writeAtomic } from './io';
-import { History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
+import { fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 
 const PAD = 0;
 
@@ -546,10 +546,7 @@ export class Seq2Seq implements TrainingModel {
       if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw typeError(where, 'validationData', '[srcVal, tgtVal]', args.validationData);
       val = this.pair(where, args.validationData[0], args.validationData[1], 'validationData[0]', 'validationData[1]');
     }
-    const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-    const cbs: Callback[] = [...userCallbacks];
-    if (args.earlyStopping) cbs.push(new EarlyStopping(args.earlyStopping));
-    for (const cb of cbs) if (typeof (cb as StatefulCallback).setModel === 'function') (cb as StatefulCallback).setModel(this);
+    const { callbacks: cbs } = fitCallbacks(args, this);
     if (args.seed !== undefined) this.trainRng = new Rng(trainingSeed(args.seed));
     const verbose = args.verbose ?? 1;
     const history: Record<string, number[]> = {};

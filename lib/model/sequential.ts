@@ -5,13 +5,13 @@ import { rangeError, typeError } from '../errors';
 import { Tensor } from '../tensor';
 import { Activation, Dense, Embedding, Layer, layerFromConfig, serializeLayer, SerializedLayer } from '../layers';
 import type { Param } from '../layers';
-import { Callback, EarlyStopping, EarlyStoppingArgs, Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
+import { Callback, EarlyStoppingArgs, Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
 import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
 import { Metric, MetricSpec, toMetrics } from '../train/metrics';
 import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, isFloat32, range, takeRows, toBatchable } from './data';
-import { History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
+import { fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 import { decode, encode, writeAtomic } from './io';
 import { modelToOnnx, ToOnnxOptions } from './onnx';
 import { Seq2Seq } from './seq2seq';
@@ -283,11 +283,7 @@ export class Sequential implements TrainingModel {
       Y = takeRows(Y, range(nTrain), 0, nTrain);
     }
 
-    const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
-    const cbs: Callback[] = [...userCallbacks];
-    if (args.earlyStopping) cbs.push(new EarlyStopping(args.earlyStopping));
-    const stateful = cbs.filter((cb): cb is StatefulCallback => typeof (cb as StatefulCallback).setModel === 'function');
-    for (const cb of stateful) cb.setModel(this);
+    const { callbacks: cbs, stateful } = fitCallbacks(args, this);
 
     if (args.seed !== undefined) this.trainRng = new Rng(trainingSeed(args.seed));
     let epoch0 = 0;
