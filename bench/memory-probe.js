@@ -39,10 +39,8 @@ function resetPeak() {
 }
 
 /**
- * Lets the previous run's outputs go: a collection, then two turns of the event loop, because
- * Node runs the finalizers that free an addon's output buffers from the loop, never inside a
- * synchronous stretch of code. Without this a loop of runs would keep every Y it made, which
- * is the loop's doing, not the library's; a server turns the loop between requests.
+ * Lets the previous run's outputs go: a collection, then two turns of the event loop, as a
+ * server does between requests. Outputs are V8's own ArrayBuffers, freed by the collection.
  */
 async function settle() {
   if (global.gc) global.gc();

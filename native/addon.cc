@@ -9,6 +9,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -181,51 +184,71 @@ void parse_inputs(Napi::Env env, const RnnSpec& s, const Napi::Object& o, CallIn
   if (own) own_inputs(env, s, call);
 }
 
-// Output buffers allocated natively and handed to JS without a copy.
+// An output array whose memory V8 allocates and frees, written in place by the native code. An
+// array over natively allocated memory is freed by a finalizer, and Node runs those from the event
+// loop: a synchronous loop of run() calls then holds every output it ever made (1.5 GB after 6,000
+// calls with a 256 KiB Y), and every new output's pages fault in afresh (a fifth of the time of a
+// 1000x1x64 call). Allocated on the JS thread, before an asynchronous call is queued.
+class JsFloats {
+ public:
+  // Throws std::bad_alloc when the memory is not there. Not zero-filled unless asked.
+  void allocate(Napi::Env env, size_t n, bool zero = false) {
+    const size_t bytes = n * sizeof(float);
+    // Node aborts the process when it cannot allocate a Buffer: a large one is tried first here,
+    // where a failure is an error.
+    if (bytes >= kProbeBytes) {
+      void* probe = std::malloc(bytes);
+      if (!probe) throw std::bad_alloc();
+      std::free(probe);
+    }
+    // The array starts on a cache line: the threads of a step write neighbouring slices of a row
+    // of Y, and a line that straddles two slices would bounce between their cores every step.
+    Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, bytes + kLine);
+    const uintptr_t at = reinterpret_cast<uintptr_t>(buf.Data());
+    if (at % alignof(float) != 0) throw std::bad_alloc();  // never seen: malloc aligns to 16
+    offset_ = (kLine - at % kLine) % kLine;
+    data_ = reinterpret_cast<float*>(buf.Data() + offset_);
+    if (zero) std::memset(data_, 0, bytes);
+    n_ = n;
+    ref_ = Napi::Persistent(buf.As<Napi::Object>());
+  }
+
+  float* data() const { return data_; }
+
+  // The Float32Array over the memory, or undefined when none was allocated.
+  Napi::Value to_js(Napi::Env env) const {
+    if (ref_.IsEmpty()) return env.Undefined();
+    const Napi::Buffer<uint8_t> buf = ref_.Value().As<Napi::Buffer<uint8_t>>();
+    return Napi::Float32Array::New(env, n_, buf.ArrayBuffer(), buf.ByteOffset() + offset_);
+  }
+
+ private:
+  static constexpr size_t kProbeBytes = 16u << 20, kLine = 64;
+  Napi::ObjectReference ref_;
+  float* data_ = nullptr;
+  size_t n_ = 0, offset_ = 0;
+};
+
+// One call's outputs.
 struct CallOutputs {
-  AlignedBuffer y, yh, yc;
-  size_t ny = 0, ns = 0;
+  JsFloats y, yh, yc;
 
-  RnnOutputs allocate(const RnnSpec& s, const CallInputs& call) {
-    ny = static_cast<size_t>(call.in.seq_len) * s.num_dirs * call.in.batch * s.hidden;
-    ns = static_cast<size_t>(s.num_dirs) * call.in.batch * s.hidden;
+  // On the JS thread.
+  RnnOutputs allocate(Napi::Env env, const RnnSpec& s, const CallInputs& call) {
+    const size_t ny = static_cast<size_t>(call.in.seq_len) * s.num_dirs * call.in.batch * s.hidden;
+    const size_t ns = static_cast<size_t>(s.num_dirs) * call.in.batch * s.hidden;
     // The forward pass writes every element of every output it is given.
-    if (call.want_y) y = aligned_floats_uninit(ny);
-    if (call.want_yh) yh = aligned_floats_uninit(ns);
-    if (call.want_yc) yc = aligned_floats_uninit(ns);
-    return RnnOutputs{y.get(), yh.get(), yc.get()};
+    if (call.want_y) y.allocate(env, ny);
+    if (call.want_yh) yh.allocate(env, ns);
+    if (call.want_yc) yc.allocate(env, ns);
+    return RnnOutputs{y.data(), yh.data(), yc.data()};
   }
 
-  // How an output buffer was allocated and how large it is, for its finalizer.
-  struct Owned {
-    size_t mapped;
-    int64_t bytes;
-  };
-
-  static Napi::Value to_js(Napi::Env env, AlignedBuffer& buf, size_t n) {
-    if (!buf) return env.Undefined();
-    // The ArrayBuffer owns the memory from here; its finalizer frees it the way it was allocated.
-    // V8 is told of the bytes: otherwise it sees only a small object, collects dropped outputs
-    // late, and a busy server's C heap grows to hold the garbage between collections.
-    auto* owned = new Owned{buf.get_deleter().mapped, static_cast<int64_t>(n * sizeof(float))};
-    float* data = buf.release();
-    auto ab = Napi::ArrayBuffer::New(
-        env, data, n * sizeof(float),
-        [](Napi::Env env, void* p, Owned* hint) {
-          release_floats(static_cast<float*>(p), hint->mapped);
-          Napi::MemoryManagement::AdjustExternalMemory(env, -hint->bytes);
-          delete hint;
-        },
-        owned);
-    Napi::MemoryManagement::AdjustExternalMemory(env, owned->bytes);
-    return Napi::Float32Array::New(env, n, ab, 0);
-  }
-
-  Napi::Object to_js(Napi::Env env) {
+  Napi::Object to_js(Napi::Env env) const {
     Napi::Object o = Napi::Object::New(env);
-    o.Set("Y", to_js(env, y, ny));
-    o.Set("Y_h", to_js(env, yh, ns));
-    o.Set("Y_c", to_js(env, yc, ns));
+    o.Set("Y", y.to_js(env));
+    o.Set("Y_h", yh.to_js(env));
+    o.Set("Y_c", yc.to_js(env));
     return o;
   }
 };
@@ -238,10 +261,8 @@ class ForwardWorker : public Napi::AsyncWorker {
         op_(std::move(op)),
         threads_(threads),
         call_(std::move(call)) {
-    // Outputs come from the JS thread's heap, where their finalizers free them: memory that one
-    // thread allocates and another frees fragments the C heap of a long-running server.
     try {
-      out_ = outputs_.allocate(op_->spec(), *call_);
+      out_ = outputs_.allocate(env, op_->spec(), *call_);
     } catch (const std::bad_alloc&) {
       out_of_memory_ = true;
     }
@@ -320,7 +341,7 @@ class NativeRnn : public Napi::ObjectWrap<NativeRnn> {
     parse_inputs(env, op->spec(), info[0].As<Napi::Object>(), call, false);
     CallOutputs outputs;
     try {
-      const RnnOutputs out = outputs.allocate(op->spec(), call);
+      const RnnOutputs out = outputs.allocate(env, op->spec(), call);
       op->forward(call.in, out, threads_);
     } catch (const std::bad_alloc&) {
       throw Napi::Error::New(env, "gatedrnn: out of memory for the outputs and workspace of this call");
@@ -365,7 +386,7 @@ Napi::Value ReferenceForward(const Napi::CallbackInfo& info) {
   parse_inputs(env, spec, info[2].As<Napi::Object>(), call, false);
   CallOutputs outputs;
   try {
-    reference::rnn_forward(spec, weights, call.in, outputs.allocate(spec, call));
+    reference::rnn_forward(spec, weights, call.in, outputs.allocate(env, spec, call));
   } catch (const std::bad_alloc&) {
     throw Napi::Error::New(env, "gatedrnn: out of memory for the outputs of this call");
   }

@@ -54,7 +54,7 @@ for (let k = 0; k < 24; k++) {
 }
 
 async function settle() {
-  // Output buffers are freed by finalizers that Node runs from the event loop after a GC.
+  // A collection frees the dropped outputs; the turns of the loop let finished calls settle.
   for (let k = 0; k < 3; k++) {
     if (global.gc) global.gc();
     await new Promise((resolve) => setImmediate(resolve));

@@ -37,6 +37,12 @@ describe('memory over time', () => {
     expect((r.after as number) - (r.before as number)).toBeLessThan(40 * MiB);
   });
 
+  test('a synchronous loop of 2,000 run() calls does not keep the outputs it dropped', () => {
+    // Y is 4096 x 16 floats (256 KiB): kept until the loop yields, they would add 500 MiB.
+    const r = nodeJson(['test/helpers/memory-child.js', 'sync-loop', '2000']);
+    expect((r.after as number) - (r.before as number)).toBeLessThan(100 * MiB);
+  });
+
   test('operators the caller forgot are freed by finalizers after garbage collection', () => {
     const r = nodeJson(['test/helpers/memory-child.js', 'forget', '200']);
     expect((r.after as number) - (r.before as number)).toBeLessThan(60 * MiB);

@@ -1,8 +1,9 @@
 'use strict';
 // Run by test/lifecycle.test.ts in a fresh `node --expose-gc` process, so that RSS readings see
 // this program only: creates many operators with large packed weights and either disposes of
-// them ('dispose') or drops them for the garbage collector's finalizers ('forget'). Prints one
-// JSON line: RSS before, after, the packed bytes one operator holds and how many were made.
+// them ('dispose') or drops them for the garbage collector's finalizers ('forget'); or ('sync-loop')
+// calls run() in one synchronous loop that never yields to the event loop, dropping each 256 KiB
+// Y. Prints one JSON line: RSS before, after, the packed bytes one operator holds and the count.
 const path = require('path');
 const { LstmOp } = require(path.join(__dirname, '..', '..', 'dist'));
 
@@ -21,7 +22,23 @@ async function settle() {
   }
 }
 
+// Output arrays are V8's own memory, freed by collections inside the loop: they do not wait for
+// the event loop to turn, as the finalizers of arrays over native memory would.
+function syncLoop() {
+  const h = 16;
+  const w = (rows, cols) => ({ type: 'float32', data: new Float32Array(rows * cols).fill(0.01), dims: [1, rows, cols] });
+  const op = new LstmOp({ W: w(4 * h, h), R: w(4 * h, h) }, { threads: 1 });
+  const X = { type: 'float32', data: new Float32Array(4096 * h).fill(0.5), dims: [4096, 1, h] };
+  for (let k = 0; k < 50; k++) op.run({ X });
+  global.gc();
+  const before = process.memoryUsage().rss;
+  for (let k = 0; k < count; k++) op.run({ X });
+  const after = process.memoryUsage().rss;
+  console.log(JSON.stringify({ mode, count, packedBytes: op.packedBytes, before, after }));
+}
+
 async function main() {
+  if (mode === 'sync-loop') return syncLoop();
   // Warm up: the library, one operator and one run, so that only the operators count below.
   const first = new LstmOp({ W, R }, { threads: 1 });
   first.run({ X });
