@@ -3,6 +3,8 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstring>
 #include <new>
 #include <vector>
@@ -102,6 +104,8 @@ constexpr size_t kChunkFloats = 2u << 20;
 // Below this many multiply-adds per step, a second thread in the recurrence costs more in
 // synchronization than it saves.
 constexpr double kMinStepWorkPerThread = 12 * 1024;
+// Below this many, whether it does depends on how fast the cores hand over (ThreadChoice).
+constexpr double kMaxChoiceStepWork = 256 * 1024;
 
 int tile_blocks(int gates, size_t panel_bytes, int block_panels) {
   // Keep one chunk's R panels (gates x blocks panels) within about 384 KiB of L2, and prefer a
@@ -215,6 +219,30 @@ void WorkspacePool::give(AlignedBuffer buf, size_t capacity) {
   if (kept_.size() > 2) kept_.resize(2);
 }
 
+double ThreadChoice::Way::estimate() const {
+  // The median of the last three: one call that the OS preempted does not change the choice.
+  if (count == 0) return 0;
+  if (count < 3) return std::min(ns[0], count == 2 ? ns[1] : ns[0]);
+  return std::max(std::min(ns[0], ns[1]), std::min(std::max(ns[0], ns[1]), ns[2]));
+}
+
+bool ThreadChoice::single(int bucket) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Bucket& b = buckets_[bucket];
+  const unsigned call = b.calls++;
+  if (call < kExplore) return call % 2 == 1;
+  const bool single_faster = b.way[1].estimate() < b.way[0].estimate();
+  return call % kRetryEvery == 0 ? !single_faster : single_faster;
+}
+
+void ThreadChoice::record(int bucket, bool single, double ns_per_step) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Way& w = buckets_[bucket].way[single ? 1 : 0];
+  w.ns[w.next] = ns_per_step;
+  w.next = (w.next + 1) % 3;
+  w.count = std::min(w.count + 1, 3);
+}
+
 void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads) const {
   const RnnSpec& s = spec_;
   const KernelTable& kt = active_kernels();
@@ -237,6 +265,12 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
   const double step_work = static_cast<double>(B) * G * H * (H + I);
   const int useful = std::max(1, static_cast<int>(step_work / kMinStepWorkPerThread));
   n = std::max(1, std::min(n, D * useful));
+  // One direction whose steps are small: one thread or several, whichever has been faster lately.
+  const int choice_bucket = D == 1 && n > 1 && step_work < kMaxChoiceStepWork
+                                ? std::min(ThreadChoice::kBuckets - 1, std::max(0, std::ilogb(step_work)))
+                                : -1;
+  const bool single = choice_bucket >= 0 && thread_choice_.single(choice_bucket);
+  if (single) n = 1;
   auto group_of = [&](int nt, int tid, int& first, int& size) {
     const bool split = D == 2 && nt >= 2;
     const int g = split && tid >= nt / 2 ? 1 : 0;
@@ -290,6 +324,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
     group_shares[g].reset(members_of(size));
   }
 
+  const auto started = std::chrono::steady_clock::now();
   parallel_run_elastic(n, [&](int tid, int nt) {
     int group_first, group_size;
     const int group = group_of(nt, tid, group_first, group_size);
@@ -498,6 +533,9 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
     // group's threads never started (a loaded machine): the call never waits on an absent thread.
     if (split_dirs) run_group(1 - group, -1);
   });
+  if (choice_bucket >= 0 && max_len > 0)
+    thread_choice_.record(choice_bucket, single,
+                          std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - started).count() / max_len);
   workspaces_.give(std::move(ws), capacity);
 }
 

@@ -44,6 +44,36 @@ class WorkspacePool {
   std::vector<std::pair<AlignedBuffer, size_t>> kept_;  // largest first
 };
 
+// Whether a small recurrence step runs faster on one thread or split across threads. The cost of
+// handing a step's state between cores depends on where the OS (in a VM, the host) puts the
+// threads, and it changes while a process runs: on this project's 2-vCPU machine the round trip
+// between the cores went from 0.1 to 0.4 µs from one minute to the next, which took a 1000x1x64
+// GRU from 0.65 ms on two threads to 1.47 ms (one thread: 0.92 ms). So both ways are timed now
+// and then, per size of step, and the faster one is used. Thread-safe.
+class ThreadChoice {
+ public:
+  static constexpr int kBuckets = 24;  // by log2 of a step's multiply-adds
+  // Whether the next call in `bucket` should run its recurrence on one thread.
+  bool single(int bucket);
+  // What a call took, per timestep.
+  void record(int bucket, bool single, double ns_per_step);
+
+ private:
+  // Calls that try each way before choosing, and how often the way not chosen is tried again.
+  static constexpr unsigned kExplore = 6, kRetryEvery = 64;
+  struct Way {  // the last three times per step of one way
+    double ns[3] = {0, 0, 0};
+    int next = 0, count = 0;
+    double estimate() const;
+  };
+  struct Bucket {
+    unsigned calls = 0;
+    Way way[2];  // split, single
+  };
+  std::mutex mu_;
+  Bucket buckets_[kBuckets];
+};
+
 class PackedRnn {
  public:
   // Copies what it needs from the raw ONNX weights; they may be freed afterwards.
@@ -77,6 +107,7 @@ class PackedRnn {
   size_t packed_bytes_ = 0;
 
   mutable WorkspacePool workspaces_;  // concurrent calls get their own buffer
+  mutable ThreadChoice thread_choice_;
 };
 
 }  // namespace gatedrnn

@@ -95,6 +95,27 @@ double run_case(const Case& c, std::mt19937& rng) {
   return worst;  // <= 1 means within atol 1e-5 or rtol 1e-4 everywhere
 }
 
+// ThreadChoice: tries both ways, then keeps the faster one; one slow outlier does not flip it, the
+// other way is retried now and then, and a lasting change of speeds flips the choice.
+bool thread_choice_works() {
+  ThreadChoice tc;
+  const int bucket = 14;
+  auto calls = [&](int n, double split_ns, double single_ns, int outlier_at) {
+    int singles = 0;
+    for (int i = 0; i < n; ++i) {
+      const bool single = tc.single(bucket);
+      singles += single;
+      tc.record(bucket, single, i == outlier_at ? 20 * split_ns : single ? single_ns : split_ns);
+    }
+    return singles;
+  };
+  bool ok = calls(6, 600, 900, -1) == 3;      // exploring: each way three times
+  ok = ok && calls(122, 600, 900, 10) == 1;   // split is faster: only call 64 retries single
+  ok = ok && calls(128, 1500, 900, -1) > 120; // split became slower: single from then on
+  ok = ok && calls(6, 1500, 900, -1) == 5;  // call 256 retries split
+  return ok;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,6 +123,12 @@ int main(int argc, char** argv) {
   // First, so that it sees the kernel tables as GATEDRNN_ISA and GATEDRNN_BF16 chose them at load.
   gatedrnn_test::run_bf16_tests(passed, failed);
   gatedrnn_test::run_phase_shares_tests(passed, failed);
+  if (thread_choice_works()) {
+    ++passed;
+  } else {
+    ++failed;
+    std::printf("FAIL thread choice: does not settle on the faster way\n");
+  }
   std::mt19937 rng(1234);
   const int hs[] = {1, 3, 17, 63, 64, 65, 257};
   const int bs[] = {1, 3, 8};
