@@ -226,13 +226,15 @@ double ThreadChoice::Way::estimate() const {
   return std::max(std::min(ns[0], ns[1]), std::min(std::max(ns[0], ns[1]), ns[2]));
 }
 
-bool ThreadChoice::single(int bucket) {
+ThreadChoice::Pick ThreadChoice::pick(int bucket) {
   std::lock_guard<std::mutex> lock(mu_);
   Bucket& b = buckets_[bucket];
   const unsigned call = b.calls++;
-  if (call < kExplore) return call % 2 == 1;
+  if (call < kExplore) return {call % 2 == 1, true};
   const bool single_faster = b.way[1].estimate() < b.way[0].estimate();
-  return call % kRetryEvery == 0 ? !single_faster : single_faster;
+  const unsigned phase = call % kRetryEvery;
+  if (phase < 2) return {!single_faster, phase == 1};
+  return {single_faster, true};
 }
 
 void ThreadChoice::record(int bucket, bool single, double ns_per_step) {
@@ -269,8 +271,8 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
   const int choice_bucket = D == 1 && n > 1 && step_work < kMaxChoiceStepWork
                                 ? std::min(ThreadChoice::kBuckets - 1, std::max(0, std::ilogb(step_work)))
                                 : -1;
-  const bool single = choice_bucket >= 0 && thread_choice_.single(choice_bucket);
-  if (single) n = 1;
+  const ThreadChoice::Pick pick = choice_bucket >= 0 ? thread_choice_.pick(choice_bucket) : ThreadChoice::Pick{false, false};
+  if (pick.single) n = 1;
   auto group_of = [&](int nt, int tid, int& first, int& size) {
     const bool split = D == 2 && nt >= 2;
     const int g = split && tid >= nt / 2 ? 1 : 0;
@@ -533,8 +535,8 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
     // group's threads never started (a loaded machine): the call never waits on an absent thread.
     if (split_dirs) run_group(1 - group, -1);
   });
-  if (choice_bucket >= 0 && max_len > 0)
-    thread_choice_.record(choice_bucket, single,
+  if (pick.timed && max_len > 0)
+    thread_choice_.record(choice_bucket, pick.single,
                           std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - started).count() / max_len);
   workspaces_.give(std::move(ws), capacity);
 }

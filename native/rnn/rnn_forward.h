@@ -53,13 +53,19 @@ class WorkspacePool {
 class ThreadChoice {
  public:
   static constexpr int kBuckets = 24;  // by log2 of a step's multiply-adds
-  // Whether the next call in `bucket` should run its recurrence on one thread.
-  bool single(int bucket);
+  struct Pick {
+    bool single;  // run the recurrence on one thread
+    bool timed;   // report the call's time with record()
+  };
+  // How the next call in `bucket` should run.
+  Pick pick(int bucket);
   // What a call took, per timestep.
   void record(int bucket, bool single, double ns_per_step);
 
  private:
-  // Calls that try each way before choosing, and how often the way not chosen is tried again.
+  // Calls that try each way before choosing, and how often the way not chosen is tried again:
+  // twice in a row, timing the second only, since the first may have to wake the pool's
+  // sleeping threads and refill the caches.
   static constexpr unsigned kExplore = 6, kRetryEvery = 64;
   struct Way {  // the last three times per step of one way
     double ns[3] = {0, 0, 0};
