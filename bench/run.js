@@ -222,7 +222,7 @@ async function runGroup(group, opts, state) {
   const spec = { cell: v.cell, lbr: v.lbr, ...config, H: config.I, threads, weights: state.weights(v.cell, config), X: state.input(config) };
   const ids = ['gatedrnn'];
   if (opts.engines.includes('onnxruntime')) ids.push('onnxruntime');
-  if (v.variant === 'GRU (lbr=1)' && configLabel(config) === configLabel(parseConfig(ASYNC_CONFIG))) ids.push('gatedrnn-async');
+  if (v.variant === 'GRU (lbr=1)' && configLabel(config) === configLabel(parseConfig(ASYNC_CONFIG))) ids.push('gatedrnn-async', 'gatedrnn-run-deferred');
   // bf16 weights pay off where weights stream from memory: batch 1.
   if (config.B === 1 && v.variant !== 'GRU (lbr=0)') ids.push('gatedrnn-bf16');
   // The pure-JS engines ignore thread counts: measure them once, next to 1-thread gatedrnn.
@@ -359,6 +359,35 @@ function versionOf(name) {
   }
 }
 
+/** Percentiles (µs) of `calls` awaited calls of fn, after a warm-up. */
+async function awaitLatency(fn, calls) {
+  for (let i = 0; i < calls / 10; i++) await fn();
+  const t = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    t.push(Number(process.hrtime.bigint() - t0) / 1e3);
+  }
+  t.sort((a, b) => a - b);
+  const at = (q) => t[Math.min(t.length - 1, Math.floor(q * t.length))];
+  return { calls, p10: at(0.1), p50: at(0.5), p90: at(0.9) };
+}
+
+async function measureThreadpoolHop() {
+  const crypto = require('crypto');
+  const { GruOp } = gatedrnn();
+  const tiny = new GruOp(makeWeights('GRU', 16, 16), { threads: 1, linearBeforeReset: 1 });
+  const X = makeInput(1, 1, 16);
+  const pbkdf2 = () => new Promise((resolve) => crypto.pbkdf2('a', 'b', 1, 8, 'sha1', resolve));
+  const hop = {
+    pbkdf2: await awaitLatency(pbkdf2, 3000),
+    tinyRunAsync: await awaitLatency(() => tiny.runAsync({ X }), 3000),
+    tinyRun: await awaitLatency(async () => tiny.run({ X }), 3000),
+  };
+  tiny.dispose();
+  return hop;
+}
+
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
@@ -451,6 +480,16 @@ async function main() {
       const best = runs.reduce((a, x) => (x.gflops > a.gflops ? x : a));
       return { threads: t, gflops: best.gflops, runs };
     });
+  }
+
+  // What any asynchronous call through Node's libuv thread pool costs here, for reading the
+  // runAsync overhead: crypto.pbkdf2 with one iteration is almost nothing but the hop to a pool
+  // thread and back, as is a runAsync of a 1-step, 16-unit GRU.
+  if (results.rows.some((r) => r.engineId === 'gatedrnn-async')) {
+    await waitForQuiet(QUIET_LOAD, state.settle);
+    results.threadpoolHop = await measureThreadpoolHop();
+    const h = results.threadpoolHop;
+    console.log(`libuv thread-pool round trip: pbkdf2 ${h.pbkdf2.p50.toFixed(1)} µs, tiny runAsync ${h.tinyRunAsync.p50.toFixed(1)} µs (medians)`);
   }
 
   if (opts.memory) {
