@@ -69,45 +69,32 @@ const gatedrnnSync = syncEngine('gatedrnn', 'fp32');
 // precision: 'bf16' (opt-in): weights in bfloat16, sums in fp32.
 const gatedrnnBf16 = syncEngine('gatedrnn bf16', 'bf16');
 
-// runAsync: the same kernels on a libuv worker; the difference to `run` is the async overhead.
-const gatedrnnAsync = {
-  label: 'gatedrnn runAsync',
-  supports: () => null,
-  async create(spec) {
-    const op = createGatedrnnOp(spec);
-    const inputs = { X: spec.X };
-    return {
-      deferredFn: (deferred) => op.runAsync(inputs, GATEDRNN_RUN_OPTIONS).then(() => deferred.resolve()),
-      async outputs() {
-        const { Y, Y_h } = await op.runAsync(inputs, GATEDRNN_RUN_OPTIONS);
-        return { Y: Y.data, Y_h: Y_h.data };
-      },
-      dispose: () => op.dispose(),
-    };
-  },
-};
+// A gatedrnn engine timed as a deferred benchmark: `call(op, inputs)` returns a promise of the
+// outputs.
+function deferredEngine(label, call) {
+  return {
+    label,
+    supports: () => null,
+    async create(spec) {
+      const op = createGatedrnnOp(spec);
+      const inputs = { X: spec.X };
+      return {
+        deferredFn: (deferred) => call(op, inputs).then(() => deferred.resolve()),
+        async outputs() {
+          const { Y, Y_h } = await call(op, inputs);
+          return { Y: Y.data, Y_h: Y_h.data };
+        },
+        dispose: () => op.dispose(),
+      };
+    },
+  };
+}
 
-// `run` timed the way runAsync is (a deferred benchmark that resolves on a microtask): the
-// harness's own cost per deferred call is then the same on both sides of the difference.
-const gatedrnnRunDeferred = {
-  label: 'gatedrnn run (deferred)',
-  supports: () => null,
-  async create(spec) {
-    const op = createGatedrnnOp(spec);
-    const inputs = { X: spec.X };
-    return {
-      deferredFn: (deferred) => {
-        op.run(inputs, GATEDRNN_RUN_OPTIONS);
-        Promise.resolve().then(() => deferred.resolve());
-      },
-      async outputs() {
-        const { Y, Y_h } = op.run(inputs, GATEDRNN_RUN_OPTIONS);
-        return { Y: Y.data, Y_h: Y_h.data };
-      },
-      dispose: () => op.dispose(),
-    };
-  },
-};
+// runAsync: the same kernels on a libuv worker; the difference to `run` is the async overhead.
+const gatedrnnAsync = deferredEngine('gatedrnn runAsync', (op, inputs) => op.runAsync(inputs, GATEDRNN_RUN_OPTIONS));
+// `run` timed the way runAsync is (a deferred benchmark, resolved on a microtask): the harness's
+// own cost per deferred call is then the same on both sides of the difference.
+const gatedrnnRunDeferred = deferredEngine('gatedrnn run (deferred)', async (op, inputs) => op.run(inputs, GATEDRNN_RUN_OPTIONS));
 
 // --- onnxruntime-node --------------------------------------------------------------------------
 
