@@ -230,8 +230,11 @@ function expectedDims(c) {
 }
 
 function allBounded(c) {
-  const acts = c.attrs.activations ?? DEFAULT_ACTS[c.cell];
-  return acts.every((a) => BOUNDED.has(String(a).toLowerCase()));
+  const acts = (c.attrs.activations ?? DEFAULT_ACTS[c.cell]).map((a) => String(a).toLowerCase());
+  // With coupled gates (inputForget) the forget gate is 1 - i: an activation that goes below 0
+  // (tanh, softsign) lets it exceed 1, and the cell state may then grow without bound.
+  if (c.cell === 'LSTM' && c.attrs.inputForget && !['sigmoid', 'hardsigmoid'].includes(acts[0])) return false;
+  return acts.every((a) => BOUNDED.has(a));
 }
 
 /** Checks what a successful run returned: outputs asked for, with the right dims, finite when they must be. */
