@@ -9,6 +9,13 @@
 
 namespace gatedrnn {
 
+// [begin, end) of part `i` when `n` items are split into `parts` nearly equal parts.
+inline void split_range(int n, int parts, int i, int& begin, int& end) {
+  const int base = n / parts, extra = n % parts;
+  begin = i * base + (i < extra ? i : extra);
+  end = begin + base + (i < extra ? 1 : 0);
+}
+
 // Threads used when the caller does not say: the CPU's hardware threads.
 int default_threads();
 // Whether this build runs its regions on OpenMP.

@@ -20,12 +20,6 @@ constexpr int kMaxTilePanels = 16;
 // Below this many multiply-adds a second thread costs more than it saves.
 constexpr double kMinWorkPerThread = 64.0 * 1024;
 
-inline void split_range(int n, int parts, int i, int& begin, int& end) {
-  const int base = n / parts, extra = n % parts;
-  begin = i * base + std::min(i, extra);
-  end = begin + base + (i < extra ? 1 : 0);
-}
-
 // Panels per tile: whole register blocks of the micro-kernel, about 8 panels or more.
 int tile_panels(const KernelTable& kt) {
   const int bp = std::max(1, kt.block_panels);

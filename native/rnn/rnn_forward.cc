@@ -13,6 +13,7 @@
 #include "../cpu/isa.h"
 #include "../cpu/kernels.h"
 #include "../cpu/parallel.h"
+#include "step_schedule.h"
 
 namespace gatedrnn {
 
@@ -83,28 +84,13 @@ void pack_gate_interleaved(const float* src, int g, int G, int H, int K, int blo
   }
 }
 
-// [begin, end) of part `i` when `n` items are split into `parts` nearly equal parts.
-inline void split_range(int n, int parts, int i, int& begin, int& end) {
-  const int base = n / parts, extra = n % parts;
-  begin = i * base + std::min(i, extra);
-  end = begin + base + (i < extra ? 1 : 0);
-}
-
-// Rows of the recurrent GEMM per call and, at most, blocks of hidden units per call: the step tile.
-constexpr int kTileRows = 4;
-constexpr int kTileBlocks = 8;
 // Panels per input-projection GEMM call: a chunk stays in L2 while every row of the chunk passes.
 constexpr int kInputPanelChunk = 12;
-// Rows (timesteps x batch entries) the input projection of one chunk should cover, so that each
-// W panel read from memory serves many rows.
-constexpr int kChunkRows = 32;
 // The input projection of a chunk, for all directions, stays within this many floats.
 constexpr size_t kChunkFloats = 2u << 20;
 
-// Below this many multiply-adds per step, a second thread in the recurrence costs more in
-// synchronization than it saves.
-constexpr double kMinStepWorkPerThread = 12 * 1024;
-// Below this many, whether it does depends on how fast the cores hand over (ThreadChoice).
+// Below this many multiply-adds per step, whether a second thread in the recurrence pays depends
+// on how fast the cores hand over (ThreadChoice).
 constexpr double kMaxChoiceStepWork = 256 * 1024;
 
 int tile_blocks(int gates, size_t panel_bytes, int block_panels) {

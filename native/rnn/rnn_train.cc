@@ -12,19 +12,11 @@
 #include "../cpu/sgemm.h"
 #include "../cpu/train_kernels.h"
 #include "rnn_forward.h"
+#include "step_schedule.h"
 
 namespace gatedrnn {
 
 namespace {
-
-// Rows and blocks of hidden units per recurrent GEMM call (the step tile).
-constexpr int kTileRows = 4;
-constexpr int kTileBlocks = 8;
-// Rows (steps x batch entries) the input projection of one chunk should cover.
-constexpr int kChunkRows = 32;
-// Below this many multiply-adds per step, a second thread in the recurrence costs more in
-// synchronization than it saves (as in the inference engine).
-constexpr double kMinStepWorkPerThread = 12 * 1024;
 
 const TrainKernels& train_kernels() {
   const std::string name = active_kernels().name;
@@ -33,12 +25,6 @@ const TrainKernels& train_kernels() {
   if (name == "avx2") t = train_kernels_avx2();
   if (name == "neon") t = train_kernels_neon();
   return t ? *t : *train_kernels_scalar();
-}
-
-inline void split_range(int n, int parts, int i, int& begin, int& end) {
-  const int base = n / parts, extra = n % parts;
-  begin = i * base + std::min(i, extra);
-  end = begin + base + (i < extra ? 1 : 0);
 }
 
 // Runs fn(tid, nt) on the pool, or inline when one thread is enough.
