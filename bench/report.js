@@ -160,7 +160,6 @@ function observations(results) {
       const same = find(r, 'gatedrnn-run-deferred');
       const us = (base) => ((r.medianMs - base.medianMs) * 1e3).toFixed(0);
       if (same) async.push(`runAsync overhead, ${where(r)}, ${r.threads} thread(s): ${us(same)} µs per call over \`run\` timed the same way, as a deferred benchmark (${fmtMs(r.medianMs)} vs ${fmtMs(same.medianMs)} ms)${sync ? `; ${us(sync)} µs over the synchronous \`run\` (${fmtMs(sync.medianMs)} ms), which also counts the deferred harness` : ''}`);
-      else if (sync) async.push(`runAsync overhead, ${where(r)}, ${r.threads} thread(s): ${us(sync)} µs per call (${fmtMs(r.medianMs)} vs ${fmtMs(sync.medianMs)} ms for run)`);
     }
     if (r.pass === false) failed.push(`${r.engine}, ${where(r)}, ${r.threads} thread(s): outputs differ from gatedrnn by ${fmtDiff(r.maxAbsDiff)} (limit ${results.tolerance})`);
   }

@@ -17,6 +17,21 @@ export interface History {
 }
 
 /** history.loss, history.val_loss, ... read history.history, as in tfjs. */
+/** fit() arguments that `sequential` and `seq2seq` models share. */
+export interface BaseFitArgs {
+  epochs?: number;
+  batchSize?: number;
+  validationData?: [unknown, unknown];
+  shuffle?: boolean;
+  /** Seeds shuffling and dropout (and a sequential model's initialization if it is not built
+   * yet); without it they continue from the model's seed. */
+  seed?: number;
+  callbacks?: Callback | Callback[];
+  earlyStopping?: EarlyStoppingArgs;
+  /** 0: silent; 1 or 2: one line per epoch. */
+  verbose?: 0 | 1 | 2;
+}
+
 export function makeHistory(epoch: number[], history: Record<string, number[]>): History {
   const h = { epoch, history } as History;
   for (const key of Object.keys(history)) Object.defineProperty(h, key, { get: () => history[key], enumerable: false });

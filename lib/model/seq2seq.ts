@@ -11,7 +11,7 @@ import { LstmOp } from '../ops/lstm';
 import { Dense, Dropout, Embedding } from '../layers';
 import { makeParam } from '../layers/layer';
 import type { Activation, Param, RunContext } from '../layers/layer';
-import { Callback, EarlyStoppingArgs, Logs, TrainingModel } from '../train/callbacks';
+import { Logs, TrainingModel } from '../train/callbacks';
 import { gemm } from '../train/gemm';
 import { initMatrix } from '../train/initializers';
 import { Loss } from '../train/losses';
@@ -21,7 +21,7 @@ import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '..
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, range, takeRows, toBatchable } from './data';
 import { decode, encode, writeAtomic } from './io';
-import { fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
+import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 
 const PAD = 0;
 
@@ -76,18 +76,7 @@ export interface Seq2SeqCompileArgs {
   metrics?: (string | MetricSpec)[];
 }
 
-export interface Seq2SeqFitArgs {
-  epochs?: number;
-  batchSize?: number;
-  validationData?: [unknown, unknown];
-  shuffle?: boolean;
-  /** Seeds shuffling and dropout; without it they continue from the model's seed. */
-  seed?: number;
-  callbacks?: Callback | Callback[];
-  earlyStopping?: EarlyStoppingArgs;
-  /** 0: silent; 1 or 2: one line per epoch. */
-  verbose?: 0 | 1 | 2;
-}
+export type Seq2SeqFitArgs = BaseFitArgs;
 
 export interface DecodeArgs {
   /** 'greedy' (default) or 'beam'. */

@@ -5,13 +5,13 @@ import { rangeError, typeError } from '../errors';
 import { Tensor } from '../tensor';
 import { Activation, Dense, Embedding, Layer, layerFromConfig, serializeLayer, SerializedLayer } from '../layers';
 import type { Param } from '../layers';
-import { Callback, EarlyStoppingArgs, Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
+import { Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
 import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
 import { Metric, MetricSpec, toMetrics } from '../train/metrics';
 import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, isFloat32, range, takeRows, toBatchable } from './data';
-import { fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
+import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 import { decode, encode, writeAtomic } from './io';
 import { modelToOnnx, ToOnnxOptions } from './onnx';
 import { Seq2Seq } from './seq2seq';
@@ -28,19 +28,8 @@ export interface CompileArgs {
   metrics?: (string | MetricSpec)[];
 }
 
-export interface FitArgs {
-  epochs?: number;
-  batchSize?: number;
+export interface FitArgs extends BaseFitArgs {
   validationSplit?: number;
-  validationData?: [unknown, unknown];
-  shuffle?: boolean;
-  /** Seeds shuffling and dropout (and initialization if the model is not built yet); without
-   * it they continue from the model's seed. */
-  seed?: number;
-  callbacks?: Callback | Callback[];
-  earlyStopping?: EarlyStoppingArgs;
-  /** 0: silent; 1 or 2: one line per epoch. */
-  verbose?: 0 | 1 | 2;
   /** Save a checkpoint (weights, optimizer, generator, epoch) to `path` every `every` epochs. */
   checkpoint?: { path: string; every?: number };
   /** Continue from a checkpoint file: training picks up at its epoch and runs to `epochs`. */

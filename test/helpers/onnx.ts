@@ -9,6 +9,7 @@ import * as path from 'path';
 import * as vm from 'vm';
 import * as protobuf from 'protobufjs';
 import * as ort from 'onnxruntime-node';
+import { Rng } from '../../lib/train/rng';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -699,16 +700,10 @@ export function expectClose(actual: Tensor, expected: Tensor, opts: CloseOptions
 // ---------------------------------------------------------------------------------------------
 // Seeded random data
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; returns floats in [0, 1). */
+/** mulberry32 (the library's Rng): floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** float32 tensor with elements uniform in [-scale, scale). */
