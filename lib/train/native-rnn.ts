@@ -198,14 +198,8 @@ export class RnnTrainer {
     const N = positiveInt(where, 'batchSize', inputs.batchSize);
     const xShape = this.layout === 0 ? `[T, B, I] = [${T}, ${N}, ${I}]` : `[B, T, I] = [${N}, ${T}, ${I}]`;
     const X = floats(where, 'X', inputs.X, T * N * I, xShape, false)!;
-    const sShape = this.layout === 0 ? `[D, B, H] = [${D}, ${N}, ${H}]` : `[B, D, H] = [${N}, ${D}, ${H}]`;
-    const initialH = floats(where, 'initialH', inputs.initialH, D * N * H, sShape, true);
-    let initialC: Float32Array | null = null;
-    if (this.cell === 'LSTM') {
-      initialC = floats(where, 'initialC', inputs.initialC, D * N * H, sShape, true);
-    } else if (inputs.initialC != null) {
-      throw typeError(where, 'initialC', 'absent for a GRU', inputs.initialC);
-    }
+    const initialH = floats(where, 'initialH', inputs.initialH, D * N * H, this.stateShape(N), true);
+    const initialC = this.lstmState(where, 'initialC', inputs.initialC, N);
     let sequenceLens: Int32Array | null = null;
     if (inputs.sequenceLens != null) {
       if (!isI32(inputs.sequenceLens)) throw typeError(where, 'sequenceLens', 'an Int32Array, null or undefined', inputs.sequenceLens);
@@ -241,15 +235,22 @@ export class RnnTrainer {
     if (grads === null || typeof grads !== 'object') throw typeError(where, 'grads', 'an object { dY, dY_h, dY_c }', grads);
     const D = this.numDirections, H = this.hiddenSize, T = x.seqLength, N = x.batchSize;
     const yShape = this.layout === 0 ? `[T, D, B, H] = [${T}, ${D}, ${N}, ${H}]` : `[B, T, D, H] = [${N}, ${T}, ${D}, ${H}]`;
-    const sShape = this.layout === 0 ? `[D, B, H] = [${D}, ${N}, ${H}]` : `[B, D, H] = [${N}, ${D}, ${H}]`;
     const dY = floats(where, 'grads.dY', grads.dY, T * D * N * H, yShape, true);
-    const dY_h = floats(where, 'grads.dY_h', grads.dY_h, D * N * H, sShape, true);
-    let dY_c: Float32Array | null = null;
-    if (this.cell === 'LSTM') {
-      dY_c = floats(where, 'grads.dY_c', grads.dY_c, D * N * H, sShape, true);
-    } else if (grads.dY_c != null) {
-      throw typeError(where, 'grads.dY_c', 'absent for a GRU', grads.dY_c);
-    }
+    const dY_h = floats(where, 'grads.dY_h', grads.dY_h, D * N * H, this.stateShape(N), true);
+    const dY_c = this.lstmState(where, 'grads.dY_c', grads.dY_c, N);
     return [w, x, { dY, dY_h, dY_c }];
+  }
+
+  /** The dims of a state ([D, B, H] or, in layout 1, [B, D, H]) for error messages. */
+  private stateShape(N: number): string {
+    const D = this.numDirections, H = this.hiddenSize;
+    return this.layout === 0 ? `[D, B, H] = [${D}, ${N}, ${H}]` : `[B, D, H] = [${N}, ${D}, ${H}]`;
+  }
+
+  /** A cell-state array (or its gradient): checked for an LSTM, refused for a GRU. */
+  private lstmState(where: string, name: string, value: Float32Array | null | undefined, N: number): Float32Array | null {
+    if (this.cell === 'LSTM') return floats(where, name, value, this.numDirections * N * this.hiddenSize, this.stateShape(N), true);
+    if (value != null) throw typeError(where, name, 'absent for a GRU', value);
+    return null;
   }
 }
