@@ -63,6 +63,31 @@ function argmaxRows(probs: Float32Array, width: number): Int32Array {
 
 const countOf = (m: Sequential): number => m.params.reduce((a, p) => a + p.value.length, 0);
 
+/** A compiled sequential model on train / validation / test splits of (x, y) tensors; `score`
+ * turns its test predictions into the task's metrics. */
+function sequentialTaskModel<T extends 'int32' | 'float32'>(
+  model: Sequential,
+  data: Record<'train' | 'validation' | 'test', { x: Tensor<T>; y: Tensor<T> }>,
+  curveMetric: TaskModel['curveMetric'],
+  score: (predicted: Float32Array) => Record<string, number>,
+): TaskModel {
+  return {
+    model,
+    params: countOf(model),
+    trainSamples: data.train.y.size,
+    curveMetric,
+    fit: async (epochs, batchSize, seed, callbacks) => {
+      await model.fit(data.train.x, data.train.y, { epochs, batchSize, seed, validationData: [data.validation.x, data.validation.y], callbacks, verbose: 0 });
+    },
+    testMetrics: async () => score((await model.predict(data.test.x, { batchSize: 256 })).data),
+    infer: (batch) => {
+      const x = rows(data.test.x, batch);
+      return () => model.predict(x, { batchSize: batch });
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
 /** Embedding → recurrent stack → dense softmax over the classes. */
 export function classificationModel(task: ClassificationTask, spec: CellSpec, seed: number): TaskModel {
   const { data } = task;
@@ -77,21 +102,8 @@ export function classificationModel(task: ClassificationTask, spec: CellSpec, se
   );
   model.build([data.sequenceLength]);
   model.compile({ optimizer: optimizers.adam({ learningRate: learningRate(task), clipNorm: 1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  return {
-    model,
-    params: countOf(model),
-    trainSamples: data.train.y.size,
-    curveMetric: { name: 'validation accuracy', fromLogs: (l) => l.val_accuracy },
-    fit: async (epochs, batchSize, s, callbacks) => {
-      await model.fit(data.train.x, data.train.y, { epochs, batchSize, seed: s, validationData: [data.validation.x, data.validation.y], callbacks, verbose: 0 });
-    },
-    testMetrics: async () => task.score(argmaxRows((await model.predict(data.test.x, { batchSize: 256 })).data, k)),
-    infer: (batch) => {
-      const x = rows(data.test.x, batch);
-      return () => model.predict(x, { batchSize: batch });
-    },
-    dispose: () => model.dispose(),
-  };
+  const curveMetric = { name: 'validation accuracy', fromLogs: (l: Logs) => l.val_accuracy };
+  return sequentialTaskModel(model, data, curveMetric, (predicted) => task.score(argmaxRows(predicted, k)));
 }
 
 /** Recurrent stack over the window's features → dense 1 (the standardized next value). */
@@ -105,21 +117,7 @@ export function forecastModel(task: ForecastTask, spec: CellSpec, seed: number):
     task.meta.primaryMetric === 'rmse'
       ? { name: `validation ${task.meta.metrics[0].label}`, fromLogs: (l: Logs) => (l.val_loss === undefined ? undefined : Math.sqrt(l.val_loss) * data.targetScale.std) }
       : { name: 'validation MSE (standardized)', fromLogs: (l: Logs) => l.val_loss };
-  return {
-    model,
-    params: countOf(model),
-    trainSamples: data.train.y.size,
-    curveMetric,
-    fit: async (epochs, batchSize, s, callbacks) => {
-      await model.fit(data.train.x, data.train.y, { epochs, batchSize, seed: s, validationData: [data.validation.x, data.validation.y], callbacks, verbose: 0 });
-    },
-    testMetrics: async () => task.score((await model.predict(data.test.x, { batchSize: 256 })).data),
-    infer: (batch) => {
-      const x = rows(data.test.x, batch);
-      return () => model.predict(x, { batchSize: batch });
-    },
-    dispose: () => model.dispose(),
-  };
+  return sequentialTaskModel(model, data, curveMetric, (predicted) => task.score(predicted));
 }
 
 /** Encoder–decoder with the cell in both halves; test metrics from greedy decoding. */
