@@ -90,7 +90,7 @@ function deferredEngine(label, call) {
   };
 }
 
-// runAsync: the same kernels on a libuv worker; the difference to `run` is the async overhead.
+// runAsync: the same kernels on the addon's runner threads; the difference to `run` is the async overhead.
 const gatedrnnAsync = deferredEngine('gatedrnn runAsync', (op, inputs) => op.runAsync(inputs, GATEDRNN_RUN_OPTIONS));
 // `run` timed the way runAsync is (a deferred benchmark, resolved on a microtask): the harness's
 // own cost per deferred call is then the same on both sides of the difference.

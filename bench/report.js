@@ -176,7 +176,7 @@ function observations(results) {
   }
   const hop = results.threadpoolHop;
   const pct = (x) => `${x.p50.toFixed(1)} µs (p10 ${x.p10.toFixed(1)}, p90 ${x.p90.toFixed(1)})`;
-  if (hop) async.push(`for reference, one round trip through Node's libuv thread pool, which every runAsync makes: crypto.pbkdf2 with 1 iteration ${pct(hop.pbkdf2)}; runAsync of a 1-step GRU with 16 units ${pct(hop.tinyRunAsync)}, against ${pct(hop.tinyRun)} for its run (awaited calls, medians)`);
+  if (hop) async.push(`for reference, round trips off the JS thread and back: through Node's libuv thread pool (crypto.pbkdf2 with 1 iteration) ${pct(hop.pbkdf2)}; through the addon's runner threads, which runAsync uses instead (runAsync of a 1-step GRU with 16 units) ${pct(hop.tinyRunAsync)}, against ${pct(hop.tinyRun)} for its run (awaited calls, medians)`);
   return [...failed, ...targets, ...slower, ...threads, ...async];
 }
 

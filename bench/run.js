@@ -482,14 +482,15 @@ async function main() {
     });
   }
 
-  // What any asynchronous call through Node's libuv thread pool costs here, for reading the
-  // runAsync overhead: crypto.pbkdf2 with one iteration is almost nothing but the hop to a pool
-  // thread and back, as is a runAsync of a 1-step, 16-unit GRU.
+  // For reading the runAsync overhead: what a call through Node's libuv thread pool costs here
+  // (crypto.pbkdf2 with one iteration is almost nothing but the hop to a pool thread and back),
+  // next to a runAsync of a 1-step, 16-unit GRU, almost nothing but the hop to the addon's
+  // runner threads (native/cpu/task_runner.h) and back.
   if (results.rows.some((r) => r.engineId === 'gatedrnn-async')) {
     await waitForQuiet(QUIET_LOAD, state.settle);
     results.threadpoolHop = await measureThreadpoolHop();
     const h = results.threadpoolHop;
-    console.log(`libuv thread-pool round trip: pbkdf2 ${h.pbkdf2.p50.toFixed(1)} µs, tiny runAsync ${h.tinyRunAsync.p50.toFixed(1)} µs (medians)`);
+    console.log(`round trips: libuv pool (pbkdf2) ${h.pbkdf2.p50.toFixed(1)} µs, runner threads (tiny runAsync) ${h.tinyRunAsync.p50.toFixed(1)} µs (medians)`);
   }
 
   if (opts.memory) {

@@ -1,6 +1,7 @@
 // The Node-API surface and nothing else: argument checks (TypeScript validated them already; these
 // re-checks are cheap and keep a wrong call from reading out of bounds), zero-copy TypedArray
-// views, and AsyncWorkers that compute off the event loop. See binding.d.ts for the JS view.
+// views, and the tasks that compute off the event loop (runAsync on the TaskRunner; training and
+// CUDA on libuv's pool through AsyncWorkers). See binding.d.ts for the JS view.
 // A worker thread being terminated cannot run JS: a call that completes then must not turn the
 // failure to settle its promise into a C++ exception or a fatal error, which would abort the
 // whole process. node-addon-api then drops the exception instead.
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <string>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "cpu/kernels.h"
 #include "cpu/parallel.h"
 #include "cpu/sgemm.h"  // training hook
+#include "cpu/task_runner.h"
 #include "cuda/cuda_rnn.h"  // CUDA hook: NativeCudaRnn, cudaInfo (cuda/addon_cuda.inc)
 #include "reference/rnn_reference.h"
 #include "rnn/rnn_forward.h"
@@ -253,53 +256,153 @@ struct CallOutputs {
   }
 };
 
-class ForwardWorker : public Napi::AsyncWorker {
+// Hands runAsync's tasks to the TaskRunner and their results back to the JS thread of the
+// environment (main thread or worker) that started them, through a thread-safe function that keeps
+// the event loop alive only while tasks are in flight. One per environment, made at its first
+// runAsync. When the environment exits, its tasks that have not started are dropped and the
+// running ones are waited for, so no task writes into memory of a torn-down environment.
+class AsyncLink {
  public:
-  ForwardWorker(Napi::Env env, std::shared_ptr<const PackedRnn> op, int threads, std::unique_ptr<CallInputs> call)
-      : Napi::AsyncWorker(env, "gatedrnn:forward"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        op_(std::move(op)),
-        threads_(threads),
-        call_(std::move(call)) {
-    try {
-      out_ = outputs_.allocate(env, op_->spec(), *call_);
-    } catch (const std::bad_alloc&) {
-      out_of_memory_ = true;
+  class Task : public RunnerTask {
+   public:
+    // On the JS thread: resolves or rejects the task's promise.
+    virtual void settle(Napi::Env env) = 0;
+    void finished() override { link_->finished(this); }
+
+   private:
+    friend class AsyncLink;
+    AsyncLink* link_ = nullptr;
+  };
+
+  static AsyncLink& of(Napi::Env env) {
+    void* data = nullptr;
+    if (napi_get_instance_data(env, &data) == napi_ok && data) return *static_cast<AsyncLink*>(data);
+    auto* link = new AsyncLink();
+    napi_value name;
+    napi_threadsafe_function tsfn = nullptr;
+    if (napi_create_string_utf8(env, "gatedrnn:forward", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+        napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, link, release, link, deliver, &tsfn) != napi_ok) {
+      delete link;
+      throw Napi::Error::New(env, "gatedrnn: could not set up runAsync for this environment");
     }
+    // From here the thread-safe function owns the link: its finalizer deletes it.
+    link->tsfn_ = tsfn;
+    napi_unref_threadsafe_function(env, tsfn);
+    napi_set_instance_data(env, link, nullptr, nullptr);
+    // Added after the thread-safe function, so it runs before that closes (hooks run last-in first-out).
+    napi_add_env_cleanup_hook(env, teardown, link);
+    return *link;
   }
 
-  Napi::Promise promise() { return deferred_.Promise(); }
-
-  void Execute() override {
-    try {
-      if (out_of_memory_) throw std::bad_alloc();
-      op_->forward(call_->in, out_, threads_);
-    } catch (const std::bad_alloc&) {
-      SetError("gatedrnn: out of memory for the outputs and workspace of this call");
-    } catch (const std::exception& e) {
-      SetError(std::string("gatedrnn: ") + e.what());
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
-    deferred_.Resolve(outputs_.to_js(env));
-    call_.reset();
-  }
-
-  void OnError(const Napi::Error& e) override {
-    deferred_.Reject(e.Value());
-    call_.reset();
+  // On the JS thread: takes ownership of the task and queues it.
+  void start(Napi::Env env, std::unique_ptr<Task> task) {
+    task->owner = this;
+    task->link_ = this;
+    if (in_flight_++ == 0) napi_ref_threadsafe_function(env, tsfn_);
+    TaskRunner::instance().post(task.release());
   }
 
  private:
+  AsyncLink() = default;
+
+  // On the runner thread.
+  void finished(Task* task) {
+    bool signal;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_.push_back(task);
+      signal = !signalled_;
+      signalled_ = true;
+    }
+    if (signal) napi_call_threadsafe_function(tsfn_, nullptr, napi_tsfn_nonblocking);
+  }
+
+  // On the JS thread, called by the thread-safe function; env is null while it is being torn
+  // down, when teardown() has already dealt with every task and the link may be gone.
+  static void deliver(napi_env env, napi_value, void* context, void*) {
+    if (env == nullptr) return;
+    auto* link = static_cast<AsyncLink*>(context);
+    std::vector<Task*> done;
+    {
+      std::lock_guard<std::mutex> lock(link->mu_);
+      done.swap(link->done_);
+      link->signalled_ = false;
+    }
+    for (Task* task : done) {
+      try {
+        task->settle(Napi::Env(env));
+      } catch (...) {
+        // Settling fails only when the environment can no longer run JS: nothing to tell.
+      }
+      delete task;
+    }
+    link->in_flight_ -= static_cast<int>(done.size());
+    if (!done.empty() && link->in_flight_ == 0) napi_unref_threadsafe_function(env, link->tsfn_);
+  }
+
+  // On the JS thread, as its environment exits. Promises left unsettled: no JS runs any more.
+  static void teardown(void* arg) {
+    auto* link = static_cast<AsyncLink*>(arg);
+    std::vector<RunnerTask*> left = TaskRunner::instance().cancel_and_wait(link);
+    {
+      std::lock_guard<std::mutex> lock(link->mu_);
+      left.insert(left.end(), link->done_.begin(), link->done_.end());
+      link->done_.clear();
+    }
+    for (RunnerTask* task : left) delete task;
+  }
+
+  static void release(napi_env, void* data, void*) { delete static_cast<AsyncLink*>(data); }
+
+  napi_threadsafe_function tsfn_ = nullptr;
+  std::mutex mu_;
+  std::vector<Task*> done_;
+  bool signalled_ = false;  // a delivery is pending on the JS thread
+  int in_flight_ = 0;       // JS thread only
+};
+
+// One runAsync call: outputs allocated on the JS thread, the forward pass on a runner.
+class ForwardTask : public AsyncLink::Task {
+ public:
+  ForwardTask(Napi::Env env, std::shared_ptr<const PackedRnn> op, int threads, std::unique_ptr<CallInputs> call)
+      : deferred_(Napi::Promise::Deferred::New(env)), op_(std::move(op)), threads_(threads), call_(std::move(call)) {
+    try {
+      out_ = outputs_.allocate(env, op_->spec(), *call_);
+    } catch (const std::bad_alloc&) {
+      error_ = kOutOfMemory;
+    }
+  }
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+  void run() override {
+    if (!error_.empty()) return;
+    try {
+      op_->forward(call_->in, out_, threads_);
+    } catch (const std::bad_alloc&) {
+      error_ = kOutOfMemory;
+    } catch (const std::exception& e) {
+      error_ = std::string("gatedrnn: ") + e.what();
+    }
+  }
+
+  void settle(Napi::Env env) override {
+    if (error_.empty()) {
+      deferred_.Resolve(outputs_.to_js(env));
+    } else {
+      deferred_.Reject(Napi::Error::New(env, error_).Value());
+    }
+  }
+
+ private:
+  static constexpr const char* kOutOfMemory = "gatedrnn: out of memory for the outputs and workspace of this call";
   Napi::Promise::Deferred deferred_;
   std::shared_ptr<const PackedRnn> op_;
   int threads_;
   std::unique_ptr<CallInputs> call_;
   CallOutputs outputs_;
   RnnOutputs out_{};
-  bool out_of_memory_ = false;
+  std::string error_;
 };
 
 // JS class NativeRnn: prepacked weights of one operator.
@@ -355,10 +458,10 @@ class NativeRnn : public Napi::ObjectWrap<NativeRnn> {
     if (info.Length() < 1 || !info[0].IsObject()) throw_type(env, "runAsync(inputs): inputs must be an object");
     auto call = std::make_unique<CallInputs>();
     parse_inputs(env, op->spec(), info[0].As<Napi::Object>(), *call, true);
-    // The worker shares ownership of the packed weights: dispose() during the run is safe.
-    auto* worker = new ForwardWorker(env, op, threads_, std::move(call));
-    Napi::Promise promise = worker->promise();
-    worker->Queue();
+    // The task shares ownership of the packed weights: dispose() during the run is safe.
+    auto task = std::make_unique<ForwardTask>(env, op, threads_, std::move(call));
+    Napi::Promise promise = task->promise();
+    AsyncLink::of(env).start(env, std::move(task));
     return promise;
   }
 

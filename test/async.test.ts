@@ -1,9 +1,14 @@
 /**
- * runAsync computes on the libuv thread pool: the event loop keeps turning while a long run
- * computes, inputs stay alive until it is done, and results equal run()'s.
+ * runAsync computes on the addon's runner threads (native/cpu/task_runner.h): the event loop keeps
+ * turning while a long run computes, stays alive while a call is in flight and no longer, inputs
+ * stay alive until it is done, and results equal run()'s.
  */
+import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { GruOp, LstmOp } from '../lib';
 import { makeCase } from './helpers/cases';
+
+const root = path.join(__dirname, '..');
 
 // About 0.1-0.5 s of arithmetic on this machine.
 const long = makeCase({ cell: 'LSTM', T: 400, B: 32, I: 256, H: 256, seed: 1 });
@@ -21,6 +26,22 @@ test('a timer fires while a long runAsync computes', async () => {
   // The run took tens of milliseconds at least; a blocked loop would have ticked at most once.
   expect(ms).toBeGreaterThan(20);
   expect(ticks).toBeGreaterThan(3);
+});
+
+test('a call in flight keeps the process alive until it settles, and a settled one does not hold it open', () => {
+  // Fresh node processes over dist/: each prints what it saw and must exit by itself.
+  const lib = JSON.stringify(path.join(root, 'dist'));
+  const script = (body: string) => `
+    const { LstmOp } = require(${lib});
+    const t = (dims) => ({ type: 'float32', data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.01), dims });
+    const op = new LstmOp({ W: t([1, 512, 128]), R: t([1, 512, 128]) }, { threads: 2 });
+    ${body}`;
+  const run = (body: string) =>
+    execFileSync(process.execPath, ['-e', script(body)], { cwd: root, encoding: 'utf8', timeout: 60_000 }).trim().split('\n');
+  // Nothing else keeps this loop alive: only the pending call does.
+  expect(run(`op.runAsync({ X: t([400, 8, 128]) }).then((r) => console.log('settled', r.Y_h.dims.join('x')));`)).toEqual(['settled 1x8x128']);
+  // Settled calls leave nothing behind: the process ends when its script does.
+  expect(run(`(async () => { for (let k = 0; k < 20; k++) await op.runAsync({ X: t([5, 1, 128]) }); console.log('done'); })();`)).toEqual(['done']);
 });
 
 test('runAsync gives the same result as run', async () => {
@@ -57,7 +78,7 @@ test('inputs the caller drops stay alive until the run is done', async () => {
 
 test('concurrent two-thread calls share the pool (one may run on its own thread) and match serial runs', async () => {
   // Enough work per step that each call wants two threads: while one holds the pool, the others
-  // run single-threaded on their libuv workers.
+  // run single-threaded on their runner threads.
   const c = makeCase({ cell: 'LSTM', T: 40, B: 8, I: 64, H: 96, seed: 7 });
   const op = new LstmOp(c.weights, { threads: 2 });
   const inputs = [1, 2, 3, 4].map((seed) => makeCase({ cell: 'LSTM', T: 40, B: 8, I: 64, H: 96, seed, initialState: true }).inputs);

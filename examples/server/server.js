@@ -6,7 +6,7 @@
 // Requests that arrive within --window-ms of the first waiting one (or until --max-batch are
 // waiting) are run as one batch: one GruOp.runAsync call over all of them, padded to the longest
 // text with sequenceLens, so a burst of small requests costs one pass over the weights. Up to
-// --max-in-flight batches compute at once, each on its own libuv thread.
+// --max-in-flight batches compute at once, each on its own runner thread of the addon.
 //
 //   node examples/server/server.js [--port 8080] [--engine gatedrnn|onnxruntime]
 //                                  [--max-batch 32] [--window-ms 2] [--max-in-flight 2] [--threads 1]

@@ -311,7 +311,10 @@ export abstract class RecurrentOp<Inputs extends RecurrentInputs, Outputs> {
     return wrapOutputs(native.run(args), dims) as Outputs;
   }
 
-  /** Runs on the libuv thread pool; the event loop keeps turning meanwhile. */
+  /**
+   * Runs on the addon's runner threads (not libuv's pool); the event loop keeps turning meanwhile.
+   * The inputs are copied first, so the caller may change them as soon as this returns.
+   */
   async runAsync(inputs: Inputs, options?: RunOptions): Promise<Outputs> {
     const native = this.live('runAsync');
     const { native: args, dims } = prepareInputs(this.prepared, 'runAsync', inputs, options);

@@ -11,6 +11,7 @@
 
 #include "bf16_test.h"
 #include "phase_shares_test.h"
+#include "task_runner_test.h"
 #include "train_test.h"
 #include "cpu/isa.h"
 #include "reference/rnn_reference.h"
@@ -125,6 +126,7 @@ int main(int argc, char** argv) {
   // First, so that it sees the kernel tables as GATEDRNN_ISA and GATEDRNN_BF16 chose them at load.
   gatedrnn_test::run_bf16_tests(passed, failed);
   gatedrnn_test::run_phase_shares_tests(passed, failed);
+  gatedrnn_test::run_task_runner_tests(passed, failed);
   if (thread_choice_works()) {
     ++passed;
   } else {
