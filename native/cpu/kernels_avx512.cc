@@ -39,6 +39,7 @@ constexpr int kBlockPanels[5] = {0, 8, 8, 8, 6};
 // rows drop to 5 panels to stay in 32.
 constexpr int kBf16BlockPanels[5] = {0, 8, 8, 8, 5};
 
+#define GATEDRNN_VMATH_AVX512 1  // vmath.inc: the vscalefps / vrcp14ps forms
 #include "gemm_packed.inc"
 #include "gemm_bf16.inc"
 #include "kernels_common.inc"

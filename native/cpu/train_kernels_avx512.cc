@@ -2,11 +2,13 @@
 #include "train_kernels.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
 
 namespace gatedrnn {
 namespace avx512 {
 namespace train {
 
+#define GATEDRNN_VMATH_AVX512 1  // vmath.inc: the vscalefps / vrcp14ps forms
 #include "vmath.inc"
 #include "../rnn/train_epilogues.inc"
 
