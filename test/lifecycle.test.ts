@@ -125,6 +125,34 @@ describe('concurrency', () => {
     op.dispose();
   });
 
+  test('a worker terminated with more runAsync calls queued than runner threads drops the queued ones safely', async () => {
+    // Eight long one-thread calls: up to four compute on the runner threads, the rest wait in the
+    // queue when the worker goes away; the main thread's own calls then still complete.
+    const code = `
+      const { parentPort } = require('worker_threads');
+      const { GruOp } = require(${JSON.stringify(path.join(root, 'dist'))});
+      const H = 128, T = 400, B = 16;
+      const t = (dims) => ({ type: 'float32', data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(0.01), dims });
+      const op = new GruOp({ W: t([1, 3 * H, H]), R: t([1, 3 * H, H]) }, { threads: 1 });
+      for (let k = 0; k < 8; k++) op.runAsync({ X: t([T, B, H]) });
+      parentPort.postMessage('queued');`;
+    const c = makeCase({ cell: 'GRU', T: 20, B: 2, I: 4, H: 5, seed: 3 });
+    const op = new GruOp(c.weights);
+    const expected = op.run(c.inputs).Y!.data;
+    for (let k = 0; k < 3; k++) {
+      const w = new Worker(code, { eval: true });
+      await new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+      // Calls from this thread queue behind the worker's, and must outlive its termination.
+      const mine = [op.runAsync(c.inputs), op.runAsync(c.inputs)];
+      await w.terminate();
+      for (const r of await Promise.all(mine)) expect(Array.from(r.Y!.data)).toEqual(Array.from(expected));
+    }
+    op.dispose();
+  });
+
   test('runAsync reads its own copy of the inputs: detaching X or rewriting sequenceLens during the call is harmless', async () => {
     const c = makeCase({ cell: 'LSTM', T: 200, B: 16, I: 128, H: 128, sequenceLens: [200, 150, 100, 50, 1, 0, 7, 200, 200, 3, 9, 180, 200, 1, 2, 3], seed: 21 });
     const op = new LstmOp(c.weights, { threads: 1 });
