@@ -294,12 +294,18 @@ class AsyncLink {
     return *link;
   }
 
-  // On the JS thread: takes ownership of the task and queues it.
+  // On the JS thread: takes ownership of the task and queues it. (It cannot be delivered before
+  // this returns: delivery runs on this thread.)
   void start(Napi::Env env, std::unique_ptr<Task> task) {
     task->owner = this;
     task->link_ = this;
+    try {
+      TaskRunner::instance().post(task.get());
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(env, std::string("gatedrnn: could not start a thread for runAsync: ") + e.what());
+    }
+    task.release();
     if (in_flight_++ == 0) napi_ref_threadsafe_function(env, tsfn_);
-    TaskRunner::instance().post(task.release());
   }
 
  private:

@@ -23,13 +23,18 @@ void TaskRunner::post(RunnerTask* task) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    queue_.push_back(task);
-    posts_.fetch_add(1, std::memory_order_release);
-    const int queued = static_cast<int>(queue_.size());
+    const int queued = static_cast<int>(queue_.size()) + 1;
     // A new thread when the runners not inside a task are fewer than the waiting tasks. A runner
     // that is handing its result over counts as free: it takes the next task right after.
-    if (queued > static_cast<int>(threads_.size()) - computing_ && static_cast<int>(threads_.size()) < kMaxRunners)
-      threads_.emplace_back([this] { loop(); });
+    if (queued > static_cast<int>(threads_.size()) - computing_ && static_cast<int>(threads_.size()) < kMaxRunners) {
+      try {
+        threads_.emplace_back([this] { loop(); });
+      } catch (...) {
+        if (threads_.empty()) throw;  // nothing could ever run the task: the caller is told
+      }
+    }
+    queue_.push_back(task);
+    posts_.fetch_add(1, std::memory_order_release);
     // The polling runner takes one task; a sleeper is woken for each task beyond it.
     wake = sleepers_ > 0 && queued > (spinning_ ? 1 : 0);
   }

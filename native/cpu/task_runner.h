@@ -36,7 +36,8 @@ class TaskRunner {
   // find its threads joined under it.
   static TaskRunner& instance();
 
-  // Queues the task; a runner starts it when one is free.
+  // Queues the task; a runner starts it when one is free. Throws, queueing nothing, only when no
+  // runner thread exists and none can be started.
   void post(RunnerTask* task);
 
   // Takes back the owner's tasks that have not started (the caller deletes them) and waits until
