@@ -1,7 +1,8 @@
 // GRU, LSTM and RNN nodes (opsets 7 to 22) as GruOp / LstmOp / RnnOp. Weights that are known at
 // load (initializers, or folded from constants) are packed once, when the session is made;
 // weights fed as graph inputs are packed per run. In session.run the sequence is processed on
-// a worker thread, so the event loop keeps turning, unless the work is smaller than the hop.
+// one of the addon's runner threads, so the event loop keeps turning, unless the work is smaller
+// than the hop.
 import { GruOp } from '../../ops/gru';
 import { LstmOp } from '../../ops/lstm';
 import type { OutputName, RecurrentAttributes } from '../../ops/recurrent';
@@ -12,9 +13,9 @@ import { INTS, Kernel, OpContext, OpDef, input, optionalInput } from './types';
 
 /**
  * Floating-point operations (two per multiply-add) below which a node runs on the calling thread
- * in session.run: handing it to a worker thread and back costs tens of microseconds on an idle
- * machine and milliseconds on a busy one, more than work this small takes (about 0.1 ms on one
- * core).
+ * in session.run: handing it to a runner thread and back costs a few microseconds when calls come
+ * back to back, tens of microseconds once the runner has gone to sleep and milliseconds on a busy
+ * machine, more than work this small takes (about 0.1 ms on one core).
  */
 const INLINE_FLOPS = 2e6;
 
