@@ -81,7 +81,15 @@ describe('session.run and the worker thread', () => {
 
   test('a large one leaves the event loop free', async () => {
     const session = await loadOnnx(bytes, { threads: 1 });
-    expect(await turnedDuring(() => session.run(feeds(400, 64)))).toBe(true);
+    // About 60 ms of work. A runner that is polling starts a call at once, so a run of a
+    // millisecond or two can come back before the loop's next turn when this thread is held up
+    // meanwhile (a collection, a busy machine): the check would then say nothing about the loop.
+    const T = 10_000, B = 64;
+    const big = {
+      x: new Tensor('float32', new Float32Array(T * B * 6).fill(0.05), [T, B, 6]),
+      h0: new Tensor('float32', new Float32Array(B * 10).fill(0.1), [1, B, 10]),
+    };
+    expect(await turnedDuring(() => session.run(big))).toBe(true);
     session.dispose();
   });
 });
