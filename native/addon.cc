@@ -1,7 +1,7 @@
 // The Node-API surface and nothing else: argument checks (TypeScript validated them already; these
 // re-checks are cheap and keep a wrong call from reading out of bounds), zero-copy TypedArray
-// views, and the tasks that compute off the event loop (runAsync on the TaskRunner; training and
-// CUDA on libuv's pool through AsyncWorkers). See binding.d.ts for the JS view.
+// views, and the tasks that compute off the event loop on the TaskRunner (AsyncLink). See
+// binding.d.ts for the JS view.
 // A worker thread being terminated cannot run JS: a call that completes then must not turn the
 // failure to settle its promise into a C++ exception or a fatal error, which would abort the
 // whole process. node-addon-api then drops the exception instead.
@@ -244,8 +244,10 @@ struct CallOutputs {
     if (call.want_y) y.allocate(env, ny);
     if (call.want_yh) yh.allocate(env, ns);
     if (call.want_yc) yc.allocate(env, ns);
-    return RnnOutputs{y.data(), yh.data(), yc.data()};
+    return views();
   }
+
+  RnnOutputs views() const { return RnnOutputs{y.data(), yh.data(), yc.data()}; }
 
   Napi::Object to_js(Napi::Env env) const {
     Napi::Object o = Napi::Object::New(env);
@@ -256,24 +258,75 @@ struct CallOutputs {
   }
 };
 
-// Hands runAsync's tasks to the TaskRunner and their results back to the JS thread of the
-// environment (main thread or worker) that started them, through a thread-safe function that keeps
-// the event loop alive only while tasks are in flight. One per environment, made at its first
-// runAsync. When the environment exits, its tasks that have not started are dropped and the
-// running ones are waited for, so no task writes into memory of a torn-down environment.
+// Hands the asynchronous calls (runAsync, the trainer's steps) to the TaskRunner and their results
+// back to the JS thread of the environment (main thread or worker) that started them, through a
+// thread-safe function that keeps the event loop alive only while tasks are in flight. One per
+// environment, made at its first asynchronous call. When the environment exits, its tasks that
+// have not started are dropped and the running ones are waited for, so no task writes into memory
+// of a torn-down environment.
 class AsyncLink {
  public:
+  // One asynchronous call: its outputs are allocated on the JS thread (in the subclass's
+  // constructor, through allocate()), its arithmetic runs on a runner (compute()), and its promise
+  // settles back on the JS thread (result()).
   class Task : public RunnerTask {
    public:
-    // On the JS thread: resolves or rejects the task's promise.
-    virtual void settle(Napi::Env env) = 0;
-    void finished() override { link_->finished(this); }
+    Task(Napi::Env env, const char* out_of_memory)
+        : deferred_(Napi::Promise::Deferred::New(env)), out_of_memory_(out_of_memory) {}
+
+    void run() final {
+      if (!error_.empty()) return;
+      try {
+        compute();
+      } catch (const std::bad_alloc&) {
+        error_ = out_of_memory_;
+      } catch (const std::exception& e) {
+        error_ = std::string("gatedrnn: ") + e.what();
+      }
+    }
+
+    void finished() final { link_->finished(this); }
+
+    // On the JS thread: resolves or rejects the promise.
+    void settle(Napi::Env env) {
+      if (error_.empty()) {
+        deferred_.Resolve(result(env));
+      } else {
+        deferred_.Reject(Napi::Error::New(env, error_).Value());
+      }
+    }
+
+   protected:
+    // Runs fn, which allocates the outputs; running out of memory fails the call, not the caller.
+    template <typename Fn>
+    void allocate(Fn&& fn) {
+      try {
+        fn();
+      } catch (const std::bad_alloc&) {
+        error_ = out_of_memory_;
+      }
+    }
 
    private:
     friend class AsyncLink;
+    Napi::Promise promise() const { return deferred_.Promise(); }
+    virtual void compute() = 0;
+    virtual Napi::Value result(Napi::Env env) = 0;
+
     AsyncLink* link_ = nullptr;
+    Napi::Promise::Deferred deferred_;
+    const char* out_of_memory_;
+    std::string error_;
   };
 
+  // On the JS thread: queues the task and returns its promise.
+  static Napi::Promise submit(Napi::Env env, std::unique_ptr<Task> task) {
+    Napi::Promise promise = task->promise();
+    of(env).start(env, std::move(task));
+    return promise;
+  }
+
+ private:
   static AsyncLink& of(Napi::Env env) {
     void* data = nullptr;
     if (napi_get_instance_data(env, &data) == napi_ok && data) return *static_cast<AsyncLink*>(data);
@@ -294,8 +347,8 @@ class AsyncLink {
     return *link;
   }
 
-  // On the JS thread: takes ownership of the task and queues it. (It cannot be delivered before
-  // this returns: delivery runs on this thread.)
+  // Takes ownership of the task and queues it. (It cannot be delivered before this returns:
+  // delivery runs on this thread.)
   void start(Napi::Env env, std::unique_ptr<Task> task) {
     task->owner = this;
     task->link_ = this;
@@ -308,7 +361,6 @@ class AsyncLink {
     if (in_flight_++ == 0) napi_ref_threadsafe_function(env, tsfn_);
   }
 
- private:
   AsyncLink() = default;
 
   // On the runner thread.
@@ -367,48 +419,25 @@ class AsyncLink {
   int in_flight_ = 0;       // JS thread only
 };
 
-// One runAsync call: outputs allocated on the JS thread, the forward pass on a runner.
+// One runAsync call of NativeRnn.
 class ForwardTask : public AsyncLink::Task {
  public:
   ForwardTask(Napi::Env env, std::shared_ptr<const PackedRnn> op, int threads, std::unique_ptr<CallInputs> call)
-      : deferred_(Napi::Promise::Deferred::New(env)), op_(std::move(op)), threads_(threads), call_(std::move(call)) {
-    try {
-      out_ = outputs_.allocate(env, op_->spec(), *call_);
-    } catch (const std::bad_alloc&) {
-      error_ = kOutOfMemory;
-    }
-  }
-
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
-  void run() override {
-    if (!error_.empty()) return;
-    try {
-      op_->forward(call_->in, out_, threads_);
-    } catch (const std::bad_alloc&) {
-      error_ = kOutOfMemory;
-    } catch (const std::exception& e) {
-      error_ = std::string("gatedrnn: ") + e.what();
-    }
-  }
-
-  void settle(Napi::Env env) override {
-    if (error_.empty()) {
-      deferred_.Resolve(outputs_.to_js(env));
-    } else {
-      deferred_.Reject(Napi::Error::New(env, error_).Value());
-    }
+      : Task(env, "gatedrnn: out of memory for the outputs and workspace of this call"),
+        op_(std::move(op)),
+        threads_(threads),
+        call_(std::move(call)) {
+    allocate([&] { outputs_.allocate(env, op_->spec(), *call_); });
   }
 
  private:
-  static constexpr const char* kOutOfMemory = "gatedrnn: out of memory for the outputs and workspace of this call";
-  Napi::Promise::Deferred deferred_;
+  void compute() override { op_->forward(call_->in, outputs_.views(), threads_); }
+  Napi::Value result(Napi::Env env) override { return outputs_.to_js(env); }
+
   std::shared_ptr<const PackedRnn> op_;
   int threads_;
   std::unique_ptr<CallInputs> call_;
   CallOutputs outputs_;
-  RnnOutputs out_{};
-  std::string error_;
 };
 
 // JS class NativeRnn: prepacked weights of one operator.
@@ -465,10 +494,7 @@ class NativeRnn : public Napi::ObjectWrap<NativeRnn> {
     auto call = std::make_unique<CallInputs>();
     parse_inputs(env, op->spec(), info[0].As<Napi::Object>(), *call, true);
     // The task shares ownership of the packed weights: dispose() during the run is safe.
-    auto task = std::make_unique<ForwardTask>(env, op, threads_, std::move(call));
-    Napi::Promise promise = task->promise();
-    AsyncLink::of(env).start(env, std::move(task));
-    return promise;
+    return AsyncLink::submit(env, std::make_unique<ForwardTask>(env, op, threads_, std::move(call)));
   }
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {

@@ -151,7 +151,7 @@ export class RnnTrainer {
     return this.live('forward').forward(w, x);
   }
 
-  /** forward on a worker thread: the event loop stays free. */
+  /** forward on one of the addon's runner threads: the event loop stays free. */
   forwardAsync(weights: TrainWeights, inputs: TrainInputs, options?: TrainForwardOptions): Promise<TrainForwardResult> {
     try {
       const [w, x] = this.prepare('forwardAsync', weights, inputs, options);
@@ -166,7 +166,7 @@ export class RnnTrainer {
     return this.live('backward').backward(w, x, saved, g) as TrainGradients;
   }
 
-  /** backward on a worker thread: the event loop stays free. */
+  /** backward on one of the addon's runner threads: the event loop stays free. */
   backwardAsync(weights: TrainWeights, inputs: TrainInputs, saved: Float32Array, grads: TrainOutputGradients): Promise<TrainGradients> {
     try {
       const [w, x, g] = this.prepareBackward('backwardAsync', weights, inputs, saved, grads);

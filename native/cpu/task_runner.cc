@@ -73,14 +73,14 @@ bool TaskRunner::spin_for_post() {
 
 void TaskRunner::loop() {
   std::unique_lock<std::mutex> lock(mu_);
-  bool polled = false;  // this runner's last poll ended without a post
+  bool polled = false;  // this runner has polled since its last task, or is not to poll
   for (;;) {
     if (!queue_.empty()) {
-      polled = false;
       RunnerTask* task = queue_.front();
       queue_.pop_front();
       // Read before finished(): from then on the owner may delete the task.
       const void* owner = task->owner;
+      const bool poll_after = task->poll_after;
       running_.push_back(owner);
       ++computing_;
       lock.unlock();
@@ -92,6 +92,7 @@ void TaskRunner::loop() {
       lock.lock();
       running_.erase(std::find(running_.begin(), running_.end(), owner));
       done_cv_.notify_all();
+      polled = !poll_after;  // nothing to poll for: straight to sleep when the queue is empty
       continue;
     }
     if (!spinning_ && !polled) {

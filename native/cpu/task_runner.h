@@ -1,7 +1,8 @@
-// The threads that run runAsync's work, in place of libuv's thread pool. A libuv worker sleeps on
-// a futex between jobs, and waking it costs 20 to 70 µs on a VM: more than the arithmetic of a
-// small call. A runner that has just finished a task keeps polling for the next one for a fraction
-// of a millisecond before it sleeps, so back-to-back calls start at once. Tasks start in the order
+// The threads that run the addon's asynchronous calls (runAsync, and the trainer's forwardAsync
+// and backwardAsync) in place of libuv's thread pool. A libuv worker sleeps on a futex between
+// jobs, and waking it costs 20 to 70 µs on a VM: more than the arithmetic of a small call. A
+// runner that has just finished a task keeps polling for the next one for a fraction of a
+// millisecond before it sleeps, so back-to-back calls start at once. Tasks start in the order
 // posted, on up to kMaxRunners threads at once (libuv's default pool size), shared by every JS
 // environment of the process (main thread and workers).
 #pragma once
@@ -26,6 +27,10 @@ class RunnerTask {
   virtual void finished() = 0;
   // Whose task it is, for cancel_and_wait.
   const void* owner = nullptr;
+  // Whether the runner that finishes it should poll for the next task before it sleeps: worth a
+  // core for a moment where calls are short and come back to back (inference); a training step is
+  // long, and polling after it would only take a core from the rest of the process.
+  bool poll_after = true;
 };
 
 class TaskRunner {
