@@ -50,6 +50,19 @@ function quantile(sorted, q) {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** Percentiles (µs) of `calls` awaited calls of fn, after a warm-up: the latency of one call. */
+async function awaitLatency(fn, calls) {
+  for (let i = 0; i < calls / 10; i++) await fn();
+  const us = [];
+  for (let i = 0; i < calls; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn();
+    us.push(Number(process.hrtime.bigint() - t0) / 1e3);
+  }
+  us.sort((a, b) => a - b);
+  return { calls, p10: quantile(us, 0.1), p50: quantile(us, 0.5), p90: quantile(us, 0.9) };
+}
+
 /** Summary in milliseconds; rme (±%, 95%, normal approximation) of the mean, as benchmark.js. */
 function summarize(samplesSeconds) {
   const ms = samplesSeconds.map((s) => s * 1e3).sort((a, b) => a - b);
@@ -143,4 +156,4 @@ async function waitForQuiet(maxShare, budget) {
   }
 }
 
-module.exports = { measureInterleaved, measureRoundRobin, summarize, timeOnce, watchOtherLoad, waitForQuiet };
+module.exports = { awaitLatency, measureInterleaved, measureRoundRobin, summarize, timeOnce, watchOtherLoad, waitForQuiet };

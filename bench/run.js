@@ -8,7 +8,7 @@ const os = require('os');
 const path = require('path');
 const { ENGINES, gatedrnn, ortSessionOptions, installed } = require('./engines');
 const { makeWeights, makeInput, maxAbsDiff, rnnFlops, prng } = require('./tensors');
-const { measureInterleaved, summarize, timeOnce, watchOtherLoad, waitForQuiet } = require('./measure');
+const { awaitLatency, measureInterleaved, summarize, timeOnce, watchOtherLoad, waitForQuiet } = require('./measure');
 const { measureScaling, measureSpeedup } = require('./scaling');
 const { measureMemory } = require('./memory');
 const { printTables, writeReports, observations, configLabel, fmtMs, fmtDiff } = require('./report');
@@ -357,20 +357,6 @@ function versionOf(name) {
   } catch (err) {
     return null;
   }
-}
-
-/** Percentiles (µs) of `calls` awaited calls of fn, after a warm-up. */
-async function awaitLatency(fn, calls) {
-  for (let i = 0; i < calls / 10; i++) await fn();
-  const t = [];
-  for (let i = 0; i < calls; i++) {
-    const t0 = process.hrtime.bigint();
-    await fn();
-    t.push(Number(process.hrtime.bigint() - t0) / 1e3);
-  }
-  t.sort((a, b) => a - b);
-  const at = (q) => t[Math.min(t.length - 1, Math.floor(q * t.length))];
-  return { calls, p10: at(0.1), p50: at(0.5), p90: at(0.9) };
 }
 
 async function measureThreadpoolHop() {

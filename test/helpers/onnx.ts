@@ -9,7 +9,6 @@ import * as path from 'path';
 import * as vm from 'vm';
 import * as protobuf from 'protobufjs';
 import * as ort from 'onnxruntime-node';
-import { Rng } from '../../lib/train/rng';
 
 // ---------------------------------------------------------------------------------------------
 // Types
@@ -701,10 +700,7 @@ export function expectClose(actual: Tensor, expected: Tensor, opts: CloseOptions
 // Seeded random data
 
 /** mulberry32 (the library's Rng): floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  const rng = new Rng(seed);
-  return () => rng.next();
-}
+export { rng32 as mulberry32 } from './rnn64';
 
 /** float32 tensor with elements uniform in [-scale, scale). */
 export function randomTensor(dims: readonly number[], rng: () => number, scale = 1): Float32Tensor {
