@@ -344,8 +344,16 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
       // Shares: a grid of column groups (hidden blocks) x row groups (batch rows). Whoever does a
       // share at a chunk's first step also computes the chunk's input projection of exactly that
       // share's rows and blocks, so only the exchange of H between steps needs the phases.
-      const int col_groups = std::min(members, blocks);
+      // When every member can have a full tile of batch rows, the split is by rows alone: each
+      // member then reads all of R and W, but no member reads another's H, so the shares run
+      // their whole sequences without a rendezvous per step. Handing H across cores every step
+      // costs most where the two cores sit on different core complexes (a round trip of 335 ns
+      // instead of 52 on this VM type, some minutes and not others): there the split by blocks
+      // was up to 1.2x slower at B=16..32, and never faster at B=8..128, H=128..512.
+      const bool by_rows = members > 1 && B >= members * kTileRows;
+      const int col_groups = by_rows ? 1 : std::min(members, blocks);
       const int row_groups = std::min(members / col_groups, B);
+      const bool rows_only = by_rows && row_groups > 1;
       struct Share {
         int blk_begin = 0, blk_end = 0, b_begin = 0, b_end = 0;
       };
@@ -472,46 +480,56 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
           }
         };
 
-        for (int c0 = 0; c0 < max_len; c0 += chunk) {
-          const int cs = std::min(chunk, max_len - c0);
-          for (int step = c0; step < c0 + cs; ++step) {
-            const float* hprev = hb[step & 1];
-            // The first phase of a step; at a chunk's first step it begins with the projection.
-            auto step_phase = [&](int g0, int ng, void (*epilogue)(const EpilogueArgs&)) {
-              run_phase([&](int m) {
-                const Share sh = share_of(m);
-                if (step == c0) project(sh, c0, cs);
-                phase(sh, step, c0, hprev, g0, ng, epilogue);
-              });
-            };
-            switch (s.cell) {
-              case Cell::RNN: step_phase(0, 1, kt.rnn_step); break;
-              case Cell::LSTM: step_phase(0, 4, kt.lstm_step); break;
-              case Cell::GRU:
-                if (s.linear_before_reset) {
-                  step_phase(0, 3, kt.gru_step_lbr);
-                } else {
-                  step_phase(0, 2, kt.gru_step_zr);
-                  // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
-                  run_phase([&](int m) { phase(share_of(m), step, c0, rh, 2, 1, kt.gru_step_h); });
-                }
-                break;
+        // Every step and then the final states; each_phase(work) runs work(share) for every share
+        // of one phase.
+        auto run_sequence = [&](auto&& each_phase) {
+          for (int c0 = 0; c0 < max_len; c0 += chunk) {
+            const int cs = std::min(chunk, max_len - c0);
+            for (int step = c0; step < c0 + cs; ++step) {
+              const float* hprev = hb[step & 1];
+              // The first phase of a step; at a chunk's first step it begins with the projection.
+              auto step_phase = [&](int g0, int ng, void (*epilogue)(const EpilogueArgs&)) {
+                each_phase([&](int m) {
+                  const Share sh = share_of(m);
+                  if (step == c0) project(sh, c0, cs);
+                  phase(sh, step, c0, hprev, g0, ng, epilogue);
+                });
+              };
+              switch (s.cell) {
+                case Cell::RNN: step_phase(0, 1, kt.rnn_step); break;
+                case Cell::LSTM: step_phase(0, 4, kt.lstm_step); break;
+                case Cell::GRU:
+                  if (s.linear_before_reset) {
+                    step_phase(0, 3, kt.gru_step_lbr);
+                  } else {
+                    step_phase(0, 2, kt.gru_step_zr);
+                    // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
+                    each_phase([&](int m) { phase(share_of(m), step, c0, rh, 2, 1, kt.gru_step_h); });
+                  }
+                  break;
+              }
             }
           }
-        }
 
-        // Final states, share by share.
-        const float* hlast = hb[max_len & 1];
-        run_phase([&](int m) {
-          const Share sh = share_of(m);
-          const int u0 = sh.blk_begin * kPanel, width = std::min(sh.blk_end * kPanel, H) - u0;
-          if (width <= 0) return;
-          for (int b = sh.b_begin; b < sh.b_end; ++b) {
-            const size_t off = static_cast<size_t>(b) * hp + u0;
-            if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b) + u0, hlast + off, sizeof(float) * width);
-            if (out.Y_c && c) std::memcpy(out.Y_c + state_offset(s, B, d, b) + u0, c + off, sizeof(float) * width);
-          }
-        });
+          // Final states, share by share.
+          const float* hlast = hb[max_len & 1];
+          each_phase([&](int m) {
+            const Share sh = share_of(m);
+            const int u0 = sh.blk_begin * kPanel, width = std::min(sh.blk_end * kPanel, H) - u0;
+            if (width <= 0) return;
+            for (int b = sh.b_begin; b < sh.b_end; ++b) {
+              const size_t off = static_cast<size_t>(b) * hp + u0;
+              if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b) + u0, hlast + off, sizeof(float) * width);
+              if (out.Y_c && c) std::memcpy(out.Y_c + state_offset(s, B, d, b) + u0, c + off, sizeof(float) * width);
+            }
+          });
+        };
+        if (rows_only) {
+          // No share reads another's state: each runs its whole sequence as one phase.
+          run_phase([&](int m) { run_sequence([&](auto&& work) { work(m); }); });
+        } else {
+          run_sequence(run_phase);
+        }
       }
     };
 
