@@ -295,11 +295,25 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
     const float* rpd = rp + static_cast<size_t>(d) * G * blocks * rpf;
     const float* bd = bias + static_cast<size_t>(d) * (G + 1) * hp;
 
+    // Shares split the hidden blocks, or the batch rows when each member can have a full tile of
+    // them: then no share reads another's H, and each runs its whole sequence as one phase (as in
+    // the inference pass, rnn_forward.cc).
+    const bool rows_only = members > 1 && B >= members * kTileRows;
+    auto share_of = [&](int m, int& k0, int& k1, int& rb0, int& rb1) {
+      if (rows_only) {
+        k0 = 0, k1 = blocks;
+        split_range(B, members, m, rb0, rb1);
+      } else {
+        split_range(blocks, members, m, k0, k1);
+        rb0 = 0, rb1 = B;
+      }
+    };
+
     // Share m of a step: gates [g0, g0 + ng) of R times A ([B, hp]: H(t-1), or r ⊙ H(t-1) in
-    // phase 2) for the share's blocks, then the epilogue.
+    // phase 2) for the share's blocks and rows, then the epilogue.
     auto phase = [&](int m, int step, const float* A, int g0, int ng, void (*epilogue)(const TrainFwdArgs&)) {
-      int k0, k1;
-      split_range(blocks, members, m, k0, k1);
+      int k0, k1, rb0, rb1;
+      share_of(m, k0, k1, rb0, rb1);
       const float* hprev = hb[step & 1];
       float* hnext = hb[(step + 1) & 1];
       for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
@@ -308,8 +322,8 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
           for (int g = 0; g < ng; ++g) panels[j * ng + g] = rpd + (static_cast<size_t>(c0 + j) * G * rpf) + (g0 + g) * kPanel;
         const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
         const int u0 = c0 * kPanel, width = std::min(nb * kPanel, H - u0);
-        for (int b0 = 0; b0 < B; b0 += kTileRows) {
-          const int mr = std::min(kTileRows, B - b0);
+        for (int b0 = rb0; b0 < rb1; b0 += kTileRows) {
+          const int mr = std::min(kTileRows, rb1 - b0);
           kt.gemm(H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, static_cast<size_t>(G) * kPanel, ng * nb, tile, ldc);
           int nrows = 0;
           for (int i = 0; i < mr; ++i) {
@@ -351,33 +365,45 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
     // The input projection of steps [c0, c0 + cs) for share m's blocks only (so only the exchange
     // of H between steps needs the phases), straight into the saved rows' gates.
     auto project = [&](int m, int c0, int cs) {
-      int k0, k1;
-      split_range(blocks, members, m, k0, k1);
+      int k0, k1, rb0, rb1;
+      share_of(m, k0, k1, rb0, rb1);
       for (int g = 0; g < G; ++g) {
         for (int blk = k0; blk < k1; ++blk) w_panels[blk - k0] = wp + ((static_cast<size_t>(d) * G + g) * blocks + blk) * wpf;
-        const size_t r0 = static_cast<size_t>(c0) * B;
-        kt.gemm(I, xsrc[d] + r0 * I, I, cs * B, w_panels, kPanel, k1 - k0, sd + r0 * RS + L.gates + g * hp + k0 * kPanel, RS);
+        // All rows: the chunk's rows are contiguous, one call; a share of the rows: one per step.
+        for (int si = 0; si < (rb1 - rb0 == B ? 1 : cs); ++si) {
+          const size_t r0 = static_cast<size_t>(c0 + si) * B + rb0;
+          kt.gemm(I, xsrc[d] + r0 * I, I, rb1 - rb0 == B ? cs * B : rb1 - rb0, w_panels, kPanel, k1 - k0,
+                  sd + r0 * RS + L.gates + g * hp + k0 * kPanel, RS);
+        }
       }
     };
 
-    for (int step = 0; step < q.max_len; ++step) {
-      const float* hprev = hb[step & 1];
-      // A step's first phase; at a chunk's first step it begins with the projection.
-      auto step_phase = [&](int ng, void (*epilogue)(const TrainFwdArgs&)) {
-        run_phase([&](int m) {
-          if (step % chunk == 0) project(m, step, std::min(chunk, q.max_len - step));
-          phase(m, step, hprev, 0, ng, epilogue);
-        });
-      };
-      if (!gru) {
-        step_phase(4, tk.lstm_fwd);
-      } else if (lbr) {
-        step_phase(3, tk.gru_lbr_fwd);
-      } else {
-        step_phase(2, tk.gru_zr_fwd);
-        // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
-        run_phase([&](int m) { phase(m, step, rhb, 2, 1, tk.gru_h_fwd); });
+    // Every step; each_phase(work) runs work(share) for every share of one phase.
+    auto run_sequence = [&](auto&& each_phase) {
+      for (int step = 0; step < q.max_len; ++step) {
+        const float* hprev = hb[step & 1];
+        // A step's first phase; at a chunk's first step it begins with the projection.
+        auto step_phase = [&](int ng, void (*epilogue)(const TrainFwdArgs&)) {
+          each_phase([&](int m) {
+            if (step % chunk == 0) project(m, step, std::min(chunk, q.max_len - step));
+            phase(m, step, hprev, 0, ng, epilogue);
+          });
+        };
+        if (!gru) {
+          step_phase(4, tk.lstm_fwd);
+        } else if (lbr) {
+          step_phase(3, tk.gru_lbr_fwd);
+        } else {
+          step_phase(2, tk.gru_zr_fwd);
+          // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
+          each_phase([&](int m) { phase(m, step, rhb, 2, 1, tk.gru_h_fwd); });
+        }
       }
+    };
+    if (rows_only) {
+      run_phase([&](int m) { run_sequence([&](auto&& work) { work(m); }); });
+    } else {
+      run_sequence(run_phase);
     }
   });
 
