@@ -444,7 +444,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
   const size_t n_rmain = static_cast<size_t>(D) * blocks * pf_r, n_rh = two_phase ? static_cast<size_t>(D) * blocks * pf_h : 0,
                n_wx = static_cast<size_t>(D) * panel_count(I) * pf_x, n_dg = static_cast<size_t>(D) * prows * ldg,
                n_dgp = static_cast<size_t>(D) * dgp_dir, n_carry = static_cast<size_t>(D) * 2 * state,
-               n_colsum = static_cast<size_t>(grp.n) * D * NS * hp, n_at = static_cast<size_t>(std::max(I, H)) * prows,
+               n_colsum = static_cast<size_t>(D) * NS * hp, n_at = static_cast<size_t>(std::max(I, H)) * prows,
                n_ct = static_cast<size_t>(std::max(I, H)) * ldg, n_dxs = prows * I, n_xs = prows * I,
                n_rows = std::max(kr, kx) * std::max(H, I);
   size_t capacity = 0;
@@ -459,8 +459,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
   // panels (panel s * blocks + j) for dW and dR. Rows of padded steps are zeros.
   float* dg = carve.take(n_dg);
   float* dgp = carve.take(n_dgp);
-  // Carried dL/dH and dL/dC per direction, and the per-slot column sums: one set per share, since
-  // shares of batch rows all add to every unit's sums; the sets are added up at the end.
+  // Carried dL/dH and dL/dC per direction, and the per-slot column sums.
   float* carry = carve.take(n_carry);
   float* colsum = carve.take(n_colsum);
   float* at = carve.take(n_at);
@@ -521,29 +520,17 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
     float* dgpd = dgp + static_cast<size_t>(d) * dgp_dir;
     float* dhc = carry + static_cast<size_t>(d) * 2 * state;
     float* dcc = dhc + state;
-    // Shares split the hidden blocks, or the batch rows when each member can have a full tile of
-    // them (as in the forward passes): then each runs its whole sequence as one phase.
-    const bool rows_only = members > 1 && B >= members * kTileRows;
-    auto share_of = [&](int m, int& k0, int& k1, int& rb0, int& rb1) {
-      if (rows_only) {
-        k0 = 0, k1 = blocks;
-        split_range(B, members, m, rb0, rb1);
-      } else {
-        split_range(blocks, members, m, k0, k1);
-        rb0 = 0, rb1 = B;
-      }
-    };
-    auto colsum_of = [&](int m) { return colsum + (static_cast<size_t>(rows_only ? m : 0) * D + d) * NS * hp; };
+    float* cs = colsum + static_cast<size_t>(d) * NS * hp;
 
     // For share m's blocks: A[rows of `step`] · P, each tile handed to each(b0, mr, c0, nb).
     auto rec_gemm = [&](int m, int step, int K, size_t a_col, const float* pd, size_t pf, auto each) {
-      int k0, k1, rb0, rb1;
-      share_of(m, k0, k1, rb0, rb1);
+      int k0, k1;
+      split_range(blocks, members, m, k0, k1);
       for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
         const int nb = std::min(kTileBlocks, k1 - c0);
         for (int j = 0; j < nb; ++j) panels[j] = pd + static_cast<size_t>(c0 + j) * pf;
-        for (int b0 = rb0; b0 < rb1; b0 += kTileRows) {
-          const int mr = std::min(kTileRows, rb1 - b0);
+        for (int b0 = 0; b0 < B; b0 += kTileRows) {
+          const int mr = std::min(kTileRows, B - b0);
           kt.gemm(K, dgd + (static_cast<size_t>(step) * B + b0) * ldg + a_col, ldg, mr, panels, kPanel, nb, tile,
                   static_cast<size_t>(nb) * kPanel);
           each(b0, mr, c0, nb);
@@ -565,11 +552,11 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
     };
     // The gate-gradient epilogue of `step` for share m's units.
     auto gates_back = [&](int m, int step) {
-      int k0, k1, rb0, rb1;
-      share_of(m, k0, k1, rb0, rb1);
+      int k0, k1;
+      split_range(blocks, members, m, k0, k1);
       const int u0 = k0 * kPanel;
       int nrows = 0;
-      for (int b = rb0; b < rb1; ++b) {
+      for (int b = 0; b < B; ++b) {
         if (step >= q.lens[b]) continue;
         const size_t k = static_cast<size_t>(step) * B + b;
         const float* row = sd + k * RS;
@@ -592,7 +579,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
       e.width = std::min((k1 - k0) * kPanel, H - u0);
       e.hp = hp;
       e.panel_rows = prows;
-      e.colsum = colsum_of(m) + u0;
+      e.colsum = cs + u0;
       (!gru ? tk.lstm_bwd : lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(e);
     };
     // Reset-before GRU: d(r ⊙ H(t-1)) = dâ_h · Rh, then slot r and the r-part of dL/dH(t-1).
@@ -620,7 +607,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
         e.width = std::min(nb * kPanel, H - c0 * kPanel);
         e.hp = hp;
         e.panel_rows = prows;
-        e.colsum = colsum_of(m) + static_cast<size_t>(c0) * kPanel;
+        e.colsum = cs + static_cast<size_t>(c0) * kPanel;
         tk.gru_r_bwd(e);
       });
     };
@@ -628,25 +615,15 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
     // A phase per step (two for the reset-before GRU). dG(step + 1) · R' joins the same phase as
     // the step's epilogue: both touch only the share's units, and dG(step + 1) of every unit was
     // done in the phase before.
-    auto run_sequence = [&](auto&& each_phase) {
-      for (int step = q.max_len - 1; step >= 0; --step) {
-        each_phase([&](int m) {
-          if (step + 1 < q.max_len) carry_back(m, step + 1);
-          gates_back(m, step);
-        });
-        if (two_phase) each_phase([&](int m) { reset_back(m, step); });
-      }
-      if (q.max_len > 0) each_phase([&](int m) { carry_back(m, 0); });
-    };
-    if (rows_only) {
-      run_phase([&](int m) { run_sequence([&](auto&& work) { work(m); }); });
-    } else {
-      run_sequence(run_phase);
+    for (int step = q.max_len - 1; step >= 0; --step) {
+      run_phase([&](int m) {
+        if (step + 1 < q.max_len) carry_back(m, step + 1);
+        gates_back(m, step);
+      });
+      if (two_phase) run_phase([&](int m) { reset_back(m, step); });
     }
+    if (q.max_len > 0) run_phase([&](int m) { carry_back(m, 0); });
   });
-  // The shares' column sums, into the first set.
-  for (int t = 1; t < grp.n; ++t)
-    for (size_t i = 0; i < static_cast<size_t>(D) * NS * hp; ++i) colsum[i] += colsum[static_cast<size_t>(t) * D * NS * hp + i];
 
   // The big GEMMs over all steps at once, per direction.
   std::vector<unsigned char> live(prows, 0);
