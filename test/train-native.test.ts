@@ -265,6 +265,34 @@ describe('RnnTrainer forward matches the inference engine', () => {
   });
 });
 
+describe('results do not depend on the thread count', () => {
+  // 16 rows: two threads split the batch (4 rows each at least); 3 threads split the hidden units.
+  test('forward outputs and every gradient are bit for bit the same on 1, 2 and 3 threads', () => {
+    let seed = 400;
+    for (const v of VARIANTS)
+      for (const direction of ['forward', 'bidirectional'] as const) {
+        const c = makeCase(v, direction, 0, seed++, { T: 9, N: 16, I: 7, H: 37 });
+        const runs = [1, 2, 3].map((threads) => {
+          const t = new RnnTrainer({ ...c.attrs, threads });
+          const fwd = t.forward(c.weights, c.inputs);
+          const g = t.backward(c.weights, c.inputs, fwd.saved, { dY: c.cY, dY_h: c.cH, dY_c: c.cC });
+          const op = new (binding().NativeRnn)(nativeSpec(t, c), c.weights, threads);
+          const inf = op.run({ ...c.inputs, wantY: true, wantYh: true, wantYc: v.cell === 'LSTM' });
+          op.dispose();
+          t.dispose();
+          return { Y: fwd.Y, Y_h: fwd.Y_h, Y_c: fwd.Y_c, g, inf };
+        });
+        for (const r of runs.slice(1)) {
+          expect(r.Y).toEqual(runs[0].Y);
+          expect(r.Y_h).toEqual(runs[0].Y_h);
+          expect(r.Y_c).toEqual(runs[0].Y_c);
+          expect(r.g).toEqual(runs[0].g);
+          expect(r.inf).toEqual(runs[0].inf);
+        }
+      }
+  });
+});
+
 describe('RnnTrainer async', () => {
   test('forwardAsync and backwardAsync give what the sync calls give', async () => {
     for (const v of VARIANTS) {
