@@ -8,7 +8,7 @@ import { compareCommand } from '../lib/compare/command';
 import { measureLatency, measureThroughput, PeakMemoryTracker } from '../lib/compare/measure';
 import { ProgressBar, formatDuration } from '../lib/compare/progress';
 import { recommend } from '../lib/compare/recommend';
-import { htmlReport, markdownReport, writeReport } from '../lib/compare/report';
+import { costTable, htmlReport, markdownReport, writeReport } from '../lib/compare/report';
 import { CellResult, ComparisonResults, RunResult, TaskResult } from '../lib/compare/results';
 import { cellSpecs, TrainAndMeasure } from '../lib/compare/runner';
 import { barChartSvg, lineChartSvg, niceTicks } from '../lib/compare/svg';
@@ -73,6 +73,17 @@ describe('recommend', () => {
     expect(v.choice).toBe('gru');
     expect(v.sentence).toContain('GRU is better beyond the noise');
     expect(v.sentence).toContain('with priority accuracy, GRU (more accurate)');
+  });
+  test('costs compare as medians over seeds: one seed timed in a slow minute does not make a cell faster', () => {
+    // first names in a real run: GRU 0.0458, 0.0440 and 0.1168 ms against LSTM 0.0495, 0.0465, 0.0463.
+    const t = task([0.82, 0.81, 0.82], [0.815, 0.82, 0.81], 1, 1, 0.5, 1000, 1000);
+    [0.0458, 0.044, 0.1168].forEach((p50, i) => (t.cells.gru.runs[i].latencyMs = { p50, p99: 0.1 }));
+    [0.0495, 0.0465, 0.0463].forEach((p50, i) => (t.cells.lstm.runs[i].latencyMs = { p50, p99: 0.1 }));
+    const [v] = recommend([t]);
+    expect(v.ratios.latencyP50).toBeCloseTo(0.0458 / 0.0465, 12);
+    expect(v.faster).toBeNull();
+    expect(v.choice).toBe('either');
+    expect(costTable(results([t]))).toContain('| 0.0458 |');
   });
   test('a difference within the noise goes to the faster cell', () => {
     const [v] = recommend([task([0.96, 0.97, 0.95], [0.965, 0.955, 0.97], 1, 2)]);

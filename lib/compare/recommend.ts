@@ -3,7 +3,7 @@
 import { typeError } from '../errors';
 import { Cell } from './params';
 import { BaselineResult, CellResult, ComparisonResults, MetricSpec, Priority, TaskResult } from './results';
-import { summarize, Summary, welchInterval, DifferenceInterval } from './stats';
+import { median, summarize, Summary, welchInterval, DifferenceInterval } from './stats';
 
 export const PRIORITIES: readonly Priority[] = ['accuracy', 'latency', 'size'];
 
@@ -25,7 +25,11 @@ export interface MetricComparison {
   better: Cell | null;
 }
 
-/** GRU value / LSTM value of the mean over seeds; below 1 means GRU's number is smaller. */
+/**
+ * GRU value / LSTM value of the median over seeds; below 1 means GRU's number is smaller. Costs
+ * are timings: one seed timed in a slow minute of a shared machine moves a mean (a batch-1
+ * latency of 0.117 ms among 0.044 and 0.046 turned a tie into "1.45x faster"), not a median.
+ */
 export interface CostRatios {
   latencyP50: number;
   latencyP99: number;
@@ -55,12 +59,12 @@ export interface Verdict {
 const other = (c: Cell): Cell => (c === 'gru' ? 'lstm' : 'gru');
 const NAME: Record<Cell, string> = { gru: 'GRU', lstm: 'LSTM' };
 
-function meanOf(cell: CellResult, pick: (r: CellResult['runs'][number]) => number): number {
-  return summarize(cell.runs.map(pick)).mean;
+function medianOf(cell: CellResult, pick: (r: CellResult['runs'][number]) => number): number {
+  return median(cell.runs.map(pick));
 }
 
 function costRatios(t: TaskResult): CostRatios {
-  const r = (pick: (x: CellResult['runs'][number]) => number) => meanOf(t.cells.gru, pick) / meanOf(t.cells.lstm, pick);
+  const r = (pick: (x: CellResult['runs'][number]) => number) => medianOf(t.cells.gru, pick) / medianOf(t.cells.lstm, pick);
   return {
     latencyP50: r((x) => x.latencyMs.p50),
     latencyP99: r((x) => x.latencyMs.p99),

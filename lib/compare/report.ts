@@ -5,7 +5,7 @@ import * as path from 'path';
 import { writeFileAtomic } from './atomic';
 import { bestBaseline, recommend, Verdict } from './recommend';
 import { CellResult, ComparisonResults, TaskResult } from './results';
-import { summarize } from './stats';
+import { median, summarize } from './stats';
 import { barChartSvg, COLORS, escapeXml, lineChartSvg, LineSeries } from './svg';
 
 export function formatNumber(x: number): string {
@@ -21,8 +21,8 @@ function meanStd(values: number[]): string {
   return s.n > 1 ? `${formatNumber(s.mean)} ± ${formatNumber(s.std)}` : formatNumber(s.mean);
 }
 
-function cellMean(c: CellResult, pick: (r: CellResult['runs'][number]) => number): number {
-  return summarize(c.runs.map(pick)).mean;
+function cellMedian(c: CellResult, pick: (r: CellResult['runs'][number]) => number): number {
+  return median(c.runs.map(pick));
 }
 
 function mdCell(s: string): string {
@@ -44,7 +44,7 @@ export function metricsTable(results: ComparisonResults): string {
   return lines.join('\n');
 }
 
-/** The cost table: one row per task and cell, means over seeds. */
+/** The cost table: one row per task and cell, medians over seeds (as the recommendation uses). */
 export function costTable(results: ComparisonResults): string {
   const lines = [
     '| dataset | cell | units | params | train s/epoch | train samples/s | latency p50 (ms, batch 1) | latency p99 (ms) | throughput (samples/s, batch 64) | peak memory (MiB) |',
@@ -53,7 +53,7 @@ export function costTable(results: ComparisonResults): string {
   for (const t of results.tasks) {
     for (const c of [t.cells.gru, t.cells.lstm]) {
       lines.push(
-        `| ${mdCell(t.meta.dataset)} | ${c.cell.toUpperCase()} | ${c.units}×${c.layers} | ${c.params} | ${formatNumber(cellMean(c, (r) => r.trainSecondsPerEpoch))} | ${formatNumber(cellMean(c, (r) => r.samplesPerSecond))} | ${formatNumber(cellMean(c, (r) => r.latencyMs.p50))} | ${formatNumber(cellMean(c, (r) => r.latencyMs.p99))} | ${formatNumber(cellMean(c, (r) => r.throughputBatch64))} | ${formatNumber(cellMean(c, (r) => r.peakMemoryBytes) / 2 ** 20)} |`,
+        `| ${mdCell(t.meta.dataset)} | ${c.cell.toUpperCase()} | ${c.units}×${c.layers} | ${c.params} | ${formatNumber(cellMedian(c, (r) => r.trainSecondsPerEpoch))} | ${formatNumber(cellMedian(c, (r) => r.samplesPerSecond))} | ${formatNumber(cellMedian(c, (r) => r.latencyMs.p50))} | ${formatNumber(cellMedian(c, (r) => r.latencyMs.p99))} | ${formatNumber(cellMedian(c, (r) => r.throughputBatch64))} | ${formatNumber(cellMedian(c, (r) => r.peakMemoryBytes) / 2 ** 20)} |`,
       );
     }
   }
@@ -87,7 +87,7 @@ export function markdownReport(results: ComparisonResults, verdicts: Verdict[] =
   const parts = [
     '# gatedrnn compare: GRU vs LSTM',
     '',
-    `Measured on ${machineLine(results)} at ${results.createdAt}; ${settingsLine(results)}. Metrics are on the test split, mean ± std over seeds; ↑ higher is better, ↓ lower is better; the baseline column shows the best naive baseline.`,
+    `Measured on ${machineLine(results)} at ${results.createdAt}; ${settingsLine(results)}. Metrics are on the test split, mean ± std over seeds; ↑ higher is better, ↓ lower is better; the baseline column shows the best naive baseline. Costs are medians over seeds.`,
     '',
     '## Accuracy',
     '',
