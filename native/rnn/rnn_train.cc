@@ -362,8 +362,8 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
       }
     };
 
-    // The input projection of steps [c0, c0 + cs) for share m's blocks only (so only the exchange
-    // of H between steps needs the phases), straight into the saved rows' gates.
+    // The input projection of steps [c0, c0 + cs) for share m's blocks and rows only (so only the
+    // exchange of H between steps needs the phases), straight into the saved rows' gates.
     auto project = [&](int m, int c0, int cs) {
       int k0, k1, rb0, rb1;
       share_of(m, k0, k1, rb0, rb1);
