@@ -344,16 +344,11 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
       // Shares: a grid of column groups (hidden blocks) x row groups (batch rows). Whoever does a
       // share at a chunk's first step also computes the chunk's input projection of exactly that
       // share's rows and blocks, so only the exchange of H between steps needs the phases.
-      // When every member can have a full tile of batch rows, the split is by rows alone: each
-      // member then reads all of R and W, but no member reads another's H, so the shares run
-      // their whole sequences without a rendezvous per step. Handing H across cores every step
-      // costs most where the two cores sit on different core complexes (a round trip of 335 ns
-      // instead of 52 on this VM type, some minutes and not others): there the split by blocks
-      // was up to 1.2x slower at B=16..32, and never faster at B=8..128, H=128..512.
-      const bool by_rows = members > 1 && B >= members * kTileRows;
+      // When every member can have a full tile of batch rows, the split is by rows alone
+      // (split_by_rows).
+      const bool by_rows = split_by_rows(members, B);
       const int col_groups = by_rows ? 1 : std::min(members, blocks);
       const int row_groups = std::min(members / col_groups, B);
-      const bool rows_only = by_rows && row_groups > 1;
       struct Share {
         int blk_begin = 0, blk_end = 0, b_begin = 0, b_end = 0;
       };
@@ -482,7 +477,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
 
         // Every step and then the final states; each_phase(work) runs work(share) for every share
         // of one phase.
-        auto run_sequence = [&](auto&& each_phase) {
+        auto sequence = [&](auto&& each_phase) {
           for (int c0 = 0; c0 < max_len; c0 += chunk) {
             const int cs = std::min(chunk, max_len - c0);
             for (int step = c0; step < c0 + cs; ++step) {
@@ -524,12 +519,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
             }
           });
         };
-        if (rows_only) {
-          // No share reads another's state: each runs its whole sequence as one phase.
-          run_phase([&](int m) { run_sequence([&](auto&& work) { work(m); }); });
-        } else {
-          run_sequence(run_phase);
-        }
+        run_sequence(by_rows, run_phase, sequence);
       }
     };
 

@@ -296,11 +296,10 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
     const float* bd = bias + static_cast<size_t>(d) * (G + 1) * hp;
 
     // Shares split the hidden blocks, or the batch rows when each member can have a full tile of
-    // them: then no share reads another's H, and each runs its whole sequence as one phase (as in
-    // the inference pass, rnn_forward.cc).
-    const bool rows_only = members > 1 && B >= members * kTileRows;
+    // them (split_by_rows, as in the inference pass).
+    const bool by_rows = split_by_rows(members, B);
     auto share_of = [&](int m, int& k0, int& k1, int& rb0, int& rb1) {
-      if (rows_only) {
+      if (by_rows) {
         k0 = 0, k1 = blocks;
         split_range(B, members, m, rb0, rb1);
       } else {
@@ -370,16 +369,17 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
       for (int g = 0; g < G; ++g) {
         for (int blk = k0; blk < k1; ++blk) w_panels[blk - k0] = wp + ((static_cast<size_t>(d) * G + g) * blocks + blk) * wpf;
         // All rows: the chunk's rows are contiguous, one call; a share of the rows: one per step.
-        for (int si = 0; si < (rb1 - rb0 == B ? 1 : cs); ++si) {
+        const bool all_rows = rb1 - rb0 == B;
+        for (int si = 0; si < (all_rows ? 1 : cs); ++si) {
           const size_t r0 = static_cast<size_t>(c0 + si) * B + rb0;
-          kt.gemm(I, xsrc[d] + r0 * I, I, rb1 - rb0 == B ? cs * B : rb1 - rb0, w_panels, kPanel, k1 - k0,
+          kt.gemm(I, xsrc[d] + r0 * I, I, all_rows ? cs * B : rb1 - rb0, w_panels, kPanel, k1 - k0,
                   sd + r0 * RS + L.gates + g * hp + k0 * kPanel, RS);
         }
       }
     };
 
     // Every step; each_phase(work) runs work(share) for every share of one phase.
-    auto run_sequence = [&](auto&& each_phase) {
+    auto sequence = [&](auto&& each_phase) {
       for (int step = 0; step < q.max_len; ++step) {
         const float* hprev = hb[step & 1];
         // A step's first phase; at a chunk's first step it begins with the projection.
@@ -400,11 +400,7 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
         }
       }
     };
-    if (rows_only) {
-      run_phase([&](int m) { run_sequence([&](auto&& work) { work(m); }); });
-    } else {
-      run_sequence(run_phase);
-    }
+    run_sequence(by_rows, run_phase, sequence);
   });
 
   for (int d = 0; d < D; ++d)

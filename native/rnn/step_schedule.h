@@ -14,4 +14,24 @@ constexpr int kChunkRows = 32;
 // synchronization than it saves.
 constexpr double kMinStepWorkPerThread = 12 * 1024;
 
+// Whether `members` threads split a step's batch rows rather than its hidden units: when each can
+// have a full tile of rows. Each then reads all of R and W, but no member reads another's H, so
+// the shares need no rendezvous per step. Handing H across cores every step costs most where the
+// two cores sit on different core complexes (a round trip of 335 ns instead of 52 on this VM
+// type, some minutes and not others): there the split by units was up to 1.2x slower at
+// B=16..32, and never faster at B=8..128, H=128..512.
+inline bool split_by_rows(int members, int batch) { return members > 1 && batch >= members * kTileRows; }
+
+// Runs a pass's phases: sequence(each_phase) calls each_phase(work) once per phase, and
+// each_phase runs work(share) for every share. Split by rows, no share reads another's state, so
+// each share runs its whole sequence as one phase of run_phase; otherwise every phase is one.
+template <class RunPhase, class Sequence>
+void run_sequence(bool by_rows, RunPhase&& run_phase, Sequence&& sequence) {
+  if (by_rows) {
+    run_phase([&](int m) { sequence([m](auto&& work) { work(m); }); });
+  } else {
+    sequence(run_phase);
+  }
+}
+
 }  // namespace gatedrnn
