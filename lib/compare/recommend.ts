@@ -59,7 +59,8 @@ export interface Verdict {
 const other = (c: Cell): Cell => (c === 'gru' ? 'lstm' : 'gru');
 const NAME: Record<Cell, string> = { gru: 'GRU', lstm: 'LSTM' };
 
-function medianOf(cell: CellResult, pick: (r: CellResult['runs'][number]) => number): number {
+/** A cost of one cell as compared and reported: the median over its seeds' runs. */
+export function medianOf(cell: CellResult, pick: (r: CellResult['runs'][number]) => number): number {
   return median(cell.runs.map(pick));
 }
 

@@ -3,9 +3,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from './atomic';
-import { bestBaseline, recommend, Verdict } from './recommend';
+import { bestBaseline, medianOf, recommend, Verdict } from './recommend';
 import { CellResult, ComparisonResults, TaskResult } from './results';
-import { median, summarize } from './stats';
+import { summarize } from './stats';
 import { barChartSvg, COLORS, escapeXml, lineChartSvg, LineSeries } from './svg';
 
 export function formatNumber(x: number): string {
@@ -19,10 +19,6 @@ function meanStd(values: number[]): string {
   const s = summarize(values);
   if (s.n === 0) return 'n/a';
   return s.n > 1 ? `${formatNumber(s.mean)} ± ${formatNumber(s.std)}` : formatNumber(s.mean);
-}
-
-function cellMedian(c: CellResult, pick: (r: CellResult['runs'][number]) => number): number {
-  return median(c.runs.map(pick));
 }
 
 function mdCell(s: string): string {
@@ -53,7 +49,7 @@ export function costTable(results: ComparisonResults): string {
   for (const t of results.tasks) {
     for (const c of [t.cells.gru, t.cells.lstm]) {
       lines.push(
-        `| ${mdCell(t.meta.dataset)} | ${c.cell.toUpperCase()} | ${c.units}×${c.layers} | ${c.params} | ${formatNumber(cellMedian(c, (r) => r.trainSecondsPerEpoch))} | ${formatNumber(cellMedian(c, (r) => r.samplesPerSecond))} | ${formatNumber(cellMedian(c, (r) => r.latencyMs.p50))} | ${formatNumber(cellMedian(c, (r) => r.latencyMs.p99))} | ${formatNumber(cellMedian(c, (r) => r.throughputBatch64))} | ${formatNumber(cellMedian(c, (r) => r.peakMemoryBytes) / 2 ** 20)} |`,
+        `| ${mdCell(t.meta.dataset)} | ${c.cell.toUpperCase()} | ${c.units}×${c.layers} | ${c.params} | ${formatNumber(medianOf(c, (r) => r.trainSecondsPerEpoch))} | ${formatNumber(medianOf(c, (r) => r.samplesPerSecond))} | ${formatNumber(medianOf(c, (r) => r.latencyMs.p50))} | ${formatNumber(medianOf(c, (r) => r.latencyMs.p99))} | ${formatNumber(medianOf(c, (r) => r.throughputBatch64))} | ${formatNumber(medianOf(c, (r) => r.peakMemoryBytes) / 2 ** 20)} |`,
       );
     }
   }
