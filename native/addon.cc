@@ -355,7 +355,7 @@ class AsyncLink {
     try {
       TaskRunner::instance().post(task.get());
     } catch (const std::exception& e) {
-      throw Napi::Error::New(env, std::string("gatedrnn: could not start a thread for runAsync: ") + e.what());
+      throw Napi::Error::New(env, std::string("gatedrnn: could not start a thread for an asynchronous call: ") + e.what());
     }
     task.release();
     if (in_flight_++ == 0) napi_ref_threadsafe_function(env, tsfn_);
