@@ -379,11 +379,13 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
           for (int blk = sh.blk_begin; blk < sh.blk_end; ++blk)
             for (int g = 0; g < G; ++g) w_panels.push_back(w_panel(d, blk, g));
           const int np_in = static_cast<int>(w_panels.size());
-          // Forward, layout 0, every row of the chunk live and the share holding all rows: the
-          // chunk's rows of X are already contiguous, in order, and need no copy.
+          // Forward, layout 0, every row of the chunk live: each step's rows of the share are
+          // already contiguous in X, in order, and need no copy (B rows apart from step to step).
           const float* a = a_rows;
-          if (!rev && s.layout == 0 && nr == B && c0 + cs <= min_len) {
-            a = in.X + static_cast<size_t>(c0) * B * I;
+          size_t step_stride = static_cast<size_t>(nr) * I;
+          if (!rev && s.layout == 0 && c0 + cs <= min_len) {
+            a = in.X + (static_cast<size_t>(c0) * B + sh.b_begin) * I;
+            step_stride = static_cast<size_t>(B) * I;
           } else {
             for (int si = 0; si < cs; ++si) {
               for (int i = 0; i < nr; ++i) {
@@ -405,7 +407,7 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
               gemm(kt, I, a, I, cs * nr, w_panels.data() + p0, kPanel, np, out0 + static_cast<size_t>(p0) * kPanel, ldx);
             } else {
               for (int si = 0; si < cs; ++si)
-                gemm(kt, I, a + static_cast<size_t>(si) * nr * I, I, nr, w_panels.data() + p0, kPanel, np,
+                gemm(kt, I, a + si * step_stride, I, nr, w_panels.data() + p0, kPanel, np,
                      out0 + (static_cast<size_t>(si) * B + sh.b_begin) * ldx + static_cast<size_t>(p0) * kPanel, ldx);
             }
           }
