@@ -3,6 +3,7 @@
 // process of its own so that nothing the benchmark allocated before counts against it.
 //
 //   node --expose-gc bench/memory-probe.js '{"cell":"GRU","lbr":1,"T":50,"B":64,"I":512,"threads":2,"runs":4}'
+//   (with "control":true: the same without gatedrnn, see control())
 //
 // Prints one line of JSON. Sizes are in KiB, as the kernel reports them.
 
@@ -47,8 +48,38 @@ async function settle() {
   for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * One run, Y and Y_h only as in the timed runs (an LSTM would add Y_c otherwise); returns their
+ * sizes. In a function of its own so that the outputs are unreachable once it returns: a local of
+ * main() would stay in its async frame across the await that follows, and the collection between
+ * runs could not free it.
+ */
+function runOnce(op, X, options) {
+  const { Y, Y_h } = op.run({ X }, options);
+  return { Y: Y.data.byteLength, Y_h: Y_h.data.byteLength };
+}
+
+/**
+ * The control: the same process, harness and input tensors, without gatedrnn (engines.js loads
+ * the library only when an op is made). Node's own code and the harness's JS heap grow with
+ * whatever a process runs; this shows how much of the run memory that is.
+ */
+async function control(args) {
+  require('./engines');
+  const { makeWeights, makeInput } = require('./tensors');
+  const weights = makeWeights(args.cell, args.I, args.I);
+  const X = makeInput(args.T, args.B, args.I);
+  await settle();
+  const afterSetupKiB = rssKiB();
+  resetPeak();
+  for (let i = 0; i < args.runs; i++) await settle();
+  const inputBytes = X.data.byteLength + weights.W.data.byteLength + weights.R.data.byteLength + weights.B.data.byteLength;
+  process.stdout.write(`${JSON.stringify({ control: true, inputBytes, nodeAloneKiB, afterSetupKiB, peakKiB: peakKiB() })}\n`);
+}
+
 async function main() {
   const args = JSON.parse(process.argv[2]);
+  if (args.control) return control(args);
   const { createGatedrnnOp, GATEDRNN_RUN_OPTIONS } = require('./engines');
   const { makeWeights, makeInput } = require('./tensors');
   const weights = makeWeights(args.cell, args.I, args.I);
@@ -62,15 +93,13 @@ async function main() {
   let outBytes = null;
   let firstRunPeakKiB = null;
   for (let i = 0; i < args.runs; i++) {
-    // Y and Y_h only, as in the timed runs (an LSTM would add Y_c otherwise).
-    const { Y, Y_h } = op.run({ X }, GATEDRNN_RUN_OPTIONS);
-    outBytes = { Y: Y.data.byteLength, Y_h: Y_h.data.byteLength };
+    outBytes = runOnce(op, X, GATEDRNN_RUN_OPTIONS);
     if (i === 0) firstRunPeakKiB = peakKiB();
     await settle();
   }
-  // After several runs the peak is often higher than after one: freed outputs stay in the
-  // allocator's heap (glibc raises its mmap threshold after the first large free; with
-  // MALLOC_MMAP_THRESHOLD_ fixed the growth goes away), so a later Y can land beside them. Both are reported; the last is what a process calling `run` repeatedly holds.
+  // Both peaks are reported; the last is what a process calling `run` repeatedly holds. (They
+  // agree within a fraction of a MiB. The freed Y stays in glibc's heap, which raises its mmap
+  // threshold after the first large free, but the next Y takes its place.)
   const runsPeakKiB = peakKiB();
   const afterRunsKiB = rssKiB();
   const packedBytes = op.packedBytes;

@@ -91,14 +91,17 @@ function memoryCells(m) {
     fmtMiB(kibToBytes(c.firstRunPeakKiB)),
     fmtMiB(kibToBytes(c.runsPeakKiB)),
     fmtMiB(c.runBytes),
+    c.controlKiB == null ? '—' : fmtMiB(kibToBytes(c.controlKiB)),
+    c.gatedrnnBytes == null ? '—' : fmtMiB(c.gatedrnnBytes),
     `${c.firstRunRatio.toFixed(2)}×`,
     `${c.ratio.toFixed(2)}×${c.met ? '' : ` (over ${m.target}×)`}`,
+    c.controlRatio == null ? '—' : `${c.controlRatio.toFixed(2)}×`,
   ]);
 }
 
 const memoryHeader = (m) => {
   const runs = m.cells[0] ? m.cells[0].runs : '?';
-  return ['cell', 'tensors MiB', 'packed MiB', 'node alone MiB', 'after setup MiB', 'peak, 1 run MiB', `peak, ${runs} runs MiB`, `run memory, ${runs} runs MiB`, 'ratio, 1 run', `ratio, ${runs} runs`];
+  return ['cell', 'tensors MiB', 'packed MiB', 'node alone MiB', 'after setup MiB', 'peak, 1 run MiB', `peak, ${runs} runs MiB`, `run memory, ${runs} runs MiB`, 'control MiB', `peak over control, ${runs} runs MiB`, 'ratio, 1 run', `ratio, ${runs} runs`, `ratio over control, ${runs} runs`];
 };
 
 function printScalingAndMemory(results) {
@@ -282,7 +285,8 @@ function memoryMarkdown(results) {
   out.push('- **run memory** = peak RSS − RSS of node alone, where "node alone" is the probe process\'s RSS on its first line, before it loads anything; run memory thus holds the library (JS and addon), the tensors, the packed weights, the run\'s scratch and its outputs;');
   out.push('- **tensors** = X, W, R, B, Y, Y_h as float32, the user\'s arrays; **packed** = the op\'s packed weights (`op.packedBytes`). W, R and B are thus counted twice: the user\'s copy and the packed one;');
   out.push(`- **ratio** = run memory ÷ (tensors + packed); target ≤ ${m.target}×, judged on the peak after all ${c0 ? c0.runs : '?'} runs (what a process that calls \`run\` repeatedly holds); the ratio after one run is shown beside it.`, '');
-  out.push(`"After setup" is the RSS once the library is loaded and the input tensors and op exist. The peak mark is then reset (${c0 && c0.peakReset ? '/proc/self/clear_refs' : 'not possible here: the peaks include setup'}) and \`op.run\` (Y and Y_h) is called ${c0 ? c0.runs : '?'} times; "peak" is VmHWM after the first run and after all of them (the plain peak RSS of the process, not a difference). Between runs the probe collects garbage and lets the event loop turn twice, as a server does between requests. The peak can still grow over the first runs, by about one Y: the C allocator keeps freed outputs in its heap, and the next Y may land beside them rather than in their place.`, '');
+  out.push(`"After setup" is the RSS once the library is loaded and the input tensors and op exist. The peak mark is then reset (${c0 && c0.peakReset ? '/proc/self/clear_refs' : 'not possible here: the peaks include setup'}) and \`op.run\` (Y and Y_h) is called ${c0 ? c0.runs : '?'} times; "peak" is VmHWM after the first run and after all of them (the plain peak RSS of the process, not a difference). Between runs the probe collects garbage and lets the event loop turn twice, as a server does between requests. Each run happens in a function of its own, so that its outputs are garbage by the time the probe collects (a local of the probe's async loop would stay reachable across the await that follows, and every run after the first would hold two Ys at its peak).`, '');
+  out.push('"Control" is the RSS of a second process that does the same without gatedrnn: node, the harness and the input tensors X, W, R and B, collected and settled as often. Node\'s own code pages and the harness\'s JS heap grow in any process that runs, so part of the run memory is there without gatedrnn; "peak over control" is what gatedrnn added on top: its library (JS and addon), the packed weights, the run\'s scratch and its outputs. "Ratio over control" is (peak over control + X, W, R, B) ÷ (tensors + packed): the ratio above with the control, not node\'s first line, as the baseline.', '');
   out.push(markdownTable(memoryHeader(m), memoryCells(m), 1), '');
   return out;
 }

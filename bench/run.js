@@ -148,8 +148,8 @@ function parseArgs(argv) {
   opts.minSamples = opts.quick ? 3 : 5;
   // Timed calls per size in the scaling and speed-up sections (plain calls, all sizes in turn).
   opts.scalingCalls = opts.quick ? 5 : 15;
-  // Not reduced by --quick: the peak grows over the first few runs (see memory-probe.js), so
-  // fewer runs would measure a different thing, and five cost about a second per cell.
+  // Not reduced by --quick: what a process calling `run` repeatedly holds is the peak over
+  // several runs, and five cost about a second per cell.
   opts.memoryRuns = 5;
   if (opts.settle == null) opts.settle = opts.quick ? 0 : 120;
   if (!(opts.settle >= 0)) throw new UsageError('Expected a non-negative number of seconds for --settle');
