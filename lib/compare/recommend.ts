@@ -3,7 +3,7 @@
 import { typeError } from '../errors';
 import { Cell } from './params';
 import { BaselineResult, CellResult, ComparisonResults, MetricSpec, Priority, TaskResult } from './results';
-import { median, summarize, Summary, welchInterval, DifferenceInterval } from './stats';
+import { quantile, summarize, Summary, welchInterval, DifferenceInterval } from './stats';
 
 export const PRIORITIES: readonly Priority[] = ['accuracy', 'latency', 'size'];
 
@@ -61,7 +61,7 @@ const NAME: Record<Cell, string> = { gru: 'GRU', lstm: 'LSTM' };
 
 /** A cost of one cell as compared and reported: the median over its seeds' runs. */
 export function medianOf(cell: CellResult, pick: (r: CellResult['runs'][number]) => number): number {
-  return median(cell.runs.map(pick));
+  return quantile(cell.runs.map(pick), 0.5);
 }
 
 function costRatios(t: TaskResult): CostRatios {

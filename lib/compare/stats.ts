@@ -7,14 +7,6 @@ export interface Summary {
   std: number;
 }
 
-/** The median; NaN for no values. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((a, b) => a - b);
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
-}
-
 export function summarize(values: readonly number[]): Summary {
   const n = values.length;
   if (n === 0) return { n: 0, mean: NaN, std: NaN };
