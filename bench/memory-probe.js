@@ -59,6 +59,15 @@ function runOnce(op, X, options) {
   return { Y: Y.data.byteLength, Y_h: Y_h.data.byteLength };
 }
 
+/** The input tensors of a cell, made by the harness as in the timed runs, and their sizes. */
+function makeInputs(args) {
+  const { makeWeights, makeInput } = require('./tensors');
+  const weights = makeWeights(args.cell, args.I, args.I);
+  const X = makeInput(args.T, args.B, args.I);
+  const bytes = { X: X.data.byteLength, W: weights.W.data.byteLength, R: weights.R.data.byteLength, B: weights.B.data.byteLength };
+  return { weights, X, bytes };
+}
+
 /**
  * The control: the same process, harness and input tensors, without gatedrnn (engines.js loads
  * the library only when an op is made). Node's own code and the harness's JS heap grow with
@@ -66,24 +75,20 @@ function runOnce(op, X, options) {
  */
 async function control(args) {
   require('./engines');
-  const { makeWeights, makeInput } = require('./tensors');
-  const weights = makeWeights(args.cell, args.I, args.I);
-  const X = makeInput(args.T, args.B, args.I);
+  const inputs = makeInputs(args);
   await settle();
-  const afterSetupKiB = rssKiB();
   resetPeak();
   for (let i = 0; i < args.runs; i++) await settle();
-  const inputBytes = X.data.byteLength + weights.W.data.byteLength + weights.R.data.byteLength + weights.B.data.byteLength;
-  process.stdout.write(`${JSON.stringify({ control: true, inputBytes, nodeAloneKiB, afterSetupKiB, peakKiB: peakKiB() })}\n`);
+  // Read after the settles, so that `inputs` (the tensors) stays reachable through them.
+  const inputBytes = Object.values(inputs.bytes).reduce((a, b) => a + b, 0);
+  process.stdout.write(`${JSON.stringify({ control: true, inputBytes, nodeAloneKiB, peakKiB: peakKiB() })}\n`);
 }
 
 async function main() {
   const args = JSON.parse(process.argv[2]);
   if (args.control) return control(args);
   const { createGatedrnnOp, GATEDRNN_RUN_OPTIONS } = require('./engines');
-  const { makeWeights, makeInput } = require('./tensors');
-  const weights = makeWeights(args.cell, args.I, args.I);
-  const X = makeInput(args.T, args.B, args.I);
+  const { weights, X, bytes } = makeInputs(args);
   const op = createGatedrnnOp({ cell: args.cell, lbr: args.lbr, threads: args.threads, weights });
   await settle();
   const afterSetupKiB = rssKiB();
@@ -105,7 +110,7 @@ async function main() {
   const packedBytes = op.packedBytes;
   op.dispose();
 
-  const tensorBytes = { X: X.data.byteLength, W: weights.W.data.byteLength, R: weights.R.data.byteLength, B: weights.B.data.byteLength, ...outBytes };
+  const tensorBytes = { ...bytes, ...outBytes };
   process.stdout.write(`${JSON.stringify({
     tensorBytes,
     packedBytes,

@@ -30,19 +30,20 @@ function probe(v, runs) {
   const runBytes = (r.runsPeakKiB - r.nodeAloneKiB) * 1024;
   const firstRunBytes = (r.firstRunPeakKiB - r.nodeAloneKiB) * 1024;
   const ratio = runBytes / needed;
-  // The control's RSS is node, the harness and the input tensors without gatedrnn: the peak above
-  // it is what gatedrnn added (library, packed weights, scratch, outputs).
-  const controlKiB = Math.max(control.afterSetupKiB, control.peakKiB);
+  // The control's peak RSS is node, the harness and the input tensors without gatedrnn: the peak
+  // above it is what gatedrnn added (library, packed weights, scratch, outputs).
+  const controlKiB = control.peakKiB;
+  const gatedrnnBytes = (r.runsPeakKiB - controlKiB) * 1024;
   return {
     variant: v.variant,
     cell: v.cell,
     runs,
     ...r,
     controlKiB,
-    gatedrnnBytes: (r.runsPeakKiB - controlKiB) * 1024,
+    gatedrnnBytes,
     // The same ratio with the control as the baseline: the input tensors, which the control
     // holds too, count again as what the run must hold.
-    controlRatio: ((r.runsPeakKiB - controlKiB) * 1024 + control.inputBytes) / needed,
+    controlRatio: (gatedrnnBytes + control.inputBytes) / needed,
     tensorsTotalBytes: tensors,
     neededBytes: needed,
     runBytes,
