@@ -15,8 +15,8 @@ function seedFiles(root) {
   const files = [];
   const fixtures = path.join(root, 'test', 'fixtures', 'onnx');
   for (const f of fs.readdirSync(fixtures).sort()) if (f.endsWith('.onnx')) files.push(path.join(fixtures, f));
-  const conformance = path.resolve(root, '..', 'shared', 'conformance', 'onnx-node');
-  if (fs.existsSync(conformance)) for (const d of fs.readdirSync(conformance).sort()) files.push(path.join(conformance, d, 'model.onnx'));
+  const conformance = path.join(root, 'test', 'fixtures', 'conformance', 'onnx-node');
+  for (const d of fs.readdirSync(conformance).sort()) files.push(path.join(conformance, d, 'model.onnx'));
   return files.map((f) => new Uint8Array(fs.readFileSync(f)));
 }
 

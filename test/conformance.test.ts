@@ -9,8 +9,7 @@ import * as path from 'path';
 import { expectClose, loadConformanceCase } from './helpers/onnx';
 import { runGatedrnn } from './helpers/ops';
 
-// CI clones the repository beside a copy of shared/.
-const CONFORMANCE_DIR = path.resolve(__dirname, '../../shared/conformance/onnx-node');
+const CONFORMANCE_DIR = path.resolve(__dirname, 'fixtures/conformance/onnx-node');
 const CASES = fs.readdirSync(CONFORMANCE_DIR).sort();
 
 test('all 12 conformance cases are present', () => {

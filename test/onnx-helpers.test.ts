@@ -27,8 +27,7 @@ import {
   toNumbers,
 } from './helpers/onnx';
 
-// CI clones the repository beside a copy of shared/.
-const CONFORMANCE_DIR = path.resolve(__dirname, '../../shared/conformance/onnx-node');
+const CONFORMANCE_DIR = path.resolve(__dirname, 'fixtures/conformance/onnx-node');
 const caseDir = (name: string): string => path.join(CONFORMANCE_DIR, name);
 
 // What each conformance case holds (onnx v1.16.0 backend node tests). float32 unless marked.

@@ -12,7 +12,7 @@ import { Tensor, loadOnnx } from '../lib';
 import { OnnxSession } from '../lib/onnx/session';
 import { expectClose, graphFeeds, graphOutputs, loadConformanceCase, mulberry32, randomTensor, runOrt, toNumbers } from './helpers/onnx';
 
-const CONFORMANCE_DIR = path.resolve(__dirname, '../../shared/conformance/onnx-node');
+const CONFORMANCE_DIR = path.resolve(__dirname, 'fixtures/conformance/onnx-node');
 const FIXTURES = path.join(__dirname, 'fixtures', 'onnx');
 
 interface JsonTensor {

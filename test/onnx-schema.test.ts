@@ -41,8 +41,7 @@ import {
   runOrt,
 } from './helpers/onnx';
 
-// CI clones the repository beside a copy of shared/.
-const CONFORMANCE_DIR = path.resolve(__dirname, '../../shared/conformance/onnx-node');
+const CONFORMANCE_DIR = path.resolve(__dirname, 'fixtures/conformance/onnx-node');
 const CASES = fs.readdirSync(CONFORMANCE_DIR).filter((d) => d.startsWith('test_')).sort();
 const modelPath = (name: string): string => path.join(CONFORMANCE_DIR, name, 'model.onnx');
 const INT64_MAX = (1n << 63n) - 1n;
