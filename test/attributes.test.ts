@@ -3,7 +3,7 @@
  * properties that hold whatever the arithmetic (layout transposes, sequence ends, directions), so
  * the reference is not only checked against itself.
  */
-import { GruOp, LstmOp, Tensor } from '../lib';
+import { GruOp, LstmOp, RnnOp, Tensor } from '../lib';
 import { ACTIVATION_NAMES } from '../lib/ops/activations';
 import { Cell, expectMatchesReference, makeCase, makeOp, runBoth } from './helpers/cases';
 import { expectClose } from './helpers/onnx';
@@ -141,6 +141,52 @@ describe('activation functions', () => {
         expectMatchesReference(cell, c, { activations }, `${cell} ${activations} default alpha/beta`);
       }
     }
+  });
+
+  // Defaults checked against values worked out by hand from the ONNX spec's definitions, not
+  // through the library's activation table: a one-unit RNN with W = 1, R = 0 and no bias gives
+  // Y = f(x). alpha/beta defaults are those of the standalone ONNX operators (LeakyRelu 0.01,
+  // HardSigmoid 0.2 and 0.5, Elu 1, ThresholdedRelu 1, Affine 1 and 0); ScaledTanh, which ONNX
+  // no longer defines, takes 1 and 1.
+  const xs = [-2, -0.5, 0.5, 1.5, 3];
+  const byHand: [string, number[]][] = [
+    ['LeakyRelu', [-0.02, -0.005, 0.5, 1.5, 3]], // x < 0 ? 0.01 x : x
+    ['HardSigmoid', [0.1, 0.4, 0.6, 0.8, 1]], // min(max(0.2 x + 0.5, 0), 1)
+    ['Elu', [-0.8646647167633873, -0.3934693402873666, 0.5, 1.5, 3]], // x < 0 ? e^x - 1 : x
+    ['ThresholdedRelu', [0, 0, 0, 1.5, 3]], // x > 1 ? x : 0
+    ['Affine', [-2, -0.5, 0.5, 1.5, 3]], // 1 x + 0
+    ['ScaledTanh', [-0.9640275800758169, -0.46211715726000974, 0.46211715726000974, 0.9051482536448664, 0.9950547536867305]], // tanh(x)
+  ];
+  test.each(byHand)('%s without alpha/beta takes the ONNX default', (name, expected) => {
+    const one = (v: number) => ({ type: 'float32' as const, data: Float32Array.of(v), dims: [1, 1, 1] });
+    const op = new RnnOp({ W: one(1), R: one(0) }, { activations: [name] });
+    const X = { type: 'float32' as const, data: Float32Array.from(xs), dims: [1, xs.length, 1] };
+    const { Y } = op.run({ X });
+    op.dispose();
+    Array.from(Y!.data).forEach((y, k) => expect(y).toBeCloseTo(expected[k], 6));
+  });
+
+  // The default activation lists (GRU: Sigmoid, Tanh; LSTM: Sigmoid, Tanh, Tanh; RNN: Tanh) on
+  // one unit, one step, W = R = 0: only the biases and the initial state act, and the ONNX
+  // equations give these by hand (s = the logistic sigmoid).
+  test('the default activations of each cell, by hand', () => {
+    const t = (dims: number[], ...v: number[]) => ({ type: 'float32' as const, data: Float32Array.from(v), dims });
+    const X = t([1, 1, 1], 0.9);
+    // GRU, Wb = [z 0.5, r 0, h 0.8]: z = s(0.5), h~ = tanh(0.8), H = (1 - z) h~ + z 0.3.
+    const gru = new GruOp({ W: t([1, 3, 1], 0, 0, 0), R: t([1, 3, 1], 0, 0, 0), B: t([1, 6], 0.5, 0, 0.8, 0, 0, 0) });
+    expect(gru.run({ X, initialH: t([1, 1, 1], 0.3) }).Y_h!.data[0]).toBeCloseTo(0.43743868571404054, 6);
+    gru.dispose();
+    // LSTM, Wb = [i 0.5, o -0.3, f 1, c 0.8], C0 = -0.4: C = s(1) (-0.4) + s(0.5) tanh(0.8),
+    // H = s(-0.3) tanh(C).
+    const lstm = new LstmOp({ W: t([1, 4, 1], 0, 0, 0, 0), R: t([1, 4, 1], 0, 0, 0, 0), B: t([1, 8], 0.5, -0.3, 1, 0.8, 0, 0, 0, 0) });
+    const out = lstm.run({ X, initialH: t([1, 1, 1], 0.3), initialC: t([1, 1, 1], -0.4) });
+    lstm.dispose();
+    expect(out.Y_c!.data[0]).toBeCloseTo(0.12091245246236298, 6);
+    expect(out.Y_h!.data[0]).toBeCloseTo(0.05120590145967172, 6);
+    // RNN, Wb = 0.8: H = tanh(0.8).
+    const rnn = new RnnOp({ W: t([1, 1, 1], 0), R: t([1, 1, 1], 0), B: t([1, 2], 0.8, 0) });
+    expect(rnn.run({ X }).Y_h!.data[0]).toBeCloseTo(0.6640367702678491, 6);
+    rnn.dispose();
   });
 
   test('bidirectional ops take one list per direction', () => {

@@ -110,8 +110,8 @@ const CLIP_CASES: CrossCase[] = [
 
 // activation_alpha/beta are consumed in the order of the activations, by the activations that
 // take them (as onnxruntime reads them): ['Sigmoid', 'HardSigmoid'] with alpha [0.3] gives
-// HardSigmoid alpha 0.3. Every activation that takes alpha/beta gets them explicitly, because
-// onnxruntime's defaults differ from the spec's for Affine, ThresholdedRelu and ScaledTanh.
+// HardSigmoid alpha 0.3. Affine, ThresholdedRelu and ScaledTanh always get them explicitly,
+// because onnxruntime's defaults differ from the spec's for those.
 const ACTIVATION_CASES: CrossCase[] = [
   crossCase('GRU [HardSigmoid, Softsign]', 'GRU',
     { activations: ['HardSigmoid', 'Softsign'], activation_alpha: [0.3], activation_beta: [0.45] },
@@ -146,6 +146,13 @@ const ACTIVATION_CASES: CrossCase[] = [
     ['initial_h'], [20, 1, 10, 7]),
   crossCase('RNN [Relu, Sigmoid]', 'RNN', { direction: 'bidirectional', activations: ['Relu', 'Sigmoid'] },
     ['B'], [5, 3, 10, 17]),
+  // No activation_alpha/beta: both engines fall back on their defaults, which agree for these
+  // three (LeakyRelu 0.01, HardSigmoid 0.2 and 0.5, Elu 1). Large weights put the pre-activations
+  // where the defaults matter (below 0 for LeakyRelu and Elu, off HardSigmoid's flat ends).
+  crossCase('RNN [LeakyRelu] default alpha', 'RNN', { activations: ['LeakyRelu'] }, ['B'], [5, 3, 10, 17], 2),
+  crossCase('GRU [HardSigmoid, Tanh] default alpha/beta', 'GRU', { direction: 'reverse', activations: ['HardSigmoid', 'Tanh'] },
+    ['B', 'initial_h'], [5, 3, 10, 7], 2),
+  crossCase('RNN [Elu] default alpha', 'RNN', { direction: 'reverse', activations: ['Elu'] }, ['B'], [5, 3, 10, 17], 2),
 ];
 
 const CASES = [...gridCases(), ...PARTIAL_CASES, ...CLIP_CASES, ...ACTIVATION_CASES];

@@ -283,6 +283,7 @@ async function runCase(lib, c) {
     op = new Op(c.weights, c.attrs);
   } catch (e) {
     if (!isError(e)) throw fault(c, `the constructor threw a non-Error: ${String(e)}`);
+    if (c.kind === 'valid') throw fault(c, `a valid case was refused at construction with ${e.name}: ${e.message}`);
     return `error:${e.name}`;
   }
   try {
