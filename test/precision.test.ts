@@ -58,13 +58,18 @@ const nativeBf16 = info.bf16 === 'avx512bf16';
     setIsa('avx512');
     expect(setBf16Native(true)).toBe(true);
   });
-  test.each(CASES)('%s %j stays within 2e-2 of fp32', (cell, shape, attrs) => {
+  // Each case's bound is about twice the largest |difference| from fp32 measured over its outputs
+  // (Xeon with AVX512_BF16, these seeds): GRU 1.23e-3, GRU bidirectional 1.10e-3, LSTM 1.38e-3
+  // (Y; Y_h 6.5e-4, Y_c 1.17e-3), RNN 2.55e-3. An accuracy regression of 2x or more fails.
+  const BOUNDS = [2.5e-3, 2.2e-3, 2.8e-3, 5e-3];
+  test.each(CASES.map((c, k) => [...c, BOUNDS[k]] as const))('%s %j %j stays within %p of fp32', (cell, shape, attrs, bound) => {
     const c = makeCase({ cell, seed: 3, ...shape } as never);
     const op = makeOp(cell, c.weights, { ...attrs, precision: 'bf16' });
     const fast = op.run(c.inputs) as Record<string, { data: Float32Array }>;
     op.dispose();
     const ref = referenceForward(cell, c.weights, attrs, c.inputs) as typeof fast;
-    for (const name of Object.keys(ref)) expect(maxAbsDiff(fast[name], ref[name])).toBeLessThan(2e-2);
+    const worst = Math.max(...Object.keys(ref).map((name) => maxAbsDiff(fast[name], ref[name])));
+    expect(worst).toBeLessThan(bound);
   });
 });
 

@@ -5,6 +5,7 @@ import type { NativeSpec } from '../binding';
 import { binding } from '../lib/native';
 import { gemm } from '../lib/train/gemm';
 import { RnnTrainer, RnnTrainerAttributes, TrainInputs, TrainWeights } from '../lib/train/native-rnn';
+import { forEachIsa } from './helpers/isas';
 import { Rnn64Data, Rnn64Spec, rng32, rnnForward64 } from './helpers/rnn64';
 
 function naiveGemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array,
@@ -33,15 +34,17 @@ describe('gemm', () => {
   ];
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
-      test(`transA=${transA} transB=${transB} on odd sizes`, () => {
-        for (const [M, N, K] of shapes) {
-          for (const [alpha, beta] of [[1, 0], [0.5, -1.25]]) {
-            const A = random(M * K, rand), B = random(K * N, rand), C = random(M * N, rand);
-            const want = naiveGemm(transA, transB, M, N, K, alpha, A, B, beta, C);
-            gemm({ transA, transB, M, N, K, alpha, beta, A, B, C, threads: 2 });
-            expectNear(`C (${M}x${N}x${K})`, C, want, 1e-5 * Math.sqrt(K + 1), 1e-4);
+      test(`transA=${transA} transB=${transB} on odd sizes, on every ISA`, () => {
+        forEachIsa((isa) => {
+          for (const [M, N, K] of shapes) {
+            for (const [alpha, beta] of [[1, 0], [0.5, -1.25]]) {
+              const A = random(M * K, rand), B = random(K * N, rand), C = random(M * N, rand);
+              const want = naiveGemm(transA, transB, M, N, K, alpha, A, B, beta, C);
+              gemm({ transA, transB, M, N, K, alpha, beta, A, B, C, threads: 2 });
+              expectNear(`${isa} C (${M}x${N}x${K})`, C, want, 1e-5 * Math.sqrt(K + 1), 1e-4);
+            }
           }
-        }
+        });
       });
     }
   }
@@ -178,24 +181,32 @@ describe('RnnTrainer gradients against central finite differences of a float64 f
     for (const direction of DIRECTIONS) {
       for (const layout of [0, 1] as const) {
         const s = seed++;
-        test(`${name} ${direction} layout ${layout}, sequenceLens and initial states`, () => {
+        test(`${name} ${direction} layout ${layout}, sequenceLens and initial states, on every ISA`, () => {
           const c = makeCase(v, direction, layout, s);
-          const t = new RnnTrainer(c.attrs);
-          const fwd = t.forward(c.weights, c.inputs);
+          // The float64 oracle does not depend on the ISA: worked out once, checked against each.
           const want = rnnForward64(c.attrs, { ...c.weights, ...c.inputs });
-          expectNear('Y', fwd.Y, want.Y, 1e-6, 1e-5);
-          expectNear('Y_h', fwd.Y_h, want.Y_h, 1e-6, 1e-5);
-          if (v.cell === 'LSTM') expectNear('Y_c', fwd.Y_c, want.Y_c!, 1e-6, 1e-5);
-          const g = t.backward(c.weights, c.inputs, fwd.saved, { dY: c.cY, dY_h: c.cH, dY_c: c.cC });
-          const tol = [1e-4, 1e-3] as const;
-          expectNear('dW', g.dW, finiteDifferences(c, 'W'), ...tol);
-          expectNear('dR', g.dR, finiteDifferences(c, 'R'), ...tol);
-          expectNear('dB', g.dB, finiteDifferences(c, 'B'), ...tol);
-          expectNear('dX', g.dX, finiteDifferences(c, 'X'), ...tol);
-          expectNear('dInitialH', g.dInitialH, finiteDifferences(c, 'initialH'), ...tol);
-          if (v.cell === 'LSTM') expectNear('dInitialC', g.dInitialC, finiteDifferences(c, 'initialC'), ...tol);
-          else expect(g.dInitialC).toBeUndefined();
-          t.dispose();
+          const fd = {
+            dW: finiteDifferences(c, 'W'), dR: finiteDifferences(c, 'R'), dB: finiteDifferences(c, 'B'),
+            dX: finiteDifferences(c, 'X'), dInitialH: finiteDifferences(c, 'initialH'),
+            dInitialC: v.cell === 'LSTM' ? finiteDifferences(c, 'initialC') : null,
+          };
+          forEachIsa((isa) => {
+            const t = new RnnTrainer(c.attrs);
+            const fwd = t.forward(c.weights, c.inputs);
+            expectNear(`${isa} Y`, fwd.Y, want.Y, 1e-6, 1e-5);
+            expectNear(`${isa} Y_h`, fwd.Y_h, want.Y_h, 1e-6, 1e-5);
+            if (v.cell === 'LSTM') expectNear(`${isa} Y_c`, fwd.Y_c, want.Y_c!, 1e-6, 1e-5);
+            const g = t.backward(c.weights, c.inputs, fwd.saved, { dY: c.cY, dY_h: c.cH, dY_c: c.cC });
+            t.dispose();
+            const tol = [1e-4, 1e-3] as const;
+            expectNear(`${isa} dW`, g.dW, fd.dW, ...tol);
+            expectNear(`${isa} dR`, g.dR, fd.dR, ...tol);
+            expectNear(`${isa} dB`, g.dB, fd.dB, ...tol);
+            expectNear(`${isa} dX`, g.dX, fd.dX, ...tol);
+            expectNear(`${isa} dInitialH`, g.dInitialH, fd.dInitialH, ...tol);
+            if (fd.dInitialC) expectNear(`${isa} dInitialC`, g.dInitialC, fd.dInitialC, ...tol);
+            else expect(g.dInitialC).toBeUndefined();
+          });
         });
       }
     }
@@ -246,22 +257,24 @@ describe('RnnTrainer edge cases', () => {
 });
 
 describe('RnnTrainer forward matches the inference engine', () => {
-  test('Y, Y_h and Y_c equal NativeRnn.run on every variant, direction and layout', () => {
-    let seed = 300;
-    for (const v of VARIANTS)
-      for (const direction of DIRECTIONS)
-        for (const layout of [0, 1] as const) {
-          const c = makeCase(v, direction, layout, seed++, { T: 9, N: 5, I: 7, H: 37 });
-          const t = new RnnTrainer(c.attrs);
-          const fwd = t.forward(c.weights, c.inputs);
-          const op = new (binding().NativeRnn)(nativeSpec(t, c), c.weights, 2);
-          const ref = op.run({ ...c.inputs, wantY: true, wantYh: true, wantYc: v.cell === 'LSTM' });
-          expect(fwd.Y).toEqual(ref.Y);
-          expect(fwd.Y_h).toEqual(ref.Y_h);
-          expect(fwd.Y_c).toEqual(ref.Y_c);
-          op.dispose();
-          t.dispose();
-        }
+  test('Y, Y_h and Y_c equal NativeRnn.run on every variant, direction and layout, on every ISA', () => {
+    forEachIsa(() => {
+      let seed = 300;
+      for (const v of VARIANTS)
+        for (const direction of DIRECTIONS)
+          for (const layout of [0, 1] as const) {
+            const c = makeCase(v, direction, layout, seed++, { T: 9, N: 5, I: 7, H: 37 });
+            const t = new RnnTrainer(c.attrs);
+            const fwd = t.forward(c.weights, c.inputs);
+            const op = new (binding().NativeRnn)(nativeSpec(t, c), c.weights, 2);
+            const ref = op.run({ ...c.inputs, wantY: true, wantYh: true, wantYc: v.cell === 'LSTM' });
+            expect(fwd.Y).toEqual(ref.Y);
+            expect(fwd.Y_h).toEqual(ref.Y_h);
+            expect(fwd.Y_c).toEqual(ref.Y_c);
+            op.dispose();
+            t.dispose();
+          }
+    });
   });
 });
 
