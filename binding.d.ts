@@ -105,8 +105,11 @@ export interface Binding {
   setIsa(name: string): boolean;
   /** Use vdpbf16ps for bf16 weights (true) or the exact emulated kernel (false); false when unsupported. */
   setBf16Native(on: boolean): boolean;
-  /** GFLOP/s of an FMA loop on `threads` threads with the active kernels: the machine's peak. */
-  fmaPeak(threads: number): number;
+  /**
+   * GFLOP/s of an FMA loop on `threads` threads with the active kernels: the machine's peak; with
+   * bf16 true, that of the active bf16 kernel (vdpbf16ps where it runs).
+   */
+  fmaPeak(threads: number, bf16?: boolean): number;
   // CUDA hook (present in every build; see lib/cuda.ts):
   NativeCudaRnn: typeof NativeCudaRnn;
   cudaInfo(): NativeCudaInfo;

@@ -44,39 +44,21 @@ function createGatedrnnOp(spec, precision = 'fp32') {
 // Only Y and Y_h, the outputs the ORT graph produces, so both engines do the same work.
 const GATEDRNN_RUN_OPTIONS = { outputs: ['Y', 'Y_h'] };
 
-function syncEngine(label, precision) {
-  return {
-  label,
-  supports: () => null,
-  // bf16 weights differ from fp32 by design (about 2e-3 relative): checked against their own bound.
-  tolerance: precision === 'bf16' ? 2e-2 : undefined,
-  async create(spec) {
-    const op = createGatedrnnOp(spec, precision);
-    const inputs = { X: spec.X };
-    return {
-      fn: () => op.run(inputs, GATEDRNN_RUN_OPTIONS),
-      async outputs() {
-        const { Y, Y_h } = op.run(inputs, GATEDRNN_RUN_OPTIONS);
-        return { Y: Y.data, Y_h: Y_h.data };
-      },
-      dispose: () => op.dispose(),
-    };
-  },
-  };
-}
+// bf16 weights differ from fp32 by design: over the bench's configurations the largest
+// |difference| from gatedrnn fp32 measured 2.0e-3 (AVX512_BF16, which also rounds the
+// activations); the bound is about twice that.
+const BF16_TOLERANCE = 4e-3;
 
-const gatedrnnSync = syncEngine('gatedrnn', 'fp32');
-// precision: 'bf16' (opt-in): weights in bfloat16, sums in fp32.
-const gatedrnnBf16 = syncEngine('gatedrnn bf16', 'bf16');
-
-// A gatedrnn engine timed as a deferred benchmark: `call(op, inputs)` returns a promise of the
-// outputs.
-function deferredEngine(label, call) {
+// A gatedrnn engine timed as a deferred benchmark, as onnxruntime-node's session.run is (its
+// promise resolves on a later tick): `call(op, inputs)` returns a promise of the outputs. Every
+// engine that is compared with another pays the deferred harness's own cost per call alike.
+function deferredEngine(label, call, precision = 'fp32') {
   return {
     label,
     supports: () => null,
+    tolerance: precision === 'bf16' ? BF16_TOLERANCE : undefined,
     async create(spec) {
-      const op = createGatedrnnOp(spec);
+      const op = createGatedrnnOp(spec, precision);
       const inputs = { X: spec.X };
       return {
         deferredFn: (deferred) => call(op, inputs).then(() => deferred.resolve()),
@@ -89,12 +71,33 @@ function deferredEngine(label, call) {
     },
   };
 }
-
-// runAsync: the same kernels on the addon's runner threads; the difference to `run` is the async overhead.
+// `run` (synchronous) inside a deferred benchmark that resolves on a microtask.
+const runDeferred = async (op, inputs) => op.run(inputs, GATEDRNN_RUN_OPTIONS);
+const gatedrnnRun = deferredEngine('gatedrnn', runDeferred);
+// precision: 'bf16' (opt-in): weights in bfloat16, sums in fp32.
+const gatedrnnBf16 = deferredEngine('gatedrnn bf16', runDeferred, 'bf16');
+// runAsync: the same kernels on the addon's runner threads; the difference to `run` (timed the
+// same way) is the async overhead.
 const gatedrnnAsync = deferredEngine('gatedrnn runAsync', (op, inputs) => op.runAsync(inputs, GATEDRNN_RUN_OPTIONS));
-// `run` timed the way runAsync is (a deferred benchmark, resolved on a microtask): the harness's
-// own cost per deferred call is then the same on both sides of the difference.
-const gatedrnnRunDeferred = deferredEngine('gatedrnn run (deferred)', async (op, inputs) => op.run(inputs, GATEDRNN_RUN_OPTIONS));
+
+// `run` timed as a plain synchronous benchmark: beside the deferred row, what the deferred
+// harness itself costs per call (not a figure to compare with other engines).
+const gatedrnnRunSync = {
+  label: 'gatedrnn run (sync)',
+  supports: () => null,
+  async create(spec) {
+    const op = createGatedrnnOp(spec);
+    const inputs = { X: spec.X };
+    return {
+      fn: () => op.run(inputs, GATEDRNN_RUN_OPTIONS),
+      async outputs() {
+        const { Y, Y_h } = op.run(inputs, GATEDRNN_RUN_OPTIONS);
+        return { Y: Y.data, Y_h: Y_h.data };
+      },
+      dispose: () => op.dispose(),
+    };
+  },
+};
 
 // --- onnxruntime-node --------------------------------------------------------------------------
 
@@ -288,13 +291,13 @@ function loadBrainWeights(net, spec) {
 }
 
 const ENGINES = {
-  gatedrnn: gatedrnnSync,
+  gatedrnn: gatedrnnRun,
   'gatedrnn-async': gatedrnnAsync,
-  'gatedrnn-run-deferred': gatedrnnRunDeferred,
+  'gatedrnn-run-sync': gatedrnnRunSync,
   'gatedrnn-bf16': gatedrnnBf16,
   onnxruntime,
   tfjs,
   brain: brainjs,
 };
 
-module.exports = { ENGINES, gatedrnn, createGatedrnnOp, GATEDRNN_RUN_OPTIONS, ortSessionOptions, installed };
+module.exports = { ENGINES, gatedrnn, createGatedrnnOp, GATEDRNN_RUN_OPTIONS, BF16_TOLERANCE, ortSessionOptions, installed };

@@ -129,7 +129,7 @@ function printTables(results) {
   for (const t of threadCounts(results)) {
     const rows = results.rows.filter((r) => r.threads === t);
     const peak = results.peak.find((p) => p.threads === t);
-    console.log(`\nthreads = ${t}${peak ? `  (measured GEMM peak ${peak.gflops.toFixed(1)} GFLOP/s)` : ''}`);
+    console.log(`\nthreads = ${t}${peak ? `  (measured FMA peak ${peak.gflops.toFixed(1)} GFLOP/s, bf16 ${peak.bf16Gflops.toFixed(1)})` : ''}`);
     console.log(textTable(HEADER, tableCells(rows)));
   }
   for (const ref of results.reference) {
@@ -159,12 +159,12 @@ function observations(results) {
       if (one && one.medianMs * 1.05 < r.medianMs) threads.push(`${where(r)}: gatedrnn on ${r.threads} threads is slower than on 1 (${fmtMs(r.medianMs)} vs ${fmtMs(one.medianMs)} ms)`);
     }
     if (r.engineId === 'gatedrnn-async') {
-      const sync = find(r, 'gatedrnn');
-      const same = find(r, 'gatedrnn-run-deferred');
-      const us = (base) => ((r.medianMs - base.medianMs) * 1e3).toFixed(0);
-      if (same) async.push(`runAsync overhead, ${where(r)}, ${r.threads} thread(s): ${us(same)} µs per call over \`run\` timed the same way, as a deferred benchmark (${fmtMs(r.medianMs)} vs ${fmtMs(same.medianMs)} ms)${sync ? `; ${us(sync)} µs over the synchronous \`run\` (${fmtMs(sync.medianMs)} ms), which also counts the deferred harness` : ''}`);
+      const same = find(r, 'gatedrnn');
+      const sync = find(r, 'gatedrnn-run-sync');
+      const us = (a, b) => ((a.medianMs - b.medianMs) * 1e3).toFixed(0);
+      if (same) async.push(`runAsync overhead, ${where(r)}, ${r.threads} thread(s): ${us(r, same)} µs per call over \`run\` timed the same way, as a deferred benchmark (${fmtMs(r.medianMs)} vs ${fmtMs(same.medianMs)} ms)${sync ? `; the deferred harness itself costs ${us(same, sync)} µs per call (\`run\` timed synchronously: ${fmtMs(sync.medianMs)} ms)` : ''}`);
     }
-    if (r.pass === false) failed.push(`${r.engine}, ${where(r)}, ${r.threads} thread(s): outputs differ from gatedrnn by ${fmtDiff(r.maxAbsDiff)} (limit ${results.tolerance})`);
+    if (r.pass === false) failed.push(`${r.engine}, ${where(r)}, ${r.threads} thread(s): outputs differ from gatedrnn by ${fmtDiff(r.maxAbsDiff)} (limit ${limitOf(results, r)})`);
   }
   const targets = [];
   for (const c of results.scaling?.speedup?.cells ?? []) {
@@ -183,6 +183,11 @@ function observations(results) {
   return [...failed, ...targets, ...slower, ...threads, ...async];
 }
 
+/** The output-check limit a row was judged against. */
+function limitOf(results, r) {
+  return r.engineId === 'gatedrnn-bf16' ? results.bf16Tolerance : results.tolerance;
+}
+
 function markdown(results) {
   const m = results.machine;
   const out = [];
@@ -197,21 +202,26 @@ function markdown(results) {
   out.push('## How it is measured', '');
   out.push('- One forward pass of a single-layer, forward-direction cell; X is [T, B, I], I = H. FLOPs = 2·T·B·G·H·(I+H) with G = 3 (GRU) or 4 (LSTM).');
   out.push('- GRU is linear_before_reset=1 (what PyTorch exports) unless the cell says lbr=0. onnxruntime-node runs a one-node ONNX model built by bench/onnx-model.js; gatedrnn returns Y and Y_h only, like that model.');
-  out.push(`- Engines of one configuration are timed in the same process, interleaved: ${results.options.rounds} rounds of benchmark.js, order reversed every other round and every other configuration; samples pooled; median and 10th/90th percentile of per-call time. gatedrnn \`run\` is timed synchronously, onnxruntime-node's \`session.run\` and gatedrnn's \`runAsync\` as deferred benchmarks; \"gatedrnn run (deferred)\" is \`run\` inside a deferred benchmark that resolves on a microtask, the baseline of runAsync's overhead.`);
+  out.push(`- Engines of one configuration are timed in the same process, interleaved: ${results.options.rounds} rounds of benchmark.js, order reversed every other round and every other configuration; samples pooled; median and 10th/90th percentile of per-call time. Every engine compared with another is timed the same way: onnxruntime-node's \`session.run\` (a promise) and gatedrnn's \`runAsync\` as deferred benchmarks, and gatedrnn's \`run\` (also in bf16) inside a deferred benchmark that resolves on a microtask, so each pays the harness's cost per deferred call alike. \"gatedrnn run (sync)\" is \`run\` timed as a plain synchronous benchmark, shown only to size that harness cost.`);
   out.push('- onnxruntime-node sessions: intraOpNumThreads = threads, interOpNumThreads 1, sequential, graphOptimizationLevel all.');
-  out.push(`- Before timing, every engine's output is compared with gatedrnn's: max |Δ| over Y and Y_h, limit ${results.tolerance}.`);
+  out.push(`- Before timing, every engine's output is compared with gatedrnn's: max |Δ| over Y and Y_h, limit ${results.tolerance}; for gatedrnn bf16, whose weights are rounded to bfloat16 by design, ${results.bf16Tolerance} (about twice the largest difference measured).`);
   out.push('- "time ÷ gatedrnn" is the engine\'s median over gatedrnn\'s at the same cell, configuration and thread count: above 1 means gatedrnn is faster.');
   out.push(`- "other load" is the share of the machine\'s CPU time that other processes used while a configuration was timed (from /proc/stat): rows above ~10% were measured on a busy machine and their absolute times, and two-thread times most of all, are pessimistic. A configuration timed at over ${results.retryLoadPct}% is timed again once the machine is quiet, within a waiting budget of ${results.options.settleS} s for the whole run, and the quieter timing is kept.`);
-  out.push('- "% peak" is GFLOP/s over the measured FMA peak at the same thread count (below).');
+  out.push('- "% peak" is GFLOP/s over the measured peak at the same thread count (below, "GFLOP/s used"): the fp32 FMA peak, and for gatedrnn bf16 the peak of its bf16 kernel.');
   if (results.rows.some((r) => r.engineId === 'tfjs' || r.engineId === 'brain')) {
     out.push('- tfjs (CPU backend, pure JS) and brain.js are single-threaded JavaScript; they are measured once, in the 1-thread table, at small configurations only. They are timed by a few plain calls when one call takes over 0.25 s; "(1 call)" means the output-checked call itself (after a warm-up on T/20 steps) was the only one that fit the time budget.');
   }
   out.push('');
   out.push('## Measured FMA peak', '');
-  out.push("The addon's FMA loop (`fmaPeak`: 12 independent 16-lane multiply-adds per round, with the kernels in use) on each thread count, median of 7 calls, at the start and at the end of the run; the higher is used. PERF-NOTES.md quotes about 116 GFLOP/s on one core and 228 on two on this machine type.", '');
-  const peakCell = (run) => (run ? `${fmt(run.gflops, 1)} (other load ${fmtLoad(run.otherLoadPct)})` : '—');
+  out.push("The addon's FMA loop (`fmaPeak`: 12 independent 16-lane multiply-adds per round, with the kernels in use) on each thread count, median of 7 calls, at the start and at the end of the run; the higher, \"GFLOP/s used\", is the one figure \"% peak\" divides by. bf16: the same with the loop of the bf16 kernel in use (`fmaPeak(threads, true)`: 12 independent vdpbf16ps, each 16 lanes × 2 multiply-adds, where the CPU has AVX512_BF16; the fp32 FMAs elsewhere, which the emulated kernel widens to).", '');
+  const peakCell = (run, key) => (run ? `${fmt(run[key], 1)} (other load ${fmtLoad(run.otherLoadPct)})` : '—');
   if (results.peak.length === 0) out.push('Not measured (--no-peak); "% peak" is empty.');
-  else out.push(markdownTable(['threads', 'GFLOP/s at start', 'GFLOP/s at end', 'GFLOP/s used'], results.peak.map((p) => [String(p.threads), peakCell(p.runs[0]), peakCell(p.runs[1]), fmt(p.gflops, 1)]), 1));
+  else {
+    out.push(markdownTable(['threads', 'GFLOP/s at start', 'GFLOP/s at end', 'GFLOP/s used', 'bf16 GFLOP/s at start', 'bf16 GFLOP/s at end', 'bf16 GFLOP/s used'], results.peak.map((p) => [
+      String(p.threads), peakCell(p.runs[0], 'gflops'), peakCell(p.runs[1], 'gflops'), fmt(p.gflops, 1),
+      peakCell(p.runs[0], 'bf16Gflops'), peakCell(p.runs[1], 'bf16Gflops'), fmt(p.bf16Gflops, 1),
+    ]), 1));
+  }
   out.push('');
   for (const t of threadCounts(results)) {
     out.push(`## ${t} thread${t > 1 ? 's' : ''}`, '');
@@ -240,7 +250,7 @@ function markdown(results) {
   const checked = results.rows.filter((r) => r.engineId !== 'gatedrnn' && r.maxAbsDiff != null && r.verified !== false);
   const worst = checked.reduce((w, r) => (w == null || !(r.maxAbsDiff <= w.maxAbsDiff) ? r : w), null);
   const failed = checked.filter((r) => r.pass === false);
-  out.push(`${checked.length} engine/configuration pairs compared with gatedrnn; ${failed.length} over the ${results.tolerance} limit.` + (worst ? ` Largest difference: ${fmtDiff(worst.maxAbsDiff)} (${worst.engine}, ${worst.variant} ${configLabel(worst.config)}, ${worst.threads} thread(s)).` : ''));
+  out.push(`${checked.length} engine/configuration pairs compared with gatedrnn; ${failed.length} over their limit (${results.tolerance}; ${results.bf16Tolerance} for gatedrnn bf16).` + (worst ? ` Largest difference: ${fmtDiff(worst.maxAbsDiff)} (${worst.engine}, ${worst.variant} ${configLabel(worst.config)}, ${worst.threads} thread(s)).` : ''));
   const unverified = results.rows.filter((r) => r.verified === false);
   if (unverified.length) out.push('', `Not comparable, timed only: ${[...new Set(unverified.map((r) => `${r.engine} ${r.variant} (${r.note})`))].join('; ')}.`);
   if (results.skipped.length) {

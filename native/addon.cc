@@ -556,24 +556,29 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-// fmaPeak(threads): the arithmetic peak of the active kernels, GFLOP/s over all threads (about
-// 0.2 s of FMA loops). Benchmarks report efficiency against it.
+// fmaPeak(threads, bf16): the arithmetic peak of the active kernels, GFLOP/s over all threads
+// (about 0.2 s of FMA loops). Benchmarks report efficiency against it. With bf16 true, the peak of
+// the active bf16 kernel: vdpbf16ps where it runs, else the fp32 FMAs the emulated kernel widens to.
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) throw_type(env, "fmaPeak(threads): threads must be a number");
   const int n = std::max(1, info[0].As<Napi::Number>().Int32Value());
   const KernelTable& kt = active_kernels();
+  const bool dp = info.Length() > 1 && info[1].ToBoolean().Value() && std::string(kt.gemm_bf16_kind) == "avx512bf16" &&
+                  dpbf16_loop_avx512() != nullptr;
+  void (*loop)(long, float*) = dp ? dpbf16_loop_avx512() : kt.fma_loop;
+  const double flops_per_round = dp ? 768.0 : 384.0;
   const long iters = 4'000'000;
   std::vector<float> sink(static_cast<size_t>(n) * 16);
-  kt.fma_loop(iters / 10, sink.data());  // warm up (clocks, pages)
+  loop(iters / 10, sink.data());  // warm up (clocks, pages)
   const auto t0 = std::chrono::steady_clock::now();
   int ran = 1;
   parallel_run(n, [&](int tid, int nt) {
     if (tid == 0) ran = nt;
-    kt.fma_loop(iters, &sink[static_cast<size_t>(tid) * 16]);
+    loop(iters, &sink[static_cast<size_t>(tid) * 16]);
   });
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return Napi::Number::New(env, 384.0 * iters * ran / s / 1e9);
+  return Napi::Number::New(env, flops_per_round * iters * ran / s / 1e9);
 }
 
 Napi::Value SetBf16Native(const Napi::CallbackInfo& info) {

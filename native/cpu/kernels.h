@@ -81,5 +81,8 @@ const KernelTable* kernels_avx512();  // null when not compiled for this target
 const KernelTable* kernels_neon();    // null when not compiled for this target
 // The vdpbf16ps kernel (AVX512_BF16); null when not compiled for this target or compiler.
 GemmBf16Fn gemm_bf16_avx512_dpbf16();
+// `iters` rounds of 12 independent vdpbf16ps (16 lanes x a bf16 pair: 768 flops a round), the
+// peak of the vdpbf16ps kernel; null where that kernel is.
+void (*dpbf16_loop_avx512())(long iters, float* sink);
 
 }  // namespace gatedrnn
