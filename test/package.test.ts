@@ -15,12 +15,12 @@ const snippet = `
   const t = (dims) => ({ type: 'float32', data: new Float32Array(dims.reduce((a, b) => a * b)).fill(0.1), dims });
   const op = new GruOp({ W: t([1, 3 * H, I]), R: t([1, 3 * H, H]) });
   const { Y, Y_h } = op.run({ X: t([2, 1, I]) });
-  console.log(JSON.stringify({ y: Y.dims, h: Y_h.dims, isa: backendInfo().isa }));
+  console.log(JSON.stringify({ y: Y.dims, h: Y_h.dims, isa: backendInfo().isa, cuda: backendInfo().cuda }));
 `;
 
 test('require("gatedrnn") works from the compiled package', () => {
   const out = JSON.parse(node(['-e', `const { GruOp, backendInfo } = require(${JSON.stringify(root)});${snippet}`]));
-  expect(out).toEqual({ y: [2, 1, 1, 4], h: [1, 1, 4], isa: backendInfo().isa });
+  expect(out).toEqual({ y: [2, 1, 1, 4], h: [1, 1, 4], isa: backendInfo().isa, cuda: backendInfo().cuda });
 });
 
 test('import { GruOp } from "gatedrnn" works from the compiled package', () => {
@@ -35,7 +35,8 @@ test('backendInfo describes the loaded addon', () => {
   expect(info.supportedIsas[0]).toBe(info.isa);
   expect(info.threads).toBeGreaterThanOrEqual(1);
   expect(typeof info.openmp).toBe('boolean');
-  expect(info.cuda).toBe(false);
+  // true exactly where the addon was built with CUDA and sees a GPU.
+  expect(info.cuda).toBe(info.cudaInfo.built && info.cudaInfo.devices > 0);
   expect(info.version).toBe(require('../package.json').version);
 });
 

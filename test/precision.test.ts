@@ -59,8 +59,8 @@ const nativeBf16 = info.bf16 === 'avx512bf16';
     expect(setBf16Native(true)).toBe(true);
   });
   // Each case's bound is about twice the largest |difference| from fp32 measured over its outputs
-  // (Xeon with AVX512_BF16, these seeds): GRU 1.23e-3, GRU bidirectional 1.10e-3, LSTM 1.38e-3
-  // (Y; Y_h 6.5e-4, Y_c 1.17e-3), RNN 2.55e-3. An accuracy regression of 2x or more fails.
+  // (AMD EPYC, Zen 4, with AVX512_BF16; these seeds): GRU 1.23e-3, GRU bidirectional 1.10e-3,
+  // LSTM 1.38e-3 (Y; Y_h 6.5e-4, Y_c 1.17e-3), RNN 2.55e-3. A regression of 2x or more fails.
   const BOUNDS = [2.5e-3, 2.2e-3, 2.8e-3, 5e-3];
   test.each(CASES.map((c, k) => [...c, BOUNDS[k]] as const))('%s %j %j stays within %p of fp32', (cell, shape, attrs, bound) => {
     const c = makeCase({ cell, seed: 3, ...shape } as never);
