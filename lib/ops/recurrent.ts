@@ -33,11 +33,11 @@ export interface RecurrentAttributes {
   threads?: number;
   /**
    * 'bf16' stores W and R as bfloat16 (half the bytes; sums stay fp32): faster where weights
-   * stream from memory, at a relative error of about 2e-3 (see the README). Default 'fp32'.
+   * stream from memory, at a relative error of about 2e-3 (docs/operators.md). Default 'fp32'.
    */
   precision?: 'fp32' | 'bf16';
   /**
-   * 'cuda' runs on an NVIDIA GPU: needs a build with GATEDRNN_CUDA=ON (see the README), GRU or
+   * 'cuda' runs on an NVIDIA GPU: needs a build with GATEDRNN_CUDA=ON (docs/cuda.md), GRU or
    * LSTM, fp32 and the default activations; `threads` does not apply. Default 'cpu'. (CUDA hook)
    */
   device?: Device;
