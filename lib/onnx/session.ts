@@ -64,7 +64,7 @@ function checkOutputTypes(where: string, value: unknown, outputs: readonly OnnxV
     }
     if (type !== 'float32' && type !== 'int32' && type !== 'int64') throw typeError(where, `options.outputTypes.${name}`, "'float32', 'int32' or 'int64'", type);
     if (declared.type !== undefined && declared.type !== type) {
-      throw typeError(where, `options.outputTypes.${name}`, `'${declared.type}' (the type the model declares)`, type);
+      throw rangeError(where, `options.outputTypes.${name}`, `'${declared.type}' (the type the model declares)`, `'${type}'`);
     }
     types.set(name, type);
   }
