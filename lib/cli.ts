@@ -170,7 +170,9 @@ export async function main(argv: string[], io: Io = STDIO): Promise<number> {
       io.err(`gatedrnn ${name}: ${e.message}\nusage: ${command.usage}`);
       return 2;
     }
-    io.err(`gatedrnn ${name}: ${(e as Error).message}`);
+    // Library errors name their function first ('crosscheck: ...'); the command already says it.
+    const message = (e as Error).message;
+    io.err(`gatedrnn ${name}: ${message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message}`);
     return 2;
   }
 }

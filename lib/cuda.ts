@@ -1,4 +1,4 @@
-// device: 'cuda' (an opt-in build, see the README): whether this addon and machine can run an
+// device: 'cuda' (an opt-in build, docs/cuda.md): whether this addon and machine can run an
 // operator on an NVIDIA GPU, and errors that say what is missing. The kernels are in native/cuda;
 // everything a CPU-only build or a machine without a GPU needs to answer is here.
 import type { NativeCudaRnn } from '../binding';
@@ -10,7 +10,7 @@ import type { PreparedOp } from './ops/recurrent';
 export type Device = 'cpu' | 'cuda';
 
 export interface CudaInfo {
-  /** The addon was compiled with GATEDRNN_CUDA=ON (`npm run build:cuda`). */
+  /** The addon was compiled with GATEDRNN_CUDA=ON (`GATEDRNN_CUDA=1 npm rebuild gatedrnn`). */
   built: boolean;
   /** NVIDIA GPUs the CUDA runtime sees (0 without a GPU or driver). */
   devices: number;
@@ -71,7 +71,10 @@ export function createCudaOp(op: PreparedOp): NativeCudaRnn {
   if (reason) throw new Error(`${where}: ${reason}`);
   const info = cudaInfo();
   if (!info.built) {
-    throw new Error(`${where}: device 'cuda' needs a build with GATEDRNN_CUDA=ON (npm run build:cuda); this addon was built without it`);
+    throw new Error(
+      `${where}: device 'cuda' needs the addon built with its CUDA kernels, and this one was built without them ` +
+        '(the prebuilt binaries are CPU-only). Rebuild it with nvcc on PATH: GATEDRNN_CUDA=1 npm rebuild gatedrnn (see docs/cuda.md)',
+    );
   }
   if (info.devices < 1) {
     throw new Error(

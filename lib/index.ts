@@ -2,12 +2,12 @@
 export { Tensor } from './tensor';
 export type { TensorLike, TensorType, TensorData } from './tensor';
 export { GruOp } from './ops/gru';
-export type { GruAttributes, GruOutputs } from './ops/gru';
+export type { GruAttributes, GruOutputName, GruOutputs } from './ops/gru';
 export { LstmOp } from './ops/lstm';
-export type { LstmAttributes, LstmInputs, LstmOutputs, LstmWeights } from './ops/lstm';
+export type { LstmAttributes, LstmInputs, LstmOutputName, LstmOutputs, LstmWeights } from './ops/lstm';
 export { RnnOp } from './ops/rnn';
-export type { RnnOutputs } from './ops/rnn';
-export type { Direction, OutputName, RecurrentAttributes, RecurrentInputs, RecurrentWeights, RunOptions } from './ops/recurrent';
+export type { RnnOutputName, RnnOutputs } from './ops/rnn';
+export type { Direction, OutputName, RecurrentAttributes, RecurrentInputs, RecurrentOutputs, RecurrentWeights, RunOptions } from './ops/recurrent';
 export { ACTIVATION_NAMES } from './ops/activations';
 export { backendInfo } from './backend';
 export type { BackendInfo } from './backend';
@@ -18,6 +18,7 @@ export type { CostRatios, MetricComparison, RecommendOptions, Verdict } from './
 export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MetricSpec as ComparisonMetricSpec, Priority, RunResult, RunSettings, TaskKind, TaskMeta, TaskResult } from './compare/results';
 // Keras-like training API (issue 5)
 export { sequential, loadModel, Sequential } from './model/sequential';
+export type { ModelData, NestedNumbers } from './model/data';
 export type { SequentialArgs, CompileArgs, FitArgs, History } from './model/sequential';
 export { layers, layerFromConfig, Layer, Dense, Dropout, Embedding, Gru, Lstm, Bidirectional } from './layers';
 export type { DenseArgs, DropoutArgs, EmbeddingArgs, GruArgs, LstmArgs, BidirectionalArgs, LayerConfig, SerializedLayer, ActivationName } from './layers';
@@ -30,7 +31,7 @@ export { schedules, Schedule } from './train/schedules';
 export { callbacks, EarlyStopping, ReduceLROnPlateau } from './train/callbacks';
 export type { Callback, Logs, EarlyStoppingArgs, ReduceLROnPlateauArgs } from './train/callbacks';
 export { loadOnnx, OnnxSession } from './onnx/session';
-export type { LoadOnnxOptions, OnnxFeeds, OnnxResults, OnnxValueMetadata } from './onnx/session';
+export type { AnyTensor, LoadOnnxOptions, OnnxFeeds, OnnxResults, OnnxValueMetadata, OutputTypes } from './onnx/session';
 export { exportOnnx, addDenseNode, addEmbeddingNode, addRecurrentNode, OnnxGraphBuilder } from './onnx/export';
 export type { AttrValue, DenseNodeOptions, ExportOnnxOptions, RecurrentNodeOptions, RecurrentSource } from './onnx/export';
 export { crosscheck, formatCrosscheck } from './onnx/crosscheck';

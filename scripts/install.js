@@ -3,6 +3,8 @@
 // loads, otherwise compile the addon from source with cmake-js (offline: Node-API headers come
 // from the node-api-headers package). GATEDRNN_BUILD_FROM_SOURCE=1 always compiles;
 // GATEDRNN_CUDA=1 compiles with the CUDA kernels (needs nvcc; prebuilds are CPU-only).
+// cmake-js, node-addon-api and node-api-headers are optional peer dependencies: an install that
+// uses a prebuild needs none of them, and a build from source asks for them by name.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -25,7 +27,30 @@ if (!process.env.GATEDRNN_BUILD_FROM_SOURCE && !cuda && prebuildLoads()) {
   process.exit(0);
 }
 
-const cmakeJs = require.resolve('cmake-js/bin/cmake-js');
+const BUILD_PACKAGES = ['cmake-js', 'node-addon-api', 'node-api-headers'];
+const missing = BUILD_PACKAGES.filter((name) => {
+  try {
+    require.resolve(`${name}/package.json`, { paths: [root] });
+    return false;
+  } catch {
+    return true;
+  }
+});
+if (missing.length > 0) {
+  const why = cuda
+    ? 'GATEDRNN_CUDA=1 builds the addon from source'
+    : process.env.GATEDRNN_BUILD_FROM_SOURCE
+      ? 'GATEDRNN_BUILD_FROM_SOURCE is set'
+      : `there is no prebuilt binary for ${process.platform}-${process.arch} that loads here`;
+  console.error(
+    `gatedrnn: ${why}, and building it needs ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed. ` +
+      `Install ${missing.length === 1 ? 'it' : 'them'} and rebuild:\n  npm install --save-dev ${missing.join(' ')}\n  npm rebuild gatedrnn\n` +
+      '(a build also needs cmake >= 3.15 and a C++17 compiler).',
+  );
+  process.exit(1);
+}
+
+const cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
 // cmake-js applies --CD options only when it configures: a CUDA build always starts clean.
 const args = [cmakeJs, cuda ? 'rebuild' : 'compile', '--CDCMAKE_BUILD_TYPE=Release'];
 if (process.env.GATEDRNN_OPENMP === '1') args.push('--CDGATEDRNN_OPENMP=ON');

@@ -72,3 +72,34 @@ test('when no binary loads, the error lists what was tried and the fix', () => {
   expect(message).toContain(path.join('build', 'Release', 'gatedrnn.node') + ': not found');
   expect(message).toContain('npm rebuild gatedrnn');
 });
+
+test('the package holds what a user needs and nothing dev-only', () => {
+  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
+  for (const need of ['LICENSE', 'README.md', 'package.json', 'bin/gatedrnn.js', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'binding.d.ts', 'CMakeLists.txt', 'native/addon.cc', 'scripts/install.js', 'examples/server/server.js', 'docs/operators.md']) {
+    expect(files).toContain(need);
+  }
+  expect(files.filter((f) => /^(test|bench|native\/test|\.github|\.ci)\//.test(f) || /^scripts\/(?!install\.js$)/.test(f))).toEqual([]);
+  // No runtime dependencies: a prebuilt binary loads with nothing else; building from source asks
+  // for its tools (optional peers) by name.
+  const pkg = require('../package.json');
+  expect(pkg.dependencies ?? {}).toEqual({});
+  for (const tool of ['cmake-js', 'node-addon-api', 'node-api-headers']) expect(pkg.peerDependenciesMeta[tool]).toEqual({ optional: true });
+});
+
+test('with no prebuild that loads and no build tools, the install names the packages to add', () => {
+  const fs = require('fs') as typeof import('fs');
+  const os = require('os') as typeof import('os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-install-'));
+  fs.mkdirSync(path.join(dir, 'scripts'));
+  fs.copyFileSync(path.join(root, 'scripts', 'install.js'), path.join(dir, 'scripts', 'install.js'));
+  let result: { status: number | null; stderr: string };
+  try {
+    result = require('child_process').spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.js')], { cwd: dir, encoding: 'utf8' });
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain(`there is no prebuilt binary for ${process.platform}-${process.arch} that loads here`);
+  expect(result.stderr).toContain('npm install --save-dev cmake-js node-addon-api node-api-headers\n  npm rebuild gatedrnn');
+});

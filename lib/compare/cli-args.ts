@@ -37,7 +37,7 @@ Options:
   --priority P          accuracy | latency | size (default accuracy)
   --out DIR             report folder (default ./gatedrnn-report)
   --json                print results.json to stdout instead of tables; no progress bar
-  --full                whole datasets and longer training (the README's table)
+  --full                whole datasets and longer training (hours on 2 cores; the default is a quick run)
   --csv FILE --target COL [--window N]   forecast COL's next value from the last N rows (default 30)
   --text FILE --label COL                classify the text column of FILE by COL
   --help                this text

@@ -1,5 +1,6 @@
 // `gatedrnn compare`: arguments -> tasks -> runs -> report. The trainer is injected so the CLI
 // can wire the real models while tests use a fake one.
+import { checkDataPackages } from '../data/packages';
 import { BuiltinTask, loadTask, TaskSpec, userForecastTask, userTextTask } from '../tasks';
 import { CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
 import { ProgressBar, ProgressStream } from './progress';
@@ -14,6 +15,8 @@ export interface CompareDeps {
   stderr?: ProgressStream;
   /** Builds a built-in task (default: loadTask, from the npm data packages). */
   loadTask?: (id: BuiltinTask, full: boolean) => TaskSpec;
+  /** Whether an npm package is installed (default: looked up as require would); checked before loadTask. */
+  isInstalled?: (packageName: string) => boolean;
   machine?: MachineInfo;
   now?: () => Date;
 }
@@ -61,6 +64,8 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
     return 0;
   }
   try {
+    // Every missing data package in one message, rather than one per failed run.
+    if (!deps.loadTask || deps.isInstalled) checkDataPackages(args.tasks, deps.isInstalled);
     const tasks = tasksFromArgs(args, deps.loadTask);
     const settings = settingsFromArgs(args);
     const bar = new ProgressBar(stderr, { total: tasks.length * settings.seeds.length * 2, disabled: args.json });

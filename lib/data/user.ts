@@ -11,24 +11,36 @@ function isNumericColumn(table: CsvTable, k: number): boolean {
   return table.rows.every((r) => r[k].trim() !== '' && Number.isFinite(Number(r[k])));
 }
 
+// Dates as spreadsheets and databases write them: 2020-01-31 (with a time or not), 1/31/2020.
+const DATE = /^(\d{4}-\d{1,2}-\d{1,2}([ T][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?|\d{1,2}\/\d{1,2}\/\d{2,4})$/;
+
+/** The first column whose every value is a date, or -1: the series' time axis. */
+function dateColumn(table: CsvTable): number {
+  if (table.rows.length === 0) return -1;
+  return table.columns.findIndex((_, j) => table.rows.every((r) => DATE.test(r[j].trim()) && !Number.isNaN(Date.parse(r[j].trim()))));
+}
+
 /**
  * Rows in file order are time steps. Every all-numeric column is a feature (so a date column is
- * ignored); the target column must be numeric and is itself one of the features.
+ * not); the target column must be numeric and is itself one of the features. A column of dates,
+ * when there is one, names the steps in the report; otherwise their row numbers do.
  */
 export function forecastFromTable(file: string, table: CsvTable, target: string, window: number, fractions?: SplitFractions): ForecastData {
   const k = table.columns.indexOf(target);
   if (k < 0) throw new Error(`${file}: expected a column named "${target}" (--target), but the columns are: ${table.columns.join(', ')}`);
   if (!isNumericColumn(table, k)) throw new Error(`${file}: expected the --target column "${target}" to hold a number in every row`);
   const numeric = table.columns.map((_, j) => j).filter((j) => isNumericColumn(table, j));
+  const d = dateColumn(table);
   const frame: DailyFrame = {
-    dates: table.rows.map((_, i) => String(i + 1)),
+    dates: table.rows.map((r, i) => (d >= 0 ? r[d].trim() : `row ${i + 1}`)),
     featureNames: numeric.map((j) => table.columns[j]),
     features: table.rows.map((r) => numeric.map((j) => Number(r[j]))),
     target: table.rows.map((r) => Number(r[k])),
     targetName: `next ${target}`,
   };
   const data = windowFrame(file, frame, { window, fractions });
-  data.notes.push(`${file}: features ${frame.featureNames.join(', ')}; rows taken as consecutive time steps`);
+  const steps = d >= 0 ? `rows taken as consecutive time steps, dated by column "${table.columns[d]}"` : 'rows taken as consecutive time steps';
+  data.notes.push(`features ${frame.featureNames.join(', ')}; ${steps}`);
   return data;
 }
 
@@ -64,6 +76,6 @@ export function textFromTable(file: string, table: CsvTable, label: string, opti
     train: pack(split.train),
     validation: pack(split.validation),
     test: pack(split.test),
-    notes: [`${file}: text column "${table.columns[textIndex]}", label "${label}", ${table.rows.length} rows, classes ${classes.join(', ')}`],
+    notes: [`text column "${table.columns[textIndex]}", label "${label}", ${table.rows.length} rows, classes ${classes.join(', ')}`],
   };
 }

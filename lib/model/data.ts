@@ -2,6 +2,16 @@
 // typed array with dims, and sliced into batches by row.
 import { rangeError, typeError } from '../errors';
 import { describe } from '../errors';
+import type { TensorLike } from '../tensor';
+
+/** Nested arrays of numbers, rows first: [[1, 2], [3, 4]] is two samples of two values. */
+export type NestedNumbers = readonly number[] | readonly NestedNumbers[];
+
+/**
+ * What fit, evaluate and predict take as x and y: a tensor (`Tensor`, onnxruntime's, or any
+ * `{ type, data, dims }`) whose first dim is the sample, or nested arrays of numbers.
+ */
+export type ModelData = TensorLike | NestedNumbers;
 
 export interface Batchable {
   data: Float32Array | Int32Array;

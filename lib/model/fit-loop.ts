@@ -5,7 +5,7 @@
 import { Callback, EarlyStopping, EarlyStoppingArgs, Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
 import { Metric } from '../train/metrics';
 import { Rng } from '../train/rng';
-import { range } from './data';
+import { ModelData, range } from './data';
 
 export interface History {
   /** The epochs run (0-based), including those before a resumed checkpoint. */
@@ -21,7 +21,7 @@ export interface History {
 export interface BaseFitArgs {
   epochs?: number;
   batchSize?: number;
-  validationData?: [unknown, unknown];
+  validationData?: readonly [ModelData, ModelData];
   shuffle?: boolean;
   /** Seeds shuffling and dropout (and a sequential model's initialization if it is not built
    * yet); without it they continue from the model's seed. */

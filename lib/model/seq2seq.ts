@@ -19,7 +19,7 @@ import { Metric, MetricSpec, toMetrics } from '../train/metrics';
 import { RnnTrainer, TrainInputs } from '../train/native-rnn';
 import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
-import { Batchable, range, takeRows, toBatchable } from './data';
+import { Batchable, ModelData, range, takeRows, toBatchable } from './data';
 import { decode, encode, writeAtomic } from './io';
 import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 
@@ -521,7 +521,7 @@ export class Seq2Seq implements TrainingModel {
   }
 
   /** Trains with teacher forcing; resolves to the history of losses and metrics per epoch. Yields to the event loop between batches. */
-  async fit(src: unknown, tgt: unknown, args: Seq2SeqFitArgs = {}): Promise<History> {
+  async fit(src: ModelData, tgt: ModelData, args: Seq2SeqFitArgs = {}): Promise<History> {
     const where = 'Seq2Seq.fit';
     this.requireOptimizer(where);
     if (args === null || typeof args !== 'object') throw typeError(where, 'its third argument', 'an options object', args);
@@ -569,7 +569,7 @@ export class Seq2Seq implements TrainingModel {
   }
 
   /** Teacher-forced loss and metrics on (src, tgt), as { loss, accuracy, ... }. */
-  async evaluate(src: unknown, tgt: unknown, args: { batchSize?: number } = {}): Promise<Logs> {
+  async evaluate(src: ModelData, tgt: ModelData, args: { batchSize?: number } = {}): Promise<Logs> {
     const where = 'Seq2Seq.evaluate';
     this.requireOptimizer(where);
     const [S, T] = this.pair(where, src, tgt);
@@ -580,7 +580,7 @@ export class Seq2Seq implements TrainingModel {
   // --- decoding --------------------------------------------------------------------------------------
 
   /** Token sequences for each source (without the end token), by greedy or beam-search decoding. */
-  async predict(src: unknown, args: DecodeArgs = {}): Promise<number[][]> {
+  async predict(src: ModelData, args: DecodeArgs = {}): Promise<number[][]> {
     const where = 'Seq2Seq.predict';
     if (args === null || typeof args !== 'object') throw typeError(where, 'its second argument', 'an options object { method, beamWidth, maxLength }', args);
     const method = args.method ?? 'greedy';

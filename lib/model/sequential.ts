@@ -10,7 +10,7 @@ import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
 import { Metric, MetricSpec, toMetrics } from '../train/metrics';
 import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
-import { Batchable, isFloat32, range, takeRows, toBatchable } from './data';
+import { Batchable, ModelData, isFloat32, range, takeRows, toBatchable } from './data';
 import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 import { decode, encode, writeAtomic } from './io';
 import { modelToOnnx, ToOnnxOptions } from './onnx';
@@ -238,7 +238,7 @@ export class Sequential implements TrainingModel {
   }
 
   /** Trains; resolves to the history of losses and metrics per epoch. Yields to the event loop between batches. */
-  async fit(x: unknown, y: unknown, args: FitArgs = {}): Promise<History> {
+  async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
     const where = 'Sequential.fit';
     const c = this.requireCompiled(where);
     if (args === null || typeof args !== 'object') throw typeError(where, 'its third argument', 'an options object', args);
@@ -318,7 +318,7 @@ export class Sequential implements TrainingModel {
   }
 
   /** The loss and metrics on (x, y), as { loss, accuracy, ... }. */
-  async evaluate(x: unknown, y: unknown, args: { batchSize?: number } = {}): Promise<Logs> {
+  async evaluate(x: ModelData, y: ModelData, args: { batchSize?: number } = {}): Promise<Logs> {
     const where = 'Sequential.evaluate';
     this.requireCompiled(where);
     const X = this.toX(where, x);
@@ -328,7 +328,7 @@ export class Sequential implements TrainingModel {
   }
 
   /** The model's outputs for x, as one float32 Tensor [N, ...output shape]. */
-  async predict(x: unknown, args: { batchSize?: number } = {}): Promise<Tensor<'float32'>> {
+  async predict(x: ModelData, args: { batchSize?: number } = {}): Promise<Tensor<'float32'>> {
     const where = 'Sequential.predict';
     const X = this.toX(where, x);
     const batchSize = this.checkBatchSize(where, args.batchSize);

@@ -50,7 +50,7 @@ function loadOrt(): Ort {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('onnxruntime-node') as Ort;
   } catch (e) {
-    throw new Error(`crosscheck: onnxruntime-node could not be loaded (${(e as Error).message.split('\n')[0]}); install it with npm install onnxruntime-node`);
+    throw new Error(`onnxruntime-node could not be loaded (${(e as Error).message.split('\n')[0]}); install it with npm install onnxruntime-node`);
   }
 }
 
@@ -76,6 +76,17 @@ function intBounds(graph: ParsedGraph): Map<string, number | 'lengths'> {
   return bounds;
 }
 
+/** A size for a dim name the model's inputs do not declare would be ignored: refuse it instead. */
+function checkDimNames(where: string, graph: ParsedGraph, dims: Record<string, number>): void {
+  const declared = [...new Set(graph.inputs.flatMap((i) => (i.dims ?? []).filter((d): d is string => typeof d === 'string')))];
+  for (const name of Object.keys(dims)) {
+    if (!declared.includes(name)) {
+      const expected = declared.length > 0 ? `keyed by the model's symbolic input dims (${declared.join(', ')})` : "empty (the model's inputs declare no symbolic dims)";
+      throw rangeError(where, 'options.dims', expected, `a size for '${name}'`);
+    }
+  }
+}
+
 function randomFeeds(graph: ParsedGraph, options: CrosscheckOptions): Record<string, Tensor> {
   const rng = new Rng(options.seed ?? 1);
   const next = (): number => rng.next();
@@ -89,7 +100,7 @@ function randomFeeds(graph: ParsedGraph, options: CrosscheckOptions): Record<str
   };
   const feeds: Record<string, Tensor> = {};
   for (const input of graph.inputs) {
-    if (!input.dims) throw new Error(`crosscheck: input '${input.name}' declares no shape; pass its feeds (--inputs file.json)`);
+    if (!input.dims) throw new Error(`input '${input.name}' declares no shape; pass its feeds (--inputs file.json)`);
     const dims = input.dims.map(resolve);
     const n = sizeOf(dims);
     const type: TensorType = input.type === 'int32' || input.type === 'int64' ? input.type : 'float32';
@@ -167,6 +178,7 @@ export async function crosscheck(model: string | Uint8Array | ArrayBuffer, feeds
   }
   const bytes = await modelBytes(where, model);
   const graph = parseModel(where, bytes);
+  checkDimNames(where, graph, options.dims ?? {});
   const inputs = feeds ?? randomFeeds(graph, options);
 
   const ort = loadOrt();

@@ -6,7 +6,7 @@ import { typeError, rangeError } from '../errors';
 import { activationAttributes } from '../ops/activations';
 import { GRU_INFO, GruAttributes } from '../ops/gru';
 import { LSTM_INFO, LstmAttributes, LstmWeights } from '../ops/lstm';
-import { RecurrentOp, prepareOp } from '../ops/recurrent';
+import { OutputName, RecurrentOp, prepareOp } from '../ops/recurrent';
 import { RNN_INFO } from '../ops/rnn';
 import type { TensorLike, TensorType } from '../tensor';
 import { AttributeProto, AttributeType, DataType, Init, ModelProto, NodeProto, TensorProto, ValueInfoProto, encodeModel, typedToTensorProto } from './schema';
@@ -154,7 +154,7 @@ export class OnnxGraphBuilder {
 // ---------------------------------------------------------------------------------------------
 // Recurrent operators
 
-type AnyRecurrent = RecurrentOp<never, unknown>;
+type AnyRecurrent = RecurrentOp<never, OutputName>;
 
 /**
  * What addRecurrentNode writes: an operator, or weights in ONNX layout with the operator's

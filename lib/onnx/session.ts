@@ -19,7 +19,16 @@ export interface LoadOnnxOptions {
   threads?: number;
   /** 'cuda' runs the recurrent nodes on an NVIDIA GPU (a CUDA build); default 'cpu'. */
   device?: Device;
+  /**
+   * The element type of outputs the program relies on, e.g. `{ y: 'float32' }`: checked against
+   * the types the model declares when it loads (and against each run's result where it declares
+   * none), and what run() and runSync() are typed with.
+   */
+  outputTypes?: OutputTypes;
 }
+
+/** Output names and their element types, as `LoadOnnxOptions.outputTypes` states them. */
+export type OutputTypes = Readonly<Record<string, TensorType>>;
 
 /** An input's or output's declared type and shape (onnxruntime's ValueMetadata, roughly). */
 export interface OnnxValueMetadata {
@@ -32,13 +41,34 @@ export interface OnnxValueMetadata {
 }
 
 export type OnnxFeeds = Record<string, TensorLike>;
-export type OnnxResults = Record<string, Tensor>;
+/** A tensor of one of the types a session returns; `type` tells which (and narrows `data`). */
+export type AnyTensor = Tensor<'float32'> | Tensor<'int32'> | Tensor<'int64'>;
+/** A run's outputs by name: those stated in `outputTypes` with their type, the rest as AnyTensor. */
+export type OnnxResults<Types extends OutputTypes = {}> = { [K in keyof Types]: Tensor<Types[K]> } & Record<string, AnyTensor>;
 
 interface Step {
   node: GraphNode;
   kernel: Kernel;
   /** Values whose last use is this step (freed after it). */
   frees: string[];
+}
+
+function checkOutputTypes(where: string, value: unknown, outputs: readonly OnnxValueMetadata[]): ReadonlyMap<string, TensorType> {
+  const types = new Map<string, TensorType>();
+  if (value === undefined) return types;
+  if (value === null || typeof value !== 'object') throw typeError(where, 'options.outputTypes', "an object such as { y: 'float32' }", value);
+  for (const [name, type] of Object.entries(value)) {
+    const declared = outputs.find((o) => o.name === name);
+    if (!declared) {
+      throw rangeError(where, 'options.outputTypes', `keyed by the model's outputs (${outputs.map((o) => `'${o.name}'`).join(', ')})`, `an unknown output '${name}'`);
+    }
+    if (type !== 'float32' && type !== 'int32' && type !== 'int64') throw typeError(where, `options.outputTypes.${name}`, "'float32', 'int32' or 'int64'", type);
+    if (declared.type !== undefined && declared.type !== type) {
+      throw rangeError(where, `options.outputTypes.${name}`, `'${declared.type}' (the type the model declares)`, `'${type}'`);
+    }
+    types.set(name, type);
+  }
+  return types;
 }
 
 function checkOptions(where: string, options: unknown): { threads: number; device: Device } {
@@ -51,7 +81,7 @@ function checkOptions(where: string, options: unknown): { threads: number; devic
   return { threads: o.threads ?? 0, device: parseDevice(where, o.device) };
 }
 
-export class OnnxSession {
+export class OnnxSession<Types extends OutputTypes = {}> {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly OnnxValueMetadata[];
@@ -61,6 +91,7 @@ export class OnnxSession {
   readonly producer: string;
 
   private readonly inputs: ReadonlyMap<string, ValueInfo>;
+  private readonly outputTypes: ReadonlyMap<string, TensorType>;
   private readonly constants: ReadonlyMap<string, Value>;
   private readonly constantData: ReadonlySet<unknown>;
   private steps: Step[] | null;
@@ -79,6 +110,7 @@ export class OnnxSession {
     this.outputNames = graph.outputs.map((v) => v.name);
     this.inputMetadata = graph.inputs.map(meta);
     this.outputMetadata = graph.outputs.map(meta);
+    this.outputTypes = checkOutputTypes(where, (options as LoadOnnxOptions | undefined)?.outputTypes, this.outputMetadata);
 
     const constants = new Map(graph.initializers);
     const folder = new Folder(bytes.byteLength, constants, this.inputs);
@@ -130,7 +162,7 @@ export class OnnxSession {
    * Runs the model; recurrent nodes run off the event loop (those under about 0.1 ms of work run
    * inline: the hop would cost more). Resolves to every output, or those in `fetches`.
    */
-  async run(feeds: OnnxFeeds, fetches?: readonly string[]): Promise<OnnxResults> {
+  async run(feeds: OnnxFeeds, fetches?: readonly string[]): Promise<OnnxResults<Types>> {
     const where = 'OnnxSession.run';
     const { steps, values, wanted } = this.begin(where, feeds, fetches);
     for (const step of steps) {
@@ -143,7 +175,7 @@ export class OnnxSession {
   }
 
   /** Runs the model on the calling thread. */
-  runSync(feeds: OnnxFeeds, fetches?: readonly string[]): OnnxResults {
+  runSync(feeds: OnnxFeeds, fetches?: readonly string[]): OnnxResults<Types> {
     const where = 'OnnxSession.runSync';
     const { steps, values, wanted } = this.begin(where, feeds, fetches);
     for (const step of steps) {
@@ -208,18 +240,22 @@ export class OnnxSession {
     for (const name of step.frees) values.delete(name);
   }
 
-  private results(where: string, values: Map<string, Value>, wanted: readonly string[], feeds: OnnxFeeds): OnnxResults {
+  private results(where: string, values: Map<string, Value>, wanted: readonly string[], feeds: OnnxFeeds): OnnxResults<Types> {
     const fed = new Set(Object.values(feeds).map((f) => f.data));
-    const out: OnnxResults = {};
+    const out: Record<string, AnyTensor> = {};
     for (const name of wanted) {
       const v = values.get(name)!;
       if (v.type === 'bool') throw new TypeError(`${where}: output '${name}' is a bool tensor; gatedrnn returns float32, int32 and int64 tensors`);
       // A fresh buffer when the value is a constant's or a feed's (an Identity or Reshape of one):
       // the caller may write into its results.
       const data = this.constantData.has(v.data) || fed.has(v.data) ? v.data.slice() : v.data;
-      out[name] = new Tensor(v.type, data as Float32Array, v.dims);
+      const stated = this.outputTypes.get(name);
+      if (stated !== undefined && stated !== v.type) {
+        throw new TypeError(`${where}: expected output '${name}' to be ${stated} (options.outputTypes), but the model produced ${v.type}`);
+      }
+      out[name] = new Tensor(v.type, data as Float32Array, v.dims) as AnyTensor;
     }
-    return out;
+    return out as OnnxResults<Types>;
   }
 }
 
@@ -232,8 +268,11 @@ function showDim(d: DeclaredDim): string {
  * Malformed files, unsupported operators or attributes, and graphs that cannot run are errors
  * that say what and where.
  */
-export async function loadOnnx(model: string | Uint8Array | ArrayBuffer, options?: LoadOnnxOptions): Promise<OnnxSession> {
-  return new OnnxSession(await modelBytes('loadOnnx', model), options);
+export async function loadOnnx<Types extends OutputTypes = {}>(
+  model: string | Uint8Array | ArrayBuffer,
+  options?: LoadOnnxOptions & { outputTypes?: Types },
+): Promise<OnnxSession<Types>> {
+  return new OnnxSession<Types>(await modelBytes('loadOnnx', model), options);
 }
 
 export async function modelBytes(where: string, model: unknown): Promise<Uint8Array> {

@@ -1,6 +1,6 @@
 // The ONNX LSTM operator (opsets 7 to 22) over prepacked weights. Gates in ONNX order i, o, f, c.
 import type { TensorLike } from '../tensor';
-import { CellInfo, FloatTensor, RecurrentAttributes, RecurrentInputs, RecurrentOp, RecurrentWeights } from './recurrent';
+import { CellInfo, RecurrentAttributes, RecurrentInputs, RecurrentOp, RecurrentOutputs, RecurrentWeights } from './recurrent';
 
 export interface LstmAttributes extends RecurrentAttributes {
   /** 1: couple the input and forget gates (f = 1 - i). */
@@ -16,15 +16,13 @@ export interface LstmInputs extends RecurrentInputs {
   initialC?: TensorLike | null;
 }
 
-export interface LstmOutputs {
-  Y?: FloatTensor;
-  Y_h?: FloatTensor;
-  Y_c?: FloatTensor;
-}
+/** LSTM outputs: Y as the GRU's, Y_h and Y_c [D, B, H] (layout 0) or [B, D, H] (layout 1). */
+export type LstmOutputName = 'Y' | 'Y_h' | 'Y_c';
+export type LstmOutputs = RecurrentOutputs<LstmOutputName>;
 
 export const LSTM_INFO: CellInfo = { opName: 'LstmOp', cell: 2, gates: 4, defaultActivations: ['Sigmoid', 'Tanh', 'Tanh'] };
 
-export class LstmOp extends RecurrentOp<LstmInputs, LstmOutputs> {
+export class LstmOp extends RecurrentOp<LstmInputs, LstmOutputName> {
   /** W [D, 4H, I], R [D, 4H, H], B [D, 8H], P [D, 3H] exactly as the ONNX LSTM inputs. */
   constructor(weights: LstmWeights, attributes: LstmAttributes = {}) {
     super(LSTM_INFO, weights, attributes);

@@ -33,11 +33,11 @@ export interface RecurrentAttributes {
   threads?: number;
   /**
    * 'bf16' stores W and R as bfloat16 (half the bytes; sums stay fp32): faster where weights
-   * stream from memory, at a relative error of about 2e-3 (see the README). Default 'fp32'.
+   * stream from memory, at a relative error of about 2e-3 (docs/operators.md). Default 'fp32'.
    */
   precision?: 'fp32' | 'bf16';
   /**
-   * 'cuda' runs on an NVIDIA GPU: needs a build with GATEDRNN_CUDA=ON (see the README), GRU or
+   * 'cuda' runs on an NVIDIA GPU: needs a build with GATEDRNN_CUDA=ON (docs/cuda.md), GRU or
    * LSTM, fp32 and the default activations; `threads` does not apply. Default 'cpu'. (CUDA hook)
    */
   device?: Device;
@@ -56,9 +56,9 @@ export interface RecurrentInputs {
   initialH?: TensorLike | null;
 }
 
-export interface RunOptions {
-  /** Outputs to compute; default all. */
-  outputs?: readonly OutputName[];
+export interface RunOptions<Name extends OutputName = OutputName> {
+  /** Outputs to compute; default all. The result holds exactly these. */
+  outputs?: readonly Name[];
 }
 
 export type FloatTensor = Tensor<'float32'>;
@@ -267,8 +267,11 @@ export function wrapOutputs(out: NativeOutputs, dims: Record<OutputName, number[
   return result;
 }
 
+/** What a call returns: a float32 tensor for each output asked for (by default, every one). */
+export type RecurrentOutputs<Name extends OutputName> = { [K in Name]: FloatTensor };
+
 /** The base of GruOp, LstmOp and RnnOp: prepacked weights and the calls over them. */
-export abstract class RecurrentOp<Inputs extends RecurrentInputs, Outputs> {
+export abstract class RecurrentOp<Inputs extends RecurrentInputs, Names extends OutputName> {
   protected readonly prepared: PreparedOp;
   private native: NativeRnn | NativeCudaRnn | null;
 
@@ -305,20 +308,20 @@ export abstract class RecurrentOp<Inputs extends RecurrentInputs, Outputs> {
   }
 
   /** Runs synchronously on the calling thread (plus the op's worker threads). */
-  run(inputs: Inputs, options?: RunOptions): Outputs {
+  run<Name extends OutputName = Names>(inputs: Inputs, options?: RunOptions<Name>): RecurrentOutputs<Name & Names> {
     const native = this.live('run');
     const { native: args, dims } = prepareInputs(this.prepared, 'run', inputs, options);
-    return wrapOutputs(native.run(args), dims) as Outputs;
+    return wrapOutputs(native.run(args), dims) as RecurrentOutputs<Name & Names>;
   }
 
   /**
    * Runs on the addon's runner threads (not libuv's pool); the event loop keeps turning meanwhile.
    * The inputs are copied first, so the caller may change them as soon as this returns.
    */
-  async runAsync(inputs: Inputs, options?: RunOptions): Promise<Outputs> {
+  async runAsync<Name extends OutputName = Names>(inputs: Inputs, options?: RunOptions<Name>): Promise<RecurrentOutputs<Name & Names>> {
     const native = this.live('runAsync');
     const { native: args, dims } = prepareInputs(this.prepared, 'runAsync', inputs, options);
-    return wrapOutputs(await native.runAsync(args), dims) as Outputs;
+    return wrapOutputs(await native.runAsync(args), dims) as RecurrentOutputs<Name & Names>;
   }
 
   /** Frees the packed weights now (calls in flight finish first); later calls throw. */
@@ -327,3 +330,4 @@ export abstract class RecurrentOp<Inputs extends RecurrentInputs, Outputs> {
     this.native = null;
   }
 }
+

@@ -1,14 +1,12 @@
 // The ONNX RNN operator (a plain recurrent layer, opsets 7 to 22) over prepacked weights.
-import { CellInfo, FloatTensor, RecurrentAttributes, RecurrentInputs, RecurrentOp, RecurrentWeights } from './recurrent';
+import { CellInfo, RecurrentAttributes, RecurrentInputs, RecurrentOp, RecurrentOutputs, RecurrentWeights } from './recurrent';
 
-export interface RnnOutputs {
-  Y?: FloatTensor;
-  Y_h?: FloatTensor;
-}
+export type RnnOutputName = 'Y' | 'Y_h';
+export type RnnOutputs = RecurrentOutputs<RnnOutputName>;
 
 export const RNN_INFO: CellInfo = { opName: 'RnnOp', cell: 0, gates: 1, defaultActivations: ['Tanh'] };
 
-export class RnnOp extends RecurrentOp<RecurrentInputs, RnnOutputs> {
+export class RnnOp extends RecurrentOp<RecurrentInputs, RnnOutputName> {
   /** W [D, H, I], R [D, H, H], B [D, 2H] exactly as the ONNX RNN inputs. */
   constructor(weights: RecurrentWeights, attributes: RecurrentAttributes = {}) {
     super(RNN_INFO, weights, attributes);
