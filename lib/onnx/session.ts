@@ -12,13 +12,19 @@ import { fuseBatchMajorRecurrent } from './fuse';
 import { Attributes, DeclaredDim, GraphNode, ParsedGraph, ValueInfo, parseModel } from './graph';
 import { OPS, SUPPORTED_OPS } from './ops';
 import type { Kernel } from './ops/types';
-import { NodeError, Value } from './values';
+import { PLAN_INLINE_MS, Program, recordTime, SessionPlan } from './plan';
+import { NodeError, Value, sizeOf } from './values';
 
 export interface LoadOnnxOptions {
   /** Threads per operator; default: every hardware thread. */
   threads?: number;
   /** 'cuda' runs the recurrent nodes on an NVIDIA GPU (a CUDA build); default 'cpu'. */
   device?: Device;
+  /**
+   * Default true: on the CPU, run the whole graph as one native call (a plan) wherever its nodes
+   * allow; false runs every node through the interpreter (what the plan is tested against).
+   */
+  plan?: boolean;
 }
 
 /** An input's or output's declared type and shape (onnxruntime's ValueMetadata, roughly). */
@@ -41,14 +47,15 @@ interface Step {
   frees: string[];
 }
 
-function checkOptions(where: string, options: unknown): { threads: number; device: Device } {
-  if (options === undefined) return { threads: 0, device: 'cpu' };
+function checkOptions(where: string, options: unknown): { threads: number; device: Device; plan: boolean } {
+  if (options === undefined) return { threads: 0, device: 'cpu', plan: true };
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object { threads, device }', options);
   const o = options as LoadOnnxOptions;
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
     throw typeError(where, 'options.threads', 'a positive integer', o.threads);
   }
-  return { threads: o.threads ?? 0, device: parseDevice(where, o.device) };
+  if (o.plan !== undefined && typeof o.plan !== 'boolean') throw typeError(where, 'options.plan', 'a boolean', o.plan);
+  return { threads: o.threads ?? 0, device: parseDevice(where, o.device), plan: o.plan ?? true };
 }
 
 export class OnnxSession {
@@ -64,11 +71,12 @@ export class OnnxSession {
   private readonly constants: ReadonlyMap<string, Value>;
   private readonly constantData: ReadonlySet<unknown>;
   private steps: Step[] | null;
+  private plan: SessionPlan | null = null;
 
   /** Use loadOnnx. */
   constructor(bytes: Uint8Array, options?: LoadOnnxOptions) {
     const where = 'loadOnnx';
-    const { threads, device } = checkOptions(where, options);
+    const { threads, device, plan } = checkOptions(where, options);
     const graph: ParsedGraph = parseModel(where, bytes);
     fuseBatchMajorRecurrent(graph);
     this.opset = graph.opset;
@@ -124,15 +132,63 @@ export class OnnxSession {
     // Kernels of folded nodes hold nothing native except recurrent ones, which never fold.
     this.constants = constants;
     this.constantData = new Set([...constants.values()].map((v) => v.data));
+    if (plan && device === 'cpu') {
+      try {
+        this.plan = SessionPlan.create({ steps: live, inputs: graph.inputs, outputNames: this.outputNames, constants, opset: graph.opset, threads });
+      } catch (e) {
+        for (const k of kernels) k.dispose?.();
+        throw e;
+      }
+    }
+  }
+
+  /** Whether runs of feeds with these dims go through the native plan (one native call). */
+  usesPlan(feeds: OnnxFeeds): boolean {
+    const { values } = this.begin('OnnxSession.usesPlan', feeds, undefined);
+    return this.programFor(values) !== null;
+  }
+
+  private programFor(values: Map<string, Value>): Program | null {
+    return this.plan?.program([...this.inputs.keys()].map((name) => values.get(name)!)) ?? null;
+  }
+
+  // A plan call that fails (a token id out of range, memory) is run again through the
+  // interpreter, which reports the error in its words, or computes what the plan would not.
+  private planCall(program: Program, values: Map<string, Value>) {
+    const outputs = program.outputs.map((o) => new Float32Array(sizeOf(o.dims)));
+    const call = { ...program.call, inputs: [...this.inputs.keys()].map((name) => values.get(name)!.data as Float32Array), outputs };
+    return { call, outputs };
+  }
+
+  private planResults(program: Program, outputs: Float32Array[], wanted: readonly string[]): OnnxResults {
+    const out: OnnxResults = {};
+    program.outputs.forEach((o, k) => {
+      if (wanted.includes(o.name)) out[o.name] = new Tensor('float32', outputs[k], o.dims);
+    });
+    return out;
   }
 
   /**
-   * Runs the model; recurrent nodes run off the event loop (those under about 0.1 ms of work run
-   * inline: the hop would cost more). Resolves to every output, or those in `fetches`.
+   * Runs the model off the event loop: as one native call on a worker thread when the plan covers
+   * the graph at these shapes, else node by node with the recurrent nodes on a worker. Work under
+   * about 0.1 ms runs inline (the hop would cost more). Resolves to every output, or those in
+   * `fetches`.
    */
   async run(feeds: OnnxFeeds, fetches?: readonly string[]): Promise<OnnxResults> {
     const where = 'OnnxSession.run';
     const { steps, values, wanted } = this.begin(where, feeds, fetches);
+    const program = this.programFor(values);
+    if (program) {
+      const { call, outputs } = this.planCall(program, values);
+      let ok = true;
+      try {
+        const ms = program.inlineMs > PLAN_INLINE_MS ? await this.plan!.native.runAsync(call) : this.plan!.native.run(call);
+        recordTime(program, ms);
+      } catch {
+        ok = false;
+      }
+      if (ok) return this.planResults(program, outputs, wanted);
+    }
     for (const step of steps) {
       const at = `${where}: ${step.node.label}`;
       const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
@@ -146,6 +202,17 @@ export class OnnxSession {
   runSync(feeds: OnnxFeeds, fetches?: readonly string[]): OnnxResults {
     const where = 'OnnxSession.runSync';
     const { steps, values, wanted } = this.begin(where, feeds, fetches);
+    const program = this.programFor(values);
+    if (program) {
+      const { call, outputs } = this.planCall(program, values);
+      let ok = true;
+      try {
+        recordTime(program, this.plan!.native.run(call));
+      } catch {
+        ok = false;
+      }
+      if (ok) return this.planResults(program, outputs, wanted);
+    }
     for (const step of steps) {
       const at = `${where}: ${step.node.label}`;
       const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
@@ -158,6 +225,8 @@ export class OnnxSession {
   dispose(): void {
     for (const s of this.steps ?? []) s.kernel.dispose?.();
     this.steps = null;
+    this.plan?.dispose();
+    this.plan = null;
   }
 
   /** onnxruntime's name for dispose. */
