@@ -115,6 +115,8 @@ export interface NativePlanCall {
   /** Constant arrays the program reads by index. */
   consts: (Float32Array | Int32Array)[];
   arenaWords: number;
+  /** Threads for this call (0 or absent: the plan's). */
+  threads?: number;
   /** Copied into the arena before the program runs (int64 narrowed to int32); inputSlots holds [offset, count] pairs. */
   inputs: (Float32Array | Int32Array | BigInt64Array)[];
   inputSlots: Int32Array;
@@ -124,9 +126,9 @@ export interface NativePlanCall {
 }
 export declare class NativePlan {
   constructor(description: NativePlanDescription);
-  /** Returns the milliseconds the program took. */
+  /** Returns the CPU milliseconds the calling thread spent on the program. */
   run(call: NativePlanCall): number;
-  /** The same on a libuv worker; the inputs are copied before it returns. */
+  /** The same on a libuv worker (the inputs are copied before it returns); resolves to the worker's CPU milliseconds. */
   runAsync(call: NativePlanCall): Promise<number>;
   dispose(): void;
   readonly packedBytes: number;

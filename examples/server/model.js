@@ -59,9 +59,13 @@ function tokenize(text) {
   return ids.length ? ids : [EMPTY_ID];
 }
 
-/** Token ids of a batch as one int32 [B, T] array, each row padded after its words with 0. */
+/**
+ * Token ids of a batch as one int32 [B, T] array, each row padded after its words with 0. T is
+ * rounded up to a multiple of 8: the session compiles a program per distinct input shape, and
+ * fewer shapes are compiled sooner and stay cached.
+ */
 function pack(batch) {
-  const T = Math.max(...batch.map((ids) => ids.length));
+  const T = Math.ceil(Math.max(...batch.map((ids) => ids.length)) / 8) * 8;
   const B = batch.length;
   const ids = new Int32Array(B * T);
   batch.forEach((seq, b) => ids.set(seq, b * T));

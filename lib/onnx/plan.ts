@@ -19,18 +19,21 @@ export interface PlanStep {
 }
 
 /**
- * A program whose call takes longer than this (ms) runs on a worker thread in session.run;
- * shorter ones run inline. The hop to a worker and back costs tens of microseconds on an idle
+ * A program whose call takes more CPU time than this (ms) runs on a worker thread in session.run;
+ * smaller ones run inline. The hop to a worker and back costs tens of microseconds on an idle
  * machine and milliseconds when other jobs hold the cores (the worker waits to be scheduled),
  * while blocking the event loop for under a millisecond does no harm to a server.
  */
 export const PLAN_INLINE_MS = 1;
 
-/** Before a program's first timed call: flops per millisecond, a low guess for one core. */
+/** Before any call is timed: flops per CPU millisecond, a low guess for one core. */
 const GUESS_FLOPS_PER_MS = 2e7;
 
-/** Distinct input shapes whose programs are kept; past this the oldest is dropped. */
-const MAX_PROGRAMS = 64;
+/**
+ * Distinct input shapes whose programs are kept (a program is a few KiB); past this the oldest
+ * is dropped. A server batching requests of every length meets hundreds of shapes.
+ */
+const MAX_PROGRAMS = 1024;
 
 // Opcodes (native/plan/plan.h: PlanOp).
 const OP = { Gather: 1, Gemm: 2, AddBias: 3, Unary: 4, Softmax: 5, Transpose: 6, Slice: 7, Concat: 8, Rnn: 9, EqualScalar: 10, WhereScalars: 11, ReduceSumInt: 12, Load: 14 } as const;
@@ -57,15 +60,43 @@ export interface Program {
   call: Omit<PlanCall, 'inputs' | 'outputs'>;
   outputs: { name: string; type: 'float32'; dims: number[] }[];
   flops: number;
-  /** What a call takes on the calling thread (ms): a guess from the flops, then measured. */
+  /** The CPU time of a call (ms): a guess from the flops, then measured. */
   inlineMs: number;
   timed: boolean;
+  /** Wall times (ms) of recent inline calls on the session's threads [0] and on one thread [1]. */
+  wall: [number[], number[]];
+  calls: number;
 }
 
-/** Folds a call's measured milliseconds into the program's estimate (the first replaces the guess). */
-export function recordTime(p: Program, ms: number): void {
+/**
+ * For an inline call: 0 to run on the session's threads, 1 on one thread. Splitting small work
+ * across threads pays only when the other cores are free; when other jobs (onnxruntime's
+ * spinning threads among them) hold them, a call waits milliseconds for its second thread. So
+ * both ways are timed now and then and the faster one is used, as the recurrent kernels do per
+ * step.
+ */
+export function pickThreads(p: Program): 0 | 1 {
+  const k = p.calls++;
+  if (k < 6) return (k % 2) as 0 | 1;
+  const median = (w: number[]) => [...w].sort((a, b) => a - b)[w.length >> 1];
+  const best = median(p.wall[0]) <= median(p.wall[1]) ? 0 : 1;
+  return k % 64 === 0 ? ((1 - best) as 0 | 1) : best;
+}
+
+export function recordWall(p: Program, way: 0 | 1, ms: number): void {
+  const w = p.wall[way];
+  w.push(ms);
+  if (w.length > 3) w.shift();
+}
+
+/**
+ * Folds a call's measured CPU milliseconds into the program's estimate (the first replaces the
+ * guess) and into the session's rate, which the guesses for new shapes use.
+ */
+export function recordTime(plan: SessionPlan, p: Program, ms: number): void {
   p.inlineMs = p.timed ? 0.8 * p.inlineMs + 0.2 * ms : ms;
   p.timed = true;
+  if (p.flops > 0 && ms > 0) plan.flopsPerMs = 0.8 * plan.flopsPerMs + 0.2 * (p.flops / ms);
 }
 
 function attrs(node: GraphNode): Attributes {
@@ -79,6 +110,8 @@ function toInts(v: Value): number[] {
 /** Compiles programs for one session's steps; holds the native plan. */
 export class SessionPlan {
   private readonly programs = new Map<string, Program | null>();
+  /** Flops per CPU millisecond of this session's calls so far. */
+  flopsPerMs = GUESS_FLOPS_PER_MS;
 
   private constructor(
     private readonly steps: readonly PlanStep[],
@@ -198,8 +231,10 @@ class Compiler {
       },
       outputs,
       flops: this.flops,
-      inlineMs: this.flops / GUESS_FLOPS_PER_MS,
+      inlineMs: this.flops / this.plan.flopsPerMs,
       timed: false,
+      wall: [[], []],
+      calls: 0,
     };
   }
 

@@ -7,12 +7,13 @@ import { promises as fs } from 'fs';
 import { Device, parseDevice } from '../cuda';
 import { rangeError, typeError } from '../errors';
 import { Tensor, TensorLike, TensorType, expectTensor } from '../tensor';
+import type { PlanCall } from '../ops/plan';
 import { Folder } from './fold';
 import { fuseBatchMajorRecurrent } from './fuse';
 import { Attributes, DeclaredDim, GraphNode, ParsedGraph, ValueInfo, parseModel } from './graph';
 import { OPS, SUPPORTED_OPS } from './ops';
 import type { Kernel } from './ops/types';
-import { PLAN_INLINE_MS, Program, recordTime, SessionPlan } from './plan';
+import { pickThreads, PLAN_INLINE_MS, Program, recordTime, recordWall, SessionPlan } from './plan';
 import { NodeError, Value, sizeOf } from './values';
 
 export interface LoadOnnxOptions {
@@ -72,11 +73,13 @@ export class OnnxSession {
   private readonly constantData: ReadonlySet<unknown>;
   private steps: Step[] | null;
   private plan: SessionPlan | null = null;
+  private readonly threads: number;
 
   /** Use loadOnnx. */
   constructor(bytes: Uint8Array, options?: LoadOnnxOptions) {
     const where = 'loadOnnx';
     const { threads, device, plan } = checkOptions(where, options);
+    this.threads = threads;
     const graph: ParsedGraph = parseModel(where, bytes);
     fuseBatchMajorRecurrent(graph);
     this.opset = graph.opset;
@@ -160,6 +163,14 @@ export class OnnxSession {
     return { call, outputs };
   }
 
+  /** Runs a program on this thread, on the session's threads or on one, whichever has been faster. */
+  private runInline(program: Program, call: PlanCall): void {
+    const way = this.threads === 1 ? 0 : pickThreads(program);
+    const t0 = performance.now();
+    recordTime(this.plan!, program, this.plan!.native.run({ ...call, threads: way === 1 ? 1 : 0 }));
+    recordWall(program, way, performance.now() - t0);
+  }
+
   private planResults(program: Program, outputs: Float32Array[], wanted: readonly string[]): OnnxResults {
     const out: OnnxResults = {};
     program.outputs.forEach((o, k) => {
@@ -182,8 +193,8 @@ export class OnnxSession {
       const { call, outputs } = this.planCall(program, values);
       let ok = true;
       try {
-        const ms = program.inlineMs > PLAN_INLINE_MS ? await this.plan!.native.runAsync(call) : this.plan!.native.run(call);
-        recordTime(program, ms);
+        if (program.inlineMs > PLAN_INLINE_MS) recordTime(this.plan!, program, await this.plan!.native.runAsync(call));
+        else this.runInline(program, call);
       } catch {
         ok = false;
       }
@@ -207,7 +218,7 @@ export class OnnxSession {
       const { call, outputs } = this.planCall(program, values);
       let ok = true;
       try {
-        recordTime(program, this.plan!.native.run(call));
+        this.runInline(program, call);
       } catch {
         ok = false;
       }

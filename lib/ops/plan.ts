@@ -33,12 +33,12 @@ export class ExecutionPlan {
     this.native = new NativePlan(description);
   }
 
-  /** Runs a program on the calling thread; returns the milliseconds it took. */
+  /** Runs a program on the calling thread; returns the CPU milliseconds it took. */
   run(call: NativePlanCall): number {
     return this.live().run(call);
   }
 
-  /** Runs a program on a worker thread (the inputs are copied before this returns); resolves to the milliseconds it took there. */
+  /** Runs a program on a worker thread (the inputs are copied before this returns); resolves to the CPU milliseconds it took there. */
   runAsync(call: NativePlanCall): Promise<number> {
     return this.live().runAsync(call);
   }

@@ -155,8 +155,9 @@ void slice(const uint32_t* in, uint32_t* out, int rank, const size_t* in_dims, c
 }  // namespace
 
 void ExecPlan::run(const int32_t* program, size_t count, const std::vector<float>& params,
-                   const std::vector<PlanConst>& consts, uint32_t* arena, size_t arena_words) const {
+                   const std::vector<PlanConst>& consts, uint32_t* arena, size_t arena_words, int threads) const {
   Frame f(program, count, consts, arena, arena_words);
+  const int nt = threads > 0 ? threads : threads_;
   const KernelTable& kt = active_kernels();
   while (!f.done()) {
     const auto op = static_cast<PlanOp>(f.next());
@@ -205,7 +206,7 @@ void ExecPlan::run(const int32_t* program, size_t count, const std::vector<float
         }
         if (M > 0 && N > 0) {
           gemm_panels(kt, static_cast<int>(M), static_cast<int>(N), static_cast<int>(K), alpha, A, K, m.panels.get(),
-                      panel_floats(m.K), gemm_beta, C, N, threads_);
+                      panel_floats(m.K), gemm_beta, C, N, nt);
         }
         break;
       }
@@ -327,7 +328,7 @@ void ExecPlan::run(const int32_t* program, size_t count, const std::vector<float
         // Small recurrences run on the calling thread: handing each step's state between cores
         // costs more than the step (and much more when other jobs hold the cores).
         const double macs = static_cast<double>(T) * B * D * s.gates() * H * (s.input + H);
-        rnn.forward(in, o, macs < kPlanSplitMacs ? 1 : threads_);
+        rnn.forward(in, o, macs < kPlanSplitMacs ? 1 : nt);
         break;
       }
       case PlanOp::EqualScalar: {

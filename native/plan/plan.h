@@ -61,10 +61,10 @@ class ExecPlan {
   };
   ExecPlan(const std::vector<Matrix>& matrices, const std::vector<Recurrent>& rnns, int threads);
 
-  // Runs `program` (count words) over `arena` (words, inputs already in place). Throws PlanError
-  // for bad data, std::bad_alloc when memory runs out.
+  // Runs `program` (count words) over `arena` (words, inputs already in place) on `threads`
+  // threads (<= 0: the plan's). Throws PlanError for bad data, std::bad_alloc when memory runs out.
   void run(const int32_t* program, size_t count, const std::vector<float>& params, const std::vector<PlanConst>& consts,
-           uint32_t* arena, size_t arena_words) const;
+           uint32_t* arena, size_t arena_words, int threads) const;
 
   size_t packed_bytes() const { return packed_bytes_; }
 
