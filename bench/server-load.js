@@ -217,11 +217,13 @@ async function main() {
   const started = new Date();
   const loadStart = os.loadavg()[0];
   const runs = [];
-  for (const engine of ['gatedrnn', 'onnxruntime']) {
+  // 'none' answers without a model: the delay and latency HTTP, JSON and batching cause alone.
+  for (const engine of ['gatedrnn', 'onnxruntime', 'none']) {
     console.log(`server-load: ${engine}: ${opts.concurrency} clients, ${opts.warmup} s warm-up, ${opts.seconds} s measured; then bursts of ${opts.burst} for ${opts.burstSeconds} s`);
     runs.push(await load(engine));
   }
   let maxDiff = 0;
+  // gatedrnn against onnxruntime (the third run has no model).
   runs[0].probe.forEach((p, k) => p.forEach((v, c) => (maxDiff = Math.max(maxDiff, Math.abs(v - runs[1].probe[k][c])))));
   const result = {
     date: started.toISOString(),

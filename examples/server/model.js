@@ -109,8 +109,23 @@ async function onnxruntimeEngine(model, { threads = 1 } = {}) {
   };
 }
 
-/** The engine by name: 'gatedrnn' or 'onnxruntime'. */
+/**
+ * No model at all: uniform probabilities. What HTTP, JSON and batching cost on their own, the
+ * floor a load test measures the engines against.
+ */
+function noModelEngine() {
+  return {
+    name: 'none',
+    async classify(batch) {
+      return new Float32Array(batch.length * SIZES.K).fill(1 / SIZES.K);
+    },
+    close() {},
+  };
+}
+
+/** The engine by name: 'gatedrnn', 'onnxruntime' or 'none'. */
 async function createEngine(name, options) {
+  if (name === 'none') return noModelEngine();
   const model = buildModel(require(path.join(__dirname, '..', '..')));
   try {
     if (name === 'gatedrnn') return gatedrnnEngine(model, options);
@@ -119,7 +134,7 @@ async function createEngine(name, options) {
     // The session holds its own packed copy of the weights.
     model.dispose();
   }
-  throw new Error(`unknown engine '${name}' (gatedrnn or onnxruntime)`);
+  throw new Error(`unknown engine '${name}' (gatedrnn, onnxruntime or none)`);
 }
 
 module.exports = { SIZES, LABELS, MAX_WORDS, tokenize, buildModel, createEngine };

@@ -11,7 +11,7 @@
 // costs one pass over the weights. Up to --max-in-flight batches compute at once, off the event
 // loop.
 //
-//   node examples/server/server.js [--port 8080] [--engine gatedrnn|onnxruntime]
+//   node examples/server/server.js [--port 8080] [--engine gatedrnn|onnxruntime|none]
 //                                  [--max-batch 32] [--window-ms 2] [--max-in-flight 2] [--threads 1]
 // Prints "listening on http://127.0.0.1:PORT" once ready (--port 0 picks a free port).
 const http = require('http');
