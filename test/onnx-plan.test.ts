@@ -146,6 +146,19 @@ describe('what the plan does not run goes through the interpreter', () => {
     expect(Array.from((await session.run(feeds)).z.data as Float32Array)).toEqual([4, 10, 18]);
   });
 
+  test('a node outside the plan on shape-only values (Mul of a Shape) runs at compile time: the plan covers the graph', async () => {
+    const b = new OnnxGraphBuilder('shape_chain');
+    const x = b.input('x', 'float32', ['n', 4]);
+    const one = b.initializer('one', { type: 'int64', data: BigInt64Array.of(1n, 1n), dims: [2] });
+    const [shape] = b.node('Shape', [x], ['shape']);
+    const [same] = b.node('Mul', [shape, one], ['same']);
+    const [r] = b.node('Reshape', [x, same], ['r']);
+    b.node('Relu', [r], ['y']);
+    b.output('y', 'float32', ['n', 4]);
+    const bytes = b.build({ opset: 14 });
+    await expectPlanMatches(bytes, { x: new Tensor('float32', Float32Array.of(-1, 2, -3, 4, 5, -6, 7, -8), [2, 4]) }, 'shape chain');
+  });
+
   test('options.plan must be a boolean', async () => {
     await expect(loadOnnx(fs.readFileSync(path.join(FIXTURES, 'torch_gru_state.onnx')), { plan: 'yes' as never })).rejects.toThrow('loadOnnx: expected options.plan to be a boolean');
   });

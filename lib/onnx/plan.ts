@@ -128,15 +128,23 @@ export class SessionPlan {
 
   /**
    * The plan of a session's steps, or null when a node can never be covered (an op outside the
-   * plan's set, weights known only at run time), so that making one would only cost memory.
+   * plan's set on values computed from the feeds' data, recurrent weights known only at run
+   * time), so that making one would only cost memory.
    */
   static create(args: { steps: readonly PlanStep[]; inputs: readonly { name: string }[]; outputNames: readonly string[]; constants: ReadonlyMap<string, Value>; opset: number; threads: number }): SessionPlan | null {
     const covered = new Set(['Gather', 'Gemm', 'MatMul', 'Add', 'Softmax', 'Transpose', 'Slice', 'Concat', 'Equal', 'Where', 'ReduceSum', 'Shape', 'ConstantOfShape', 'GRU', 'LSTM', 'RNN', ...Object.keys(UNARY), ...VIEWS]);
     const matrices = new Map<GraphNode, { index: number; K: number; N: number }>();
     const rnns = new Map<GraphNode, { index: number; spec: { hiddenSize: number; inputSize: number; numDirections: number; layout: number; cell: number } }>();
     const description: { matrices: { B: Float32Array; K: number; N: number; trans: boolean }[]; rnns: { spec: Float64Array; W: Float32Array; R: Float32Array; B?: Float32Array | null; P?: Float32Array | null }[]; threads: number } = { matrices: [], rnns: [], threads: args.threads };
-    for (const { node, kernel } of args.steps) {
+    // Values that depend on the feeds' data (not only on their shapes): an op outside the plan's
+    // set can run at compile time on shape-only values, never on these.
+    const fromData = new Set(args.inputs.map((i) => i.name));
+    for (const { node } of args.steps) {
+      if (node.opType === 'Shape' || node.opType === 'Size' || !node.inputs.some((n) => fromData.has(n))) continue;
       if (!covered.has(node.opType)) return null;
+      for (const o of node.outputs) if (o !== '') fromData.add(o);
+    }
+    for (const { node, kernel } of args.steps) {
       if (node.opType === 'Gemm' || node.opType === 'MatMul') {
         const B = args.constants.get(node.inputs[1]);
         if (!B || B.type !== 'float32' || B.dims.length !== 2) continue;
