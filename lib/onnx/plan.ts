@@ -41,12 +41,16 @@ const MAX_RANK = 6;
 const UNARY: Record<string, number> = { Relu: 0, Sigmoid: 1, Tanh: 2 };
 const VIEWS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity', 'Dropout']);
 
-/** A value held in the arena: 4-byte words from `slot` on (bool and int64 are held as int32). */
+/**
+ * A value held in the arena: 4-byte words from `slot` on (bool and int64 are held as int32),
+ * inside `region`, which views of it share.
+ */
 interface Slot {
   kind: 'slot';
   slot: number;
   dims: number[];
   type: 'float32' | 'int32' | 'bool';
+  region: number;
 }
 /** A value known when the program is compiled. */
 interface Known {
@@ -201,21 +205,34 @@ class Compiler {
   private readonly constIndex = new Map<unknown, number>();
   private words = 0;
   private flops = 0;
+  // The arena's regions: a region is reused once no live value (a name a later node reads, or a
+  // graph output) is in it, so a call holds about what the interpreter holds at its peak.
+  private readonly regions: { base: number; words: number; refs: number }[] = [];
+  private readonly free: { base: number; words: number }[] = [];
 
   constructor(private readonly plan: SessionPlan, private readonly feeds: readonly Value[]) {}
 
   compile(): Program | null {
     const { steps, inputs, outputNames, constants } = this.plan.parts;
     for (const [name, v] of constants) this.values.set(name, { kind: 'known', value: v });
+    const lastUse = new Map<string, number>();
+    steps.forEach(({ node }, k) => node.inputs.forEach((n) => n !== '' && lastUse.set(n, k)));
+    for (const name of outputNames) lastUse.set(name, Infinity);
     const inputSlots: number[] = [];
     inputs.forEach((info, k) => {
       const v = this.feeds[k];
       const s = this.alloc(v.dims, v.type === 'float32' ? 'float32' : 'int32');
-      this.values.set(info.name, s);
+      this.bind(info.name, s);
       inputSlots.push(s.slot, sizeOf(v.dims));
     });
     try {
-      for (const step of steps) this.step(step);
+      steps.forEach((step, k) => {
+        this.step(step);
+        // After the step: release what no later step reads (its last inputs, outputs nobody reads).
+        for (const n of new Set([...step.node.inputs, ...step.node.outputs])) {
+          if (n !== '' && (lastUse.get(n) ?? k) === k) this.release(n);
+        }
+      });
     } catch (e) {
       if (e instanceof Uncovered) return null;
       throw e;
@@ -248,11 +265,48 @@ class Compiler {
 
   private alloc(dims: readonly number[], type: Slot['type']): Slot {
     const n = sizeOf(dims);
-    if (!(n < 2 ** 31 && this.words + n < 2 ** 31)) throw new Uncovered();
     // Each value starts on a 64-byte line.
-    const slot = this.words;
-    this.words += Math.ceil(n / 16) * 16;
-    return { kind: 'slot', slot, dims: [...dims], type };
+    const need = Math.ceil(n / 16) * 16;
+    if (!(n < 2 ** 31 && this.words + need < 2 ** 31)) throw new Uncovered();
+    let base: number;
+    const k = this.free.findIndex((b) => b.words >= need);
+    if (k >= 0) {
+      const b = this.free[k];
+      base = b.base;
+      b.base += need;
+      b.words -= need;
+      if (b.words === 0) this.free.splice(k, 1);
+    } else {
+      base = this.words;
+      this.words += need;
+    }
+    this.regions.push({ base, words: need, refs: 0 });
+    return { kind: 'slot', slot: base, dims: [...dims], type, region: this.regions.length - 1 };
+  }
+
+  /** Names a value; a value in the arena keeps its region while a name for it is live. */
+  private bind(name: string, s: Sym): void {
+    if (this.values.has(name)) return;
+    this.values.set(name, s);
+    if (s.kind === 'slot') this.regions[s.region].refs++;
+  }
+
+  private release(name: string): void {
+    const s = this.values.get(name);
+    if (!s || s.kind !== 'slot') return;
+    const r = this.regions[s.region];
+    if (--r.refs > 0 || r.words === 0) return;
+    r.refs = -Infinity; // never released twice
+    this.free.push({ base: r.base, words: r.words });
+    this.free.sort((a, b) => a.base - b.base);
+    for (let i = this.free.length - 1; i > 0; i--) {
+      const a = this.free[i - 1];
+      const b = this.free[i];
+      if (a.base + a.words === b.base) {
+        a.words += b.words;
+        this.free.splice(i, 1);
+      }
+    }
   }
 
   private constant(data: Float32Array | Int32Array): number {
@@ -301,7 +355,7 @@ class Compiler {
 
   private step({ node, kernel }: PlanStep): void {
     const ins = node.inputs.map((n) => this.get(n));
-    const set = (k: number, s: Sym) => node.outputs[k] !== undefined && node.outputs[k] !== '' && this.values.set(node.outputs[k], s);
+    const set = (k: number, s: Sym) => node.outputs[k] !== undefined && node.outputs[k] !== '' && this.bind(node.outputs[k], s);
     const recurrent = node.opType === 'GRU' || node.opType === 'LSTM' || node.opType === 'RNN';
     if (node.opType === 'Shape') {
       const x = ins[0]!;
