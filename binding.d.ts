@@ -98,6 +98,42 @@ export interface NativeBackendInfo {
   bf16: string;
 }
 
+/** A whole ONNX graph as one native call (native/plan): what lib/onnx/plan.ts compiles a session into. */
+export interface NativePlanDescription {
+  /** The right-hand sides of the graph's GEMMs, K x N (stored [N, K] when trans), packed into panels once. */
+  matrices: { B: Float32Array; K: number; N: number; trans: boolean }[];
+  /** Recurrent nodes: spec flat (cell, hidden, input, directions, reverse, linearBeforeReset, inputForget, layout, bf16Weights, hasClip, clip, then [kind, alpha, beta] per activation) and ONNX weights. */
+  rnns: { spec: Float64Array; W: Float32Array; R: Float32Array; B?: Float32Array | null; P?: Float32Array | null }[];
+  /** Threads per GEMM and recurrent node (0: the default). */
+  threads: number;
+}
+export interface NativePlanCall {
+  /** Instructions over an arena of 4-byte words (native/plan/plan.h: PlanOp). */
+  program: Int32Array;
+  /** Float operands (GEMM alpha and beta). */
+  params: Float32Array;
+  /** Constant arrays the program reads by index. */
+  consts: (Float32Array | Int32Array)[];
+  arenaWords: number;
+  /** Threads for this call (0 or absent: the plan's). */
+  threads?: number;
+  /** Copied into the arena before the program runs (int64 narrowed to int32); inputSlots holds [offset, count] pairs. */
+  inputs: (Float32Array | Int32Array | BigInt64Array)[];
+  inputSlots: Int32Array;
+  /** Filled from the arena after it runs; outputSlots holds [offset, count] pairs. */
+  outputs: (Float32Array | Int32Array)[];
+  outputSlots: Int32Array;
+}
+export declare class NativePlan {
+  constructor(description: NativePlanDescription);
+  /** Returns the CPU milliseconds the calling thread spent on the program. */
+  run(call: NativePlanCall): number;
+  /** The same on a libuv worker (the inputs are copied before it returns); resolves to the worker's CPU milliseconds. */
+  runAsync(call: NativePlanCall): Promise<number>;
+  dispose(): void;
+  readonly packedBytes: number;
+}
+
 export interface Binding {
   NativeRnn: typeof NativeRnn;
   referenceForward(spec: NativeSpec, weights: NativeWeights, inputs: NativeInputs): NativeOutputs;
@@ -115,6 +151,7 @@ export interface Binding {
   cudaInfo(): NativeCudaInfo;
   /** The recurrent kernel of later CUDA calls: 'auto', 'persistent' or 'step'; false for another name. */
   setCudaRecurrent(name: string): boolean;
+  NativePlan: typeof NativePlan;
   // Training (issue 5; see lib/train/):
   NativeRnnTrainer: typeof NativeRnnTrainer;
   /** Row-major C[M,N] = alpha * op(A) * op(B) + beta * C, op(X) = Xᵀ when trans*. A is [M,K] (or [K,M] when transA), B is [K,N] (or [N,K] when transB). Threads on the built-in pool. */

@@ -117,34 +117,4 @@ function buildRnnModel(cell, weights, { T, B, I, H, linearBeforeReset }) {
   });
 }
 
-/**
- * The text classifier of examples/server as one ONNX graph: Gather (embedding) over int64 token
- * ids [T, B], a forward GRU (linear_before_reset=1) with sequence_lens int32 [B], Squeeze of Y_h
- * to [B, H], Gemm with the dense head, Softmax. `w` holds emb [V, E], W, R, B (ONNX GRU layout),
- * dense [K, H] and bias [K] as typed arrays.
- */
-function buildGruClassifierModel(w, { V, E, H, K }) {
-  const f = (name, dims) => tensorProto(name, dims, w[name]);
-  return modelProto({
-    nodes: [
-      nodeProto('Gather', ['emb', 'tokens'], ['x'], {}),
-      nodeProto('GRU', ['x', 'W', 'R', 'B', 'lens'], ['', 'y_h'], { hidden_size: H, linear_before_reset: 1 }),
-      nodeProto('Squeeze', ['y_h', 'axes'], ['h'], {}),
-      nodeProto('Gemm', ['h', 'dense', 'bias'], ['logits'], { transB: 1 }),
-      nodeProto('Softmax', ['logits'], ['probs'], { axis: 1 }),
-    ],
-    initializers: [
-      f('emb', [V, E]),
-      f('W', [1, 3 * H, E]),
-      f('R', [1, 3 * H, H]),
-      f('B', [1, 6 * H]),
-      f('dense', [K, H]),
-      f('bias', [K]),
-      tensorProto('axes', [1], BigInt64Array.of(0n)),
-    ],
-    inputs: [valueInfo('tokens', ['T', 'B'], INT64), valueInfo('lens', ['B'], INT32)],
-    outputs: [valueInfo('probs', ['B', K])],
-  });
-}
-
-module.exports = { buildRnnModel, buildGruClassifierModel };
+module.exports = { buildRnnModel };

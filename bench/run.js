@@ -11,7 +11,8 @@ const { makeWeights, makeInput, maxAbsDiff, rnnFlops, prng } = require('./tensor
 const { awaitLatency, measureInterleaved, summarize, timeOnce, watchOtherLoad, waitForQuiet } = require('./measure');
 const { measureScaling, measureSpeedup } = require('./scaling');
 const { measureMemory } = require('./memory');
-const { printTables, writeReports, observations, configLabel, fmtMs, fmtDiff } = require('./report');
+const { printTables, writeReports, writeSessionsReport, observations, configLabel, fmtMs, fmtDiff } = require('./report');
+const { runSessions } = require('./sessions');
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -37,6 +38,9 @@ Options:
                        apply; --only does)
   --settle S           seconds the run may spend in all waiting for other jobs to quiet down
                        before timing a configuration again (default 120; 0 with --quick)
+  --no-sessions        skip the imported-model rows (bench/sessions.js: each fixture at
+                       (B,T) = (1,1), (1,100), (16,100), the README classifier, DTLN's model_1
+                       when bench/models/dtln_model_1.onnx or $GATEDRNN_DTLN_MODEL holds it)
   --out DIR            where to write results.json and RESULTS.md (default bench/)
   --help               this text
 `;
@@ -137,6 +141,7 @@ function parseArgs(argv) {
       case '--no-peak': opts.peak = false; break;
       case '--no-scaling': opts.scaling = false; break;
       case '--no-memory': opts.memory = false; break;
+      case '--no-sessions': opts.sessions = false; break;
       case '--out': opts.out = path.resolve(next()); break;
       default: throw new UsageError(`Unknown option "${arg}" (see --help)`);
     }
@@ -524,6 +529,10 @@ async function main() {
   fs.mkdirSync(opts.out, { recursive: true });
   writeReports(results, opts.out);
   console.log(`\nwrote ${path.relative(process.cwd(), path.join(opts.out, 'results.json'))} and RESULTS.md in ${results.durationS.toFixed(0)} s`);
+  if (opts.sessions !== false && opts.threads.every((t) => t >= 1)) {
+    console.log('\nImported models (bench/sessions.js):');
+    writeSessionsReport(await runSessions({ quick: opts.quick, threads: [...opts.threads].sort() }), opts.out);
+  }
 }
 
 main().catch((err) => {

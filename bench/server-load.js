@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 'use strict';
 // A bounded load test of examples/server on loopback: the same server with the gatedrnn engine
-// and with onnxruntime-node (the same model as one ONNX graph), each in its own node process,
-// driven by a fixed number of concurrent keep-alive clients for a fixed time after a warm-up.
-// Records requests/s, p50/p90/p99/max latency, errors (non-200 answers or failed requests; the
-// run fails unless there are none), the mean batch the server formed and its RSS; checks first
-// that both engines give the same probabilities on a set of texts. Writes bench/server-load.json
-// and adds its "Server load" section to bench/RESULTS.md (bench/report.js).
-//   node bench/server-load.js [--concurrency 32] [--seconds 10] [--warmup 2] [--max-batch 32] [--window-ms 2]
+// (model.toSession()) and with onnxruntime-node (the same model's toOnnx() bytes), each in its own
+// node process. Two phases after a warm-up: steady (a fixed number of concurrent keep-alive
+// clients for a fixed time) and bursts (--burst requests at once, the next burst when all are
+// answered, for at most --burst-seconds). Records requests/s, p50/p90/p99/max latency, errors
+// (non-200 answers or failed requests; the run fails unless there are none), the mean batch the
+// server formed, the server's event-loop delay (perf_hooks monitorEventLoopDelay, read from
+// /health) and its RSS (sampled every 20 ms: idle, and the peak during bursts); checks first that
+// both engines give the same probabilities on a set of texts. Writes bench/server-load.json and
+// adds its "Server load" section to bench/RESULTS.md (bench/report.js).
+//   node bench/server-load.js [--concurrency 32] [--seconds 10] [--warmup 2] [--burst 200]
+//                             [--burst-seconds 10] [--max-batch 32] [--window-ms 2]
 const { spawn } = require('child_process');
 const fs = require('fs');
 const http = require('http');
@@ -28,6 +32,8 @@ const opts = {
   windowMs: arg('window-ms', 2),
   maxInFlight: arg('max-in-flight', 2),
   threads: arg('threads', 1),
+  burst: arg('burst', 200),
+  burstSeconds: arg('burst-seconds', 10),
 };
 const root = path.join(__dirname, '..');
 
@@ -78,12 +84,27 @@ function rssMiB(pid) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-async function load(engine) {
-  const { child, port } = await startServer(engine);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
-  const probe = [];
-  for (const text of TEXTS.slice(0, 20)) probe.push(JSON.parse((await request(agent, port, 'POST', '/classify', JSON.stringify({ text }))).body).probs);
+/** Samples a process's RSS every 20 ms until stopped; resolves to the peak in MiB. */
+function watchRss(pid) {
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, rssMiB(pid) ?? 0)), 20);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, rssMiB(pid) ?? 0);
+  };
+}
 
+function latencyStats(latencies) {
+  latencies.sort((a, b) => a - b);
+  return { p50Ms: percentile(latencies, 50), p90Ms: percentile(latencies, 90), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] };
+}
+
+async function health(agent, port, reset) {
+  return JSON.parse((await request(agent, port, 'GET', reset ? '/health?reset=1' : '/health')).body);
+}
+
+/** Fixed concurrency for opts.seconds: each client posts its next text when answered. */
+async function steady(agent, port) {
   const latencies = [];
   let errors = 0;
   let firstError = null;
@@ -106,37 +127,89 @@ async function load(engine) {
   };
   const clients = Array.from({ length: opts.concurrency }, client);
   await new Promise((resolve) => setTimeout(resolve, opts.warmup * 1000));
-  const before = JSON.parse((await request(agent, port, 'GET', '/health')).body);
+  const before = await health(agent, port, true);
   measuring = true;
   const t0 = Date.now();
   await new Promise((resolve) => setTimeout(resolve, opts.seconds * 1000));
   measuring = false;
   const seconds = (Date.now() - t0) / 1000;
+  const after = await health(agent, port, false);
   stop = true;
   await Promise.all(clients);
-  const after = JSON.parse((await request(agent, port, 'GET', '/health')).body);
-  const rss = rssMiB(child.pid);
-  agent.destroy();
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.once('exit', resolve));
-
-  latencies.sort((a, b) => a - b);
   const batches = after.batches - before.batches;
   return {
-    engine,
-    probe,
     requests: latencies.length + errors,
     seconds,
     requestsPerS: latencies.length / seconds,
-    p50Ms: percentile(latencies, 50),
-    p90Ms: percentile(latencies, 90),
-    p99Ms: percentile(latencies, 99),
-    maxMs: latencies[latencies.length - 1],
+    ...latencyStats(latencies),
     errors,
     firstError,
     meanBatch: batches ? (after.served - before.served) / batches : null,
-    serverRssMiB: rss,
+    eventLoopDelayMs: after.eventLoopDelayMs,
   };
+}
+
+/** opts.burst requests at once, again when all are answered, for opts.burstSeconds. */
+async function bursts(port, pid) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.burst });
+  const latencies = [];
+  let errors = 0;
+  let firstError = null;
+  let count = 0;
+  // Open the sockets and settle before reading the idle RSS.
+  await Promise.all(Array.from({ length: opts.burst }, (_, k) => request(agent, port, 'POST', '/classify', JSON.stringify({ text: TEXTS[k % TEXTS.length] }))));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const idleRss = rssMiB(pid);
+  await health(agent, port, true);
+  const peakRss = watchRss(pid);
+  const t0 = Date.now();
+  while (Date.now() - t0 < opts.burstSeconds * 1000) {
+    const sent = Array.from({ length: opts.burst }, async (_, k) => {
+      const text = TEXTS[(count * opts.burst + k) % TEXTS.length];
+      const s0 = process.hrtime.bigint();
+      const r = await request(agent, port, 'POST', '/classify', JSON.stringify({ text }));
+      const ms = Number(process.hrtime.bigint() - s0) / 1e6;
+      if (r.status === 200) latencies.push(ms);
+      else {
+        errors++;
+        firstError = firstError || `${r.status} ${r.body.slice(0, 200)}`;
+      }
+    });
+    await Promise.all(sent);
+    count++;
+  }
+  const seconds = (Date.now() - t0) / 1000;
+  const peak = peakRss();
+  const after = await health(agent, port, false);
+  agent.destroy();
+  return {
+    bursts: count,
+    requests: latencies.length + errors,
+    seconds,
+    requestsPerS: latencies.length / seconds,
+    ...latencyStats(latencies),
+    errors,
+    firstError,
+    eventLoopDelayMs: after.eventLoopDelayMs,
+    idleRssMiB: idleRss,
+    peakRssMiB: peak,
+    // Over the idle server, per request of a burst (all of them in flight at its start).
+    rssPerInFlightKiB: idleRss == null ? null : ((peak - idleRss) * 1024) / opts.burst,
+  };
+}
+
+async function load(engine) {
+  const { child, port } = await startServer(engine);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
+  const probe = [];
+  for (const text of TEXTS.slice(0, 20)) probe.push(JSON.parse((await request(agent, port, 'POST', '/classify', JSON.stringify({ text }))).body).probs);
+  const steadyRun = await steady(agent, port);
+  agent.destroy();
+  const burstRun = await bursts(port, child.pid);
+  const rss = rssMiB(child.pid);
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+  return { engine, probe, ...steadyRun, serverRssMiB: rss, burst: burstRun };
 }
 
 async function main() {
@@ -144,11 +217,13 @@ async function main() {
   const started = new Date();
   const loadStart = os.loadavg()[0];
   const runs = [];
-  for (const engine of ['gatedrnn', 'onnxruntime']) {
-    console.log(`server-load: ${engine}: ${opts.concurrency} clients, ${opts.warmup} s warm-up, ${opts.seconds} s measured`);
+  // 'none' answers without a model: the delay and latency HTTP, JSON and batching cause alone.
+  for (const engine of ['gatedrnn', 'onnxruntime', 'none']) {
+    console.log(`server-load: ${engine}: ${opts.concurrency} clients, ${opts.warmup} s warm-up, ${opts.seconds} s measured; then bursts of ${opts.burst} for ${opts.burstSeconds} s`);
     runs.push(await load(engine));
   }
   let maxDiff = 0;
+  // gatedrnn against onnxruntime (the third run has no model).
   runs[0].probe.forEach((p, k) => p.forEach((v, c) => (maxDiff = Math.max(maxDiff, Math.abs(v - runs[1].probe[k][c])))));
   const result = {
     date: started.toISOString(),
@@ -163,10 +238,17 @@ async function main() {
       `${r.engine.padEnd(12)} ${r.requestsPerS.toFixed(0).padStart(6)} req/s  p50 ${r.p50Ms.toFixed(2)} ms  p90 ${r.p90Ms.toFixed(2)} ms  p99 ${r.p99Ms.toFixed(2)} ms  max ${r.maxMs.toFixed(1)} ms  errors ${r.errors}  mean batch ${r.meanBatch == null ? '—' : r.meanBatch.toFixed(1)}  server RSS ${r.serverRssMiB == null ? '—' : r.serverRssMiB.toFixed(0)} MiB`,
     );
     if (r.firstError) console.log(`  first error: ${r.firstError}`);
+    const d = r.eventLoopDelayMs;
+    console.log(`${''.padEnd(12)} event-loop delay p50 ${d.p50.toFixed(1)} ms  p99 ${d.p99.toFixed(1)} ms  max ${d.max.toFixed(1)} ms`);
+    const u = r.burst;
+    console.log(
+      `${''.padEnd(12)} bursts of ${opts.burst}: ${u.bursts} bursts, p50 ${u.p50Ms.toFixed(1)} ms  p99 ${u.p99Ms.toFixed(1)} ms  max ${u.maxMs.toFixed(1)} ms  errors ${u.errors}  event-loop delay p99 ${u.eventLoopDelayMs.p99.toFixed(1)} ms max ${u.eventLoopDelayMs.max.toFixed(1)} ms  RSS idle ${u.idleRssMiB.toFixed(0)} MiB peak ${u.peakRssMiB.toFixed(0)} MiB (${u.rssPerInFlightKiB.toFixed(0)} KiB per request in flight)`,
+    );
+    if (u.firstError) console.log(`  first error in bursts: ${u.firstError}`);
   }
   console.log(`server-load: engines agree on 20 texts to ${maxDiff.toExponential(1)} (max |Δ| of a probability)`);
   writeServerLoadReport(result, __dirname);
-  const ok = result.runs.every((r) => r.errors === 0) && maxDiff <= 1e-4;
+  const ok = result.runs.every((r) => r.errors === 0 && r.burst.errors === 0) && maxDiff <= 1e-4;
   console.log(`server-load: ${ok ? 'PASS' : 'FAIL'}; wrote bench/server-load.json and bench/RESULTS.md`);
   process.exitCode = ok ? 0 : 1;
 }

@@ -25,6 +25,7 @@
 #include "cpu/sgemm.h"  // training hook
 #include "cpu/task_runner.h"
 #include "cuda/cuda_rnn.h"  // CUDA hook: NativeCudaRnn, cudaInfo (cuda/addon_cuda.inc)
+#include "plan/plan_addon.h"  // NativePlan
 #include "reference/rnn_reference.h"
 #include "rnn/rnn_forward.h"
 #include "rnn/rnn_train.h"  // training hook
@@ -596,6 +597,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
   init_cuda(env, exports);  // CUDA hook
   init_train(env, exports);  // training hook
+  init_plan(env, exports);   // NativePlan
   return exports;
 }
 

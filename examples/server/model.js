@@ -1,18 +1,20 @@
 'use strict';
-// The example's text classifier: words hashed into a vocabulary of V ids, an embedding of E
-// floats per id, one GRU layer of H units (linear_before_reset=1, as PyTorch computes it) over the
-// words, and a dense head with softmax over K classes. Weights come from a fixed-seed
-// initialization (the example is about serving, not accuracy); swap in trained ones by filling
-// the same arrays. Two engines compute it:
-//   gatedrnn     embedding lookup and dense head in JS, the GRU in GruOp.runAsync;
-//   onnxruntime  the whole model as one ONNX graph (bench/onnx-model.js) in onnxruntime-node,
-//                which is only a devDependency of gatedrnn: the comparison engine of the load test.
+// The example's text classifier, a gatedrnn `sequential` model: words hashed into a vocabulary of
+// V ids, an embedding of E floats per id (id 0 pads, maskZero), one GRU layer of H units
+// (resetAfter, as PyTorch and Keras compute it) over the words, and a dense softmax head over K
+// classes. Weights come from a fixed-seed initialization (the example is about serving, not
+// accuracy): swap in trained ones with loadModel, or setWeights in the same order. Two engines
+// compute it:
+//   gatedrnn     model.toSession(): the weights packed once, each batch one session.run;
+//   onnxruntime  the same model's toOnnx() bytes in onnxruntime-node, which is only a
+//                devDependency of gatedrnn: the comparison engine of the load test.
 const path = require('path');
 
 const SIZES = { V: 4096, E: 32, H: 64, K: 4 };
 const LABELS = ['world', 'sports', 'business', 'science'];
 const MAX_WORDS = 128;
-
+/** Id 0 pads a batch; id 1 stands for a text with no words; words hash to [2, V). */
+const EMPTY_ID = 1;
 /** mulberry32: floats in [0, 1). */
 function rng(seed) {
   let s = seed >>> 0;
@@ -25,83 +27,70 @@ function rng(seed) {
   };
 }
 
-function makeWeights(seed = 1) {
+/** The model with fixed-seed weights; `gatedrnn` is the package (require('gatedrnn') in an app). */
+function buildModel(gatedrnn, seed = 1) {
   const { V, E, H, K } = SIZES;
+  const { sequential, layers } = gatedrnn;
+  const model = sequential(
+    [
+      layers.embedding({ inputDim: V, outputDim: E, maskZero: true, inputShape: [null] }),
+      layers.gru({ units: H }),
+      layers.dense({ units: K, activation: 'softmax' }),
+    ],
+    { name: 'text_classifier' },
+  );
   const r = rng(seed);
   const uniform = (n, scale) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
-  return {
-    emb: uniform(V * E, 1),
-    W: uniform(3 * H * E, 1 / Math.sqrt(H)),
-    R: uniform(3 * H * H, 1 / Math.sqrt(H)),
-    B: uniform(6 * H, 0.1),
-    dense: uniform(K * H, 1 / Math.sqrt(H)),
-    bias: uniform(K, 0.1),
-  };
+  // In the model's order: embeddings [V, E], GRU W [1, 3H, E], R [1, 3H, H], B [1, 6H] (ONNX
+  // layouts), dense kernel [H, K] and bias [K].
+  model.setWeights([uniform(V * E, 1), uniform(3 * H * E, 1 / Math.sqrt(H)), uniform(3 * H * H, 1 / Math.sqrt(H)), uniform(6 * H, 0.1), uniform(H * K, 1 / Math.sqrt(H)), uniform(K, 0.1)]);
+  return model;
 }
 
-/** Lower-cased words, each hashed (FNV-1a) to an id in [1, V); id 0 pads. At least one id. */
+/** Lower-cased words, each hashed (FNV-1a) to an id in [2, V); at least one id. */
 function tokenize(text) {
   const ids = [];
   for (const word of text.toLowerCase().match(/[\p{L}\p{N}']+/gu) || []) {
     let h = 0x811c9dc5;
     for (let k = 0; k < word.length; k++) h = Math.imul(h ^ word.charCodeAt(k), 0x01000193);
-    ids.push(1 + ((h >>> 0) % (SIZES.V - 1)));
+    ids.push(2 + ((h >>> 0) % (SIZES.V - 2)));
     if (ids.length === MAX_WORDS) break;
   }
-  return ids.length ? ids : [0];
+  return ids.length ? ids : [EMPTY_ID];
 }
 
-/** Token ids of a batch as [T, B] (time-major, padded with 0) and their lengths. */
+/**
+ * Token ids of a batch as one int32 [B, T] array, each row padded after its words with 0. T is
+ * rounded up to a multiple of 8: the session compiles a program per distinct input shape, and
+ * fewer shapes are compiled sooner and stay cached.
+ */
 function pack(batch) {
-  const T = Math.max(...batch.map((ids) => ids.length));
+  const T = Math.ceil(Math.max(...batch.map((ids) => ids.length)) / 8) * 8;
   const B = batch.length;
-  const ids = new Int32Array(T * B);
-  batch.forEach((seq, b) => seq.forEach((id, t) => (ids[t * B + b] = id)));
-  return { T, B, ids, lens: Int32Array.from(batch, (seq) => seq.length) };
+  const ids = new Int32Array(B * T);
+  batch.forEach((seq, b) => ids.set(seq, b * T));
+  return { data: ids, dims: [B, T] };
 }
 
-async function gatedrnnEngine(w, { threads = 1 } = {}) {
-  const { GruOp } = require(path.join(__dirname, '..', '..'));
-  const { E, H, K } = SIZES;
-  const gru = new GruOp(
-    { W: { type: 'float32', data: w.W, dims: [1, 3 * H, E] }, R: { type: 'float32', data: w.R, dims: [1, 3 * H, H] }, B: { type: 'float32', data: w.B, dims: [1, 6 * H] } },
-    { linearBeforeReset: 1, threads },
-  );
+function gatedrnnEngine(model, { threads = 1 } = {}) {
+  const session = model.toSession({ threads });
   return {
     name: 'gatedrnn',
     /** Class probabilities [B * K] of a batch of token id arrays. */
     async classify(batch) {
-      const { T, B, ids, lens } = pack(batch);
-      const x = new Float32Array(T * B * E);
-      for (let k = 0; k < ids.length; k++) x.set(w.emb.subarray(ids[k] * E, ids[k] * E + E), k * E);
-      const { Y_h } = await gru.runAsync({ X: { type: 'float32', data: x, dims: [T, B, E] }, sequenceLens: { type: 'int32', data: lens, dims: [B] } }, { outputs: ['Y_h'] });
-      const probs = new Float32Array(B * K);
-      for (let b = 0; b < B; b++) {
-        const h = Y_h.data.subarray(b * H, b * H + H);
-        let max = -Infinity;
-        const logits = new Float64Array(K);
-        for (let c = 0; c < K; c++) {
-          let s = w.bias[c];
-          for (let u = 0; u < H; u++) s += w.dense[c * H + u] * h[u];
-          logits[c] = s;
-          max = Math.max(max, s);
-        }
-        let sum = 0;
-        for (let c = 0; c < K; c++) sum += logits[c] = Math.exp(logits[c] - max);
-        for (let c = 0; c < K; c++) probs[b * K + c] = logits[c] / sum;
-      }
-      return probs;
+      const { data, dims } = pack(batch);
+      const out = await session.run({ tokens: { type: 'int32', data, dims } });
+      return out.probabilities.data;
     },
     close() {
-      gru.dispose();
+      session.dispose();
     },
   };
 }
 
-async function onnxruntimeEngine(w, { threads = 1 } = {}) {
+async function onnxruntimeEngine(model, { threads = 1 } = {}) {
   const ort = require('onnxruntime-node');
-  const { buildGruClassifierModel } = require(path.join(__dirname, '..', '..', 'bench', 'onnx-model'));
-  const session = await ort.InferenceSession.create(buildGruClassifierModel(w, SIZES), {
+  const session = await ort.InferenceSession.create(model.toOnnx(), {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
@@ -110,12 +99,9 @@ async function onnxruntimeEngine(w, { threads = 1 } = {}) {
   return {
     name: 'onnxruntime',
     async classify(batch) {
-      const { T, B, ids, lens } = pack(batch);
-      const out = await session.run({
-        tokens: new ort.Tensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [T, B]),
-        lens: new ort.Tensor('int32', lens, [B]),
-      });
-      return out.probs.data;
+      const { data, dims } = pack(batch);
+      const out = await session.run({ tokens: new ort.Tensor('int32', data, dims) });
+      return out.probabilities.data;
     },
     close() {
       return session.release();
@@ -123,12 +109,32 @@ async function onnxruntimeEngine(w, { threads = 1 } = {}) {
   };
 }
 
-/** The engine by name: 'gatedrnn' or 'onnxruntime'. */
-function createEngine(name, options) {
-  const w = makeWeights();
-  if (name === 'gatedrnn') return gatedrnnEngine(w, options);
-  if (name === 'onnxruntime') return onnxruntimeEngine(w, options);
-  throw new Error(`unknown engine '${name}' (gatedrnn or onnxruntime)`);
+/**
+ * No model at all: uniform probabilities. What HTTP, JSON and batching cost on their own, the
+ * floor a load test measures the engines against.
+ */
+function noModelEngine() {
+  return {
+    name: 'none',
+    async classify(batch) {
+      return new Float32Array(batch.length * SIZES.K).fill(1 / SIZES.K);
+    },
+    close() {},
+  };
 }
 
-module.exports = { SIZES, LABELS, MAX_WORDS, tokenize, createEngine };
+/** The engine by name: 'gatedrnn', 'onnxruntime' or 'none'. */
+async function createEngine(name, options) {
+  if (name === 'none') return noModelEngine();
+  const model = buildModel(require(path.join(__dirname, '..', '..')));
+  try {
+    if (name === 'gatedrnn') return gatedrnnEngine(model, options);
+    if (name === 'onnxruntime') return await onnxruntimeEngine(model, options);
+  } finally {
+    // The session holds its own packed copy of the weights.
+    model.dispose();
+  }
+  throw new Error(`unknown engine '${name}' (gatedrnn, onnxruntime or none)`);
+}
+
+module.exports = { SIZES, LABELS, MAX_WORDS, tokenize, buildModel, createEngine };

@@ -2,16 +2,20 @@
 'use strict';
 // An HTTP text classifier (node:http, no dependencies) that batches concurrent requests:
 //   POST /classify  {"text": "..."}  ->  {"label": "sports", "probs": [..4 numbers..]}
-//   GET  /health                     ->  {"ok": true, "engine": "gatedrnn", ...counters}
+//   GET  /health                     ->  {"ok": true, "engine": "gatedrnn", ...counters, eventLoopDelayMs, rssMiB}
+//   GET  /health?reset=1             ->  the same, then the event-loop delay histogram starts again
+// The model is a gatedrnn `sequential` model served through model.toSession() (model.js).
 // Requests that arrive within --window-ms of the first waiting one (or until --max-batch are
-// waiting) are run as one batch: one GruOp.runAsync call over all of them, padded to the longest
-// text with sequenceLens, so a burst of small requests costs one pass over the weights. Up to
-// --max-in-flight batches compute at once, each on its own runner thread of the addon.
+// waiting) are run as one batch: one session.run over all of them, padded after each text's
+// words (the embedding's maskZero makes padding change nothing), so a burst of small requests
+// costs one pass over the weights. Up to --max-in-flight batches compute at once, off the event
+// loop.
 //
-//   node examples/server/server.js [--port 8080] [--engine gatedrnn|onnxruntime]
+//   node examples/server/server.js [--port 8080] [--engine gatedrnn|onnxruntime|none]
 //                                  [--max-batch 32] [--window-ms 2] [--max-in-flight 2] [--threads 1]
 // Prints "listening on http://127.0.0.1:PORT" once ready (--port 0 picks a free port).
 const http = require('http');
+const { monitorEventLoopDelay } = require('perf_hooks');
 const { LABELS, createEngine, tokenize } = require('./model');
 
 const MAX_BODY = 64 * 1024;
@@ -74,9 +78,24 @@ async function startServer({ port = 8080, engine: engineName = 'gatedrnn', maxBa
   const batcher = new MicroBatcher(engine, { maxBatch, windowMs, maxInFlight });
   let served = 0;
   let failed = 0;
+  // How late timers fire: the time the event loop spent unable to answer anything.
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const ms = (ns) => ns / 1e6;
   const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url === '/health') {
-      return reply(res, 200, { ok: true, engine: engine.name, served, failed, batches: batcher.batches, meanBatch: batcher.batches ? batcher.items / batcher.batches : 0 });
+    if (req.method === 'GET' && (req.url === '/health' || req.url === '/health?reset=1')) {
+      reply(res, 200, {
+        ok: true,
+        engine: engine.name,
+        served,
+        failed,
+        batches: batcher.batches,
+        meanBatch: batcher.batches ? batcher.items / batcher.batches : 0,
+        eventLoopDelayMs: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+        rssMiB: process.memoryUsage.rss() / 2 ** 20,
+      });
+      if (req.url === '/health?reset=1') delay.reset();
+      return;
     }
     if (req.method !== 'POST' || req.url !== '/classify') return reply(res, 404, { error: 'POST /classify or GET /health' });
     const chunks = [];
@@ -115,6 +134,7 @@ async function startServer({ port = 8080, engine: engineName = 'gatedrnn', maxBa
     port: server.address().port,
     close: async () => {
       await new Promise((resolve) => server.close(resolve));
+      delay.disable();
       await engine.close();
     },
   };

@@ -46,6 +46,11 @@ export class Bidirectional extends Layer {
     this.layer.dispose();
   }
 
+  unbuild(): void {
+    this.layer.unbuild();
+    super.unbuild();
+  }
+
   getConfig(): LayerConfig {
     return { name: this.name, layer: { className: this.layer.className, config: this.layer.getConfig() }, mergeMode: this.mergeMode };
   }

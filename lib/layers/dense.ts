@@ -4,7 +4,7 @@ import { gemm } from '../train/gemm';
 import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
 import type { Rng } from '../train/rng';
 import { activate, activateBackward, ActivationName, checkActivation } from './activations';
-import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, isPositiveInt, requireArgs, RunContext } from './layer';
+import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, isPositiveInt, requireArgs, RunContext, showShape } from './layer';
 import { rangeError } from '../errors';
 
 export interface DenseArgs extends LayerArgs {
@@ -40,7 +40,7 @@ export class Dense extends Layer {
 
   protected initialize(inputShape: number[], rng: Rng): number[] {
     if (inputShape.length < 1 || inputShape[inputShape.length - 1] < 1) {
-      throw rangeError(this.label, 'input shape', '[features] or [steps, features]', `[${inputShape.join(', ')}]`);
+      throw rangeError(this.label, 'input shape', '[features] or [steps, features]', showShape(inputShape));
     }
     const fin = inputShape[inputShape.length - 1];
     const kernel = makeParam('kernel', [fin, this.units]);

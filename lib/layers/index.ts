@@ -10,6 +10,7 @@ import { Gru, GruArgs, Lstm, LstmArgs, Recurrent } from './recurrent';
 
 export { Layer, Dense, Dropout, Embedding, Gru, Lstm, Recurrent, Bidirectional };
 export type { Activation, Param, LayerConfig } from './layer';
+export { showShape, toSampleShape } from './layer';
 export type { DenseArgs, DropoutArgs, EmbeddingArgs, GruArgs, LstmArgs, BidirectionalArgs };
 export type { ActivationName } from './activations';
 

@@ -30,6 +30,29 @@ export type LayerConfig = Record<string, unknown>;
 
 export interface LayerArgs {
   name?: string;
+  /**
+   * On a model's first layer: the shape of one sample, as Keras's `inputShape`; `null` for a
+   * free time axis ([null] token ids, [null, F] features). The model is then built at once.
+   */
+  inputShape?: (number | null)[];
+}
+
+/** A per-sample shape as users write it: -1 (a free axis) shown as null. */
+export function showShape(shape: readonly number[]): string {
+  return `[${shape.map((d) => (d < 0 ? 'null' : String(d))).join(', ')}]`;
+}
+
+/**
+ * Checks a per-sample shape (positive sizes; null, or -1, for a free time axis, which only the
+ * first axis may be) and returns it with -1 for free axes.
+ */
+export function toSampleShape(where: string, key: string, shape: unknown): number[] {
+  const ok =
+    Array.isArray(shape) &&
+    shape.length > 0 &&
+    shape.every((d, k) => (Number.isSafeInteger(d) && (d as number) > 0) || (k === 0 && (d === null || d === -1)));
+  if (!ok) throw typeError(where, key, 'an array of positive integers, with null for a free time axis first (the shape of one sample)', shape);
+  return (shape as (number | null)[]).map((d) => (d === null ? -1 : d));
 }
 
 export function makeParam(name: string, shape: number[], rowSize = 0): Param {
@@ -44,9 +67,13 @@ export abstract class Layer {
   outputShape: number[] | undefined;
   params: Param[] = [];
 
+  /** The `inputShape` argument (free axes -1): what a model builds its first layer for. */
+  readonly declaredInputShape: number[] | undefined;
+
   constructor(args: LayerArgs, where: string) {
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) throw typeError(where, 'name', 'a non-empty string', args.name);
     this.name = args.name;
+    this.declaredInputShape = args.inputShape === undefined ? undefined : toSampleShape(where, 'inputShape', args.inputShape);
   }
 
   get built(): boolean {
@@ -58,11 +85,29 @@ export abstract class Layer {
     return `layer '${this.name ?? this.className}'`;
   }
 
-  /** Checks the per-sample input shape, creates the parameters and returns the output shape. */
+  /**
+   * Checks the per-sample input shape (-1 for a free axis), creates the parameters and returns
+   * the output shape. A shape the layer refuses leaves it as it was.
+   */
   build(inputShape: number[], rng: Rng): number[] {
-    this.inputShape = [...inputShape];
-    this.outputShape = this.initialize(inputShape, rng);
-    return this.outputShape;
+    const params = this.params;
+    try {
+      const out = this.initialize([...inputShape], rng);
+      this.inputShape = [...inputShape];
+      this.outputShape = out;
+      return out;
+    } catch (e) {
+      this.params = params;
+      throw e;
+    }
+  }
+
+  /** Forgets the shapes and parameters, as before build (a model whose first call failed). */
+  unbuild(): void {
+    this.dispose();
+    this.inputShape = undefined;
+    this.outputShape = undefined;
+    this.params = [];
   }
 
   protected abstract initialize(inputShape: number[], rng: Rng): number[];
@@ -90,7 +135,7 @@ export abstract class Layer {
     if (tag !== want) throw typeError(this.label, 'input', `${dtype} data`, x.data);
     const ok = x.dims.length === shape.length + 1 && shape.every((d, i) => d < 0 || d === x.dims[i + 1]);
     if (!ok) {
-      const expected = ['batch', ...shape.map((d) => (d < 0 ? '*' : String(d)))].join(', ');
+      const expected = ['batch', ...shape.map((d) => (d < 0 ? 'steps' : String(d)))].join(', ');
       throw rangeError(this.label, 'input dims', `[${expected}]`, `[${x.dims.join(', ')}]`);
     }
   }

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import { rangeError, typeError } from '../errors';
 import { Tensor } from '../tensor';
-import { Activation, Dense, Embedding, Layer, layerFromConfig, serializeLayer, SerializedLayer } from '../layers';
+import { Activation, Dense, Embedding, Layer, layerFromConfig, serializeLayer, SerializedLayer, toSampleShape } from '../layers';
 import type { Param } from '../layers';
 import { Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
 import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
@@ -14,6 +14,7 @@ import { Batchable, ModelData, isFloat32, range, takeRows, toBatchable } from '.
 import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 import { decode, encode, writeAtomic } from './io';
 import { modelToOnnx, ToOnnxOptions } from './onnx';
+import { LoadOnnxOptions, OnnxSession } from '../onnx/session';
 import { Seq2Seq } from './seq2seq';
 
 export interface SequentialArgs {
@@ -60,6 +61,8 @@ export class Sequential implements TrainingModel {
   private metrics: Metric[] = [];
   /** Shuffling and dropout; carries on across fit calls unless fit is given a seed. */
   private trainRng: Rng;
+  /** Whether the running fit has updated the weights yet. */
+  private updated = false;
 
   constructor(layerList: Layer[], args: SequentialArgs = {}) {
     const where = 'sequential';
@@ -86,21 +89,55 @@ export class Sequential implements TrainingModel {
       used.add(name);
       l.name = name;
     }
+    const declared = layerList[0].declaredInputShape;
+    if (declared) this.build(declared.map((d) => (d < 0 ? null : d)));
   }
 
   get built(): boolean {
     return this.layers[0].built;
   }
 
-  /** Creates the weights for inputs of per-sample shape `inputShape` (e.g. [T] token ids, [T, F] features). */
-  build(inputShape: number[], seed?: number): void {
-    if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isSafeInteger(d) && d > 0)) {
-      throw typeError('Sequential.build', 'inputShape', 'an array of positive integers (the shape of one sample)', inputShape);
-    }
+  /**
+   * Creates the weights for inputs of per-sample shape `inputShape`: [T] token ids or [T, F]
+   * features, with T = null for any length (as Keras's `inputShape: [null, F]`); a number fixes
+   * it. A shape a layer refuses leaves the model unbuilt.
+   */
+  build(inputShape: (number | null)[], seed?: number): void {
+    const shape0 = toSampleShape('Sequential.build', 'inputShape', inputShape);
     if (this.built) return;
     const rng = new Rng(this.seed ?? seed ?? randomSeed());
-    let shape = inputShape;
-    for (const l of this.layers) shape = l.build(shape, rng);
+    let shape = shape0;
+    const done: Layer[] = [];
+    try {
+      for (const l of this.layers) {
+        shape = l.build(shape, rng);
+        done.push(l);
+      }
+    } catch (e) {
+      for (const l of done) l.unbuild();
+      throw e;
+    }
+  }
+
+  /** Back to unbuilt: after a first fit, evaluate or predict whose input was refused. */
+  private unbuild(): void {
+    for (const l of this.layers) l.unbuild();
+  }
+
+  /** Runs `body`; if it throws and the model was unbuilt before, leaves it unbuilt again. */
+  private async transactional<T>(body: () => Promise<T>): Promise<T> {
+    const wasBuilt = this.built;
+    try {
+      return await body();
+    } catch (e) {
+      if (!wasBuilt && this.built) this.unbuild();
+      throw e;
+    }
+  }
+
+  /** The output shape for inputs with these dims: a free time axis takes the input's length. */
+  private outputShapeFor(xDims: readonly number[]): number[] {
+    return this.layers[this.layers.length - 1].outputShape!.map((d) => (d < 0 ? xDims[1] : d));
   }
 
   private get inputType(): 'float32' | 'int32' {
@@ -156,14 +193,20 @@ export class Sequential implements TrainingModel {
 
   private toX(where: string, x: unknown, seed?: number): Batchable {
     const b = toBatchable(where, 'x', x, this.inputType);
-    if (!this.built) this.build(b.dims.slice(1), seed);
+    // Built from data, the time axis stays free: a model trained at one length runs at any.
+    if (!this.built) {
+      const sample: (number | null)[] = b.dims.slice(1);
+      if (sample.length >= 2 || (this.inputType === 'int32' && sample.length === 1)) sample[0] = null;
+      this.build(sample, seed);
+    }
     return b;
   }
 
-  private toY(where: string, y: unknown, n: number): Batchable {
+  private toY(where: string, y: unknown, xDims: readonly number[]): Batchable {
+    const n = xDims[0];
     const loss = this.compiled!.loss;
     const b = toBatchable(where, 'y', y, loss.sparse ? 'int32' : 'float32');
-    const out = this.layers[this.layers.length - 1].outputShape!;
+    const out = this.outputShapeFor(xDims);
     const last = this.layers[this.layers.length - 1];
     // Sparse labels drop the class axis; a single output unit may drop its axis of 1.
     const want = loss.sparse ? [n, ...out.slice(0, -1)] : [n, ...out];
@@ -228,6 +271,7 @@ export class Sequential implements TrainingModel {
     let g: Float32Array | null = fused ? await (last as Dense).backwardFromPreactivation(grad) : await last.backward(grad);
     for (let i = this.layers.length - 2; i >= 0 && g; i--) g = await this.layers[i].backward(g);
     this.optimizer!.apply(this.params);
+    this.updated = true;
     return { loss, rows: rowsOf(out, weights) };
   }
 
@@ -237,8 +281,22 @@ export class Sequential implements TrainingModel {
     return v as number;
   }
 
-  /** Trains; resolves to the history of losses and metrics per epoch. Yields to the event loop between batches. */
+  /**
+   * Trains; resolves to the history of losses and metrics per epoch. Yields to the event loop
+   * between batches. A first fit that fails before its first update leaves the model unbuilt.
+   */
   async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
+    const wasBuilt = this.built;
+    this.updated = false;
+    try {
+      return await this.fitBody(x, y, args);
+    } catch (e) {
+      if (!wasBuilt && this.built && !this.updated) this.unbuild();
+      throw e;
+    }
+  }
+
+  private async fitBody(x: ModelData, y: ModelData, args: FitArgs): Promise<History> {
     const where = 'Sequential.fit';
     const c = this.requireCompiled(where);
     if (args === null || typeof args !== 'object') throw typeError(where, 'its third argument', 'an options object', args);
@@ -252,13 +310,13 @@ export class Sequential implements TrainingModel {
       throw typeError(where, 'checkpoint', '{ path: string, every?: positive integer }', args.checkpoint);
     }
     let X = this.toX(where, x, args.seed);
-    let Y = this.toY(where, y, X.dims[0]);
+    let Y = this.toY(where, y, X.dims);
     if (Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
     let val: [Batchable, Batchable] | null = null;
     if (args.validationData !== undefined) {
       if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw typeError(where, 'validationData', '[xVal, yVal]', args.validationData);
       const vx = toBatchable(where, 'validationData[0]', args.validationData[0], this.inputType);
-      val = [vx, this.toY(where, args.validationData[1], vx.dims[0])];
+      val = [vx, this.toY(where, args.validationData[1], vx.dims)];
     } else if (args.validationSplit !== undefined) {
       const s = args.validationSplit;
       if (!(typeof s === 'number' && s > 0 && s < 1)) throw rangeError(where, 'validationSplit', 'a number in (0, 1)', String(s));
@@ -321,19 +379,28 @@ export class Sequential implements TrainingModel {
   async evaluate(x: ModelData, y: ModelData, args: { batchSize?: number } = {}): Promise<Logs> {
     const where = 'Sequential.evaluate';
     this.requireCompiled(where);
-    const X = this.toX(where, x);
-    const Y = this.toY(where, y, X.dims[0]);
-    if (Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
-    return this.evaluateBatches(X, Y, this.checkBatchSize(where, args.batchSize));
+    return this.transactional(async () => {
+      const X = this.toX(where, x);
+      const Y = this.toY(where, y, X.dims);
+      if (Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
+      return this.evaluateBatches(X, Y, this.checkBatchSize(where, args.batchSize));
+    });
   }
 
-  /** The model's outputs for x, as one float32 Tensor [N, ...output shape]. */
+  /**
+   * The model's outputs for x, as one float32 Tensor [N, ...output shape] (a free time axis takes
+   * x's length).
+   */
   async predict(x: ModelData, args: { batchSize?: number } = {}): Promise<Tensor<'float32'>> {
+    return this.transactional(() => this.predictBody(x, args));
+  }
+
+  private async predictBody(x: ModelData, args: { batchSize?: number }): Promise<Tensor<'float32'>> {
     const where = 'Sequential.predict';
     const X = this.toX(where, x);
     const batchSize = this.checkBatchSize(where, args.batchSize);
     const n = X.dims[0];
-    const outShape = this.layers[this.layers.length - 1].outputShape!;
+    const outShape = this.outputShapeFor(X.dims);
     const row = outShape.reduce((a, b) => a * b, 1);
     const result = new Float32Array(n * row);
     const all = range(n);
@@ -349,7 +416,7 @@ export class Sequential implements TrainingModel {
   /** A table of layers, output shapes and parameter counts; printed unless `print` is false. */
   summary(args: { print?: boolean } = {}): string {
     if (!this.built) throw new Error('Sequential.summary: the model has no shapes yet; call model.build(inputShape) or fit/predict first');
-    const rows = this.layers.map((l) => [`${l.name} (${l.className})`, `(None, ${l.outputShape!.join(', ')})`, String(l.countParams())]);
+    const rows = this.layers.map((l) => [`${l.name} (${l.className})`, `(None, ${l.outputShape!.map((d) => (d < 0 ? 'None' : String(d))).join(', ')})`, String(l.countParams())]);
     const head = ['Layer (type)', 'Output Shape', 'Param #'];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
     const line = (r: string[]): string => r.map((c, i) => (i === 2 ? c : c.padEnd(w[i]))).join('');
@@ -363,7 +430,7 @@ export class Sequential implements TrainingModel {
   private serializeModel(): Record<string, unknown> {
     return {
       format: 'gatedrnn-model',
-      model: { className: this.className, config: { name: this.name, seed: this.seed, inputShape: this.layers[0].inputShape, layers: this.layers.map(serializeLayer) } },
+      model: { className: this.className, config: { name: this.name, seed: this.seed, inputShape: this.layers[0].inputShape!.map((d) => (d < 0 ? null : d)), layers: this.layers.map(serializeLayer) } },
       compile: this.compiled && {
         optimizer: this.compiled.optimizer.getConfig(),
         loss: this.compiled.loss.getConfig(),
@@ -445,6 +512,17 @@ export class Sequential implements TrainingModel {
     return modelToOnnx(this, options);
   }
 
+  /**
+   * The model as an inference session (what loadOnnx gives for its toOnnx export): the weights
+   * packed once, `session.run` computing the whole pass off the event loop, with no training
+   * state kept. The model stays usable; later changes to its weights do not reach the session.
+   * What a server should run: see docs/serving.md.
+   */
+  toSession(options?: LoadOnnxOptions): OnnxSession {
+    if (!this.built) throw new Error('Sequential.toSession: the model has no weights yet; call model.build(inputShape) or fit first');
+    return new OnnxSession(this.toOnnx(), options);
+  }
+
   /** Frees the layers' native resources. */
   dispose(): void {
     for (const l of this.layers) l.dispose();
@@ -453,7 +531,7 @@ export class Sequential implements TrainingModel {
   /** Rebuilds a model from a file's bytes (what loadModel reads). */
   static fromBytes(bytes: Uint8Array, source = 'bytes'): Sequential {
     const { header, arrays } = decode(bytes, source);
-    const m = header.model as { className: string; config: { name: string; seed?: number; inputShape: number[]; layers: SerializedLayer[] } } | undefined;
+    const m = header.model as { className: string; config: { name: string; seed?: number; inputShape: (number | null)[]; layers: SerializedLayer[] } } | undefined;
     if (header.format !== 'gatedrnn-model' || !m || m.className !== 'Sequential' || !Array.isArray(m.config?.layers) || !Array.isArray(m.config.inputShape)) {
       throw new Error(`loadModel(${source}): the header does not describe a Sequential model`);
     }

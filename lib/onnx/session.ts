@@ -7,12 +7,14 @@ import { promises as fs } from 'fs';
 import { Device, parseDevice } from '../cuda';
 import { rangeError, typeError } from '../errors';
 import { Tensor, TensorLike, TensorType, expectTensor } from '../tensor';
+import type { PlanCall } from '../ops/plan';
 import { Folder } from './fold';
 import { fuseBatchMajorRecurrent } from './fuse';
 import { Attributes, DeclaredDim, GraphNode, ParsedGraph, ValueInfo, parseModel } from './graph';
 import { OPS, SUPPORTED_OPS } from './ops';
 import type { Kernel } from './ops/types';
-import { NodeError, Value } from './values';
+import { pickThreads, PLAN_INLINE_MS, Program, recordTime, recordWall, SessionPlan } from './plan';
+import { NodeError, Value, sizeOf } from './values';
 
 export interface LoadOnnxOptions {
   /** Threads per operator; default: every hardware thread. */
@@ -25,6 +27,11 @@ export interface LoadOnnxOptions {
    * none), and what run() and runSync() are typed with.
    */
   outputTypes?: OutputTypes;
+  /**
+   * Default true: on the CPU, run the whole graph as one native call (a plan) wherever its nodes
+   * allow; false runs every node through the interpreter (what the plan is tested against).
+   */
+  plan?: boolean;
 }
 
 /** Output names and their element types, as `LoadOnnxOptions.outputTypes` states them. */
@@ -71,14 +78,15 @@ function checkOutputTypes(where: string, value: unknown, outputs: readonly OnnxV
   return types;
 }
 
-function checkOptions(where: string, options: unknown): { threads: number; device: Device } {
-  if (options === undefined) return { threads: 0, device: 'cpu' };
+function checkOptions(where: string, options: unknown): { threads: number; device: Device; plan: boolean } {
+  if (options === undefined) return { threads: 0, device: 'cpu', plan: true };
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object { threads, device }', options);
   const o = options as LoadOnnxOptions;
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
     throw typeError(where, 'options.threads', 'a positive integer', o.threads);
   }
-  return { threads: o.threads ?? 0, device: parseDevice(where, o.device) };
+  if (o.plan !== undefined && typeof o.plan !== 'boolean') throw typeError(where, 'options.plan', 'a boolean', o.plan);
+  return { threads: o.threads ?? 0, device: parseDevice(where, o.device), plan: o.plan ?? true };
 }
 
 export class OnnxSession<Types extends OutputTypes = {}> {
@@ -95,11 +103,14 @@ export class OnnxSession<Types extends OutputTypes = {}> {
   private readonly constants: ReadonlyMap<string, Value>;
   private readonly constantData: ReadonlySet<unknown>;
   private steps: Step[] | null;
+  private plan: SessionPlan | null = null;
+  private readonly threads: number;
 
   /** Use loadOnnx. */
   constructor(bytes: Uint8Array, options?: LoadOnnxOptions) {
     const where = 'loadOnnx';
-    const { threads, device } = checkOptions(where, options);
+    const { threads, device, plan } = checkOptions(where, options);
+    this.threads = threads;
     const graph: ParsedGraph = parseModel(where, bytes);
     fuseBatchMajorRecurrent(graph);
     this.opset = graph.opset;
@@ -156,15 +167,76 @@ export class OnnxSession<Types extends OutputTypes = {}> {
     // Kernels of folded nodes hold nothing native except recurrent ones, which never fold.
     this.constants = constants;
     this.constantData = new Set([...constants.values()].map((v) => v.data));
+    if (plan && device === 'cpu') {
+      try {
+        this.plan = SessionPlan.create({ steps: live, inputs: graph.inputs, outputNames: this.outputNames, constants, opset: graph.opset, threads });
+      } catch (e) {
+        for (const k of kernels) k.dispose?.();
+        throw e;
+      }
+    }
+  }
+
+  /** Whether runs of feeds with these dims go through the native plan (one native call). */
+  usesPlan(feeds: OnnxFeeds): boolean {
+    const { values } = this.begin('OnnxSession.usesPlan', feeds, undefined);
+    return this.programFor(values) !== null;
+  }
+
+  private programFor(values: Map<string, Value>): Program | null {
+    return this.plan?.program([...this.inputs.keys()].map((name) => values.get(name)!)) ?? null;
+  }
+
+  // A plan call that fails (a token id out of range, memory) is run again through the
+  // interpreter, which reports the error in its words, or computes what the plan would not.
+  private planCall(program: Program, values: Map<string, Value>) {
+    const outputs = program.outputs.map((o) => new Float32Array(sizeOf(o.dims)));
+    const call = { ...program.call, inputs: [...this.inputs.keys()].map((name) => values.get(name)!.data as Float32Array), outputs };
+    return { call, outputs };
+  }
+
+  /** Runs a program on this thread, on the session's threads or on one, whichever has been faster. */
+  private runInline(program: Program, call: PlanCall): void {
+    const way = this.threads === 1 ? 0 : pickThreads(program);
+    const t0 = performance.now();
+    recordTime(this.plan!, program, this.plan!.native.run({ ...call, threads: way === 1 ? 1 : 0 }));
+    recordWall(program, way, performance.now() - t0);
+  }
+
+  private planResults(where: string, program: Program, outputs: Float32Array[], wanted: readonly string[]): OnnxResults<Types> {
+    const out: Record<string, AnyTensor> = {};
+    program.outputs.forEach((o, k) => {
+      if (!wanted.includes(o.name)) return;
+      const stated = this.outputTypes.get(o.name);
+      if (stated !== undefined && stated !== 'float32') {
+        throw new TypeError(`${where}: expected output '${o.name}' to be ${stated} (options.outputTypes), but the model produced float32`);
+      }
+      out[o.name] = new Tensor('float32', outputs[k], o.dims) as AnyTensor;
+    });
+    return out as OnnxResults<Types>;
   }
 
   /**
-   * Runs the model; recurrent nodes run off the event loop (those under about 0.1 ms of work run
-   * inline: the hop would cost more). Resolves to every output, or those in `fetches`.
+   * Runs the model off the event loop: as one native call on a worker thread when the plan covers
+   * the graph at these shapes, else node by node with the recurrent nodes on a worker. Work under
+   * about 0.1 ms runs inline (the hop would cost more). Resolves to every output, or those in
+   * `fetches`.
    */
   async run(feeds: OnnxFeeds, fetches?: readonly string[]): Promise<OnnxResults<Types>> {
     const where = 'OnnxSession.run';
     const { steps, values, wanted } = this.begin(where, feeds, fetches);
+    const program = this.programFor(values);
+    if (program) {
+      const { call, outputs } = this.planCall(program, values);
+      let ok = true;
+      try {
+        if (program.inlineMs > PLAN_INLINE_MS) recordTime(this.plan!, program, await this.plan!.native.runAsync(call));
+        else this.runInline(program, call);
+      } catch {
+        ok = false;
+      }
+      if (ok) return this.planResults(where, program, outputs, wanted);
+    }
     for (const step of steps) {
       const at = `${where}: ${step.node.label}`;
       const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
@@ -178,6 +250,17 @@ export class OnnxSession<Types extends OutputTypes = {}> {
   runSync(feeds: OnnxFeeds, fetches?: readonly string[]): OnnxResults<Types> {
     const where = 'OnnxSession.runSync';
     const { steps, values, wanted } = this.begin(where, feeds, fetches);
+    const program = this.programFor(values);
+    if (program) {
+      const { call, outputs } = this.planCall(program, values);
+      let ok = true;
+      try {
+        this.runInline(program, call);
+      } catch {
+        ok = false;
+      }
+      if (ok) return this.planResults(where, program, outputs, wanted);
+    }
     for (const step of steps) {
       const at = `${where}: ${step.node.label}`;
       const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
@@ -190,6 +273,8 @@ export class OnnxSession<Types extends OutputTypes = {}> {
   dispose(): void {
     for (const s of this.steps ?? []) s.kernel.dispose?.();
     this.steps = null;
+    this.plan?.dispose();
+    this.plan = null;
   }
 
   /** onnxruntime's name for dispose. */

@@ -139,6 +139,7 @@ function recurrent(cell: Cell): OpDef {
 
       return {
         foldable: false,
+        packed,
         run(inputs, where) {
           const { op, owned, args } = prepare(inputs, where, 'run');
           try {

@@ -1,6 +1,7 @@
 // The contract between the session and the op modules: an op is created once per node at load
 // (attributes read and checked, constant weights packed), then run once per call.
 import type { Device } from '../../cuda';
+import type { RecurrentOp } from '../../ops/recurrent';
 import { Attributes, GraphNode } from '../graph';
 import { NodeError, Value, ValueType } from '../values';
 
@@ -24,6 +25,8 @@ export interface Kernel {
   dispose?(): void;
   /** False: never evaluated at load even when every input is constant. */
   foldable?: boolean;
+  /** A recurrent node's operator when its weights were packed at load (what a plan copies). */
+  packed?: Pick<RecurrentOp<never, never>, 'definition'>;
 }
 
 export interface OpDef {
