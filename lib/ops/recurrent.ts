@@ -77,6 +77,9 @@ function flag(where: string, name: string, value: unknown): boolean {
   throw typeError(where, name, '0, 1, true or false', value);
 }
 
+/** The most threads one call may ask for: each thread gets its own workspace. */
+export const MAX_THREADS = 1024;
+
 function positiveInt(where: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     throw typeError(where, name, 'a positive integer', value);
@@ -147,6 +150,7 @@ export function prepareOp(
     if (Number.isFinite(attrs.clip)) clip = attrs.clip;
   }
   const threads = attrs.threads === undefined ? 0 : positiveInt(where, 'threads', attrs.threads);
+  if (threads > MAX_THREADS) throw rangeError(where, 'threads', `at most ${MAX_THREADS}`, String(threads));
   const precision = attrs.precision ?? 'fp32';
   if (precision !== 'fp32' && precision !== 'bf16') throw typeError(where, 'precision', "'fp32' or 'bf16'", precision);
   const acts = resolveActivations(where, attrs.activations, attrs.activationAlpha, attrs.activationBeta, info.defaultActivations, D);
@@ -195,11 +199,14 @@ export function prepareInputs(
     const lens =
       t.type === 'int64' ? expectTensor(where, 'sequenceLens', t, 'int64') : expectTensor(where, 'sequenceLens', t, 'int32');
     expectDims(where, 'sequenceLens', lens.dims, [B], 'batch_size');
+    // A copy, checked and then handed on: the caller's array may sit in a SharedArrayBuffer that
+    // another thread rewrites while this call runs.
+    const original = lens.type === 'int32' ? Int32Array.from(lens.data as Int32Array) : BigInt64Array.from(lens.data as BigInt64Array);
     sequenceLens =
-      lens.type === 'int32' ? (lens.data as Int32Array) : Int32Array.from(lens.data as BigInt64Array, (v) => (v < 0n || v > BigInt(T) ? -1 : Number(v)));
+      original instanceof Int32Array ? original : Int32Array.from(original, (v) => (v < 0n || v > BigInt(T) ? -1 : Number(v)));
     const bad = sequenceLens.findIndex((v) => v < 0 || v > T);
     if (bad >= 0) {
-      const shown = String((lens.data as Int32Array | BigInt64Array)[bad]);
+      const shown = String(original[bad]);
       throw rangeError(where, `sequenceLens[${bad}]`, `in [0, ${T}] (seq_length)`, shown);
     }
   }
