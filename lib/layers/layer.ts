@@ -1,6 +1,7 @@
 // The base of the Keras-like layers: per-sample shapes, parameters with their gradients, a
 // training forward that keeps what the backward pass needs, and getConfig/fromConfig.
 import { rangeError, typeError } from '../errors';
+import { claimParameter } from '../train/initializers';
 import type { Rng } from '../train/rng';
 
 /** What flows between layers: a batch-major array and, after a masking embedding, each row's length. */
@@ -34,6 +35,7 @@ export interface LayerArgs {
 
 export function makeParam(name: string, shape: number[], rowSize = 0): Param {
   const n = shape.reduce((a, b) => a * b, 1);
+  claimParameter(name, shape, n);
   return { name, shape, value: new Float32Array(n), grad: new Float32Array(n), rows: null, rowSize };
 }
 

@@ -10,9 +10,10 @@ import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
 import { Metric, MetricSpec, toMetrics } from '../train/metrics';
 import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
+import { buildingFromFile } from '../train/initializers';
 import { Batchable, isFloat32, range, takeRows, toBatchable } from './data';
 import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
-import { decode, encode, writeAtomic } from './io';
+import { compileSettings, decode, encode, floatsIn, writeAtomic } from './io';
 import { modelToOnnx, ToOnnxOptions } from './onnx';
 import { Seq2Seq } from './seq2seq';
 
@@ -452,17 +453,23 @@ export class Sequential implements TrainingModel {
 
   /** Rebuilds a model from a file's bytes (what loadModel reads). */
   static fromBytes(bytes: Uint8Array, source = 'bytes'): Sequential {
-    const { header, arrays } = decode(bytes, source);
+    const where = `loadModel(${source})`;
+    const contents = decode(bytes, source);
+    const { header, arrays } = contents;
     const m = header.model as { className: string; config: { name: string; seed?: number; inputShape: number[]; layers: SerializedLayer[] } } | undefined;
     if (header.format !== 'gatedrnn-model' || !m || m.className !== 'Sequential' || !Array.isArray(m.config?.layers) || !Array.isArray(m.config.inputShape)) {
-      throw new Error(`loadModel(${source}): the header does not describe a Sequential model`);
+      throw new Error(`${where}: the header does not describe a Sequential model`);
     }
-    const model = new Sequential(m.config.layers.map(layerFromConfig), { name: m.config.name, seed: m.config.seed });
-    model.build(m.config.inputShape, 0);
+    const c = compileSettings(where, header.compile, true);
+    // Built within what the file holds: no parameter is allocated or initialized past it.
+    const model = buildingFromFile(where, floatsIn(contents), () => {
+      const built = new Sequential(m.config.layers.map(layerFromConfig), { name: m.config.name, seed: m.config.seed });
+      built.build(m.config.inputShape, 0);
+      return built;
+    });
     model.loadWeights(arrays, source);
-    const c = header.compile as { optimizer: OptimizerConfig; loss: ReturnType<Loss['getConfig']>; metrics: (string | MetricSpec)[] } | null;
     if (c) {
-      const { name, ...config } = c.loss;
+      const { name, ...config } = c.loss!;
       model.compile({ optimizer: optimizerFromConfig(c.optimizer), loss: new Loss(name as LossName, config as LossConfig), metrics: c.metrics });
     }
     return model;
