@@ -11,6 +11,7 @@ import { Metric, MetricSpec, toMetrics } from '../train/metrics';
 import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
 import { buildingFromFile } from '../train/initializers';
+import { checkStages, runBytesOption } from '../memory';
 import { Batchable, isFloat32, range, takeRows, toBatchable } from './data';
 import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 import { compileSettings, decode, encode, floatsIn, writeAtomic } from './io';
@@ -329,13 +330,14 @@ export class Sequential implements TrainingModel {
   }
 
   /** The model's outputs for x, as one float32 Tensor [N, ...output shape]. */
-  async predict(x: unknown, args: { batchSize?: number } = {}): Promise<Tensor<'float32'>> {
+  async predict(x: unknown, args: { batchSize?: number; maxRunBytes?: number } = {}): Promise<Tensor<'float32'>> {
     const where = 'Sequential.predict';
     const X = this.toX(where, x);
     const batchSize = this.checkBatchSize(where, args.batchSize);
     const n = X.dims[0];
     const outShape = this.layers[this.layers.length - 1].outputShape!;
     const row = outShape.reduce((a, b) => a * b, 1);
+    checkStages(where, this.predictStages(X.dims, Math.min(n, batchSize), n * row * 4), runBytesOption(where, 'args.maxRunBytes', args.maxRunBytes));
     const result = new Float32Array(n * row);
     const all = range(n);
     for (let b = 0; b < n; b += batchSize) {
@@ -345,6 +347,13 @@ export class Sequential implements TrainingModel {
       if (e < n) await yieldToEventLoop();
     }
     return new Tensor('float32', result, [n, ...outShape]);
+  }
+
+  /** What predict holds at once in each layer: the result, and the layer's input and output for one batch. */
+  private predictStages(xDims: readonly number[], rows: number, resultBytes: number): { label: string; bytes: number }[] {
+    // A variable axis (-1) takes the input's size on that axis (the time axis of a sequence).
+    const size = (shape: readonly number[]): number => shape.reduce((a, d, k) => a * (d < 0 ? (xDims[k + 1] ?? 1) : d), 1);
+    return this.layers.map((l) => ({ label: l.label, bytes: resultBytes + rows * 4 * (size(l.inputShape!) + size(l.outputShape!)) }));
   }
 
   /** A table of layers, output shapes and parameter counts; printed unless `print` is false. */

@@ -6,6 +6,7 @@
 import { promises as fs } from 'fs';
 import { Device, parseDevice } from '../cuda';
 import { rangeError, typeError } from '../errors';
+import { RunBudget, runBytesOption } from '../memory';
 import { Tensor, TensorLike, TensorType, expectTensor } from '../tensor';
 import { Folder } from './fold';
 import { fuseBatchMajorRecurrent } from './fuse';
@@ -19,6 +20,12 @@ export interface LoadOnnxOptions {
   threads?: number;
   /** 'cuda' runs the recurrent nodes on an NVIDIA GPU (a CUDA build); default 'cpu'. */
   device?: Device;
+  /**
+   * Bytes one run may hold at once (its intermediate and output tensors; not the feeds or the
+   * model's weights). Past it a run fails with a RangeError naming the node, before allocating.
+   * Default: half the memory the process may use (cgroup limits included), at most 4 GiB.
+   */
+  maxRunBytes?: number;
 }
 
 /** An input's or output's declared type and shape (onnxruntime's ValueMetadata, roughly). */
@@ -41,14 +48,14 @@ interface Step {
   frees: string[];
 }
 
-function checkOptions(where: string, options: unknown): { threads: number; device: Device } {
-  if (options === undefined) return { threads: 0, device: 'cpu' };
+function checkOptions(where: string, options: unknown): { threads: number; device: Device; maxRunBytes: number } {
+  if (options === undefined) return { threads: 0, device: 'cpu', maxRunBytes: runBytesOption(where, 'options.maxRunBytes', undefined) };
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object { threads, device }', options);
   const o = options as LoadOnnxOptions;
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
     throw typeError(where, 'options.threads', 'a positive integer', o.threads);
   }
-  return { threads: o.threads ?? 0, device: parseDevice(where, o.device) };
+  return { threads: o.threads ?? 0, device: parseDevice(where, o.device), maxRunBytes: runBytesOption(where, 'options.maxRunBytes', o.maxRunBytes) };
 }
 
 export class OnnxSession {
@@ -64,11 +71,13 @@ export class OnnxSession {
   private readonly constants: ReadonlyMap<string, Value>;
   private readonly constantData: ReadonlySet<unknown>;
   private steps: Step[] | null;
+  private readonly maxRunBytes: number;
 
   /** Use loadOnnx. */
   constructor(bytes: Uint8Array, options?: LoadOnnxOptions) {
     const where = 'loadOnnx';
-    const { threads, device } = checkOptions(where, options);
+    const { threads, device, maxRunBytes } = checkOptions(where, options);
+    this.maxRunBytes = maxRunBytes;
     const graph: ParsedGraph = parseModel(where, bytes);
     fuseBatchMajorRecurrent(graph);
     this.opset = graph.opset;
@@ -132,12 +141,12 @@ export class OnnxSession {
    */
   async run(feeds: OnnxFeeds, fetches?: readonly string[]): Promise<OnnxResults> {
     const where = 'OnnxSession.run';
-    const { steps, values, wanted } = this.begin(where, feeds, fetches);
+    const { steps, values, wanted, budget } = this.begin(where, feeds, fetches);
     for (const step of steps) {
       const at = `${where}: ${step.node.label}`;
       const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-      const out = step.kernel.runAsync ? await step.kernel.runAsync(args, at) : step.kernel.run(args, at);
-      this.finishStep(step, out, values);
+      const out = step.kernel.runAsync ? await budget.during(() => step.kernel.runAsync!(args, at)) : budget.during(() => step.kernel.run(args, at));
+      this.finishStep(step, out, values, budget);
     }
     return this.results(where, values, wanted, feeds);
   }
@@ -145,11 +154,11 @@ export class OnnxSession {
   /** Runs the model on the calling thread. */
   runSync(feeds: OnnxFeeds, fetches?: readonly string[]): OnnxResults {
     const where = 'OnnxSession.runSync';
-    const { steps, values, wanted } = this.begin(where, feeds, fetches);
+    const { steps, values, wanted, budget } = this.begin(where, feeds, fetches);
     for (const step of steps) {
       const at = `${where}: ${step.node.label}`;
       const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-      this.finishStep(step, step.kernel.run(args, at), values);
+      this.finishStep(step, budget.during(() => step.kernel.run(args, at)), values, budget);
     }
     return this.results(where, values, wanted, feeds);
   }
@@ -179,7 +188,9 @@ export class OnnxSession {
       }
     }
     for (const info of this.inputs.values()) values.set(info.name, this.checkFeed(where, info, feeds[info.name]));
-    return { steps: this.steps, values, wanted };
+    const fed = new Set<unknown>(Object.values(feeds).map((f) => f.data));
+    const budget = new RunBudget(this.maxRunBytes, (data) => this.constantData.has(data) || fed.has(data));
+    return { steps: this.steps, values, wanted, budget };
   }
 
   private checkFeed(where: string, info: ValueInfo, feed: TensorLike | undefined): Value {
@@ -199,13 +210,18 @@ export class OnnxSession {
     return { type, data: t.data, dims: [...t.dims] };
   }
 
-  private finishStep(step: Step, out: Value[], values: Map<string, Value>): void {
+  private finishStep(step: Step, out: Value[], values: Map<string, Value>, budget: RunBudget): void {
     step.node.outputs.forEach((name, k) => {
       if (name === '') return;
       if (out[k] === undefined) throw new NodeError(`${step.node.label}: produced no output ${k} ('${name}')`);
       values.set(name, out[k]);
+      budget.hold(out[k].data);
     });
-    for (const name of step.frees) values.delete(name);
+    for (const name of step.frees) {
+      const v = values.get(name);
+      if (v) budget.drop(v.data);
+      values.delete(name);
+    }
   }
 
   private results(where: string, values: Map<string, Value>, wanted: readonly string[], feeds: OnnxFeeds): OnnxResults {

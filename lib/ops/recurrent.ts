@@ -1,18 +1,14 @@
 // What GruOp, LstmOp and RnnOp share: the ONNX weight and input checks, the native spec, and
 // run / runAsync / dispose over prepacked weights. Arithmetic happens in native code only.
-import { constants } from 'buffer';
-import * as os from 'os';
 import type { NativeCudaRnn, NativeInputs, NativeOutputs, NativeRnn, NativeSpec, NativeWeights } from '../../binding';
 import { Device, createCudaOp, parseDevice } from '../cuda'; // CUDA hook
 import { rangeError, typeError } from '../errors';
+import { MAX_ARRAY_BYTES, availableMemory, claim } from '../memory';
 import { binding } from '../native';
 import { Tensor, TensorLike, expectDims, expectTensor } from '../tensor';
 import { resolveActivations } from './activations';
 
-const MAX_LENGTH = constants.MAX_LENGTH;
-// os.totalmem() is a system call; the answer does not change while the process runs.
-let totalMemoryBytes: number | undefined;
-const totalMemory = (): number => (totalMemoryBytes ??= os.totalmem());
+const MAX_LENGTH = MAX_ARRAY_BYTES;
 
 export type Direction = 'forward' | 'reverse' | 'bidirectional';
 export type OutputName = 'Y' | 'Y_h' | 'Y_c';
@@ -230,6 +226,9 @@ export function prepareInputs(
   }
   const yDims = spec.layout === 0 ? [T, D, B, H] : [B, T, D, H];
   if (wanted.includes('Y')) checkOutputSize(where, yDims);
+  // The outputs count against the run's budget (a session's run, else this call's own).
+  const stateBytes = D * B * H * 4;
+  claim(where, (wanted.includes('Y') ? T * stateBytes : 0) + (wanted.includes('Y_h') ? stateBytes : 0) + (wanted.includes('Y_c') ? stateBytes : 0));
   return {
     native: {
       X: X.data,
@@ -252,7 +251,7 @@ export function prepareInputs(
  */
 function checkOutputSize(where: string, dims: number[]): void {
   const bytes = dims.reduce((a, b) => a * b, 1) * 4;
-  const limit = Math.min(MAX_LENGTH, totalMemory());
+  const limit = Math.min(MAX_LENGTH, availableMemory().bytes);
   if (bytes > limit) {
     const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
     throw rangeError(
