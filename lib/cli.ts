@@ -1,9 +1,9 @@
 // The gatedrnn command line: `npx gatedrnn <command> [...]`. Commands live in one table; each
 // parses its own arguments and returns the exit code.
-import * as fs from 'fs';
 import { backendInfo } from './backend';
 import { COMPARE_USAGE } from './compare/cli-args';
 import { compareCommand } from './compare/command';
+import { readFileCapped } from './files';
 import { machineInfo } from './compare/runner';
 import { trainAndMeasure } from './compare/train-and-measure';
 import { crosscheck, formatCrosscheck } from './onnx/crosscheck';
@@ -62,7 +62,7 @@ const MAX_RUNS = 10_000;
 
 /** Reads feeds from JSON: { name: { type, dims, data } }, or an object with such an `inputs` member. */
 export function readInputs(file: string): Record<string, Tensor> {
-  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const json = JSON.parse(readFileCapped('crosscheck --inputs', file).toString('utf8')) as Record<string, unknown>;
   const entries = (json.inputs && typeof json.inputs === 'object' ? json.inputs : json) as Record<string, { type?: string; dims?: number[]; data?: unknown }>;
   const feeds: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(entries)) {

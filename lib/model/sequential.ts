@@ -1,6 +1,5 @@
 // Sequential models: a stack of layers, compile / fit / evaluate / predict / summary, and the
 // model file (architecture, weights, compile settings and, in checkpoints, the training state).
-import * as fs from 'fs';
 import { rangeError, typeError } from '../errors';
 import { Tensor } from '../tensor';
 import { Activation, Dense, Embedding, Layer, layerFromConfig, serializeLayer, SerializedLayer } from '../layers';
@@ -12,6 +11,7 @@ import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '..
 import { randomSeed, Rng } from '../train/rng';
 import { buildingFromFile } from '../train/initializers';
 import { checkStages, runBytesOption } from '../memory';
+import { modelFileCap, readFileCappedAsync } from '../files';
 import { Batchable, isFloat32, range, takeRows, toBatchable } from './data';
 import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 import { compileSettings, decode, encode, floatsIn, writeAtomic } from './io';
@@ -423,7 +423,7 @@ export class Sequential implements TrainingModel {
 
   private async restoreCheckpoint(file: string, stateful: StatefulCallback[]): Promise<{ epoch: number; history: Record<string, number[]> }> {
     const where = 'Sequential.fit';
-    const { header, arrays } = decode(await fs.promises.readFile(file), file);
+    const { header, arrays } = decode(await readFileCappedAsync(where, file, modelFileCap()), file);
     const t = header.training as { epoch: number; iterations: number; optimizer: OptimizerConfig; rng: number[]; history: Record<string, number[]>; callbacks: { kind: string; state: Record<string, unknown> }[] } | undefined;
     if (!t) throw new Error(`${where}: resumeFrom ${file} is a saved model, not a checkpoint (it has no training state)`);
     const saved = JSON.stringify((header.model as { config: { layers: SerializedLayer[] } }).config.layers.map((s) => ({ ...s, config: { ...s.config, name: undefined } })));
@@ -495,7 +495,7 @@ export function sequential(layerList: Layer[], args?: SequentialArgs): Sequentia
  */
 export async function loadModel<M extends Sequential | Seq2Seq = Sequential>(path: string): Promise<M> {
   if (typeof path !== 'string' || path === '') throw typeError('loadModel', 'path', 'a file path', path);
-  const bytes = await fs.promises.readFile(path);
+  const bytes = await readFileCappedAsync('loadModel', path, modelFileCap());
   const kind = (decode(bytes, path).header.model as { className?: unknown } | undefined)?.className;
   return (kind === 'Seq2Seq' ? Seq2Seq.fromBytes(bytes, path) : Sequential.fromBytes(bytes, path)) as M;
 }

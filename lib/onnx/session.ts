@@ -3,9 +3,9 @@
 // place of the Transposes around them (fuse.ts), creates every node's op (recurrent weights
 // packed here), and folds what does not depend on the feeds; a run then walks the remaining nodes in
 // order, freeing each intermediate value after its last use.
-import { promises as fs } from 'fs';
 import { Device, parseDevice } from '../cuda';
 import { rangeError, typeError } from '../errors';
+import { modelFileCap, readFileCappedAsync } from '../files';
 import { RunBudget, runBytesOption } from '../memory';
 import { Tensor, TensorLike, TensorType, expectTensor } from '../tensor';
 import { Folder } from './fold';
@@ -253,7 +253,7 @@ export async function loadOnnx(model: string | Uint8Array | ArrayBuffer, options
 }
 
 export async function modelBytes(where: string, model: unknown): Promise<Uint8Array> {
-  if (typeof model === 'string') return fs.readFile(model);
+  if (typeof model === 'string') return readFileCappedAsync(where, model, modelFileCap());
   const tag = Object.prototype.toString.call(model);
   if (tag === '[object Uint8Array]') return model as Uint8Array;
   if (tag === '[object ArrayBuffer]') return new Uint8Array(model as ArrayBuffer);
