@@ -226,7 +226,7 @@ async function fuzzReliability({ cases = 200, seed = 1, classes = ['lying', 'gro
   return { counts, failures, peakRssMiB: Math.round(peak / MiB), seconds: (Date.now() - t0) / 1000 };
 }
 
-module.exports = { fuzzReliability };
+module.exports = { fuzzReliability, parseModelFile, buildModelFile };
 
 if (require.main === module) {
   const cases = Number(process.argv[2] || 200);

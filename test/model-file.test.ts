@@ -15,37 +15,16 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-// The file format, written here independently of lib/model/io.ts.
-function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  }
-  return ~c >>> 0;
-}
+// The file format, written independently of lib/model/io.ts (the reliability fuzzer's).
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { parseModelFile, buildModelFile } = require('../scripts/fuzz-reliability.js');
 
 interface Parsed {
   header: Record<string, any>;
   payload: Buffer;
 }
-
-function parse(bytes: Buffer): Parsed {
-  const headerLen = bytes.readUInt32LE(12);
-  return { header: JSON.parse(bytes.subarray(24, 24 + headerLen).toString('utf8')), payload: bytes.subarray(24 + headerLen) };
-}
-
-function build({ header, payload }: Parsed): Buffer {
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
-  if (json.length % 4) json = Buffer.concat([json, Buffer.alloc(4 - (json.length % 4), 0x20)]);
-  const pre = Buffer.alloc(24);
-  pre.write('GATEDRNN', 0, 'latin1');
-  pre.writeUInt32LE(1, 8);
-  pre.writeUInt32LE(json.length, 12);
-  pre.writeUInt32LE(payload.length, 16);
-  pre.writeUInt32LE(crc32(payload, crc32(json)), 20);
-  return Buffer.concat([pre, json, payload]);
-}
+const parse = (bytes: Buffer): Parsed => parseModelFile(bytes);
+const build = ({ header, payload }: Parsed): Buffer => buildModelFile(header, payload);
 
 async function savedModel(name: string): Promise<Buffer> {
   const m = sequential([layers.embedding({ inputDim: 20, outputDim: 4 }), layers.gru({ units: 8 }), layers.dense({ units: 3, activation: 'softmax' })]);
