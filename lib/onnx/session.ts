@@ -207,7 +207,10 @@ export class OnnxSession {
       const ok = t.dims.length === info.dims.length && info.dims.every((d, k) => typeof d !== 'number' || d === t.dims[k]);
       if (!ok) throw rangeError(where, `${name}.dims`, `[${info.dims.map(showDim).join(', ')}]`, `[${t.dims.join(', ')}]`);
     }
-    return { type, data: t.data, dims: [...t.dims] };
+    // A feed in a SharedArrayBuffer is copied: another thread could rewrite it between a node's
+    // check of it and its use (indices, shapes, lengths), or between two nodes that read it.
+    const data = t.data.buffer instanceof SharedArrayBuffer ? t.data.slice() : t.data;
+    return { type, data, dims: [...t.dims] };
   }
 
   private finishStep(step: Step, out: Value[], values: Map<string, Value>, budget: RunBudget): void {
