@@ -91,6 +91,11 @@ describe('numeric flags and options are bounded, with our messages', () => {
     expect(() => new GruOp({ W, R }, { threads: 1e9 })).toThrow('GruOp: expected threads to be at most 1024, but received 1000000000');
   });
 
+  test('a layer too large for one array is our RangeError, not V8\'s "Invalid typed array length"', () => {
+    const m = sequential([layers.dense({ units: 2e9 })]);
+    expect(() => m.build([4])).toThrow(/^parameter kernel: expected its shape to be at most \d+ floats \(the largest array Node can hold\), but received \[4, 2000000000\] = 8000000000 floats$/);
+  });
+
   test('compare --out that names a file is refused before any training', () => {
     const file = path.join(tmp, 'a-file');
     fs.writeFileSync(file, 'x');
