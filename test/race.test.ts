@@ -1,10 +1,10 @@
 /**
  * Shared-memory races: worker threads rewrite the inputs of run and runAsync (sequenceLens, X,
- * initialH in SharedArrayBuffers) while the calls run, through the operators, through the binding
- * itself and through an ONNX session. Every call reads its own copy of what it checks: it returns
- * what one valid input gives, or fails with a RangeError naming sequenceLens, and never reads out
- * of bounds. In a child process over dist/ (`npm run build:ts`), so that a crash fails this test
- * rather than jest.
+ * initialH, a Reshape's shape, all in SharedArrayBuffers) while the calls run, through the
+ * operators, through the binding itself and through ONNX sessions that take them as feeds. Every
+ * call reads its own copy of what it checks: it returns what one valid input gives, or fails with
+ * an Error naming the input (a RangeError for sequenceLens), and never reads out of bounds. In a
+ * child process over dist/ (`npm run build:ts`), so that a crash fails this test rather than jest.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -14,7 +14,7 @@ import { buildRnnModel, mulberry32, randomTensor } from './helpers/onnx';
 
 const root = path.join(__dirname, '..');
 
-test('sequenceLens, X and initialH rewritten from workers during run and runAsync: right answers or RangeErrors, no crash', () => {
+test("sequenceLens, X, initialH and a Reshape shape rewritten from workers during run and runAsync: right answers or Errors, no crash", () => {
   const T = 12, B = 6, I = 5, H = 8;
   const rng = mulberry32(3);
   const model = buildRnnModel({

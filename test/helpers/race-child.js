@@ -2,7 +2,8 @@
 // Shared-memory races, in a process of their own (a crash is the failure this looks for): worker
 // threads rewrite the inputs of GRU/LSTM calls, which sit in SharedArrayBuffers, while this thread
 // calls run and runAsync on them, through the public operators, through the binding itself (which
-// skips TypeScript's checks) and through an ONNX session whose sequence_lens is a feed.
+// skips TypeScript's checks) and through ONNX sessions whose sequence_lens, or a Reshape's shape,
+// is a feed.
 //
 //   node test/helpers/race-child.js [calls] [model.onnx]
 //
@@ -39,6 +40,14 @@ if (kind === 'lens') {
   for (let k = 0; Atomics.load(flag, 0) === 0; k++) {
     // Hostile values one pass in three, so that some calls see only valid ones.
     for (let b = 0; b < a.length; b++) Atomics.store(a, b, k % 3 === 0 ? hostile[(k + b) % hostile.length] : good[(k + b) % good.length]);
+    if (k === 0) parentPort.postMessage('writing');
+  }
+} else if (kind === 'shape') {
+  const a = new BigInt64Array(buffer);
+  for (let k = 0; Atomics.load(flag, 0) === 0; k++) {
+    const pair = k % 3 === 0 ? hostile[k % hostile.length] : good[k % good.length];
+    Atomics.store(a, 0, pair[0]);
+    Atomics.store(a, 1, pair[1]);
     if (k === 0) parentPort.postMessage('writing');
   }
 } else {
@@ -188,7 +197,45 @@ async function sessionRace() {
   session.dispose();
 }
 
+// A dims-bearing feed: Reshape's shape in a SharedArrayBuffer, flipping between [3, 4], [4, 3]
+// and shapes that do not fit the data. Each run gives x in one of the valid shapes, or an Error.
+async function shapeRace() {
+  const { OnnxGraphBuilder } = require(path.join(root, 'dist'));
+  const b = new OnnxGraphBuilder('reshape');
+  const [y] = b.node('Reshape', [b.input('x', 'float32', [12]), b.input('shape', 'int64', [2])], ['y']);
+  b.output(y, 'float32');
+  const session = await loadOnnx(b.build(), { threads: 1 });
+  const x = { type: 'float32', data: Float32Array.from({ length: 12 }, (_, k) => k), dims: [12] };
+  const shape = new BigInt64Array(new SharedArrayBuffer(16));
+  shape.set([3n, 4n]);
+  const good = [[3n, 4n], [4n, 3n]];
+  const stop = await startWriters([{ kind: 'shape', buffer: shape.buffer, good, hostile: [[5n, 5n], [-1n, -1n], [2n ** 40n, 1n], [0n, 12n]] }]);
+  const feeds = { x, shape: { type: 'int64', data: shape, dims: [2] } };
+  const check = (label, r) => {
+    stats.returned++;
+    const dims = r.y.dims.join(',');
+    if ((dims !== '3,4' && dims !== '4,3') || r.y.data.some((v, k) => v !== k)) {
+      if (stats.wrong.length < 5) stats.wrong.push(`${label}: dims [${dims}]`);
+    }
+  };
+  const refused = (label, e) => {
+    if (e instanceof Error && /Reshape/.test(e.message)) stats.refused++;
+    else if (stats.unexpected.length < 5) stats.unexpected.push(`${label}: ${e && e.message}`);
+  };
+  for (let k = 0; k < calls; k++) {
+    try {
+      check('reshape runSync', session.runSync(feeds));
+    } catch (e) {
+      refused('reshape runSync', e);
+    }
+    await session.run(feeds).then((r) => check('reshape run', r), (e) => refused('reshape run', e));
+  }
+  await stop();
+  session.dispose();
+}
+
 (async () => {
+  await shapeRace();
   await lensRace('GRU');
   await lensRace('LSTM');
   await floatRace();
