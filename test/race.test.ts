@@ -14,7 +14,7 @@ import { buildRnnModel, mulberry32, randomTensor } from './helpers/onnx';
 
 const root = path.join(__dirname, '..');
 
-test("sequenceLens, X, initialH and a Reshape shape rewritten from workers during run and runAsync: right answers or Errors, no crash", () => {
+test('sequenceLens, X, initialH and a Reshape shape rewritten from workers during run and runAsync: right answers or Errors, no crash', () => {
   const T = 12, B = 6, I = 5, H = 8;
   const rng = mulberry32(3);
   const model = buildRnnModel({
