@@ -1,12 +1,13 @@
 // The gatedrnn command line: `npx gatedrnn <command> [...]`. Commands live in one table; each
 // parses its own arguments and returns the exit code.
-import * as fs from 'fs';
 import { backendInfo } from './backend';
 import { COMPARE_USAGE } from './compare/cli-args';
 import { compareCommand } from './compare/command';
+import { readFileCapped } from './files';
 import { machineInfo } from './compare/runner';
 import { trainAndMeasure } from './compare/train-and-measure';
 import { crosscheck, formatCrosscheck } from './onnx/crosscheck';
+import { MAX_THREADS } from './ops/recurrent';
 import { Tensor, TensorType } from './tensor';
 
 export interface Command {
@@ -46,16 +47,22 @@ export function parseArgs(args: string[], valued: readonly string[], flags: read
   return { positional, options };
 }
 
-function number(name: string, text: string | undefined, integer: boolean): number | undefined {
+function number(name: string, text: string | undefined, integer: boolean, max = Number.MAX_VALUE): number | undefined {
   if (text === undefined) return undefined;
   const v = Number(text);
-  if (!Number.isFinite(v) || v < 0 || (integer && !Number.isInteger(v))) throw new UsageError(`--${name} expects a ${integer ? 'non-negative integer' : 'non-negative number'}, but received '${text}'`);
+  if (!Number.isFinite(v) || v < 0 || v > max || (integer && !Number.isInteger(v))) {
+    const what = integer ? 'a non-negative integer' : 'a non-negative number';
+    throw new UsageError(`--${name} expects ${what}${max < Number.MAX_VALUE ? ` of at most ${max}` : ''}, but received '${text}'`);
+  }
   return v;
 }
 
+/** Bounds of crosscheck's numeric flags: each timed run is a full run of both engines. */
+const MAX_RUNS = 10_000;
+
 /** Reads feeds from JSON: { name: { type, dims, data } }, or an object with such an `inputs` member. */
 export function readInputs(file: string): Record<string, Tensor> {
-  const json = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const json = JSON.parse(readFileCapped('crosscheck --inputs', file).toString('utf8')) as Record<string, unknown>;
   const entries = (json.inputs && typeof json.inputs === 'object' ? json.inputs : json) as Record<string, { type?: string; dims?: number[]; data?: unknown }>;
   const feeds: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(entries)) {
@@ -92,14 +99,14 @@ export const COMMANDS: Record<string, Command> = {
       const dims: Record<string, number> = {};
       for (const spec of options.get('dim') ?? []) {
         const m = /^([^=]+)=(\d+)$/.exec(spec);
-        if (!m || Number(m[2]) < 1) throw new UsageError(`--dim expects name=size with size >= 1, but received '${spec}'`);
+        if (!m || Number(m[2]) < 1 || Number(m[2]) > 0x7fffffff) throw new UsageError(`--dim expects name=size with size in [1, 2^31), but received '${spec}'`);
         dims[m[1]] = Number(m[2]);
       }
       const feeds = options.has('inputs') ? readInputs(options.get('inputs')![0]) : undefined;
-      const threads = number('threads', options.get('threads')?.[0], true);
+      const threads = number('threads', options.get('threads')?.[0], true, MAX_THREADS);
       const report = await crosscheck(positional[0], feeds, {
         tolerance: number('tolerance', options.get('tolerance')?.[0], false),
-        runs: number('runs', options.get('runs')?.[0], true),
+        runs: number('runs', options.get('runs')?.[0], true, MAX_RUNS),
         threads: threads || undefined,
         dims,
       });

@@ -33,6 +33,12 @@
 namespace gatedrnn {
 namespace {
 
+// Thread counts past this are clamped: every thread gets a workspace, so a count of 1e9 would be an
+// allocation of that many workspaces, not more parallelism. (TypeScript refuses them first.)
+constexpr int kMaxThreads = 1024;
+
+int clamp_threads(double n) { return n >= 1 ? static_cast<int>(std::min(n, static_cast<double>(kMaxThreads))) : 0; }
+
 [[noreturn]] void throw_type(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
 [[noreturn]] void throw_range(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
 
@@ -104,11 +110,22 @@ RnnSpec parse_spec(const Napi::Object& o) {
   return s;
 }
 
-// The weights as views into the caller's arrays, checked against the spec.
-RnnWeights parse_weights(Napi::Env env, const RnnSpec& s, const Napi::Object& w) {
+// Every property of an argument object is read (a getter is JS and may run anything, even detach
+// an array read before it) before the first pointer into an array is taken; after that no JS runs
+// until the call has what it needs, so a view cannot be freed between its check and its use.
+struct WeightValues {
+  Napi::Value W, R, B, P;
+};
+
+WeightValues fetch_weights(const Napi::Object& w) { return {w.Get("W"), w.Get("R"), w.Get("B"), w.Get("P")}; }
+
+// The weights as views into the caller's arrays, checked against the spec. Only their lengths are
+// checked, and a TypedArray's length cannot shrink under a call (a SharedArrayBuffer only grows); the
+// values are floats that the arithmetic takes as they come.
+RnnWeights parse_weights(Napi::Env env, const RnnSpec& s, const WeightValues& v) {
   const size_t D = s.num_dirs, G = s.gates(), H = s.hidden, I = s.input;
-  const F32View W = get_f32(env, w.Get("W"), "W", false), R = get_f32(env, w.Get("R"), "R", false),
-                B = get_f32(env, w.Get("B"), "B", true), P = get_f32(env, w.Get("P"), "P", true);
+  const F32View W = get_f32(env, v.W, "W", false), R = get_f32(env, v.R, "R", false), B = get_f32(env, v.B, "B", true),
+                P = get_f32(env, v.P, "P", true);
   expect_length(env, W, D * G * H * I, "W");
   expect_length(env, R, D * G * H * H, "R");
   expect_length(env, B, D * 2 * G * H, "B");
@@ -116,8 +133,12 @@ RnnWeights parse_weights(Napi::Env env, const RnnSpec& s, const Napi::Object& w)
   return RnnWeights{W.data, R.data, B.data, P.data};
 }
 
+RnnWeights parse_weights(Napi::Env env, const RnnSpec& s, const Napi::Object& w) {
+  return parse_weights(env, s, fetch_weights(w));
+}
+
 // One call's inputs: views of the caller's arrays, or (for a call that runs on another thread)
-// copies that this object owns.
+// copies that this object owns. The sequence lengths are always a copy (parse_inputs).
 struct CallInputs {
   RnnInputs in;
   bool want_y = false, want_yh = false, want_yc = false;
@@ -143,49 +164,83 @@ void own_inputs(Napi::Env env, const RnnSpec& s, CallInputs& call) {
     call.x = copy_floats(call.in.X, static_cast<size_t>(call.in.seq_len) * B * s.input);
     call.h0 = copy_floats(call.in.initial_h, state);
     call.c0 = copy_floats(call.in.initial_c, state);
-    if (call.in.seq_lens) call.lens.assign(call.in.seq_lens, call.in.seq_lens + B);
   } catch (const std::bad_alloc&) {
     throw Napi::Error::New(env, "gatedrnn: out of memory while copying the inputs of this call");
   }
   call.in.X = call.x.get();
   call.in.initial_h = call.h0.get();
   call.in.initial_c = call.c0.get();
-  call.in.seq_lens = call.in.seq_lens ? call.lens.data() : nullptr;
 }
 
-void parse_inputs(Napi::Env env, const RnnSpec& s, const Napi::Object& o, CallInputs& call, bool own) {
+// The properties of one call's inputs object, read before any of them is looked into (see
+// WeightValues).
+struct InputValues {
+  Napi::Value seq_len, batch, X, h0, c0, lens, want_y, want_yh, want_yc;
+};
+
+InputValues fetch_inputs(const Napi::Object& o) {
+  InputValues v;
+  v.seq_len = o.Get("seqLength");
+  v.batch = o.Get("batchSize");
+  v.X = o.Get("X");
+  v.h0 = o.Get("initialH");
+  v.c0 = o.Get("initialC");
+  v.lens = o.Get("sequenceLens");
+  v.want_y = o.Get("wantY");
+  v.want_yh = o.Get("wantYh");
+  v.want_yc = o.Get("wantYc");
+  return v;
+}
+
+int number_arg(Napi::Env env, const Napi::Value& v, const char* name) {
+  if (!v.IsNumber()) throw_type(env, std::string(name) + " must be a number");
+  return v.As<Napi::Number>().Int32Value();
+}
+
+void parse_inputs(Napi::Env env, const RnnSpec& s, const InputValues& v, CallInputs& call, bool own) {
   const size_t D = s.num_dirs, H = s.hidden, I = s.input;
-  const int T = get_int(o, "seqLength"), B = get_int(o, "batchSize");
+  const int T = number_arg(env, v.seq_len, "seqLength"), B = number_arg(env, v.batch, "batchSize");
   if (T < 1 || B < 1) throw_range(env, "seqLength and batchSize must be >= 1");
-  const F32View X = get_f32(env, o.Get("X"), "X", false);
+  const F32View X = get_f32(env, v.X, "X", false);
   expect_length(env, X, static_cast<size_t>(T) * B * I, "X");
-  const F32View h0 = get_f32(env, o.Get("initialH"), "initialH", true);
-  const F32View c0 = get_f32(env, o.Get("initialC"), "initialC", true);
+  const F32View h0 = get_f32(env, v.h0, "initialH", true);
+  const F32View c0 = get_f32(env, v.c0, "initialC", true);
   expect_length(env, h0, D * B * H, "initialH");
   expect_length(env, c0, D * B * H, "initialC");
-  const Napi::Value lens_v = o.Get("sequenceLens");
-  const int32_t* lens = nullptr;
-  if (!lens_v.IsNull() && !lens_v.IsUndefined()) {
-    if (!lens_v.IsTypedArray() || lens_v.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+  // sequenceLens is the one input whose values are checked (they bound the steps each row takes):
+  // copied first, then checked, then used, so a SharedArrayBuffer that another thread rewrites
+  // cannot change a length between its check and the kernel's read of it.
+  const bool has_lens = !v.lens.IsNull() && !v.lens.IsUndefined();
+  if (has_lens) {
+    if (!v.lens.IsTypedArray() || v.lens.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
       throw_type(env, "sequenceLens must be an Int32Array");
-    auto a = lens_v.As<Napi::Int32Array>();
+    auto a = v.lens.As<Napi::Int32Array>();
     if (a.ElementLength() != static_cast<size_t>(B)) throw_range(env, "sequenceLens must hold batchSize values");
-    lens = a.Data();
-    for (int b = 0; b < B; ++b)
-      if (lens[b] < 0 || lens[b] > T)
+    const int32_t* src = a.Data();
+    call.lens.resize(static_cast<size_t>(B));
+    // Element by element through a volatile read: one load per value, never re-read.
+    for (int b = 0; b < B; ++b) call.lens[static_cast<size_t>(b)] = static_cast<const volatile int32_t*>(src)[b];
+    for (int b = 0; b < B; ++b) {
+      const int32_t len = call.lens[static_cast<size_t>(b)];
+      if (len < 0 || len > T)
         throw_range(env, "sequenceLens[" + std::to_string(b) + "] must be in [0, " + std::to_string(T) + "], got " +
-                             std::to_string(lens[b]));
+                             std::to_string(len));
+    }
   }
   call.in.X = X.data;
   call.in.seq_len = T;
   call.in.batch = B;
-  call.in.seq_lens = lens;
+  call.in.seq_lens = has_lens ? call.lens.data() : nullptr;
   call.in.initial_h = h0.data;
   call.in.initial_c = s.cell == Cell::LSTM ? c0.data : nullptr;
-  call.want_y = get_bool(o, "wantY");
-  call.want_yh = get_bool(o, "wantYh");
-  call.want_yc = s.cell == Cell::LSTM && get_bool(o, "wantYc");
+  call.want_y = v.want_y.ToBoolean().Value();
+  call.want_yh = v.want_yh.ToBoolean().Value();
+  call.want_yc = s.cell == Cell::LSTM && v.want_yc.ToBoolean().Value();
   if (own) own_inputs(env, s, call);
+}
+
+void parse_inputs(Napi::Env env, const RnnSpec& s, const Napi::Object& o, CallInputs& call, bool own) {
+  parse_inputs(env, s, fetch_inputs(o), call, own);
 }
 
 // An output array whose memory V8 allocates and frees, written in place by the native code. An
@@ -458,7 +513,7 @@ class NativeRnn : public Napi::ObjectWrap<NativeRnn> {
       throw_type(env, "NativeRnn(spec, weights, threads): wrong arguments");
     const RnnSpec spec = parse_spec(info[0].As<Napi::Object>());
     const RnnWeights weights = parse_weights(env, spec, info[1].As<Napi::Object>());
-    threads_ = info[2].As<Napi::Number>().Int32Value();
+    threads_ = clamp_threads(info[2].As<Napi::Number>().DoubleValue());
     try {
       op_ = std::make_shared<const PackedRnn>(spec, weights);
     } catch (const std::bad_alloc&) {
@@ -563,7 +618,7 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
 Napi::Value FmaPeak(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) throw_type(env, "fmaPeak(threads): threads must be a number");
-  const int n = std::max(1, info[0].As<Napi::Number>().Int32Value());
+  const int n = std::max(1, clamp_threads(info[0].As<Napi::Number>().DoubleValue()));
   const KernelTable& kt = active_kernels();
   const bool dp = info.Length() > 1 && info[1].ToBoolean().Value() && std::string(kt.gemm_bf16_kind) == "avx512bf16" &&
                   dpbf16_loop_avx512() != nullptr;

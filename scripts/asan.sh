@@ -6,10 +6,10 @@
 #   2. the addon itself built with both sanitizers into build-asan/ (cmake-js, GATEDRNN_SANITIZE=ON)
 #      and loaded by node through GATEDRNN_ADDON, with the ASan runtime preloaded (node itself is
 #      not instrumented, so the runtime must come first); under it, the jest suites of the
-#      operators (errors, attributes, async, conformance, fuzzing, special values, concurrency:
-#      everything but the RSS bounds, which ASan's shadow memory and quarantine make meaningless,
-#      and the onnxruntime suites, whose library is not ours) and of the native trainer, then
-#      30 s of op fuzzing.
+#      operators (errors, attributes, async, conformance, fuzzing, special values, concurrency,
+#      shared-memory races on the inputs: everything but the RSS bounds, which ASan's shadow
+#      memory and quarantine make meaningless, and the onnxruntime suites, whose library is not
+#      ours) and of the native trainer, then 30 s of op fuzzing.
 # Leak detection is off for node (V8 and node keep memory to the end by design); the native
 # test and scripts/valgrind.sh check leaks. Every UBSan finding stops the process. Any sanitizer
 # report fails the run. Exit status 0 when everything passed.
@@ -76,7 +76,7 @@ sanitized() {
 printf '\n==== jest operator and trainer suites under the sanitized addon ====\n'
 suites=(test/errors.test.ts test/attributes.test.ts test/async.test.ts test/kernels.test.ts test/conformance.test.ts
   test/precision.test.ts test/fuzz-ops.test.ts test/numbers.test.ts test/lifecycle.test.ts
-  test/train-native.test.ts test/train-rnn.test.ts test/train-grad.test.ts test/train-model.test.ts)
+  test/train-native.test.ts test/train-rnn.test.ts test/train-grad.test.ts test/train-model.test.ts test/race.test.ts)
 set +e
 sanitized npx jest --runInBand --testNamePattern '^(?!memory over time)' "${suites[@]}" 2>&1 | tee "$log_dir/jest.log"
 rc=${PIPESTATUS[0]}

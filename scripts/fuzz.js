@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run fuzz`: runs every scripts/fuzz-*.js in turn (fuzz-ops.js: the operators; fuzz-onnx.js:
-// the ONNX loader; ...) with its own defaults, each in its own node process so that a crash is
+// the ONNX loader; fuzz-reliability.js: lying model files, per-run growth, long tokens, shared-memory
+// races) with its own defaults, each in its own node process so that a crash is
 // reported as that script's. The scripts take different arguments, so to pass some, name one:
 //   npm run fuzz                                  every fuzzer, default budgets
 //   npm run fuzz -- ops --seconds 120 --seed 7    scripts/fuzz-ops.js with these arguments
 //   npm run fuzz -- onnx 20000 42                 scripts/fuzz-onnx.js [cases] [seed]
+//   npm run fuzz -- reliability 200 7             scripts/fuzz-reliability.js [cases per class] [seed]
 // Exit status: non-zero when any of them failed.
 const { spawnSync } = require('child_process');
 const fs = require('fs');

@@ -37,6 +37,13 @@ describe('memory over time', () => {
     expect((r.after as number) - (r.before as number)).toBeLessThan(40 * MiB);
   });
 
+  test('20,000 GRUs made and disposed in a synchronous loop leave RSS flat', () => {
+    const r = nodeJson(['test/helpers/memory-child.js', 'churn', '20000']);
+    expect(r.packedBytes as number).toBeGreaterThan(60 * 1024);
+    // Kept (as the C heap did), 20,000 x 61 KiB = 1.2 GiB.
+    expect((r.after as number) - (r.before as number)).toBeLessThan(64 * MiB);
+  });
+
   test('a synchronous loop of 2,000 run() calls does not keep the outputs it dropped', () => {
     // Y is 4096 x 16 floats (256 KiB): kept until the loop yields, they would add 500 MiB.
     const r = nodeJson(['test/helpers/memory-child.js', 'sync-loop', '2000']);

@@ -1,4 +1,5 @@
 // Parsing and validation of `gatedrnn compare` arguments.
+import * as fs from 'fs';
 import { BUILTIN_TASKS } from '../tasks';
 import { PRIORITIES } from './recommend';
 import { Priority } from './results';
@@ -125,6 +126,8 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
   }
   const out = get('--out') ?? './gatedrnn-report';
   if (out === '') throw new CompareArgsError('expected --out to be a folder path, but received ""');
+  // Refused here, not after the training, when the report could not be written.
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new CompareArgsError(`expected --out to be a folder, but ${out} is a file`);
 
   return {
     tasks,

@@ -180,7 +180,13 @@ export interface WrittenReport {
 
 /** Writes report.md, report.html and results.json into `dir` (created if missing), each atomically. */
 export function writeReport(results: ComparisonResults, dir: string): WrittenReport {
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new Error(`writeReport: expected ${dir} to be a folder (or a path to create one), but it or a folder above it is a file`);
+    throw new Error(`writeReport: could not create the folder ${dir}: ${(err as Error).message}`);
+  }
   const verdicts = recommend(results, { priority: results.settings.priority });
   const files = { markdown: path.join(dir, 'report.md'), html: path.join(dir, 'report.html'), json: path.join(dir, 'results.json') };
   writeFileAtomic(files.json, JSON.stringify(results, null, 2) + '\n');

@@ -1,6 +1,6 @@
 // A CSV reader for datasets and user files: RFC 4180 quoting ("a,b", doubled "" inside quotes,
 // newlines inside quotes), CRLF or LF line ends, a header row.
-import * as fs from 'fs';
+import { inputCap, readFileCapped } from '../files';
 
 export interface CsvTable {
   columns: string[];
@@ -68,8 +68,9 @@ export function parseCsv(text: string, where = 'parseCsv'): CsvTable {
   return { columns, rows };
 }
 
-export function readCsvFile(file: string): CsvTable {
-  return parseCsv(fs.readFileSync(file, 'utf8'), file);
+/** Reads and parses a CSV file of at most `maxBytes` (default: inputCap(), 256 MiB). */
+export function readCsvFile(file: string, maxBytes = inputCap()): CsvTable {
+  return parseCsv(readFileCapped('readCsvFile', file, maxBytes).toString('utf8'), file);
 }
 
 /** The values of one named column; the error lists the columns there are. */

@@ -40,12 +40,16 @@ function decodeQuotedPrintable(s: string): string {
  * rare, their presence is what tells spam.
  */
 export function tokenizeMail(text: string): string[] {
+  // Every pattern is linear in the text: a tag stops at the next '<' (else each '<' of a run would
+  // scan to the end), and an address's local part is taken whole from the start of its run of
+  // address characters (the lookbehind), through a lookahead and a back-reference, which the
+  // engine cannot backtrack into (else each position of a long word would rescan the rest of it).
   const cleaned = decodeQuotedPrintable(text)
-    .replace(/<[^>]*>/g, ' ')
+    .replace(/<[^<>]*>/g, ' ')
     .replace(/&[a-z]+;|&#\d+;/gi, ' ')
     .toLowerCase()
     .replace(/\b(?:https?:\/\/|www\.)\S+/g, ' zzurl ')
-    .replace(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, ' zzemail ')
+    .replace(/(?<![\w.+-])(?=([\w.+-]+))\1@[\w-]+(?:\.[\w-]+)+/g, ' zzemail ')
     .replace(/\d+(?:[.,]\d+)*/g, ' zznum ');
   const words = cleaned.match(/[a-z][a-z']*[a-z]|[a-z]|[$!]/g) ?? [];
   return words.map((w) => (w === 'zzurl' ? '<url>' : w === 'zzemail' ? '<email>' : w === 'zznum' ? '<num>' : w));

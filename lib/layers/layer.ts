@@ -1,6 +1,8 @@
 // The base of the Keras-like layers: per-sample shapes, parameters with their gradients, a
 // training forward that keeps what the backward pass needs, and getConfig/fromConfig.
 import { rangeError, typeError } from '../errors';
+import { MAX_ARRAY_BYTES } from '../memory';
+import { claimParameter } from '../train/initializers';
 import type { Rng } from '../train/rng';
 
 /** What flows between layers: a batch-major array and, after a masking embedding, each row's length. */
@@ -57,6 +59,11 @@ export function toSampleShape(where: string, key: string, shape: unknown): numbe
 
 export function makeParam(name: string, shape: number[], rowSize = 0): Param {
   const n = shape.reduce((a, b) => a * b, 1);
+  claimParameter(name, shape, n);
+  // Checked here rather than left to V8's "Invalid typed array length".
+  if (!(n * 4 <= MAX_ARRAY_BYTES)) {
+    throw rangeError(`parameter ${name}`, 'its shape', `at most ${MAX_ARRAY_BYTES / 4} floats (the largest array Node can hold)`, `[${shape.join(', ')}] = ${n} floats`);
+  }
   return { name, shape, value: new Float32Array(n), grad: new Float32Array(n), rows: null, rowSize };
 }
 

@@ -9,6 +9,10 @@
 // failed save leaves any earlier file whole.
 import * as fs from 'fs';
 import * as path from 'path';
+import { rangeError, typeError } from '../errors';
+import { LOSS_NAMES, Loss } from '../train/losses';
+import { METRIC_ALIASES, METRIC_NAMES, MetricSpec } from '../train/metrics';
+import { OPTIMIZER_NAMES, OptimizerConfig } from '../train/optimizers';
 
 const MAGIC = 'GATEDRNN';
 export const FORMAT_VERSION = 1;
@@ -93,11 +97,27 @@ export function decode(bytes: Uint8Array, source: string): FileContents {
   }
   if (header === null || typeof header !== 'object' || !Array.isArray(header.arrays)) throw new Error(`${where}: the header lacks its list of arrays`);
   const floats = payloadLen / 4;
-  const arrays = new Map<string, Float32Array>();
-  for (const e of header.arrays) {
-    if (!e || typeof e.name !== 'string' || !Number.isSafeInteger(e.offset) || !Number.isSafeInteger(e.length) || e.offset < 0 || e.length < 0 || e.offset + e.length > floats) {
+  // Entries are checked together before any is copied: inside the payload, uniquely named, and
+  // not overlapping, so that the copies add up to at most the payload (a file cannot make the
+  // decoder copy its bytes many times over).
+  const entries = header.arrays as unknown[];
+  const names = new Set<string>();
+  for (const e of entries as ArrayEntry[]) {
+    if (!e || typeof e !== 'object' || typeof e.name !== 'string' || !Number.isSafeInteger(e.offset) || !Number.isSafeInteger(e.length) || e.offset < 0 || e.length < 0 || e.offset + e.length > floats) {
       throw new Error(`${where}: array entry ${JSON.stringify(e)} lies outside the ${floats}-float payload`);
     }
+    if (names.has(e.name)) throw new Error(`${where}: the header lists the array '${e.name}' twice`);
+    names.add(e.name);
+  }
+  const byOffset = [...(entries as ArrayEntry[])].sort((a, b) => a.offset - b.offset);
+  for (let k = 1; k < byOffset.length; k++) {
+    const [a, b] = [byOffset[k - 1], byOffset[k]];
+    if (a.offset + a.length > b.offset) {
+      throw new Error(`${where}: array entries '${a.name}' (floats ${a.offset} to ${a.offset + a.length}) and '${b.name}' (from ${b.offset}) overlap`);
+    }
+  }
+  const arrays = new Map<string, Float32Array>();
+  for (const e of entries as ArrayEntry[]) {
     const a = new Float32Array(e.length);
     if (isLittleEndian) new Uint8Array(a.buffer).set(payload.subarray(e.offset * 4, (e.offset + e.length) * 4));
     else for (let j = 0; j < e.length; j++) a[j] = payload.readFloatLE((e.offset + j) * 4);
@@ -106,8 +126,78 @@ export function decode(bytes: Uint8Array, source: string): FileContents {
   return { header, arrays };
 }
 
-/** Writes bytes to `file` atomically: a temporary file in the same folder, synced, then renamed. */
+/** The floats a decoded file's arrays hold: what the model its header describes may allocate. */
+export function floatsIn(contents: FileContents): number {
+  let n = 0;
+  for (const a of contents.arrays.values()) n += a.length;
+  return n;
+}
+
+type CompileHeader = { optimizer: OptimizerConfig; loss?: ReturnType<Loss['getConfig']>; metrics: (string | MetricSpec)[] };
+
+/**
+ * The compile settings a header holds, with the names checked: an unknown optimizer, loss or
+ * metric is an error that names the field, not a model that trains with something else.
+ */
+export function compileSettings(where: string, value: unknown, withLoss: boolean): CompileHeader | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'object') throw typeError(where, 'header.compile', 'an object { optimizer, loss, metrics } or null', value);
+  const c = value as Partial<CompileHeader>;
+  const known = (names: readonly string[], v: unknown): boolean => typeof v === 'string' && names.includes(v);
+  if (c.optimizer === null || typeof c.optimizer !== 'object' || !known(OPTIMIZER_NAMES, c.optimizer.name)) {
+    throw rangeError(where, 'header.compile.optimizer.name', `one of ${OPTIMIZER_NAMES.join(', ')}`, JSON.stringify((c.optimizer as { name?: unknown } | null)?.name));
+  }
+  if (withLoss && (c.loss === null || typeof c.loss !== 'object' || !known(LOSS_NAMES, c.loss.name))) {
+    throw rangeError(where, 'header.compile.loss.name', `one of ${LOSS_NAMES.join(', ')}`, JSON.stringify((c.loss as { name?: unknown } | null)?.name));
+  }
+  if (c.metrics !== undefined && !Array.isArray(c.metrics)) throw typeError(where, 'header.compile.metrics', 'an array', c.metrics);
+  (c.metrics ?? []).forEach((m, k) => {
+    const name = typeof m === 'string' ? m : (m as MetricSpec | null)?.name;
+    if (!known(METRIC_NAMES, name) && !(typeof name === 'string' && Object.prototype.hasOwnProperty.call(METRIC_ALIASES, name))) {
+      throw rangeError(where, `header.compile.metrics[${k}]`, `one of ${METRIC_NAMES.join(', ')}`, JSON.stringify(m));
+    }
+  });
+  return { optimizer: c.optimizer, loss: c.loss, metrics: c.metrics ?? [] };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that earlier saves to `file` left behind when their process was
+ * killed between writing and renaming. Only those of processes that no longer run: a save in
+ * flight, in this process or another, keeps its file.
+ */
+async function removeStaleTemps(file: string): Promise<void> {
+  const dir = path.dirname(file);
+  const prefix = `.${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-z]+\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    await fs.promises.rm(path.join(dir, name), { force: true });
+  }
+}
+
+/**
+ * Writes bytes to `file` atomically: a temporary file in the same folder, synced, then renamed.
+ * Temporary files of earlier saves to the same path whose process was killed are removed first.
+ */
 export async function writeAtomic(file: string, bytes: Buffer): Promise<void> {
+  await removeStaleTemps(file);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
   try {
     const h = await fs.promises.open(tmp, 'w');

@@ -13,14 +13,14 @@ import { makeParam } from '../layers/layer';
 import type { Activation, Param, RunContext } from '../layers/layer';
 import { Logs, TrainingModel } from '../train/callbacks';
 import { gemm } from '../train/gemm';
-import { initMatrix } from '../train/initializers';
+import { buildingFromFile, initMatrix } from '../train/initializers';
 import { Loss } from '../train/losses';
 import { Metric, MetricSpec, toMetrics } from '../train/metrics';
 import { RnnTrainer, TrainInputs } from '../train/native-rnn';
 import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
 import { Batchable, ModelData, range, takeRows, toBatchable } from './data';
-import { decode, encode, writeAtomic } from './io';
+import { compileSettings, decode, encode, floatsIn, writeAtomic } from './io';
 import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
 
 const PAD = 0;
@@ -769,13 +769,16 @@ export class Seq2Seq implements TrainingModel {
   /** Rebuilds a model from a file's bytes (what loadModel reads for a Seq2Seq file). */
   static fromBytes(bytes: Uint8Array, source = 'bytes'): Seq2Seq {
     const where = `loadModel(${source})`;
-    const { header, arrays } = decode(bytes, source);
+    const contents = decode(bytes, source);
+    const { header, arrays } = contents;
     const m = header.model as { className?: string; config?: Seq2SeqArgs } | undefined;
     if (header.format !== 'gatedrnn-model' || !m || m.className !== 'Seq2Seq' || m.config === null || typeof m.config !== 'object') {
       throw new Error(`${where}: the header does not describe a Seq2Seq model`);
     }
+    const c = compileSettings(where, header.compile, false);
     const { threads, ...config } = m.config as Seq2SeqArgs & { threads: number | null };
-    const model = new Seq2Seq({ ...config, threads: threads ?? undefined });
+    // Built within what the file holds: no parameter is allocated or initialized past it.
+    const model = buildingFromFile(where, floatsIn(contents), () => new Seq2Seq({ ...config, threads: threads ?? undefined }));
     const names = model.paramNames();
     model.params.forEach((p, i) => {
       const a = arrays.get(names[i]);
@@ -783,7 +786,6 @@ export class Seq2Seq implements TrainingModel {
       if (a.length !== p.value.length) throw new Error(`${where}: ${names[i]} holds ${a.length} values, expected ${p.value.length} for shape [${p.shape.join(', ')}]`);
       p.value.set(a);
     });
-    const c = header.compile as { optimizer: OptimizerConfig; metrics: (string | MetricSpec)[] } | null;
     if (c) model.compile({ optimizer: optimizerFromConfig(c.optimizer), metrics: c.metrics });
     return model;
   }

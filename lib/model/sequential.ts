@@ -1,6 +1,5 @@
 // Sequential models: a stack of layers, compile / fit / evaluate / predict / summary, and the
 // model file (architecture, weights, compile settings and, in checkpoints, the training state).
-import * as fs from 'fs';
 import { rangeError, typeError } from '../errors';
 import { Tensor } from '../tensor';
 import { Activation, Dense, Embedding, Layer, layerFromConfig, serializeLayer, SerializedLayer, toSampleShape } from '../layers';
@@ -10,9 +9,12 @@ import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
 import { Metric, MetricSpec, toMetrics } from '../train/metrics';
 import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
+import { buildingFromFile } from '../train/initializers';
+import { checkStages, runBytesOption } from '../memory';
+import { modelFileCap, readFileCappedAsync } from '../files';
 import { Batchable, ModelData, isFloat32, range, takeRows, toBatchable } from './data';
 import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
-import { decode, encode, writeAtomic } from './io';
+import { compileSettings, decode, encode, floatsIn, writeAtomic } from './io';
 import { modelToOnnx, ToOnnxOptions } from './onnx';
 import { LoadOnnxOptions, OnnxSession } from '../onnx/session';
 import { Seq2Seq } from './seq2seq';
@@ -391,17 +393,18 @@ export class Sequential implements TrainingModel {
    * The model's outputs for x, as one float32 Tensor [N, ...output shape] (a free time axis takes
    * x's length).
    */
-  async predict(x: ModelData, args: { batchSize?: number } = {}): Promise<Tensor<'float32'>> {
+  async predict(x: ModelData, args: { batchSize?: number; maxRunBytes?: number } = {}): Promise<Tensor<'float32'>> {
     return this.transactional(() => this.predictBody(x, args));
   }
 
-  private async predictBody(x: ModelData, args: { batchSize?: number }): Promise<Tensor<'float32'>> {
+  private async predictBody(x: ModelData, args: { batchSize?: number; maxRunBytes?: number }): Promise<Tensor<'float32'>> {
     const where = 'Sequential.predict';
     const X = this.toX(where, x);
     const batchSize = this.checkBatchSize(where, args.batchSize);
     const n = X.dims[0];
     const outShape = this.outputShapeFor(X.dims);
     const row = outShape.reduce((a, b) => a * b, 1);
+    checkStages(where, this.predictStages(X.dims, Math.min(n, batchSize), n * row * 4), runBytesOption(where, 'args.maxRunBytes', args.maxRunBytes));
     const result = new Float32Array(n * row);
     const all = range(n);
     for (let b = 0; b < n; b += batchSize) {
@@ -411,6 +414,13 @@ export class Sequential implements TrainingModel {
       if (e < n) await yieldToEventLoop();
     }
     return new Tensor('float32', result, [n, ...outShape]);
+  }
+
+  /** What predict holds at once in each layer: the result, and the layer's input and output for one batch. */
+  private predictStages(xDims: readonly number[], rows: number, resultBytes: number): { label: string; bytes: number }[] {
+    // A variable axis (-1) takes the input's size on that axis (the time axis of a sequence).
+    const size = (shape: readonly number[]): number => shape.reduce((a, d, k) => a * (d < 0 ? (xDims[k + 1] ?? 1) : d), 1);
+    return this.layers.map((l) => ({ label: l.label, bytes: resultBytes + rows * 4 * (size(l.inputShape!) + size(l.outputShape!)) }));
   }
 
   /** A table of layers, output shapes and parameter counts; printed unless `print` is false. */
@@ -480,7 +490,7 @@ export class Sequential implements TrainingModel {
 
   private async restoreCheckpoint(file: string, stateful: StatefulCallback[]): Promise<{ epoch: number; history: Record<string, number[]> }> {
     const where = 'Sequential.fit';
-    const { header, arrays } = decode(await fs.promises.readFile(file), file);
+    const { header, arrays } = decode(await readFileCappedAsync(where, file, modelFileCap()), file);
     const t = header.training as { epoch: number; iterations: number; optimizer: OptimizerConfig; rng: number[]; history: Record<string, number[]>; callbacks: { kind: string; state: Record<string, unknown> }[] } | undefined;
     if (!t) throw new Error(`${where}: resumeFrom ${file} is a saved model, not a checkpoint (it has no training state)`);
     const saved = JSON.stringify((header.model as { config: { layers: SerializedLayer[] } }).config.layers.map((s) => ({ ...s, config: { ...s.config, name: undefined } })));
@@ -530,17 +540,23 @@ export class Sequential implements TrainingModel {
 
   /** Rebuilds a model from a file's bytes (what loadModel reads). */
   static fromBytes(bytes: Uint8Array, source = 'bytes'): Sequential {
-    const { header, arrays } = decode(bytes, source);
+    const where = `loadModel(${source})`;
+    const contents = decode(bytes, source);
+    const { header, arrays } = contents;
     const m = header.model as { className: string; config: { name: string; seed?: number; inputShape: (number | null)[]; layers: SerializedLayer[] } } | undefined;
     if (header.format !== 'gatedrnn-model' || !m || m.className !== 'Sequential' || !Array.isArray(m.config?.layers) || !Array.isArray(m.config.inputShape)) {
-      throw new Error(`loadModel(${source}): the header does not describe a Sequential model`);
+      throw new Error(`${where}: the header does not describe a Sequential model`);
     }
-    const model = new Sequential(m.config.layers.map(layerFromConfig), { name: m.config.name, seed: m.config.seed });
-    model.build(m.config.inputShape, 0);
+    const c = compileSettings(where, header.compile, true);
+    // Built within what the file holds: no parameter is allocated or initialized past it.
+    const model = buildingFromFile(where, floatsIn(contents), () => {
+      const built = new Sequential(m.config.layers.map(layerFromConfig), { name: m.config.name, seed: m.config.seed });
+      built.build(m.config.inputShape, 0);
+      return built;
+    });
     model.loadWeights(arrays, source);
-    const c = header.compile as { optimizer: OptimizerConfig; loss: ReturnType<Loss['getConfig']>; metrics: (string | MetricSpec)[] } | null;
     if (c) {
-      const { name, ...config } = c.loss;
+      const { name, ...config } = c.loss!;
       model.compile({ optimizer: optimizerFromConfig(c.optimizer), loss: new Loss(name as LossName, config as LossConfig), metrics: c.metrics });
     }
     return model;
@@ -557,7 +573,7 @@ export function sequential(layerList: Layer[], args?: SequentialArgs): Sequentia
  */
 export async function loadModel<M extends Sequential | Seq2Seq = Sequential>(path: string): Promise<M> {
   if (typeof path !== 'string' || path === '') throw typeError('loadModel', 'path', 'a file path', path);
-  const bytes = await fs.promises.readFile(path);
+  const bytes = await readFileCappedAsync('loadModel', path, modelFileCap());
   const kind = (decode(bytes, path).header.model as { className?: unknown } | undefined)?.className;
   return (kind === 'Seq2Seq' ? Seq2Seq.fromBytes(bytes, path) : Sequential.fromBytes(bytes, path)) as M;
 }

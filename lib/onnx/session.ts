@@ -3,9 +3,10 @@
 // place of the Transposes around them (fuse.ts), creates every node's op (recurrent weights
 // packed here), and folds what does not depend on the feeds; a run then walks the remaining nodes in
 // order, freeing each intermediate value after its last use.
-import { promises as fs } from 'fs';
 import { Device, parseDevice } from '../cuda';
 import { rangeError, typeError } from '../errors';
+import { modelFileCap, readFileCappedAsync } from '../files';
+import { RunBudget, runBytesOption } from '../memory';
 import { Tensor, TensorLike, TensorType, expectTensor } from '../tensor';
 import type { PlanCall } from '../ops/plan';
 import { Folder } from './fold';
@@ -32,6 +33,12 @@ export interface LoadOnnxOptions {
    * allow; false runs every node through the interpreter (what the plan is tested against).
    */
   plan?: boolean;
+  /**
+   * Bytes one run may hold at once (its intermediate and output tensors; not the feeds or the
+   * model's weights). Past it a run fails with a RangeError naming the node, before allocating.
+   * Default: half the memory the process may use (cgroup limits included), at most 4 GiB.
+   */
+  maxRunBytes?: number;
 }
 
 /** Output names and their element types, as `LoadOnnxOptions.outputTypes` states them. */
@@ -78,15 +85,15 @@ function checkOutputTypes(where: string, value: unknown, outputs: readonly OnnxV
   return types;
 }
 
-function checkOptions(where: string, options: unknown): { threads: number; device: Device; plan: boolean } {
-  if (options === undefined) return { threads: 0, device: 'cpu', plan: true };
+function checkOptions(where: string, options: unknown): { threads: number; device: Device; plan: boolean; maxRunBytes: number } {
+  if (options === undefined) return { threads: 0, device: 'cpu', plan: true, maxRunBytes: runBytesOption(where, 'options.maxRunBytes', undefined) };
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object { threads, device }', options);
   const o = options as LoadOnnxOptions;
   if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
     throw typeError(where, 'options.threads', 'a positive integer', o.threads);
   }
   if (o.plan !== undefined && typeof o.plan !== 'boolean') throw typeError(where, 'options.plan', 'a boolean', o.plan);
-  return { threads: o.threads ?? 0, device: parseDevice(where, o.device), plan: o.plan ?? true };
+  return { threads: o.threads ?? 0, device: parseDevice(where, o.device), plan: o.plan ?? true, maxRunBytes: runBytesOption(where, 'options.maxRunBytes', o.maxRunBytes) };
 }
 
 export class OnnxSession<Types extends OutputTypes = {}> {
@@ -105,12 +112,14 @@ export class OnnxSession<Types extends OutputTypes = {}> {
   private steps: Step[] | null;
   private plan: SessionPlan | null = null;
   private readonly threads: number;
+  private readonly maxRunBytes: number;
 
   /** Use loadOnnx. */
   constructor(bytes: Uint8Array, options?: LoadOnnxOptions) {
     const where = 'loadOnnx';
-    const { threads, device, plan } = checkOptions(where, options);
+    const { threads, device, plan, maxRunBytes } = checkOptions(where, options);
     this.threads = threads;
+    this.maxRunBytes = maxRunBytes;
     const graph: ParsedGraph = parseModel(where, bytes);
     fuseBatchMajorRecurrent(graph);
     this.opset = graph.opset;
@@ -179,12 +188,20 @@ export class OnnxSession<Types extends OutputTypes = {}> {
 
   /** Whether runs of feeds with these dims go through the native plan (one native call). */
   usesPlan(feeds: OnnxFeeds): boolean {
-    const { values } = this.begin('OnnxSession.usesPlan', feeds, undefined);
-    return this.programFor(values) !== null;
+    const { values, budget } = this.begin('OnnxSession.usesPlan', feeds, undefined);
+    return this.programFor(values, budget) !== null;
   }
 
-  private programFor(values: Map<string, Value>): Program | null {
-    return this.plan?.program([...this.inputs.keys()].map((name) => values.get(name)!)) ?? null;
+  /**
+   * The plan's program for these feeds, or null for the interpreter: also when the program's arena
+   * and outputs would not fit the run's budget, so that the interpreter refuses (or completes) the
+   * run node by node and names the node that goes over.
+   */
+  private programFor(values: Map<string, Value>, budget: RunBudget): Program | null {
+    const program = this.plan?.program([...this.inputs.keys()].map((name) => values.get(name)!)) ?? null;
+    if (!program) return null;
+    const bytes = 4 * (program.call.arenaWords + program.outputs.reduce((a, o) => a + sizeOf(o.dims), 0));
+    return bytes <= budget.limit ? program : null;
   }
 
   // A plan call that fails (a token id out of range, memory) is run again through the
@@ -224,8 +241,8 @@ export class OnnxSession<Types extends OutputTypes = {}> {
    */
   async run(feeds: OnnxFeeds, fetches?: readonly string[]): Promise<OnnxResults<Types>> {
     const where = 'OnnxSession.run';
-    const { steps, values, wanted } = this.begin(where, feeds, fetches);
-    const program = this.programFor(values);
+    const { steps, values, wanted, budget } = this.begin(where, feeds, fetches);
+    const program = this.programFor(values, budget);
     if (program) {
       const { call, outputs } = this.planCall(program, values);
       let ok = true;
@@ -240,8 +257,8 @@ export class OnnxSession<Types extends OutputTypes = {}> {
     for (const step of steps) {
       const at = `${where}: ${step.node.label}`;
       const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-      const out = step.kernel.runAsync ? await step.kernel.runAsync(args, at) : step.kernel.run(args, at);
-      this.finishStep(step, out, values);
+      const out = step.kernel.runAsync ? await budget.during(() => step.kernel.runAsync!(args, at)) : budget.during(() => step.kernel.run(args, at));
+      this.finishStep(step, out, values, budget);
     }
     return this.results(where, values, wanted, feeds);
   }
@@ -249,8 +266,8 @@ export class OnnxSession<Types extends OutputTypes = {}> {
   /** Runs the model on the calling thread. */
   runSync(feeds: OnnxFeeds, fetches?: readonly string[]): OnnxResults<Types> {
     const where = 'OnnxSession.runSync';
-    const { steps, values, wanted } = this.begin(where, feeds, fetches);
-    const program = this.programFor(values);
+    const { steps, values, wanted, budget } = this.begin(where, feeds, fetches);
+    const program = this.programFor(values, budget);
     if (program) {
       const { call, outputs } = this.planCall(program, values);
       let ok = true;
@@ -264,7 +281,7 @@ export class OnnxSession<Types extends OutputTypes = {}> {
     for (const step of steps) {
       const at = `${where}: ${step.node.label}`;
       const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-      this.finishStep(step, step.kernel.run(args, at), values);
+      this.finishStep(step, budget.during(() => step.kernel.run(args, at)), values, budget);
     }
     return this.results(where, values, wanted, feeds);
   }
@@ -296,7 +313,9 @@ export class OnnxSession<Types extends OutputTypes = {}> {
       }
     }
     for (const info of this.inputs.values()) values.set(info.name, this.checkFeed(where, info, feeds[info.name]));
-    return { steps: this.steps, values, wanted };
+    const fed = new Set<unknown>(Object.values(feeds).map((f) => f.data));
+    const budget = new RunBudget(this.maxRunBytes, (data) => this.constantData.has(data) || fed.has(data));
+    return { steps: this.steps, values, wanted, budget };
   }
 
   private checkFeed(where: string, info: ValueInfo, feed: TensorLike | undefined): Value {
@@ -313,16 +332,24 @@ export class OnnxSession<Types extends OutputTypes = {}> {
       const ok = t.dims.length === info.dims.length && info.dims.every((d, k) => typeof d !== 'number' || d === t.dims[k]);
       if (!ok) throw rangeError(where, `${name}.dims`, `[${info.dims.map(showDim).join(', ')}]`, `[${t.dims.join(', ')}]`);
     }
-    return { type, data: t.data, dims: [...t.dims] };
+    // A feed in a SharedArrayBuffer is copied: another thread could rewrite it between a node's
+    // check of it and its use (indices, shapes, lengths), or between two nodes that read it.
+    const data = t.data.buffer instanceof SharedArrayBuffer ? t.data.slice() : t.data;
+    return { type, data, dims: [...t.dims] };
   }
 
-  private finishStep(step: Step, out: Value[], values: Map<string, Value>): void {
+  private finishStep(step: Step, out: Value[], values: Map<string, Value>, budget: RunBudget): void {
     step.node.outputs.forEach((name, k) => {
       if (name === '') return;
       if (out[k] === undefined) throw new NodeError(`${step.node.label}: produced no output ${k} ('${name}')`);
       values.set(name, out[k]);
+      budget.hold(out[k].data);
     });
-    for (const name of step.frees) values.delete(name);
+    for (const name of step.frees) {
+      const v = values.get(name);
+      if (v) budget.drop(v.data);
+      values.delete(name);
+    }
   }
 
   private results(where: string, values: Map<string, Value>, wanted: readonly string[], feeds: OnnxFeeds): OnnxResults<Types> {
@@ -361,7 +388,7 @@ export async function loadOnnx<Types extends OutputTypes = {}>(
 }
 
 export async function modelBytes(where: string, model: unknown): Promise<Uint8Array> {
-  if (typeof model === 'string') return fs.readFile(model);
+  if (typeof model === 'string') return readFileCappedAsync(where, model, modelFileCap());
   const tag = Object.prototype.toString.call(model);
   if (tag === '[object Uint8Array]') return model as Uint8Array;
   if (tag === '[object ArrayBuffer]') return new Uint8Array(model as ArrayBuffer);

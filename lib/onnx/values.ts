@@ -1,8 +1,7 @@
 // The values an ONNX graph passes between nodes: gatedrnn's three tensor types plus bool (what
 // Equal produces and Where consumes), with allocation that is always bounded and the small
 // shape helpers every op module shares.
-import { constants } from 'buffer';
-import * as os from 'os';
+import { MAX_ARRAY_BYTES, availableMemory, claim } from '../memory';
 
 export type ValueType = 'float32' | 'int32' | 'int64' | 'bool';
 export type ValueData = Float32Array | Int32Array | BigInt64Array | Uint8Array;
@@ -27,7 +26,7 @@ export function sizeOf(dims: readonly number[]): number {
  * can ask for any dims (ConstantOfShape, Expand, Range, a MatMul of huge declared sizes); every
  * allocation goes through `allocate`, so none can exceed this.
  */
-const MAX_BYTES = Math.min(constants.MAX_LENGTH, os.totalmem() / 2);
+const MAX_BYTES = Math.min(MAX_ARRAY_BYTES, availableMemory().bytes / 2);
 
 /** Thrown by `allocate` past the limit of `withElementLimit`: the work is deferred, not wrong. */
 export class OverLimit extends Error {}
@@ -56,6 +55,8 @@ export function checkSize(where: string, type: ValueType, dims: readonly number[
     const shown = dims.length <= 8 ? dims.join(', ') : `${dims.slice(0, 8).join(', ')}, ...`;
     throw new RangeError(`${where}: a ${type} output of dims [${shown}] would need ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${(MAX_BYTES / 2 ** 30).toFixed(1)} GiB one tensor may use`);
   }
+  // Counted against the run's budget (lib/memory.ts) before it is allocated.
+  if (elementLimit === Infinity) claim(where, bytes);
   return n;
 }
 

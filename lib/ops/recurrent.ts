@@ -1,18 +1,14 @@
 // What GruOp, LstmOp and RnnOp share: the ONNX weight and input checks, the native spec, and
 // run / runAsync / dispose over prepacked weights. Arithmetic happens in native code only.
-import { constants } from 'buffer';
-import * as os from 'os';
 import type { NativeCudaRnn, NativeInputs, NativeOutputs, NativeRnn, NativeSpec, NativeWeights } from '../../binding';
 import { Device, createCudaOp, parseDevice } from '../cuda'; // CUDA hook
 import { rangeError, typeError } from '../errors';
+import { MAX_ARRAY_BYTES, availableMemory, claim } from '../memory';
 import { binding } from '../native';
 import { Tensor, TensorLike, expectDims, expectTensor } from '../tensor';
 import { resolveActivations } from './activations';
 
-const MAX_LENGTH = constants.MAX_LENGTH;
-// os.totalmem() is a system call; the answer does not change while the process runs.
-let totalMemoryBytes: number | undefined;
-const totalMemory = (): number => (totalMemoryBytes ??= os.totalmem());
+const MAX_LENGTH = MAX_ARRAY_BYTES;
 
 export type Direction = 'forward' | 'reverse' | 'bidirectional';
 export type OutputName = 'Y' | 'Y_h' | 'Y_c';
@@ -76,6 +72,9 @@ function flag(where: string, name: string, value: unknown): boolean {
   if (value === 0 || value === 1 || typeof value === 'boolean') return Boolean(value);
   throw typeError(where, name, '0, 1, true or false', value);
 }
+
+/** The most threads one call may ask for: each thread gets its own workspace. */
+export const MAX_THREADS = 1024;
 
 function positiveInt(where: string, name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -147,6 +146,7 @@ export function prepareOp(
     if (Number.isFinite(attrs.clip)) clip = attrs.clip;
   }
   const threads = attrs.threads === undefined ? 0 : positiveInt(where, 'threads', attrs.threads);
+  if (threads > MAX_THREADS) throw rangeError(where, 'threads', `at most ${MAX_THREADS}`, String(threads));
   const precision = attrs.precision ?? 'fp32';
   if (precision !== 'fp32' && precision !== 'bf16') throw typeError(where, 'precision', "'fp32' or 'bf16'", precision);
   const acts = resolveActivations(where, attrs.activations, attrs.activationAlpha, attrs.activationBeta, info.defaultActivations, D);
@@ -195,11 +195,14 @@ export function prepareInputs(
     const lens =
       t.type === 'int64' ? expectTensor(where, 'sequenceLens', t, 'int64') : expectTensor(where, 'sequenceLens', t, 'int32');
     expectDims(where, 'sequenceLens', lens.dims, [B], 'batch_size');
+    // A copy, checked and then handed on: the caller's array may sit in a SharedArrayBuffer that
+    // another thread rewrites while this call runs.
+    const original = lens.type === 'int32' ? Int32Array.from(lens.data as Int32Array) : BigInt64Array.from(lens.data as BigInt64Array);
     sequenceLens =
-      lens.type === 'int32' ? (lens.data as Int32Array) : Int32Array.from(lens.data as BigInt64Array, (v) => (v < 0n || v > BigInt(T) ? -1 : Number(v)));
+      original instanceof Int32Array ? original : Int32Array.from(original, (v) => (v < 0n || v > BigInt(T) ? -1 : Number(v)));
     const bad = sequenceLens.findIndex((v) => v < 0 || v > T);
     if (bad >= 0) {
-      const shown = String((lens.data as Int32Array | BigInt64Array)[bad]);
+      const shown = String(original[bad]);
       throw rangeError(where, `sequenceLens[${bad}]`, `in [0, ${T}] (seq_length)`, shown);
     }
   }
@@ -223,6 +226,9 @@ export function prepareInputs(
   }
   const yDims = spec.layout === 0 ? [T, D, B, H] : [B, T, D, H];
   if (wanted.includes('Y')) checkOutputSize(where, yDims);
+  // The outputs count against the run's budget (a session's run, else this call's own).
+  const stateBytes = D * B * H * 4;
+  claim(where, (wanted.includes('Y') ? T * stateBytes : 0) + (wanted.includes('Y_h') ? stateBytes : 0) + (wanted.includes('Y_c') ? stateBytes : 0));
   return {
     native: {
       X: X.data,
@@ -245,7 +251,7 @@ export function prepareInputs(
  */
 function checkOutputSize(where: string, dims: number[]): void {
   const bytes = dims.reduce((a, b) => a * b, 1) * 4;
-  const limit = Math.min(MAX_LENGTH, totalMemory());
+  const limit = Math.min(MAX_LENGTH, availableMemory().bytes);
   if (bytes > limit) {
     const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
     throw rangeError(

@@ -18,7 +18,37 @@ export function checkInitializer(where: string, arg: string, v: unknown): Initia
  * matrix (rows = fan out, cols = fan in: ONNX's [G*H, I] blocks), initialized as Keras would
  * initialize its [fanIn, fanOut] kernel.
  */
+// While a saved model is rebuilt from its file: the floats the file's arrays hold. Every
+// parameter that the header's config implies is counted against them before it is allocated, so a
+// header that claims more than the file holds is an error before the allocation, and loading costs
+// memory in proportion to the file; the initializers are skipped (the file's values replace theirs).
+let fromFile: { where: string; floats: number; left: number } | null = null;
+
+/** Runs fn (which builds a model from a file's header) with the parameters bounded by the file. */
+export function buildingFromFile<T>(where: string, floats: number, fn: () => T): T {
+  const outer = fromFile;
+  fromFile = { where, floats, left: floats };
+  try {
+    return fn();
+  } finally {
+    fromFile = outer;
+  }
+}
+
+/** Called before a parameter of `count` floats is allocated; throws past a file's contents. */
+export function claimParameter(name: string, shape: readonly number[], count: number): void {
+  if (fromFile === null) return;
+  if (!(count <= fromFile.left)) {
+    throw new Error(
+      `${fromFile.where}: the header's config implies parameter ${name} of shape [${shape.join(', ')}] (${count} floats), ` +
+        `but the file's arrays hold ${fromFile.floats} floats in all and ${fromFile.left} are left for it`,
+    );
+  }
+  fromFile.left -= count;
+}
+
 export function initMatrix(name: InitializerName, rows: number, cols: number, rng: Rng, set: (r: number, c: number, v: number) => void): void {
+  if (fromFile !== null) return;
   switch (name) {
     case 'zeros':
     case 'ones': {

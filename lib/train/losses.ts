@@ -46,6 +46,7 @@ export class Loss {
 
   constructor(name: LossName, config: LossConfig = {}) {
     const where = `losses.${name}`;
+    if (!(LOSS_NAMES as readonly unknown[]).includes(name)) throw rangeError('Loss', 'name', `one of ${LOSS_NAMES.join(', ')}`, JSON.stringify(name));
     if (config === null || typeof config !== 'object') throw typeError(where, 'its argument', 'a config object', config);
     if (config.fromLogits !== undefined && typeof config.fromLogits !== 'boolean') throw typeError(where, 'fromLogits', 'a boolean', config.fromLogits);
     if (config.ignoreClass !== undefined && config.ignoreClass !== null && !Number.isSafeInteger(config.ignoreClass)) throw typeError(where, 'ignoreClass', 'an integer or null', config.ignoreClass);
@@ -202,7 +203,8 @@ export class Loss {
 export function toLoss(where: string, v: unknown): Loss {
   if (v instanceof Loss) return v;
   if (typeof v === 'string') {
-    const name = (LOSS_NAMES as readonly string[]).includes(v) ? (v as LossName) : ALIASES[v];
+    // Own keys only: 'constructor' or 'toString' are not losses.
+    const name = (LOSS_NAMES as readonly string[]).includes(v) ? (v as LossName) : Object.prototype.hasOwnProperty.call(ALIASES, v) ? ALIASES[v] : undefined;
     if (name) return new Loss(name);
     throw rangeError(where, 'loss', `one of ${LOSS_NAMES.join(', ')} (or a losses.* object)`, `"${v}"`);
   }

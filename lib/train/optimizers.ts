@@ -60,6 +60,7 @@ export class Optimizer {
 
   constructor(name: OptimizerName, args: AdamWArgs & SgdArgs & RmspropArgs = {}) {
     const where = `optimizers.${name}`;
+    if (!(OPTIMIZER_NAMES as readonly unknown[]).includes(name)) throw rangeError('Optimizer', 'name', `one of ${OPTIMIZER_NAMES.join(', ')}`, JSON.stringify(name));
     if (args === null || typeof args !== 'object') throw typeError(where, 'its argument', 'a config object', args);
     const num = (k: keyof typeof args, fallback: number, ok: (v: number) => boolean, expected: string): number => {
       const v = args[k];

@@ -25,9 +25,9 @@ size_t padded_bytes(size_t count) { return std::max<size_t>(64, (count * sizeof(
 
 // (No madvise(MADV_HUGEPAGE) on big buffers: measured 40% slower at T=400 B=16 H=256, since with
 // the common "defrag=madvise" setting a huge-page fault may compact memory synchronously.)
-AlignedBuffer allocate(size_t count, bool zero) {
+AlignedBuffer allocate(size_t count, bool zero, size_t map_from = kMapThreshold) {
   const size_t bytes = padded_bytes(count);
-  if (bytes >= kMapThreshold) {
+  if (bytes >= map_from) {
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     return AlignedBuffer(static_cast<float*>(p), AlignedFree{bytes});  // zero-filled by the OS
@@ -52,6 +52,8 @@ void release_floats(float* p, size_t mapped) {
 AlignedBuffer aligned_floats(size_t count) { return allocate(count, true); }
 
 AlignedBuffer aligned_floats_uninit(size_t count) { return allocate(count, false); }
+
+AlignedBuffer aligned_floats_long_lived(size_t count) { return allocate(count, true, 0); }
 
 namespace {
 
@@ -114,15 +116,17 @@ PackedRnn::PackedRnn(const RnnSpec& spec, const RnnWeights& w) : spec_(spec) {
   r_panel_bytes_ = spec.bf16_weights ? bf16_panel_elems(H) * sizeof(uint16_t) : static_cast<size_t>(H) * kPanel * sizeof(float);
   // Panel sizes are multiples of 64 bytes (kPanel lanes x an even K), so every panel stays aligned.
   const size_t w_floats = panels * w_panel_bytes_ / sizeof(float), r_floats = panels * r_panel_bytes_ / sizeof(float);
-  w_packed_ = aligned_floats(w_floats);
-  r_packed_ = aligned_floats(r_floats);
-  bias_ = aligned_floats(static_cast<size_t>(D) * G * hp_);
-  rbh_ = aligned_floats(static_cast<size_t>(D) * hp_);
-  packed_bytes_ = (w_floats + r_floats + static_cast<size_t>(D) * (G + 1) * hp_) * sizeof(float);
-  if (w.P && spec.cell == Cell::LSTM) {
-    peep_ = aligned_floats(static_cast<size_t>(D) * 3 * hp_);
-    packed_bytes_ += static_cast<size_t>(D) * 3 * hp_ * sizeof(float);
-  }
+  // One block: each part starts on a 64-byte line (hp_ is a multiple of kPanel lanes).
+  const auto line = [](size_t floats) { return (floats + 15) / 16 * 16; };
+  const size_t bias_floats = static_cast<size_t>(D) * G * hp_, rbh_floats = static_cast<size_t>(D) * hp_;
+  const size_t peep_floats = w.P && spec.cell == Cell::LSTM ? static_cast<size_t>(D) * 3 * hp_ : 0;
+  storage_ = aligned_floats_long_lived(line(w_floats) + line(r_floats) + line(bias_floats) + line(rbh_floats) + peep_floats);
+  w_packed_ = storage_.get();
+  r_packed_ = w_packed_ + line(w_floats);
+  bias_ = r_packed_ + line(r_floats);
+  rbh_ = bias_ + line(bias_floats);
+  if (peep_floats) peep_ = rbh_ + line(rbh_floats);
+  packed_bytes_ = (w_floats + r_floats + bias_floats + rbh_floats + peep_floats) * sizeof(float);
   for (int d = 0; d < D; ++d) {
     const float* Wd = w.W + static_cast<size_t>(d) * G * H * I;
     const float* Rd = w.R + static_cast<size_t>(d) * G * H * H;
@@ -149,26 +153,26 @@ PackedRnn::PackedRnn(const RnnSpec& spec, const RnnWeights& w) : spec_(spec) {
         // In a reset-after GRU, Rbh sits inside r ⊙ (...): it cannot join Wbh.
         const bool separate = spec.cell == Cell::GRU && spec.linear_before_reset && g == 2;
         for (int u = 0; u < H; ++u) {
-          *at(bias_.get(), G, g, u) = Wb[g * H + u] + (separate ? 0.f : Rb[g * H + u]);
+          *at(bias_, G, g, u) = Wb[g * H + u] + (separate ? 0.f : Rb[g * H + u]);
           if (separate) rbh_[static_cast<size_t>(d) * hp_ + u] = Rb[g * H + u];
         }
       }
     }
     if (peep_) {
       for (int g = 0; g < 3; ++g)
-        for (int u = 0; u < H; ++u) *at(peep_.get(), 3, g, u) = w.P[(static_cast<size_t>(d) * 3 + g) * H + u];
+        for (int u = 0; u < H; ++u) *at(peep_, 3, g, u) = w.P[(static_cast<size_t>(d) * 3 + g) * H + u];
     }
   }
 }
 
 const void* PackedRnn::w_panel(int d, int blk, int g) const {
   const size_t index = (static_cast<size_t>(d) * blocks_ + blk) * spec_.gates() + g;
-  return reinterpret_cast<const char*>(w_packed_.get()) + index * w_panel_bytes_;
+  return reinterpret_cast<const char*>(w_packed_) + index * w_panel_bytes_;
 }
 
 const void* PackedRnn::r_panel(int d, int blk, int g) const {
   const size_t block = static_cast<size_t>(d) * blocks_ + blk;
-  const char* base = reinterpret_cast<const char*>(r_packed_.get()) + block * spec_.gates() * r_panel_bytes_;
+  const char* base = reinterpret_cast<const char*>(r_packed_) + block * spec_.gates() * r_panel_bytes_;
   // fp32: the gates of a block are interleaved k by k (pack_gate_interleaved); bf16: one after another.
   return spec_.bf16_weights ? base + g * r_panel_bytes_ : base + g * kPanel * sizeof(float);
 }
@@ -367,9 +371,9 @@ void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads)
         float* z = zbuf ? zbuf + d * state : nullptr;
         float* rh = rhbuf ? rhbuf + d * state : nullptr;
         float* xw = xwbuf + static_cast<size_t>(d) * chunk * B * ldx;
-        const float* bias = bias_.get() + static_cast<size_t>(d) * G * hp;
-        const float* rbh = rbh_.get() + static_cast<size_t>(d) * hp;
-        const float* peep = peep_ ? peep_.get() + static_cast<size_t>(d) * 3 * hp : nullptr;
+        const float* bias = bias_ + static_cast<size_t>(d) * G * hp;
+        const float* rbh = rbh_ + static_cast<size_t>(d) * hp;
+        const float* peep = peep_ ? peep_ + static_cast<size_t>(d) * 3 * hp : nullptr;
 
         // The input projection of steps [c0, c0 + cs) for a share's rows and blocks.
         auto project = [&](const Share& sh, int c0, int cs) {

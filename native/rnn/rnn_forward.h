@@ -27,6 +27,13 @@ using AlignedBuffer = std::unique_ptr<float[], AlignedFree>;
 // 1 MiB and more are mapped from the OS and unmapped when freed, so the outputs of big calls go
 // back to the system instead of staying in the C heap of a long-running server.
 AlignedBuffer aligned_floats(size_t count);
+// The same for memory that lives as long as an operator (its packed weights): always mapped from
+// the OS (whole pages), and unmapped when freed. From the C heap, a freed block is split by the
+// small objects that outlive it (a disposed operator's JS wrapper and its reference wait for their
+// finalizer, which runs only when the event loop turns), the next operator's block no longer fits
+// in what is left, and a loop that makes and disposes operators grows the heap by one block each
+// time (300,000 at H = 64: RSS from 60 MiB to several GiB).
+AlignedBuffer aligned_floats_long_lived(size_t count);
 // The same without the zero fill, for buffers that are written in full before they are read.
 AlignedBuffer aligned_floats_uninit(size_t count);
 
@@ -106,10 +113,12 @@ class PackedRnn {
   int blocks_ = 0;       // ceil(H / kPanel)
   int hp_ = 0;           // blocks_ * kPanel: the padded hidden size every buffer uses
   size_t w_panel_bytes_ = 0, r_panel_bytes_ = 0;
-  AlignedBuffer w_packed_, r_packed_;  // fp32 panels, or bf16 panels stored in float-sized words
-  AlignedBuffer bias_;   // [D][block][G][kPanel]: Wb + Rb (reset-after GRU's h gate: Wb only)
-  AlignedBuffer rbh_;    // [D][hp]: reset-after GRU's Rb of the h gate
-  AlignedBuffer peep_;   // [D][block][i o f][kPanel], or null
+  AlignedBuffer storage_;  // everything below, in one block (aligned_floats_long_lived)
+  float* w_packed_ = nullptr;  // fp32 panels, or bf16 panels stored in float-sized words
+  float* r_packed_ = nullptr;
+  float* bias_ = nullptr;  // [D][block][G][kPanel]: Wb + Rb (reset-after GRU's h gate: Wb only)
+  float* rbh_ = nullptr;   // [D][hp]: reset-after GRU's Rb of the h gate
+  float* peep_ = nullptr;  // [D][block][i o f][kPanel], or null
   size_t packed_bytes_ = 0;
 
   mutable WorkspacePool workspaces_;  // concurrent calls get their own buffer

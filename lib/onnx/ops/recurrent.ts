@@ -134,7 +134,9 @@ function recurrent(cell: Cell): OpDef {
       const collect = (out: Partial<Record<OutputName, Value>>): Value[] =>
         OUTPUTS[cell].slice(0, ctx.node.outputs.length).map((name) => out[name] && outputOf(name, out[name]!)) as Value[];
       const fail = (where: string, e: unknown): never => {
-        throw e instanceof NodeError ? e : new NodeError(`${where}: ${(e as Error).message}`);
+        if (e instanceof NodeError) throw e;
+        // A run over its memory budget stays a RangeError, as every other node's is.
+        throw e instanceof RangeError ? new RangeError(`${where}: ${e.message}`) : new NodeError(`${where}: ${(e as Error).message}`);
       };
 
       return {
