@@ -19,8 +19,8 @@ export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, Mach
 // Keras-like training API (issue 5)
 export { sequential, loadModel, Sequential } from './model/sequential';
 export type { SequentialArgs, CompileArgs, FitArgs, History } from './model/sequential';
-export { layers, layerFromConfig, Layer, Dense, Dropout, Embedding, Gru, Lstm, Bidirectional } from './layers';
-export type { DenseArgs, DropoutArgs, EmbeddingArgs, GruArgs, LstmArgs, BidirectionalArgs, LayerConfig, SerializedLayer, ActivationName } from './layers';
+export { layers, layerFromConfig, Layer, Dense, Dropout, Embedding, Gru, Lstm, SimpleRnn, Bidirectional } from './layers';
+export type { DenseArgs, DropoutArgs, EmbeddingArgs, GruArgs, LstmArgs, SimpleRnnArgs, BidirectionalArgs, LayerConfig, SerializedLayer, ActivationName } from './layers';
 export { losses, Loss } from './train/losses';
 export type { LossName, LossConfig } from './train/losses';
 export type { MetricName, MetricSpec } from './train/metrics';
