@@ -72,6 +72,8 @@ export interface ModelDefaults {
   learningRates?: number[];
   /** Seq2seq only: Luong attention over the encoder outputs. */
   attention?: boolean;
+  /** Seconds of training per model when the user sets no --budget-seconds (user data). */
+  budgetSeconds?: number;
   /** Stop after this many epochs without a better validation loss (user data); absent: train all epochs. */
   patience?: number;
   /** How the defaults were chosen (shown in the report's notes). */
