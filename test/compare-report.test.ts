@@ -157,6 +157,7 @@ describe('recommend: verdicts with known answers', () => {
     expect(recommend([t], { priority: 'size' })[0].choice).toBe('gru');
     const [v] = recommend([task([0.6, 0.69, 0.62], [0.8, 0.81, 0.79], { baseline: 0.7, costs })], { priority: 'size' });
     expect(v.choice).toBe('lstm');
+    expect(v.sentence).toContain('only LSTM beats the majority class (ham) baseline (0.7) beyond the noise → LSTM');
   });
 
   test('Holm across the tasks of a run: more tasks, larger adjusted p-values', () => {

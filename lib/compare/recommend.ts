@@ -238,18 +238,20 @@ function verdictFor(t: TaskResult, decision: DecisionResult, difference: Evidenc
   if (baseline && !baseline.beaten.gru && !baseline.beaten.lstm) {
     choice = 'neither';
     why = `neither beats the ${baseline.name} baseline (${fmt(baseline.value)}) beyond the noise → neither`;
+  } else if (baseline && choice !== 'either' && !baseline.beaten[choice] && baseline.beaten[other(choice)]) {
+    choice = other(choice);
+    why = `only ${NAME(choice)} beats the ${baseline.name} baseline (${fmt(baseline.value)}) beyond the noise → ${NAME(choice)}`;
+  } else if (choice === 'either') {
+    why = `with priority ${priority} nothing measured separates them → either`;
   } else {
-    if (baseline && choice !== 'either' && !baseline.beaten[choice] && baseline.beaten[other(choice)]) choice = other(choice);
-    if (choice === 'either') why = `with priority ${priority} nothing measured separates them → either`;
-    else {
-      const reason = choice === accWinner && priority === 'accuracy' ? 'more accurate' : choice === costWin ? `costs favour ${NAME(choice)}` : priority === 'latency' ? 'faster at batch 1' : 'smaller';
-      why = `${reason} → ${NAME(choice)}`;
-      if (accWinner && accWinner !== choice) why += `, at a measurable cost in ${metric.label}`;
-    }
+    const reason = choice === order[0] && priority === 'latency' ? 'faster at batch 1' : choice === order[0] && priority === 'size' ? 'smaller' : choice === accWinner ? 'more accurate' : `costs favour ${NAME(choice)}`;
+    why = `${reason} → ${NAME(choice)}`;
+    if (accWinner && accWinner !== choice) why += `, at a measurable cost in ${metric.label}`;
   }
   const costParts = (['trainTime', 'latency', 'batch64', 'memory'] as const).filter((k) => costs[k]).map((k) => costPhrase(k, costs[k]!));
   if (!costs.memory) costParts.push(costPhrase('params', costs.params));
-  const costText = cost === 'tie' ? `No cost separates them (${costParts.join('; ')})` : cost === 'mixed' ? `Costs are mixed: ${costParts.join('; ')}` : `${costParts.join('; ')}`;
+  const listed = costParts.join('; ');
+  const costText = cost === 'tie' ? `No cost separates them (${listed})` : cost === 'mixed' ? `Costs are mixed: ${listed}` : listed.charAt(0).toUpperCase() + listed.slice(1);
   const sentence = `${t.meta.dataset} (${t.meta.task}): ${accuracyPhrase(partial)}. ${costText}; ${why}.`;
   return { task: t.meta.id, priority, ...partial, baseline, costs, cost, choice, sentence };
 }

@@ -140,3 +140,12 @@ export interface TaskSpecBase {
 export function learningRatesOf(defaults: ModelDefaults): number[] {
   return defaults.learningRates && defaults.learningRates.length > 0 ? defaults.learningRates : [0.001];
 }
+
+/** A task's notes: its data's, then how its defaults were chosen. */
+export function notesOf(dataNotes: readonly string[], defaults: ModelDefaults): string[] {
+  return [...dataNotes, ...(defaults.chosenBy ? [`defaults: ${defaults.chosenBy}`] : [])];
+}
+
+/** How the built-in tasks' defaults were chosen. */
+export const QUICK_DEFAULTS =
+  'sizes and epochs were set for the run time of the quick run, not by test results; each cell chooses its learning rate from the grid by validation loss alone';
