@@ -1,11 +1,13 @@
 // Parsing and validation of `gatedrnn compare` arguments.
-import { BUILTIN_TASKS } from '../tasks';
+import { BUILTIN_TASKS, ModelCell, MODEL_CELLS } from '../tasks';
 import { PRIORITIES } from './recommend';
 import { Priority } from './results';
 
 export interface CompareArgs {
   /** Built-in task ids to run; empty when only user data runs. */
   tasks: string[];
+  /** Cells trained on every task: 'gru' and 'lstm', and 'rnn' when asked for. */
+  cells: ModelCell[];
   seeds: number;
   epochs: number | null;
   budgetSeconds: number | null;
@@ -31,6 +33,8 @@ a recommendation that says what was measured.
 
 Options:
   --task LIST           tasks, comma-separated: ${BUILTIN_TASKS.join(', ')} (default: all)
+  --cells LIST          gru,lstm (default) or gru,lstm,rnn: rnn adds the plain tanh RNN, and the
+                        report answers "does gating matter here?" (GRU and LSTM vs the RNN)
   --seeds N             seeds per model (default 3)
   --epochs N            epochs per model (default: per task)
   --budget-seconds S    stop training a model after S seconds (user data: 60 s unless set)
@@ -47,7 +51,7 @@ Options:
   --help                this text
 `;
 
-const VALUE_FLAGS = ['--task', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label'];
+const VALUE_FLAGS = ['--task', '--cells', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label'];
 const BOOLEAN_FLAGS = ['--json', '--full', '--help'];
 
 export class CompareArgsError extends Error {
@@ -127,11 +131,21 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     // With user data and no --task, only the user's data runs.
     tasks = csv || text ? [] : [...BUILTIN_TASKS];
   }
+  let cells: ModelCell[] = ['gru', 'lstm'];
+  if (get('--cells') !== undefined) {
+    const listed = (get('--cells') as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const known = listed.every((c) => (MODEL_CELLS as readonly string[]).includes(c));
+    if (!known || !listed.includes('gru') || !listed.includes('lstm')) {
+      throw new CompareArgsError(`expected --cells to be gru,lstm or gru,lstm,rnn (the report compares GRU with LSTM, and each with the RNN), but received "${get('--cells')}"`);
+    }
+    cells = MODEL_CELLS.filter((c) => listed.includes(c));
+  }
   const out = get('--out') ?? './gatedrnn-report';
   if (out === '') throw new CompareArgsError('expected --out to be a folder path, but received ""');
 
   return {
     tasks,
+    cells,
     seeds: get('--seeds') === undefined ? 3 : positiveInteger('--seeds', get('--seeds') as string, 100),
     epochs: get('--epochs') === undefined ? null : positiveInteger('--epochs', get('--epochs') as string, 100000),
     budgetSeconds: get('--budget-seconds') === undefined ? null : positiveNumber('--budget-seconds', get('--budget-seconds') as string),

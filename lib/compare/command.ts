@@ -28,6 +28,7 @@ export function settingsFromArgs(args: CompareArgs): RunSettings {
     priority: args.priority,
     budgetSeconds: args.budgetSeconds,
     full: args.full,
+    ...(args.cells.includes('rnn') ? { cells: [...args.cells] } : {}),
   };
 }
 

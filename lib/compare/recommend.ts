@@ -107,17 +107,21 @@ const hasItems = (c: CellResult) => c.runs.length > 0 && c.runs.every((r) => r.i
 
 /** GRU − LSTM on `metric`: bootstrap over seeds and items where both have items, else Welch over seeds. */
 export function primaryDifference(t: TaskResult, metric: MetricSpec, resamples = 2000): Evidence {
-  const { gru, lstm } = t.cells;
-  if (hasItems(gru) && hasItems(lstm) && gru.runs[0].items!.num.length === lstm.runs[0].items!.num.length) {
+  return cellDifference(t.cells.gru, t.cells.lstm, metric, resamples);
+}
+
+/** a − b on `metric`, by the same rule as primaryDifference (also for the plain RNN's pairs). */
+export function cellDifference(a: CellResult, b: CellResult, metric: MetricSpec, resamples = 2000): Evidence {
+  if (hasItems(a) && hasItems(b) && a.runs[0].items!.num.length === b.runs[0].items!.num.length) {
     return bootstrapDifference(
-      gru.runs.map((r) => r.items!),
-      lstm.runs.map((r) => r.items!),
-      { transform: gru.runs[0].items!.transform ?? 'identity', resamples },
+      a.runs.map((r) => r.items!),
+      b.runs.map((r) => r.items!),
+      { transform: a.runs[0].items!.transform ?? 'identity', resamples },
     );
   }
   return welchDifference(
-    gru.runs.map((r) => r.metrics[metric.name]),
-    lstm.runs.map((r) => r.metrics[metric.name]),
+    a.runs.map((r) => r.metrics[metric.name]),
+    b.runs.map((r) => r.metrics[metric.name]),
   );
 }
 

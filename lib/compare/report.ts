@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CELL_INFO, CELLS } from '../tasks';
 import { writeFileAtomic } from './atomic';
+import { GatingAnswer, gatingVerdicts } from './gating';
 import { CostComparison, marginText, recommend, Verdict } from './recommend';
 import { CellResult, ComparisonResults, TaskResult } from './results';
 import { quantile, summarize } from './stats';
@@ -42,6 +43,43 @@ const CHOICE_WORD = (c: Verdict['choice']) => (c === 'gru' || c === 'lstm' ? CEL
 /** One line per task: the verdict sentence. */
 export function verdictLines(verdicts: readonly Verdict[]): string {
   return verdicts.map((v) => `- **${v.task}: ${CHOICE_WORD(v.choice)}.** ${v.sentence}`).join('\n');
+}
+
+const GATING_WORD: Record<GatingAnswer['answer'], string> = { helps: 'gating helps', no: 'gating does not matter', rnn: 'the plain RNN does better', mixed: 'mixed' };
+
+/**
+ * "Does gating matter here?": each gated cell against the plain RNN on the tasks that ran it
+ * (--cells gru,lstm,rnn), one sentence per task and a table of the pairs; no lines when none did.
+ */
+export function gatingSection(results: ComparisonResults, answers: readonly GatingAnswer[] = gatingVerdicts(results)): string[] {
+  if (answers.length === 0) return [];
+  const rows = answers.flatMap((a) =>
+    a.rows.map((r) => {
+      const t = results.tasks.find((x) => x.meta.id === r.task)!;
+      return [
+        t.meta.dataset,
+        `${r.metric.label} ${r.metric.higherIsBetter ? '↑' : '↓'}`,
+        `${CELL_INFO[r.gated].name} ${meanStd(t.cells[r.gated].runs.map((x) => x.metrics[r.metric.name]))}`,
+        meanStd(t.cells.rnn!.runs.map((x) => x.metrics[r.metric.name])),
+        `${signed(r.difference.estimate)} [${signed(r.difference.low)}, ${signed(r.difference.high)}]`,
+        marginText(r.metric, r.margin),
+        r.verdict === 'rnn' ? 'RNN better' : r.verdict === 'gru' || r.verdict === 'lstm' ? `${CELL_INFO[r.verdict].name} better` : r.verdict,
+        `${formatNumber(r.p)} / ${formatNumber(r.pEquivalence)}`,
+        r.seedsNeeded === null ? '' : String(r.seedsNeeded),
+      ];
+    }),
+  );
+  return [
+    '## Does gating matter here? GRU and LSTM against the plain tanh RNN',
+    '',
+    ...answers.map((a) => `- **${a.task}: ${GATING_WORD[a.answer]}.** ${a.sentence}`),
+    '',
+    table(['task', 'metric', 'gated cell', 'RNN', 'gated − RNN [95% interval]', 'margin', 'verdict', 'Holm p (difference / equivalence)', 'seeds needed'], rows),
+    '',
+    'The same rules as GRU − LSTM; the Holm family is the gated-vs-RNN pairs of this run. RNN units: ' +
+      answers.map((a) => `${a.task} ${results.tasks.find((x) => x.meta.id === a.task)!.cells.rnn!.units}`).join(', ') + '.',
+    '',
+  ];
 }
 
 /** GRU − LSTM on each task's primary metric: the numbers behind the forest plot. */
@@ -219,6 +257,7 @@ export function markdownReport(results: ComparisonResults, verdicts: Verdict[] =
     '',
     costRatioTable(results, verdicts),
     '',
+    ...gatingSection(results),
     '## Details',
     '',
     ABOUT,
@@ -259,6 +298,7 @@ export function terminalReport(results: ComparisonResults, verdicts: Verdict[] =
     'Costs, GRU / LSTM',
     costRatioTable(results, verdicts),
     '',
+    ...gatingSection(results).map((l) => l.replace(/^## /, '').replace(/\*\*/g, '')),
     'Details: all metrics',
     metricsTable(results),
     '',
@@ -321,6 +361,14 @@ function mdTableToHtml(md: string): string {
   return `<table><thead><tr>${cells(head).map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${cells(r).map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
+function gatingHtml(results: ComparisonResults): string {
+  const answers = gatingVerdicts(results);
+  if (answers.length === 0) return '';
+  const md = gatingSection(results, answers);
+  const tableMd = md.filter((l) => l.startsWith('|')).join('\n');
+  return `<h2>${escapeXml(md[0].slice(3))}</h2><ul class="verdicts">${answers.map((a) => `<li><b>${escapeXml(a.task)}: ${escapeXml(GATING_WORD[a.answer])}.</b> ${escapeXml(a.sentence)}</li>`).join('')}</ul>${mdTableToHtml(tableMd)}<p class="about">${escapeXml(md[md.length - 2])}</p>`;
+}
+
 export function htmlReport(results: ComparisonResults, verdicts: Verdict[] = verdictsOf(results)): string {
   const lines = verdicts.map((v) => `<li><b>${escapeXml(v.task)}: ${escapeXml(CHOICE_WORD(v.choice))}.</b> ${escapeXml(v.sentence)}</li>`).join('');
   const sections = results.tasks.map((t) => `<section><h3>${escapeXml(t.meta.dataset)}: ${escapeXml(t.meta.task)}</h3><div class="charts">${[curvesChart(t), ...metricCharts(t)].join('\n')}</div></section>`);
@@ -336,6 +384,7 @@ export function htmlReport(results: ComparisonResults, verdicts: Verdict[] = ver
 ${forestPlot(results, verdicts)}
 ${mdTableToHtml(differenceTable(results, verdicts))}
 <h2>Costs, GRU / LSTM</h2>${mdTableToHtml(costRatioTable(results, verdicts))}
+${gatingHtml(results)}
 <h2>Details</h2><p class="about">${escapeXml(ABOUT)}</p>
 <h3>All metrics (mean ± std over seeds)</h3>${mdTableToHtml(metricsTable(results))}
 <h3>Against the best baseline</h3>${mdTableToHtml(baselineTable(results, verdicts))}

@@ -1,7 +1,7 @@
 // The shape of results.json: what the runner measures, what the report and recommend() read.
-import { BaselineResult, Cell, ItemScores, MetricSpec, ModelMemory, TaskKind, TaskMeta } from '../tasks';
+import { BaselineResult, Cell, ItemScores, MetricSpec, ModelCell, ModelMemory, TaskKind, TaskMeta } from '../tasks';
 
-export type { BaselineResult, Cell, ItemScores, MetricSpec, ModelMemory, TaskKind, TaskMeta };
+export type { BaselineResult, Cell, ItemScores, MetricSpec, ModelCell, ModelMemory, TaskKind, TaskMeta };
 
 export type Priority = 'accuracy' | 'latency' | 'size';
 
@@ -52,7 +52,7 @@ export interface RunResult {
 }
 
 export interface CellResult {
-  cell: Cell;
+  cell: ModelCell;
   units: number;
   layers: number;
   params: number;
@@ -86,7 +86,8 @@ export interface TaskCosts {
 
 export interface TaskResult {
   meta: TaskMeta;
-  cells: { gru: CellResult; lstm: CellResult };
+  /** rnn: the plain tanh RNN, when the run asked for it (--cells gru,lstm,rnn). */
+  cells: { gru: CellResult; lstm: CellResult; rnn?: CellResult };
   baselines: BaselineResult[];
   costs?: TaskCosts;
 }
@@ -101,6 +102,8 @@ export interface RunSettings {
   priority: Priority;
   budgetSeconds: number | null;
   full: boolean;
+  /** The cells trained on every task; absent means GRU and LSTM. */
+  cells?: ModelCell[];
 }
 
 export interface MachineInfo {

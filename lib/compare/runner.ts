@@ -1,4 +1,5 @@
-// The comparison loop: for each task, GRU and LSTM with the same architecture, N seeds each,
+// The comparison loop: for each task, GRU and LSTM (and, with settings.cells, the plain tanh RNN
+// as their control) with the same architecture, N seeds each,
 // trained by an injected trainer (the models live in tasks/, model/ and train/; this file only
 // orchestrates, so it can be tested with a fake trainer).
 //
@@ -6,7 +7,7 @@
 // validation loss alone; the cell that trains first alternates by seed; the test split is read
 // once per final model; and inference of the two cells is timed interleaved, after both trained.
 import * as os from 'os';
-import { Cell, CELLS, learningRatesOf, ModelShape, TaskSpec, TestScores } from '../tasks';
+import { Cell, CELLS, learningRatesOf, ModelCell, ModelShape, TaskSpec, TestScores } from '../tasks';
 import { InterleaveOptions, interleavedTiming } from './measure';
 import { matchUnitsBy } from './params';
 import { CellResult, ComparisonResults, MachineInfo, RunResult, RunSettings, TaskCosts, TaskResult, TuningTrial } from './results';
@@ -52,8 +53,16 @@ export interface TrainedModel {
  */
 export type TrainAndMeasure = (task: TaskSpec, cell: CellSpec, seed: number, hooks: TrainHooks) => Promise<TrainedModel>;
 
-/** The two cells of a task under the settings: same layers, units equal or matched by params. */
-export function cellSpecs(task: TaskSpec, settings: RunSettings): Record<Cell, CellSpec> {
+/** The cells a run trains on every task: settings.cells, or GRU and LSTM. */
+export function runCells(settings: RunSettings): readonly ModelCell[] {
+  return settings.cells ?? CELLS;
+}
+
+/**
+ * The cells of a task under the settings: same layers, units equal or matched by params (the
+ * GRU's and, when it runs, the plain RNN's to the LSTM's count).
+ */
+export function cellSpecs(task: TaskSpec, settings: RunSettings): Record<Cell, CellSpec> & { rnn?: CellSpec } {
   const units = settings.units ?? task.defaults.units;
   const layers = settings.layers ?? task.defaults.layers;
   const embeddingSize = task.defaults.embeddingSize;
@@ -66,7 +75,21 @@ export function cellSpecs(task: TaskSpec, settings: RunSettings): Record<Cell, C
     budgetSeconds: settings.budgetSeconds ?? task.defaults.budgetSeconds ?? null,
     ...(task.defaults.patience !== undefined ? { patience: task.defaults.patience } : {}),
   };
-  return { gru: { cell: 'gru', units: matched.gru, ...base }, lstm: { cell: 'lstm', units: matched.lstm, ...base } };
+  const specs: Record<Cell, CellSpec> & { rnn?: CellSpec } = { gru: { cell: 'gru', units: matched.gru, ...base }, lstm: { cell: 'lstm', units: matched.lstm, ...base } };
+  if (runCells(settings).includes('rnn')) {
+    let rnnUnits = units;
+    if (settings.match === 'params') {
+      const count = (cell: ModelCell, u: number) => task.paramCount({ cell, units: u, layers, embeddingSize });
+      const target = count('lstm', units);
+      let gap = Infinity;
+      for (let u = 1; u <= 8 * units; u++) {
+        const g = Math.abs(count('rnn', u) - target);
+        if (g < gap) [rnnUnits, gap] = [u, g];
+      }
+    }
+    specs.rnn = { cell: 'rnn', units: rnnUnits, ...base };
+  }
+  return specs;
 }
 
 export function machineInfo(): MachineInfo {
@@ -96,7 +119,7 @@ export interface RunComparisonOptions {
 
 /** Models a run trains: every seed of both cells, plus the extra learning rates of the tuning seed. */
 export function modelCount(tasks: readonly TaskSpec[], settings: RunSettings): number {
-  return tasks.reduce((n, t) => n + CELLS.length * (settings.seeds.length + (settings.seeds.length > 0 ? learningRatesOf(t.defaults).length - 1 : 0)), 0);
+  return tasks.reduce((n, t) => n + runCells(settings).length * (settings.seeds.length + (settings.seeds.length > 0 ? learningRatesOf(t.defaults).length - 1 : 0)), 0);
 }
 
 async function timeCosts(kept: Record<Cell, TrainedModel>, cells: Record<Cell, CellResult>, timing: InterleaveOptions | false): Promise<TaskCosts> {
@@ -136,18 +159,20 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
   for (const task of tasks) {
     const specs = cellSpecs(task, settings);
     const grid = learningRatesOf(task.defaults);
-    const cells: Record<Cell, CellResult> = {
+    const cells: Record<Cell, CellResult> & { rnn?: CellResult } = {
       gru: { cell: 'gru', units: specs.gru.units, layers: specs.gru.layers, params: 0, runs: [] },
       lstm: { cell: 'lstm', units: specs.lstm.units, layers: specs.lstm.layers, params: 0, runs: [] },
     };
-    const chosen: Partial<Record<Cell, number>> = {};
+    if (specs.rnn) cells.rnn = { cell: 'rnn', units: specs.rnn.units, layers: specs.rnn.layers, params: 0, runs: [] };
+    const runList = runCells(settings);
+    const chosen: Partial<Record<ModelCell, number>> = {};
     const kept: Partial<Record<Cell, TrainedModel>> = {};
     try {
       for (const [s, seed] of settings.seeds.entries()) {
-        const order = s % 2 === 0 ? CELLS : [...CELLS].reverse();
+        const order = s % 2 === 0 ? runList : [...runList].reverse();
         for (const cell of order) {
           const train = async (learningRate: number): Promise<TrainedModel> => {
-            const spec = { ...specs[cell], learningRate };
+            const spec = { ...specs[cell]!, learningRate };
             events.onModelStart?.({ task, cell: spec, seed, index, total });
             const trained = await trainAndMeasure(task, spec, seed, { onEpoch: (epoch) => events.onEpoch?.({ task, cell: spec, seed, epoch }) });
             index++;
@@ -171,15 +196,16 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
           }
           const scores = await trained.test();
           const result: RunResult = { ...trained.training, seed, metrics: scores.metrics, items: scores.items, learningRate: chosen[cell], ...(tuning ? { tuning } : {}) };
-          cells[cell].runs.push(result);
-          cells[cell].params = result.params;
-          if (kept[cell] === undefined) kept[cell] = trained;
+          cells[cell]!.runs.push(result);
+          cells[cell]!.params = result.params;
+          // Only the gated pair is timed interleaved (the costs); the plain RNN's model goes.
+          if (cell !== 'rnn' && kept[cell] === undefined) kept[cell] = trained;
           else trained.dispose();
-          events.onModelEnd?.({ task, cell: specs[cell], seed, result });
+          events.onModelEnd?.({ task, cell: specs[cell]!, seed, result });
         }
       }
       // Runs are listed by seed whichever cell trained first.
-      for (const c of CELLS) cells[c].runs.sort((a, b) => settings.seeds.indexOf(a.seed) - settings.seeds.indexOf(b.seed));
+      for (const c of runList) cells[c]!.runs.sort((a, b) => settings.seeds.indexOf(a.seed) - settings.seeds.indexOf(b.seed));
       let costs: TaskCosts | undefined;
       if (kept.gru && kept.lstm) {
         events.onTiming?.({ task });

@@ -3,25 +3,32 @@
 // one entry in CELL_INFO and one case in recurrentLayer.
 import { layers, Layer } from '../layers';
 
+/** The two gated cells every comparison trains and weighs against each other. */
 export const CELLS = ['gru', 'lstm'] as const;
 export type Cell = (typeof CELLS)[number];
+/** Every cell a task can build: the gated pair and the plain tanh RNN, their control (--cells). */
+export const MODEL_CELLS = ['gru', 'lstm', 'rnn'] as const;
+export type ModelCell = (typeof MODEL_CELLS)[number];
 
-export const CELL_INFO: Record<Cell, { name: string; gates: number; states: number }> = {
+export const CELL_INFO: Record<ModelCell, { name: string; gates: number; states: number }> = {
   gru: { name: 'GRU', gates: 3, states: 1 },
   lstm: { name: 'LSTM', gates: 4, states: 2 },
+  rnn: { name: 'RNN', gates: 1, states: 1 },
 };
 
-export function recurrentLayer(cell: Cell, units: number, returnSequences: boolean): Layer {
+export function recurrentLayer(cell: ModelCell, units: number, returnSequences: boolean): Layer {
   switch (cell) {
     case 'gru':
       return layers.gru({ units, returnSequences });
     case 'lstm':
       return layers.lstm({ units, returnSequences });
+    case 'rnn':
+      return layers.simpleRnn({ units, returnSequences });
   }
 }
 
 /** `count` stacked layers; all but the last return their sequences. */
-export function recurrentStack(cell: Cell, units: number, count: number): Layer[] {
+export function recurrentStack(cell: ModelCell, units: number, count: number): Layer[] {
   return Array.from({ length: count }, (_, l) => recurrentLayer(cell, units, l < count - 1));
 }
 
@@ -35,10 +42,10 @@ export interface StackShape {
 
 /**
  * Weights of `layers` stacked layers in the ONNX layout this library uses: W [G*H, I], R [G*H, H]
- * and B [2*G*H] (input and recurrent biases), G gates per cell (GRU 3, LSTM 4), no peepholes;
+ * and B [2*G*H] (input and recurrent biases), G gates per cell (GRU 3, LSTM 4, RNN 1), no peepholes;
  * plus a dense head H*K + K.
  */
-export function recurrentParamCount(cell: Cell, units: number, shape: StackShape): number {
+export function recurrentParamCount(cell: ModelCell, units: number, shape: StackShape): number {
   const gates = CELL_INFO[cell].gates;
   let total = 0;
   let input = shape.inputSize;
@@ -56,7 +63,7 @@ export function recurrentParamCount(cell: Cell, units: number, shape: StackShape
  * projection (steps × G·H) and the step outputs (steps × H) of one layer at a time; and the
  * per-stream state of every layer.
  */
-export function modelMemory(cell: Cell, units: number, inputSize: number, layerCount: number, steps: number, params: number): { weights: number; packedWeights: number; workspace: number; state: number; total: number } {
+export function modelMemory(cell: ModelCell, units: number, inputSize: number, layerCount: number, steps: number, params: number): { weights: number; packedWeights: number; workspace: number; state: number; total: number } {
   const { gates, states } = CELL_INFO[cell];
   let packed = 0;
   let input = inputSize;

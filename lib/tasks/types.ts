@@ -2,7 +2,7 @@
 // baselines, its default sizes, and how it builds, trains, tests and sizes a model of one cell.
 // compare/ runs any TaskSpec without knowing its kind.
 import { Callback, Logs } from '../train/callbacks';
-import { Cell } from './cells';
+import { ModelCell } from './cells';
 
 export type TaskKind = 'classification' | 'seq2seq' | 'forecasting';
 
@@ -82,7 +82,7 @@ export interface ModelDefaults {
 
 /** One cell's architecture within a task. */
 export interface ModelShape {
-  cell: Cell;
+  cell: ModelCell;
   units: number;
   layers: number;
   embeddingSize?: number;
