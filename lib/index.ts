@@ -14,14 +14,14 @@ export type { BackendInfo } from './backend';
 export type { CudaInfo, Device } from './cuda'; // CUDA hook
 // gatedrnn compare: the recommendation and the shape of results.json.
 export { recommend } from './compare/recommend';
-export type { CostRatios, MetricComparison, RecommendOptions, Verdict } from './compare/recommend';
-export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MetricSpec as ComparisonMetricSpec, Priority, RunResult, RunSettings, TaskKind, TaskMeta, TaskResult } from './compare/results';
+export type { AccuracyVerdict, BaselineComparison, CostComparison, CostVerdict, RecommendOptions, Verdict } from './compare/recommend';
+export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MeasuredRatio, MetricSpec as ComparisonMetricSpec, Priority, RunResult, RunSettings, TaskCosts, TaskKind, TaskMeta, TaskResult, TuningTrial } from './compare/results';
 // Keras-like training API (issue 5)
 export { sequential, loadModel, Sequential } from './model/sequential';
 export type { ModelData, NestedNumbers } from './model/data';
 export type { SequentialArgs, CompileArgs, FitArgs, History } from './model/sequential';
-export { layers, layerFromConfig, Layer, Dense, Dropout, Embedding, Gru, Lstm, Bidirectional } from './layers';
-export type { DenseArgs, DropoutArgs, EmbeddingArgs, GruArgs, LstmArgs, BidirectionalArgs, LayerConfig, SerializedLayer, ActivationName } from './layers';
+export { layers, layerFromConfig, Layer, Dense, Dropout, Embedding, Gru, Lstm, SimpleRnn, Bidirectional } from './layers';
+export type { DenseArgs, DropoutArgs, EmbeddingArgs, GruArgs, LstmArgs, SimpleRnnArgs, BidirectionalArgs, LayerConfig, SerializedLayer, ActivationName } from './layers';
 export { losses, Loss } from './train/losses';
 export type { LossName, LossConfig } from './train/losses';
 export type { MetricName, MetricSpec } from './train/metrics';

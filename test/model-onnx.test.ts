@@ -1,6 +1,6 @@
 /** @jest-environment ./test/helpers/node-realm-environment.ts */
 
-// model.toOnnx(): Keras-like models written as ONNX (native GRU/LSTM nodes, Gather, Gemm/MatMul)
+// model.toOnnx(): Keras-like models written as ONNX (native GRU/LSTM/RNN nodes, Gather, Gemm/MatMul)
 // give model.predict's outputs in onnxruntime-node (within 1e-4) and in loadOnnx; the file names
 // its values for a reader; bad requests are clear errors.
 
@@ -25,6 +25,14 @@ function features(seed: number, dims: number[]): Tensor<'float32'> {
   const rng = mulberry32(seed);
   const n = dims.reduce((a, b) => a * b, 1);
   return new Tensor('float32', Float32Array.from({ length: n }, () => rng() * 2 - 1), dims);
+}
+
+/** Builds the model and sets every parameter to a random value. */
+function randomWeights(m: Sequential, inputShape: number[]): Sequential {
+  m.build(inputShape);
+  const rng = mulberry32(m.layers.length);
+  for (const p of m.layers.flatMap((l) => l.params)) for (let i = 0; i < p.value.length; i++) p.value[i] = rng() - 0.5;
+  return m;
 }
 
 interface Case {
@@ -110,6 +118,33 @@ const CASES: Case[] = [
     make: () => sequential([layers.embedding({ inputDim: 9, outputDim: 3, maskZero: true }), layers.gru({ units: 4, returnSequences: true, resetAfter: false })], { seed: 9 }),
     x: () => tokens(19, 9, [2, 7, 4, 6]),
     ops: ['ReduceSum', 'GRU', 'Squeeze', 'Transpose'],
+  },
+  // SimpleRNN layers as RNN nodes, with random biases: the default zeros would hide a misplaced B.
+  {
+    name: 'simpleRnn on [N, T, F] features -> dense',
+    make: () => randomWeights(sequential([layers.simpleRnn({ units: 5 }), layers.dense({ units: 2 })], { seed: 11 }), [T, 3]),
+    x: () => features(21, [N, T, 3]),
+    ops: ['Transpose', 'RNN', 'Gemm'],
+  },
+  {
+    name: 'maskZero: embedding -> simpleRnn (sequences, no bias, goBackwards) -> dense softmax per step',
+    make: () =>
+      randomWeights(
+        sequential([layers.embedding({ inputDim: 9, outputDim: 4, maskZero: true }), layers.simpleRnn({ units: 6, returnSequences: true, useBias: false, goBackwards: true }), layers.dense({ units: 3, activation: 'softmax' })], { seed: 12 }),
+        [T],
+      ),
+    x: () => tokens(22, 9, [7, 3, 5, 1]),
+    ops: ['ReduceSum', 'RNN', 'MatMul', 'Softmax'],
+  },
+  {
+    name: 'bidirectional simpleRnn (sequences) -> simpleRnn -> dense tanh',
+    make: () =>
+      randomWeights(
+        sequential([layers.bidirectional({ layer: layers.simpleRnn({ units: 4, returnSequences: true }) }), layers.simpleRnn({ units: 3 }), layers.dense({ units: 2, activation: 'tanh' })], { seed: 13 }),
+        [T, 3],
+      ),
+    x: () => features(23, [N, T, 3]),
+    ops: ['RNN', 'Reshape', 'Gemm', 'Tanh'],
   },
 ];
 

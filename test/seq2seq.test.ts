@@ -1,5 +1,5 @@
 // The encoder–decoder model: gradients of its masked loss against float64 central differences
-// (GRU and LSTM, with and without attention, stacked), a tiny task it learns (reverse a digit
+// (GRU, LSTM and plain RNN, with and without attention, stacked), a tiny task it learns (reverse a digit
 // string), beam search of width 1 against greedy decoding, save/load, and argument errors.
 import * as fs from 'fs';
 import * as os from 'os';
@@ -23,11 +23,11 @@ function lengths(ids: Int32Array, n: number, t: number): number[] {
 }
 
 /**
- * ONNX GRU (linear_before_reset = 1, gates z r h) or LSTM (gates i o f c) over x [n, t, I] from
+ * ONNX GRU (linear_before_reset = 1, gates z r h), LSTM (gates i o f c) or RNN (tanh) over x [n, t, I] from
  * initial states; steps past a row's length give zeros and leave its state alone.
  */
-function rnn64(cell: 'gru' | 'lstm', W: Float64Array, R: Float64Array, B: Float64Array, x: Float64Array, n: number, t: number, I: number, H: number, lens: number[], h0: Float64Array | null, c0: Float64Array | null) {
-  const G = cell === 'gru' ? 3 : 4;
+function rnn64(cell: 'gru' | 'lstm' | 'rnn', W: Float64Array, R: Float64Array, B: Float64Array, x: Float64Array, n: number, t: number, I: number, H: number, lens: number[], h0: Float64Array | null, c0: Float64Array | null) {
+  const G = cell === 'gru' ? 3 : cell === 'lstm' ? 4 : 1;
   const Y = new Float64Array(n * t * H);
   const hT = new Float64Array(n * H);
   const cT = new Float64Array(n * H);
@@ -54,6 +54,8 @@ function rnn64(cell: 'gru' | 'lstm', W: Float64Array, R: Float64Array, B: Float6
           const z = sigmoid(zx + zh);
           const cand = Math.tanh(nx + sigmoid(rx + rh) * nh);
           hn[j] = (1 - z) * cand + z * h[j];
+        } else if (cell === 'rnn') {
+          hn[j] = Math.tanh(pre(0, j, xo, h).reduce((p, q) => p + q));
         } else {
           const a = [0, 1, 2, 3].map((g) => pre(g, j, xo, h).reduce((p, q) => p + q));
           cn[j] = sigmoid(a[2]) * c[j] + sigmoid(a[0]) * Math.tanh(a[3]);
@@ -175,10 +177,11 @@ describe('seq2seq gradients vs float64 differences', () => {
     { label: 'LSTM, no attention, 2 layers', args: { cell: 'lstm', layers: 2 } },
     { label: 'GRU, Luong general attention, 2 layers', args: { cell: 'gru', layers: 2, attention: 'luong' } },
     { label: 'LSTM, Luong dot attention', args: { cell: 'lstm', attention: 'luong', attentionScore: 'dot' } },
+    { label: 'RNN, Luong general attention, 2 layers', args: { cell: 'rnn', layers: 2, attention: 'luong' } },
   ];
   for (const c of cases) {
     test(c.label, async () => {
-      const args = { cell: 'gru' as const, srcVocab: 6, tgtVocab: 6, embedDim: 3, units: 3, layers: 1, attention: false as const, attentionScore: 'general' as const, startToken: 1, seed: 5, ...c.args };
+      const args = { cell: 'gru' as Seq2SeqArgs['cell'], srcVocab: 6, tgtVocab: 6, embedDim: 3, units: 3, layers: 1, attention: false as const, attentionScore: 'general' as const, startToken: 1, seed: 5, ...c.args };
       const model = seq2seq(args);
       const rng = new Rng(9);
       // Larger than the initial weights, so that every path carries a visible gradient.
@@ -305,6 +308,29 @@ describe('seq2seq LSTM without attention', () => {
   });
 });
 
+describe('seq2seq plain RNN', () => {
+  test('trains (loss falls) and decodes the same after a file round trip', async () => {
+    const data = reversalData(128, 5);
+    const model = seq2seq({ cell: 'rnn', srcVocab: 13, tgtVocab: 13, embedDim: 8, units: 16, attention: 'luong', seed: 4 });
+    model.compile({ optimizer: 'adam' });
+    const h = await model.fit(data.src, data.tgt, { epochs: 3, batchSize: 32, seed: 2, verbose: 0 });
+    expect(h.loss[2]).toBeLessThan(h.loss[0]);
+    const got = await model.predict(data.src, { maxLength: 8 });
+    expect(await model.predict(data.src, { method: 'beam', beamWidth: 1, maxLength: 8 })).toEqual(got);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-seq2seq-rnn-'));
+    try {
+      await model.save(path.join(dir, 'm.gatedrnn'));
+      const again = await loadModel<Seq2Seq>(path.join(dir, 'm.gatedrnn'));
+      expect(again.config.cell).toBe('rnn');
+      expect(await again.predict(data.src, { maxLength: 8 })).toEqual(got);
+      again.dispose();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      model.dispose();
+    }
+  });
+});
+
 describe('seq2seq edge cases', () => {
   test('an all-padding source decodes from zero states and gets no attention weight', async () => {
     const m = seq2seq({ cell: 'lstm', srcVocab: 10, tgtVocab: 10, embedDim: 4, units: 4, attention: 'luong', seed: 1 });
@@ -323,7 +349,7 @@ describe('seq2seq argument errors', () => {
   const base: Seq2SeqArgs = { cell: 'gru', srcVocab: 10, tgtVocab: 10, embedDim: 4, units: 4 };
 
   test('config', () => {
-    expect(() => seq2seq({ ...base, cell: 'rnn' as never })).toThrow("seq2seq: expected cell to be 'gru' or 'lstm', but received \"rnn\" of type string");
+    expect(() => seq2seq({ ...base, cell: 'simpleRnn' as never })).toThrow("seq2seq: expected cell to be 'gru', 'lstm' or 'rnn', but received \"simpleRnn\" of type string");
     expect(() => seq2seq({ ...base, units: 0 })).toThrow('seq2seq: expected units to be a positive integer, but received 0');
     expect(() => seq2seq({ ...base, attention: 'bahdanau' as never })).toThrow("seq2seq: expected attention to be false or 'luong', but received \"bahdanau\" of type string");
     expect(() => seq2seq({ ...base, endToken: 10 })).toThrow('seq2seq: expected endToken to be a token id in [1, 9] (0 is padding; tgtVocab 10), but received 10');

@@ -276,7 +276,7 @@ describe('argument errors', () => {
     expect(() => layers.dense({ units: 0 })).toThrow('layers.dense: expected units to be a positive integer, but received 0');
     expect(() => layers.dense({ units: 2, activation: 'gelu' as never })).toThrow('layers.dense: expected activation to be one of linear, relu, tanh, sigmoid, softmax, but received "gelu"');
     expect(() => layers.dropout({ rate: 1 })).toThrow('layers.dropout: expected rate to be a number in [0, 1), but received 1');
-    expect(() => layers.bidirectional({ layer: layers.dense({ units: 2 }) as never })).toThrow('layers.bidirectional: expected layer to be a layers.gru or layers.lstm layer');
+    expect(() => layers.bidirectional({ layer: layers.dense({ units: 2 }) as never })).toThrow('layers.bidirectional: expected layer to be a layers.gru, layers.lstm or layers.simpleRnn layer');
     const m = sequential([layers.dense({ units: 2 })]);
     await expect(m.fit([[1]], [[1, 2]])).rejects.toThrow('Sequential.fit: the model is not compiled; call model.compile({ optimizer, loss, metrics }) first');
     expect(() => m.compile({ optimizer: 'adagrad', loss: 'mse' })).toThrow('Sequential.compile: expected optimizer to be one of sgd, adam, adamw, rmsprop (or an optimizers.* object), but received "adagrad"');

@@ -82,11 +82,12 @@ interface TrainCase {
   cC: Float32Array | null;
 }
 
-type Variant = { cell: 'GRU' | 'LSTM'; lbr: boolean };
+type Variant = { cell: 'GRU' | 'LSTM' | 'RNN'; lbr: boolean };
 const VARIANTS: Variant[] = [
   { cell: 'GRU', lbr: false },
   { cell: 'GRU', lbr: true },
   { cell: 'LSTM', lbr: false },
+  { cell: 'RNN', lbr: false },
 ];
 const DIRECTIONS = ['forward', 'reverse', 'bidirectional'] as const;
 
@@ -95,7 +96,7 @@ function makeCase(v: Variant, direction: Rnn64Spec['direction'], layout: 0 | 1, 
   const rand = rng32(seed);
   const T = opts.T ?? 4, N = opts.N ?? 3, I = opts.I ?? 3, H = opts.H ?? 5;
   const full = opts.full ?? true;
-  const D = direction === 'bidirectional' ? 2 : 1, G = v.cell === 'GRU' ? 3 : 4;
+  const D = direction === 'bidirectional' ? 2 : 1, G = v.cell === 'GRU' ? 3 : v.cell === 'LSTM' ? 4 : 1;
   const scaled = (n: number, scale: number): Float32Array => random(n, rand).map((x) => x * scale);
   const attrs = { cell: v.cell, hiddenSize: H, inputSize: I, direction, linearBeforeReset: v.lbr, layout, threads: 2 };
   const lens = new Int32Array(N);
@@ -166,9 +167,10 @@ function expectNear(name: string, got: Float32Array | undefined, want: Float64Ar
 }
 
 function nativeSpec(t: RnnTrainer, c: TrainCase): NativeSpec {
-  const D = t.numDirections, perDir = c.attrs.cell === 'GRU' ? [2, 0, 0, 1, 0, 0] : [2, 0, 0, 1, 0, 0, 1, 0, 0];
+  const D = t.numDirections;
+  const perDir = c.attrs.cell === 'GRU' ? [2, 0, 0, 1, 0, 0] : c.attrs.cell === 'LSTM' ? [2, 0, 0, 1, 0, 0, 1, 0, 0] : [1, 0, 0];
   return {
-    cell: c.attrs.cell === 'GRU' ? 1 : 2, hiddenSize: c.attrs.hiddenSize, inputSize: c.attrs.inputSize, numDirections: D,
+    cell: c.attrs.cell === 'GRU' ? 1 : c.attrs.cell === 'LSTM' ? 2 : 0, hiddenSize: c.attrs.hiddenSize, inputSize: c.attrs.inputSize, numDirections: D,
     reverse: c.attrs.direction === 'reverse', linearBeforeReset: c.attrs.linearBeforeReset, inputForget: false,
     layout: c.attrs.layout, bf16Weights: false, acts: D === 2 ? [...perDir, ...perDir] : perDir,
   };
@@ -177,7 +179,7 @@ function nativeSpec(t: RnnTrainer, c: TrainCase): NativeSpec {
 describe('RnnTrainer gradients against central finite differences of a float64 forward', () => {
   let seed = 100;
   for (const v of VARIANTS) {
-    const name = v.cell === 'GRU' ? `GRU linearBeforeReset=${Number(v.lbr)}` : 'LSTM';
+    const name = v.cell === 'GRU' ? `GRU linearBeforeReset=${Number(v.lbr)}` : v.cell;
     for (const direction of DIRECTIONS) {
       for (const layout of [0, 1] as const) {
         const s = seed++;
@@ -335,14 +337,21 @@ describe('RnnTrainer async', () => {
 describe('RnnTrainer errors', () => {
   const c = makeCase(VARIANTS[2], 'forward', 0, 11);
   test('attributes', () => {
-    expect(() => new RnnTrainer({ ...c.attrs, cell: 'RNN' as 'GRU' })).toThrow(
-      `new RnnTrainer: expected cell to be 'GRU' or 'LSTM', but received "RNN" of type string`);
+    expect(() => new RnnTrainer({ ...c.attrs, cell: 'SimpleRNN' as 'GRU' })).toThrow(
+      `new RnnTrainer: expected cell to be 'GRU', 'LSTM' or 'RNN', but received "SimpleRNN" of type string`);
     expect(() => new RnnTrainer({ ...c.attrs, hiddenSize: 0 })).toThrow(
       'new RnnTrainer: expected hiddenSize to be a positive integer, but received 0 of type number');
     expect(() => new RnnTrainer({ ...c.attrs, direction: 'both' as 'forward' })).toThrow(
       `new RnnTrainer: expected direction to be 'forward', 'reverse' or 'bidirectional', but received "both" of type string`);
     expect(() => new RnnTrainer({ ...c.attrs, linearBeforeReset: 1 })).toThrow(
       'new RnnTrainer: expected linearBeforeReset to be absent or 0 for an LSTM, but received 1 of type number');
+    expect(() => new RnnTrainer({ ...c.attrs, cell: 'RNN', linearBeforeReset: true })).toThrow(
+      'new RnnTrainer: expected linearBeforeReset to be absent or 0 for an RNN, but received true of type boolean');
+    const rnn = new RnnTrainer({ ...c.attrs, cell: 'RNN' });
+    const w = { W: new Float32Array(15), R: new Float32Array(25) };
+    expect(() => rnn.forward(w, { ...c.inputs, initialC: new Float32Array(15) })).toThrow(
+      'RnnTrainer.forward: expected initialC to be absent for a plain RNN, but received Float32Array(15)');
+    rnn.dispose();
   });
 
   test('inputs and gradients', () => {
@@ -373,10 +382,10 @@ describe('RnnTrainer errors', () => {
     const Native = binding().NativeRnnTrainer;
     expect(() => new Native({ ...spec, clip: 3 }, 1)).toThrow('NativeRnnTrainer: the trainer does not support clip');
     expect(() => new Native({ ...spec, bf16Weights: true }, 1)).toThrow('NativeRnnTrainer: the trainer does not support bf16 weights (fp32 only)');
-    expect(() => new Native({ ...spec, cell: 0, acts: [1, 0, 0] }, 1)).toThrow(
-      'NativeRnnTrainer: the trainer does not support the plain RNN cell (GRU and LSTM only)');
+    expect(() => new Native({ ...spec, cell: 0, acts: [0, 0, 0] }, 1)).toThrow(
+      'NativeRnnTrainer: the trainer does not support activations other than the defaults (Tanh for RNN; Sigmoid, Tanh[, Tanh])');
     expect(() => new Native({ ...spec, acts: [7, 0.2, 0.5, 1, 0, 0, 1, 0, 0] }, 1)).toThrow(
-      'NativeRnnTrainer: the trainer does not support activations other than the defaults (Sigmoid, Tanh[, Tanh])');
+      'NativeRnnTrainer: the trainer does not support activations other than the defaults (Tanh for RNN; Sigmoid, Tanh[, Tanh])');
     expect(() => new Native({ ...spec, inputForget: true }, 1)).toThrow('NativeRnnTrainer: the trainer does not support inputForget');
     const n = new Native(spec, 1);
     expect(() => n.forward({ ...c.weights, P: new Float32Array(15) }, { ...c.inputs, wantY: true, wantYh: false, wantYc: false })).toThrow(

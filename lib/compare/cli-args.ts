@@ -1,12 +1,14 @@
 // Parsing and validation of `gatedrnn compare` arguments.
 import * as fs from 'fs';
-import { BUILTIN_TASKS } from '../tasks';
+import { BUILTIN_TASKS, ModelCell, MODEL_CELLS } from '../tasks';
 import { PRIORITIES } from './recommend';
 import { Priority } from './results';
 
 export interface CompareArgs {
   /** Built-in task ids to run; empty when only user data runs. */
   tasks: string[];
+  /** Cells trained on every task: 'gru' and 'lstm', and 'rnn' when asked for. */
+  cells: ModelCell[];
   seeds: number;
   epochs: number | null;
   budgetSeconds: number | null;
@@ -24,27 +26,33 @@ export interface CompareArgs {
 
 export const COMPARE_USAGE = `Usage: gatedrnn compare [options]
 
-Trains a GRU and an LSTM of the same architecture on each task and reports accuracy, speed, size
-and memory side by side, with naive baselines and a recommendation.
+Trains a GRU and an LSTM of the same architecture on each task (each cell picks its learning
+rate on validation loss) and reports, verdicts first: GRU − LSTM on the task's metric with a 95%
+interval over seeds and test items ("better", "equivalent" within the task's margin, or
+"inconclusive" with the seeds that would settle it), cost ratios with intervals, baselines, and
+a recommendation that says what was measured.
 
 Options:
   --task LIST           tasks, comma-separated: ${BUILTIN_TASKS.join(', ')} (default: all)
+  --cells LIST          gru,lstm (default) or gru,lstm,rnn: rnn adds the plain tanh RNN, and the
+                        report answers "does gating matter here?" (GRU and LSTM vs the RNN)
   --seeds N             seeds per model (default 3)
   --epochs N            epochs per model (default: per task)
-  --budget-seconds S    stop training a model after S seconds
+  --budget-seconds S    stop training a model after S seconds (user data: 60 s unless set)
   --units N             recurrent units per layer (default: per task)
   --layers N            stacked recurrent layers (default: per task)
-  --match params        size the GRU's units so both have about the same parameter count
+  --match params        size the GRU's units so both whole models have about the same parameter count
   --priority P          accuracy | latency | size (default accuracy)
   --out DIR             report folder (default ./gatedrnn-report)
   --json                print results.json to stdout instead of tables; no progress bar
   --full                whole datasets and longer training (hours on 2 cores; the default is a quick run)
   --csv FILE --target COL [--window N]   forecast COL's next value from the last N rows (default 30)
   --text FILE --label COL                classify the text column of FILE by COL
+                        (user data trains until validation loss stops improving, patience 5)
   --help                this text
 `;
 
-const VALUE_FLAGS = ['--task', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label'];
+const VALUE_FLAGS = ['--task', '--cells', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label'];
 const BOOLEAN_FLAGS = ['--json', '--full', '--help'];
 
 export class CompareArgsError extends Error {
@@ -124,6 +132,15 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     // With user data and no --task, only the user's data runs.
     tasks = csv || text ? [] : [...BUILTIN_TASKS];
   }
+  let cells: ModelCell[] = ['gru', 'lstm'];
+  if (get('--cells') !== undefined) {
+    const listed = (get('--cells') as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const known = listed.every((c) => (MODEL_CELLS as readonly string[]).includes(c));
+    if (!known || !listed.includes('gru') || !listed.includes('lstm')) {
+      throw new CompareArgsError(`expected --cells to be gru,lstm or gru,lstm,rnn (the report compares GRU with LSTM, and each with the RNN), but received "${get('--cells')}"`);
+    }
+    cells = MODEL_CELLS.filter((c) => listed.includes(c));
+  }
   const out = get('--out') ?? './gatedrnn-report';
   if (out === '') throw new CompareArgsError('expected --out to be a folder path, but received ""');
   // Refused here, not after the training, when the report could not be written.
@@ -131,6 +148,7 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
 
   return {
     tasks,
+    cells,
     seeds: get('--seeds') === undefined ? 3 : positiveInteger('--seeds', get('--seeds') as string, 100),
     epochs: get('--epochs') === undefined ? null : positiveInteger('--epochs', get('--epochs') as string, 100000),
     budgetSeconds: get('--budget-seconds') === undefined ? null : positiveNumber('--budget-seconds', get('--budget-seconds') as string),

@@ -1,4 +1,4 @@
-// Bidirectional: runs a GRU/LSTM forward and backward in time and concatenates the two
+// Bidirectional: runs a GRU/LSTM/SimpleRNN forward and backward in time and concatenates the two
 // (Keras's mergeMode 'concat'); the wrapped layer owns both directions' parameters, so the
 // pair is one ONNX bidirectional node.
 import { rangeError, typeError } from '../errors';
@@ -20,7 +20,8 @@ export class Bidirectional extends Layer {
     const where = 'layers.bidirectional';
     requireArgs(where, args);
     super(args, where);
-    if (!(args.layer instanceof Recurrent)) throw typeError(where, 'layer', 'a layers.gru or layers.lstm layer', args.layer);
+    if (!(args.layer instanceof Recurrent)) throw typeError(where, 'layer', 'a layers.gru, layers.lstm or layers.simpleRnn layer', args.layer);
+    if (args.layer.goBackwards) throw rangeError(where, 'layer', 'a layer without goBackwards (the wrapper runs both directions)', `${args.layer.label} with goBackwards: true`);
     if (args.layer.built) throw rangeError(where, 'layer', 'a layer not yet used in a model', `${args.layer.label}, already built`);
     if (args.mergeMode !== undefined && args.mergeMode !== 'concat') throw rangeError(where, 'mergeMode', "'concat'", `"${String(args.mergeMode)}"`);
     this.layer = args.layer;

@@ -6,12 +6,12 @@ import { Dropout, DropoutArgs } from './dropout';
 import { Embedding, EmbeddingArgs } from './embedding';
 import { Layer } from './layer';
 import type { LayerConfig } from './layer';
-import { Gru, GruArgs, Lstm, LstmArgs, Recurrent } from './recurrent';
+import { Gru, GruArgs, Lstm, LstmArgs, Recurrent, SimpleRnn, SimpleRnnArgs } from './recurrent';
 
-export { Layer, Dense, Dropout, Embedding, Gru, Lstm, Recurrent, Bidirectional };
+export { Layer, Dense, Dropout, Embedding, Gru, Lstm, SimpleRnn, Recurrent, Bidirectional };
 export type { Activation, Param, LayerConfig } from './layer';
 export { showShape, toSampleShape } from './layer';
-export type { DenseArgs, DropoutArgs, EmbeddingArgs, GruArgs, LstmArgs, BidirectionalArgs };
+export type { DenseArgs, DropoutArgs, EmbeddingArgs, GruArgs, LstmArgs, SimpleRnnArgs, BidirectionalArgs };
 export type { ActivationName } from './activations';
 
 export const layers = {
@@ -20,6 +20,7 @@ export const layers = {
   dropout: (args: DropoutArgs): Dropout => new Dropout(args),
   gru: (args: GruArgs): Gru => new Gru(args),
   lstm: (args: LstmArgs): Lstm => new Lstm(args),
+  simpleRnn: (args: SimpleRnnArgs): SimpleRnn => new SimpleRnn(args),
   bidirectional: (args: BidirectionalArgs): Bidirectional => new Bidirectional(args),
 };
 
@@ -46,12 +47,14 @@ export function layerFromConfig(s: SerializedLayer): Layer {
       return new Gru(c);
     case 'LSTM':
       return new Lstm(c);
+    case 'SimpleRNN':
+      return new SimpleRnn(c);
     case 'Bidirectional': {
       const inner = (s.config as { layer: SerializedLayer }).layer;
       return new Bidirectional({ ...(s.config as object), layer: layerFromConfig(inner) } as BidirectionalArgs);
     }
     default:
-      throw rangeError('layerFromConfig', 'className', 'one of Dense, Embedding, Dropout, GRU, LSTM, Bidirectional', `"${s.className}"`);
+      throw rangeError('layerFromConfig', 'className', 'one of Dense, Embedding, Dropout, GRU, LSTM, SimpleRNN, Bidirectional', `"${s.className}"`);
   }
 }
 

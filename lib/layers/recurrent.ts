@@ -1,6 +1,7 @@
-// GRU and LSTM layers with Keras's arguments over the native trainer. Parameters are the ONNX
-// operator's inputs (W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H]; gates z r h and i o f c), so a
-// layer exports as one ONNX node; data is batch-major (ONNX layout 1), as Keras holds it.
+// GRU, LSTM and plain (tanh) RNN layers with Keras's arguments over the native trainer.
+// Parameters are the ONNX operator's inputs (W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H]; gates
+// z r h, i o f c, and the RNN's one), so a layer exports as one ONNX node; data is batch-major
+// (ONNX layout 1), as Keras holds it.
 import { rangeError } from '../errors';
 import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
 import type { Rng } from '../train/rng';
@@ -25,8 +26,23 @@ export interface LstmArgs extends RecurrentArgs {
   unitForgetBias?: boolean;
 }
 
+export interface SimpleRnnArgs extends RecurrentArgs {
+  /** 'tanh' only (Keras's default): the native trainer and the ONNX RNN node's default. */
+  activation?: 'tanh';
+  /** Default true; false: no B parameter (the ONNX node has no B input). */
+  useBias?: boolean;
+  /**
+   * Default false; true reads each sequence from its last step to its first (ONNX direction
+   * 'reverse'). With returnSequences, output step t is the state after reading steps T-1 down
+   * to t: aligned with the input, where Keras returns that sequence reversed in time.
+   */
+  goBackwards?: boolean;
+  /** Only false: a sequential model passes one output on (use returnSequences for every step). */
+  returnState?: false;
+}
+
 export abstract class Recurrent extends Layer {
-  abstract readonly cell: 'GRU' | 'LSTM';
+  abstract readonly cell: 'GRU' | 'LSTM' | 'RNN';
   readonly units: number;
   readonly returnSequences: boolean;
   readonly kernelInitializer: InitializerName;
@@ -34,13 +50,20 @@ export abstract class Recurrent extends Layer {
   readonly biasInitializer: InitializerName;
   /** 2 inside a Bidirectional wrapper: one ONNX bidirectional node. */
   directions: 1 | 2 = 1;
+  /** False: parameters W and R only. */
+  readonly useBias: boolean;
+  /** ONNX direction 'reverse' (one direction only). */
+  readonly goBackwards: boolean;
   private trainer: RnnTrainer | null = null;
   private lastInputs: TrainInputs | null = null;
   private saved: Float32Array | null = null;
 
-  constructor(args: RecurrentArgs, where: string) {
+  /** `directionArgs`: the layer takes Keras's useBias and goBackwards (otherwise true and false). */
+  constructor(args: RecurrentArgs & { useBias?: boolean; goBackwards?: boolean }, where: string, directionArgs = false) {
     requireArgs(where, args);
     super(args, where);
+    this.useBias = directionArgs ? option(where, args, 'useBias', true, isBool, 'a boolean') : true;
+    this.goBackwards = directionArgs ? option(where, args, 'goBackwards', false, isBool, 'a boolean') : false;
     if (!isPositiveInt(args.units)) throw rangeError(where, 'units', 'a positive integer', String(args.units));
     this.units = args.units;
     this.returnSequences = option(where, args, 'returnSequences', false, isBool, 'a boolean');
@@ -50,7 +73,7 @@ export abstract class Recurrent extends Layer {
   }
 
   get gates(): number {
-    return this.cell === 'GRU' ? 3 : 4;
+    return this.cell === 'GRU' ? 3 : this.cell === 'LSTM' ? 4 : 1;
   }
 
   protected abstract linearBeforeReset(): boolean;
@@ -66,16 +89,17 @@ export abstract class Recurrent extends Layer {
     const d = this.directions;
     const W = makeParam('W', [d, gh, i]);
     const R = makeParam('R', [d, gh, h]);
-    const B = makeParam('B', [d, 2 * gh]);
+    const B = this.useBias ? makeParam('B', [d, 2 * gh]) : null;
     for (let dir = 0; dir < d; dir++) {
       initMatrix(this.kernelInitializer, gh, i, rng, (r, c, v) => (W.value[(dir * gh + r) * i + c] = v));
       initMatrix(this.recurrentInitializer, gh, h, rng, (r, c, v) => (R.value[(dir * gh + r) * h + c] = v));
+      if (!B) continue;
       initMatrix(this.biasInitializer, 1, 2 * gh, rng, (_r, c, v) => (B.value[dir * 2 * gh + c] = v));
       // LSTM gates are i o f c: the forget gate is the third block of the input bias.
       const fb = this.forgetBias();
       if (fb !== 0) for (let k = 0; k < h; k++) B.value[dir * 2 * gh + 2 * h + k] += fb;
     }
-    this.params = [W, R, B];
+    this.params = B ? [W, R, B] : [W, R];
     return this.returnSequences ? [t, d * h] : [d * h];
   }
 
@@ -84,15 +108,15 @@ export abstract class Recurrent extends Layer {
       cell: this.cell,
       hiddenSize: this.units,
       inputSize: this.inputShape![1],
-      direction: this.directions === 2 ? 'bidirectional' : 'forward',
+      direction: this.directions === 2 ? 'bidirectional' : this.goBackwards ? 'reverse' : 'forward',
       linearBeforeReset: this.linearBeforeReset(),
       layout: 1,
     });
     return this.trainer;
   }
 
-  private weights(): { W: Float32Array; R: Float32Array; B: Float32Array } {
-    return { W: this.params[0].value, R: this.params[1].value, B: this.params[2].value };
+  private weights(): { W: Float32Array; R: Float32Array; B: Float32Array | null } {
+    return { W: this.params[0].value, R: this.params[1].value, B: this.useBias ? this.params[2].value : null };
   }
 
   async forward(x: Activation, ctx: RunContext): Promise<Activation> {
@@ -114,7 +138,7 @@ export abstract class Recurrent extends Layer {
     const g = await this.native().backwardAsync(this.weights(), this.lastInputs!, this.saved!, grads);
     this.params[0].grad.set(g.dW);
     this.params[1].grad.set(g.dR);
-    this.params[2].grad.set(g.dB);
+    if (this.useBias) this.params[2].grad.set(g.dB);
     return g.dX;
   }
 
@@ -178,5 +202,34 @@ export class Lstm extends Recurrent {
 
   getConfig(): LayerConfig {
     return { ...this.baseConfig(), unitForgetBias: this.unitForgetBias };
+  }
+}
+
+export class SimpleRnn extends Recurrent {
+  readonly className = 'SimpleRNN';
+  readonly cell = 'RNN';
+  readonly activation = 'tanh';
+
+  constructor(args: SimpleRnnArgs) {
+    const where = 'layers.simpleRnn';
+    super(args, where, true);
+    if (args.activation !== undefined && args.activation !== 'tanh') {
+      throw rangeError(where, 'activation', "'tanh' (the only activation the native trainer and ONNX export support)", `'${String(args.activation)}'`);
+    }
+    if (args.returnState !== undefined && args.returnState !== false) {
+      throw rangeError(where, 'returnState', 'false (a sequential model passes one output on; returnSequences gives every step)', String(args.returnState));
+    }
+  }
+
+  protected linearBeforeReset(): boolean {
+    return false;
+  }
+
+  protected forgetBias(): number {
+    return 0;
+  }
+
+  getConfig(): LayerConfig {
+    return { ...this.baseConfig(), activation: this.activation, useBias: this.useBias, goBackwards: this.goBackwards };
   }
 }

@@ -1,5 +1,5 @@
 // Sequential.toOnnx(): the Keras-like model as an ONNX graph that onnxruntime runs. Recurrent
-// layers are native GRU/LSTM nodes (a Bidirectional one node with direction bidirectional),
+// layers are native GRU/LSTM/RNN nodes (a Bidirectional one node with direction bidirectional),
 // embeddings Gather, dense layers Gemm (2-D) or MatMul + Add (3-D) and an activation node;
 // dropout is the identity at inference and is left out.
 //
@@ -158,9 +158,12 @@ export function modelToOnnx(model: ModelLike, options: ToOnnxOptions = {}): Uint
           weights: {
             W: { type: 'float32', data: W.value, dims: W.shape },
             R: { type: 'float32', data: R.value, dims: R.shape },
-            B: { type: 'float32', data: B.value, dims: B.shape },
+            B: B ? { type: 'float32', data: B.value, dims: B.shape } : null,
           },
-          attributes: { direction: D === 2 ? 'bidirectional' : 'forward', linearBeforeReset: rnn instanceof Gru && rnn.resetAfter },
+          attributes: {
+            direction: D === 2 ? 'bidirectional' : rnn.goBackwards ? 'reverse' : 'forward',
+            linearBeforeReset: rnn instanceof Gru && rnn.resetAfter,
+          },
         },
         { name, X: flow.name, sequenceLens, opset, outputs: [rnn.returnSequences ? 'Y' : 'Y_h'] },
       );
@@ -185,7 +188,7 @@ export function modelToOnnx(model: ModelLike, options: ToOnnxOptions = {}): Uint
         flow = { name: out, timeMajor: false, rank: 2 };
       }
     } else {
-      throw rangeError(where, `layer '${l.name}'`, 'an Embedding, GRU, LSTM, Bidirectional, Dense or Dropout layer', l.className);
+      throw rangeError(where, `layer '${l.name}'`, 'an Embedding, GRU, LSTM, SimpleRNN, Bidirectional, Dense or Dropout layer', l.className);
     }
   });
 

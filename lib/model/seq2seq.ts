@@ -1,5 +1,5 @@
-// Encoder–decoder (sequence-to-sequence) models. The encoder embeds the source and runs a GRU or
-// LSTM stack over it (padding handled by sequence lengths); the decoder starts from the encoder's
+// Encoder–decoder (sequence-to-sequence) models. The encoder embeds the source and runs a GRU,
+// LSTM or plain tanh RNN stack over it (padding handled by sequence lengths); the decoder starts from the encoder's
 // final states, reads the target shifted right by one (teacher forcing: one RNN call per layer
 // over the whole target), optionally attends over the encoder's outputs (Luong, after the RNN),
 // and projects to the target vocabulary. Decoding steps the inference ops one token at a time.
@@ -8,6 +8,7 @@ import { rangeError, typeError } from '../errors';
 import { Tensor } from '../tensor';
 import { GruOp } from '../ops/gru';
 import { LstmOp } from '../ops/lstm';
+import { RnnOp } from '../ops/rnn';
 import { Dense, Dropout, Embedding } from '../layers';
 import { makeParam } from '../layers/layer';
 import type { Activation, Param, RunContext } from '../layers/layer';
@@ -28,7 +29,7 @@ const PAD = 0;
 // Training draws from a stream other than initialization's, even when both come from one seed.
 
 export interface Seq2SeqArgs {
-  cell: 'gru' | 'lstm';
+  cell: 'gru' | 'lstm' | 'rnn';
   srcVocab: number;
   tgtVocab: number;
   embedDim: number;
@@ -54,7 +55,7 @@ export interface Seq2SeqArgs {
 }
 
 export interface Seq2SeqConfig {
-  cell: 'gru' | 'lstm';
+  cell: 'gru' | 'lstm' | 'rnn';
   srcVocab: number;
   tgtVocab: number;
   embedDim: number;
@@ -99,7 +100,7 @@ function checkPositive(where: string, name: string, v: unknown): number {
 function normalize(args: Seq2SeqArgs): Seq2SeqConfig {
   const where = 'seq2seq';
   if (args === null || typeof args !== 'object') throw typeError(where, 'its argument', 'a config object { cell, srcVocab, tgtVocab, embedDim, units, ... }', args);
-  if (args.cell !== 'gru' && args.cell !== 'lstm') throw typeError(where, 'cell', "'gru' or 'lstm'", args.cell);
+  if (args.cell !== 'gru' && args.cell !== 'lstm' && args.cell !== 'rnn') throw typeError(where, 'cell', "'gru', 'lstm' or 'rnn'", args.cell);
   const srcVocab = checkPositive(where, 'srcVocab', args.srcVocab);
   const tgtVocab = checkPositive(where, 'tgtVocab', args.tgtVocab);
   const embedDim = checkPositive(where, 'embedDim', args.embedDim);
@@ -149,7 +150,7 @@ function maskedSoftmax(a: Float32Array, rows: number, ts: number, len: number): 
   }
 }
 
-/** One GRU or LSTM layer: parameters in ONNX layout, trained through the native BPTT kernels. */
+/** One GRU, LSTM or plain RNN layer: parameters in ONNX layout, trained through the native BPTT kernels. */
 class RnnLayer {
   readonly W: Param;
   readonly R: Param;
@@ -157,8 +158,8 @@ class RnnLayer {
   private trainer: RnnTrainer | null = null;
   private last: { inputs: TrainInputs; saved: Float32Array } | null = null;
 
-  constructor(readonly prefix: string, readonly cell: 'GRU' | 'LSTM', readonly inputSize: number, readonly units: number, private readonly threads: number | null, rng: Rng) {
-    const g = cell === 'GRU' ? 3 : 4;
+  constructor(readonly prefix: string, readonly cell: 'GRU' | 'LSTM' | 'RNN', readonly inputSize: number, readonly units: number, private readonly threads: number | null, rng: Rng) {
+    const g = cell === 'GRU' ? 3 : cell === 'LSTM' ? 4 : 1;
     const gh = g * units;
     this.W = makeParam(`${prefix}/W`, [1, gh, inputSize]);
     this.R = makeParam(`${prefix}/R`, [1, gh, units]);
@@ -205,7 +206,7 @@ class RnnLayer {
   }
 
   /** The inference operator over the current weights (batch-major), for decoding. */
-  op(): GruOp | LstmOp {
+  op(): GruOp | LstmOp | RnnOp {
     const gh = this.W.shape[1];
     const weights = {
       W: new Tensor('float32', this.W.value, [1, gh, this.inputSize]),
@@ -213,6 +214,7 @@ class RnnLayer {
       B: new Tensor('float32', this.B.value, [1, 2 * gh]),
     };
     const threads = this.threads ?? undefined;
+    if (this.cell === 'RNN') return new RnnOp(weights, { layout: 1, threads });
     return this.cell === 'GRU' ? new GruOp(weights, { linearBeforeReset: 1, layout: 1, threads }) : new LstmOp(weights, { layout: 1, threads });
   }
 
@@ -225,7 +227,7 @@ class RnnLayer {
 
 /** What decoding keeps per batch of sources: the encoder's outputs and the operators. */
 interface Decoding {
-  decOps: (GruOp | LstmOp)[];
+  decOps: (GruOp | LstmOp | RnnOp)[];
   /** Encoder outputs [n, ts, H] and their keys for the attention score ([n, ts, H]). */
   he: Float32Array;
   ke: Float32Array;
@@ -260,7 +262,7 @@ export class Seq2Seq implements TrainingModel {
     const c = (this.config = normalize(args));
     const rng = new Rng(c.seed);
     this.trainRng = new Rng(trainingSeed(c.seed));
-    const rnn = c.cell === 'gru' ? 'GRU' : 'LSTM';
+    const rnn = c.cell === 'gru' ? 'GRU' : c.cell === 'lstm' ? 'LSTM' : 'RNN';
     const H = c.units;
     this.srcEmbed = new Embedding({ name: 'encoder_embedding', inputDim: c.srcVocab, outputDim: c.embedDim, maskZero: true });
     this.srcEmbed.build([-1], rng);

@@ -1,4 +1,4 @@
-// Training-mode GRU and LSTM over the native BPTT kernels: a forward pass that also returns the
+// Training-mode GRU, LSTM and plain (tanh) RNN over the native BPTT kernels: a forward pass that also returns the
 // activations backward needs (`saved`), and the backward pass that turns output gradients into
 // gradients of W, R, B, X and the initial states. Arrays are flat Float32Arrays in ONNX layouts;
 // this file checks every size so that the native side only re-checks.
@@ -6,7 +6,7 @@ import type { NativeInputs, NativeRnnTrainer, NativeSpec, NativeWeights } from '
 import { rangeError, typeError } from '../errors';
 import { binding } from '../native';
 
-export type TrainCell = 'GRU' | 'LSTM';
+export type TrainCell = 'GRU' | 'LSTM' | 'RNN';
 export type TrainDirection = 'forward' | 'reverse' | 'bidirectional';
 export type TrainOutputName = 'Y' | 'Y_h' | 'Y_c';
 
@@ -24,7 +24,7 @@ export interface RnnTrainerAttributes {
   threads?: number;
 }
 
-/** W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H] (Wb then Rb; absent: zeros), gates GRU zrh, LSTM iofc. */
+/** W [D, G*H, I], R [D, G*H, H], B [D, 2*G*H] (Wb then Rb; absent: zeros), gates GRU zrh, LSTM iofc, RNN one (G = 1). */
 export interface TrainWeights {
   W: Float32Array;
   R: Float32Array;
@@ -102,7 +102,7 @@ export class RnnTrainer {
   readonly inputSize: number;
   readonly numDirections: 1 | 2;
   readonly layout: 0 | 1;
-  /** Gates per direction: GRU 3, LSTM 4. */
+  /** Gates per direction: GRU 3, LSTM 4, RNN 1. */
   readonly gates: number;
   private native: NativeRnnTrainer | null;
   private readonly spec: NativeSpec;
@@ -110,7 +110,7 @@ export class RnnTrainer {
   constructor(attrs: RnnTrainerAttributes) {
     const where = 'new RnnTrainer';
     if (attrs === null || typeof attrs !== 'object') throw typeError(where, 'attributes', 'an object', attrs);
-    if (attrs.cell !== 'GRU' && attrs.cell !== 'LSTM') throw typeError(where, 'cell', "'GRU' or 'LSTM'", attrs.cell);
+    if (attrs.cell !== 'GRU' && attrs.cell !== 'LSTM' && attrs.cell !== 'RNN') throw typeError(where, 'cell', "'GRU', 'LSTM' or 'RNN'", attrs.cell);
     const H = positiveInt(where, 'hiddenSize', attrs.hiddenSize);
     const I = positiveInt(where, 'inputSize', attrs.inputSize);
     const direction = attrs.direction ?? 'forward';
@@ -121,18 +121,18 @@ export class RnnTrainer {
     if (layout !== 0 && layout !== 1) throw typeError(where, 'layout', '0 or 1', layout);
     const lbr = attrs.linearBeforeReset ?? 0;
     if (lbr !== 0 && lbr !== 1 && typeof lbr !== 'boolean') throw typeError(where, 'linearBeforeReset', '0, 1, true or false', lbr);
-    if (lbr && attrs.cell !== 'GRU') throw typeError(where, 'linearBeforeReset', 'absent or 0 for an LSTM', lbr);
+    if (lbr && attrs.cell !== 'GRU') throw typeError(where, 'linearBeforeReset', `absent or 0 for an ${attrs.cell}`, lbr);
     const threads = attrs.threads === undefined ? 0 : positiveInt(where, 'threads', attrs.threads);
     this.cell = attrs.cell;
     this.hiddenSize = H;
     this.inputSize = I;
     this.numDirections = direction === 'bidirectional' ? 2 : 1;
     this.layout = layout;
-    this.gates = attrs.cell === 'GRU' ? 3 : 4;
+    this.gates = attrs.cell === 'GRU' ? 3 : attrs.cell === 'LSTM' ? 4 : 1;
     // Activation triples [kind, alpha, beta]: Sigmoid = 2, Tanh = 1 (native ActKind order).
-    const perDir = attrs.cell === 'GRU' ? [2, 0, 0, 1, 0, 0] : [2, 0, 0, 1, 0, 0, 1, 0, 0];
+    const perDir = attrs.cell === 'GRU' ? [2, 0, 0, 1, 0, 0] : attrs.cell === 'LSTM' ? [2, 0, 0, 1, 0, 0, 1, 0, 0] : [1, 0, 0];
     this.spec = {
-      cell: attrs.cell === 'GRU' ? 1 : 2,
+      cell: attrs.cell === 'GRU' ? 1 : attrs.cell === 'LSTM' ? 2 : 0,
       hiddenSize: H,
       inputSize: I,
       numDirections: this.numDirections,
@@ -247,10 +247,10 @@ export class RnnTrainer {
     return this.layout === 0 ? `[D, B, H] = [${D}, ${N}, ${H}]` : `[B, D, H] = [${N}, ${D}, ${H}]`;
   }
 
-  /** A cell-state array (or its gradient): checked for an LSTM, refused for a GRU. */
+  /** A cell-state array (or its gradient): checked for an LSTM, refused for a GRU or RNN. */
   private lstmState(where: string, name: string, value: Float32Array | null | undefined, N: number): Float32Array | null {
     if (this.cell === 'LSTM') return floats(where, name, value, this.numDirections * N * this.hiddenSize, this.stateShape(N), true);
-    if (value != null) throw typeError(where, name, 'absent for a GRU', value);
+    if (value != null) throw typeError(where, name, `absent for a ${this.cell === 'GRU' ? 'GRU' : 'plain RNN'}`, value);
     return null;
   }
 }

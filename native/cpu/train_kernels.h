@@ -1,14 +1,14 @@
-// The fused elementwise parts of training-mode GRU and LSTM steps (rnn/rnn_train.cc): forward
-// epilogues that also keep what backward needs, and the backward gate-gradient epilogues. One
-// table per instruction set, the same source (rnn/train_epilogues.inc) compiled for each, chosen
-// with the active kernel table.
+// The fused elementwise parts of training-mode GRU, LSTM and plain RNN steps (rnn/rnn_train.cc):
+// forward epilogues that also keep what backward needs, and the backward gate-gradient epilogues.
+// One table per instruction set, the same source (rnn/train_epilogues.inc) compiled for each,
+// chosen with the active kernel table.
 //
 // Layouts (hp = hidden size padded to whole kPanel blocks): a saved row holds, for one (step,
-// batch entry), the gates gate-major ([g][hp], post-activation), then `extra` [hp], then H(t-1)
-// [hp] and, for LSTM, C(t-1) [hp]. A gradient row holds one slot of hp floats per pre-activation
-// gradient; the slot order is rnn_train.cc's (GRU: h, z, r and, linear-before-reset, r ⊙ dh;
-// LSTM: i, o, f, c). Every pointer below points at the tile's first hidden unit; slot or gate s of
-// unit u is then at [s * hp + u].
+// batch entry), the gates gate-major ([g][hp], post-activation), then for GRU `extra` [hp], then
+// H(t-1) [hp] and, for LSTM, C(t-1) [hp]. A gradient row holds one slot of hp floats per
+// pre-activation gradient; the slot order is rnn_train.cc's (GRU: h, z, r and, linear-before-reset,
+// r ⊙ dh; LSTM: i, o, f, c; RNN: its one gate). Every pointer below points at the tile's first
+// hidden unit; slot or gate s of unit u is then at [s * hp + u].
 #pragma once
 
 #include "kernels.h"
@@ -67,10 +67,12 @@ struct TrainKernels {
   void (*gru_zr_fwd)(const TrainFwdArgs&);   // linear_before_reset = 0, phase 1: z, r, r ⊙ H
   void (*gru_h_fwd)(const TrainFwdArgs&);    // linear_before_reset = 0, phase 2: candidate and H
   void (*lstm_fwd)(const TrainFwdArgs&);
+  void (*rnn_fwd)(const TrainFwdArgs&);      // plain tanh RNN: the one gate is H(t)
   void (*gru_lbr_bwd)(const TrainBwdArgs&);  // slots h z r (r ⊙ dâ_h)
   void (*gru_hz_bwd)(const TrainBwdArgs&);   // linear_before_reset = 0, phase 1: slots h z
   void (*gru_r_bwd)(const TrainBwdArgs&);    // linear_before_reset = 0, phase 2: slot r
   void (*lstm_bwd)(const TrainBwdArgs&);     // slots i o f c
+  void (*rnn_bwd)(const TrainBwdArgs&);      // plain RNN: one slot, the pre-activation gradient
 };
 
 const TrainKernels* train_kernels_scalar();

@@ -1,5 +1,5 @@
-// The training oracle: the ONNX GRU (both linear_before_reset forms) and LSTM (no peepholes)
-// forward and its backward pass (BPTT), with the default activations, one batch entry and one
+// The training oracle: the ONNX GRU (both linear_before_reset forms), LSTM (no peepholes) and
+// plain RNN (Tanh) forward and its backward pass (BPTT), with the default activations, one batch entry and one
 // step at a time, written straight from the equations. Templated on the number type: the fast
 // float backward is checked against it in double, and its double forward gives the central
 // finite differences that check this backward. Never optimize this file.
@@ -43,7 +43,7 @@ template <typename Real>
 void sequence(const RnnSpec& s, const TrainCase<Real>& c, int d, int b, TrainOutputs<Real>& out,
               const TrainOutputs<Real>* dout, TrainGrads<Real>* grads) {
   const int H = s.hidden, I = s.input, G = s.gates(), T = c.T, Bn = c.batch;
-  const bool gru = s.cell == Cell::GRU, lbr = s.linear_before_reset;
+  const bool gru = s.cell == Cell::GRU, lstm = s.cell == Cell::LSTM, lbr = s.linear_before_reset;
   const Real* W = c.W.data() + static_cast<size_t>(d) * G * H * I;
   const Real* R = c.R.data() + static_cast<size_t>(d) * G * H * H;
   auto bias = [&](int g, int u, bool rec) {
@@ -58,7 +58,7 @@ void sequence(const RnnSpec& s, const TrainCase<Real>& c, int d, int b, TrainOut
   const size_t so = state_offset(s, Bn, d, b);
   std::vector<Real> h(H, Real(0)), cs(H, Real(0));
   if (!c.h0.empty()) for (int u = 0; u < H; ++u) h[u] = c.h0[so + u];
-  if (!c.c0.empty() && !gru) for (int u = 0; u < H; ++u) cs[u] = c.c0[so + u];
+  if (!c.c0.empty() && lstm) for (int u = 0; u < H; ++u) cs[u] = c.c0[so + u];
 
   // Per step: x, H(t-1), C(t-1), gates (post-activation) and the GRU's Rh·H + Rbh or r ⊙ H.
   std::vector<std::vector<Real>> xs(len), hs(len), css(len), gs(len), ex(len);
@@ -87,6 +87,11 @@ void sequence(const RnnSpec& s, const TrainCase<Real>& c, int d, int b, TrainOut
         }
         g[2 * H + u] = std::tanh(a);
         hn[u] = (Real(1) - g[u]) * g[2 * H + u] + g[u] * h[u];
+      }
+    } else if (!lstm) {
+      for (int u = 0; u < H; ++u) {
+        g[u] = std::tanh(matvec(W, u, I, x) + matvec(R, u, H, h) + bias(0, u, false) + bias(0, u, true));
+        hn[u] = g[u];
       }
     } else {
       for (int gi = 0; gi < 4; ++gi)
@@ -122,7 +127,7 @@ void sequence(const RnnSpec& s, const TrainCase<Real>& c, int d, int b, TrainOut
   Real* dRb = dWb + static_cast<size_t>(G) * H;
   std::vector<Real> dh(H, Real(0)), dc(H, Real(0));
   if (!dout->Yh.empty()) for (int u = 0; u < H; ++u) dh[u] = dout->Yh[so + u];
-  if (!dout->Yc.empty() && !gru) for (int u = 0; u < H; ++u) dc[u] = dout->Yc[so + u];
+  if (!dout->Yc.empty() && lstm) for (int u = 0; u < H; ++u) dc[u] = dout->Yc[so + u];
   for (int step = len - 1; step >= 0; --step) {
     const int t = ts[step];
     if (!dout->Y.empty())
@@ -156,6 +161,9 @@ void sequence(const RnnSpec& s, const TrainCase<Real>& c, int d, int b, TrainOut
           dhp[u] += drh * r;
         }
       }
+    } else if (!lstm) {
+      for (int u = 0; u < H; ++u) da[u] = dh[u] * (Real(1) - g[u] * g[u]);
+      dar = da;
     } else {
       for (int u = 0; u < H; ++u) {
         const Real i = g[u], o = g[H + u], f = g[2 * H + u], cc = g[3 * H + u], cp = css[step][u];
@@ -190,7 +198,7 @@ void sequence(const RnnSpec& s, const TrainCase<Real>& c, int d, int b, TrainOut
     dh = dhp;
   }
   for (int u = 0; u < H; ++u) gr.dH0[so + u] = dh[u];
-  if (!gru) for (int u = 0; u < H; ++u) gr.dC0[so + u] = dc[u];
+  if (lstm) for (int u = 0; u < H; ++u) gr.dC0[so + u] = dc[u];
 }
 
 template <typename Real>

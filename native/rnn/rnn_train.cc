@@ -42,6 +42,13 @@ struct RowLayout {
   size_t gates = 0, extra, hprev, cprev, floats;
   RowLayout(const RnnSpec& s, int hp) {
     const size_t h = static_cast<size_t>(hp);
+    if (s.cell == Cell::RNN) {
+      // The one gate (H(t) itself) and H(t-1); `extra` and `cprev` are never read or written.
+      extra = cprev = 0;
+      hprev = h;
+      floats = 2 * h;
+      return;
+    }
     extra = 3 * h;  // GRU only
     hprev = 4 * h;  // GRU: 3 gates + extra; LSTM: 4 gates
     cprev = 5 * h;  // LSTM only
@@ -50,16 +57,16 @@ struct RowLayout {
 };
 
 // Gradient slots (see train_kernels.h). GRU: h z r, and for linear_before_reset r ⊙ dâ_h, the
-// recurrent side of h; LSTM: i o f c. The input side (dW, dX, Wb) reads slots [0, G); the
+// recurrent side of h; LSTM: i o f c; RNN: its one gate. The input side (dW, dX, Wb) reads slots [0, G); the
 // recurrent side (dR, dH(t-1), Rb) the slots rslot names.
 struct Slots {
   int count;     // slots per row
   int xslot[4];  // slot of gate g on the input side
   int rslot[4];  // slot of gate g on the recurrent side
   explicit Slots(const RnnSpec& s) {
-    if (s.cell == Cell::LSTM) {
-      count = 4;
-      for (int g = 0; g < 4; ++g) xslot[g] = rslot[g] = g;
+    if (s.cell != Cell::GRU) {
+      count = s.gates();
+      for (int g = 0; g < 4; ++g) xslot[g] = rslot[g] = g < count ? g : -1;
     } else {
       count = s.linear_before_reset ? 4 : 3;
       const int x[3] = {1, 2, 0};
@@ -189,14 +196,13 @@ void copy_gate_rows(const float* M, int g, int H, int hp, int K, float* dst) {
 
 RnnTrainer::RnnTrainer(const RnnSpec& s) : spec_(s) {
   auto refuse = [](const std::string& what) { throw std::invalid_argument("the trainer does not support " + what); };
-  if (s.cell != Cell::GRU && s.cell != Cell::LSTM) refuse("the plain RNN cell (GRU and LSTM only)");
   if (s.has_clip) refuse("clip");
   if (s.bf16_weights) refuse("bf16 weights (fp32 only)");
   if (s.input_forget) refuse("inputForget");
   for (int d = 0; d < s.num_dirs; ++d)
     for (int a = 0; a < act_count(s.cell); ++a) {
-      const ActKind want = a == 0 ? ActKind::Sigmoid : ActKind::Tanh;
-      if (s.acts[d][a].kind != want) refuse("activations other than the defaults (Sigmoid, Tanh[, Tanh])");
+      const ActKind want = a == 0 && s.cell != Cell::RNN ? ActKind::Sigmoid : ActKind::Tanh;
+      if (s.acts[d][a].kind != want) refuse("activations other than the defaults (Tanh for RNN; Sigmoid, Tanh[, Tanh])");
     }
   if (s.hidden < 1 || s.input < 1) refuse("empty hidden or input sizes");
   blocks_ = (s.hidden + kPanel - 1) / kPanel;
@@ -218,7 +224,7 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
   const RowLayout L(s, hp);
   const size_t RS = row_floats_, state = static_cast<size_t>(B) * hp;
   const Sequences q(in);
-  const bool lbr = s.linear_before_reset, gru = s.cell == Cell::GRU;
+  const bool lbr = s.linear_before_reset, gru = s.cell == Cell::GRU, lstm = s.cell == Cell::LSTM;
   const Groups grp(threads, D, static_cast<double>(B) * G * H * (H + I), blocks);
 
   // Per direction: W as panels (panel g * blocks + blk: units blk*16.. of gate g); R with the
@@ -274,7 +280,7 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
     for (int b = 0; b < B; ++b) {
       const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
       if (in.initial_h) std::memcpy(st + off, in.initial_h + state_offset(s, B, d, b), sizeof(float) * H);
-      if (in.initial_c && !gru)
+      if (in.initial_c && lstm)
         std::memcpy(st + off + 2 * state, in.initial_c + state_offset(s, B, d, b), sizeof(float) * H);
       if (out.Y)
         for (int t = q.lens[b]; t < T; ++t) std::memset(out.Y + y_offset(s, T, B, t, d, b), 0, sizeof(float) * H);
@@ -389,8 +395,10 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
             phase(m, step, hprev, 0, ng, epilogue);
           });
         };
-        if (!gru) {
+        if (lstm) {
           step_phase(4, tk.lstm_fwd);
+        } else if (!gru) {
+          step_phase(1, tk.rnn_fwd);
         } else if (lbr) {
           step_phase(3, tk.gru_lbr_fwd);
         } else {
@@ -408,7 +416,7 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
       const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
       const float* hlast = st + off + static_cast<size_t>(q.max_len & 1) * state;
       if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b), hlast, sizeof(float) * H);
-      if (out.Y_c && !gru) std::memcpy(out.Y_c + state_offset(s, B, d, b), st + off + 2 * state, sizeof(float) * H);
+      if (out.Y_c && lstm) std::memcpy(out.Y_c + state_offset(s, B, d, b), st + off + 2 * state, sizeof(float) * H);
     }
   workspaces_.give(std::move(ws), capacity);
 }
@@ -425,13 +433,13 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
   const int NS = sl.count;
   const size_t RS = row_floats_, ldg = static_cast<size_t>(NS) * hp, state = static_cast<size_t>(B) * hp;
   const Sequences q(in);
-  const bool lbr = s.linear_before_reset, gru = s.cell == Cell::GRU, two_phase = gru && !lbr;
+  const bool lbr = s.linear_before_reset, gru = s.cell == Cell::GRU, lstm = s.cell == Cell::LSTM, two_phase = gru && !lbr;
   const Groups grp(threads, D, static_cast<double>(B) * G * H * (H + I), blocks);
   const int rows_used = q.max_len * B;
   const size_t prows = std::max(1, rows_used);  // rows of the panel-layout gradient
 
   // The recurrent side's matrices for dH(t-1) = dG·R': rows in slot order, as panels over the H
-  // output units. Main: the slots after the first (GRU: z r [r ⊙ dâ_h]) or all (LSTM); the
+  // output units. Main: the slots after the first (GRU: z r [r ⊙ dâ_h]) or all (LSTM, RNN); the
   // reset-before GRU also has Rh alone (slot 0) for its phase 2.
   const int r_first = gru ? 1 : 0, r_slots = NS - r_first;
   const size_t kr = static_cast<size_t>(r_slots) * hp, pf_r = panel_floats(static_cast<int>(kr)), pf_h = panel_floats(hp);
@@ -501,7 +509,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
     for (int b = 0; b < B; ++b) {
       float* dh = carry + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
       if (gin.dY_h) std::memcpy(dh, gin.dY_h + state_offset(s, B, d, b), sizeof(float) * H);
-      if (gin.dY_c && !gru) std::memcpy(dh + state, gin.dY_c + state_offset(s, B, d, b), sizeof(float) * H);
+      if (gin.dY_c && lstm) std::memcpy(dh + state, gin.dY_c + state_offset(s, B, d, b), sizeof(float) * H);
     }
 
   // Each thread's epilogue rows, allocated here: nothing inside a parallel region may throw.
@@ -576,7 +584,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
       e.hp = hp;
       e.panel_rows = prows;
       e.colsum = cs + u0;
-      (!gru ? tk.lstm_bwd : lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(e);
+      (lstm ? tk.lstm_bwd : !gru ? tk.rnn_bwd : lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(e);
     };
     // Reset-before GRU: d(r ⊙ H(t-1)) = dâ_h · Rh, then slot r and the r-part of dL/dH(t-1).
     auto reset_back = [&](int m, int step) {
@@ -684,7 +692,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
     for (int b = 0; b < B; ++b) {
       const float* dh = carry + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
       std::memcpy(gout.dH0 + state_offset(s, B, d, b), dh, sizeof(float) * H);
-      if (gout.dC0 && !gru) std::memcpy(gout.dC0 + state_offset(s, B, d, b), dh + state, sizeof(float) * H);
+      if (gout.dC0 && lstm) std::memcpy(gout.dC0 + state_offset(s, B, d, b), dh + state, sizeof(float) * H);
     }
   }
   workspaces_.give(std::move(ws), capacity);

@@ -1,4 +1,4 @@
-// Training-mode GRU and LSTM: a forward pass that keeps what backward needs in a caller-owned
+// Training-mode GRU, LSTM and plain RNN: a forward pass that keeps what backward needs in a caller-owned
 // buffer ("saved"), and backpropagation through time. The schedule is the inference engine's
 // (oneDNN's): one input GEMM over all steps, per step one recurrent GEMM and a fused epilogue;
 // backward per step (reverse time) the gate-gradient epilogue and dH(t-1) += dGates·R, then the
@@ -34,8 +34,8 @@ struct TrainGradOutputs {
 
 class RnnTrainer {
  public:
-  // GRU (either linear_before_reset) or LSTM without input_forget, default activations, no clip,
-  // fp32 weights; anything else throws std::invalid_argument saying what is not supported.
+  // GRU (either linear_before_reset), LSTM without input_forget or the plain RNN, default
+  // activations (the RNN's: Tanh), no clip, fp32 weights; anything else throws std::invalid_argument saying what is not supported.
   explicit RnnTrainer(const RnnSpec& spec);
 
   const RnnSpec& spec() const { return spec_; }

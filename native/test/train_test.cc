@@ -1,7 +1,7 @@
 // Training checks, run by native_test.cc for every kernel table the CPU runs:
-//  - the fast training forward and backward (rnn/rnn_train.cc) against the double-precision
-//    reference (reference/rnn_grad_reference.h) on odd sizes, tails, sequence lengths, both
-//    layouts and all three directions;
+//  - the fast training forward and backward (rnn/rnn_train.cc) of GRU, LSTM and the plain RNN
+//    against the double-precision reference (reference/rnn_grad_reference.h) on odd sizes, tails,
+//    sequence lengths, both layouts and all three directions;
 //  - the reference backward against central finite differences of the reference forward, in
 //    double, on small sizes;
 //  - sgemm against a plain loop for the four transpose combinations.
@@ -30,6 +30,9 @@ struct TCase {
   int layout, threads;
 };
 
+// 0: GRU (reset before), 1: GRU (linear before reset), 2: LSTM, 3: plain RNN.
+Cell cell_of(int k) { return k == 3 ? Cell::RNN : k == 2 ? Cell::LSTM : Cell::GRU; }
+
 RnnSpec make_spec(const TCase& c) {
   RnnSpec s;
   s.cell = c.cell;
@@ -39,7 +42,8 @@ RnnSpec make_spec(const TCase& c) {
   s.reverse = c.reverse;
   s.linear_before_reset = c.lbr;
   s.layout = c.layout;
-  for (int d = 0; d < 2; ++d) s.acts[d][0] = {ActKind::Sigmoid, 0, 0};
+  if (c.cell != Cell::RNN)
+    for (int d = 0; d < 2; ++d) s.acts[d][0] = {ActKind::Sigmoid, 0, 0};
   return s;
 }
 
@@ -233,10 +237,10 @@ void run_train_tests(int& passed, int& failed) {
   };
   // The reference backward against finite differences: once, it has no ISA.
   int fd = 0;
-  for (int cell = 0; cell < 3; ++cell) {
+  for (int cell = 0; cell < 4; ++cell) {
     for (int variant = 0; variant < 3; ++variant) {
       TCase c{};
-      c.cell = cell == 2 ? Cell::LSTM : Cell::GRU;
+      c.cell = cell_of(cell);
       c.lbr = cell == 1;
       c.T = 3 + variant;
       c.B = 2;
@@ -261,11 +265,11 @@ void run_train_tests(int& passed, int& failed) {
   for (const std::string& isa : supported_isas()) {
     select_isa(isa);
     int n = 0;
-    for (int cell = 0; cell < 3; ++cell) {
+    for (int cell = 0; cell < 4; ++cell) {
       for (int hi = 0; hi < 6; ++hi) {
         for (int variant = 0; variant < 4; ++variant) {
           TCase c{};
-          c.cell = cell == 2 ? Cell::LSTM : Cell::GRU;
+          c.cell = cell_of(cell);
           c.lbr = cell == 1;
           c.H = hs[hi];
           c.I = hs[(hi + 2) % 6] + 2;
@@ -291,9 +295,9 @@ void run_train_tests(int& passed, int& failed) {
       }
     }
     // More than one K block (256 rows) in the weight-gradient GEMMs.
-    for (int cell = 0; cell < 3; ++cell) {
+    for (int cell = 0; cell < 4; ++cell) {
       TCase c{};
-      c.cell = cell == 2 ? Cell::LSTM : Cell::GRU;
+      c.cell = cell_of(cell);
       c.lbr = cell == 1;
       c.T = 70;
       c.B = 5;

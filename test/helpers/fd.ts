@@ -81,22 +81,24 @@ export function denseRef(x: Float64Array, kernel: Float64Array, bias: Float64Arr
 }
 
 export interface RnnRefSpec {
-  cell: 'GRU' | 'LSTM';
+  cell: 'GRU' | 'LSTM' | 'RNN';
   hidden: number;
   input: number;
   directions: 1 | 2;
   linearBeforeReset: boolean;
+  /** One direction read from each row's last step (ONNX 'reverse'). */
+  reverse?: boolean;
 }
 
 /**
- * ONNX GRU (gates z r h) / LSTM (gates i o f c) over X [N, T, I], with per-row lengths (steps past
+ * ONNX GRU (gates z r h) / LSTM (gates i o f c) / RNN (tanh) over X [N, T, I], with per-row lengths (steps past
  * a length give zeros in Y; Y_h holds the last valid step; the reverse direction starts at each
  * row's own last step). Returns Y [N, T, D*H] and Y_h [N, D*H].
  */
 export function rnnRef(s: RnnRefSpec, W: Float64Array, R: Float64Array, B: Float64Array, X: Float64Array, n: number, t: number, lengths: Int32Array | null): { Y: Float64Array; Yh: Float64Array } {
   const H = s.hidden;
   const I = s.input;
-  const G = s.cell === 'GRU' ? 3 : 4;
+  const G = s.cell === 'GRU' ? 3 : s.cell === 'LSTM' ? 4 : 1;
   const D = s.directions;
   const Y = new Float64Array(n * t * D * H);
   const Yh = new Float64Array(n * D * H);
@@ -114,7 +116,7 @@ export function rnnRef(s: RnnRefSpec, W: Float64Array, R: Float64Array, B: Float
       let h = new Float64Array(H);
       let c = new Float64Array(H);
       for (let step = 0; step < len; step++) {
-        const ts = d === 0 ? step : len - 1 - step;
+        const ts = d === 0 && !s.reverse ? step : len - 1 - step;
         const xo = (b * t + ts) * I;
         const hn = new Float64Array(H);
         const cn = new Float64Array(H);
@@ -138,6 +140,11 @@ export function rnnRef(s: RnnRefSpec, W: Float64Array, R: Float64Array, B: Float
               cand = Math.tanh(hx + hh);
             }
             hn[j] = (1 - z[j]) * cand + z[j] * h[j];
+          }
+        } else if (s.cell === 'RNN') {
+          for (let j = 0; j < H; j++) {
+            const [x1, h1] = gate(d, 0, j, X, xo, h);
+            hn[j] = Math.tanh(x1 + h1);
           }
         } else {
           for (let j = 0; j < H; j++) {

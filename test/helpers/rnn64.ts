@@ -1,5 +1,5 @@
-// A float64 forward pass of the ONNX GRU (both linear_before_reset forms) and LSTM (no peepholes)
-// with the default activations: the exact function whose central finite differences the native
+// A float64 forward pass of the ONNX GRU (both linear_before_reset forms), LSTM (no peepholes) and
+// plain RNN with the default activations: the exact function whose central finite differences the native
 // gradients are checked against. Plain loops, written from the ONNX equations; never fast.
 import { Rng } from '../../lib/train/rng';
 
@@ -10,7 +10,7 @@ export function rng32(seed: number): () => number {
 }
 
 export interface Rnn64Spec {
-  cell: 'GRU' | 'LSTM';
+  cell: 'GRU' | 'LSTM' | 'RNN';
   hiddenSize: number;
   inputSize: number;
   direction: 'forward' | 'reverse' | 'bidirectional';
@@ -42,7 +42,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 export function rnnForward64(s: Rnn64Spec, d: Rnn64Data): Rnn64Outputs {
   const H = s.hiddenSize, I = s.inputSize, T = d.seqLength, N = d.batchSize;
   const D = s.direction === 'bidirectional' ? 2 : 1;
-  const G = s.cell === 'GRU' ? 3 : 4;
+  const G = s.cell === 'GRU' ? 3 : s.cell === 'LSTM' ? 4 : 1;
   const xAt = (t: number, b: number, k: number): number => d.X[(s.layout === 0 ? t * N + b : b * T + t) * I + k];
   const yOff = (t: number, dir: number, b: number): number => (s.layout === 0 ? (t * D + dir) * N + b : (b * T + t) * D + dir) * H;
   const stOff = (dir: number, b: number): number => (s.layout === 0 ? dir * N + b : b * D + dir) * H;
@@ -90,6 +90,8 @@ export function rnnForward64(s: Rnn64Spec, d: Rnn64Data): Rnn64Outputs {
             const ht = Math.tanh(a);
             hn[u] = (1 - z[u]) * ht + z[u] * h[u];
           }
+        } else if (s.cell === 'RNN') {
+          for (let u = 0; u < H; u++) hn[u] = Math.tanh(wx[u] + rh[u]);
         } else {
           const cn = new Float64Array(H);
           for (let u = 0; u < H; u++) {
