@@ -1,5 +1,6 @@
 // Parsing and validation of `gatedrnn compare` arguments.
 import { BUILTIN_TASKS } from '../tasks';
+import { CLAIM_IDS } from './claims';
 import { PRIORITIES } from './recommend';
 import { Priority } from './results';
 
@@ -19,6 +20,8 @@ export interface CompareArgs {
   csv: { file: string; target: string; window: number } | null;
   text: { file: string; label: string } | null;
   help: boolean;
+  /** The claims experiments to run instead of the per-task comparison (--claims, --claim LIST); null for none. */
+  claims: string[] | null;
 }
 
 export const COMPARE_USAGE = `Usage: gatedrnn compare [options]
@@ -40,11 +43,13 @@ Options:
   --full                whole datasets and longer training (the README's table)
   --csv FILE --target COL [--window N]   forecast COL's next value from the last N rows (default 30)
   --text FILE --label COL                classify the text column of FILE by COL
+  --claims              test the usual GRU-vs-LSTM claims with one experiment each (see docs/claims.md)
+  --claim LIST          only these claims: ${CLAIM_IDS.join(', ')}
   --help                this text
 `;
 
-const VALUE_FLAGS = ['--task', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label'];
-const BOOLEAN_FLAGS = ['--json', '--full', '--help'];
+const VALUE_FLAGS = ['--task', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label', '--claim'];
+const BOOLEAN_FLAGS = ['--json', '--full', '--help', '--claims'];
 
 export class CompareArgsError extends Error {
   constructor(message: string) {
@@ -123,6 +128,13 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     // With user data and no --task, only the user's data runs.
     tasks = csv || text ? [] : [...BUILTIN_TASKS];
   }
+  let claims: string[] | null = flags.has('--claims') ? [...CLAIM_IDS] : null;
+  if (get('--claim') !== undefined) {
+    const list = (get('--claim') as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const unknown = list.filter((c) => !(CLAIM_IDS as readonly string[]).includes(c));
+    if (list.length === 0 || unknown.length > 0) throw new CompareArgsError(`expected --claim to list claims among ${CLAIM_IDS.join(', ')}, but received "${get('--claim')}"`);
+    claims = CLAIM_IDS.filter((c) => list.includes(c));
+  }
   const out = get('--out') ?? './gatedrnn-report';
   if (out === '') throw new CompareArgsError('expected --out to be a folder path, but received ""');
 
@@ -141,5 +153,6 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     csv,
     text,
     help: flags.has('--help'),
+    claims,
   };
 }

@@ -1,6 +1,8 @@
 // `gatedrnn compare`: arguments -> tasks -> runs -> report. The trainer is injected so the CLI
 // can wire the real models while tests use a fake one.
 import { BuiltinTask, loadTask, TaskSpec, userForecastTask, userTextTask } from '../tasks';
+import { ClaimId, ClaimsOptions, ClaimsResults, runClaims } from './claims';
+import { claimsTable, rowSentence, writeClaimsReport } from './claims-report';
 import { CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
 import { ProgressBar, ProgressStream } from './progress';
 import { recommend } from './recommend';
@@ -16,6 +18,32 @@ export interface CompareDeps {
   loadTask?: (id: BuiltinTask, full: boolean) => TaskSpec;
   machine?: MachineInfo;
   now?: () => Date;
+  /** Runs the claims experiments (default: runClaims). */
+  runClaims?: (options: ClaimsOptions) => Promise<ClaimsResults>;
+}
+
+/** `compare --claims`: the claims experiments, their verdict table and charts. */
+async function claimsCommand(args: CompareArgs, deps: CompareDeps, stdout: ProgressStream, stderr: ProgressStream): Promise<number> {
+  let bar: ProgressBar | null = null;
+  let done = 0;
+  const results = await (deps.runClaims ?? runClaims)({
+    claims: args.claims as ClaimId[],
+    full: args.full,
+    machine: deps.machine,
+    now: deps.now,
+    events: {
+      onJobStart: ({ job, total }) => {
+        bar ??= new ProgressBar(stderr, { total, disabled: args.json });
+        bar.update(done, `claims: ${job.kind}${'cell' in job ? ` ${job.cell.toUpperCase()}` : ''}${'seed' in job ? ` seed ${job.seed}` : ''}`);
+      },
+      onJobEnd: () => bar?.update(++done, ''),
+    },
+  });
+  (bar as ProgressBar | null)?.finish();
+  const written = writeClaimsReport(results, args.out);
+  if (args.json) stdout.write(JSON.stringify(results, null, 2) + '\n');
+  else stdout.write(`${claimsTable(results.rows)}\n\n${results.rows.map((r) => `- ${rowSentence(r)}`).join('\n')}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`);
+  return 0;
 }
 
 export function settingsFromArgs(args: CompareArgs): RunSettings {
@@ -61,6 +89,7 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
     return 0;
   }
   try {
+    if (args.claims) return await claimsCommand(args, deps, stdout, stderr);
     const tasks = tasksFromArgs(args, deps.loadTask);
     const settings = settingsFromArgs(args);
     const bar = new ProgressBar(stderr, { total: tasks.length * settings.seeds.length * 2, disabled: args.json });

@@ -2,18 +2,13 @@
 // the library's own sequential API and returns plain numbers (JSON), so a job can run in a child
 // process. Which jobs run, and what their numbers mean for a claim, is decided in compare/.
 import { loadNames } from '../../data/names';
-import { Layer, layers } from '../../layers';
+import { layers } from '../../layers';
 import { sequential, Sequential } from '../../model/sequential';
 import { Tensor } from '../../tensor';
 import { optimizers } from '../../train/optimizers';
 import { addingProblem, anbnBatch, anbnExact, ANBN, copyTask, delayedRecall } from './generators';
 import { Rng } from '../../train/rng';
-
-export type Cell = 'gru' | 'lstm';
-
-function recurrent(cell: Cell, units: number, returnSequences = false): Layer {
-  return cell === 'gru' ? layers.gru({ units, returnSequences }) : layers.lstm({ units, returnSequences });
-}
+import { Cell, recurrentLayer as recurrent } from '../cells';
 
 const adam = (learningRate: number) => optimizers.adam({ learningRate, clipNorm: 1 });
 
@@ -58,13 +53,13 @@ function lagModel(job: LagJob): { model: Sequential; data: (count: number, seed:
   switch (job.task) {
     case 'recall': {
       const k = 8;
-      const model = sequential([layers.embedding({ inputDim: k + 1, outputDim: 8 }), recurrent(job.cell, job.units), layers.dense({ units: k, activation: 'softmax' })], { name, seed: job.seed });
+      const model = sequential([layers.embedding({ inputDim: k + 1, outputDim: 8 }), recurrent(job.cell, job.units, false), layers.dense({ units: k, activation: 'softmax' })], { name, seed: job.seed });
       model.build([job.lag + 1]);
       model.compile({ optimizer: adam(job.learningRate), loss: 'sparseCategoricalCrossentropy' });
       return { model, data: (n, s) => delayedRecall(n, job.lag, s, k) };
     }
     case 'adding': {
-      const model = sequential([recurrent(job.cell, job.units), layers.dense({ units: 1 })], { name, seed: job.seed });
+      const model = sequential([recurrent(job.cell, job.units, false), layers.dense({ units: 1 })], { name, seed: job.seed });
       model.build([job.lag, 2]);
       model.compile({ optimizer: adam(job.learningRate), loss: 'mse' });
       return { model, data: (n, s) => addingProblem(n, job.lag, s) };
@@ -180,7 +175,7 @@ const names = (): NamesData => (namesCache ??= loadNames());
 
 function namesModel(cell: Cell, units: number, seed: number, learningRate: number): Sequential {
   const d = names();
-  const m = sequential([layers.embedding({ inputDim: d.vocabulary.tokens.length, outputDim: 16 }), recurrent(cell, units), layers.dense({ units: d.classes.length, activation: 'softmax' })], { name: `names-${cell}`, seed });
+  const m = sequential([layers.embedding({ inputDim: d.vocabulary.tokens.length, outputDim: 16 }), recurrent(cell, units, false), layers.dense({ units: d.classes.length, activation: 'softmax' })], { name: `names-${cell}`, seed });
   m.build([d.sequenceLength]);
   m.compile({ optimizer: adam(learningRate), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
@@ -360,7 +355,7 @@ export async function runSpeedJob(job: SpeedJob): Promise<SpeedResult> {
     const y = new Tensor('float32', Float32Array.from({ length: c.batch }, () => rng.next()), [c.batch, 1]);
     const models = {} as Record<Cell, Sequential>;
     for (const cell of cells) {
-      const m = sequential([recurrent(cell, c.units[cell]), layers.dense({ units: 1 })], { seed: 1 });
+      const m = sequential([recurrent(cell, c.units[cell], false), layers.dense({ units: 1 })], { seed: 1 });
       m.build([job.steps, job.inputSize]);
       m.compile({ optimizer: optimizers.sgd({ learningRate: 1e-4 }), loss: 'mse' });
       models[cell] = m;
