@@ -103,7 +103,7 @@ function fakeResults(): ClaimsResults {
     (['gru', 'lstm'] as const).map((cell) => ({ cell, seed, units: 32, result: { seconds: [1, 2, 3, 4], validationAccuracy: cell === 'gru' ? [0.7, 0.8, 0.83, 0.84] : [0.6, 0.75, 0.81, 0.83 + seed * 0.001], final: 0.84, updates: 40, params: 100 } })),
   );
   const rows = judge(claimRows(plan, { budget }));
-  return { version: 1, kind: 'claims', createdAt: '2026-01-01T00:00:00.000Z', machine: { platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpus: 2, node: 'v20' }, settings: { full: false, parallel: 2, claims: ['budget'], loadAverage: [1, 1, 1] }, wallSeconds: 12, plan, rows, raw: { budget } };
+  return { version: 1, kind: 'claims', createdAt: '2026-01-01T00:00:00.000Z', machine: { platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpus: 2, node: 'v20' }, settings: { full: false, parallel: 2, claims: ['budget'], loadAverage: [1, 1, 1] }, wallSeconds: 12, jobSeconds: { budget: 20 }, plan, rows, raw: { budget } };
 }
 
 describe('report', () => {

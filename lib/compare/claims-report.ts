@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from './atomic';
-import { CLAIM_IDS, CLAIM_STATEMENTS, ClaimId, ClaimRow, ClaimsResults } from './claims';
+import { CLAIM_IDS, CLAIM_STATEMENTS, ClaimId, ClaimRow, ClaimsResults, lagAtHalf } from './claims';
 import { Cell } from './params';
 import { formatNumber } from './report';
 import { studentTQuantile, summarize } from './stats';
@@ -82,12 +82,42 @@ export function rowSentence(r: ClaimRow): string {
     case 'supported':
       return `${what}: supported; ${fav} is ahead by more than chance (${differenceText(r)}).`;
     case 'contradicted':
-      return `${what}: contradicted; the other cell is ahead (${differenceText(r)}).`;
+      return `${what}: contradicted; ${r.favours === 'gru' ? 'LSTM' : 'GRU'} is ahead (${differenceText(r)}).`;
     case 'equivalent':
       return `${what}: the cells are equivalent within ${marginText(r)} (${differenceText(r)}), so the claimed difference does not matter here.`;
     default:
       return `${what}: inconclusive (${differenceText(r)}); ${r.seedsNeeded ? `about ${r.seedsNeeded} ${r.units} per cell would settle it` : 'more seeds are needed'}.`;
   }
+}
+
+/**
+ * The memory experiment per task and cell: success at each lag (mean and 95% interval over seeds)
+ * and the lag at which success falls to 50% (geometric mean over seeds; '>' when some seed never
+ * fell that far within the sweep, '≤' when some seed was below it at the shortest lag).
+ */
+export function memoryTable(results: ClaimsResults): string | null {
+  const raw = results.raw.memory;
+  if (!raw) return null;
+  const { lags, tasks, seeds } = results.plan.memory;
+  const lines = [`| task | cell | ${lags.map((l) => `lag ${l}`).join(' | ')} | lag at 50% success |`, `| --- | --- | ${lags.map(() => '---').join(' | ')} | --- |`];
+  const pct = (v: number) => (Number.isFinite(v) ? `${formatNumber(v * 100)}` : 'n/a');
+  for (const task of tasks) {
+    for (const cell of CELLS) {
+      const at = (lag: number, seed: number) => raw.find((m) => m.task === task && m.cell === cell && m.lag === lag && m.seed === seed)?.result.success ?? NaN;
+      const cols = lags.map((lag) => {
+        const b = clamp01(band(seeds.map((s) => at(lag, s))));
+        return `${pct(b.y)}%${Number.isFinite(b.low) ? ` [${pct(b.low)}, ${pct(b.high)}]` : ''}`;
+      });
+      const half = seeds.map((s) => lagAtHalf(lags, lags.map((l) => at(l, s))));
+      const b = band(half.map((h) => Math.log(h.lag)));
+      const above = half.some((h) => h.censored && h.lag === lags[lags.length - 1]);
+      const below = half.some((h) => h.censored && h.lag === lags[0]);
+      // A censored seed only bounds its lag, so no interval is printed then.
+      const lag50 = above ? `> ${formatNumber(lags[lags.length - 1])} (some seeds)` : below ? `≤ ${formatNumber(lags[0])} (some seeds)` : `${formatNumber(Math.exp(b.y))}${Number.isFinite(b.low) ? ` [${formatNumber(Math.exp(b.low))}, ${formatNumber(Math.exp(b.high))}]` : ''}`;
+      lines.push(`| ${task} | ${cell.toUpperCase()} | ${cols.join(' | ')} | ${lag50} |`);
+    }
+  }
+  return lines.join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,7 +301,7 @@ function machineLine(r: ClaimsResults): string {
 }
 
 function runLine(r: ClaimsResults): string {
-  return `${r.settings.full ? 'full' : 'quick'} run of ${r.settings.claims.join(', ')} in ${formatNumber(r.wallSeconds / 60)} minutes, ${r.settings.parallel} one-thread job${r.settings.parallel === 1 ? '' : 's'} side by side; load average at the end ${r.settings.loadAverage.map((v) => v.toFixed(1)).join(', ')}`;
+  return `${r.settings.full ? 'full' : 'quick'} run of ${r.settings.claims.join(', ')} in ${formatNumber(r.wallSeconds / 60)} minutes, ${r.settings.parallel} one-thread job${r.settings.parallel === 1 ? '' : 's'} side by side; load average at the end ${r.settings.loadAverage.map((v) => v.toFixed(1)).join(', ')}; job seconds by kind ${Object.entries(r.jobSeconds ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`;
 }
 
 const INTRO =
@@ -294,6 +324,7 @@ export function claimsMarkdown(results: ClaimsResults, chartFiles: Partial<Recor
     '',
     ...results.rows.map((r) => `- ${rowSentence(r)}`),
     '',
+    ...(memoryTable(results) ? ['## Memory: success per lag (%, 95% interval over seeds)', '', memoryTable(results)!, ''] : []),
     '## The claims',
     '',
     ...ran.map((c) => `- **${c}**: ${CLAIM_STATEMENTS[c]}.${chartFiles[c] ? ` Chart: [${chartFiles[c]}](${chartFiles[c]})` : ''}`),
@@ -335,6 +366,7 @@ export function claimsHtml(results: ClaimsResults, charts: Partial<Record<ClaimI
 <p>Measured on ${escapeXml(machineLine(results))} at ${escapeXml(results.createdAt)}; ${escapeXml(runLine(results))}.</p>
 <p>${escapeXml(INTRO)}</p>
 <h2>Verdicts</h2>${mdTableToHtml(claimsTable(results.rows))}
+${memoryTable(results) ? `<h2>Memory: success per lag (%, 95% interval over seeds)</h2>${mdTableToHtml(memoryTable(results)!)}` : ''}
 <h2>Claims</h2>
 ${sections.join('\n')}
 </body></html>

@@ -417,6 +417,8 @@ export interface ClaimsResults {
   machine: MachineInfo;
   settings: { full: boolean; parallel: number; claims: ClaimId[]; loadAverage: number[] };
   wallSeconds: number;
+  /** Seconds the jobs of each kind took, summed over jobs (side-by-side jobs overlap in wall time). */
+  jobSeconds: Record<string, number>;
   plan: ClaimsPlan;
   rows: ClaimRow[];
   raw: ClaimsRaw;
@@ -434,6 +436,8 @@ export async function runClaims(options: ClaimsOptions = {}): Promise<ClaimsResu
   const planned = planJobs(plan, claims);
   const results: ClaimJobResult[] = new Array(planned.jobs.length);
   const total = planned.jobs.length;
+  const started = new Map<number, number>();
+  const jobSeconds: Record<string, number> = {};
   for (const phase of [...new Set(planned.phases)].sort()) {
     const index = planned.phases.map((p, i) => (p === phase ? i : -1)).filter((i) => i >= 0);
     // Timing runs alone, so no other job shares the cores with it.
@@ -442,8 +446,14 @@ export async function runClaims(options: ClaimsOptions = {}): Promise<ClaimsResu
       index.map((i) => planned.jobs[i]),
       width,
       {
-        onJobStart: (job, k) => options.events?.onJobStart?.({ job, index: index[k], total }),
-        onJobEnd: (job, k) => options.events?.onJobEnd?.({ job, index: index[k], total }),
+        onJobStart: (job, k) => {
+          started.set(index[k], performance.now());
+          options.events?.onJobStart?.({ job, index: index[k], total });
+        },
+        onJobEnd: (job, k) => {
+          jobSeconds[job.kind] = (jobSeconds[job.kind] ?? 0) + (performance.now() - started.get(index[k])!) / 1000;
+          options.events?.onJobEnd?.({ job, index: index[k], total });
+        },
       },
       options.inProcess,
     );
@@ -458,6 +468,7 @@ export async function runClaims(options: ClaimsOptions = {}): Promise<ClaimsResu
     machine: options.machine ?? machineInfo(),
     settings: { full, parallel, claims, loadAverage: os.loadavg() },
     wallSeconds: (performance.now() - start) / 1000,
+    jobSeconds,
     plan,
     rows,
     raw,
