@@ -136,6 +136,8 @@ describe('CLI', () => {
     expect(parseCompareArgs([]).claims).toBeNull();
     expect(parseCompareArgs(['--claims']).claims).toEqual(['speed', 'memory', 'expressive', 'small-data', 'budget', 'tasks']);
     expect(parseCompareArgs(['--claim', 'tasks,memory']).claims).toEqual(['memory', 'tasks']);
+    expect(() => parseCompareArgs(['--claims', '--seeds', '5'])).toThrow(/--seeds does not apply with --claims/);
+    expect(parseCompareArgs(['--claims', '--full', '--out', 'x', '--json'])).toMatchObject({ full: true, out: 'x', json: true });
     expect(() => parseCompareArgs(['--claim', 'speed,fast'])).toThrow(/expected --claim to list claims among speed, memory, expressive, small-data, budget, tasks, but received "speed,fast"/);
   });
 

@@ -301,7 +301,8 @@ function machineLine(r: ClaimsResults): string {
 }
 
 function runLine(r: ClaimsResults): string {
-  return `${r.settings.full ? 'full' : 'quick'} run of ${r.settings.claims.join(', ')} in ${formatNumber(r.wallSeconds / 60)} minutes, ${r.settings.parallel} one-thread job${r.settings.parallel === 1 ? '' : 's'} side by side; load average at the end ${r.settings.loadAverage.map((v) => v.toFixed(1)).join(', ')}; job seconds by kind ${Object.entries(r.jobSeconds ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`;
+  const jobs = Object.entries(r.jobSeconds ?? {}).map(([k, v]) => `${k} ${v.toFixed(0)}`);
+  return `${r.settings.full ? 'full' : 'quick'} run of ${r.settings.claims.join(', ')} in ${formatNumber(r.wallSeconds / 60)} minutes, ${r.settings.parallel} one-thread job${r.settings.parallel === 1 ? '' : 's'} side by side; load average at the end ${r.settings.loadAverage.map((v) => v.toFixed(1)).join(', ')}${jobs.length ? `; job seconds by kind ${jobs.join(', ')}` : ''}`;
 }
 
 const INTRO =

@@ -135,6 +135,11 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     if (list.length === 0 || unknown.length > 0) throw new CompareArgsError(`expected --claim to list claims among ${CLAIM_IDS.join(', ')}, but received "${get('--claim')}"`);
     claims = CLAIM_IDS.filter((c) => list.includes(c));
   }
+  if (claims) {
+    // The claims experiments fix their own tasks, seeds and sizes before any run.
+    const other = [...values.keys()].filter((f) => !['--claim', '--out'].includes(f));
+    if (other.length > 0) throw new CompareArgsError(`${other[0]} does not apply with --claims (the claims fix their own tasks, seeds and sizes); only --claim, --full, --out and --json do`);
+  }
   const out = get('--out') ?? './gatedrnn-report';
   if (out === '') throw new CompareArgsError('expected --out to be a folder path, but received ""');
 
