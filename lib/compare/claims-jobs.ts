@@ -4,7 +4,7 @@ import { BuiltinTask, loadTask, TaskSpec } from '../tasks';
 import { ExperimentJob, ExperimentResult, runExperimentJob } from '../tasks/claims';
 import { RunResult } from './results';
 import { CellSpec } from './runner';
-import { makeTrainAndMeasure } from './train-and-measure';
+import { trainAndMeasure } from './train-and-measure';
 
 export interface TaskJob {
   kind: 'task';
@@ -15,7 +15,10 @@ export interface TaskJob {
 }
 
 export type ClaimJob = ExperimentJob | TaskJob;
-export type ClaimJobResult = ExperimentResult | Omit<RunResult, 'seed'>;
+/** One model of the per-task comparison: its training facts and test metrics. */
+export type TaskJobResult = Pick<RunResult, 'metrics' | 'epochs' | 'params'>;
+
+export type ClaimJobResult = ExperimentResult | TaskJobResult;
 
 const loaded = new Map<string, TaskSpec>();
 
@@ -30,10 +33,18 @@ export function cachedTask(id: BuiltinTask, full: boolean): TaskSpec {
   return t;
 }
 
-// The claims read only the tasks' test metrics; the cost timings are kept short.
-const trainAndMeasure = makeTrainAndMeasure({ latency: { warmup: 1, iterations: 5, maxSeconds: 0.2 }, throughput: { warmup: 0, iterations: 1, maxSeconds: 0.2 } });
+/** Trains one model as `gatedrnn compare` does (the task's first learning rate) and tests it. */
+async function runTaskJob(job: TaskJob): Promise<TaskJobResult> {
+  const trained = await trainAndMeasure(cachedTask(job.task, job.full), job.spec, job.seed, { onEpoch: () => undefined });
+  try {
+    const { metrics } = await trained.test();
+    return { metrics, epochs: trained.training.epochs, params: trained.training.params };
+  } finally {
+    trained.dispose();
+  }
+}
 
 export function runClaimJob(job: ClaimJob): Promise<ClaimJobResult> {
-  if (job.kind === 'task') return trainAndMeasure(cachedTask(job.task, job.full), job.spec, job.seed, { onEpoch: () => undefined });
+  if (job.kind === 'task') return runTaskJob(job);
   return runExperimentJob(job);
 }

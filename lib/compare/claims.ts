@@ -4,10 +4,10 @@
 import * as os from 'os';
 import { BuiltinTask } from '../tasks';
 import { AnbnJob, AnbnResult, BudgetJob, BudgetResult, DataSizeJob, DataSizeResult, LagJob, LagResult, LagTask, SpeedConfig, SpeedJob, SpeedResult } from '../tasks/claims';
-import { ClaimJob, ClaimJobResult, TaskJob } from './claims-jobs';
+import { ClaimJob, ClaimJobResult, TaskJob, TaskJobResult } from './claims-jobs';
 import { runJobs } from './claims-pool';
 import { Cell, matchUnits, StackShape } from './params';
-import { MachineInfo, RunResult } from './results';
+import { MachineInfo } from './results';
 import { cellSpecs, machineInfo } from './runner';
 import { cachedTask } from './claims-jobs';
 import { decideAll, DecisionResult, Evidence, pairedDifference } from './verdict';
@@ -190,7 +190,7 @@ export interface ClaimsRaw {
   expressive?: { cell: Cell; seed: number; units: number; result: AnbnResult }[];
   smallData?: { size: number; cell: Cell; seed: number; units: number; result: DataSizeResult }[];
   budget?: { cell: Cell; seed: number; units: number; result: BudgetResult }[];
-  tasks?: { task: BuiltinTask; cell: Cell; seed: number; units: number; result: Omit<RunResult, 'seed'> }[];
+  tasks?: { task: BuiltinTask; cell: Cell; seed: number; units: number; result: TaskJobResult }[];
 }
 
 /** Files the job results under their claims. */
@@ -215,7 +215,7 @@ export function collectRaw(planned: PlannedJobs, results: readonly ClaimJobResul
         (raw.budget ??= []).push({ cell: job.cell, seed: job.seed, units: job.units, result: r as BudgetResult });
         break;
       case 'task':
-        (raw.tasks ??= []).push({ task: job.task, cell: job.spec.cell, seed: job.seed, units: job.spec.units, result: r as Omit<RunResult, 'seed'> });
+        (raw.tasks ??= []).push({ task: job.task, cell: job.spec.cell, seed: job.seed, units: job.spec.units, result: r as TaskJobResult });
         break;
     }
   });
