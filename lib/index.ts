@@ -40,3 +40,6 @@ export type { ToOnnxOptions } from './model/onnx';
 // Encoder–decoder models (issue 5)
 export { seq2seq, Seq2Seq } from './model/seq2seq';
 export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, DecodeArgs } from './model/seq2seq';
+// gatedrnn compare --claims: the usual GRU-vs-LSTM claims as experiments with verdicts.
+export { runClaims, CLAIM_IDS, CLAIM_STATEMENTS } from './compare/claims';
+export type { ClaimId, ClaimRow, ClaimsOptions, ClaimsResults, ClaimVerdict } from './compare/claims';

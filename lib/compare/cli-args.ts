@@ -1,6 +1,7 @@
 // Parsing and validation of `gatedrnn compare` arguments.
 import * as fs from 'fs';
 import { BUILTIN_TASKS, ModelCell, MODEL_CELLS } from '../tasks';
+import { CLAIM_IDS } from './claims';
 import { PRIORITIES } from './recommend';
 import { Priority } from './results';
 
@@ -22,6 +23,8 @@ export interface CompareArgs {
   csv: { file: string; target: string; window: number } | null;
   text: { file: string; label: string } | null;
   help: boolean;
+  /** The claims experiments to run instead of the per-task comparison (--claims, --claim LIST); null for none. */
+  claims: string[] | null;
 }
 
 export const COMPARE_USAGE = `Usage: gatedrnn compare [options]
@@ -49,11 +52,13 @@ Options:
   --csv FILE --target COL [--window N]   forecast COL's next value from the last N rows (default 30)
   --text FILE --label COL                classify the text column of FILE by COL
                         (user data trains until validation loss stops improving, patience 5)
+  --claims              test the usual GRU-vs-LSTM claims with one experiment each (see docs/claims.md)
+  --claim LIST          only these claims: ${CLAIM_IDS.join(', ')}
   --help                this text
 `;
 
-const VALUE_FLAGS = ['--task', '--cells', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label'];
-const BOOLEAN_FLAGS = ['--json', '--full', '--help'];
+const VALUE_FLAGS = ['--task', '--cells', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label', '--claim'];
+const BOOLEAN_FLAGS = ['--json', '--full', '--help', '--claims'];
 
 export class CompareArgsError extends Error {
   constructor(message: string) {
@@ -141,6 +146,18 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     }
     cells = MODEL_CELLS.filter((c) => listed.includes(c));
   }
+  let claims: string[] | null = flags.has('--claims') ? [...CLAIM_IDS] : null;
+  if (get('--claim') !== undefined) {
+    const list = (get('--claim') as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const unknown = list.filter((c) => !(CLAIM_IDS as readonly string[]).includes(c));
+    if (list.length === 0 || unknown.length > 0) throw new CompareArgsError(`expected --claim to list claims among ${CLAIM_IDS.join(', ')}, but received "${get('--claim')}"`);
+    claims = CLAIM_IDS.filter((c) => list.includes(c));
+  }
+  if (claims) {
+    // The claims experiments fix their own tasks, seeds and sizes before any run.
+    const other = [...values.keys()].filter((f) => !['--claim', '--out'].includes(f));
+    if (other.length > 0) throw new CompareArgsError(`${other[0]} does not apply with --claims (the claims fix their own tasks, seeds and sizes); only --claim, --full, --out and --json do`);
+  }
   const out = get('--out') ?? './gatedrnn-report';
   if (out === '') throw new CompareArgsError('expected --out to be a folder path, but received ""');
   // Refused here, not after the training, when the report could not be written.
@@ -162,5 +179,6 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     csv,
     text,
     help: flags.has('--help'),
+    claims,
   };
 }

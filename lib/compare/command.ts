@@ -2,6 +2,8 @@
 // can wire the real models while tests use a fake one.
 import { checkDataPackages } from '../data/packages';
 import { BuiltinTask, loadTask, TaskSpec, userForecastTask, userTextTask } from '../tasks';
+import { ClaimId, ClaimsOptions, ClaimsResults, runClaims } from './claims';
+import { claimsTable, rowSentence, writeClaimsReport } from './claims-report';
 import { CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
 import { ProgressBar, ProgressStream } from './progress';
 import { recommend } from './recommend';
@@ -19,6 +21,32 @@ export interface CompareDeps {
   isInstalled?: (packageName: string) => boolean;
   machine?: MachineInfo;
   now?: () => Date;
+  /** Runs the claims experiments (default: runClaims). */
+  runClaims?: (options: ClaimsOptions) => Promise<ClaimsResults>;
+}
+
+/** `compare --claims`: the claims experiments, their verdict table and charts. */
+async function claimsCommand(args: CompareArgs, deps: CompareDeps, stdout: ProgressStream, stderr: ProgressStream): Promise<number> {
+  let bar: ProgressBar | null = null;
+  let done = 0;
+  const results = await (deps.runClaims ?? runClaims)({
+    claims: args.claims as ClaimId[],
+    full: args.full,
+    machine: deps.machine,
+    now: deps.now,
+    events: {
+      onJobStart: ({ job, total }) => {
+        bar ??= new ProgressBar(stderr, { total, disabled: args.json });
+        bar.update(done, `claims: ${job.kind}${'cell' in job ? ` ${job.cell.toUpperCase()}` : ''}${'seed' in job ? ` seed ${job.seed}` : ''}`);
+      },
+      onJobEnd: () => bar?.update(++done, ''),
+    },
+  });
+  (bar as ProgressBar | null)?.finish();
+  const written = writeClaimsReport(results, args.out);
+  if (args.json) stdout.write(JSON.stringify(results, null, 2) + '\n');
+  else stdout.write(`${claimsTable(results.rows)}\n\n${results.rows.map((r) => `- ${rowSentence(r)}`).join('\n')}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`);
+  return 0;
 }
 
 export function settingsFromArgs(args: CompareArgs): RunSettings {
@@ -67,6 +95,7 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
   try {
     // Every missing data package in one message, rather than one per failed run.
     if (!deps.loadTask || deps.isInstalled) checkDataPackages(args.tasks, deps.isInstalled);
+    if (args.claims) return await claimsCommand(args, deps, stdout, stderr);
     const tasks = tasksFromArgs(args, deps.loadTask);
     const settings = settingsFromArgs(args);
     const bar = new ProgressBar(stderr, { total: modelCount(tasks, settings), disabled: args.json });
