@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import { rangeError, typeError } from '../errors';
 import { Tensor } from '../tensor';
-import { Activation, Dense, Embedding, Layer, layerFromConfig, serializeLayer, SerializedLayer } from '../layers';
+import { Activation, Bidirectional, Dense, Embedding, Layer, layerFromConfig, Recurrent, serializeLayer, SerializedLayer } from '../layers';
 import type { Param } from '../layers';
 import { Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
 import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
@@ -183,6 +183,23 @@ export class Sequential implements TrainingModel {
     return b;
   }
 
+  /** The recurrent layers built with stateful: true. */
+  private get statefulLayers(): Recurrent[] {
+    return this.layers.filter((l): l is Recurrent => l instanceof Recurrent && l.stateful);
+  }
+
+  /**
+   * Zeroes the carried states of stateful recurrent layers. fit does it at the start of every
+   * epoch and before validation, evaluate and predict at their start: each pass over a dataset
+   * reads its chunks from the beginning.
+   */
+  resetStates(): void {
+    for (const l of this.layers) {
+      if (l instanceof Recurrent) l.resetStates();
+      else if (l instanceof Bidirectional) l.layer.resetStates();
+    }
+  }
+
   private async forward(x: Activation, training: boolean): Promise<Activation> {
     const ctx = { training, rng: this.trainRng };
     let a = x;
@@ -251,6 +268,9 @@ export class Sequential implements TrainingModel {
     if (args.checkpoint !== undefined && (typeof args.checkpoint.path !== 'string' || !(Number.isSafeInteger(every) && every > 0))) {
       throw typeError(where, 'checkpoint', '{ path: string, every?: positive integer }', args.checkpoint);
     }
+    if (this.statefulLayers.length > 0 && args.shuffle !== false) {
+      throw rangeError(where, 'shuffle', 'false for a model with stateful layers (row b of each batch continues row b of the one before)', String(args.shuffle ?? true));
+    }
     let X = this.toX(where, x, args.seed);
     let Y = this.toY(where, y, X.dims[0]);
     if (Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
@@ -290,6 +310,7 @@ export class Sequential implements TrainingModel {
     const order = range(n);
     for (const cb of cbs) await cb.onTrainBegin?.({});
     for (let epoch = epoch0; epoch < epochs && !this.stopTraining; epoch++) {
+      this.resetStates();
       await runEpoch({
         epoch, epochs, n, order, batchSize, shuffle: args.shuffle ?? true, rng: this.trainRng, metrics: this.metrics,
         callbacks: cbs, verbose, epochList, history,
@@ -305,6 +326,7 @@ export class Sequential implements TrainingModel {
   }
 
   private async evaluateBatches(X: Batchable, Y: Batchable, batchSize: number): Promise<Logs> {
+    this.resetStates();
     for (const m of this.metrics) m.reset();
     const all = range(X.dims[0]);
     const loss = await meanLoss(X.dims[0], batchSize, async (b, e) => {
@@ -337,6 +359,7 @@ export class Sequential implements TrainingModel {
     const row = outShape.reduce((a, b) => a * b, 1);
     const result = new Float32Array(n * row);
     const all = range(n);
+    this.resetStates();
     for (let b = 0; b < n; b += batchSize) {
       const e = Math.min(n, b + batchSize);
       const out = await this.forward(takeRows(X, all, b, e), false);
