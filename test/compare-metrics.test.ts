@@ -1,7 +1,8 @@
 // Metrics, statistics, parameter matching and baselines against hand-computed values.
-import { accuracy, bleu, BLEU_EPSILON, directionalAccuracy, editDistance, f1Score, mae, mse, phonemeErrorRate, precisionRecallF1, rmse, wordErrorRate } from '../lib/compare/metrics';
+import { accuracy, bleu, BLEU_EPSILON, directionalAccuracy, editDistance, f1Score, mae, mse, phonemeErrorRate, precisionRecallF1, rmse, wordErrorRate } from '../lib/tasks/metrics';
 import { matchUnits, recurrentParamCount } from '../lib/compare/params';
 import { quantile, studentTCdf, studentTQuantile, summarize, welchInterval } from '../lib/compare/stats';
+import { BUILTIN_TASKS, loadTask, TASKS } from '../lib/tasks';
 import { climatologyForecast, LetterPhonemeBaseline, majorityClass, persistenceForecast } from '../lib/tasks/baselines';
 import { ForecastSplit } from '../lib/data/timeseries';
 import { Tensor } from '../lib/tensor';
@@ -170,5 +171,22 @@ describe('baselines', () => {
     ]);
     // a: AE x2 (ab), AE (aab a0), AE (aab a1 -> floor(2/3)=0), AH x1 -> AE; b: B
     expect(b.predict(['a', 'b', 'b', 'z'])).toEqual(['AE', 'B']);
+  });
+});
+
+describe('task registry', () => {
+  test('every built-in task is one definition with an id, a summary and a loader; unknown ids are refused', () => {
+    expect(BUILTIN_TASKS).toEqual(['names', 'spam', 'g2p', 'sp500', 'weather']);
+    for (const t of TASKS) expect(typeof t.summary).toBe('string');
+    expect(() => loadTask('nope')).toThrow('loadTask: expected id to be one of names, spam, g2p, sp500, weather, but received "nope"');
+  });
+
+  test('the primary metric of every built-in task declares its margin', () => {
+    for (const id of BUILTIN_TASKS) {
+      const t = loadTask(id);
+      const primary = t.meta.metrics.find((m) => m.name === t.meta.primaryMetric);
+      expect(primary?.margin?.value).toBeGreaterThan(0);
+      expect(t.baselines.some((b) => b.items !== undefined)).toBe(true);
+    }
   });
 });

@@ -8,10 +8,10 @@ import { main } from '../lib/cli';
 import { recurrentParamCount } from '../lib/compare/params';
 import { ComparisonResults, RunSettings } from '../lib/compare/results';
 import { cellSpecs, CellSpec } from '../lib/compare/runner';
-import { classificationModel, forecastModel, makeTrainAndMeasure, seq2seqModel } from '../lib/compare/train-and-measure';
+import { makeTrainAndMeasure } from '../lib/compare/train-and-measure';
 import { g2pFromDictionary } from '../lib/data/cmudict';
 import { forecastFromTable, textFromTable } from '../lib/data/user';
-import { classificationTask, g2pTask, unitForecastTask } from '../lib/tasks';
+import { classificationModel, classificationTask, forecastModel, g2pTask, seq2seqModel, unitForecastTask } from '../lib/tasks';
 import { Sequential } from '../lib/model/sequential';
 
 const settings = (over: Partial<RunSettings> = {}): RunSettings => ({ seeds: [1], epochs: null, units: null, layers: null, match: 'units', priority: 'accuracy', budgetSeconds: null, full: false, ...over });
@@ -79,6 +79,34 @@ describe('model builders', () => {
       expect(Math.abs(gru.params - lstm.params) / lstm.params).toBeLessThan(0.02);
       gru.dispose();
       lstm.dispose();
+    }
+  });
+
+  test('--match params for seq2seq counts the whole model (decoder, attention, head): within 2%', () => {
+    const task = g2p();
+    for (const units of [16, 64]) {
+      const specs = cellSpecs(task, settings({ units, match: 'params' }));
+      expect(specs.lstm.units).toBe(units);
+      const gru = seq2seqModel(task, specs.gru, 1);
+      const lstm = seq2seqModel(task, specs.lstm, 1);
+      expect(gru.params).toBe(task.paramCount(specs.gru));
+      expect(lstm.params).toBe(task.paramCount(specs.lstm));
+      expect(Math.abs(gru.params - lstm.params) / lstm.params).toBeLessThan(0.02);
+      gru.dispose();
+      lstm.dispose();
+    }
+  });
+
+  test('every task kind counts its parameters without building the model, as the built model has them', () => {
+    for (const task of [textTask(), forecastTask(), g2p()]) {
+      for (const cell of ['gru', 'lstm'] as const) {
+        const shape = { cell, units: 10, layers: 2, embeddingSize: task.defaults.embeddingSize };
+        const m = task.buildModel(shape, 1, 0.001);
+        expect(task.paramCount(shape)).toBe(m.params);
+        expect(m.memory.weights).toBe(4 * m.params);
+        expect(m.memory.total).toBe(m.memory.weights + m.memory.packedWeights + m.memory.workspace + m.memory.state);
+        m.dispose();
+      }
     }
   });
 

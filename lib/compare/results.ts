@@ -1,30 +1,9 @@
 // The shape of results.json: what the runner measures, what the report and recommend() read.
-import { Cell } from './params';
+import { BaselineResult, Cell, MetricSpec, TaskKind, TaskMeta } from '../tasks';
 
-export type TaskKind = 'classification' | 'seq2seq' | 'forecasting';
+export type { BaselineResult, Cell, MetricSpec, TaskKind, TaskMeta };
+
 export type Priority = 'accuracy' | 'latency' | 'size';
-
-export interface MetricSpec {
-  /** Key in every metrics record, e.g. 'accuracy', 'per', 'rmse'. */
-  name: string;
-  /** How the report prints it, e.g. 'accuracy', 'phoneme error rate', 'RMSE (°C)'. */
-  label: string;
-  higherIsBetter: boolean;
-}
-
-export interface TaskMeta {
-  /** Short id used by --task: 'spam', 'names', 'g2p', 'sp500', 'weather', or a user file's. */
-  id: string;
-  dataset: string;
-  /** What is predicted, e.g. 'ham vs spam', 'next-day temp_max'. */
-  task: string;
-  kind: TaskKind;
-  metrics: MetricSpec[];
-  /** The metric the recommendation weighs: metrics[k].name for some k. */
-  primaryMetric: string;
-  sizes: { train: number; validation: number; test: number };
-  notes: string[];
-}
 
 export interface LearningCurve {
   /** Training loss per epoch. */
@@ -65,13 +44,6 @@ export interface CellResult {
   layers: number;
   params: number;
   runs: RunResult[];
-}
-
-export interface BaselineResult {
-  /** e.g. 'majority class', 'persistence', 'zero return', 'climatology'. */
-  name: string;
-  /** Test-split metrics; a baseline may lack metrics that make no sense for it. */
-  metrics: Record<string, number>;
 }
 
 export interface TaskResult {

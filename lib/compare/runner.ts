@@ -3,7 +3,8 @@
 // orchestrates, so it can be tested with a fake trainer).
 import * as os from 'os';
 import { TaskSpec } from '../tasks';
-import { Cell, matchUnits, StackShape } from './params';
+import { Cell } from '../tasks';
+import { matchUnitsBy } from './params';
 import { CellResult, ComparisonResults, MachineInfo, RunResult, RunSettings, TaskResult } from './results';
 
 /** What one model of one task is built and trained with. */
@@ -29,23 +30,11 @@ export interface TrainHooks {
  */
 export type TrainAndMeasure = (task: TaskSpec, cell: CellSpec, seed: number, hooks: TrainHooks) => Promise<Omit<RunResult, 'seed'>>;
 
-/** The stack shape that parameter counts are computed for: input width and head outputs. */
-export function stackShape(task: TaskSpec, layers: number): StackShape {
-  switch (task.kind) {
-    case 'classification':
-      return { inputSize: task.defaults.embeddingSize ?? 32, layers, headOutputs: task.data.classes.length };
-    case 'seq2seq':
-      return { inputSize: task.defaults.embeddingSize ?? 32, layers, headOutputs: task.data.targetVocabulary.tokens.length };
-    case 'forecasting':
-      return { inputSize: task.data.featureNames.length, layers, headOutputs: 1 };
-  }
-}
-
 /** The two cells of a task under the settings: same layers, units equal or matched by params. */
 export function cellSpecs(task: TaskSpec, settings: RunSettings): Record<Cell, CellSpec> {
   const units = settings.units ?? task.defaults.units;
   const layers = settings.layers ?? task.defaults.layers;
-  const matched = settings.match === 'params' ? matchUnits(units, stackShape(task, layers), 'lstm') : { gru: units, lstm: units };
+  const matched = settings.match === 'params' ? matchUnitsBy(units, (cell, u) => task.paramCount({ cell, units: u, layers, embeddingSize: task.defaults.embeddingSize }), 'lstm') : { gru: units, lstm: units };
   const base = { layers, epochs: settings.epochs ?? task.defaults.epochs, batchSize: task.defaults.batchSize, embeddingSize: task.defaults.embeddingSize, budgetSeconds: settings.budgetSeconds };
   return { gru: { cell: 'gru', units: matched.gru, ...base }, lstm: { cell: 'lstm', units: matched.lstm, ...base } };
 }

@@ -156,3 +156,21 @@ export function bleu(hypotheses: readonly (readonly string[])[], references: rea
   const brevity = hypLength >= refLength ? 1 : Math.exp(1 - refLength / hypLength);
   return brevity * Math.exp(logSum / maxOrder);
 }
+
+/** Per-item scores behind accuracy: 1 where the prediction is right, else 0. */
+export function correctItems(predicted: ArrayLike<number>, actual: ArrayLike<number>): number[] {
+  checkLengths('correctItems', predicted, actual);
+  return Array.from(actual, (a, i) => (predicted[i] === a ? 1 : 0));
+}
+
+/** Per-item squared errors, behind MSE and RMSE. */
+export function squaredErrorItems(predicted: ArrayLike<number>, actual: ArrayLike<number>): number[] {
+  checkLengths('squaredErrorItems', predicted, actual);
+  return Array.from(actual, (a, i) => (predicted[i] - a) ** 2);
+}
+
+/** Per-word edit distances and reference lengths, behind the phoneme error rate. */
+export function editItems(hypotheses: readonly (readonly string[])[], references: readonly (readonly string[])[]): { num: number[]; den: number[] } {
+  checkLengths('editItems', hypotheses, references);
+  return { num: hypotheses.map((h, i) => editDistance(h, references[i])), den: references.map((r) => r.length) };
+}

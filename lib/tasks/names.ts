@@ -1,0 +1,20 @@
+// First names → gender, character level. The quick defaults keep the whole run short on a
+// 2-core machine; each cell picks its learning rate from the grid by validation loss.
+import { loadNames } from '../data/names';
+import { classificationTask, ClassificationTask } from './kinds/classification';
+import { TaskDefinition } from './registry-types';
+
+export const names: TaskDefinition = {
+  id: 'names',
+  summary: 'first names (en), gender from spelling, character level',
+  load: (full): ClassificationTask =>
+    classificationTask('names', 'first names (en)', 'gender from spelling', loadNames(), {
+      units: 32,
+      layers: 1,
+      epochs: full ? 20 : 8,
+      batchSize: 64,
+      embeddingSize: 16,
+      learningRates: [0.001, 0.003, 0.01],
+      chosenBy: 'sizes and epochs chosen for run time; the learning rate per cell by validation loss',
+    }),
+};

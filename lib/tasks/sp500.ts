@@ -1,0 +1,18 @@
+// S&P 500 2000–2020, next-day return from the last 20 days.
+import { loadSp500 } from '../data/sp500';
+import { ForecastTask, returnsTask } from './kinds/forecasting';
+import { TaskDefinition } from './registry-types';
+
+export const sp500: TaskDefinition = {
+  id: 'sp500',
+  summary: 'S&P 500 2000–2020, next-day return',
+  load: (full): ForecastTask =>
+    returnsTask('sp500', 'S&P 500 2000–2020', 'next-day return', loadSp500({ window: 20 }), {
+      units: 32,
+      layers: 1,
+      epochs: full ? 30 : 5,
+      batchSize: 64,
+      learningRates: [0.0003, 0.001, 0.003],
+      chosenBy: 'sizes and epochs chosen for run time; the learning rate per cell by validation loss',
+    }),
+};

@@ -1,0 +1,19 @@
+// SpamAssassin mails, ham vs spam, word level.
+import { loadSpam } from '../data/spam';
+import { classificationTask, ClassificationTask } from './kinds/classification';
+import { TaskDefinition } from './registry-types';
+
+export const spam: TaskDefinition = {
+  id: 'spam',
+  summary: 'SpamAssassin, ham vs spam',
+  load: (full): ClassificationTask =>
+    classificationTask('spam', 'SpamAssassin', 'ham vs spam', loadSpam(full ? { vocabularySize: 20000, sequenceLength: 300 } : { vocabularySize: 10000, sequenceLength: 100 }), {
+      units: 32,
+      layers: 1,
+      epochs: full ? 10 : 4,
+      batchSize: 32,
+      embeddingSize: 32,
+      learningRates: [0.001, 0.003, 0.01],
+      chosenBy: 'sizes and epochs chosen for run time; the learning rate per cell by validation loss',
+    }),
+};

@@ -1,0 +1,24 @@
+// The user's own data: a CSV series to forecast (--csv) or labelled texts to classify (--text).
+// Nothing is known about it in advance, so training runs until validation stops improving
+// (early stopping with patience, within the time budget) instead of a fixed epoch count.
+import { readCsvFile } from '../data/csv';
+import { forecastFromTable, textFromTable } from '../data/user';
+import { classificationTask, ClassificationTask } from './kinds/classification';
+import { ForecastTask, unitForecastTask } from './kinds/forecasting';
+import { ModelDefaults } from './types';
+
+/** Epoch ceiling and patience for user data; the time budget usually ends it first. */
+const userDefaults = (full: boolean): Pick<ModelDefaults, 'epochs' | 'learningRates' | 'chosenBy'> & { patience: number } => ({
+  epochs: full ? 300 : 100,
+  patience: 5,
+  learningRates: [0.001, 0.003, 0.01],
+  chosenBy: 'early stopping on validation loss (patience 5) within the time budget; the learning rate per cell by validation loss',
+});
+
+export function userForecastTask(file: string, target: string, window: number, full = false): ForecastTask {
+  return unitForecastTask('csv', file, `next ${target}`, '', forecastFromTable(file, readCsvFile(file), target, window), { units: 32, layers: 1, batchSize: 32, ...userDefaults(full) }, false);
+}
+
+export function userTextTask(file: string, label: string, full = false): ClassificationTask {
+  return classificationTask('text', file, `${label} from text`, textFromTable(file, readCsvFile(file), label), { units: 32, layers: 1, batchSize: 32, embeddingSize: 32, ...userDefaults(full) });
+}

@@ -1,0 +1,18 @@
+// Seattle weather 2012–2015, next-day maximum temperature from the last 14 days.
+import { loadWeather } from '../data/weather';
+import { ForecastTask, unitForecastTask } from './kinds/forecasting';
+import { TaskDefinition } from './registry-types';
+
+export const weather: TaskDefinition = {
+  id: 'weather',
+  summary: 'Seattle weather 2012–2015, next-day temp_max',
+  load: (full): ForecastTask =>
+    unitForecastTask('weather', 'Seattle weather 2012–2015', 'next-day temp_max', '°C', loadWeather({ window: 14 }), {
+      units: 32,
+      layers: 1,
+      epochs: full ? 60 : 30,
+      batchSize: 32,
+      learningRates: [0.001, 0.003, 0.01],
+      chosenBy: 'sizes and epochs chosen for run time; the learning rate per cell by validation loss',
+    }, true),
+};
