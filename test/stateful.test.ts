@@ -29,6 +29,11 @@ describe.each(['gru', 'lstm'] as const)('stateful %s', (cell) => {
     const a = (await whole.predict(new Tensor('float32', x, [B, T, F]), { batchSize: B })).data;
     const b = (await parts.predict(new Tensor('float32', chunked(x, B, T, F, C), [B * (T / C), C, F]), { batchSize: B })).data;
     expect(Array.from(b)).toEqual(Array.from(chunked(a, B, T, 1, C)).map((v) => expect.closeTo(v, 5)));
+    // In pieces, the later ones with resetStates: false, as in one call.
+    const xs = chunked(x, B, T, F, C);
+    const first = (await parts.predict(new Tensor('float32', xs.subarray(0, B * C * F), [B, C, F]), { batchSize: B })).data;
+    const rest = (await parts.predict(new Tensor('float32', xs.subarray(B * C * F), [B * (T / C - 1), C, F]), { batchSize: B, resetStates: false })).data;
+    expect([...first, ...rest]).toEqual(Array.from(b));
     // Without the carried state the second chunk differs.
     const fresh = (await parts.predict(new Tensor('float32', chunked(x, B, T, F, C).subarray(B * C * F, 2 * B * C * F), [B, C, F]), { batchSize: B })).data;
     expect(Math.max(...fresh.map((v, i) => Math.abs(v - b[B * C + i])))).toBeGreaterThan(1e-4);

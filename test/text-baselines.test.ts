@@ -82,7 +82,7 @@ describe('bag-of-words regression', () => {
       }
       return { x, y };
     };
-    const fit = fitBagOfWords(10, 3, make(150, 1), make(60, 2), { epochs: 40 });
+    const fit = fitBagOfWords(10, 3, make(150, 1), make(60, 2), { epochs: 40, patience: 40, learningRate: 0.01 });
     const test = make(60, 3);
     const correct = test.x.filter((x, i) => fit.model.predict(BagOfWordsClassifier.counts(x)) === test.y[i]).length;
     expect(correct / 60).toBeGreaterThan(0.95);

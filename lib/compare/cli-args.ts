@@ -1,5 +1,5 @@
 // Parsing and validation of `gatedrnn compare` arguments.
-import { BUILTIN_TASKS } from '../tasks';
+import { BUILTIN_TASKS, DEFAULT_TASKS } from '../tasks';
 import { PRIORITIES } from './recommend';
 import { Priority } from './results';
 
@@ -17,7 +17,7 @@ export interface CompareArgs {
   json: boolean;
   full: boolean;
   csv: { file: string; target: string; window: number } | null;
-  text: { file: string; label: string } | null;
+  text: { file: string; label: string; maxTokens: number | null } | null;
   help: boolean;
 }
 
@@ -27,7 +27,8 @@ Trains a GRU and an LSTM of the same architecture on each task and reports accur
 and memory side by side, with naive baselines and a recommendation.
 
 Options:
-  --task LIST           tasks, comma-separated: ${BUILTIN_TASKS.join(', ')} (default: all)
+  --task LIST           tasks, comma-separated, or all: ${BUILTIN_TASKS.join(', ')}
+                        (default: ${DEFAULT_TASKS.join(', ')}; all adds ${BUILTIN_TASKS.filter((t) => !DEFAULT_TASKS.includes(t)).join(', ')})
   --seeds N             seeds per model (default 3)
   --epochs N            epochs per model (default: per task)
   --budget-seconds S    stop training a model after S seconds
@@ -39,11 +40,12 @@ Options:
   --json                print results.json to stdout instead of tables; no progress bar
   --full                whole datasets and longer training (the README's table)
   --csv FILE --target COL [--window N]   forecast COL's next value from the last N rows (default 30)
-  --text FILE --label COL                classify the text column of FILE by COL
+  --text FILE --label COL [--max-tokens N]   classify the text column of FILE by COL, texts cut
+                        to N tokens (default: the length covering 95% of the training texts)
   --help                this text
 `;
 
-const VALUE_FLAGS = ['--task', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label'];
+const VALUE_FLAGS = ['--task', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label', '--max-tokens'];
 const BOOLEAN_FLAGS = ['--json', '--full', '--help'];
 
 export class CompareArgsError extends Error {
@@ -108,20 +110,21 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
   if (get('--text') !== undefined) {
     const label = get('--label');
     if (label === undefined || label === '') throw new CompareArgsError('--text needs --label COL, the column holding the class');
-    text = { file: get('--text') as string, label };
-  } else if (get('--label') !== undefined) {
-    throw new CompareArgsError('--label only applies with --text FILE');
+    text = { file: get('--text') as string, label, maxTokens: get('--max-tokens') === undefined ? null : positiveInteger('--max-tokens', get('--max-tokens') as string, 100000) };
+  } else {
+    for (const f of ['--label', '--max-tokens']) if (get(f) !== undefined) throw new CompareArgsError(`${f} only applies with --text FILE`);
   }
 
   let tasks: string[];
   if (get('--task') !== undefined) {
     tasks = (get('--task') as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (tasks.length === 1 && tasks[0] === 'all') tasks = [...BUILTIN_TASKS];
     const unknown = tasks.filter((t) => !(BUILTIN_TASKS as readonly string[]).includes(t));
-    if (tasks.length === 0 || unknown.length > 0) throw new CompareArgsError(`expected --task to list tasks among ${BUILTIN_TASKS.join(', ')}, but received "${get('--task')}"`);
+    if (tasks.length === 0 || unknown.length > 0) throw new CompareArgsError(`expected --task to be all or to list tasks among ${BUILTIN_TASKS.join(', ')}, but received "${get('--task')}"`);
     tasks = [...new Set(tasks)];
   } else {
     // With user data and no --task, only the user's data runs.
-    tasks = csv || text ? [] : [...BUILTIN_TASKS];
+    tasks = csv || text ? [] : [...DEFAULT_TASKS];
   }
   const out = get('--out') ?? './gatedrnn-report';
   if (out === '') throw new CompareArgsError('expected --out to be a folder path, but received ""');

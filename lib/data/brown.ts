@@ -223,6 +223,8 @@ export interface TaggingOptions {
   sequenceLength?: number;
   /** Use every `n`-th training sentence (default 1: all). */
   trainEvery?: number;
+  /** Use every `n`-th validation sentence (default 1: all). */
+  validationEvery?: number;
   splitSeed?: number;
 }
 
@@ -232,7 +234,7 @@ export interface TaggingOptions {
  * cut into pieces that each start the recurrent state afresh.
  */
 export function taggingData(docs: readonly BrownDocument[], options: TaggingOptions = {}): TaggingData {
-  const { sequenceLength = 50, trainEvery = 1, splitSeed = 1 } = options;
+  const { sequenceLength = 50, trainEvery = 1, validationEvery = 1, splitSeed = 1 } = options;
   const split = splitDocuments(docs, splitSeed);
   const sentences = (part: BrownDocument[]) => part.flatMap((d) => d.sentences);
   const allTrain = sentences(split.train);
@@ -264,7 +266,7 @@ export function taggingData(docs: readonly BrownDocument[], options: TaggingOpti
     return { x: new Tensor('int32', x, [pieces.length, T]), y: new Tensor('int32', y, [pieces.length, T]), lengths: Int32Array.from(pieces, (p) => p.length), pieces };
   };
   const train = allTrain.filter((_, i) => i % trainEvery === 0);
-  const out = { train: pack(train), validation: pack(sentences(split.validation)), test: pack(sentences(split.test)) };
+  const out = { train: pack(train), validation: pack(sentences(split.validation).filter((_, i) => i % validationEvery === 0)), test: pack(sentences(split.test)) };
   const tokens = (s: TaggingSplit) => s.lengths.reduce((a, b) => a + b, 0);
   return {
     vocabulary,
@@ -274,7 +276,7 @@ export function taggingData(docs: readonly BrownDocument[], options: TaggingOpti
     ...out,
     notes: [
       `Brown corpus: ${split.train.length} / ${split.validation.length} / ${split.test.length} documents (train / validation / test, split by document within each genre)`,
-      `${tags.length} coarse tags (-tl/-hl/-nc and fw- removed, compound tags by their first part); ${tokens(out.train)} / ${tokens(out.validation)} / ${tokens(out.test)} tokens${trainEvery > 1 ? ` (training on every ${trainEvery}th sentence)` : ''}`,
+      `${tags.length} coarse tags (-tl/-hl/-nc and fw- removed, compound tags by their first part); ${tokens(out.train)} / ${tokens(out.validation)} / ${tokens(out.test)} tokens${trainEvery > 1 ? ` (training on every ${trainEvery}th training sentence)` : ''}${validationEvery > 1 ? ` (validating on every ${validationEvery}th validation sentence)` : ''}`,
       `vocabulary ${vocabulary.tokens.length}: training words seen twice or more, case kept; other words by shape (${signatures.size} signatures); sentences over ${sequenceLength} words cut into pieces`,
     ],
   };

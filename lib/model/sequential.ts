@@ -349,8 +349,12 @@ export class Sequential implements TrainingModel {
     return this.evaluateBatches(X, Y, this.checkBatchSize(where, args.batchSize));
   }
 
-  /** The model's outputs for x, as one float32 Tensor [N, ...output shape]. */
-  async predict(x: unknown, args: { batchSize?: number } = {}): Promise<Tensor<'float32'>> {
+  /**
+   * The model's outputs for x, as one float32 Tensor [N, ...output shape]. Stateful layers start
+   * from zeros unless `resetStates` is false: then x continues the streams of the last call, so a
+   * long text can be predicted in pieces.
+   */
+  async predict(x: unknown, args: { batchSize?: number; resetStates?: boolean } = {}): Promise<Tensor<'float32'>> {
     const where = 'Sequential.predict';
     const X = this.toX(where, x);
     const batchSize = this.checkBatchSize(where, args.batchSize);
@@ -359,7 +363,7 @@ export class Sequential implements TrainingModel {
     const row = outShape.reduce((a, b) => a * b, 1);
     const result = new Float32Array(n * row);
     const all = range(n);
-    this.resetStates();
+    if (args.resetStates !== false) this.resetStates();
     for (let b = 0; b < n; b += batchSize) {
       const e = Math.min(n, b + batchSize);
       const out = await this.forward(takeRows(X, all, b, e), false);

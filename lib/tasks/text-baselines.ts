@@ -56,35 +56,59 @@ export class BagOfWordsClassifier {
       const j = Math.floor(rng.next() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
-    const gw = new Map<number, Float64Array>();
+    // Gradient rows of the words a batch holds; `touched` lists them so only they are cleared.
+    const gw = state.gradient;
+    const seen = state.seen;
     const gb = new Float64Array(k);
+    const p = new Float64Array(k);
     for (let s = 0; s < order.length; s += batchSize) {
       const batch = order.slice(s, s + batchSize);
-      gw.clear();
+      const touched: number[] = [];
       gb.fill(0);
       for (const n of batch) {
         const z = this.logits(samples[n]);
-        const max = Math.max(...z);
+        let max = -Infinity;
+        for (let c = 0; c < k; c++) max = Math.max(max, z[c]);
         let sum = 0;
-        for (let c = 0; c < k; c++) sum += (z[c] = Math.exp(z[c] - max));
-        for (let c = 0; c < k; c++) z[c] = z[c] / sum - (c === labels[n] ? 1 : 0);
+        for (let c = 0; c < k; c++) sum += (p[c] = Math.exp(z[c] - max));
+        for (let c = 0; c < k; c++) p[c] = (p[c] / sum - (c === labels[n] ? 1 : 0)) / batch.length;
         const [ids, cs] = samples[n];
         for (let j = 0; j < ids.length; j++) {
-          let g = gw.get(ids[j]);
-          if (!g) gw.set(ids[j], (g = new Float64Array(k)));
-          for (let c = 0; c < k; c++) g[c] += (z[c] * cs[j]) / batch.length;
+          const row = ids[j] * k;
+          if (!seen[ids[j]]) {
+            seen[ids[j]] = 1;
+            touched.push(ids[j]);
+          }
+          for (let c = 0; c < k; c++) gw[row + c] += p[c] * cs[j];
         }
-        for (let c = 0; c < k; c++) gb[c] += z[c] / batch.length;
+        for (let c = 0; c < k; c++) gb[c] += p[c];
       }
       state.t++;
       // Lazy Adam: only the rows of words in the batch move, with the penalty on those rows.
-      for (const [id, g] of gw) for (let c = 0; c < k; c++) adamStep(this.w, state.mw, state.vw, id * k + c, g[c] + l2 * this.w[id * k + c], learningRate, state.t);
+      for (const id of touched) {
+        for (let c = 0, i = id * k; c < k; c++, i++) {
+          adamStep(this.w, state.mw, state.vw, i, gw[i] + l2 * this.w[i], learningRate, state.t);
+          gw[i] = 0;
+        }
+        seen[id] = 0;
+      }
       for (let c = 0; c < k; c++) adamStep(this.b, state.mb, state.vb, c, gb[c], learningRate, state.t);
     }
   }
 
   newState(): AdamState {
-    return { t: 0, mw: new Float64Array(this.w.length), vw: new Float64Array(this.w.length), mb: new Float64Array(this.classes), vb: new Float64Array(this.classes) };
+    const n = this.w.length;
+    return { t: 0, mw: new Float64Array(n), vw: new Float64Array(n), mb: new Float64Array(this.classes), vb: new Float64Array(this.classes), gradient: new Float64Array(n), seen: new Uint8Array(this.vocabularySize) };
+  }
+
+  /** A copy of the weights, for keeping the best epoch. */
+  snapshot(): [Float64Array, Float64Array] {
+    return [Float64Array.from(this.w), Float64Array.from(this.b)];
+  }
+
+  restore([w, b]: [Float64Array, Float64Array]): void {
+    this.w.set(w);
+    this.b.set(b);
   }
 }
 
@@ -94,6 +118,8 @@ export interface AdamState {
   vw: Float64Array;
   mb: Float64Array;
   vb: Float64Array;
+  gradient: Float64Array;
+  seen: Uint8Array;
 }
 
 function adamStep(p: Float64Array, m: Float64Array, v: Float64Array, i: number, g: number, lr: number, t: number): void {
@@ -103,44 +129,42 @@ function adamStep(p: Float64Array, m: Float64Array, v: Float64Array, i: number, 
 }
 
 /**
- * Trains bag-of-words regressions with a few L2 strengths, each for up to `epochs` epochs, and
- * keeps the one (strength and epoch) with the best validation accuracy.
+ * Trains bag-of-words regressions with a few L2 strengths for up to `epochs` epochs each (a
+ * strength stops after `patience` epochs without a better validation accuracy) and keeps the
+ * weights of the best strength and epoch.
  */
 export function fitBagOfWords(
   vocabularySize: number,
   classes: number,
   train: { x: readonly ArrayLike<number>[]; y: ArrayLike<number> },
   validation: { x: readonly ArrayLike<number>[]; y: ArrayLike<number> },
-  options: { epochs?: number; l2?: readonly number[]; seed?: number } = {},
+  options: { epochs?: number; patience?: number; l2?: readonly number[]; learningRate?: number; seed?: number } = {},
 ): { model: BagOfWordsClassifier; l2: number; epochs: number; validationAccuracy: number } {
-  const { epochs = 20, l2: strengths = [0, 1e-4, 1e-3], seed = 1 } = options;
+  const { epochs = 20, patience = 3, l2: strengths = [0, 1e-3], learningRate = 0.003, seed = 1 } = options;
   const tr = train.x.map((x) => BagOfWordsClassifier.counts(x));
   const va = validation.x.map((x) => BagOfWordsClassifier.counts(x));
   const accuracyOn = (m: BagOfWordsClassifier) => va.reduce((a, s, i) => a + (m.predict(s) === validation.y[i] ? 1 : 0), 0) / Math.max(1, va.length);
-  let best: { model: BagOfWordsClassifier; l2: number; epochs: number; validationAccuracy: number } | null = null;
+  let best: { weights: [Float64Array, Float64Array]; l2: number; epochs: number; validationAccuracy: number } | null = null;
+  const model = new BagOfWordsClassifier(vocabularySize, classes);
   for (const l2 of strengths) {
-    // Each strength trains twice: once to find its best epoch, once to stop there.
-    const probe = new BagOfWordsClassifier(vocabularySize, classes);
+    const fresh = new BagOfWordsClassifier(vocabularySize, classes);
+    model.restore(fresh.snapshot());
     const rng = new Rng(seed);
-    const state = probe.newState();
-    let bestEpoch = 1;
-    let bestAcc = -1;
-    for (let e = 1; e <= epochs; e++) {
-      probe.trainEpoch(tr, train.y, { learningRate: 0.01, l2, batchSize: 32, rng, state });
-      const acc = accuracyOn(probe);
-      if (acc > bestAcc) {
-        bestAcc = acc;
-        bestEpoch = e;
-      }
+    const state = model.newState();
+    let sinceBest = 0;
+    let bestHere = -1;
+    for (let e = 1; e <= epochs && sinceBest < patience; e++) {
+      model.trainEpoch(tr, train.y, { learningRate, l2, batchSize: 32, rng, state });
+      const acc = accuracyOn(model);
+      if (acc > bestHere) {
+        bestHere = acc;
+        sinceBest = 0;
+      } else sinceBest++;
+      if (!best || acc > best.validationAccuracy) best = { weights: model.snapshot(), l2, epochs: e, validationAccuracy: acc };
     }
-    if (best && bestAcc <= best.validationAccuracy) continue;
-    const model = new BagOfWordsClassifier(vocabularySize, classes);
-    const rng2 = new Rng(seed);
-    const state2 = model.newState();
-    for (let e = 1; e <= bestEpoch; e++) model.trainEpoch(tr, train.y, { learningRate: 0.01, l2, batchSize: 32, rng: rng2, state: state2 });
-    best = { model, l2, epochs: bestEpoch, validationAccuracy: bestAcc };
   }
-  return best!;
+  model.restore(best!.weights);
+  return { model, l2: best!.l2, epochs: best!.epochs, validationAccuracy: best!.validationAccuracy };
 }
 
 /** Each word's most frequent training tag; unseen words get the most frequent tag overall (ties: the tag seen first). */
