@@ -173,7 +173,7 @@ export function genreData(docs: readonly BrownDocument[], options: GenreOptions 
     validation: pack(parts.validation),
     test: pack(parts.test),
     notes: [
-      `Brown corpus: ${split.train.length} / ${split.validation.length} / ${split.test.length} documents (train / validation / test, split by document within each genre)`,
+      `${split.train.length} / ${split.validation.length} / ${split.test.length} documents (train / validation / test, split by document within each genre)`,
       `passages of ${passageLength} lower-cased tokens${Number.isFinite(maxPassagesPerDocument) ? `, at most ${maxPassagesPerDocument} per document` : ''}; vocabulary ${vocabulary.tokens.length} tokens from training passages`,
     ],
   };
@@ -275,8 +275,8 @@ export function taggingData(docs: readonly BrownDocument[], options: TaggingOpti
     allTrainSentences: allTrain,
     ...out,
     notes: [
-      `Brown corpus: ${split.train.length} / ${split.validation.length} / ${split.test.length} documents (train / validation / test, split by document within each genre)`,
-      `${tags.length} coarse tags (-tl/-hl/-nc and fw- removed, compound tags by their first part); ${tokens(out.train)} / ${tokens(out.validation)} / ${tokens(out.test)} tokens${trainEvery > 1 ? ` (training on every ${trainEvery}th training sentence)` : ''}${validationEvery > 1 ? ` (validating on every ${validationEvery}th validation sentence)` : ''}`,
+      `${split.train.length} / ${split.validation.length} / ${split.test.length} documents (train / validation / test, split by document within each genre)`,
+      `${tags.length} coarse tags (-tl/-hl/-nc and fw- removed, compound tags by their first part); ${tokens(out.train)} / ${tokens(out.validation)} / ${tokens(out.test)} tokens${trainEvery > 1 ? `; training on every ${trainEvery}th training sentence` : ''}${validationEvery > 1 ? `; validating on every ${validationEvery}th validation sentence` : ''}`,
       `vocabulary ${vocabulary.tokens.length}: training words seen twice or more, case kept; other words by shape (${signatures.size} signatures); sentences over ${sequenceLength} words cut into pieces`,
     ],
   };
@@ -376,7 +376,7 @@ export function charLmData(docs: readonly BrownDocument[], options: CharLmOption
     streams,
     ...out,
     notes: [
-      `Brown corpus: ${split.train.length} / ${split.validation.length} / ${split.test.length} documents (train / validation / test, split by document within each genre)`,
+      `${split.train.length} / ${split.validation.length} / ${split.test.length} documents (train / validation / test, split by document within each genre)`,
       `${texts.train.length} / ${texts.validation.length} / ${texts.test.length} characters${maxChars ? ' (documents drawn in a seeded order up to the quick run\'s limits)' : ''}; alphabet of ${alphabet.length} symbols (characters seen under 10 times in training share one)`,
       `${streams} streams read in chunks of ${chunkLength} characters, the state carried from chunk to chunk; every model and baseline is scored on the same ${out.test.targets.length} test characters`,
     ],

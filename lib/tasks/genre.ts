@@ -8,7 +8,7 @@ import { BagOfWordsClassifier, fitBagOfWords } from './text-baselines';
 
 export function genreTask(full: boolean): ClassificationTask {
   const data = genreData(loadBrown(), full ? { passageLength: 500, vocabularySize: 20000 } : { passageLength: 300, maxPassagesPerDocument: 4, vocabularySize: 10000 });
-  const task = classificationTask('genre', 'Brown corpus', `genre of a ${data.sequenceLength}-token passage (15 classes)`, data, {
+  const task = classificationTask('genre', 'Brown corpus, genre', `genre of a ${data.sequenceLength}-token passage (15 classes)`, data, {
     units: full ? 64 : 32,
     layers: 1,
     epochs: full ? 20 : 6,

@@ -11,7 +11,7 @@ export const tagging: TaskDefinition = {
   // Minutes, not seconds, on a small machine: run by --task genre,tagging,charlm or --task all.
   byDefault: false,
   load: (full): TaggingTask =>
-    taggingTask('tagging', 'Brown corpus', taggingData(loadBrown(), full ? { sequenceLength: 60 } : { sequenceLength: 40, trainEvery: 8, validationEvery: 4 }), {
+    taggingTask('tagging', 'Brown corpus, tagging', taggingData(loadBrown(), full ? { sequenceLength: 60 } : { sequenceLength: 40, trainEvery: 8, validationEvery: 4 }), {
       units: full ? 64 : 32,
       layers: 1,
       epochs: full ? 10 : 3,
