@@ -14,8 +14,8 @@ export type { BackendInfo } from './backend';
 export type { CudaInfo, Device } from './cuda'; // CUDA hook
 // gatedrnn compare: the recommendation and the shape of results.json.
 export { recommend } from './compare/recommend';
-export type { CostRatios, MetricComparison, RecommendOptions, Verdict } from './compare/recommend';
-export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MetricSpec as ComparisonMetricSpec, Priority, RunResult, RunSettings, TaskKind, TaskMeta, TaskResult } from './compare/results';
+export type { AccuracyVerdict, BaselineComparison, CostComparison, CostVerdict, RecommendOptions, Verdict } from './compare/recommend';
+export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MeasuredRatio, MetricSpec as ComparisonMetricSpec, Priority, RunResult, RunSettings, TaskCosts, TaskKind, TaskMeta, TaskResult, TuningTrial } from './compare/results';
 // Keras-like training API (issue 5)
 export { sequential, loadModel, Sequential } from './model/sequential';
 export type { SequentialArgs, CompileArgs, FitArgs, History } from './model/sequential';

@@ -5,27 +5,38 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseCompareArgs } from '../lib/compare/cli-args';
 import { compareCommand } from '../lib/compare/command';
-import { measureLatency, measureThroughput, PeakMemoryTracker } from '../lib/compare/measure';
+import { interleavedTiming } from '../lib/compare/measure';
 import { ProgressBar, formatDuration } from '../lib/compare/progress';
 import { recommend } from '../lib/compare/recommend';
-import { costTable, htmlReport, markdownReport, writeReport } from '../lib/compare/report';
-import { CellResult, ComparisonResults, RunResult, TaskResult } from '../lib/compare/results';
-import { cellSpecs, TrainAndMeasure } from '../lib/compare/runner';
+import { htmlReport, markdownReport, terminalReport, writeReport } from '../lib/compare/report';
+import { CellResult, ComparisonResults, RunResult, TaskCosts, TaskResult } from '../lib/compare/results';
+import { cellSpecs, runComparison, TrainAndMeasure, TrainedModel } from '../lib/compare/runner';
 import { barChartSvg, lineChartSvg, niceTicks } from '../lib/compare/svg';
-import { loadTask } from '../lib/tasks';
+import { loadTask, TaskSpec } from '../lib/tasks';
 
-function run(seed: number, metric: number, latency: number, over: Partial<RunResult> = {}): RunResult {
+/** Per-item 0/1 scores with exactly `hits` ones among `n` items, spread by a stride. */
+function items(n: number, hits: number, offset = 0): { num: number[] } {
+  const num = new Array<number>(n).fill(0);
+  for (let k = 0; k < hits; k++) num[(k * 7 + offset) % n] = 1;
+  // Strides that collide leave fewer ones; fill forward.
+  let have = num.reduce((a, b) => a + b, 0);
+  for (let i = 0; have < hits && i < n; i++) if (num[i] === 0) (num[i] = 1), have++;
+  return { num };
+}
+
+function run(seed: number, metric: number, over: Partial<RunResult> = {}, n = 0): RunResult {
   return {
     seed,
     metrics: { accuracy: metric, f1: metric - 0.01 },
+    ...(n > 0 ? { items: items(n, Math.round(metric * n), seed) } : {}),
     curve: { loss: [1, 0.6, 0.4], valLoss: [1.1, 0.7, 0.5] },
     epochs: 3,
+    bestEpoch: 3,
+    learningRate: 0.003,
     params: 1000,
     trainSecondsPerEpoch: 2,
+    epochSeconds: [2, 2, 2],
     samplesPerSecond: 500,
-    latencyMs: { p50: latency, p99: latency * 2 },
-    throughputBatch64: 4000,
-    peakMemoryBytes: 64 * 2 ** 20,
     ...over,
   };
 }
@@ -34,29 +45,43 @@ function cell(name: 'gru' | 'lstm', params: number, runs: RunResult[]): CellResu
   return { cell: name, units: 32, layers: 1, params, runs: runs.map((r) => ({ ...r, params })) };
 }
 
-function task(gru: number[], lstm: number[], gruLatency: number, lstmLatency: number, baseline = 0.5, gruParams = 750, lstmParams = 1000): TaskResult {
+interface TaskOptions {
+  baseline?: number;
+  gruParams?: number;
+  lstmParams?: number;
+  /** Test items behind each run's accuracy (0: none, so the seeds alone are the evidence). */
+  n?: number;
+  costs?: TaskCosts;
+  id?: string;
+}
+
+function task(gru: number[], lstm: number[], o: TaskOptions = {}): TaskResult {
+  const { baseline = 0.5, gruParams = 750, lstmParams = 1000, n = 0, costs, id = 'spam' } = o;
   return {
     meta: {
-      id: 'spam',
+      id,
       dataset: 'SpamAssassin',
       task: 'ham vs spam',
       kind: 'classification',
       metrics: [
-        { name: 'accuracy', label: 'accuracy', higherIsBetter: true },
+        { name: 'accuracy', label: 'accuracy', higherIsBetter: true, margin: { value: 0.01 } },
         { name: 'f1', label: 'F1 (spam)', higherIsBetter: true },
       ],
       primaryMetric: 'accuracy',
-      sizes: { train: 10, validation: 2, test: 2 },
+      sizes: { train: 10, validation: 2, test: n || 2 },
       notes: ['a constructed task'],
     },
-    cells: { gru: cell('gru', gruParams, gru.map((m, i) => run(i + 1, m, gruLatency))), lstm: cell('lstm', lstmParams, lstm.map((m, i) => run(i + 1, m, lstmLatency))) },
-    baselines: [{ name: 'majority class (ham)', metrics: { accuracy: baseline, f1: 0 } }],
+    cells: { gru: cell('gru', gruParams, gru.map((m, i) => run(i + 1, m, {}, n))), lstm: cell('lstm', lstmParams, lstm.map((m, i) => run(i + 1, m, {}, n))) },
+    baselines: [{ name: 'majority class (ham)', metrics: { accuracy: baseline, f1: 0 }, ...(n > 0 ? { items: items(n, Math.round(baseline * n), 99) } : {}) }],
+    ...(costs ? { costs } : {}),
   };
 }
 
+const ratio = (r: number, halfWidth = 0.02) => ({ ratio: r, low: r * (1 - halfWidth), high: r * (1 + halfWidth), n: 10 });
+
 function results(tasks: TaskResult[]): ComparisonResults {
   return {
-    version: 1,
+    version: 2,
     createdAt: '2026-11-27T12:00:00.000Z',
     machine: { platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpus: 2, node: '20.0.0' },
     settings: { seeds: [1, 2, 3], epochs: 3, units: null, layers: null, match: 'units', priority: 'accuracy', budgetSeconds: null, full: false },
@@ -64,62 +89,85 @@ function results(tasks: TaskResult[]): ComparisonResults {
   };
 }
 
-describe('recommend', () => {
-  test('a metric difference beyond its interval decides under priority accuracy', () => {
-    const [v] = recommend([task([0.97, 0.975, 0.972], [0.95, 0.952, 0.951], 2, 1)]);
-    expect(v.primary.better).toBe('gru');
-    expect(v.primary.interval.significant).toBe(true);
-    expect(v.faster).toBe('lstm');
+describe('recommend: verdicts with known answers', () => {
+  test('identical results are never "better": equivalent when the evidence is tight, whatever the costs', () => {
+    const same = [0.95, 0.951, 0.949];
+    const [v] = recommend([task(same, same, { n: 2000, costs: { latency: { ...ratio(0.5), gruMs: 1, lstmMs: 2 } } })]);
+    expect(v.accuracy).not.toMatch(/^(gru|lstm)$/);
+    expect(v.difference.estimate).toBeCloseTo(0, 12);
+    const [w] = recommend([task(same, same)]);
+    expect(['equivalent', 'inconclusive']).toContain(w.accuracy);
+  });
+
+  test('a clear difference names the right cell, over seeds and over items', () => {
+    const [v] = recommend([task([0.97, 0.975, 0.972], [0.9, 0.902, 0.901])]);
+    expect(v.accuracy).toBe('gru');
     expect(v.choice).toBe('gru');
-    expect(v.sentence).toContain('GRU is better beyond the noise');
-    expect(v.sentence).toContain('with priority accuracy, GRU (more accurate)');
+    expect(v.sentence).toContain('GRU has the better accuracy');
+    const [w] = recommend([task([0.9, 0.9, 0.9], [0.96, 0.96, 0.96], { n: 1000 })]);
+    expect(w.difference.method).toBe('bootstrap');
+    expect(w.accuracy).toBe('lstm');
+    expect(w.choice).toBe('lstm');
   });
-  test('costs compare as medians over seeds: one seed timed in a slow minute does not make a cell faster', () => {
-    // first names in a real run: GRU 0.0458, 0.0440 and 0.1168 ms against LSTM 0.0495, 0.0465, 0.0463.
-    const t = task([0.82, 0.81, 0.82], [0.815, 0.82, 0.81], 1, 1, 0.5, 1000, 1000);
-    [0.0458, 0.044, 0.1168].forEach((p50, i) => (t.cells.gru.runs[i].latencyMs = { p50, p99: 0.1 }));
-    [0.0495, 0.0465, 0.0463].forEach((p50, i) => (t.cells.lstm.runs[i].latencyMs = { p50, p99: 0.1 }));
-    const [v] = recommend([t]);
-    expect(v.ratios.latencyP50).toBeCloseTo(0.0458 / 0.0465, 12);
-    expect(v.faster).toBeNull();
-    expect(v.choice).toBe('either');
-    expect(costTable(results([t]))).toContain('| 0.0458 |');
-  });
-  test('a difference within the noise goes to the faster cell', () => {
-    const [v] = recommend([task([0.96, 0.97, 0.95], [0.965, 0.955, 0.97], 1, 2)]);
-    expect(v.primary.better).toBeNull();
+
+  test('a difference inside the margin with tight intervals is "equivalent", and costs decide', () => {
+    const [v] = recommend([task([0.952, 0.9521, 0.9519], [0.95, 0.9501, 0.9499], { costs: { trainTime: ratio(0.77), memory: { ratio: 0.75, gruBytes: 750, lstmBytes: 1000 } } })]);
+    expect(v.accuracy).toBe('equivalent');
+    expect(v.cost).toBe('gru');
     expect(v.choice).toBe('gru');
-    expect(v.ratios.latencyP50).toBeCloseTo(0.5, 12);
-    expect(v.sentence).toContain('within the noise');
-    expect(v.sentence).toContain('GRU is 2× faster at batch 1');
-    expect(v.sentence).toContain('GRU is 0.75× the size');
+    expect(v.sentence).toContain('No measurable accuracy difference (equivalent within ±0.01');
+    expect(v.sentence).toContain('GRU trains 1.3× faster');
+    expect(v.sentence).toContain('GRU needs 25% less memory');
   });
-  test('priority latency picks the faster cell even when it is measurably less accurate, and says so', () => {
-    const [v] = recommend([task([0.97, 0.975, 0.972], [0.95, 0.952, 0.951], 2, 1)], { priority: 'latency' });
-    expect(v.choice).toBe('lstm');
-    expect(v.sentence).toContain('at a measurable cost in accuracy');
+
+  test('wide intervals are inconclusive and say how many seeds would resolve the margin', () => {
+    const [v] = recommend([task([0.9, 0.95, 0.92], [0.93, 0.9, 0.94])]);
+    expect(v.accuracy).toBe('inconclusive');
+    expect(v.seedsNeeded).toBeGreaterThan(3);
+    expect(v.sentence).toContain(`about ${v.seedsNeeded} seeds would resolve ±0.01`);
   });
-  test('priority size picks fewer parameters', () => {
-    const [v] = recommend([task([0.95, 0.95, 0.95], [0.97, 0.97, 0.97], 1, 1, 0.5, 1200, 1000)], { priority: 'size' });
-    expect(v.smaller).toBe('lstm');
-    expect(v.choice).toBe('lstm');
+
+  test('a cost winner is named only when its interval lies outside 1 ± 5%', () => {
+    const acc = [0.95, 0.951, 0.949];
+    const tie = recommend([task(acc, acc, { gruParams: 1000, costs: { latency: { ...ratio(0.97, 0.01), gruMs: 0.97, lstmMs: 1 }, memory: { ratio: 1, gruBytes: 1, lstmBytes: 1 } } })])[0];
+    expect(tie.costs.latency?.winner).toBeNull();
+    expect(tie.cost).toBe('tie');
+    expect(tie.choice).toBe('either');
+    const wide = recommend([task(acc, acc, { gruParams: 1000, costs: { latency: { ratio: 0.8, low: 0.6, high: 1.01, n: 6, gruMs: 0.8, lstmMs: 1 } } })])[0];
+    expect(wide.costs.latency?.winner).toBeNull();
+    const mixed = recommend([task(acc, acc, { costs: { batch64: { ...ratio(1.4), gruMs: 1.4, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3, lstmBytes: 4 } } })])[0];
+    expect(mixed.cost).toBe('mixed');
   });
-  test('equal on everything within the tolerance: either', () => {
-    const [v] = recommend([task([0.96, 0.97, 0.95], [0.965, 0.955, 0.97], 1, 1.02, 0.5, 1000, 1000)]);
-    expect(v.choice).toBe('either');
-    expect(v.sentence).toContain('nothing measured separates them');
-  });
-  test('when neither cell beats the baseline the verdict is neither', () => {
-    const [v] = recommend([task([0.6, 0.61, 0.6], [0.58, 0.59, 0.6], 1, 2, 0.7)]);
+
+  test('a point-value win over the baseline inside the noise is not "beaten"', () => {
+    // 0.705 vs 0.70 on 400 items: the gap is far inside the per-item noise.
+    const [v] = recommend([task([0.705, 0.705, 0.705], [0.7025, 0.7025, 0.7025], { n: 400, baseline: 0.7 })]);
+    expect(v.baseline?.value).toBe(0.7);
+    expect(v.baseline?.beaten).toEqual({ gru: false, lstm: false });
     expect(v.choice).toBe('neither');
-    expect(v.beatsBaseline).toEqual({ gru: false, lstm: false });
-    expect(v.sentence).toContain('neither model beats the majority class (ham) baseline');
+    expect(v.sentence).toContain('neither beats the majority class (ham) baseline');
+    const [w] = recommend([task([0.9, 0.9, 0.9], [0.9, 0.9, 0.9], { n: 400, baseline: 0.7 })]);
+    expect(w.baseline?.beaten).toEqual({ gru: true, lstm: true });
   });
-  test('a cell below the baseline is not chosen over one above it', () => {
-    const [v] = recommend([task([0.6, 0.69, 0.62], [0.72, 0.73, 0.71], 1, 2, 0.7)], { priority: 'latency' });
+
+  test('priority latency or size puts that cost first; a cell that does not beat the baseline is not chosen over one that does', () => {
+    const costs = { latency: { ...ratio(1.5), gruMs: 1.5, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3, lstmBytes: 4 } };
+    const t = task([0.97, 0.975, 0.972], [0.9, 0.902, 0.901], { costs });
+    expect(recommend([t], { priority: 'latency' })[0].choice).toBe('lstm');
+    expect(recommend([t], { priority: 'size' })[0].choice).toBe('gru');
+    const [v] = recommend([task([0.6, 0.69, 0.62], [0.8, 0.81, 0.79], { baseline: 0.7, costs })], { priority: 'size' });
     expect(v.choice).toBe('lstm');
+    expect(v.sentence).toContain('only LSTM beats the majority class (ham) baseline (0.7) beyond the noise → LSTM');
   });
-  test('bad options are refused with the value received', () => {
+
+  test('Holm across the tasks of a run: more tasks, larger adjusted p-values', () => {
+    const t = (id: string) => task([0.9, 0.95, 0.93], [0.88, 0.9, 0.9], { id });
+    const [alone] = recommend([t('a')]);
+    const family = recommend([t('a'), t('b'), t('c')]);
+    expect(family[0].p).toBeCloseTo(Math.min(1, 3 * alone.p), 9);
+  });
+
+  test('options and results are checked', () => {
     expect(() => recommend([], { priority: 'speed' as never })).toThrow("recommend: expected options.priority to be one of 'accuracy', 'latency', 'size', but received \"speed\" of type string");
     expect(() => recommend(null as never)).toThrow('recommend: expected results to be a results object ({ tasks: [...] }) or an array of task results, but received null');
   });
@@ -141,25 +189,42 @@ function wellFormedSvgs(html: string): string[] {
 }
 
 describe('report', () => {
-  const r = results([task([0.97, 0.975, 0.972], [0.95, 0.952, 0.951], 2, 1)]);
-  test('Markdown: the metric table, the cost table and the recommendation', () => {
+  const r = results([task([0.97, 0.975, 0.972], [0.95, 0.952, 0.951], { n: 500, costs: { trainTime: ratio(0.8), latency: { ...ratio(1.0), gruMs: 0.05, lstmMs: 0.05 }, batch64: { ...ratio(0.7), gruMs: 0.7, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3072, lstmBytes: 4096 } } })]);
+  test('Markdown: verdicts first, then GRU − LSTM, costs with intervals, then the details', () => {
     const md = markdownReport(r);
-    expect(md).toContain('| dataset | task | metric | GRU | LSTM | baseline |');
-    expect(md).toContain('| SpamAssassin | ham vs spam | accuracy ↑ | 0.972 ± 0.00252 | 0.951 ± 0.001 | 0.5 (majority class (ham)) |');
-    expect(md).toContain('| SpamAssassin | GRU | 32×1 | 750 | 2 | 500 | 2 | 4 | 4000 | 64 |');
-    expect(md).toContain('- SpamAssassin (ham vs spam): GRU.');
+    const order = ['## Verdicts', '## GRU − LSTM on the primary metric', '## Costs, GRU / LSTM', '## Details', '### All metrics', '### Against the best baseline', '### Learning rate and best epoch', '### Costs per cell', '## Notes'].map((h) => md.indexOf(h));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(md).toContain('- **spam: GRU.** SpamAssassin (ham vs spam): GRU has the better accuracy');
+    expect(md).toContain('| SpamAssassin | accuracy ↑ | 0.972 ± 0.00252 | 0.951 ± 0.001 | +0.0213 [');
+    expect(md).toContain('| SpamAssassin | 0.8 [0.784–0.816] (GRU cheaper) | 1 [0.98–1.02] (tie) | 0.7 [0.686–0.714] (GRU cheaper) | 0.75 (GRU cheaper) | 0.75 (GRU cheaper) | GRU cheaper |');
+    expect(md).toContain('| SpamAssassin | GRU | majority class (ham) (0.5) |');
+    expect(md).toContain('| SpamAssassin | GRU | 0.003 | — | 3/3 (last), 3/3 (last), 3/3 (last) |');
+    expect(md).toContain('Match mode: units');
+    expect(md).toContain('- SpamAssassin: GRU: best validation epoch was the last (seed 1, 2, 3): still improving, more epochs may help');
     expect(md).toContain('- SpamAssassin: a constructed task');
   });
-  test('HTML: tables and well-formed inline SVG charts (curves, metrics, speed, size)', () => {
+  test('the terminal prints the same sections in the same order', () => {
+    const text = terminalReport(r);
+    const order = ['Verdicts', 'GRU − LSTM on the primary metric', 'Costs, GRU / LSTM', 'Details: all metrics', 'Details: costs per cell'].map((h) => text.indexOf(h));
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(order[0]).toBe(0);
+  });
+  test('HTML: verdicts, the forest plot with the margin band, then tables and charts; SVG well formed', () => {
     const html = htmlReport(r);
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
-    expect(html).toContain('<th>dataset</th><th>task</th><th>metric</th><th>GRU</th><th>LSTM</th><th>baseline</th>');
+    const v = html.indexOf('<h2>Verdicts</h2>');
+    const forest = html.indexOf('in units of its margin');
+    const details = html.indexOf('<h2>Details</h2>');
+    expect(v).toBeGreaterThan(0);
+    expect(forest).toBeGreaterThan(v);
+    expect(details).toBeGreaterThan(forest);
     const svgs = wellFormedSvgs(html);
-    expect(svgs.length).toBe(1 + 2 + 4);
-    expect(svgs[0]).toContain('learning curves');
-    expect(svgs[0]).toContain('>epoch<');
-    expect(svgs[0].match(/<polyline/g)?.length).toBe(12);
-    expect(svgs.some((s) => s.includes('latency p50, batch 1'))).toBe(true);
+    expect(svgs.length).toBe(1 + 1 + 2);
+    expect(svgs[0]).toContain('GRU better');
+    expect(svgs[0]).toContain('fill="#e8f4e8"');
+    expect(svgs[1]).toContain('learning curves');
+    expect(svgs[1].match(/<polyline/g)?.length).toBe(12);
   });
   test('writeReport writes the three files atomically (no temp files left) into a new folder', () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-report-')), 'nested', 'out');
@@ -250,23 +315,38 @@ describe('compare end to end with a FAKE trainer', () => {
   // and reports fixed cost numbers, so the pipeline (tasks, runner, report, CLI) is tested alone.
   const fake: TrainAndMeasure = async (t, c, seed, hooks) => {
     for (let e = 1; e <= c.epochs; e++) hooks.onEpoch(e, { loss: 1 / e });
-    let metrics: Record<string, number>;
-    if (t.kind === 'classification') metrics = t.score(new Int32Array(t.data.test.y.size));
-    else if (t.kind === 'forecasting') metrics = t.score(new Float32Array(t.data.test.y.size));
-    else if (t.kind === 'seq2seq') metrics = t.score(t.data.test.entries.map(() => []));
-    else if (t.kind === 'tagging') metrics = t.score(t.data.test.pieces.map((p) => p.map(() => t.data.tags[0])));
-    else metrics = t.score(new Float64Array(t.data.test.targets.length).fill(1));
-    return {
-      metrics,
-      curve: { loss: Array.from({ length: c.epochs }, (_, e) => 1 / (e + 1 + seed)) },
-      epochs: c.epochs,
-      params: c.cell === 'gru' ? 3000 : 4000,
-      trainSecondsPerEpoch: 1,
-      samplesPerSecond: 100,
-      latencyMs: { p50: c.cell === 'gru' ? 0.5 : 0.7, p99: 1 },
-      throughputBatch64: 1000,
-      peakMemoryBytes: 2 ** 26,
+    const predictions = () => {
+      if (t.kind === 'classification') return { metrics: t.score(new Int32Array(t.data.test.y.size)), items: t.itemScores(new Int32Array(t.data.test.y.size)) };
+      if (t.kind === 'forecasting') return { metrics: t.score(new Float32Array(t.data.test.y.size)), items: t.itemScores(new Float32Array(t.data.test.y.size)) };
+      if (t.kind === 'tagging') {
+        const tags = t.data.test.pieces.map((p) => p.map(() => t.data.tags[0]));
+        return { metrics: t.score(tags), items: t.itemScores(tags) };
+      }
+      if (t.kind === 'language-model') {
+        const bits = new Float64Array(t.data.test.targets.length).fill(1);
+        return { metrics: t.score(bits), items: t.itemScores(bits) };
+      }
+      const empty = t.data.test.entries.map(() => []);
+      return { metrics: t.score(empty), items: t.itemScores(empty) };
     };
+    const trained: TrainedModel = {
+      training: {
+        curve: { loss: Array.from({ length: c.epochs }, (_, e) => 1 / (e + 1 + seed)) },
+        epochs: c.epochs,
+        learningRate: c.learningRate,
+        params: c.cell === 'gru' ? 3000 : 4000,
+        trainSecondsPerEpoch: 1,
+        epochSeconds: Array.from({ length: c.epochs }, () => (c.cell === 'gru' ? 1 : 1.3)),
+        samplesPerSecond: 100,
+        memory: { weights: 12000, packedWeights: 0, workspace: 0, state: 0, total: c.cell === 'gru' ? 12000 : 16000 },
+      },
+      // The larger learning rate "validates" better, so tuning has something to pick.
+      bestValLoss: 1 / (c.learningRate ?? 1),
+      test: async () => predictions(),
+      rebuild: () => ({ infer: () => async () => undefined, dispose: () => undefined }),
+      dispose: () => undefined,
+    };
+    return trained;
   };
   const sink = () => {
     const chunks: string[] = [];
@@ -289,7 +369,8 @@ describe('compare end to end with a FAKE trainer', () => {
     expect(err.chunks.join('')).toBe('');
     expect(code).toBe(0);
     const printed = out.chunks.join('');
-    expect(printed).toContain('| dataset | task | metric | GRU | LSTM | baseline |');
+    expect(printed.indexOf('Verdicts')).toBe(0);
+    expect(printed).toContain('| dataset | task | metric | GRU | LSTM | best baseline |');
     expect(printed).toContain(`| ${csv} | next load | RMSE ↓ |`);
     expect(printed).toContain('persistence');
     expect(fs.readdirSync(path.join(dir, 'report')).sort()).toEqual(['report.html', 'report.md', 'results.json']);
@@ -329,40 +410,75 @@ describe('compare end to end with a FAKE trainer', () => {
   });
 });
 
-describe('cost measurement helpers (fake clock, no real timing)', () => {
-  // A clock that advances by a scripted amount for each call measured.
-  function scripted(durations: number[]) {
+describe('interleaved inference timing (fake clock, no real timing)', () => {
+  // Two "models" on one fake clock: each call advances it by that model's scripted time.
+  function pair(aMs: (k: number) => number, bMs: (k: number) => number) {
     let now = 0;
-    let k = 0;
+    const calls: string[] = [];
+    let ka = 0;
+    let kb = 0;
     return {
       clock: () => now,
-      run: () => {
-        now += durations[k++ % durations.length];
+      calls,
+      a: () => {
+        calls.push('a');
+        now += aMs(ka++);
+      },
+      b: () => {
+        calls.push('b');
+        now += bMs(kb++);
       },
     };
   }
-  test('latency percentiles over the timed calls, after the warm-up', async () => {
-    const s = scripted([100, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    const r = await measureLatency(s.run, { warmup: 2, iterations: 10, clock: s.clock });
-    expect(r.samples).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(r.p50).toBe(5.5);
-    expect(r.p99).toBeCloseTo(9.91, 12);
+  test('alternates the order by round and stops once the ratio interval is tight', async () => {
+    const p = pair(() => 1, (k) => 2 + (k % 3) * 0.01);
+    const t = await interleavedTiming(p.a, p.b, { warmup: 1, callsPerRound: 3, minRounds: 4, clock: p.clock });
+    expect(p.calls.slice(0, 2)).toEqual(['a', 'b']);
+    // Round 0: a then b; round 1: b then a.
+    expect(p.calls.slice(2, 8).join('')).toBe('aaabbb');
+    expect(p.calls.slice(8, 14).join('')).toBe('bbbaaa');
+    expect(t.n).toBe(4);
+    expect(t.ratio).toBeCloseTo(0.5, 2);
+    expect(t.aMs).toBe(1);
+    expect(t.low).toBeLessThanOrEqual(t.ratio);
+    expect(t.high).toBeGreaterThanOrEqual(t.ratio);
   });
-  test('the time limit stops timing early, after at least one call', async () => {
-    const s = scripted([4000]);
-    const r = await measureLatency(s.run, { warmup: 0, iterations: 100, maxSeconds: 5, clock: s.clock });
-    expect(r.samples.length).toBe(2);
+  test('noisy timings go on until the time cap', async () => {
+    const p = pair((k) => (k % 2 ? 1 : 3), (k) => (k % 5 ? 2 : 0.5));
+    const t = await interleavedTiming(p.a, p.b, { warmup: 0, callsPerRound: 1, minRounds: 2, maxRounds: 1000, maxSeconds: 0.05, clock: p.clock });
+    expect(t.n).toBeGreaterThan(2);
+    expect(t.n).toBeLessThan(1000);
   });
-  test('throughput is batch size over the median call time', async () => {
-    const s = scripted([10, 20, 30]);
-    expect(await measureThroughput(s.run, 64, { warmup: 0, iterations: 3, clock: s.clock })).toBeCloseTo(3200, 9);
-  });
-  test('peak memory keeps the largest sample', () => {
-    const values = [10, 50, 20];
-    let k = 0;
-    const m = new PeakMemoryTracker(() => values[k++]);
-    m.sample();
-    m.sample();
-    expect(m.stop()).toBe(50);
+});
+
+describe('runner: fair treatment of the two cells (fake trainer)', () => {
+  test('learning rate tuned per cell on the first seed only; order alternates by seed; test read once per final model', async () => {
+    const base = loadTask('weather');
+    const order: string[] = [];
+    let tests = 0;
+    const t: TaskSpec = { ...base, defaults: { ...base.defaults, learningRates: [0.001, 0.01] } } as TaskSpec;
+    const fakeTrainer: TrainAndMeasure = async (task, c, seed) => {
+      order.push(`${c.cell}@${seed}:${c.learningRate}`);
+      return {
+        training: { curve: { loss: [1] }, epochs: 1, params: 1, trainSecondsPerEpoch: 1, epochSeconds: [1, 1], samplesPerSecond: 1, learningRate: c.learningRate },
+        bestValLoss: c.cell === 'gru' ? c.learningRate! : 1 / c.learningRate!,
+        test: async () => {
+          tests++;
+          const p = new Float32Array(task.kind === 'forecasting' ? task.data.test.y.size : 0);
+          return task.kind === 'forecasting' ? { metrics: task.score(p), items: task.itemScores(p) } : { metrics: {}, items: { num: [] } };
+        },
+        rebuild: () => ({ infer: () => async () => undefined, dispose: () => undefined }),
+        dispose: () => undefined,
+      };
+    };
+    const res = await runComparison({ tasks: [t], settings: { seeds: [1, 2, 3], epochs: 1, units: null, layers: null, match: 'units', priority: 'accuracy', budgetSeconds: null, full: false }, trainAndMeasure: fakeTrainer, timing: false, machine: { platform: 'x', arch: 'x', cpuModel: 'x', cpus: 1, node: 'x' } });
+    expect(order).toEqual(['gru@1:0.001', 'gru@1:0.01', 'lstm@1:0.001', 'lstm@1:0.01', 'lstm@2:0.01', 'gru@2:0.001', 'gru@3:0.001', 'lstm@3:0.01']);
+    expect(tests).toBe(6);
+    const [r] = res.tasks;
+    expect(r.cells.gru.runs.map((x) => x.learningRate)).toEqual([0.001, 0.001, 0.001]);
+    expect(r.cells.lstm.runs.map((x) => x.learningRate)).toEqual([0.01, 0.01, 0.01]);
+    expect(r.cells.gru.runs[0].tuning?.map((x) => x.learningRate)).toEqual([0.001, 0.01]);
+    expect(r.cells.lstm.runs.map((x) => x.seed)).toEqual([1, 2, 3]);
+    expect(r.costs?.trainTime?.ratio).toBeCloseTo(1, 12);
   });
 });

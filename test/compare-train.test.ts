@@ -8,7 +8,7 @@ import { main } from '../lib/cli';
 import { recurrentParamCount } from '../lib/compare/params';
 import { ComparisonResults, RunSettings } from '../lib/compare/results';
 import { cellSpecs, CellSpec } from '../lib/compare/runner';
-import { makeTrainAndMeasure } from '../lib/compare/train-and-measure';
+import { trainAndMeasure } from '../lib/compare/train-and-measure';
 import { g2pFromDictionary } from '../lib/data/cmudict';
 import { forecastFromTable, textFromTable } from '../lib/data/user';
 import { classificationModel, classificationTask, forecastModel, g2pTask, seq2seqModel, unitForecastTask } from '../lib/tasks';
@@ -123,48 +123,76 @@ describe('model builders', () => {
 });
 
 describe('trainAndMeasure', () => {
-  const quick = makeTrainAndMeasure({ latency: { warmup: 1, iterations: 3 }, throughput: { warmup: 0, iterations: 2 } });
   const noHooks = { onEpoch: () => undefined };
 
-  test('trains, scores the test split, and measures; the same seed gives the same model', async () => {
+  test('trains, then reads the test split once; the same seed gives the same model; a rebuild infers', async () => {
     const task = forecastTask();
     const spec = cellSpecs(task, settings()).lstm;
     const epochs: number[] = [];
-    const a = await quick(task, spec, 3, { onEpoch: (e) => epochs.push(e) });
-    const b = await quick(task, spec, 3, noHooks);
+    const a = await trainAndMeasure(task, spec, 3, { onEpoch: (e) => epochs.push(e) });
+    const b = await trainAndMeasure(task, spec, 3, noHooks);
     expect(epochs).toEqual([1, 2]);
-    expect(a.epochs).toBe(2);
-    expect(a.stoppedByBudget).toBeUndefined();
-    expect([1, 2]).toContain(a.bestEpoch);
-    expect(a.curve.loss).toHaveLength(2);
-    expect(a.curve.valLoss).toHaveLength(2);
-    expect(a.curve.metric?.values).toHaveLength(2);
-    expect(Object.keys(a.metrics).sort()).toEqual(['mae', 'rmse']);
-    expect(a.metrics).toEqual(b.metrics);
-    expect(a.curve).toEqual(b.curve);
+    const r = a.training;
+    expect(r.epochs).toBe(2);
+    expect(r.stoppedByBudget).toBeUndefined();
+    expect([1, 2]).toContain(r.bestEpoch);
+    expect(r.curve.loss).toHaveLength(2);
+    expect(r.curve.valLoss).toHaveLength(2);
+    expect(r.curve.metric?.values).toHaveLength(2);
+    expect(r.epochSeconds).toHaveLength(2);
+    expect(a.bestValLoss).toBe(Math.min(...r.curve.valLoss!));
+    const sa = await a.test();
+    const sb = await b.test();
+    expect(Object.keys(sa.metrics).sort()).toEqual(['mae', 'rmse']);
+    expect(sa.metrics).toEqual(sb.metrics);
+    expect(sa.items.num).toHaveLength(task.meta.sizes.test);
+    expect(sa.items.transform).toBe('sqrt');
+    await expect(a.test()).rejects.toThrow('the test split is read once per final model');
+    expect(r.curve).toEqual(b.training.curve);
     // Every numeric column is a feature: step, load and temp.
-    expect(a.params).toBe(recurrentParamCount('lstm', 8, { inputSize: 3, layers: 1, headOutputs: 1 }));
-    for (const v of [a.trainSecondsPerEpoch, a.samplesPerSecond, a.latencyMs.p50, a.latencyMs.p99, a.throughputBatch64, a.peakMemoryBytes]) expect(v).toBeGreaterThan(0);
+    expect(r.params).toBe(recurrentParamCount('lstm', 8, { inputSize: 3, layers: 1, headOutputs: 1 }));
+    for (const v of [r.trainSecondsPerEpoch, r.samplesPerSecond, r.memory!.total]) expect(v).toBeGreaterThan(0);
+    const inference = a.rebuild();
+    await inference.infer(4)();
+    inference.dispose();
+    a.dispose();
+    b.dispose();
   });
 
   test('--budget-seconds ends training mid-epoch and says so', async () => {
     const task = textTask();
     const spec: CellSpec = { ...cellSpecs(task, settings()).gru, epochs: 50, budgetSeconds: 1e-9 };
-    const r = await quick(task, spec, 1, noHooks);
+    const t = await trainAndMeasure(task, spec, 1, noHooks);
+    const r = t.training;
     expect(r.stoppedByBudget).toBe(true);
     // One batch of 16 from the training split, then the budget is found spent.
     expect(r.epochs).toBe(Math.round((16 / task.meta.sizes.train) * 100) / 100);
     expect(r.curve.loss).toEqual([]);
     expect(r.bestEpoch).toBeUndefined();
-    expect(Object.keys(r.metrics).sort()).toEqual(['accuracy', 'f1']);
+    expect(Object.keys((await t.test()).metrics).sort()).toEqual(['accuracy', 'f1']);
+    t.dispose();
   });
 
-  test('seq2seq: greedy decoding scored as phoneme error rate, WER and BLEU', async () => {
+  test('early stopping: training ends once validation loss has not improved for `patience` epochs', async () => {
+    const task = forecastTask();
+    // A learning rate this large makes validation loss stop improving quickly.
+    const spec: CellSpec = { ...cellSpecs(task, settings()).gru, epochs: 60, patience: 2, learningRate: 0.3 };
+    const t = await trainAndMeasure(task, spec, 1, noHooks);
+    const r = t.training;
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.curve.loss.length).toBe(r.bestEpoch! + 2);
+    t.dispose();
+  });
+
+  test('seq2seq: greedy decoding scored as phoneme error rate, WER and BLEU, with per-word edit distances', async () => {
     const task = g2p();
-    const r = await quick(task, cellSpecs(task, settings()).gru, 1, noHooks);
-    expect(Object.keys(r.metrics).sort()).toEqual(['bleu', 'per', 'wer']);
-    expect(r.metrics.per).toBeGreaterThanOrEqual(0);
-    expect(r.curve.metric?.name).toBe('validation token accuracy (teacher-forced)');
+    const t = await trainAndMeasure(task, cellSpecs(task, settings()).gru, 1, noHooks);
+    const s = await t.test();
+    expect(Object.keys(s.metrics).sort()).toEqual(['bleu', 'per', 'wer']);
+    expect(s.metrics.per).toBeGreaterThanOrEqual(0);
+    expect(s.items.num.reduce((a, b) => a + b, 0) / s.items.den!.reduce((a, b) => a + b, 0)).toBeCloseTo(s.metrics.per, 12);
+    expect(t.training.curve.metric?.name).toBe('validation token accuracy (teacher-forced)');
+    t.dispose();
   });
 });
 
@@ -190,7 +218,8 @@ describe('gatedrnn compare end to end with the real trainer', () => {
     }
     expect(code).toBe(0);
     const printed = out.join('');
-    expect(printed).toContain('| dataset | task | metric | GRU | LSTM | baseline |');
+    expect(printed.indexOf('Verdicts')).toBe(0);
+    expect(printed).toContain('| dataset | task | metric | GRU | LSTM | best baseline |');
     expect(printed).toMatch(new RegExp(`\\| ${csv.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\| GRU \\| 8×1 \\| ${recurrentParamCount('gru', 8, { inputSize: 2, layers: 1, headOutputs: 1 })} \\|`));
     expect(fs.readdirSync(path.join(dir, 'report')).sort()).toEqual(['report.html', 'report.md', 'results.json']);
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'report', 'results.json'), 'utf8')) as ComparisonResults;

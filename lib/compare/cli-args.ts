@@ -23,25 +23,29 @@ export interface CompareArgs {
 
 export const COMPARE_USAGE = `Usage: gatedrnn compare [options]
 
-Trains a GRU and an LSTM of the same architecture on each task and reports accuracy, speed, size
-and memory side by side, with naive baselines and a recommendation.
+Trains a GRU and an LSTM of the same architecture on each task (each cell picks its learning
+rate on validation loss) and reports, verdicts first: GRU − LSTM on the task's metric with a 95%
+interval over seeds and test items ("better", "equivalent" within the task's margin, or
+"inconclusive" with the seeds that would settle it), cost ratios with intervals, baselines, and
+a recommendation that says what was measured.
 
 Options:
   --task LIST           tasks, comma-separated, or all: ${BUILTIN_TASKS.join(', ')}
                         (default: ${DEFAULT_TASKS.join(', ')}; all adds ${BUILTIN_TASKS.filter((t) => !DEFAULT_TASKS.includes(t)).join(', ')})
   --seeds N             seeds per model (default 3)
   --epochs N            epochs per model (default: per task)
-  --budget-seconds S    stop training a model after S seconds
+  --budget-seconds S    stop training a model after S seconds (user data: 60 s unless set)
   --units N             recurrent units per layer (default: per task)
   --layers N            stacked recurrent layers (default: per task)
-  --match params        size the GRU's units so both have about the same parameter count
+  --match params        size the GRU's units so both whole models have about the same parameter count
   --priority P          accuracy | latency | size (default accuracy)
   --out DIR             report folder (default ./gatedrnn-report)
   --json                print results.json to stdout instead of tables; no progress bar
   --full                whole datasets and longer training (the README's table)
   --csv FILE --target COL [--window N]   forecast COL's next value from the last N rows (default 30)
   --text FILE --label COL [--max-tokens N]   classify the text column of FILE by COL, texts cut
-                        to N tokens (default: the length covering 95% of the training texts)
+                        to N tokens (default: the length covering 95% of the training texts);
+                        user data trains until validation loss stops improving, patience 5
   --help                this text
 `;
 

@@ -4,9 +4,9 @@ import { BuiltinTask, loadTask, TaskSpec, userForecastTask, userTextTask } from 
 import { CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
 import { ProgressBar, ProgressStream } from './progress';
 import { recommend } from './recommend';
-import { costTable, metricsTable, writeReport } from './report';
+import { terminalReport, writeReport } from './report';
 import { ComparisonResults, MachineInfo, RunSettings } from './results';
-import { runComparison, TrainAndMeasure } from './runner';
+import { modelCount, runComparison, TrainAndMeasure } from './runner';
 
 export interface CompareDeps {
   trainAndMeasure: TrainAndMeasure;
@@ -63,7 +63,7 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
   try {
     const tasks = tasksFromArgs(args, deps.loadTask);
     const settings = settingsFromArgs(args);
-    const bar = new ProgressBar(stderr, { total: tasks.length * settings.seeds.length * 2, disabled: args.json });
+    const bar = new ProgressBar(stderr, { total: modelCount(tasks, settings), disabled: args.json });
     let done = 0;
     const results: ComparisonResults = await runComparison({
       tasks,
@@ -74,19 +74,20 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
       events: {
         onModelStart: ({ task, cell, seed, index }) => {
           done = index;
-          bar.update(done, `${task.meta.id} ${cell.cell.toUpperCase()} seed ${seed}`);
+          bar.update(done, `${task.meta.id} ${cell.cell.toUpperCase()} seed ${seed}${cell.learningRate !== undefined ? ` lr ${cell.learningRate}` : ''}`);
         },
         onEpoch: ({ task, cell, seed, epoch }) => bar.update(done + Math.min(1, epoch / cell.epochs) * 0.999, `${task.meta.id} ${cell.cell.toUpperCase()} seed ${seed} epoch ${epoch}/${cell.epochs}`),
-        onModelEnd: () => bar.update(++done, ''),
+        onModelEnd: () => bar.update(done + 1, ''),
+        onTiming: ({ task }) => bar.update(done + 1, `${task.meta.id} timing GRU and LSTM inference, interleaved`),
       },
     });
     bar.finish();
-    const written = writeReport(results, args.out);
+    const verdicts = recommend(results, { priority: settings.priority });
+    const written = writeReport(results, args.out, verdicts);
     if (args.json) {
       stdout.write(JSON.stringify(results, null, 2) + '\n');
     } else {
-      const verdicts = recommend(results, { priority: settings.priority });
-      stdout.write(`${metricsTable(results)}\n\n${costTable(results)}\n\n${verdicts.map((v) => `- ${v.sentence}`).join('\n')}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`);
+      stdout.write(`${terminalReport(results, verdicts)}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`);
     }
     return 0;
   } catch (err) {

@@ -1,84 +1,78 @@
-// Cost measurements the trainer reports: batch-1 latency percentiles, batch throughput and peak
-// memory. Timings come from a monotonic clock; each call is awaited, so async inference
-// (runAsync on a worker thread) is timed end to end.
+// Inference timing of two models, interleaved: in each round both run the same number of calls,
+// in alternating order, so whatever else the machine does in that second touches both alike. The
+// per-round ratio of their median call times gives an interval; rounds go on until the interval
+// is tight or a time cap is reached. Timings come from a monotonic clock, and each call is
+// awaited, so async inference (runAsync on a worker thread) is timed end to end.
 import { quantile } from './stats';
+import { ratioInterval } from './verdict';
 
-export interface TimingOptions {
-  /** Untimed calls first (caches, lazy packing, JIT). */
+export interface InterleaveOptions {
+  /** Untimed calls of each model first (caches, lazy packing, JIT); default 2. */
   warmup?: number;
-  /** Timed calls, at most. */
-  iterations?: number;
-  /** Stop timing after this many seconds even if fewer iterations ran (at least one runs). */
+  /** Timed calls of each model per round; default 9. */
+  callsPerRound?: number;
+  /** Rounds before the interval may stop the timing; default 6. */
+  minRounds?: number;
+  /** Rounds at most; default 60. */
+  maxRounds?: number;
+  /** Stop once the interval of the ratio is within ×(1 ± this); default 0.02. */
+  tightness?: number;
+  /** Stop after this many seconds even if the interval is wider (min rounds still run); default 2. */
   maxSeconds?: number;
   /** Milliseconds from a monotonic origin; injectable for tests. */
   clock?: () => number;
 }
 
+export interface InterleavedTiming {
+  /** Median call time of each model over all rounds, milliseconds. */
+  aMs: number;
+  bMs: number;
+  /** A / B of call times (geometric mean of the per-round ratios) and its 95% interval. */
+  ratio: number;
+  low: number;
+  high: number;
+  /** Rounds timed. */
+  n: number;
+}
+
 const monotonicMs = () => performance.now();
 
-async function timeCalls(run: () => unknown, options: TimingOptions, defaults: { warmup: number; iterations: number }): Promise<number[]> {
-  const { warmup = defaults.warmup, iterations = defaults.iterations, maxSeconds = 5, clock = monotonicMs } = options;
-  for (let i = 0; i < warmup; i++) await run();
-  const times: number[] = [];
+/** Times `a` and `b` (one inference each) interleaved; see the file comment. */
+export async function interleavedTiming(a: () => unknown, b: () => unknown, options: InterleaveOptions = {}): Promise<InterleavedTiming> {
+  const { warmup = 3, callsPerRound = 9, minRounds = 6, maxRounds = 60, tightness = 0.02, maxSeconds = 2, clock = monotonicMs } = options;
+  for (let i = 0; i < warmup; i++) {
+    await a();
+    await b();
+  }
+  const timeCalls = async (run: () => unknown): Promise<number> => {
+    const times: number[] = [];
+    for (let i = 0; i < callsPerRound; i++) {
+      const t0 = clock();
+      await run();
+      times.push(clock() - t0);
+    }
+    return quantile(times, 0.5);
+  };
+  const aRounds: number[] = [];
+  const bRounds: number[] = [];
   const start = clock();
-  while (times.length < Math.max(1, iterations)) {
-    const t0 = clock();
-    await run();
-    times.push(clock() - t0);
-    if (clock() - start > maxSeconds * 1000) break;
+  for (let r = 0; r < Math.max(2, maxRounds); r++) {
+    if (r % 2 === 0) {
+      aRounds.push(await timeCalls(a));
+      bRounds.push(await timeCalls(b));
+    } else {
+      bRounds.push(await timeCalls(b));
+      aRounds.push(await timeCalls(a));
+    }
+    if (aRounds.length < Math.max(2, minRounds)) continue;
+    const positive = aRounds.every((x) => x > 0) && bRounds.every((x) => x > 0);
+    if (!positive) break;
+    const iv = ratioInterval(aRounds, bRounds);
+    if ((iv.high / iv.ratio <= 1 + tightness && iv.ratio / iv.low <= 1 + tightness) || clock() - start > maxSeconds * 1000) break;
   }
-  return times;
-}
-
-export interface LatencyResult {
-  p50: number;
-  p99: number;
-  /** Every timed call, milliseconds. */
-  samples: number[];
-}
-
-/** Times `run` (one batch-1 inference) repeatedly; percentiles in milliseconds. */
-export async function measureLatency(run: () => unknown, options: TimingOptions = {}): Promise<LatencyResult> {
-  const samples = await timeCalls(run, options, { warmup: 5, iterations: 200 });
-  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99), samples };
-}
-
-/** Samples per second of `run`, one call processing `batchSize` samples (median call time). */
-export async function measureThroughput(run: () => unknown, batchSize: number, options: TimingOptions = {}): Promise<number> {
-  const samples = await timeCalls(run, options, { warmup: 2, iterations: 20 });
-  const median = quantile(samples, 0.5);
-  return median > 0 ? (batchSize * 1000) / median : Infinity;
-}
-
-/**
- * Peak resident memory over a stretch of work: sampled on a timer (which runs while the event
- * loop is free, e.g. during async training) and at every explicit sample() (call it between
- * epochs when training blocks the loop).
- */
-export class PeakMemoryTracker {
-  private peak = 0;
-  private timer: ReturnType<typeof setInterval> | null = null;
-  private readonly read: () => number;
-
-  constructor(read: () => number = () => process.memoryUsage().rss) {
-    this.read = read;
-  }
-
-  start(intervalMs = 50): void {
-    this.sample();
-    this.timer = setInterval(() => this.sample(), intervalMs);
-    this.timer.unref?.();
-  }
-
-  sample(): number {
-    this.peak = Math.max(this.peak, this.read());
-    return this.peak;
-  }
-
-  /** Stops the timer and returns the peak in bytes. */
-  stop(): number {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    return this.sample();
-  }
+  const aMs = quantile(aRounds, 0.5);
+  const bMs = quantile(bRounds, 0.5);
+  if (!(aRounds.every((x) => x > 0) && bRounds.every((x) => x > 0))) return { aMs, bMs, ratio: NaN, low: NaN, high: NaN, n: aRounds.length };
+  const iv = ratioInterval(aRounds, bRounds);
+  return { aMs, bMs, ratio: iv.ratio, low: iv.low, high: iv.high, n: aRounds.length };
 }

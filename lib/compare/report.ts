@@ -1,12 +1,15 @@
-// The report: report.md (tables and verdicts), report.html (the same with inline SVG charts) and
-// results.json, written atomically into one folder.
+// The report: report.md, report.html (the same, with inline SVG charts) and results.json, written
+// atomically into one folder. Verdicts come first (one line per task, the forest plot of
+// GRU − LSTM against the margin, the cost ratios), the detailed tables after; the terminal prints
+// the same sections in the same order.
 import * as fs from 'fs';
 import * as path from 'path';
+import { CELL_INFO, CELLS } from '../tasks';
 import { writeFileAtomic } from './atomic';
-import { bestBaseline, medianOf, recommend, Verdict } from './recommend';
+import { CostComparison, marginText, recommend, Verdict } from './recommend';
 import { CellResult, ComparisonResults, TaskResult } from './results';
-import { summarize } from './stats';
-import { barChartSvg, COLORS, escapeXml, lineChartSvg, LineSeries } from './svg';
+import { quantile, summarize } from './stats';
+import { barChartSvg, COLORS, escapeXml, forestPlotSvg, lineChartSvg, LineSeries } from './svg';
 
 export function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';
@@ -14,6 +17,8 @@ export function formatNumber(x: number): string {
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) return x.toExponential(2);
   return a >= 100 ? x.toFixed(0) : Number(x.toPrecision(3)).toString();
 }
+
+const signed = (x: number) => (x >= 0 ? '+' : '') + formatNumber(x);
 
 function meanStd(values: number[]): string {
   const s = summarize(values);
@@ -25,41 +30,144 @@ function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|');
 }
 
-/** The accuracy table: one row per task and metric, mean ± std over seeds. */
-export function metricsTable(results: ComparisonResults): string {
-  const lines = ['| dataset | task | metric | GRU | LSTM | baseline |', '| --- | --- | --- | --- | --- | --- |'];
-  for (const t of results.tasks) {
-    for (const m of t.meta.metrics) {
-      const base = bestBaseline(t.baselines, m);
-      const arrow = m.higherIsBetter ? '↑' : '↓';
-      lines.push(
-        `| ${mdCell(t.meta.dataset)} | ${mdCell(t.meta.task)} | ${mdCell(m.label)} ${arrow} | ${meanStd(t.cells.gru.runs.map((r) => r.metrics[m.name]))} | ${meanStd(t.cells.lstm.runs.map((r) => r.metrics[m.name]))} | ${base ? `${formatNumber(base.value)} (${mdCell(base.name)})` : '—'} |`,
-      );
-    }
-  }
-  return lines.join('\n');
+function table(head: string[], rows: string[][]): string {
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n');
 }
 
-/** The cost table: one row per task and cell, medians over seeds (as the recommendation uses). */
-export function costTable(results: ComparisonResults): string {
-  const lines = [
-    '| dataset | cell | units | params | train s/epoch | train samples/s | latency p50 (ms, batch 1) | latency p99 (ms) | throughput (samples/s, batch 64) | peak memory (MiB) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ];
+const verdictsOf = (results: ComparisonResults) => recommend(results, { priority: results.settings.priority });
+
+const ACCURACY_WORD: Record<Verdict['accuracy'], string> = { gru: 'GRU better', lstm: 'LSTM better', equivalent: 'equivalent', inconclusive: 'inconclusive' };
+const CHOICE_WORD = (c: Verdict['choice']) => (c === 'gru' || c === 'lstm' ? CELL_INFO[c].name : c);
+
+/** One line per task: the verdict sentence. */
+export function verdictLines(verdicts: readonly Verdict[]): string {
+  return verdicts.map((v) => `- **${v.task}: ${CHOICE_WORD(v.choice)}.** ${v.sentence}`).join('\n');
+}
+
+/** GRU − LSTM on each task's primary metric: the numbers behind the forest plot. */
+export function differenceTable(results: ComparisonResults, verdicts: readonly Verdict[]): string {
+  return table(
+    ['task', 'metric', 'GRU', 'LSTM', 'GRU − LSTM [95% interval]', 'margin', 'accuracy verdict', 'Holm p (difference / equivalence)', 'seeds needed'],
+    verdicts.map((v) => {
+      const t = results.tasks.find((x) => x.meta.id === v.task)!;
+      return [
+        t.meta.dataset,
+        `${v.metric.label} ${v.metric.higherIsBetter ? '↑' : '↓'}`,
+        meanStd(t.cells.gru.runs.map((r) => r.metrics[v.metric.name])),
+        meanStd(t.cells.lstm.runs.map((r) => r.metrics[v.metric.name])),
+        `${signed(v.difference.estimate)} [${signed(v.difference.low)}, ${signed(v.difference.high)}]`,
+        marginText(v.metric, v.margin),
+        ACCURACY_WORD[v.accuracy],
+        `${formatNumber(v.p)} / ${formatNumber(v.pEquivalence)}`,
+        v.seedsNeeded === null ? '—' : String(v.seedsNeeded),
+      ];
+    }),
+  );
+}
+
+function ratioCell(c: CostComparison | undefined, exact = false): string {
+  if (!c) return '—';
+  const who = c.winner ? ` (${CELL_INFO[c.winner].name} cheaper)` : ' (tie)';
+  return exact ? `${formatNumber(c.ratio)}${who}` : `${formatNumber(c.ratio)} [${formatNumber(c.low)}–${formatNumber(c.high)}]${who}`;
+}
+
+/** GRU / LSTM cost ratios with their intervals; below 1 means the GRU needs less. */
+export function costRatioTable(results: ComparisonResults, verdicts: readonly Verdict[]): string {
+  return table(
+    ['task', 'training time / epoch', 'batch-1 latency', 'batch-64 time', 'model memory', 'parameters', 'cost verdict'],
+    verdicts.map((v) => [
+      results.tasks.find((x) => x.meta.id === v.task)!.meta.dataset,
+      ratioCell(v.costs.trainTime),
+      ratioCell(v.costs.latency),
+      ratioCell(v.costs.batch64),
+      ratioCell(v.costs.memory, true),
+      ratioCell(v.costs.params, true),
+      v.cost === 'gru' || v.cost === 'lstm' ? `${CELL_INFO[v.cost].name} cheaper` : v.cost,
+    ]),
+  );
+}
+
+/** The accuracy table: one row per task and metric, mean ± std over seeds, and the best baseline. */
+export function metricsTable(results: ComparisonResults): string {
+  const rows: string[][] = [];
   for (const t of results.tasks) {
-    for (const c of [t.cells.gru, t.cells.lstm]) {
-      lines.push(
-        `| ${mdCell(t.meta.dataset)} | ${c.cell.toUpperCase()} | ${c.units}×${c.layers} | ${c.params} | ${formatNumber(medianOf(c, (r) => r.trainSecondsPerEpoch))} | ${formatNumber(medianOf(c, (r) => r.samplesPerSecond))} | ${formatNumber(medianOf(c, (r) => r.latencyMs.p50))} | ${formatNumber(medianOf(c, (r) => r.latencyMs.p99))} | ${formatNumber(medianOf(c, (r) => r.throughputBatch64))} | ${formatNumber(medianOf(c, (r) => r.peakMemoryBytes) / 2 ** 20)} |`,
-      );
+    for (const m of t.meta.metrics) {
+      let best: { name: string; value: number } | null = null;
+      for (const b of t.baselines) {
+        const v = b.metrics[m.name];
+        if (v !== undefined && Number.isFinite(v) && (best === null || (m.higherIsBetter ? v > best.value : v < best.value))) best = { name: b.name, value: v };
+      }
+      rows.push([t.meta.dataset, t.meta.task, `${m.label} ${m.higherIsBetter ? '↑' : '↓'}`, meanStd(t.cells.gru.runs.map((r) => r.metrics[m.name])), meanStd(t.cells.lstm.runs.map((r) => r.metrics[m.name])), best ? `${formatNumber(best.value)} (${best.name})` : '—']);
     }
   }
-  return lines.join('\n');
+  return table(['dataset', 'task', 'metric', 'GRU', 'LSTM', 'best baseline'], rows);
+}
+
+/** Each cell against the best baseline on the primary metric, with the interval of the difference. */
+export function baselineTable(results: ComparisonResults, verdicts: readonly Verdict[]): string {
+  const rows: string[][] = [];
+  for (const v of verdicts) {
+    if (!v.baseline) continue;
+    const b = v.baseline;
+    const ds = results.tasks.find((x) => x.meta.id === v.task)!.meta.dataset;
+    for (const c of CELLS) {
+      const d = b.difference[c];
+      rows.push([ds, CELL_INFO[c].name, `${b.name} (${formatNumber(b.value)})`, `${signed(d.estimate)} [${signed(d.low)}, ${signed(d.high)}]`, b.beaten[c] ? 'beats it' : 'does not beat it']);
+    }
+  }
+  return table(['dataset', 'cell', 'best baseline (primary metric)', 'cell − baseline [95% interval]', 'verdict'], rows);
+}
+
+/** The learning rate each cell chose on validation loss, and where training peaked. */
+export function tuningTable(results: ComparisonResults): string {
+  const rows: string[][] = [];
+  for (const t of results.tasks) {
+    for (const c of CELLS) {
+      const cell = t.cells[c];
+      const tuned = cell.runs.find((r) => r.tuning);
+      const tried = tuned?.tuning?.map((x) => `${formatNumber(x.learningRate)}: ${formatNumber(x.bestValLoss)}`).join(', ') ?? '—';
+      const best = cell.runs.map((r) => `${r.bestEpoch ?? '?'}/${r.epochs}${r.bestEpoch !== undefined && r.bestEpoch >= Math.floor(r.epochs) ? ' (last)' : ''}`).join(', ');
+      rows.push([t.meta.dataset, CELL_INFO[c].name, formatNumber(cell.runs[0]?.learningRate ?? NaN), tried, best]);
+    }
+  }
+  return table(['dataset', 'cell', 'learning rate', 'tried (rate: best validation loss)', 'best epoch / epochs, per seed'], rows);
+}
+
+const median = (c: CellResult, pick: (r: CellResult['runs'][number]) => number) => quantile(c.runs.map(pick), 0.5);
+
+/** Per cell: units, parameters, training speed (medians over seeds), inference times, model bytes. */
+export function costTable(results: ComparisonResults): string {
+  const rows: string[][] = [];
+  for (const t of results.tasks) {
+    for (const c of CELLS) {
+      const cell = t.cells[c];
+      const ms = (k: 'latency' | 'batch64') => (t.costs?.[k] ? formatNumber(c === 'gru' ? t.costs[k]!.gruMs : t.costs[k]!.lstmMs) : '—');
+      const mem = cell.runs[0]?.memory;
+      rows.push([
+        t.meta.dataset,
+        CELL_INFO[c].name,
+        `${cell.units}×${cell.layers}`,
+        String(cell.params),
+        formatNumber(median(cell, (r) => r.trainSecondsPerEpoch)),
+        formatNumber(median(cell, (r) => r.samplesPerSecond)),
+        ms('latency'),
+        ms('batch64'),
+        mem ? formatNumber(mem.total / 1024) : '—',
+      ]);
+    }
+  }
+  return table(['dataset', 'cell', 'units', 'params', 'train s/epoch', 'train samples/s', 'latency (ms, batch 1)', 'batch 64 (ms)', 'model memory (KiB)'], rows);
+}
+
+function matchLine(r: ComparisonResults): string {
+  const sizes = r.tasks.map((t) => `${t.meta.id} GRU ${t.cells.gru.units} / LSTM ${t.cells.lstm.units} units, ${t.cells.gru.params} / ${t.cells.lstm.params} parameters`).join('; ');
+  return r.settings.match === 'params' ? `Match mode: parameters (the GRU widened to the LSTM's parameter count, whole model): ${sizes}.` : `Match mode: units (both cells the same width; the GRU has fewer parameters): ${sizes}.`;
 }
 
 function settingsLine(r: ComparisonResults): string {
   const s = r.settings;
   const size = s.units === null && s.layers === null ? 'task default sizes' : `${s.units ?? 'default'} units × ${s.layers ?? 'default'} layers`;
-  return `${s.seeds.length} seeds (${s.seeds.join(', ')}), ${s.epochs ?? 'task default'} epochs${s.budgetSeconds ? `, budget ${s.budgetSeconds} s per model` : ''}, ${size}${s.match === 'params' ? ' (GRU/LSTM units matched by parameter count)' : ''}, priority ${s.priority}${s.full ? ', full datasets' : ', quick defaults'}`;
+  return `${s.seeds.length} seeds (${s.seeds.join(', ')}), ${s.epochs ?? 'task default'} epochs${s.budgetSeconds ? `, budget ${s.budgetSeconds} s per model` : ''}, ${size}, priority ${s.priority}${s.full ? ', full datasets' : ', quick defaults'}`;
 }
 
 function machineLine(r: ComparisonResults): string {
@@ -69,50 +177,128 @@ function machineLine(r: ComparisonResults): string {
   return `${m.cpuModel} (${m.cpus} CPUs), ${m.platform}-${m.arch}, Node ${m.node}${engine}`;
 }
 
-/** Runs that --budget-seconds cut short: their metrics come from fewer epochs than planned. */
-function budgetNotes(results: ComparisonResults): string[] {
+/** Runs cut short, stopped early, or whose best epoch was the last (they may want more epochs). */
+function runNotes(results: ComparisonResults): string[] {
   return results.tasks.flatMap((t) =>
-    [t.cells.gru, t.cells.lstm]
-      .map((c) => ({ c, cut: c.runs.filter((r) => r.stoppedByBudget) }))
-      .filter(({ cut }) => cut.length > 0)
-      .map(({ c, cut }) => `- ${t.meta.dataset}: ${c.cell.toUpperCase()} stopped by the time budget (seed ${cut.map((r) => `${r.seed} after ${r.epochs} epochs`).join(', seed ')})`),
+    CELLS.flatMap((c) => {
+      const cell = t.cells[c];
+      const name = `${t.meta.dataset}: ${CELL_INFO[c].name}`;
+      const out: string[] = [];
+      const cut = cell.runs.filter((r) => r.stoppedByBudget);
+      if (cut.length) out.push(`- ${name} stopped by the time budget (seed ${cut.map((r) => `${r.seed} after ${r.epochs} epochs`).join(', seed ')})`);
+      const early = cell.runs.filter((r) => r.stoppedEarly);
+      if (early.length) out.push(`- ${name} stopped early, validation loss no longer improving (seed ${early.map((r) => `${r.seed} after ${r.epochs} epochs`).join(', seed ')})`);
+      const last = cell.runs.filter((r) => !r.stoppedEarly && r.bestEpoch !== undefined && r.bestEpoch >= Math.floor(r.epochs));
+      if (last.length) out.push(`- ${name}: best validation epoch was the last (seed ${last.map((r) => r.seed).join(', ')}): still improving, more epochs may help`);
+      return out;
+    }),
   );
 }
 
-export function markdownReport(results: ComparisonResults, verdicts: Verdict[] = recommend(results, { priority: results.settings.priority })): string {
-  const parts = [
+const ABOUT =
+  'Accuracy: GRU − LSTM on each task\'s primary metric with a 95% interval over seeds and test items together (hierarchical bootstrap of per-item scores); ' +
+  '"equivalent" means two one-sided tests place the difference inside the task\'s declared margin; p-values are Holm-adjusted across the tasks of this run. ' +
+  'Costs: GRU / LSTM ratios with 95% intervals (training time per epoch over all epochs; inference timed interleaved, after both cells trained); a cost names a cell only when its interval lies outside 1 ± 5%. ' +
+  'Model memory is the model\'s own bytes (weights, packed weights, batch-1 workspace, state), computed from its shapes. Each cell chose its learning rate on validation loss alone; test metrics come from the best validation epoch.';
+
+export function markdownReport(results: ComparisonResults, verdicts: Verdict[] = verdictsOf(results)): string {
+  return [
     '# gatedrnn compare: GRU vs LSTM',
     '',
-    `Measured on ${machineLine(results)} at ${results.createdAt}; ${settingsLine(results)}. Metrics are on the test split, mean ± std over seeds; ↑ higher is better, ↓ lower is better; the baseline column shows the best naive baseline. Costs are medians over seeds.`,
+    `Measured on ${machineLine(results)} at ${results.createdAt}; ${settingsLine(results)}. ${matchLine(results)}`,
     '',
-    '## Accuracy',
+    '## Verdicts',
+    '',
+    verdictLines(verdicts),
+    '',
+    '## GRU − LSTM on the primary metric',
+    '',
+    differenceTable(results, verdicts),
+    '',
+    '## Costs, GRU / LSTM',
+    '',
+    costRatioTable(results, verdicts),
+    '',
+    '## Details',
+    '',
+    ABOUT,
+    '',
+    '### All metrics (mean ± std over seeds)',
     '',
     metricsTable(results),
     '',
-    '## Cost',
+    '### Against the best baseline',
+    '',
+    baselineTable(results, verdicts),
+    '',
+    '### Learning rate and best epoch',
+    '',
+    tuningTable(results),
+    '',
+    '### Costs per cell',
     '',
     costTable(results),
-    '',
-    '## Recommendations',
-    '',
-    ...verdicts.map((v) => `- ${v.sentence}`),
     '',
     '## Notes',
     '',
     ...results.tasks.flatMap((t) => t.meta.notes.map((n) => `- ${t.meta.dataset}: ${n}`)),
-    ...budgetNotes(results),
+    ...runNotes(results),
     '',
-  ];
-  return parts.join('\n');
+  ].join('\n');
+}
+
+/** The plain-text summary the CLI prints: the same sections, in the same order, as the report. */
+export function terminalReport(results: ComparisonResults, verdicts: Verdict[] = verdictsOf(results)): string {
+  return [
+    'Verdicts',
+    verdicts.map((v) => `- ${v.task}: ${CHOICE_WORD(v.choice)}. ${v.sentence}`).join('\n'),
+    '',
+    'GRU − LSTM on the primary metric',
+    differenceTable(results, verdicts),
+    '',
+    'Costs, GRU / LSTM',
+    costRatioTable(results, verdicts),
+    '',
+    'Details: all metrics',
+    metricsTable(results),
+    '',
+    'Details: costs per cell',
+    costTable(results),
+  ].join('\n');
+}
+
+/** Forest plot: GRU − LSTM in units of each task's margin, signed so that right means "GRU better". */
+export function forestPlot(results: ComparisonResults, verdicts: readonly Verdict[]): string {
+  return forestPlotSvg({
+    title: 'GRU − LSTM on each task\'s primary metric, in units of its margin (shaded: ±margin)',
+    xLabel: 'difference / margin (95% interval)',
+    leftLabel: 'LSTM better',
+    rightLabel: 'GRU better',
+    rows: verdicts.map((v) => {
+      const t = results.tasks.find((x) => x.meta.id === v.task)!;
+      const s = (v.metric.higherIsBetter ? 1 : -1) / v.margin;
+      const a = v.difference.low * s;
+      const b = v.difference.high * s;
+      const color = v.accuracy === 'gru' ? COLORS.gru : v.accuracy === 'lstm' ? COLORS.lstm : v.accuracy === 'equivalent' ? '#2a7a2a' : '#7f7f7f';
+      return {
+        label: `${t.meta.dataset} (${v.metric.label})`,
+        estimate: v.difference.estimate * s,
+        low: Math.min(a, b),
+        high: Math.max(a, b),
+        note: `${signed(v.difference.estimate)} [${signed(v.difference.low)}, ${signed(v.difference.high)}]: ${ACCURACY_WORD[v.accuracy]}`,
+        color,
+      };
+    }),
+  });
 }
 
 function curvesChart(t: TaskResult): string {
   const series: LineSeries[] = [];
-  for (const c of [t.cells.gru, t.cells.lstm]) {
-    const color = COLORS[c.cell];
-    c.runs.forEach((r) => {
-      series.push({ name: `${c.cell.toUpperCase()} training`, color, values: r.curve.loss });
-      if (r.curve.valLoss) series.push({ name: `${c.cell.toUpperCase()} validation`, color, dashed: true, values: r.curve.valLoss });
+  for (const c of CELLS) {
+    const color = COLORS[c];
+    t.cells[c].runs.forEach((r) => {
+      series.push({ name: `${CELL_INFO[c].name} training`, color, values: r.curve.loss });
+      if (r.curve.valLoss) series.push({ name: `${CELL_INFO[c].name} validation`, color, dashed: true, values: r.curve.valLoss });
     });
   }
   return lineChartSvg({ title: `${t.meta.dataset}: learning curves`, xLabel: 'epoch', yLabel: 'loss (one line per seed)', series });
@@ -120,32 +306,12 @@ function curvesChart(t: TaskResult): string {
 
 function metricCharts(t: TaskResult): string[] {
   return t.meta.metrics.map((m) => {
-    const s = (c: CellResult) => summarize(c.runs.map((r) => r.metrics[m.name]));
-    const g = s(t.cells.gru);
-    const l = s(t.cells.lstm);
-    const base = bestBaseline(t.baselines, m);
-    const bars = [
-      { name: 'GRU', value: g.mean, error: g.std, color: COLORS.gru },
-      { name: 'LSTM', value: l.mean, error: l.std, color: COLORS.lstm },
-    ];
-    if (base) bars.push({ name: base.name, value: base.value, error: NaN, color: COLORS.baseline });
+    const bars = CELLS.map((c) => {
+      const s = summarize(t.cells[c].runs.map((r) => r.metrics[m.name]));
+      return { name: CELL_INFO[c].name, value: s.mean, error: s.std, color: COLORS[c] };
+    });
     return barChartSvg({ title: `${t.meta.dataset}: ${m.label}`, yLabel: `${m.label} (${m.higherIsBetter ? 'higher' : 'lower'} is better)`, bars });
   });
-}
-
-function costCharts(t: TaskResult): string[] {
-  const bar = (title: string, unit: string, pick: (r: CellResult['runs'][number]) => number) => {
-    const s = (c: CellResult) => summarize(c.runs.map(pick));
-    const g = s(t.cells.gru);
-    const l = s(t.cells.lstm);
-    return barChartSvg({ title: `${t.meta.dataset}: ${title}`, yLabel: unit, bars: [{ name: 'GRU', value: g.mean, error: g.std, color: COLORS.gru }, { name: 'LSTM', value: l.mean, error: l.std, color: COLORS.lstm }] });
-  };
-  return [
-    bar('latency p50, batch 1', 'milliseconds', (r) => r.latencyMs.p50),
-    bar('throughput, batch 64', 'samples / second', (r) => r.throughputBatch64),
-    bar('training time per epoch', 'seconds', (r) => r.trainSecondsPerEpoch),
-    barChartSvg({ title: `${t.meta.dataset}: size`, yLabel: 'parameters', bars: [{ name: 'GRU', value: t.cells.gru.params, color: COLORS.gru }, { name: 'LSTM', value: t.cells.lstm.params, color: COLORS.lstm }] }),
-  ];
 }
 
 function mdTableToHtml(md: string): string {
@@ -155,20 +321,28 @@ function mdTableToHtml(md: string): string {
   return `<table><thead><tr>${cells(head).map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${cells(r).map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
-export function htmlReport(results: ComparisonResults, verdicts: Verdict[] = recommend(results, { priority: results.settings.priority })): string {
-  const sections = results.tasks.map((t) => {
-    const v = verdicts.find((x) => x.task === t.meta.id);
-    return `<section><h2>${escapeXml(t.meta.dataset)}: ${escapeXml(t.meta.task)}</h2>${v ? `<p class="verdict">${escapeXml(v.sentence)}</p>` : ''}<div class="charts">${[curvesChart(t), ...metricCharts(t), ...costCharts(t)].join('\n')}</div></section>`;
-  });
+export function htmlReport(results: ComparisonResults, verdicts: Verdict[] = verdictsOf(results)): string {
+  const lines = verdicts.map((v) => `<li><b>${escapeXml(v.task)}: ${escapeXml(CHOICE_WORD(v.choice))}.</b> ${escapeXml(v.sentence)}</li>`).join('');
+  const sections = results.tasks.map((t) => `<section><h3>${escapeXml(t.meta.dataset)}: ${escapeXml(t.meta.task)}</h3><div class="charts">${[curvesChart(t), ...metricCharts(t)].join('\n')}</div></section>`);
+  const notes = [...results.tasks.flatMap((t) => t.meta.notes.map((n) => `${t.meta.dataset}: ${n}`)), ...runNotes(results).map((n) => n.slice(2))];
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>gatedrnn compare: GRU vs LSTM</title>
-<style>body{font-family:sans-serif;max-width:1040px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}.charts svg{margin:4px;border:1px solid #eee}.verdict{background:#f6f8fa;padding:8px;border-left:4px solid #1f77b4}</style>
+<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}.charts svg{margin:4px;border:1px solid #eee}ul.verdicts li{background:#f6f8fa;padding:6px 8px;border-left:4px solid #1f77b4;margin:6px 0;list-style:none}ul.verdicts{padding:0}.about{font-size:13px;color:#444}</style>
 </head><body>
 <h1>gatedrnn compare: GRU vs LSTM</h1>
-<p>Measured on ${escapeXml(machineLine(results))} at ${escapeXml(results.createdAt)}; ${escapeXml(settingsLine(results))}. Error bars: one standard deviation over seeds.</p>
-<h2>Accuracy</h2>${mdTableToHtml(metricsTable(results))}
-<h2>Cost</h2>${mdTableToHtml(costTable(results))}
+<p>Measured on ${escapeXml(machineLine(results))} at ${escapeXml(results.createdAt)}; ${escapeXml(settingsLine(results))}. ${escapeXml(matchLine(results))}</p>
+<h2>Verdicts</h2><ul class="verdicts">${lines}</ul>
+<h2>GRU − LSTM on the primary metric</h2>
+${forestPlot(results, verdicts)}
+${mdTableToHtml(differenceTable(results, verdicts))}
+<h2>Costs, GRU / LSTM</h2>${mdTableToHtml(costRatioTable(results, verdicts))}
+<h2>Details</h2><p class="about">${escapeXml(ABOUT)}</p>
+<h3>All metrics (mean ± std over seeds)</h3>${mdTableToHtml(metricsTable(results))}
+<h3>Against the best baseline</h3>${mdTableToHtml(baselineTable(results, verdicts))}
+<h3>Learning rate and best epoch</h3>${mdTableToHtml(tuningTable(results))}
+<h3>Costs per cell</h3>${mdTableToHtml(costTable(results))}
 ${sections.join('\n')}
+<h2>Notes</h2><ul>${notes.map((n) => `<li>${escapeXml(n)}</li>`).join('')}</ul>
 </body></html>
 `;
 }
@@ -179,9 +353,8 @@ export interface WrittenReport {
 }
 
 /** Writes report.md, report.html and results.json into `dir` (created if missing), each atomically. */
-export function writeReport(results: ComparisonResults, dir: string): WrittenReport {
+export function writeReport(results: ComparisonResults, dir: string, verdicts: Verdict[] = verdictsOf(results)): WrittenReport {
   fs.mkdirSync(dir, { recursive: true });
-  const verdicts = recommend(results, { priority: results.settings.priority });
   const files = { markdown: path.join(dir, 'report.md'), html: path.join(dir, 'report.html'), json: path.join(dir, 'results.json') };
   writeFileAtomic(files.json, JSON.stringify(results, null, 2) + '\n');
   writeFileAtomic(files.markdown, markdownReport(results, verdicts));

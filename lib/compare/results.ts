@@ -1,7 +1,7 @@
 // The shape of results.json: what the runner measures, what the report and recommend() read.
-import { BaselineResult, Cell, MetricSpec, TaskKind, TaskMeta } from '../tasks';
+import { BaselineResult, Cell, ItemScores, MetricSpec, ModelMemory, TaskKind, TaskMeta } from '../tasks';
 
-export type { BaselineResult, Cell, MetricSpec, TaskKind, TaskMeta };
+export type { BaselineResult, Cell, ItemScores, MetricSpec, ModelMemory, TaskKind, TaskMeta };
 
 export type Priority = 'accuracy' | 'latency' | 'size';
 
@@ -14,28 +14,41 @@ export interface LearningCurve {
   metric?: { name: string; values: number[] };
 }
 
+/** One learning rate tried on the tuning seed: its lowest validation loss and where it fell. */
+export interface TuningTrial {
+  learningRate: number;
+  bestValLoss: number;
+  bestEpoch: number;
+}
+
 /** One model trained with one seed, and what was measured on it. */
 export interface RunResult {
   seed: number;
   /** Test-split metrics, keyed by MetricSpec.name. */
   metrics: Record<string, number>;
+  /** Per-test-item scores of the primary metric (absent from trainers that do not report them). */
+  items?: ItemScores;
   curve: LearningCurve;
   /** Epochs trained; fractional when the time budget ended training mid-epoch. */
   epochs: number;
-  /** Set when --budget-seconds ended training before the planned epochs. */
+  /** Set when the time budget ended training before the planned epochs. */
   stoppedByBudget?: boolean;
+  /** Set when validation loss stopped improving for `patience` epochs (early stopping). */
+  stoppedEarly?: boolean;
   /** The epoch (1-based) of lowest validation loss, whose weights the test metrics come from. */
   bestEpoch?: number;
+  /** Adam's learning rate this model trained with (chosen on validation loss). */
+  learningRate?: number;
+  /** The learning rates tried, on the tuning seed only. */
+  tuning?: TuningTrial[];
   params: number;
   trainSecondsPerEpoch: number;
+  /** Seconds of each full epoch (the clock stops before the validation pass). */
+  epochSeconds?: number[];
   /** Training samples per second. */
   samplesPerSecond: number;
-  /** Inference latency of one sample (batch 1), milliseconds. */
-  latencyMs: { p50: number; p99: number };
-  /** Inference samples per second at batch 64. */
-  throughputBatch64: number;
-  /** Peak resident memory during the run, bytes. */
-  peakMemoryBytes: number;
+  /** The model's own bytes (weights, packed weights, workspace, state), from its shapes. */
+  memory?: ModelMemory;
 }
 
 export interface CellResult {
@@ -46,10 +59,36 @@ export interface CellResult {
   runs: RunResult[];
 }
 
+/** A / B ratio with its interval, and what it rests on. */
+export interface MeasuredRatio {
+  /** GRU / LSTM; below 1 means GRU's number is smaller. */
+  ratio: number;
+  low: number;
+  high: number;
+  /** Rounds (interleaved timings) or epochs (training) behind the interval. */
+  n: number;
+}
+
+/**
+ * Costs of the two cells of a task. Inference is timed interleaved (GRU and LSTM alternately, in
+ * rounds, after both trained); training time per epoch comes from every epoch of every seed.
+ */
+export interface TaskCosts {
+  /** Seconds per training epoch, GRU / LSTM. */
+  trainTime?: MeasuredRatio;
+  /** Batch-1 inference time, GRU / LSTM, with each cell's median in milliseconds. */
+  latency?: MeasuredRatio & { gruMs: number; lstmMs: number };
+  /** Batch-64 inference time, GRU / LSTM, with each cell's median in milliseconds. */
+  batch64?: MeasuredRatio & { gruMs: number; lstmMs: number };
+  /** The model's own bytes, GRU / LSTM (exact: computed from the shapes). */
+  memory?: { ratio: number; gruBytes: number; lstmBytes: number };
+}
+
 export interface TaskResult {
   meta: TaskMeta;
   cells: { gru: CellResult; lstm: CellResult };
   baselines: BaselineResult[];
+  costs?: TaskCosts;
 }
 
 export interface RunSettings {
@@ -75,7 +114,7 @@ export interface MachineInfo {
 }
 
 export interface ComparisonResults {
-  version: 1;
+  version: 2;
   createdAt: string;
   machine: MachineInfo;
   settings: RunSettings;

@@ -1,22 +1,27 @@
 // The comparison loop: for each task, GRU and LSTM with the same architecture, N seeds each,
-// measured by an injected trainer (the models live in model/ and train/; this file only
+// trained by an injected trainer (the models live in tasks/, model/ and train/; this file only
 // orchestrates, so it can be tested with a fake trainer).
+//
+// Fairness: each cell picks its own learning rate from the task's grid on the first seed, by
+// validation loss alone; the cell that trains first alternates by seed; the test split is read
+// once per final model; and inference of the two cells is timed interleaved, after both trained.
 import * as os from 'os';
-import { TaskSpec } from '../tasks';
-import { Cell } from '../tasks';
+import { Cell, CELLS, learningRatesOf, ModelShape, TaskSpec, TestScores } from '../tasks';
+import { InterleaveOptions, interleavedTiming } from './measure';
 import { matchUnitsBy } from './params';
-import { CellResult, ComparisonResults, MachineInfo, RunResult, RunSettings, TaskResult } from './results';
+import { CellResult, ComparisonResults, MachineInfo, RunResult, RunSettings, TaskCosts, TaskResult, TuningTrial } from './results';
+import { ratioInterval } from './verdict';
 
 /** What one model of one task is built and trained with. */
-export interface CellSpec {
-  cell: Cell;
-  units: number;
-  layers: number;
+export interface CellSpec extends ModelShape {
   epochs: number;
   batchSize: number;
-  embeddingSize?: number;
   /** Stop training after this many seconds (then measure as usual); null for no limit. */
   budgetSeconds: number | null;
+  /** Adam's learning rate; the runner sets it (default: the task's first candidate). */
+  learningRate?: number;
+  /** Early stopping: stop after this many epochs without a better validation loss. */
+  patience?: number;
 }
 
 export interface TrainHooks {
@@ -24,18 +29,43 @@ export interface TrainHooks {
   onEpoch(epoch: number, logs?: { loss?: number; valLoss?: number }): void;
 }
 
+/** A trained model rebuilt for inference: one call of `batch` test samples. */
+export interface InferenceModel {
+  infer(batch: number): () => Promise<unknown>;
+  dispose(): void;
+}
+
+/** What a trainer hands back: the training facts, then the test split (once) and a rebuild. */
+export interface TrainedModel {
+  training: Omit<RunResult, 'seed' | 'metrics' | 'items' | 'tuning'>;
+  /** Lowest validation loss over the epochs (what the learning rate is chosen by). */
+  bestValLoss: number;
+  /** Test metrics and per-item scores of the kept weights; the test split is read once. */
+  test(): Promise<TestScores>;
+  /** A fresh model with the trained weights, for interleaved inference timing. */
+  rebuild(): InferenceModel;
+  dispose(): void;
+}
+
 /**
- * Trains `cell` on `task` with `seed` and measures it: test metrics (task.score), learning curve,
- * parameter count, speed and memory. The seed must fix every random choice of the model.
+ * Trains `cell` on `task` with `seed`; the seed must fix every random choice of the model.
  */
-export type TrainAndMeasure = (task: TaskSpec, cell: CellSpec, seed: number, hooks: TrainHooks) => Promise<Omit<RunResult, 'seed'>>;
+export type TrainAndMeasure = (task: TaskSpec, cell: CellSpec, seed: number, hooks: TrainHooks) => Promise<TrainedModel>;
 
 /** The two cells of a task under the settings: same layers, units equal or matched by params. */
 export function cellSpecs(task: TaskSpec, settings: RunSettings): Record<Cell, CellSpec> {
   const units = settings.units ?? task.defaults.units;
   const layers = settings.layers ?? task.defaults.layers;
-  const matched = settings.match === 'params' ? matchUnitsBy(units, (cell, u) => task.paramCount({ cell, units: u, layers, embeddingSize: task.defaults.embeddingSize }), 'lstm') : { gru: units, lstm: units };
-  const base = { layers, epochs: settings.epochs ?? task.defaults.epochs, batchSize: task.defaults.batchSize, embeddingSize: task.defaults.embeddingSize, budgetSeconds: settings.budgetSeconds };
+  const embeddingSize = task.defaults.embeddingSize;
+  const matched = settings.match === 'params' ? matchUnitsBy(units, (cell, u) => task.paramCount({ cell, units: u, layers, embeddingSize }), 'lstm') : { gru: units, lstm: units };
+  const base = {
+    layers,
+    epochs: settings.epochs ?? task.defaults.epochs,
+    batchSize: task.defaults.batchSize,
+    embeddingSize,
+    budgetSeconds: settings.budgetSeconds ?? task.defaults.budgetSeconds ?? null,
+    ...(task.defaults.patience !== undefined ? { patience: task.defaults.patience } : {}),
+  };
   return { gru: { cell: 'gru', units: matched.gru, ...base }, lstm: { cell: 'lstm', units: matched.lstm, ...base } };
 }
 
@@ -45,10 +75,12 @@ export function machineInfo(): MachineInfo {
 }
 
 export interface RunEvents {
-  /** Before each model: index counts models done so far, of total. */
+  /** Before each model trains: index counts models done so far, of total (tuning trials included). */
   onModelStart?(info: { task: TaskSpec; cell: CellSpec; seed: number; index: number; total: number }): void;
   onEpoch?(info: { task: TaskSpec; cell: CellSpec; seed: number; epoch: number }): void;
-  onModelEnd?(info: { task: TaskSpec; cell: CellSpec; seed: number; result: RunResult }): void;
+  onModelEnd?(info: { task: TaskSpec; cell: CellSpec; seed: number; result?: RunResult }): void;
+  /** While the two cells' inference is timed. */
+  onTiming?(info: { task: TaskSpec }): void;
 }
 
 export interface RunComparisonOptions {
@@ -58,36 +90,105 @@ export interface RunComparisonOptions {
   events?: RunEvents;
   machine?: MachineInfo;
   now?: () => Date;
+  /** Interleaved inference timing; false skips it (no latency or batch-64 costs). */
+  timing?: InterleaveOptions | false;
 }
 
-/**
- * Runs every task. Per seed the GRU and the LSTM train back to back, so slow drift of the
- * machine (heat, other load) touches both cells alike rather than all of one cell.
- */
+/** Models a run trains: every seed of both cells, plus the extra learning rates of the tuning seed. */
+export function modelCount(tasks: readonly TaskSpec[], settings: RunSettings): number {
+  return tasks.reduce((n, t) => n + CELLS.length * (settings.seeds.length + (settings.seeds.length > 0 ? learningRatesOf(t.defaults).length - 1 : 0)), 0);
+}
+
+async function timeCosts(kept: Record<Cell, TrainedModel>, cells: Record<Cell, CellResult>, timing: InterleaveOptions | false): Promise<TaskCosts> {
+  const costs: TaskCosts = {};
+  const epochs = (c: Cell) => cells[c].runs.flatMap((r) => r.epochSeconds ?? []).filter((s) => s > 0);
+  const ge = epochs('gru');
+  const le = epochs('lstm');
+  if (ge.length >= 2 && le.length >= 2) {
+    const r = ratioInterval(ge, le, { paired: false });
+    costs.trainTime = { ratio: r.ratio, low: r.low, high: r.high, n: Math.min(ge.length, le.length) };
+  }
+  const mem = (c: Cell) => cells[c].runs[0]?.memory?.total;
+  const gm = mem('gru');
+  const lm = mem('lstm');
+  if (gm !== undefined && lm !== undefined && lm > 0) costs.memory = { ratio: gm / lm, gruBytes: gm, lstmBytes: lm };
+  if (timing === false) return costs;
+  const gru = kept.gru.rebuild();
+  const lstm = kept.lstm.rebuild();
+  try {
+    for (const [key, batch] of [['latency', 1], ['batch64', 64]] as const) {
+      const t = await interleavedTiming(gru.infer(batch), lstm.infer(batch), timing);
+      if (Number.isFinite(t.ratio)) costs[key] = { ratio: t.ratio, low: t.low, high: t.high, n: t.n, gruMs: t.aMs, lstmMs: t.bMs };
+    }
+  } finally {
+    gru.dispose();
+    lstm.dispose();
+  }
+  return costs;
+}
+
+/** Runs every task; see the file comment for what keeps the two cells' treatment equal. */
 export async function runComparison(options: RunComparisonOptions): Promise<ComparisonResults> {
-  const { tasks, settings, trainAndMeasure, events = {} } = options;
-  const total = tasks.length * settings.seeds.length * 2;
+  const { tasks, settings, trainAndMeasure, events = {}, timing = {} } = options;
+  const total = modelCount(tasks, settings);
   let index = 0;
   const out: TaskResult[] = [];
   for (const task of tasks) {
     const specs = cellSpecs(task, settings);
+    const grid = learningRatesOf(task.defaults);
     const cells: Record<Cell, CellResult> = {
       gru: { cell: 'gru', units: specs.gru.units, layers: specs.gru.layers, params: 0, runs: [] },
       lstm: { cell: 'lstm', units: specs.lstm.units, layers: specs.lstm.layers, params: 0, runs: [] },
     };
-    for (const seed of settings.seeds) {
-      for (const cell of ['gru', 'lstm'] as const) {
-        const spec = specs[cell];
-        events.onModelStart?.({ task, cell: spec, seed, index, total });
-        const measured = await trainAndMeasure(task, spec, seed, { onEpoch: (epoch) => events.onEpoch?.({ task, cell: spec, seed, epoch }) });
-        const result: RunResult = { ...measured, seed };
-        cells[cell].runs.push(result);
-        cells[cell].params = result.params;
-        index++;
-        events.onModelEnd?.({ task, cell: spec, seed, result });
+    const chosen: Partial<Record<Cell, number>> = {};
+    const kept: Partial<Record<Cell, TrainedModel>> = {};
+    try {
+      for (const [s, seed] of settings.seeds.entries()) {
+        const order = s % 2 === 0 ? CELLS : [...CELLS].reverse();
+        for (const cell of order) {
+          const train = async (learningRate: number): Promise<TrainedModel> => {
+            const spec = { ...specs[cell], learningRate };
+            events.onModelStart?.({ task, cell: spec, seed, index, total });
+            const trained = await trainAndMeasure(task, spec, seed, { onEpoch: (epoch) => events.onEpoch?.({ task, cell: spec, seed, epoch }) });
+            index++;
+            return trained;
+          };
+          let trained: TrainedModel;
+          let tuning: TuningTrial[] | undefined;
+          if (chosen[cell] === undefined && grid.length > 1) {
+            // The tuning seed: every learning rate trains; validation loss alone picks one, and
+            // the winner is this seed's final model.
+            const trials: { lr: number; model: TrainedModel }[] = [];
+            for (const lr of grid) trials.push({ lr, model: await train(lr) });
+            const best = trials.reduce((a, b) => (b.model.bestValLoss < a.model.bestValLoss ? b : a));
+            tuning = trials.map((t) => ({ learningRate: t.lr, bestValLoss: t.model.bestValLoss, bestEpoch: t.model.training.bestEpoch ?? 0 }));
+            for (const t of trials) if (t !== best) t.model.dispose();
+            trained = best.model;
+            chosen[cell] = best.lr;
+          } else {
+            chosen[cell] ??= grid[0];
+            trained = await train(chosen[cell]!);
+          }
+          const scores = await trained.test();
+          const result: RunResult = { ...trained.training, seed, metrics: scores.metrics, items: scores.items, learningRate: chosen[cell], ...(tuning ? { tuning } : {}) };
+          cells[cell].runs.push(result);
+          cells[cell].params = result.params;
+          if (kept[cell] === undefined) kept[cell] = trained;
+          else trained.dispose();
+          events.onModelEnd?.({ task, cell: specs[cell], seed, result });
+        }
       }
+      // Runs are listed by seed whichever cell trained first.
+      for (const c of CELLS) cells[c].runs.sort((a, b) => settings.seeds.indexOf(a.seed) - settings.seeds.indexOf(b.seed));
+      let costs: TaskCosts | undefined;
+      if (kept.gru && kept.lstm) {
+        events.onTiming?.({ task });
+        costs = await timeCosts(kept as Record<Cell, TrainedModel>, cells, timing);
+      }
+      out.push({ meta: task.meta, cells, baselines: task.baselines, ...(costs ? { costs } : {}) });
+    } finally {
+      for (const c of CELLS) kept[c]?.dispose();
     }
-    out.push({ meta: task.meta, cells, baselines: task.baselines });
   }
-  return { version: 1, createdAt: (options.now?.() ?? new Date()).toISOString(), machine: options.machine ?? machineInfo(), settings, tasks: out };
+  return { version: 2, createdAt: (options.now?.() ?? new Date()).toISOString(), machine: options.machine ?? machineInfo(), settings, tasks: out };
 }

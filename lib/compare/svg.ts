@@ -136,3 +136,53 @@ export function barChartSvg(chart: BarChart): string {
   });
   return frame(chart.title, '', chart.yLabel, body);
 }
+
+export interface ForestRow {
+  label: string;
+  /** Estimate and interval in the plot's units (here: margins, signed so right is "GRU better"). */
+  estimate: number;
+  low: number;
+  high: number;
+  /** Text printed right of the row (e.g. the interval in the metric's own units and the verdict). */
+  note: string;
+  color: string;
+}
+
+/**
+ * A forest plot: one row per comparison, a point and its interval on a shared axis, a zero line
+ * and the band of ±1 (the practical margin) shaded. Labels on the left, notes on the right.
+ */
+export function forestPlotSvg(chart: { title: string; xLabel: string; leftLabel: string; rightLabel: string; rows: readonly ForestRow[] }): string {
+  const width = 960;
+  const rowH = 34;
+  const top = 58;
+  const left = 230;
+  const right = 330;
+  const height = top + rowH * Math.max(1, chart.rows.length) + 44;
+  const finite = chart.rows.flatMap((r) => [r.low, r.high, r.estimate]).filter(Number.isFinite);
+  const span = Math.max(2, ...finite.map((v) => Math.abs(v))) * 1.1;
+  const ticks = niceTicks(-span, span, 8);
+  const lo = ticks[0];
+  const hi = ticks[ticks.length - 1];
+  const x = (v: number) => left + ((Math.max(lo, Math.min(hi, v)) - lo) / (hi - lo)) * (width - left - right);
+  const bottom = top + rowH * Math.max(1, chart.rows.length);
+  let body = `<rect x="${x(-1).toFixed(1)}" y="${top - 6}" width="${(x(1) - x(-1)).toFixed(1)}" height="${bottom - top + 12}" fill="#e8f4e8"/>`;
+  body += ticks.map((v) => `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top - 6}" y2="${bottom + 6}" stroke="${v === 0 ? '#333' : '#e5e5e5'}"/><text x="${x(v).toFixed(1)}" y="${bottom + 20}" text-anchor="middle">${tickLabel(v)}</text>`).join('');
+  body += `<text x="${x(lo).toFixed(1)}" y="${top - 14}" text-anchor="start" fill="#555">← ${escapeXml(chart.leftLabel)}</text><text x="${x(hi).toFixed(1)}" y="${top - 14}" text-anchor="end" fill="#555">${escapeXml(chart.rightLabel)} →</text>`;
+  body += `<text x="${((x(-1) + x(1)) / 2).toFixed(1)}" y="${top - 14}" text-anchor="middle" fill="#2a7a2a">margin</text>`;
+  chart.rows.forEach((r, i) => {
+    const cy = top + rowH * (i + 0.5);
+    body += `<text x="${left - 10}" y="${(cy + 4).toFixed(1)}" text-anchor="end">${escapeXml(r.label)}</text>`;
+    if (Number.isFinite(r.low) && Number.isFinite(r.high)) body += `<line x1="${x(r.low).toFixed(1)}" x2="${x(r.high).toFixed(1)}" y1="${cy.toFixed(1)}" y2="${cy.toFixed(1)}" stroke="${r.color}" stroke-width="2.5"/>`;
+    if (Number.isFinite(r.estimate)) body += `<rect x="${(x(r.estimate) - 5).toFixed(1)}" y="${(cy - 5).toFixed(1)}" width="10" height="10" fill="${r.color}"/>`;
+    body += `<text x="${width - right + 12}" y="${(cy + 4).toFixed(1)}">${escapeXml(r.note)}</text>`;
+  });
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">` +
+    `<rect width="${width}" height="${height}" fill="#fff"/>` +
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(chart.title)}</text>` +
+    `<text x="${x(0).toFixed(1)}" y="${height - 8}" text-anchor="middle">${escapeXml(chart.xLabel)}</text>` +
+    body +
+    `</svg>`
+  );
+}

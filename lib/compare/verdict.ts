@@ -196,22 +196,29 @@ export function bootstrapDifference(a: readonly ItemScores[], b: readonly ItemSc
   const side = (s: readonly ItemScores[]) => s.reduce((acc, x) => acc + itemStatistic(x, transform), 0) / s.length;
   const estimate = side(a) - side(b);
   const rng = new Rng(seed);
-  const rand = () => rng.next();
   const pairedSeeds = a.length === b.length;
-  const counts = new Float64Array(items);
+  // Dense copies: the inner loop then reads typed arrays only.
+  const dense = (side: readonly ItemScores[]) =>
+    side.map((sc) => ({ num: Float64Array.from(sc.num), den: sc.den ? Float64Array.from(sc.den) : null }));
+  const da = dense(a);
+  const db = dense(b);
+  const counts = new Int32Array(items);
   const draws = new Float64Array(resamples);
   // One side's statistic under item weights `counts` and a seed draw.
-  const stat = (s: readonly ItemScores[], seeds: Int32Array) => {
+  const stat = (s: { num: Float64Array; den: Float64Array | null }[], seeds: Int32Array) => {
     let total = 0;
     for (let k = 0; k < seeds.length; k++) {
-      const sc = s[seeds[k]];
+      const { num: sn, den: sd } = s[seeds[k]];
       let num = 0;
       let den = 0;
-      for (let i = 0; i < items; i++) {
-        const w = counts[i];
-        if (w === 0) continue;
-        num += w * sc.num[i];
-        den += w * (sc.den ? sc.den[i] : 1);
+      if (sd === null) {
+        for (let i = 0; i < items; i++) num += counts[i] * sn[i];
+        den = items;
+      } else {
+        for (let i = 0; i < items; i++) {
+          num += counts[i] * sn[i];
+          den += counts[i] * sd[i];
+        }
       }
       const r = num / den;
       total += transform === 'sqrt' ? Math.sqrt(r) : r;
@@ -222,11 +229,11 @@ export function bootstrapDifference(a: readonly ItemScores[], b: readonly ItemSc
   const seedsB = new Int32Array(b.length);
   for (let r = 0; r < resamples; r++) {
     counts.fill(0);
-    for (let i = 0; i < items; i++) counts[Math.floor(rand() * items)] += 1;
-    for (let k = 0; k < a.length; k++) seedsA[k] = a.length === 1 ? 0 : Math.floor(rand() * a.length);
+    for (let i = 0; i < items; i++) counts[Math.floor(rng.next() * items)] += 1;
+    for (let k = 0; k < a.length; k++) seedsA[k] = a.length === 1 ? 0 : Math.floor(rng.next() * a.length);
     if (pairedSeeds) seedsB.set(seedsA);
-    else for (let k = 0; k < b.length; k++) seedsB[k] = b.length === 1 ? 0 : Math.floor(rand() * b.length);
-    draws[r] = stat(a, seedsA) - stat(b, seedsB);
+    else for (let k = 0; k < b.length; k++) seedsB[k] = b.length === 1 ? 0 : Math.floor(rng.next() * b.length);
+    draws[r] = stat(da, seedsA) - stat(db, seedsB);
   }
   draws.sort();
   const at = (q: number) => {

@@ -2,6 +2,7 @@
 import { loadCmudict } from '../data/cmudict';
 import { g2pTask, Seq2SeqTask } from './kinds/seq2seq';
 import { TaskDefinition } from './registry-types';
+import { QUICK_DEFAULTS } from './types';
 
 export const g2p: TaskDefinition = {
   id: 'g2p',
@@ -15,6 +16,6 @@ export const g2p: TaskDefinition = {
       embeddingSize: full ? 64 : 32,
       learningRates: [0.002, 0.005, 0.01],
       attention: true,
-      chosenBy: 'sizes and epochs chosen for run time; the learning rate per cell by validation loss',
+      chosenBy: QUICK_DEFAULTS,
     }),
 };

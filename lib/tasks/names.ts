@@ -3,6 +3,7 @@
 import { loadNames } from '../data/names';
 import { classificationTask, ClassificationTask } from './kinds/classification';
 import { TaskDefinition } from './registry-types';
+import { QUICK_DEFAULTS } from './types';
 
 export const names: TaskDefinition = {
   id: 'names',
@@ -15,6 +16,6 @@ export const names: TaskDefinition = {
       batchSize: 64,
       embeddingSize: 16,
       learningRates: [0.001, 0.003, 0.01],
-      chosenBy: 'sizes and epochs chosen for run time; the learning rate per cell by validation loss',
+      chosenBy: QUICK_DEFAULTS,
     }),
 };

@@ -2,6 +2,7 @@
 import { loadSp500 } from '../data/sp500';
 import { ForecastTask, returnsTask } from './kinds/forecasting';
 import { TaskDefinition } from './registry-types';
+import { QUICK_DEFAULTS } from './types';
 
 export const sp500: TaskDefinition = {
   id: 'sp500',
@@ -13,6 +14,6 @@ export const sp500: TaskDefinition = {
       epochs: full ? 30 : 5,
       batchSize: 64,
       learningRates: [0.0003, 0.001, 0.003],
-      chosenBy: 'sizes and epochs chosen for run time; the learning rate per cell by validation loss',
+      chosenBy: QUICK_DEFAULTS,
     }),
 };

@@ -2,6 +2,7 @@
 import { loadSpam } from '../data/spam';
 import { classificationTask, ClassificationTask } from './kinds/classification';
 import { TaskDefinition } from './registry-types';
+import { QUICK_DEFAULTS } from './types';
 
 export const spam: TaskDefinition = {
   id: 'spam',
@@ -14,6 +15,6 @@ export const spam: TaskDefinition = {
       batchSize: 32,
       embeddingSize: 32,
       learningRates: [0.001, 0.003, 0.01],
-      chosenBy: 'sizes and epochs chosen for run time; the learning rate per cell by validation loss',
+      chosenBy: QUICK_DEFAULTS,
     }),
 };

@@ -72,6 +72,8 @@ export interface ModelDefaults {
   learningRates?: number[];
   /** Seq2seq only: Luong attention over the encoder outputs. */
   attention?: boolean;
+  /** Seconds of training per model when the user sets no --budget-seconds (user data). */
+  budgetSeconds?: number;
   /** Stop after this many epochs without a better validation loss (user data); absent: train all epochs. */
   patience?: number;
   /** How the defaults were chosen (shown in the report's notes). */
@@ -138,3 +140,12 @@ export interface TaskSpecBase {
 export function learningRatesOf(defaults: ModelDefaults): number[] {
   return defaults.learningRates && defaults.learningRates.length > 0 ? defaults.learningRates : [0.001];
 }
+
+/** A task's notes: its data's, then how its defaults were chosen. */
+export function notesOf(dataNotes: readonly string[], defaults: ModelDefaults): string[] {
+  return [...dataNotes, ...(defaults.chosenBy ? [`defaults: ${defaults.chosenBy}`] : [])];
+}
+
+/** How the built-in tasks' defaults were chosen. */
+export const QUICK_DEFAULTS =
+  'sizes and epochs were set for the run time of the quick run, not by test results; each cell chooses its learning rate from the grid by validation loss alone';

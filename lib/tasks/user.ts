@@ -8,11 +8,12 @@ import { ForecastTask, unitForecastTask } from './kinds/forecasting';
 import { ModelDefaults } from './types';
 
 /** Epoch ceiling and patience for user data; the time budget usually ends it first. */
-const userDefaults = (full: boolean): Pick<ModelDefaults, 'epochs' | 'learningRates' | 'chosenBy'> & { patience: number } => ({
+const userDefaults = (full: boolean): Pick<ModelDefaults, 'epochs' | 'learningRates' | 'chosenBy' | 'patience' | 'budgetSeconds'> => ({
   epochs: full ? 300 : 100,
   patience: 5,
+  budgetSeconds: full ? 600 : 60,
   learningRates: [0.001, 0.003, 0.01],
-  chosenBy: 'early stopping on validation loss (patience 5) within the time budget; the learning rate per cell by validation loss',
+  chosenBy: 'early stopping on validation loss (patience 5) within a time budget of 60 s per model (600 s with --full) unless --budget-seconds sets one; the learning rate per cell by validation loss',
 });
 
 export function userForecastTask(file: string, target: string, window: number, full = false): ForecastTask {

@@ -2,6 +2,7 @@
 import { loadWeather } from '../data/weather';
 import { ForecastTask, unitForecastTask } from './kinds/forecasting';
 import { TaskDefinition } from './registry-types';
+import { QUICK_DEFAULTS } from './types';
 
 export const weather: TaskDefinition = {
   id: 'weather',
@@ -13,6 +14,6 @@ export const weather: TaskDefinition = {
       epochs: full ? 60 : 30,
       batchSize: 32,
       learningRates: [0.001, 0.003, 0.01],
-      chosenBy: 'sizes and epochs chosen for run time; the learning rate per cell by validation loss',
+      chosenBy: QUICK_DEFAULTS,
     }, true),
 };

@@ -8,7 +8,7 @@ import { optimizers } from '../../train/optimizers';
 import { majorityClass } from '../baselines';
 import { modelMemory, recurrentParamCount, recurrentStack } from '../cells';
 import { accuracy, correctItems, f1Score } from '../metrics';
-import { ItemScores, MetricSpec, ModelDefaults, ModelShape, TaskModel, TaskSpecBase, TestScores, learningRatesOf } from '../types';
+import { ItemScores, MetricSpec, ModelDefaults, ModelShape, TaskModel, TaskSpecBase, TestScores, learningRatesOf, notesOf } from '../types';
 import { argmaxRows, sequentialTaskModel } from './common';
 
 export interface ClassificationTask extends TaskSpecBase {
@@ -33,7 +33,7 @@ export function classificationTask(id: string, dataset: string, task: string, da
   const majorityPrediction = new Int32Array(actual.length).fill(majority);
   const spec: ClassificationTask = {
     kind: 'classification',
-    meta: { id, dataset, task, kind: 'classification', metrics, primaryMetric: 'accuracy', sizes: { train: data.train.y.size, validation: data.validation.y.size, test: data.test.y.size }, notes: data.notes },
+    meta: { id, dataset, task, kind: 'classification', metrics, primaryMetric: 'accuracy', sizes: { train: data.train.y.size, validation: data.validation.y.size, test: data.test.y.size }, notes: notesOf(data.notes, defaults) },
     data,
     score,
     itemScores,

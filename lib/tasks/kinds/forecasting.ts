@@ -9,7 +9,7 @@ import { optimizers } from '../../train/optimizers';
 import { climatologyForecast, persistenceForecast } from '../baselines';
 import { modelMemory, recurrentParamCount, recurrentStack } from '../cells';
 import { directionalAccuracy, mae, mse, rmse, squaredErrorItems } from '../metrics';
-import { BaselineResult, ItemScores, ModelDefaults, ModelShape, TaskMeta, TaskModel, TaskSpecBase, learningRatesOf } from '../types';
+import { BaselineResult, ItemScores, ModelDefaults, ModelShape, TaskMeta, TaskModel, TaskSpecBase, learningRatesOf, notesOf } from '../types';
 import { sequentialTaskModel } from './common';
 
 export interface ForecastTask extends TaskSpecBase {
@@ -60,7 +60,7 @@ export function returnsTask(id: string, dataset: string, task: string, data: For
     ],
     primaryMetric: 'mse',
     sizes: sizesOf(data),
-    notes: data.notes,
+    notes: notesOf(data.notes, defaults),
   };
   return forecastSpec(meta, data, defaults, score, itemScores, [
     withItems('zero return', standardized(new Float64Array(n), data)),
@@ -92,7 +92,7 @@ export function unitForecastTask(id: string, dataset: string, task: string, unit
     ],
     primaryMetric: 'rmse',
     sizes: sizesOf(data),
-    notes: data.notes,
+    notes: notesOf(data.notes, defaults),
   };
   return forecastSpec(meta, data, defaults, score, itemScores, baselines);
 }

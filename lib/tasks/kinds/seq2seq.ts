@@ -7,7 +7,7 @@ import { optimizers } from '../../train/optimizers';
 import { LetterPhonemeBaseline } from '../baselines';
 import { modelMemory, recurrentParamCount } from '../cells';
 import { bleu, editItems, phonemeErrorRate, wordErrorRate } from '../metrics';
-import { ItemScores, ModelDefaults, ModelShape, TaskModel, TaskSpecBase, learningRatesOf } from '../types';
+import { ItemScores, ModelDefaults, ModelShape, TaskModel, TaskSpecBase, learningRatesOf, notesOf } from '../types';
 import { rows } from './common';
 
 export interface Seq2SeqTask extends TaskSpecBase {
@@ -51,7 +51,7 @@ export function g2pTask(data: G2PData, defaults: ModelDefaults): Seq2SeqTask {
       ],
       primaryMetric: 'per',
       sizes: { train: data.train.entries.length, validation: data.validation.entries.length, test: data.test.entries.length },
-      notes: data.notes,
+      notes: notesOf(data.notes, defaults),
     },
     data,
     score,
