@@ -169,6 +169,19 @@ describe('user text CSV', () => {
     expect(d.notes[0]).toContain('text column "text"');
     expect(() => textFromTable('r.csv', t, 'nope')).toThrow('r.csv (--label): expected a column named "nope", but the columns are: id, text, label');
   });
+
+  test('texts are cut at the length covering 95% of training texts unless --max-tokens says otherwise', () => {
+    // 20 texts of 1..20 words: 95% of them have at most 19.
+    const rows = Array.from({ length: 20 }, (_, i) => `${Array.from({ length: i + 1 }, () => "word").join(' ')},${i % 2 ? 'a' : 'b'}`);
+    const t = parseCsv(`text,label\n${rows.join('\n')}\n`);
+    const d = textFromTable('r.csv', t, 'label', { fractions: { validation: 0, test: 0 } });
+    expect(d.sequenceLength).toBe(19);
+    expect(d.notes[1]).toBe('texts cut to their first 19 tokens (the length covering 95% of the training texts): 1 of 20 texts (5.0%) lost tokens; the longest had 20');
+    const e = textFromTable('r.csv', t, 'label', { fractions: { validation: 0, test: 0 }, sequenceLength: 5 });
+    expect(e.train.x.dims[1]).toBe(5);
+    expect(e.notes[1]).toBe('texts cut to their first 5 tokens (--max-tokens): 15 of 20 texts (75.0%) lost tokens; the longest had 20');
+    expect(() => textFromTable('r.csv', t, 'label', { sequenceLength: 0 })).toThrow('textFromTable: expected sequenceLength to be a positive integer, but received 0');
+  });
 });
 
 describe('missing data packages', () => {

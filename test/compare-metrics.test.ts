@@ -2,7 +2,7 @@
 import { accuracy, bleu, BLEU_EPSILON, directionalAccuracy, editDistance, f1Score, mae, mse, phonemeErrorRate, precisionRecallF1, rmse, wordErrorRate } from '../lib/tasks/metrics';
 import { matchUnits, recurrentParamCount } from '../lib/compare/params';
 import { quantile, studentTCdf, studentTQuantile, summarize, welchInterval } from '../lib/compare/stats';
-import { BUILTIN_TASKS, loadTask, TASKS } from '../lib/tasks';
+import { BUILTIN_TASKS, DEFAULT_TASKS, loadTask, TASKS } from '../lib/tasks';
 import { climatologyForecast, LetterPhonemeBaseline, majorityClass, persistenceForecast } from '../lib/tasks/baselines';
 import { ForecastSplit } from '../lib/data/timeseries';
 import { Tensor } from '../lib/tensor';
@@ -176,9 +176,10 @@ describe('baselines', () => {
 
 describe('task registry', () => {
   test('every built-in task is one definition with an id, a summary and a loader; unknown ids are refused', () => {
-    expect(BUILTIN_TASKS).toEqual(['names', 'spam', 'g2p', 'sp500', 'weather']);
+    expect(BUILTIN_TASKS).toEqual(['names', 'spam', 'g2p', 'sp500', 'weather', 'genre', 'tagging', 'charlm']);
+    expect(DEFAULT_TASKS).toEqual(['names', 'spam', 'g2p', 'sp500', 'weather']);
     for (const t of TASKS) expect(typeof t.summary).toBe('string');
-    expect(() => loadTask('nope')).toThrow('loadTask: expected id to be one of names, spam, g2p, sp500, weather, but received "nope"');
+    expect(() => loadTask('nope')).toThrow('loadTask: expected id to be one of names, spam, g2p, sp500, weather, genre, tagging, charlm, but received "nope"');
   });
 
   test('the primary metric of every built-in task declares its margin', () => {

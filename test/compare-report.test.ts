@@ -262,7 +262,15 @@ describe('progress bar', () => {
 });
 
 describe('CLI arguments', () => {
-  test('defaults: every built-in task, 3 seeds, priority accuracy, ./gatedrnn-report', () => {
+  test('--task all runs every built-in task, the default leaves out the long Brown tasks', () => {
+    expect(parseCompareArgs(['--task', 'all']).tasks).toEqual(['names', 'spam', 'g2p', 'sp500', 'weather', 'genre', 'tagging', 'charlm']);
+    expect(parseCompareArgs(['--task', 'genre,charlm']).tasks).toEqual(['genre', 'charlm']);
+    expect(parseCompareArgs(['--text', 't.csv', '--label', 'y', '--max-tokens', '250']).text).toEqual({ file: 't.csv', label: 'y', maxTokens: 250 });
+    expect(parseCompareArgs(['--text', 't.csv', '--label', 'y']).text).toEqual({ file: 't.csv', label: 'y', maxTokens: null });
+    expect(() => parseCompareArgs(['--max-tokens', '5'])).toThrow('gatedrnn compare: --max-tokens only applies with --text FILE');
+    expect(() => parseCompareArgs(['--text', 't.csv', '--label', 'y', '--max-tokens', '0'])).toThrow('gatedrnn compare: expected --max-tokens to be a whole number from 1 to 100000, but received "0"');
+  });
+  test('defaults: the default tasks, 3 seeds, priority accuracy, ./gatedrnn-report', () => {
     const a = parseCompareArgs([]);
     expect(a).toMatchObject({ tasks: ['names', 'spam', 'g2p', 'sp500', 'weather'], seeds: 3, epochs: null, match: 'units', priority: 'accuracy', out: './gatedrnn-report', json: false, full: false, csv: null, text: null });
   });
@@ -281,7 +289,7 @@ describe('CLI arguments', () => {
     [['--budget-seconds', '-3'], 'gatedrnn compare: expected --budget-seconds to be a positive number of seconds, but received "-3"'],
     [['--priority', 'speed'], 'gatedrnn compare: expected --priority to be one of accuracy, latency, size, but received "speed"'],
     [['--match', 'units'], 'gatedrnn compare: expected --match to be "params", but received "units"'],
-    [['--task', 'imdb'], 'gatedrnn compare: expected --task to list tasks among names, spam, g2p, sp500, weather, but received "imdb"'],
+    [['--task', 'imdb'], 'gatedrnn compare: expected --task to be all or to list tasks among names, spam, g2p, sp500, weather, genre, tagging, charlm, but received "imdb"'],
     [['--csv', 'f.csv'], 'gatedrnn compare: --csv needs --target COL, the column to forecast'],
     [['--window', '5'], 'gatedrnn compare: --window only applies with --csv FILE'],
     [['--text', 't.csv'], 'gatedrnn compare: --text needs --label COL, the column holding the class'],
@@ -310,6 +318,14 @@ describe('compare end to end with a FAKE trainer', () => {
     const predictions = () => {
       if (t.kind === 'classification') return { metrics: t.score(new Int32Array(t.data.test.y.size)), items: t.itemScores(new Int32Array(t.data.test.y.size)) };
       if (t.kind === 'forecasting') return { metrics: t.score(new Float32Array(t.data.test.y.size)), items: t.itemScores(new Float32Array(t.data.test.y.size)) };
+      if (t.kind === 'tagging') {
+        const tags = t.data.test.pieces.map((p) => p.map(() => t.data.tags[0]));
+        return { metrics: t.score(tags), items: t.itemScores(tags) };
+      }
+      if (t.kind === 'language-model') {
+        const bits = new Float64Array(t.data.test.targets.length).fill(1);
+        return { metrics: t.score(bits), items: t.itemScores(bits) };
+      }
       const empty = t.data.test.entries.map(() => []);
       return { metrics: t.score(empty), items: t.itemScores(empty) };
     };

@@ -171,6 +171,7 @@ describe('summary and configs', () => {
       kernelInitializer: 'glorotUniform',
       recurrentInitializer: 'orthogonal',
       biasInitializer: 'zeros',
+      stateful: false,
       resetAfter: true,
     });
     expect(layers.lstm({ units: 2 }).getConfig().unitForgetBias).toBe(true);

@@ -1,6 +1,6 @@
 // Parsing and validation of `gatedrnn compare` arguments.
 import * as fs from 'fs';
-import { BUILTIN_TASKS, ModelCell, MODEL_CELLS } from '../tasks';
+import { BUILTIN_TASKS, DEFAULT_TASKS, ModelCell, MODEL_CELLS } from '../tasks';
 import { CLAIM_IDS } from './claims';
 import { PRIORITIES } from './recommend';
 import { Priority } from './results';
@@ -21,7 +21,7 @@ export interface CompareArgs {
   json: boolean;
   full: boolean;
   csv: { file: string; target: string; window: number } | null;
-  text: { file: string; label: string } | null;
+  text: { file: string; label: string; maxTokens: number | null } | null;
   help: boolean;
   /** The claims experiments to run instead of the per-task comparison (--claims, --claim LIST); null for none. */
   claims: string[] | null;
@@ -36,7 +36,8 @@ interval over seeds and test items ("better", "equivalent" within the task's mar
 a recommendation that says what was measured.
 
 Options:
-  --task LIST           tasks, comma-separated: ${BUILTIN_TASKS.join(', ')} (default: all)
+  --task LIST           tasks, comma-separated, or all: ${BUILTIN_TASKS.join(', ')}
+                        (default: ${DEFAULT_TASKS.join(', ')}; all adds ${BUILTIN_TASKS.filter((t) => !DEFAULT_TASKS.includes(t)).join(', ')})
   --cells LIST          gru,lstm (default) or gru,lstm,rnn: rnn adds the plain tanh RNN, and the
                         report answers "does gating matter here?" (GRU and LSTM vs the RNN)
   --seeds N             seeds per model (default 3)
@@ -50,14 +51,15 @@ Options:
   --json                print results.json to stdout instead of tables; no progress bar
   --full                whole datasets and longer training (hours on 2 cores; the default is a quick run)
   --csv FILE --target COL [--window N]   forecast COL's next value from the last N rows (default 30)
-  --text FILE --label COL                classify the text column of FILE by COL
-                        (user data trains until validation loss stops improving, patience 5)
+  --text FILE --label COL [--max-tokens N]   classify the text column of FILE by COL, texts cut
+                        to N tokens (default: the length covering 95% of the training texts);
+                        user data trains until validation loss stops improving, patience 5
   --claims              test the usual GRU-vs-LSTM claims with one experiment each (see docs/claims.md)
   --claim LIST          only these claims: ${CLAIM_IDS.join(', ')}
   --help                this text
 `;
 
-const VALUE_FLAGS = ['--task', '--cells', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label', '--claim'];
+const VALUE_FLAGS = ['--task', '--cells', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label', '--max-tokens', '--claim'];
 const BOOLEAN_FLAGS = ['--json', '--full', '--help', '--claims'];
 
 export class CompareArgsError extends Error {
@@ -122,20 +124,21 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
   if (get('--text') !== undefined) {
     const label = get('--label');
     if (label === undefined || label === '') throw new CompareArgsError('--text needs --label COL, the column holding the class');
-    text = { file: get('--text') as string, label };
-  } else if (get('--label') !== undefined) {
-    throw new CompareArgsError('--label only applies with --text FILE');
+    text = { file: get('--text') as string, label, maxTokens: get('--max-tokens') === undefined ? null : positiveInteger('--max-tokens', get('--max-tokens') as string, 100000) };
+  } else {
+    for (const f of ['--label', '--max-tokens']) if (get(f) !== undefined) throw new CompareArgsError(`${f} only applies with --text FILE`);
   }
 
   let tasks: string[];
   if (get('--task') !== undefined) {
     tasks = (get('--task') as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (tasks.length === 1 && tasks[0] === 'all') tasks = [...BUILTIN_TASKS];
     const unknown = tasks.filter((t) => !(BUILTIN_TASKS as readonly string[]).includes(t));
-    if (tasks.length === 0 || unknown.length > 0) throw new CompareArgsError(`expected --task to list tasks among ${BUILTIN_TASKS.join(', ')}, but received "${get('--task')}"`);
+    if (tasks.length === 0 || unknown.length > 0) throw new CompareArgsError(`expected --task to be all or to list tasks among ${BUILTIN_TASKS.join(', ')}, but received "${get('--task')}"`);
     tasks = [...new Set(tasks)];
   } else {
     // With user data and no --task, only the user's data runs.
-    tasks = csv || text ? [] : [...BUILTIN_TASKS];
+    tasks = csv || text ? [] : [...DEFAULT_TASKS];
   }
   let cells: ModelCell[] = ['gru', 'lstm'];
   if (get('--cells') !== undefined) {

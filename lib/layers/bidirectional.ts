@@ -23,6 +23,7 @@ export class Bidirectional extends Layer {
     if (!(args.layer instanceof Recurrent)) throw typeError(where, 'layer', 'a layers.gru, layers.lstm or layers.simpleRnn layer', args.layer);
     if (args.layer.goBackwards) throw rangeError(where, 'layer', 'a layer without goBackwards (the wrapper runs both directions)', `${args.layer.label} with goBackwards: true`);
     if (args.layer.built) throw rangeError(where, 'layer', 'a layer not yet used in a model', `${args.layer.label}, already built`);
+    if (args.layer.stateful) throw rangeError(where, 'layer', 'a layer without stateful (the backward direction has no next chunk to carry its state to)', `${args.layer.label} with stateful: true`);
     if (args.mergeMode !== undefined && args.mergeMode !== 'concat') throw rangeError(where, 'mergeMode', "'concat'", `"${String(args.mergeMode)}"`);
     this.layer = args.layer;
     this.layer.directions = 2;

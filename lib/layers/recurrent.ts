@@ -14,6 +14,12 @@ export interface RecurrentArgs extends LayerArgs {
   kernelInitializer?: InitializerName;
   recurrentInitializer?: InitializerName;
   biasInitializer?: InitializerName;
+  /**
+   * Keras's stateful: each batch's final states become the next batch's initial states, row by
+   * row, so row b of consecutive batches reads one long sequence in chunks (truncated BPTT: no
+   * gradient crosses a chunk boundary). The batch size is then fixed until resetStates().
+   */
+  stateful?: boolean;
 }
 
 export interface GruArgs extends RecurrentArgs {
@@ -48,6 +54,7 @@ export abstract class Recurrent extends Layer {
   readonly kernelInitializer: InitializerName;
   readonly recurrentInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
+  readonly stateful: boolean;
   /** 2 inside a Bidirectional wrapper: one ONNX bidirectional node. */
   directions: 1 | 2 = 1;
   /** False: parameters W and R only. */
@@ -57,6 +64,8 @@ export abstract class Recurrent extends Layer {
   private trainer: RnnTrainer | null = null;
   private lastInputs: TrainInputs | null = null;
   private saved: Float32Array | null = null;
+  /** The carried states of a stateful layer, layout 1 ([B, D, H]); null after resetStates(). */
+  private states: { h: Float32Array; c: Float32Array | null; batch: number } | null = null;
 
   /** `directionArgs`: the layer takes Keras's useBias and goBackwards (otherwise true and false). */
   constructor(args: RecurrentArgs & { useBias?: boolean; goBackwards?: boolean }, where: string, directionArgs = false) {
@@ -70,6 +79,12 @@ export abstract class Recurrent extends Layer {
     this.kernelInitializer = checkInitializer(where, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');
     this.recurrentInitializer = checkInitializer(where, 'recurrentInitializer', args.recurrentInitializer ?? 'orthogonal');
     this.biasInitializer = checkInitializer(where, 'biasInitializer', args.biasInitializer ?? 'zeros');
+    this.stateful = option(where, args, 'stateful', false, isBool, 'a boolean');
+  }
+
+  /** Forgets the carried states: the next batch starts from zeros (and may have any size). */
+  resetStates(): void {
+    this.states = null;
   }
 
   get gates(): number {
@@ -123,11 +138,21 @@ export abstract class Recurrent extends Layer {
     this.checkInput(x, 'float32');
     const [n, t] = x.dims;
     const inputs: TrainInputs = { X: x.data as Float32Array, seqLength: t, batchSize: n, sequenceLens: x.lengths ?? null };
-    const out = await this.native().forwardAsync(this.weights(), inputs, { outputs: [this.returnSequences ? 'Y' : 'Y_h'] });
+    if (this.stateful && this.states) {
+      if (this.states.batch !== n) {
+        throw rangeError(this.label, 'batch size', `${this.states.batch} rows, as the batch whose states it carries (stateful: call resetStates() before changing it)`, String(n));
+      }
+      inputs.initialH = this.states.h;
+      inputs.initialC = this.states.c;
+    }
+    const outputs: ('Y' | 'Y_h' | 'Y_c')[] = [this.returnSequences ? 'Y' : 'Y_h'];
+    if (this.stateful) outputs.push(...(this.returnSequences ? ['Y_h' as const] : []), ...(this.cell === 'LSTM' ? ['Y_c' as const] : []));
+    const out = await this.native().forwardAsync(this.weights(), inputs, { outputs });
     if (ctx.training) {
       this.lastInputs = inputs;
       this.saved = out.saved;
     }
+    if (this.stateful) this.states = { h: out.Y_h!, c: out.Y_c ?? null, batch: n };
     const width = this.directions * this.units;
     if (this.returnSequences) return { data: out.Y!, dims: [n, t, width], lengths: x.lengths };
     return { data: out.Y_h!, dims: [n, width] };
@@ -155,6 +180,7 @@ export abstract class Recurrent extends Layer {
       kernelInitializer: this.kernelInitializer,
       recurrentInitializer: this.recurrentInitializer,
       biasInitializer: this.biasInitializer,
+      stateful: this.stateful,
     };
   }
 }

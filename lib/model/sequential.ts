@@ -2,7 +2,7 @@
 // model file (architecture, weights, compile settings and, in checkpoints, the training state).
 import { rangeError, typeError } from '../errors';
 import { Tensor } from '../tensor';
-import { Activation, Dense, Embedding, Layer, layerFromConfig, serializeLayer, SerializedLayer, toSampleShape } from '../layers';
+import { Activation, Bidirectional, Dense, Embedding, Layer, layerFromConfig, Recurrent, serializeLayer, SerializedLayer, toSampleShape } from '../layers';
 import type { Param } from '../layers';
 import { Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
 import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
@@ -228,6 +228,23 @@ export class Sequential implements TrainingModel {
     return b;
   }
 
+  /** The recurrent layers built with stateful: true. */
+  private get statefulLayers(): Recurrent[] {
+    return this.layers.filter((l): l is Recurrent => l instanceof Recurrent && l.stateful);
+  }
+
+  /**
+   * Zeroes the carried states of stateful recurrent layers. fit does it at the start of every
+   * epoch and before validation, evaluate and predict at their start: each pass over a dataset
+   * reads its chunks from the beginning.
+   */
+  resetStates(): void {
+    for (const l of this.layers) {
+      if (l instanceof Recurrent) l.resetStates();
+      else if (l instanceof Bidirectional) l.layer.resetStates();
+    }
+  }
+
   private async forward(x: Activation, training: boolean): Promise<Activation> {
     const ctx = { training, rng: this.trainRng };
     let a = x;
@@ -311,6 +328,9 @@ export class Sequential implements TrainingModel {
     if (args.checkpoint !== undefined && (typeof args.checkpoint.path !== 'string' || !(Number.isSafeInteger(every) && every > 0))) {
       throw typeError(where, 'checkpoint', '{ path: string, every?: positive integer }', args.checkpoint);
     }
+    if (this.statefulLayers.length > 0 && args.shuffle !== false) {
+      throw rangeError(where, 'shuffle', 'false for a model with stateful layers (row b of each batch continues row b of the one before)', String(args.shuffle ?? true));
+    }
     let X = this.toX(where, x, args.seed);
     let Y = this.toY(where, y, X.dims);
     if (Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
@@ -350,6 +370,7 @@ export class Sequential implements TrainingModel {
     const order = range(n);
     for (const cb of cbs) await cb.onTrainBegin?.({});
     for (let epoch = epoch0; epoch < epochs && !this.stopTraining; epoch++) {
+      this.resetStates();
       await runEpoch({
         epoch, epochs, n, order, batchSize, shuffle: args.shuffle ?? true, rng: this.trainRng, metrics: this.metrics,
         callbacks: cbs, verbose, epochList, history,
@@ -365,6 +386,7 @@ export class Sequential implements TrainingModel {
   }
 
   private async evaluateBatches(X: Batchable, Y: Batchable, batchSize: number): Promise<Logs> {
+    this.resetStates();
     for (const m of this.metrics) m.reset();
     const all = range(X.dims[0]);
     const loss = await meanLoss(X.dims[0], batchSize, async (b, e) => {
@@ -391,13 +413,14 @@ export class Sequential implements TrainingModel {
 
   /**
    * The model's outputs for x, as one float32 Tensor [N, ...output shape] (a free time axis takes
-   * x's length).
+   * x's length). Stateful layers start from zeros unless `resetStates` is false: then x continues
+   * the streams of the last call, so a long text can be predicted in pieces.
    */
-  async predict(x: ModelData, args: { batchSize?: number; maxRunBytes?: number } = {}): Promise<Tensor<'float32'>> {
+  async predict(x: ModelData, args: { batchSize?: number; maxRunBytes?: number; resetStates?: boolean } = {}): Promise<Tensor<'float32'>> {
     return this.transactional(() => this.predictBody(x, args));
   }
 
-  private async predictBody(x: ModelData, args: { batchSize?: number; maxRunBytes?: number }): Promise<Tensor<'float32'>> {
+  private async predictBody(x: ModelData, args: { batchSize?: number; maxRunBytes?: number; resetStates?: boolean }): Promise<Tensor<'float32'>> {
     const where = 'Sequential.predict';
     const X = this.toX(where, x);
     const batchSize = this.checkBatchSize(where, args.batchSize);
@@ -407,6 +430,7 @@ export class Sequential implements TrainingModel {
     checkStages(where, this.predictStages(X.dims, Math.min(n, batchSize), n * row * 4), runBytesOption(where, 'args.maxRunBytes', args.maxRunBytes));
     const result = new Float32Array(n * row);
     const all = range(n);
+    if (args.resetStates !== false) this.resetStates();
     for (let b = 0; b < n; b += batchSize) {
       const e = Math.min(n, b + batchSize);
       const out = await this.forward(takeRows(X, all, b, e), false);

@@ -4,7 +4,7 @@ export * from './types';
 export * from './cells';
 export * from './spec';
 export * from './registry-types';
-export { TASKS, BUILTIN_TASKS, loadTask } from './registry';
+export { TASKS, BUILTIN_TASKS, DEFAULT_TASKS, loadTask } from './registry';
 export type { BuiltinTask } from './registry';
 export { classificationTask, classificationModel } from './kinds/classification';
 export type { ClassificationTask } from './kinds/classification';
@@ -12,4 +12,8 @@ export { returnsTask, unitForecastTask, forecastModel } from './kinds/forecastin
 export type { ForecastTask } from './kinds/forecasting';
 export { g2pTask, seq2seqModel, seq2seqParamCount } from './kinds/seq2seq';
 export type { Seq2SeqTask } from './kinds/seq2seq';
+export { taggingTask, taggingModel } from './kinds/tagging';
+export type { TaggingTask } from './kinds/tagging';
+export { languageModelTask, languageModel } from './kinds/language-model';
+export type { LanguageModelTask } from './kinds/language-model';
 export { userForecastTask, userTextTask } from './user';

@@ -6,6 +6,11 @@ export interface TaskDefinition {
   id: string;
   /** One line for --help. */
   summary: string;
+  /**
+   * false: left out of a plain `gatedrnn compare` (which must stay short) and run by naming it in
+   * --task, or by --task all. Default true.
+   */
+  byDefault?: boolean;
   /** Loads its data and builds it; `full` uses the whole corpus and longer training. */
   load(full: boolean): TaskSpec;
 }

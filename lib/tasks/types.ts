@@ -4,7 +4,7 @@
 import { Callback, Logs } from '../train/callbacks';
 import { ModelCell } from './cells';
 
-export type TaskKind = 'classification' | 'seq2seq' | 'forecasting';
+export type TaskKind = 'classification' | 'seq2seq' | 'forecasting' | 'tagging' | 'language-model';
 
 /**
  * The smallest difference in a metric that matters in practice, declared with the task before any

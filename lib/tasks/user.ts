@@ -20,6 +20,7 @@ export function userForecastTask(file: string, target: string, window: number, f
   return unitForecastTask('csv', file, `next ${target}`, '', forecastFromTable(file, readCsvFile(file), target, window), { units: 32, layers: 1, batchSize: 32, ...userDefaults(full) }, false);
 }
 
-export function userTextTask(file: string, label: string, full = false): ClassificationTask {
-  return classificationTask('text', file, `${label} from text`, textFromTable(file, readCsvFile(file), label), { units: 32, layers: 1, batchSize: 32, embeddingSize: 32, ...userDefaults(full) });
+/** `maxTokens` cuts each text (--max-tokens); absent, the length covering 95% of training texts. */
+export function userTextTask(file: string, label: string, full = false, maxTokens?: number): ClassificationTask {
+  return classificationTask('text', file, `${label} from text`, textFromTable(file, readCsvFile(file), label, { sequenceLength: maxTokens }), { units: 32, layers: 1, batchSize: 32, embeddingSize: 32, ...userDefaults(full) });
 }
