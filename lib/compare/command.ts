@@ -2,6 +2,7 @@
 // can wire the real models while tests use a fake one.
 import { BuiltinTask, loadTask, TaskSpec, userForecastTask, userTextTask } from '../tasks';
 import { CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
+import { InterleaveOptions } from './measure';
 import { ProgressBar, ProgressStream } from './progress';
 import { recommend } from './recommend';
 import { terminalReport, writeReport } from './report';
@@ -16,6 +17,8 @@ export interface CompareDeps {
   loadTask?: (id: BuiltinTask, full: boolean) => TaskSpec;
   machine?: MachineInfo;
   now?: () => Date;
+  /** Interleaved inference timing options (default: the runner's); false skips it. */
+  timing?: InterleaveOptions | false;
 }
 
 export function settingsFromArgs(args: CompareArgs): RunSettings {
@@ -71,6 +74,7 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
       trainAndMeasure: deps.trainAndMeasure,
       machine: deps.machine,
       now: deps.now,
+      timing: deps.timing,
       events: {
         onModelStart: ({ task, cell, seed, index }) => {
           done = index;
