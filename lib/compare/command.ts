@@ -5,6 +5,7 @@ import { BuiltinTask, loadTask, TaskSpec, userForecastTask, userTextTask } from 
 import { ClaimId, ClaimsOptions, ClaimsResults, runClaims } from './claims';
 import { claimsTable, rowSentence, writeClaimsReport } from './claims-report';
 import { CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
+import { InterleaveOptions } from './measure';
 import { ProgressBar, ProgressStream } from './progress';
 import { recommend } from './recommend';
 import { terminalReport, writeReport } from './report';
@@ -23,6 +24,8 @@ export interface CompareDeps {
   now?: () => Date;
   /** Runs the claims experiments (default: runClaims). */
   runClaims?: (options: ClaimsOptions) => Promise<ClaimsResults>;
+  /** Interleaved inference timing options (default: the runner's); false skips it. */
+  timing?: InterleaveOptions | false;
 }
 
 /** `compare --claims`: the claims experiments, their verdict table and charts. */
@@ -106,6 +109,7 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
       trainAndMeasure: deps.trainAndMeasure,
       machine: deps.machine,
       now: deps.now,
+      timing: deps.timing,
       events: {
         onModelStart: ({ task, cell, seed, index }) => {
           done = index;
