@@ -45,10 +45,10 @@ test('isPackageInstalled finds packages without loading them, and says no for ab
   expect(isPackageInstalled('gatedrnn-no-such-package')).toBe(false);
 });
 
-test('compare with no data packages fails before any run, naming all of them', async () => {
+test('compare --task all with no data packages fails before any run, naming all of them', async () => {
   const err = sink();
   const loaded: string[] = [];
-  const code = await compareCommand([], {
+  const code = await compareCommand(['--task', 'all'], {
     trainAndMeasure,
     stdout: sink().stream,
     stderr: err.stream,

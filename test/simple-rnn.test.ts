@@ -139,7 +139,7 @@ describe("simpleRnn: Keras's arguments", () => {
       className: 'SimpleRNN',
       config: {
         name: 'plain', units: 3, returnSequences: true, kernelInitializer: 'randomNormal', recurrentInitializer: 'orthogonal', biasInitializer: 'zeros',
-        activation: 'tanh', useBias: false, goBackwards: true,
+        activation: 'tanh', useBias: false, goBackwards: true, stateful: false,
       },
     });
     const again = layerFromConfig(s);

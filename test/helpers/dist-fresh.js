@@ -25,12 +25,13 @@ function staleDist() {
     ...['binding.d.ts', 'tsconfig.json', path.join('scripts', 'make-esm.js')].map((f) => path.join(root, f)),
   ];
   const outputs = files(path.join(root, 'dist'), (n) => /\.(m?js|d\.m?ts)$/.test(n));
-  const missing = sources
+  const expected = sources
     .filter((s) => s.startsWith(path.join(root, 'lib') + path.sep) && !s.endsWith('.d.ts'))
-    .map((s) => path.join(root, 'dist', path.relative(path.join(root, 'lib'), s)).replace(/\.ts$/, '.js'))
-    .filter((o) => !fs.existsSync(o));
+    .map((s) => path.join(root, 'dist', path.relative(path.join(root, 'lib'), s)).replace(/\.ts$/, '.js'));
+  const missing = expected.filter((o) => !fs.existsSync(o));
   if (outputs.length === 0 || missing.length) return [...(outputs.length ? [] : ['dist/ is empty']), ...missing.map((m) => `${path.relative(root, m)} is missing`)];
-  const built = Math.min(...outputs.map((o) => fs.statSync(o).mtimeMs));
+  // Outputs of lib files that no longer exist keep their old times and do not count.
+  const built = Math.min(...expected.map((o) => fs.statSync(o).mtimeMs));
   return sources.filter((s) => fs.statSync(s).mtimeMs > built).map((s) => `${path.relative(root, s)} is newer than dist/`);
 }
 
