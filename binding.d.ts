@@ -50,7 +50,7 @@ export declare class NativeRnn {
   readonly packedBytes: number;
 }
 
-/** CUDA hook: the same operator on an NVIDIA GPU (native/cuda); in a build without CUDA the constructor throws. */
+/** The same operator on an NVIDIA GPU (native/cuda); in a build without CUDA the constructor throws. */
 export declare class NativeCudaRnn {
   constructor(spec: NativeSpec, weights: NativeWeights);
   run(inputs: NativeInputs): NativeOutputs;
@@ -146,13 +146,13 @@ export interface Binding {
    * bf16 true, that of the active bf16 kernel (vdpbf16ps where it runs).
    */
   fmaPeak(threads: number, bf16?: boolean): number;
-  // CUDA hook (present in every build; see lib/cuda.ts):
+  // CUDA (present in every build; see lib/cuda.ts):
   NativeCudaRnn: typeof NativeCudaRnn;
   cudaInfo(): NativeCudaInfo;
   /** The recurrent kernel of later CUDA calls: 'auto', 'persistent' or 'step'; false for another name. */
   setCudaRecurrent(name: string): boolean;
   NativePlan: typeof NativePlan;
-  // Training (issue 5; see lib/train/):
+  // Training (see lib/train/):
   NativeRnnTrainer: typeof NativeRnnTrainer;
   /** Row-major C[M,N] = alpha * op(A) * op(B) + beta * C, op(X) = Xᵀ when trans*. A is [M,K] (or [K,M] when transA), B is [K,N] (or [N,K] when transB). Threads on the built-in pool. */
   gemm(args: { transA: boolean; transB: boolean; M: number; N: number; K: number; alpha: number; beta: number;

@@ -11,12 +11,12 @@ export type { Direction, OutputName, RecurrentAttributes, RecurrentInputs, Recur
 export { ACTIVATION_NAMES } from './ops/activations';
 export { backendInfo } from './backend';
 export type { BackendInfo } from './backend';
-export type { CudaInfo, Device } from './cuda'; // CUDA hook
+export type { CudaInfo, Device } from './cuda';
 // gatedrnn compare: the recommendation and the shape of results.json.
 export { recommend } from './compare/recommend';
 export type { AccuracyVerdict, BaselineComparison, CostComparison, CostVerdict, RecommendOptions, Verdict } from './compare/recommend';
 export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MeasuredRatio, MetricSpec as ComparisonMetricSpec, Priority, RunResult, RunSettings, TaskCosts, TaskKind, TaskMeta, TaskResult, TuningTrial } from './compare/results';
-// Keras-like training API (issue 5)
+// Keras-like training API
 export { sequential, loadModel, Sequential } from './model/sequential';
 export type { ModelData, NestedNumbers } from './model/data';
 export type { SequentialArgs, CompileArgs, FitArgs, History } from './model/sequential';
@@ -37,7 +37,7 @@ export type { AttrValue, DenseNodeOptions, ExportOnnxOptions, RecurrentNodeOptio
 export { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 export type { CrosscheckOptions, CrosscheckOutput, CrosscheckReport } from './onnx/crosscheck';
 export type { ToOnnxOptions } from './model/onnx';
-// Encoder–decoder models (issue 5)
+// Encoder–decoder models
 export { seq2seq, Seq2Seq } from './model/seq2seq';
 export type { Seq2SeqArgs, Seq2SeqConfig, Seq2SeqCompileArgs, Seq2SeqFitArgs, DecodeArgs } from './model/seq2seq';
 // gatedrnn compare --claims: the usual GRU-vs-LSTM claims as experiments with verdicts.

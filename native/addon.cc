@@ -24,7 +24,7 @@
 #include "cpu/parallel.h"
 #include "cpu/sgemm.h"  // training hook
 #include "cpu/task_runner.h"
-#include "cuda/cuda_rnn.h"  // CUDA hook: NativeCudaRnn, cudaInfo (cuda/addon_cuda.inc)
+#include "cuda/cuda_rnn.h"  // NativeCudaRnn, cudaInfo (cuda/addon_cuda.inc)
 #include "plan/plan_addon.h"  // NativePlan
 #include "reference/rnn_reference.h"
 #include "rnn/rnn_forward.h"
@@ -584,7 +584,7 @@ Napi::Value ReferenceForward(const Napi::CallbackInfo& info) {
   return outputs.to_js(env);
 }
 
-// CUDA hook: NativeCudaRnn and cudaInfo(), over the helpers above.
+// CUDA: NativeCudaRnn and cudaInfo(), over the helpers above.
 #include "cuda/addon_cuda.inc"
 
 // Training hook: gemm and NativeRnnTrainer.
@@ -650,7 +650,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setIsa", Napi::Function::New(env, SetIsa));
   exports.Set("setBf16Native", Napi::Function::New(env, SetBf16Native));
   exports.Set("fmaPeak", Napi::Function::New(env, FmaPeak));
-  init_cuda(env, exports);  // CUDA hook
+  init_cuda(env, exports);
   init_train(env, exports);  // training hook
   init_plan(env, exports);   // NativePlan
   return exports;

@@ -1,7 +1,7 @@
 // What GruOp, LstmOp and RnnOp share: the ONNX weight and input checks, the native spec, and
 // run / runAsync / dispose over prepacked weights. Arithmetic happens in native code only.
 import type { NativeCudaRnn, NativeInputs, NativeOutputs, NativeRnn, NativeSpec, NativeWeights } from '../../binding';
-import { Device, createCudaOp, parseDevice } from '../cuda'; // CUDA hook
+import { Device, createCudaOp, parseDevice } from '../cuda';
 import { rangeError, typeError } from '../errors';
 import { MAX_ARRAY_BYTES, availableMemory, claim } from '../memory';
 import { binding } from '../native';
@@ -34,7 +34,7 @@ export interface RecurrentAttributes {
   precision?: 'fp32' | 'bf16';
   /**
    * 'cuda' runs on an NVIDIA GPU: needs a build with GATEDRNN_CUDA=ON (docs/cuda.md), GRU or
-   * LSTM, fp32 and the default activations; `threads` does not apply. Default 'cpu'. (CUDA hook)
+   * LSTM, fp32 and the default activations; `threads` does not apply. Default 'cpu'.
    */
   device?: Device;
 }
@@ -89,7 +89,7 @@ export interface PreparedOp {
   spec: NativeSpec;
   weights: NativeWeights;
   threads: number;
-  device: Device; // CUDA hook
+  device: Device;
 }
 
 export function prepareOp(
@@ -150,7 +150,7 @@ export function prepareOp(
   const precision = attrs.precision ?? 'fp32';
   if (precision !== 'fp32' && precision !== 'bf16') throw typeError(where, 'precision', "'fp32' or 'bf16'", precision);
   const acts = resolveActivations(where, attrs.activations, attrs.activationAlpha, attrs.activationBeta, info.defaultActivations, D);
-  const device = parseDevice(where, attrs.device); // CUDA hook
+  const device = parseDevice(where, attrs.device);
 
   const spec: NativeSpec = {
     cell: info.cell,
@@ -285,7 +285,7 @@ export abstract class RecurrentOp<Inputs extends RecurrentInputs, Names extends 
     this.prepared = prepareOp(info, weights, attrs);
     const { NativeRnn } = binding();
     this.native =
-      this.prepared.device === 'cuda' // CUDA hook
+      this.prepared.device === 'cuda'
         ? createCudaOp(this.prepared)
         : new NativeRnn(this.prepared.spec, this.prepared.weights, this.prepared.threads);
   }

@@ -17,9 +17,9 @@ constexpr double kMinStepWorkPerThread = 12 * 1024;
 // Whether `members` threads split a step's batch rows rather than its hidden units: when each can
 // have a full tile of rows. Each then reads all of R and W, but no member reads another's H, so
 // the shares need no rendezvous per step. Handing H across cores every step costs most where the
-// two cores sit on different core complexes (a round trip of 335 ns instead of 52 on this VM
-// type, some minutes and not others): there the split by units was up to 1.2x slower at
-// B=16..32, and never faster at B=8..128, H=128..512.
+// two cores sit on different core complexes (a cache-line round trip several times longer than
+// within one): there the split by units was measured up to 1.2x slower at B=16..32, and never
+// faster at B=8..128, H=128..512 (bench/RESULTS.md).
 inline bool split_by_rows(int members, int batch) { return members > 1 && batch >= members * kTileRows; }
 
 // Runs a pass's phases: sequence(each_phase) calls each_phase(work) once per phase, and
