@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import { BUILTIN_TASKS, DEFAULT_TASKS, ModelCell, MODEL_CELLS } from '../tasks';
 import { CLAIM_IDS } from './claims';
 import { PRIORITIES } from './recommend';
-import { Priority } from './results';
+import { Priority, ShardSpec } from './results';
 
 export interface CompareArgs {
   /** Built-in task ids to run; empty when only user data runs. */
@@ -25,6 +25,8 @@ export interface CompareArgs {
   help: boolean;
   /** The claims experiments to run instead of the per-task comparison (--claims, --claim LIST); null for none. */
   claims: string[] | null;
+  /** Run only this shard's units (--shard K/N, or JOB_COMPLETION_INDEX with GATEDRNN_SHARDS); null for all. */
+  shard: ShardSpec | null;
 }
 
 export const COMPARE_USAGE = `Usage: gatedrnn compare [options]
@@ -54,12 +56,16 @@ Options:
   --text FILE --label COL [--max-tokens N]   classify the text column of FILE by COL, texts cut
                         to N tokens (default: the length covering 95% of the training texts);
                         user data trains until validation loss stops improving, patience 5
+  --shard K/N           run only shard K of N (every N-th unit from the K-th; a unit is one task
+                        and seed); without it, JOB_COMPLETION_INDEX (0-based) and GATEDRNN_SHARDS
+                        from the environment select the shard. A shard writes only results.json;
+                        gatedrnn compare merge DIR... --out DIR writes the report of them all
   --claims              test the usual GRU-vs-LSTM claims with one experiment each (see docs/claims.md)
   --claim LIST          only these claims: ${CLAIM_IDS.join(', ')}
   --help                this text
 `;
 
-const VALUE_FLAGS = ['--task', '--cells', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label', '--max-tokens', '--claim'];
+const VALUE_FLAGS = ['--task', '--cells', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label', '--max-tokens', '--claim', '--shard'];
 const BOOLEAN_FLAGS = ['--json', '--full', '--help', '--claims'];
 
 export class CompareArgsError extends Error {
@@ -81,7 +87,29 @@ function positiveNumber(flag: string, value: string): number {
   return n;
 }
 
-export function parseCompareArgs(argv: readonly string[]): CompareArgs {
+/** --shard K/N, or the environment of a Kubernetes indexed Job (JOB_COMPLETION_INDEX is 0-based). */
+function parseShard(flag: string | undefined, env: Record<string, string | undefined>): ShardSpec | null {
+  if (flag !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(flag);
+    const index = m ? Number(m[1]) : NaN;
+    const count = m ? Number(m[2]) : NaN;
+    if (!m || count < 1 || count > 100000 || index < 1 || index > count) throw new CompareArgsError(`expected --shard to be K/N with 1 <= K <= N (for example 2/4), but received "${flag}"`);
+    return { index, count };
+  }
+  const indexVar = env.JOB_COMPLETION_INDEX;
+  const countVar = env.GATEDRNN_SHARDS;
+  if (indexVar === undefined && countVar === undefined) return null;
+  if (indexVar === undefined || countVar === undefined) {
+    throw new CompareArgsError(`expected JOB_COMPLETION_INDEX and GATEDRNN_SHARDS to be set together (the shard index from 0, and the number of shards), but only ${indexVar === undefined ? 'GATEDRNN_SHARDS' : 'JOB_COMPLETION_INDEX'} is set`);
+  }
+  const index = /^\d+$/.test(indexVar) ? Number(indexVar) : NaN;
+  const count = /^\d+$/.test(countVar) ? Number(countVar) : NaN;
+  if (!(count >= 1 && count <= 100000)) throw new CompareArgsError(`expected GATEDRNN_SHARDS to be a whole number of shards from 1, but received "${countVar}"`);
+  if (!(index >= 0 && index < count)) throw new CompareArgsError(`expected JOB_COMPLETION_INDEX to be a whole number from 0 to ${count - 1} (GATEDRNN_SHARDS is ${count}), but received "${indexVar}"`);
+  return { index: index + 1, count };
+}
+
+export function parseCompareArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): CompareArgs {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
@@ -160,7 +188,9 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     // The claims experiments fix their own tasks, seeds and sizes before any run.
     const other = [...values.keys()].filter((f) => !['--claim', '--out'].includes(f));
     if (other.length > 0) throw new CompareArgsError(`${other[0]} does not apply with --claims (the claims fix their own tasks, seeds and sizes); only --claim, --full, --out and --json do`);
+    if (env.JOB_COMPLETION_INDEX !== undefined || env.GATEDRNN_SHARDS !== undefined) throw new CompareArgsError('--claims does not run as shards: unset JOB_COMPLETION_INDEX and GATEDRNN_SHARDS, or run the per-task comparison');
   }
+  const shard = claims ? null : parseShard(get('--shard'), env);
   const out = get('--out') ?? './gatedrnn-report';
   if (out === '') throw new CompareArgsError('expected --out to be a folder path, but received ""');
   // Refused here, not after the training, when the report could not be written.
@@ -183,5 +213,6 @@ export function parseCompareArgs(argv: readonly string[]): CompareArgs {
     text,
     help: flags.has('--help'),
     claims,
+    shard,
   };
 }

@@ -7,8 +7,9 @@ import { claimsTable, rowSentence, writeClaimsReport } from './claims-report';
 import { CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
 import { InterleaveOptions } from './measure';
 import { ProgressBar, ProgressStream } from './progress';
+import { MergeError, mergeShards, readShard } from './merge';
 import { recommend } from './recommend';
-import { terminalReport, writeReport } from './report';
+import { terminalReport, writeReport, writeShardResults } from './report';
 import { ComparisonResults, MachineInfo, RunSettings } from './results';
 import { modelCount, runComparison, TrainAndMeasure } from './runner';
 
@@ -26,6 +27,8 @@ export interface CompareDeps {
   runClaims?: (options: ClaimsOptions) => Promise<ClaimsResults>;
   /** Interleaved inference timing options (default: the runner's); false skips it. */
   timing?: InterleaveOptions | false;
+  /** Where JOB_COMPLETION_INDEX and GATEDRNN_SHARDS are read (default: process.env). */
+  env?: Record<string, string | undefined>;
 }
 
 /** `compare --claims`: the claims experiments, their verdict table and charts. */
@@ -78,12 +81,52 @@ export function tasksFromArgs(args: CompareArgs, load: (id: BuiltinTask, full: b
  * (the message goes to stderr). The report lands in --out; stdout gets the final tables, or
  * results.json with --json.
  */
+/** `compare merge DIR... --out DIR [--json]`: the shards' results -> one run's report. */
+function mergeCommand(argv: readonly string[], stdout: ProgressStream, stderr: ProgressStream): number {
+  const dirs: string[] = [];
+  let out: string | undefined;
+  let json = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--out' || a.startsWith('--out=')) {
+      out = a === '--out' ? argv[++i] : a.slice('--out='.length);
+      if (out === undefined || out === '' || out.startsWith('--')) {
+        stderr.write('gatedrnn compare merge: expected a folder after --out, but received nothing\n');
+        return 2;
+      }
+    } else if (a === '--json') json = true;
+    else if (a === '--help') {
+      stdout.write('Usage: gatedrnn compare merge DIR... --out DIR [--json]\n\nMerges the results.json of every shard (compare --shard K/N) into the report one run would have written.\n');
+      return 0;
+    } else if (a.startsWith('--')) {
+      stderr.write(`gatedrnn compare merge: unknown option "${a}"; the options are --out DIR and --json\n`);
+      return 2;
+    } else dirs.push(a);
+  }
+  if (out === undefined || dirs.length === 0) {
+    stderr.write(`gatedrnn compare merge: expected shard folders and --out DIR, but received ${dirs.length === 0 ? 'no shard folder' : 'no --out'}\n`);
+    return 2;
+  }
+  try {
+    const results = mergeShards(dirs.map(readShard));
+    const verdicts = recommend(results, { priority: results.settings.priority });
+    const written = writeReport(results, out, verdicts);
+    if (json) stdout.write(JSON.stringify(results, null, 2) + '\n');
+    else stdout.write(`${terminalReport(results, verdicts)}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`);
+    return 0;
+  } catch (err) {
+    stderr.write(`gatedrnn compare merge: ${(err as Error).message}\n`);
+    return err instanceof MergeError ? 2 : 1;
+  }
+}
+
 export async function compareCommand(argv: readonly string[], deps: CompareDeps): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
+  if (argv[0] === 'merge') return mergeCommand(argv.slice(1), stdout, stderr);
   let args: CompareArgs;
   try {
-    args = parseCompareArgs(argv);
+    args = parseCompareArgs(argv, deps.env);
   } catch (err) {
     if (err instanceof CompareArgsError) {
       stderr.write(`${err.message}\n`);
@@ -101,7 +144,8 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
     if (args.claims) return await claimsCommand(args, deps, stdout, stderr);
     const tasks = tasksFromArgs(args, deps.loadTask);
     const settings = settingsFromArgs(args);
-    const bar = new ProgressBar(stderr, { total: modelCount(tasks, settings), disabled: args.json });
+    const shard = args.shard ?? undefined;
+    const bar = new ProgressBar(stderr, { total: modelCount(tasks, settings, shard), disabled: args.json });
     let done = 0;
     const results: ComparisonResults = await runComparison({
       tasks,
@@ -110,6 +154,7 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
       machine: deps.machine,
       now: deps.now,
       timing: deps.timing,
+      shard,
       events: {
         onModelStart: ({ task, cell, seed, index }) => {
           done = index;
@@ -121,6 +166,13 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
       },
     });
     bar.finish();
+    if (shard) {
+      // One shard's runs are not a comparison: the report waits for `compare merge`.
+      const file = writeShardResults(results, args.out);
+      if (args.json) stdout.write(JSON.stringify(results, null, 2) + '\n');
+      else stdout.write(`Shard ${shard.index}/${shard.count}: ${results.shard!.units.length} units (${results.shard!.units.map((u) => `${u.task} seed ${u.seed}`).join(', ')}).\nResults: ${file}; gatedrnn compare merge DIR... --out DIR writes the report once every shard has run.\n`);
+      return 0;
+    }
     const verdicts = recommend(results, { priority: settings.priority });
     const written = writeReport(results, args.out, verdicts);
     if (args.json) {

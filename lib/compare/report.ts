@@ -212,7 +212,12 @@ function machineLine(r: ComparisonResults): string {
   const m = r.machine;
   const b = m.backend;
   const engine = b && typeof b.isa === 'string' && typeof b.threads === 'number' ? `, gatedrnn ${b.isa} with ${b.threads} thread${b.threads === 1 ? '' : 's'}` : '';
-  return `${m.cpuModel} (${m.cpus} CPUs), ${m.platform}-${m.arch}, Node ${m.node}${engine}`;
+  const one = `${m.cpuModel} (${m.cpus} CPUs), ${m.platform}-${m.arch}, Node ${m.node}${engine}`;
+  const merged = r.merged;
+  if (!merged) return one;
+  if (merged.machines.length <= 1) return `${one} (merged from ${merged.shards} shards)`;
+  const list = merged.machines.map((e) => `${e.machine.cpuModel} (${e.machine.cpus} CPUs, ${e.units.length} unit${e.units.length === 1 ? '' : 's'})`).join(', ');
+  return `${merged.shards} shards on different machines: ${list}. ${merged.note ?? ''}`.trim();
 }
 
 /** Runs cut short, stopped early, or whose best epoch was the last (they may want more epochs). */
@@ -415,4 +420,12 @@ export function writeReport(results: ComparisonResults, dir: string, verdicts: V
   writeFileAtomic(files.markdown, markdownReport(results, verdicts));
   writeFileAtomic(files.html, htmlReport(results, verdicts));
   return { dir, files };
+}
+
+/** Writes one shard's results.json into `dir` (created if missing); the report waits for the merge. */
+export function writeShardResults(results: ComparisonResults, dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'results.json');
+  writeFileAtomic(file, JSON.stringify(results, null, 2) + '\n');
+  return file;
 }

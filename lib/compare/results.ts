@@ -116,10 +116,29 @@ export interface MachineInfo {
   backend?: Record<string, unknown>;
 }
 
+/** Shard `index` (1-based) of `count`: the run's units at positions index-1, index-1+count, ... */
+export interface ShardSpec {
+  index: number;
+  count: number;
+}
+
+/** One unit of a run: every cell of one task trained on one seed. */
+export interface RunUnit {
+  task: string;
+  seed: number;
+}
+
 export interface ComparisonResults {
   version: 2;
   createdAt: string;
+  /** The machine of the run; of a merge, the machine most units ran on (see `merged`). */
   machine: MachineInfo;
   settings: RunSettings;
   tasks: TaskResult[];
+  /** The gatedrnn version that ran it. */
+  package?: string;
+  /** Set on one shard's results: which shard, and the units it ran (only their runs are listed). */
+  shard?: ShardSpec & { units: RunUnit[] };
+  /** Set on merged results: the shards' count, each distinct machine with its units, and a note when they differ. */
+  merged?: { shards: number; machines: { machine: MachineInfo; units: RunUnit[] }[]; note?: string };
 }

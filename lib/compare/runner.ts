@@ -6,11 +6,20 @@
 // Fairness: each cell picks its own learning rate from the task's grid on the first seed, by
 // validation loss alone; the cell that trains first alternates by seed; the test split is read
 // once per final model; and inference of the two cells is timed interleaved, after both trained.
+//
+// Units: a run is a list of (task, seed) units, task-major, and a shard runs every N-th of them
+// (see docs/compare.md). A unit trains every cell on its seed. The first seed's unit also tries
+// the learning-rate grid and times the first seed's models interleaved; any other unit whose
+// shard did not run the first seed retrains the grid on the first seed to learn the choice (the
+// trainer is deterministic given task, cell, seed and rate), so no unit depends on another's
+// output and a merged run equals one run.
+import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import { Cell, CELLS, learningRatesOf, ModelCell, ModelShape, TaskSpec, TestScores } from '../tasks';
 import { InterleaveOptions, interleavedTiming } from './measure';
 import { matchUnitsBy } from './params';
-import { CellResult, ComparisonResults, MachineInfo, RunResult, RunSettings, TaskCosts, TaskResult, TuningTrial } from './results';
+import { CellResult, ComparisonResults, MachineInfo, RunResult, RunSettings, RunUnit, ShardSpec, TaskCosts, TaskResult, TuningTrial } from './results';
 import { ratioInterval } from './verdict';
 
 /** What one model of one task is built and trained with. */
@@ -97,6 +106,17 @@ export function machineInfo(): MachineInfo {
   return { platform: process.platform, arch: process.arch, cpuModel: cpus[0]?.model?.trim() ?? 'unknown CPU', cpus: cpus.length, node: process.versions.node };
 }
 
+/** The package's version, recorded with every run so shards of different versions do not merge. */
+export function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** The run's units in their fixed order (task-major, then seed), each with its shard's mark. */
+export function runUnits(taskIds: readonly string[], settings: RunSettings, shard?: ShardSpec): (RunUnit & { mine: boolean })[] {
+  const units = taskIds.flatMap((task) => settings.seeds.map((seed) => ({ task, seed })));
+  return units.map((u, i) => ({ ...u, mine: shard === undefined || i % shard.count === shard.index - 1 }));
+}
+
 export interface RunEvents {
   /** Before each model trains: index counts models done so far, of total (tuning trials included). */
   onModelStart?(info: { task: TaskSpec; cell: CellSpec; seed: number; index: number; total: number }): void;
@@ -115,14 +135,27 @@ export interface RunComparisonOptions {
   now?: () => Date;
   /** Interleaved inference timing; false skips it (no latency or batch-64 costs). */
   timing?: InterleaveOptions | false;
+  /** Run only this shard's units; the results then record which units ran. */
+  shard?: ShardSpec;
 }
 
-/** Models a run trains: every seed of both cells, plus the extra learning rates of the tuning seed. */
-export function modelCount(tasks: readonly TaskSpec[], settings: RunSettings): number {
-  return tasks.reduce((n, t) => n + runCells(settings).length * (settings.seeds.length + (settings.seeds.length > 0 ? learningRatesOf(t.defaults).length - 1 : 0)), 0);
+/**
+ * Models a run (or one shard) trains: every seed of every cell, plus the other learning rates of
+ * the tuning seed; a shard without a task's first seed retrains the whole grid on it.
+ */
+export function modelCount(tasks: readonly TaskSpec[], settings: RunSettings, shard?: ShardSpec): number {
+  const units = runUnits(tasks.map((t) => t.meta.id), settings, shard);
+  return tasks.reduce((n, t) => {
+    const mine = units.filter((u) => u.task === t.meta.id && u.mine);
+    const grid = learningRatesOf(t.defaults).length;
+    if (mine.length === 0) return n;
+    const tuning = grid <= 1 ? 0 : mine[0].seed === settings.seeds[0] ? grid - 1 : grid;
+    return n + runCells(settings).length * (mine.length + tuning);
+  }, 0);
 }
 
-async function timeCosts(kept: Record<Cell, TrainedModel>, cells: Record<Cell, CellResult>, timing: InterleaveOptions | false): Promise<TaskCosts> {
+/** The costs that come from the training runs: seconds per epoch (every epoch) and memory (first seed). */
+export function trainingCosts(cells: Record<Cell, CellResult>): TaskCosts {
   const costs: TaskCosts = {};
   const epochs = (c: Cell) => cells[c].runs.flatMap((r) => r.epochSeconds ?? []).filter((s) => s > 0);
   const ge = epochs('gru');
@@ -135,6 +168,11 @@ async function timeCosts(kept: Record<Cell, TrainedModel>, cells: Record<Cell, C
   const gm = mem('gru');
   const lm = mem('lstm');
   if (gm !== undefined && lm !== undefined && lm > 0) costs.memory = { ratio: gm / lm, gruBytes: gm, lstmBytes: lm };
+  return costs;
+}
+
+async function timeCosts(kept: Record<Cell, TrainedModel>, cells: Record<Cell, CellResult>, timing: InterleaveOptions | false): Promise<TaskCosts> {
+  const costs = trainingCosts(cells);
   if (timing === false) return costs;
   const gru = kept.gru.rebuild();
   const lstm = kept.lstm.rebuild();
@@ -152,8 +190,9 @@ async function timeCosts(kept: Record<Cell, TrainedModel>, cells: Record<Cell, C
 
 /** Runs every task; see the file comment for what keeps the two cells' treatment equal. */
 export async function runComparison(options: RunComparisonOptions): Promise<ComparisonResults> {
-  const { tasks, settings, trainAndMeasure, events = {}, timing = {} } = options;
-  const total = modelCount(tasks, settings);
+  const { tasks, settings, trainAndMeasure, events = {}, timing = {}, shard } = options;
+  const total = modelCount(tasks, settings, shard);
+  const units = runUnits(tasks.map((t) => t.meta.id), settings, shard);
   let index = 0;
   const out: TaskResult[] = [];
   for (const task of tasks) {
@@ -169,17 +208,28 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
     const kept: Partial<Record<Cell, TrainedModel>> = {};
     try {
       for (const [s, seed] of settings.seeds.entries()) {
+        if (!units.find((u) => u.task === task.meta.id && u.seed === seed)!.mine) continue;
         const order = s % 2 === 0 ? runList : [...runList].reverse();
         for (const cell of order) {
-          const train = async (learningRate: number): Promise<TrainedModel> => {
+          const train = async (learningRate: number, trainSeed = seed): Promise<TrainedModel> => {
             const spec = { ...specs[cell]!, learningRate };
-            events.onModelStart?.({ task, cell: spec, seed, index, total });
-            const trained = await trainAndMeasure(task, spec, seed, { onEpoch: (epoch) => events.onEpoch?.({ task, cell: spec, seed, epoch }) });
+            events.onModelStart?.({ task, cell: spec, seed: trainSeed, index, total });
+            const trained = await trainAndMeasure(task, spec, trainSeed, { onEpoch: (epoch) => events.onEpoch?.({ task, cell: spec, seed: trainSeed, epoch }) });
             index++;
             return trained;
           };
           let trained: TrainedModel;
           let tuning: TuningTrial[] | undefined;
+          if (chosen[cell] === undefined && grid.length > 1 && s > 0) {
+            // This shard did not run the first seed: the same trials on it give the same choice.
+            let best: { lr: number; loss: number } | undefined;
+            for (const lr of grid) {
+              const model = await train(lr, settings.seeds[0]);
+              if (best === undefined || model.bestValLoss < best.loss) best = { lr, loss: model.bestValLoss };
+              model.dispose();
+            }
+            chosen[cell] = best!.lr;
+          }
           if (chosen[cell] === undefined && grid.length > 1) {
             // The tuning seed: every learning rate trains; validation loss alone picks one, and
             // the winner is this seed's final model.
@@ -199,7 +249,7 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
           cells[cell]!.runs.push(result);
           cells[cell]!.params = result.params;
           // Only the gated pair is timed interleaved (the costs); the plain RNN's model goes.
-          if (cell !== 'rnn' && kept[cell] === undefined) kept[cell] = trained;
+          if (cell !== 'rnn' && s === 0) kept[cell] = trained;
           else trained.dispose();
           events.onModelEnd?.({ task, cell: specs[cell]!, seed, result });
         }
@@ -211,10 +261,19 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
         events.onTiming?.({ task });
         costs = await timeCosts(kept as Record<Cell, TrainedModel>, cells, timing);
       }
+      else if (shard) costs = trainingCosts(cells);
       out.push({ meta: task.meta, cells, baselines: task.baselines, ...(costs ? { costs } : {}) });
     } finally {
       for (const c of CELLS) kept[c]?.dispose();
     }
   }
-  return { version: 2, createdAt: (options.now?.() ?? new Date()).toISOString(), machine: options.machine ?? machineInfo(), settings, tasks: out };
+  return {
+    version: 2,
+    createdAt: (options.now?.() ?? new Date()).toISOString(),
+    machine: options.machine ?? machineInfo(),
+    settings,
+    tasks: out,
+    package: packageVersion(),
+    ...(shard ? { shard: { ...shard, units: units.filter((u) => u.mine).map(({ task, seed }) => ({ task, seed })) } } : {}),
+  };
 }
