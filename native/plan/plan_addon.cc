@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../async_link.h"
 #include "plan.h"
 #include "plan_addon.h"
 
@@ -188,33 +189,17 @@ class PlanCall {
   std::vector<Out> outs_;
 };
 
-class PlanWorker : public Napi::AsyncWorker {
+// One runAsync call of a plan: computes on the runner threads, like every asynchronous call of the
+// addon, and resolves to the call's CPU milliseconds.
+class PlanTask : public AsyncLink::Task {
  public:
-  PlanWorker(Napi::Env env, std::shared_ptr<const ExecPlan> plan, std::unique_ptr<PlanCall> call)
-      : Napi::AsyncWorker(env, "gatedrnn:plan"), deferred_(Napi::Promise::Deferred::New(env)), plan_(std::move(plan)), call_(std::move(call)) {}
-  Napi::Promise promise() const { return deferred_.Promise(); }
-
- protected:
-  void Execute() override {
-    try {
-      ms_ = call_->compute(*plan_);
-    } catch (const std::bad_alloc&) {
-      SetError("gatedrnn: out of memory while running the plan");
-    } catch (const std::exception& e) {
-      SetError(std::string("gatedrnn: ") + e.what());
-    }
-  }
-  void OnOK() override {
-    call_.reset();
-    deferred_.Resolve(Napi::Number::New(Env(), ms_));
-  }
-  void OnError(const Napi::Error& e) override {
-    call_.reset();
-    deferred_.Reject(e.Value());
-  }
+  PlanTask(Napi::Env env, std::shared_ptr<const ExecPlan> plan, std::unique_ptr<PlanCall> call)
+      : Task(env, "gatedrnn: out of memory while running the plan"), plan_(std::move(plan)), call_(std::move(call)) {}
 
  private:
-  Napi::Promise::Deferred deferred_;
+  void compute() override { ms_ = call_->compute(*plan_); }
+  Napi::Value result(Napi::Env env) override { return Napi::Number::New(env, ms_); }
+
   std::shared_ptr<const ExecPlan> plan_;
   std::unique_ptr<PlanCall> call_;
   double ms_ = 0;
@@ -288,10 +273,8 @@ class NativePlan : public Napi::ObjectWrap<NativePlan> {
   Napi::Value RunAsync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     const std::shared_ptr<const ExecPlan> plan = live(env);
-    auto* worker = new PlanWorker(env, plan, call_of(info));
-    Napi::Promise promise = worker->promise();
-    worker->Queue();
-    return promise;
+    // The task shares ownership of the plan: dispose() during the run is safe.
+    return AsyncLink::submit(env, std::make_unique<PlanTask>(env, plan, call_of(info)));
   }
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
