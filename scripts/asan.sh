@@ -74,9 +74,9 @@ sanitized() {
 }
 
 printf '\n==== jest operator and trainer suites under the sanitized addon ====\n'
-suites=(test/errors.test.ts test/attributes.test.ts test/async.test.ts test/kernels.test.ts test/conformance.test.ts
-  test/precision.test.ts test/fuzz-ops.test.ts test/numbers.test.ts test/lifecycle.test.ts
-  test/train-native.test.ts test/train-rnn.test.ts test/train-grad.test.ts test/train-model.test.ts test/race.test.ts)
+suites=(test/errors.test.ts test/ops/activations.test.ts test/ops/async.test.ts test/ops/kernels.test.ts test/onnx/conformance.test.ts
+  test/ops/precision.test.ts test/ops/fuzz.test.ts test/numbers.test.ts test/lifecycle.test.ts
+  test/train/native.test.ts test/train/rnn.test.ts test/train/grad.test.ts test/train/model.test.ts test/ops/race.test.ts)
 set +e
 sanitized npx jest --runInBand --testNamePattern '^(?!memory over time)' "${suites[@]}" 2>&1 | tee "$log_dir/jest.log"
 rc=${PIPESTATUS[0]}

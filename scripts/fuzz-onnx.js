@@ -2,7 +2,7 @@
 // Fuzzes loadOnnx: models with changed attributes, parameters, wiring, ops or opsets, and
 // mutated, truncated, spliced and random files must each either load (and then run on small
 // random feeds or throw an Error) or throw an Error: never crash, hang or exhaust memory.
-// test/onnx-errors.test.ts runs a fixed-seed CI-sized set through `fuzz`; `npm run fuzz -- onnx
+// test/onnx/errors.test.ts runs a fixed-seed CI-sized set through `fuzz`; `npm run fuzz -- onnx
 // [cases] [seed]` runs many more against dist/ and reports any non-Error throw.
 'use strict';
 const fs = require('fs');

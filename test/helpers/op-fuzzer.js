@@ -3,7 +3,7 @@
 // attributes, inputs and options, valid or broken in one or more ways) and `runCase` checks the
 // contract: the case either works (outputs of the right shapes, finite where the inputs and the
 // activations allow) or throws an Error, never anything else and never a crash. Shared by the
-// jest suite (test/fuzz-ops.test.ts, over lib/) and `npm run fuzz` (scripts/fuzz-ops.js, over
+// jest suite (test/ops/fuzz.test.ts, over lib/) and `npm run fuzz` (scripts/fuzz-ops.js, over
 // dist/), so it is plain CommonJS that takes the library as an argument.
 
 const { prng: mulberry32 } = require('../../bench/tensors');
