@@ -2,7 +2,7 @@
 // (Keras's mergeMode 'concat'); the wrapped layer owns both directions' parameters, so the
 // pair is one ONNX bidirectional node.
 import { rangeError, typeError } from '../errors';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
 import { Activation, Layer, LayerArgs, LayerConfig, requireArgs, RunContext } from './layer';
 import { Recurrent } from './recurrent';
 

@@ -1,8 +1,8 @@
 // Dense: y = f(x · kernel + bias) over the last axis ([N, F] or [N, T, F]). The kernel is stored
 // [inputDim, units] as Keras stores it, which is also an ONNX Gemm/MatMul's B.
-import { gemm } from '../train/gemm';
+import { gemm } from '../ops/gemm';
 import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
 import { activate, activateBackward, ActivationName, checkActivation } from './activations';
 import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, isPositiveInt, requireArgs, RunContext, showShape } from './layer';
 import { rangeError } from '../errors';

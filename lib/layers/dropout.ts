@@ -1,7 +1,7 @@
 // Dropout: in training, zeroes each value with probability `rate` and scales the rest by
 // 1 / (1 - rate) (inverse dropout), drawing from the model's seeded generator; identity otherwise.
 import { rangeError } from '../errors';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
 import { Activation, Layer, LayerArgs, LayerConfig, isRate, requireArgs, RunContext } from './layer';
 
 export interface DropoutArgs extends LayerArgs {

@@ -2,7 +2,7 @@
 // sparse: only the rows a batch used are nonzero, and optimizers update only those.
 import { rangeError } from '../errors';
 import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
 import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, isPositiveInt, requireArgs, RunContext } from './layer';
 
 export interface EmbeddingArgs extends LayerArgs {

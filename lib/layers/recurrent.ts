@@ -4,8 +4,8 @@
 // (ONNX layout 1), as Keras holds it.
 import { rangeError } from '../errors';
 import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
-import type { Rng } from '../train/rng';
-import { RnnTrainer, TrainInputs } from '../train/native-rnn';
+import type { Rng } from '../rng';
+import { RnnTrainer, TrainInputs } from '../ops/trainer';
 import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, isPositiveInt, requireArgs, RunContext } from './layer';
 
 export interface RecurrentArgs extends LayerArgs {

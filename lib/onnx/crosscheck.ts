@@ -3,7 +3,7 @@
 // runs each, interleaved, in one process). onnxruntime-node is loaded only here, when asked for.
 import { rangeError, typeError } from '../errors';
 import { Tensor, TensorLike, TensorType } from '../tensor';
-import { Rng } from '../train/rng';
+import { Rng } from '../rng';
 import { DeclaredDim, ParsedGraph, parseModel } from './graph';
 import { LoadOnnxOptions, OnnxSession, modelBytes } from './session';
 import { sizeOf } from './values';

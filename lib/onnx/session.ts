@@ -3,7 +3,7 @@
 // place of the Transposes around them (fuse.ts), creates every node's op (recurrent weights
 // packed here), and folds what does not depend on the feeds; a run then walks the remaining nodes in
 // order, freeing each intermediate value after its last use.
-import { Device, parseDevice } from '../cuda';
+import { Device, parseDevice } from '../ops/spec';
 import { rangeError, typeError } from '../errors';
 import { modelFileCap, readFileCappedAsync } from '../files';
 import { RunBudget, runBytesOption } from '../memory';

@@ -1,7 +1,7 @@
 // Keras's weight initializers, drawing from a seeded Rng. Shapes are given as Keras sees the
 // matrix (fanIn x fanOut); the caller lays the values out in ONNX order.
 import { rangeError } from '../errors';
-import type { Rng } from './rng';
+import type { Rng } from '../rng';
 
 export type InitializerName = 'glorotUniform' | 'orthogonal' | 'zeros' | 'ones' | 'randomUniform' | 'randomNormal';
 export const INITIALIZER_NAMES: readonly InitializerName[] = ['glorotUniform', 'orthogonal', 'zeros', 'ones', 'randomUniform', 'randomNormal'];

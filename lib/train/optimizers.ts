@@ -2,7 +2,7 @@
 // a checkpoint stores. Sparse parameters (embeddings) update only the rows a batch touched, so
 // their moments decay lazily, as in LazyAdam / PyTorch's SparseAdam.
 import { rangeError, typeError } from '../errors';
-import type { Param } from '../layers/layer';
+import type { Param } from './param';
 import { Schedule, ScheduleConfig } from './schedules';
 
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop';
