@@ -7,28 +7,40 @@ import { describe, rangeError, typeError } from './errors';
 /** The largest int32: sizes, counts and thread numbers that reach native code fit in it. */
 export const INT32_MAX = 0x7fffffff;
 
-/** An integer in [min, max]; `expected` names it in messages (default: 'an integer'). */
-export function integer(where: string, name: string, value: unknown, min: number, max: number, expected = 'an integer'): number {
+function checkInteger(where: string, name: string, value: unknown, min: number, max: number, expected: string, overMax: string): number {
   if (typeof value !== 'number') throw typeError(where, name, expected, value);
   if (!Number.isInteger(value) || value < min) throw rangeError(where, name, expected, describe(value));
-  if (value > max) throw rangeError(where, name, `at most ${max}`, describe(value));
+  if (value > max) throw rangeError(where, name, overMax, describe(value));
   return value;
+}
+
+/** An integer in [min, max]; `expected` says so in messages, e.g. 'an integer from 7 to 22'. */
+export function integer(where: string, name: string, value: unknown, min: number, max: number, expected: string): number {
+  return checkInteger(where, name, value, min, max, expected, expected);
 }
 
 /** An integer in [1, max]. */
 export function positiveInt(where: string, name: string, value: unknown, max = INT32_MAX): number {
-  return integer(where, name, value, 1, max, 'a positive integer');
+  return checkInteger(where, name, value, 1, max, 'a positive integer', `at most ${max}`);
 }
 
 /** An integer in [0, max]. */
 export function nonNegativeInt(where: string, name: string, value: unknown, max = INT32_MAX): number {
-  return integer(where, name, value, 0, max, 'a non-negative integer');
+  return checkInteger(where, name, value, 0, max, 'a non-negative integer', `at most ${max}`);
 }
 
 /** A finite number in [min, max]; `expected` names it in messages (default: 'a finite number'). */
 export function finite(where: string, name: string, value: unknown, min = -Infinity, max = Infinity, expected = 'a finite number'): number {
   if (typeof value !== 'number') throw typeError(where, name, expected, value);
   if (!Number.isFinite(value) || value < min || value > max) throw rangeError(where, name, expected, describe(value));
+  return value;
+}
+
+/** A number in [0, 1): a rate or a fraction of the data. */
+export function fraction(where: string, name: string, value: unknown): number {
+  const expected = 'a number in [0, 1)';
+  if (typeof value !== 'number') throw typeError(where, name, expected, value);
+  if (!(value >= 0 && value < 1)) throw rangeError(where, name, expected, describe(value));
   return value;
 }
 

@@ -137,9 +137,7 @@ export function option<T>(where: string, args: object, key: string, fallback: T,
   return v as T;
 }
 
-export const isPositiveInt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) > 0;
 export const isBool = (v: unknown): boolean => typeof v === 'boolean';
-export const isRate = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v < 1;
 
 export function requireArgs(where: string, args: unknown): object {
   if (args === null || typeof args !== 'object') throw typeError(where, 'its argument', 'a config object', args);
