@@ -103,7 +103,7 @@ function normalize(args: Seq2SeqArgs): Seq2SeqConfig {
   const units = positiveInt(where, 'units', args.units);
   const layers = args.layers === undefined ? 1 : positiveInt(where, 'layers', args.layers);
   const attention = args.attention ?? false;
-  if (attention !== false && attention !== 'luong') throw typeError(where, 'attention', "false or 'luong'", attention);
+  oneOf(where, 'attention', attention, [false, 'luong'] as const, "false or 'luong'");
   const attentionScore = args.attentionScore ?? 'general';
   oneOf(where, 'attentionScore', attentionScore, ['general', 'dot'] as const, "'general' or 'dot'");
   const dropout = args.dropout ?? 0;
