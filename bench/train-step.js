@@ -4,7 +4,7 @@
 'use strict';
 const { execFileSync } = require('child_process');
 const path = require('path');
-const { RnnTrainer } = require('../dist/train/native-rnn');
+const { RnnTrainer } = require('../dist/ops/trainer');
 
 const [threads = 2, T = 100, B = 32, I = 128, H = 128] = process.argv.slice(2).map(Number);
 

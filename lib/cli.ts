@@ -1,6 +1,6 @@
 // The gatedrnn command line: `npx gatedrnn <command> [...]`. Commands live in one table; each
 // parses its own arguments and returns the exit code.
-import { backendInfo } from './backend';
+import { backendInfo } from './ops/backend';
 import { COMPARE_USAGE } from './compare/cli-args';
 import { compareCommand } from './compare/command';
 import { readFileCapped } from './files';

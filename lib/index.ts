@@ -9,9 +9,10 @@ export { RnnOp } from './ops/rnn';
 export type { RnnOutputName, RnnOutputs } from './ops/rnn';
 export type { Direction, OutputName, RecurrentAttributes, RecurrentInputs, RecurrentOutputs, RecurrentWeights, RunOptions } from './ops/recurrent';
 export { ACTIVATION_NAMES } from './ops/activations';
-export { backendInfo } from './backend';
-export type { BackendInfo } from './backend';
-export type { CudaInfo, Device } from './cuda';
+export { backendInfo } from './ops/backend';
+export type { BackendInfo } from './ops/backend';
+export type { CudaInfo } from './ops/cuda';
+export type { Device } from './ops/spec';
 // gatedrnn compare: the recommendation and the shape of results.json.
 export { recommend } from './compare/recommend';
 export type { AccuracyVerdict, BaselineComparison, CostComparison, CostVerdict, RecommendOptions, Verdict } from './compare/recommend';

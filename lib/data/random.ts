@@ -1,6 +1,6 @@
 // Seeded randomness for dataset splits: the same seed gives the same split on every machine.
 
-import { Rng } from '../train/rng';
+import { Rng } from '../rng';
 
 /** Fisher–Yates over 0..n-1 with a seeded generator. */
 export function shuffledIndices(n: number, seed: number): number[] {

@@ -2,6 +2,7 @@
 // fit on the training split only. Features of day t are computed by the dataset from data up to
 // day t; here a sample whose last day is t is labelled with the target series at t + 1.
 import { Tensor } from '../tensor';
+import { positiveInt } from '../validate';
 import { chronologicalSplit, SplitFractions, DEFAULT_FRACTIONS } from './random';
 
 export interface DailyFrame {
@@ -72,7 +73,7 @@ export function windowFrame(name: string, frame: DailyFrame, options: WindowOpti
   const { window, fractions = DEFAULT_FRACTIONS } = options;
   const days = frame.features.length;
   const F = frame.featureNames.length;
-  if (!Number.isSafeInteger(window) || window < 1) throw new RangeError(`${name}: expected window to be a positive integer, but received ${window}`);
+  positiveInt(name, 'window', window);
   const nSamples = days - window;
   if (nSamples < 3) throw new RangeError(`${name}: expected more than ${window + 2} days for a window of ${window}, but received ${days}`);
   const lastDay = (s: number) => s + window - 1;

@@ -1,6 +1,6 @@
 // Users' own data: a CSV for forecasting (--csv file --target col --window N) or for text
 // classification (--text file.csv --label col).
-import { rangeError } from '../errors';
+import { positiveInt } from '../validate';
 import { ClassificationData } from './classification';
 import { column, CsvTable } from './csv';
 import { randomSplit, SplitFractions, DEFAULT_FRACTIONS } from './random';
@@ -63,9 +63,7 @@ export function coveringLength(lengths: readonly number[], share: number): numbe
 /** The text is the first non-label column that is not all numbers; classes sorted by name. */
 export function textFromTable(file: string, table: CsvTable, label: string, options: TextCsvOptions = {}): ClassificationData {
   const { vocabularySize = 10000, splitSeed = 1, fractions = DEFAULT_FRACTIONS } = options;
-  if (options.sequenceLength !== undefined && !(Number.isSafeInteger(options.sequenceLength) && options.sequenceLength > 0)) {
-    throw rangeError('textFromTable', 'sequenceLength', 'a positive integer', String(options.sequenceLength));
-  }
+  if (options.sequenceLength !== undefined) positiveInt('textFromTable', 'sequenceLength', options.sequenceLength);
   const labels = column(table, label, `${file} (--label)`);
   const textIndex = table.columns.findIndex((c, j) => c !== label && !isNumericColumn(table, j));
   if (textIndex < 0) throw new Error(`${file}: expected a text column besides the label "${label}", but the columns are: ${table.columns.join(', ')}`);

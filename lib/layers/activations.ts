@@ -1,15 +1,12 @@
 // Elementwise activations of Dense (softmax over the last axis) and their backward passes.
-import { rangeError } from '../errors';
+import { oneOf } from '../validate';
 
 export type ActivationName = 'linear' | 'relu' | 'tanh' | 'sigmoid' | 'softmax';
 export const ACTIVATIONS: readonly ActivationName[] = ['linear', 'relu', 'tanh', 'sigmoid', 'softmax'];
 
 export function checkActivation(where: string, v: unknown): ActivationName {
   if (v === undefined || v === null) return 'linear';
-  if (typeof v !== 'string' || !(ACTIVATIONS as readonly string[]).includes(v)) {
-    throw rangeError(where, 'activation', `one of ${ACTIVATIONS.join(', ')}`, typeof v === 'string' ? `"${v}"` : String(v));
-  }
-  return v as ActivationName;
+  return oneOf(where, 'activation', v, ACTIVATIONS, `one of ${ACTIVATIONS.join(', ')}`);
 }
 
 /** y = f(z); `width` is the last axis (softmax normalizes each row of it). */

@@ -2,7 +2,8 @@
 // (Keras's mergeMode 'concat'); the wrapped layer owns both directions' parameters, so the
 // pair is one ONNX bidirectional node.
 import { rangeError, typeError } from '../errors';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
+import { oneOf } from '../validate';
 import { Activation, Layer, LayerArgs, LayerConfig, requireArgs, RunContext } from './layer';
 import { Recurrent } from './recurrent';
 
@@ -24,7 +25,7 @@ export class Bidirectional extends Layer {
     if (args.layer.goBackwards) throw rangeError(where, 'layer', 'a layer without goBackwards (the wrapper runs both directions)', `${args.layer.label} with goBackwards: true`);
     if (args.layer.built) throw rangeError(where, 'layer', 'a layer not yet used in a model', `${args.layer.label}, already built`);
     if (args.layer.stateful) throw rangeError(where, 'layer', 'a layer without stateful (the backward direction has no next chunk to carry its state to)', `${args.layer.label} with stateful: true`);
-    if (args.mergeMode !== undefined && args.mergeMode !== 'concat') throw rangeError(where, 'mergeMode', "'concat'", `"${String(args.mergeMode)}"`);
+    if (args.mergeMode !== undefined) oneOf(where, 'mergeMode', args.mergeMode, ['concat'] as const, "'concat'");
     this.layer = args.layer;
     this.layer.directions = 2;
   }

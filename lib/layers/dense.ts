@@ -1,10 +1,11 @@
 // Dense: y = f(x · kernel + bias) over the last axis ([N, F] or [N, T, F]). The kernel is stored
 // [inputDim, units] as Keras stores it, which is also an ONNX Gemm/MatMul's B.
-import { gemm } from '../train/gemm';
+import { gemm } from '../ops/gemm';
 import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
+import { positiveInt } from '../validate';
 import { activate, activateBackward, ActivationName, checkActivation } from './activations';
-import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, isPositiveInt, requireArgs, RunContext, showShape } from './layer';
+import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, requireArgs, RunContext, showShape } from './layer';
 import { rangeError } from '../errors';
 
 export interface DenseArgs extends LayerArgs {
@@ -30,7 +31,7 @@ export class Dense extends Layer {
     const where = 'layers.dense';
     requireArgs(where, args);
     super(args, where);
-    if (!isPositiveInt(args.units)) throw rangeError(where, 'units', 'a positive integer', String(args.units));
+    positiveInt(where, 'units', args.units);
     this.units = args.units;
     this.activation = checkActivation(where, args.activation);
     this.useBias = option(where, args, 'useBias', true, isBool, 'a boolean');

@@ -1,8 +1,8 @@
 // Dropout: in training, zeroes each value with probability `rate` and scales the rest by
 // 1 / (1 - rate) (inverse dropout), drawing from the model's seeded generator; identity otherwise.
-import { rangeError } from '../errors';
-import type { Rng } from '../train/rng';
-import { Activation, Layer, LayerArgs, LayerConfig, isRate, requireArgs, RunContext } from './layer';
+import type { Rng } from '../rng';
+import { fraction } from '../validate';
+import { Activation, Layer, LayerArgs, LayerConfig, requireArgs, RunContext } from './layer';
 
 export interface DropoutArgs extends LayerArgs {
   rate: number;
@@ -17,7 +17,7 @@ export class Dropout extends Layer {
     const where = 'layers.dropout';
     requireArgs(where, args);
     super(args, where);
-    if (!isRate(args.rate)) throw rangeError(where, 'rate', 'a number in [0, 1)', String(args.rate));
+    fraction(where, 'rate', args.rate);
     this.rate = args.rate;
   }
 

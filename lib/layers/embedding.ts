@@ -2,8 +2,9 @@
 // sparse: only the rows a batch used are nonzero, and optimizers update only those.
 import { rangeError } from '../errors';
 import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
-import type { Rng } from '../train/rng';
-import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, isPositiveInt, requireArgs, RunContext } from './layer';
+import type { Rng } from '../rng';
+import { positiveInt } from '../validate';
+import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, requireArgs, RunContext } from './layer';
 
 export interface EmbeddingArgs extends LayerArgs {
   inputDim: number;
@@ -25,8 +26,8 @@ export class Embedding extends Layer {
     const where = 'layers.embedding';
     requireArgs(where, args);
     super(args, where);
-    if (!isPositiveInt(args.inputDim)) throw rangeError(where, 'inputDim', 'a positive integer', String(args.inputDim));
-    if (!isPositiveInt(args.outputDim)) throw rangeError(where, 'outputDim', 'a positive integer', String(args.outputDim));
+    positiveInt(where, 'inputDim', args.inputDim);
+    positiveInt(where, 'outputDim', args.outputDim);
     this.inputDim = args.inputDim;
     this.outputDim = args.outputDim;
     this.maskZero = option(where, args, 'maskZero', false, isBool, 'a boolean');

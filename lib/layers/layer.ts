@@ -1,26 +1,17 @@
 // The base of the Keras-like layers: per-sample shapes, parameters with their gradients, a
 // training forward that keeps what the backward pass needs, and getConfig/fromConfig.
 import { rangeError, typeError } from '../errors';
-import { MAX_ARRAY_BYTES } from '../memory';
-import { claimParameter } from '../train/initializers';
-import type { Rng } from '../train/rng';
+import type { Rng } from '../rng';
+import type { Param } from '../train/param';
+
+export type { Param } from '../train/param';
+export { makeParam } from '../train/param';
 
 /** What flows between layers: a batch-major array and, after a masking embedding, each row's length. */
 export interface Activation {
   data: Float32Array | Int32Array;
   dims: number[];
   lengths?: Int32Array;
-}
-
-/** A trainable array in ONNX layout, its gradient, and for sparse updates the rows the last batch touched. */
-export interface Param {
-  name: string;
-  shape: number[];
-  value: Float32Array;
-  grad: Float32Array;
-  /** Sparse gradients (embeddings): only these rows of `grad` are nonzero; null means dense. */
-  rows: Int32Array | null;
-  rowSize: number;
 }
 
 export interface RunContext {
@@ -55,16 +46,6 @@ export function toSampleShape(where: string, key: string, shape: unknown): numbe
     shape.every((d, k) => (Number.isSafeInteger(d) && (d as number) > 0) || (k === 0 && (d === null || d === -1)));
   if (!ok) throw typeError(where, key, 'an array of positive integers, with null for a free time axis first (the shape of one sample)', shape);
   return (shape as (number | null)[]).map((d) => (d === null ? -1 : d));
-}
-
-export function makeParam(name: string, shape: number[], rowSize = 0): Param {
-  const n = shape.reduce((a, b) => a * b, 1);
-  claimParameter(name, shape, n);
-  // Checked here rather than left to V8's "Invalid typed array length".
-  if (!(n * 4 <= MAX_ARRAY_BYTES)) {
-    throw rangeError(`parameter ${name}`, 'its shape', `at most ${MAX_ARRAY_BYTES / 4} floats (the largest array Node can hold)`, `[${shape.join(', ')}] = ${n} floats`);
-  }
-  return { name, shape, value: new Float32Array(n), grad: new Float32Array(n), rows: null, rowSize };
 }
 
 export abstract class Layer {
@@ -156,9 +137,7 @@ export function option<T>(where: string, args: object, key: string, fallback: T,
   return v as T;
 }
 
-export const isPositiveInt = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) > 0;
 export const isBool = (v: unknown): boolean => typeof v === 'boolean';
-export const isRate = (v: unknown): boolean => typeof v === 'number' && v >= 0 && v < 1;
 
 export function requireArgs(where: string, args: unknown): object {
   if (args === null || typeof args !== 'object') throw typeError(where, 'its argument', 'a config object', args);

@@ -4,9 +4,10 @@
 // (ONNX layout 1), as Keras holds it.
 import { rangeError } from '../errors';
 import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
-import type { Rng } from '../train/rng';
-import { RnnTrainer, TrainInputs } from '../train/native-rnn';
-import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, isPositiveInt, requireArgs, RunContext } from './layer';
+import type { Rng } from '../rng';
+import { positiveInt } from '../validate';
+import { RnnTrainer, TrainInputs } from '../ops/trainer';
+import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, requireArgs, RunContext } from './layer';
 
 export interface RecurrentArgs extends LayerArgs {
   units: number;
@@ -73,7 +74,7 @@ export abstract class Recurrent extends Layer {
     super(args, where);
     this.useBias = directionArgs ? option(where, args, 'useBias', true, isBool, 'a boolean') : true;
     this.goBackwards = directionArgs ? option(where, args, 'goBackwards', false, isBool, 'a boolean') : false;
-    if (!isPositiveInt(args.units)) throw rangeError(where, 'units', 'a positive integer', String(args.units));
+    positiveInt(where, 'units', args.units);
     this.units = args.units;
     this.returnSequences = option(where, args, 'returnSequences', false, isBool, 'a boolean');
     this.kernelInitializer = checkInitializer(where, 'kernelInitializer', args.kernelInitializer ?? 'glorotUniform');

@@ -7,6 +7,7 @@
 // recurrent nodes take): the token ids are transposed before the Gather (ints, cheaper than the
 // embedded floats), features once before the first recurrent node, and the result once at the end.
 import { rangeError, typeError } from '../errors';
+import { integer } from '../validate';
 import { addDenseNode, addEmbeddingNode, addRecurrentNode, OnnxGraphBuilder } from '../onnx/export';
 import { MAX_OPSET } from '../onnx/graph';
 import { Bidirectional, Dense, Dropout, Embedding, Gru, Layer, Recurrent } from '../layers';
@@ -55,9 +56,7 @@ export function modelToOnnx(model: ModelLike, options: ToOnnxOptions = {}): Uint
   if (!model.built) throw new Error(`${where}: the model has no weights yet; call model.build(inputShape) or fit first`);
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object', options);
   const opset = options.opset ?? 14;
-  if (!Number.isInteger(opset) || opset < TO_ONNX_MIN_OPSET || opset > MAX_OPSET) {
-    throw typeError(where, 'options.opset', `an integer from ${TO_ONNX_MIN_OPSET} to ${MAX_OPSET}`, opset);
-  }
+  integer(where, 'options.opset', opset, TO_ONNX_MIN_OPSET, MAX_OPSET, `an integer from ${TO_ONNX_MIN_OPSET} to ${MAX_OPSET}`);
   const batch = checkDim(where, 'options.batchDim', options.batchDim, 'batch');
   const seq = checkDim(where, 'options.seqDim', options.seqDim, 'seq');
   if (batch === seq) throw rangeError(where, 'options.seqDim', `a name other than batchDim ('${batch}')`, `'${seq}'`);

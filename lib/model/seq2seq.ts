@@ -5,6 +5,7 @@
 // and projects to the target vocabulary. Decoding steps the inference ops one token at a time.
 // Token 0 is padding in both vocabularies; the target ends with `endToken`.
 import { rangeError, typeError } from '../errors';
+import { fraction, nonNegativeInt, oneOf, positiveInt } from '../validate';
 import { Tensor } from '../tensor';
 import { GruOp } from '../ops/gru';
 import { LstmOp } from '../ops/lstm';
@@ -92,34 +93,29 @@ export interface DecodeArgs {
 
 const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 
-function checkPositive(where: string, name: string, v: unknown): number {
-  if (!isInt(v) || v < 1) throw rangeError(where, name, 'a positive integer', String(v));
-  return v;
-}
-
 function normalize(args: Seq2SeqArgs): Seq2SeqConfig {
   const where = 'seq2seq';
   if (args === null || typeof args !== 'object') throw typeError(where, 'its argument', 'a config object { cell, srcVocab, tgtVocab, embedDim, units, ... }', args);
-  if (args.cell !== 'gru' && args.cell !== 'lstm' && args.cell !== 'rnn') throw typeError(where, 'cell', "'gru', 'lstm' or 'rnn'", args.cell);
-  const srcVocab = checkPositive(where, 'srcVocab', args.srcVocab);
-  const tgtVocab = checkPositive(where, 'tgtVocab', args.tgtVocab);
-  const embedDim = checkPositive(where, 'embedDim', args.embedDim);
-  const units = checkPositive(where, 'units', args.units);
-  const layers = args.layers === undefined ? 1 : checkPositive(where, 'layers', args.layers);
+  oneOf(where, 'cell', args.cell, ['gru', 'lstm', 'rnn'] as const, "'gru', 'lstm' or 'rnn'");
+  const srcVocab = positiveInt(where, 'srcVocab', args.srcVocab);
+  const tgtVocab = positiveInt(where, 'tgtVocab', args.tgtVocab);
+  const embedDim = positiveInt(where, 'embedDim', args.embedDim);
+  const units = positiveInt(where, 'units', args.units);
+  const layers = args.layers === undefined ? 1 : positiveInt(where, 'layers', args.layers);
   const attention = args.attention ?? false;
-  if (attention !== false && attention !== 'luong') throw typeError(where, 'attention', "false or 'luong'", attention);
+  oneOf(where, 'attention', attention, [false, 'luong'] as const, "false or 'luong'");
   const attentionScore = args.attentionScore ?? 'general';
-  if (attentionScore !== 'general' && attentionScore !== 'dot') throw typeError(where, 'attentionScore', "'general' or 'dot'", attentionScore);
+  oneOf(where, 'attentionScore', attentionScore, ['general', 'dot'] as const, "'general' or 'dot'");
   const dropout = args.dropout ?? 0;
-  if (!(typeof dropout === 'number' && dropout >= 0 && dropout < 1)) throw rangeError(where, 'dropout', 'a number in [0, 1)', String(dropout));
+  fraction(where, 'dropout', dropout);
   const startToken = args.startToken ?? 1;
   const endToken = args.endToken ?? 2;
   for (const [name, v] of [['startToken', startToken], ['endToken', endToken]] as const) {
     if (!isInt(v) || v < 1 || v >= tgtVocab) throw rangeError(where, name, `a token id in [1, ${tgtVocab - 1}] (0 is padding; tgtVocab ${tgtVocab})`, String(v));
   }
   if (startToken === endToken) throw rangeError(where, 'endToken', `a token other than startToken (${startToken})`, String(endToken));
-  if (args.seed !== undefined && !(isInt(args.seed) && args.seed >= 0)) throw rangeError(where, 'seed', 'a non-negative integer', String(args.seed));
-  const threads = args.threads === undefined || args.threads === null ? null : checkPositive(where, 'threads', args.threads);
+  if (args.seed !== undefined) nonNegativeInt(where, 'seed', args.seed, Number.MAX_SAFE_INTEGER);
+  const threads = args.threads === undefined || args.threads === null ? null : positiveInt(where, 'threads', args.threads);
   if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) throw typeError(where, 'name', 'a non-empty string', args.name);
   return {
     cell: args.cell, srcVocab, tgtVocab, embedDim, units, layers, attention, attentionScore, dropout, startToken, endToken,
@@ -528,9 +524,9 @@ export class Seq2Seq implements TrainingModel {
     this.requireOptimizer(where);
     if (args === null || typeof args !== 'object') throw typeError(where, 'its third argument', 'an options object', args);
     const epochs = args.epochs ?? 1;
-    if (!(isInt(epochs) && epochs >= 0)) throw rangeError(where, 'epochs', 'a non-negative integer', String(epochs));
-    const batchSize = args.batchSize === undefined ? 32 : checkPositive(where, 'batchSize', args.batchSize);
-    if (args.seed !== undefined && !(isInt(args.seed) && args.seed >= 0)) throw rangeError(where, 'seed', 'a non-negative integer', String(args.seed));
+    nonNegativeInt(where, 'epochs', epochs, Number.MAX_SAFE_INTEGER);
+    const batchSize = args.batchSize === undefined ? 32 : positiveInt(where, 'batchSize', args.batchSize);
+    if (args.seed !== undefined) nonNegativeInt(where, 'seed', args.seed, Number.MAX_SAFE_INTEGER);
     const [S, T] = this.pair(where, src, tgt);
     let val: [Batchable, Batchable] | null = null;
     if (args.validationData !== undefined) {
@@ -575,7 +571,7 @@ export class Seq2Seq implements TrainingModel {
     const where = 'Seq2Seq.evaluate';
     this.requireOptimizer(where);
     const [S, T] = this.pair(where, src, tgt);
-    const batchSize = args.batchSize === undefined ? 32 : checkPositive(where, 'batchSize', args.batchSize);
+    const batchSize = args.batchSize === undefined ? 32 : positiveInt(where, 'batchSize', args.batchSize);
     return this.evaluateBatches(S, T, batchSize);
   }
 
@@ -586,11 +582,11 @@ export class Seq2Seq implements TrainingModel {
     const where = 'Seq2Seq.predict';
     if (args === null || typeof args !== 'object') throw typeError(where, 'its second argument', 'an options object { method, beamWidth, maxLength }', args);
     const method = args.method ?? 'greedy';
-    if (method !== 'greedy' && method !== 'beam') throw typeError(where, 'method', "'greedy' or 'beam'", method);
-    const beamWidth = args.beamWidth === undefined ? 4 : checkPositive(where, 'beamWidth', args.beamWidth);
+    oneOf(where, 'method', method, ['greedy', 'beam'] as const, "'greedy' or 'beam'");
+    const beamWidth = args.beamWidth === undefined ? 4 : positiveInt(where, 'beamWidth', args.beamWidth);
     const S = this.tokens(where, 'src', src, this.config.srcVocab, 'srcVocab');
-    const maxLength = args.maxLength === undefined ? 2 * S.dims[1] + 2 : checkPositive(where, 'maxLength', args.maxLength);
-    const batchSize = args.batchSize === undefined ? 64 : checkPositive(where, 'batchSize', args.batchSize);
+    const maxLength = args.maxLength === undefined ? 2 * S.dims[1] + 2 : positiveInt(where, 'maxLength', args.maxLength);
+    const batchSize = args.batchSize === undefined ? 64 : positiveInt(where, 'batchSize', args.batchSize);
     const n = S.dims[0];
     const all = range(n);
     const result: number[][] = [];

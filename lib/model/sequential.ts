@@ -1,6 +1,7 @@
 // Sequential models: a stack of layers, compile / fit / evaluate / predict / summary, and the
 // model file (architecture, weights, compile settings and, in checkpoints, the training state).
 import { rangeError, typeError } from '../errors';
+import { nonNegativeInt, positiveInt } from '../validate';
 import { Tensor } from '../tensor';
 import { Activation, Bidirectional, Dense, Embedding, Layer, layerFromConfig, Recurrent, serializeLayer, SerializedLayer, toSampleShape } from '../layers';
 import type { Param } from '../layers';
@@ -74,7 +75,7 @@ export class Sequential implements TrainingModel {
       if (l instanceof Embedding && i > 0) throw rangeError(where, `layers[${i}]`, 'an embedding only as the first layer', `${l.className} at position ${i}`);
     });
     if (new Set(layerList).size !== layerList.length) throw rangeError(where, 'layers', 'distinct layer objects', 'the same layer twice');
-    if (args.seed !== undefined && !(Number.isSafeInteger(args.seed) && args.seed >= 0)) throw rangeError(where, 'seed', 'a non-negative integer', String(args.seed));
+    if (args.seed !== undefined) nonNegativeInt(where, 'seed', args.seed, Number.MAX_SAFE_INTEGER);
     this.name = args.name ?? 'sequential';
     this.seed = args.seed;
     this.trainRng = new Rng(trainingSeed(args.seed ?? randomSeed()));
@@ -296,7 +297,7 @@ export class Sequential implements TrainingModel {
 
   private checkBatchSize(where: string, v: unknown): number {
     if (v === undefined) return 32;
-    if (!(Number.isSafeInteger(v) && (v as number) > 0)) throw rangeError(where, 'batchSize', 'a positive integer', String(v));
+    positiveInt(where, 'batchSize', v);
     return v as number;
   }
 
@@ -320,9 +321,9 @@ export class Sequential implements TrainingModel {
     const c = this.requireCompiled(where);
     if (args === null || typeof args !== 'object') throw typeError(where, 'its third argument', 'an options object', args);
     const epochs = args.epochs ?? 1;
-    if (!(Number.isSafeInteger(epochs) && epochs >= 0)) throw rangeError(where, 'epochs', 'a non-negative integer', String(epochs));
+    nonNegativeInt(where, 'epochs', epochs, Number.MAX_SAFE_INTEGER);
     const batchSize = this.checkBatchSize(where, args.batchSize);
-    if (args.seed !== undefined && !(Number.isSafeInteger(args.seed) && args.seed >= 0)) throw rangeError(where, 'seed', 'a non-negative integer', String(args.seed));
+    if (args.seed !== undefined) nonNegativeInt(where, 'seed', args.seed, Number.MAX_SAFE_INTEGER);
     const verbose = args.verbose ?? 1;
     const every = args.checkpoint?.every ?? 1;
     if (args.checkpoint !== undefined && (typeof args.checkpoint.path !== 'string' || !(Number.isSafeInteger(every) && every > 0))) {
@@ -341,7 +342,8 @@ export class Sequential implements TrainingModel {
       val = [vx, this.toY(where, args.validationData[1], vx.dims)];
     } else if (args.validationSplit !== undefined) {
       const s = args.validationSplit;
-      if (!(typeof s === 'number' && s > 0 && s < 1)) throw rangeError(where, 'validationSplit', 'a number in (0, 1)', String(s));
+      if (typeof s !== 'number') throw typeError(where, 'validationSplit', 'a number in (0, 1)', s);
+      if (!(s > 0 && s < 1)) throw rangeError(where, 'validationSplit', 'a number in (0, 1)', String(s));
       // As Keras: the last fraction of the samples, before any shuffling.
       const n = X.dims[0];
       const nVal = Math.floor(n * s);

@@ -1,9 +1,10 @@
 // crosscheck: run one model in gatedrnn and in onnxruntime-node on the same inputs and report,
 // per output, the largest absolute and relative difference, and the speed ratio (median of a few
 // runs each, interleaved, in one process). onnxruntime-node is loaded only here, when asked for.
-import { rangeError, typeError } from '../errors';
+import { describe, rangeError, typeError } from '../errors';
+import { positiveInt } from '../validate';
 import { Tensor, TensorLike, TensorType } from '../tensor';
-import { Rng } from '../train/rng';
+import { Rng } from '../rng';
 import { DeclaredDim, ParsedGraph, parseModel } from './graph';
 import { LoadOnnxOptions, OnnxSession, modelBytes } from './session';
 import { sizeOf } from './values';
@@ -170,12 +171,10 @@ export async function crosscheck(model: string | Uint8Array | ArrayBuffer, feeds
   const where = 'crosscheck';
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object', options);
   const tolerance = options.tolerance ?? 1e-4;
-  if (typeof tolerance !== 'number' || !(tolerance >= 0)) throw typeError(where, 'options.tolerance', 'a non-negative number', tolerance);
-  const runs = options.runs ?? 5;
-  if (!Number.isInteger(runs) || runs < 1) throw typeError(where, 'options.runs', 'a positive integer', runs);
-  for (const [name, size] of Object.entries(options.dims ?? {})) {
-    if (!Number.isInteger(size) || size < 1) throw rangeError(where, `options.dims.${name}`, 'a positive integer', String(size));
-  }
+  if (typeof tolerance !== 'number') throw typeError(where, 'options.tolerance', 'a non-negative number', tolerance);
+  if (!(tolerance >= 0)) throw rangeError(where, 'options.tolerance', 'a non-negative number', describe(tolerance));
+  const runs = positiveInt(where, 'options.runs', options.runs ?? 5);
+  for (const [name, size] of Object.entries(options.dims ?? {})) positiveInt(where, `options.dims.${name}`, size);
   const bytes = await modelBytes(where, model);
   const graph = parseModel(where, bytes);
   checkDimNames(where, graph, options.dims ?? {});

@@ -3,6 +3,7 @@
 // The builder is what the Keras-like models use for toOnnx(): Embedding as Gather, Dense as
 // Gemm or MatMul + Add and an activation node, recurrent layers as native ONNX nodes.
 import { typeError, rangeError } from '../errors';
+import { integer, oneOf } from '../validate';
 import { activationAttributes } from '../ops/activations';
 import { GRU_INFO, GruAttributes } from '../ops/gru';
 import { LSTM_INFO, LstmAttributes, LstmWeights } from '../ops/lstm';
@@ -168,8 +169,7 @@ const CELL_INFO = { GRU: GRU_INFO, LSTM: LSTM_INFO, RNN: RNN_INFO };
 
 function definitionOf(source: RecurrentSource): AnyRecurrent['definition'] {
   if ('definition' in source) return source.definition;
-  const info = CELL_INFO[source.cell];
-  if (info === undefined) throw typeError('addRecurrentNode', 'source.cell', "'GRU', 'LSTM' or 'RNN'", source.cell);
+  const info = CELL_INFO[oneOf('addRecurrentNode', 'source.cell', source.cell, ['GRU', 'LSTM', 'RNN'] as const, "'GRU', 'LSTM' or 'RNN'")];
   return prepareOp(info, source.weights, source.attributes ?? {});
 }
 
@@ -293,11 +293,8 @@ export function addDenseNode(b: OnnxGraphBuilder, o: DenseNodeOptions): string {
   if (o.bias && (o.bias.dims.length !== 1 || o.bias.dims[0] !== units)) {
     throw rangeError(where, 'bias.dims', `[${units}] (the kernel's units)`, `[${o.bias.dims.join(', ')}]`);
   }
-  if (!Number.isInteger(o.rank) || o.rank < 2) throw typeError(where, 'rank', 'an integer of at least 2', o.rank);
-  const activation = o.activation ?? 'linear';
-  if (activation !== 'linear' && !(activation in ACTIVATION_OPS)) {
-    throw typeError(where, 'activation', "'linear', 'relu', 'sigmoid', 'tanh' or 'softmax'", activation);
-  }
+  integer(where, 'rank', o.rank, 2, Number.MAX_SAFE_INTEGER, 'an integer of at least 2');
+  const activation = oneOf(where, 'activation', o.activation ?? 'linear', ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const, "'linear', 'relu', 'sigmoid', 'tanh' or 'softmax'");
   const kernel = b.initializer(`${o.name}/kernel`, o.kernel, `kernel [inputs, units] of the dense layer '${o.name}'`);
   const bias = o.bias ? b.initializer(`${o.name}/bias`, o.bias, `bias [units] of the dense layer '${o.name}'`) : '';
   const final = o.output ?? b.unique(`${o.name}/output`);
@@ -356,9 +353,7 @@ export function exportOnnx(ops: AnyRecurrent | readonly AnyRecurrent[], options:
   }
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object', options);
   const opset = options.opset ?? 14;
-  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) {
-    throw typeError(where, 'options.opset', `an integer from ${MIN_OPSET} to ${MAX_OPSET}`, opset);
-  }
+  integer(where, 'options.opset', opset, MIN_OPSET, MAX_OPSET, `an integer from ${MIN_OPSET} to ${MAX_OPSET}`);
   const stateInputs = options.stateInputs ?? true;
   const batch = options.batchDim ?? 'batch';
   const seq = options.seqDim ?? 'seq';

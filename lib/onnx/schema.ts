@@ -11,43 +11,21 @@
 
 import { DecodeOptions, FieldKind, FieldSpec, Init, MessageType, decodeMessage, encodeMessage, messageType } from './codec';
 import { checkTensorData } from './tensors';
+import type { StringStringEntryProto, TensorProto } from './tensors';
 
 export { OnnxParseError, Reader, Writer, WireType } from './wire';
 export type { DecodeOptions, Init, MessageType } from './codec';
 export { decodeMessage, encodeMessage } from './codec';
 export { DataLocation, DataType, dataTypeName, tensorDataProblem, tensorToTyped, typedToTensorProto } from './tensors';
-export type { TensorDataProblem, TypedTensor } from './tensors';
+export type { StringStringEntryProto, TensorDataProblem, TensorProto, TypedTensor } from './tensors';
 
 // ---------------------------------------------------------------------------------------------
 // Types
-
-export interface StringStringEntryProto {
-  key?: string;
-  value?: string;
-}
 
 export interface OperatorSetIdProto {
   /** '' or absent: the default domain (ai.onnx). */
   domain?: string;
   version?: number;
-}
-
-export interface TensorProto {
-  /** Non-negative, checked. */
-  dims: number[];
-  data_type?: number;
-  float_data: Float32Array;
-  int32_data: Int32Array;
-  int64_data: BigInt64Array;
-  name?: string;
-  doc_string?: string;
-  /** A view into the decoded input (not a copy). */
-  raw_data?: Uint8Array;
-  double_data: Float64Array;
-  uint64_data: BigUint64Array;
-  data_location?: number;
-  external_data: StringStringEntryProto[];
-  // string_data (6) and segment (3) are skipped: gatedrnn has no string tensors.
 }
 
 export interface TensorShapeDimension {

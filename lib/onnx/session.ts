@@ -3,8 +3,9 @@
 // place of the Transposes around them (fuse.ts), creates every node's op (recurrent weights
 // packed here), and folds what does not depend on the feeds; a run then walks the remaining nodes in
 // order, freeing each intermediate value after its last use.
-import { Device, parseDevice } from '../cuda';
+import { Device, parseDevice } from '../ops/spec';
 import { rangeError, typeError } from '../errors';
+import { boolean, positiveInt } from '../validate';
 import { modelFileCap, readFileCappedAsync } from '../files';
 import { RunBudget, runBytesOption } from '../memory';
 import { Tensor, TensorLike, TensorType, expectTensor } from '../tensor';
@@ -89,10 +90,8 @@ function checkOptions(where: string, options: unknown): { threads: number; devic
   if (options === undefined) return { threads: 0, device: 'cpu', plan: true, maxRunBytes: runBytesOption(where, 'options.maxRunBytes', undefined) };
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object { threads, device }', options);
   const o = options as LoadOnnxOptions;
-  if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads >= 1)) {
-    throw typeError(where, 'options.threads', 'a positive integer', o.threads);
-  }
-  if (o.plan !== undefined && typeof o.plan !== 'boolean') throw typeError(where, 'options.plan', 'a boolean', o.plan);
+  if (o.threads !== undefined) positiveInt(where, 'options.threads', o.threads);
+  if (o.plan !== undefined) boolean(where, 'options.plan', o.plan);
   return { threads: o.threads ?? 0, device: parseDevice(where, o.device), plan: o.plan ?? true, maxRunBytes: runBytesOption(where, 'options.maxRunBytes', o.maxRunBytes) };
 }
 

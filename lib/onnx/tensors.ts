@@ -1,10 +1,33 @@
 // ONNX tensor data: data types, the check that a TensorProto holds exactly the data its dims
 // declare, and conversion between TensorProto and gatedrnn's {type, data, dims} tensors.
 
-import type { TensorProto } from './schema';
 import { OnnxParseError } from './wire';
 import { typeError } from '../errors';
 import { expectTensor, TensorData, TensorType } from '../tensor';
+
+// The two messages of onnx.proto that tensor data needs; schema.ts holds the rest.
+export interface StringStringEntryProto {
+  key?: string;
+  value?: string;
+}
+
+export interface TensorProto {
+  /** Non-negative, checked. */
+  dims: number[];
+  data_type?: number;
+  float_data: Float32Array;
+  int32_data: Int32Array;
+  int64_data: BigInt64Array;
+  name?: string;
+  doc_string?: string;
+  /** A view into the decoded input (not a copy). */
+  raw_data?: Uint8Array;
+  double_data: Float64Array;
+  uint64_data: BigUint64Array;
+  data_location?: number;
+  external_data: StringStringEntryProto[];
+  // string_data (6) and segment (3) are skipped: gatedrnn has no string tensors.
+}
 
 /** TensorProto.DataType (onnx.proto, IR version 10/11). */
 export const DataType = {

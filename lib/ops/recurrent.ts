@@ -1,16 +1,20 @@
 // What GruOp, LstmOp and RnnOp share: the ONNX weight and input checks, the native spec, and
 // run / runAsync / dispose over prepacked weights. Arithmetic happens in native code only.
 import type { NativeCudaRnn, NativeInputs, NativeOutputs, NativeRnn, NativeSpec, NativeWeights } from '../../binding';
-import { Device, createCudaOp, parseDevice } from '../cuda';
 import { rangeError, typeError } from '../errors';
 import { MAX_ARRAY_BYTES, availableMemory, claim } from '../memory';
 import { binding } from '../native';
 import { Tensor, TensorLike, expectDims, expectTensor } from '../tensor';
+import { Direction, direction as parseDirection, finite, flag, layout as parseLayout, object, oneOf, positiveInt } from '../validate';
 import { resolveActivations } from './activations';
+import { createCudaOp } from './cuda';
+import { CellInfo, Device, PreparedOp, nativeSpec, parseDevice } from './spec';
+
+export type { Direction } from '../validate';
+export type { CellInfo, PreparedOp } from './spec';
 
 const MAX_LENGTH = MAX_ARRAY_BYTES;
 
-export type Direction = 'forward' | 'reverse' | 'bidirectional';
 export type OutputName = 'Y' | 'Y_h' | 'Y_c';
 
 /** Attributes every recurrent operator takes (ONNX names in camelCase). */
@@ -59,38 +63,8 @@ export interface RunOptions<Name extends OutputName = OutputName> {
 
 export type FloatTensor = Tensor<'float32'>;
 
-/** How one cell kind differs from the others. */
-export interface CellInfo {
-  opName: string; // for messages: 'GruOp'
-  cell: 0 | 1 | 2;
-  gates: number;
-  defaultActivations: readonly string[];
-}
-
-function flag(where: string, name: string, value: unknown): boolean {
-  if (value === undefined) return false;
-  if (value === 0 || value === 1 || typeof value === 'boolean') return Boolean(value);
-  throw typeError(where, name, '0, 1, true or false', value);
-}
-
 /** The most threads one call may ask for: each thread gets its own workspace. */
 export const MAX_THREADS = 1024;
-
-function positiveInt(where: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw typeError(where, name, 'a positive integer', value);
-  }
-  return value;
-}
-
-/** The prepared, validated form of an operator: what the native side and the reference take. */
-export interface PreparedOp {
-  info: CellInfo;
-  spec: NativeSpec;
-  weights: NativeWeights;
-  threads: number;
-  device: Device;
-}
 
 export function prepareOp(
   info: CellInfo,
@@ -98,16 +72,12 @@ export function prepareOp(
   attrs: RecurrentAttributes & { linearBeforeReset?: unknown; inputForget?: unknown },
 ): PreparedOp {
   const where = `new ${info.opName}`;
-  if (weights === null || typeof weights !== 'object') throw typeError(where, 'weights', 'an object { W, R, B }', weights);
-  if (attrs === null || typeof attrs !== 'object') throw typeError(where, 'attributes', 'an object', attrs);
-  const direction = attrs.direction ?? 'forward';
-  if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') {
-    throw typeError(where, 'direction', "'forward', 'reverse' or 'bidirectional'", direction);
-  }
+  object(where, 'weights', weights, 'an object { W, R, B }');
+  object(where, 'attributes', attrs, 'an object');
+  const direction = parseDirection(where, attrs.direction);
   const D = direction === 'bidirectional' ? 2 : 1;
   const G = info.gates;
-  const layout = attrs.layout ?? 0;
-  if (layout !== 0 && layout !== 1) throw typeError(where, 'layout', '0 or 1', layout);
+  const layout = parseLayout(where, attrs.layout);
 
   const R = expectTensor(where, 'R', weights.R, 'float32');
   if (R.dims.length !== 3) throw rangeError(where, 'R', 'rank 3 [num_directions, gates*hidden_size, hidden_size]', `rank ${R.dims.length}`);
@@ -142,29 +112,26 @@ export function prepareOp(
 
   let clip: number | undefined;
   if (attrs.clip !== undefined) {
-    if (typeof attrs.clip !== 'number' || !(attrs.clip > 0)) throw typeError(where, 'clip', 'a positive number', attrs.clip);
-    if (Number.isFinite(attrs.clip)) clip = attrs.clip;
+    // Infinity is no clip at all.
+    if (attrs.clip !== Infinity) clip = finite(where, 'clip', attrs.clip, Number.MIN_VALUE, Infinity, 'a positive number');
   }
-  const threads = attrs.threads === undefined ? 0 : positiveInt(where, 'threads', attrs.threads);
-  if (threads > MAX_THREADS) throw rangeError(where, 'threads', `at most ${MAX_THREADS}`, String(threads));
-  const precision = attrs.precision ?? 'fp32';
-  if (precision !== 'fp32' && precision !== 'bf16') throw typeError(where, 'precision', "'fp32' or 'bf16'", precision);
+  const threads = attrs.threads === undefined ? 0 : positiveInt(where, 'threads', attrs.threads, MAX_THREADS);
+  const precision = attrs.precision === undefined ? 'fp32' : oneOf(where, 'precision', attrs.precision, ['fp32', 'bf16'] as const, "'fp32' or 'bf16'");
   const acts = resolveActivations(where, attrs.activations, attrs.activationAlpha, attrs.activationBeta, info.defaultActivations, D);
   const device = parseDevice(where, attrs.device);
 
-  const spec: NativeSpec = {
+  const spec = nativeSpec({
     cell: info.cell,
     hiddenSize: H,
     inputSize: I,
-    numDirections: D as 1 | 2,
-    reverse: direction === 'reverse',
+    direction,
+    layout,
     linearBeforeReset: flag(where, 'linearBeforeReset', attrs.linearBeforeReset),
     inputForget: flag(where, 'inputForget', attrs.inputForget),
-    layout,
     bf16Weights: precision === 'bf16',
     clip,
     acts,
-  };
+  });
   return { info, spec, weights: { W: W.data, R: R.data, B, P }, threads, device };
 }
 

@@ -1,6 +1,7 @@
 // fit's callbacks: plain objects with any of the hooks below, plus Keras's EarlyStopping and
 // ReduceLROnPlateau, whose state a checkpoint stores so a resumed run behaves the same.
 import { rangeError, typeError } from '../errors';
+import { nonNegativeInt, oneOf } from '../validate';
 import type { Optimizer } from './optimizers';
 
 export type Logs = Record<string, number>;
@@ -50,12 +51,12 @@ class Monitor {
     if (a === null || typeof a !== 'object') throw typeError(where, 'its argument', 'a config object', a);
     this.monitor = a.monitor ?? 'val_loss';
     const mode = a.mode ?? 'auto';
-    if (!['auto', 'min', 'max'].includes(mode)) throw rangeError(where, 'mode', "'auto', 'min' or 'max'", `"${mode}"`);
+    oneOf(where, 'mode', mode, ['auto', 'min', 'max'], "'auto', 'min' or 'max'");
     const maxish = /acc|precision|recall|f1|top/.test(this.monitor);
     this.sign = mode === 'max' || (mode === 'auto' && maxish) ? -1 : 1;
     this.minDelta = Math.abs(a.minDelta ?? minDelta);
     this.patience = a.patience ?? patience;
-    if (!(Number.isSafeInteger(this.patience) && this.patience >= 0)) throw rangeError(where, 'patience', 'a non-negative integer', String(this.patience));
+    nonNegativeInt(where, 'patience', this.patience, Number.MAX_SAFE_INTEGER);
   }
 
   /** The watched value (falling back from val_x to x when fit has no validation data). */
@@ -140,6 +141,7 @@ export class ReduceLROnPlateau implements StatefulCallback {
     const where = 'callbacks.reduceLROnPlateau';
     this.m = new Monitor(where, args, 10, 1e-4);
     this.factor = args.factor ?? 0.1;
+    if (typeof this.factor !== 'number') throw typeError(where, 'factor', 'a number in (0, 1)', this.factor);
     if (!(this.factor > 0 && this.factor < 1)) throw rangeError(where, 'factor', 'a number in (0, 1)', String(this.factor));
     this.cooldown = args.cooldown ?? 0;
     this.minLr = args.minLr ?? 0;

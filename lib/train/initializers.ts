@@ -1,16 +1,13 @@
 // Keras's weight initializers, drawing from a seeded Rng. Shapes are given as Keras sees the
 // matrix (fanIn x fanOut); the caller lays the values out in ONNX order.
-import { rangeError } from '../errors';
-import type { Rng } from './rng';
+import { oneOf } from '../validate';
+import type { Rng } from '../rng';
 
 export type InitializerName = 'glorotUniform' | 'orthogonal' | 'zeros' | 'ones' | 'randomUniform' | 'randomNormal';
 export const INITIALIZER_NAMES: readonly InitializerName[] = ['glorotUniform', 'orthogonal', 'zeros', 'ones', 'randomUniform', 'randomNormal'];
 
 export function checkInitializer(where: string, arg: string, v: unknown): InitializerName {
-  if (typeof v !== 'string' || !(INITIALIZER_NAMES as readonly string[]).includes(v)) {
-    throw rangeError(where, arg, `one of ${INITIALIZER_NAMES.join(', ')}`, typeof v === 'string' ? `"${v}"` : String(v));
-  }
-  return v as InitializerName;
+  return oneOf(where, arg, v, INITIALIZER_NAMES, `one of ${INITIALIZER_NAMES.join(', ')}`);
 }
 
 /**

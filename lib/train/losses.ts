@@ -3,6 +3,7 @@
 // weigh nothing). The loss is the weighted mean over rows; each returns dLoss/dPrediction, and
 // the cross-entropies fused with their output activation give dLoss/dLogits directly.
 import { rangeError, typeError } from '../errors';
+import { finite, integer } from '../validate';
 
 export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError' | 'meanAbsoluteError' | 'huber';
 export const LOSS_NAMES: readonly LossName[] = ['sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'meanAbsoluteError', 'huber'];
@@ -49,8 +50,8 @@ export class Loss {
     if (!(LOSS_NAMES as readonly unknown[]).includes(name)) throw rangeError('Loss', 'name', `one of ${LOSS_NAMES.join(', ')}`, JSON.stringify(name));
     if (config === null || typeof config !== 'object') throw typeError(where, 'its argument', 'a config object', config);
     if (config.fromLogits !== undefined && typeof config.fromLogits !== 'boolean') throw typeError(where, 'fromLogits', 'a boolean', config.fromLogits);
-    if (config.ignoreClass !== undefined && config.ignoreClass !== null && !Number.isSafeInteger(config.ignoreClass)) throw typeError(where, 'ignoreClass', 'an integer or null', config.ignoreClass);
-    if (config.delta !== undefined && !(typeof config.delta === 'number' && config.delta > 0)) throw typeError(where, 'delta', 'a positive number', config.delta);
+    if (config.ignoreClass !== undefined && config.ignoreClass !== null) integer(where, 'ignoreClass', config.ignoreClass, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'an integer or null');
+    if (config.delta !== undefined) finite(where, 'delta', config.delta, Number.MIN_VALUE, Infinity, 'a positive number');
     this.name = name;
     this.fromLogits = config.fromLogits ?? false;
     this.ignoreClass = config.ignoreClass ?? null;

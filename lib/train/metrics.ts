@@ -1,6 +1,7 @@
 // Metrics that accumulate over an epoch (as Keras's stateful metrics do) and report one number.
 // Rows are those of the loss: samples, or steps of a sequence, weighted (masked steps weigh 0).
 import { rangeError, typeError } from '../errors';
+import { positiveInt } from '../validate';
 import type { Loss } from './losses';
 
 export type MetricName = 'accuracy' | 'topK' | 'precision' | 'recall' | 'f1' | 'mse' | 'rmse' | 'mae';
@@ -145,7 +146,7 @@ export function toMetrics(where: string, v: unknown, loss: Loss): Metric[] {
     if (spec === null || typeof spec !== 'object' || !(METRIC_NAMES as readonly string[]).includes(spec.name)) {
       throw rangeError(where, 'each metric', `one of ${METRIC_NAMES.join(', ')}`, typeof m === 'string' ? `"${m}"` : JSON.stringify(m));
     }
-    if (spec.k !== undefined && !(Number.isSafeInteger(spec.k) && spec.k > 0)) throw rangeError(where, 'metric k', 'a positive integer', String(spec.k));
+    if (spec.k !== undefined) positiveInt(where, 'metric k', spec.k);
     const threshold = spec.threshold ?? (loss.fromLogits && loss.name === 'binaryCrossentropy' ? 0 : 0.5);
     const label = typeof m === 'string' ? m : spec.name === 'topK' ? `top${spec.k ?? 5}` : spec.name;
     out.push(new Metric({ ...spec, threshold }, label));

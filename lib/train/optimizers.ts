@@ -2,7 +2,8 @@
 // a checkpoint stores. Sparse parameters (embeddings) update only the rows a batch touched, so
 // their moments decay lazily, as in LazyAdam / PyTorch's SparseAdam.
 import { rangeError, typeError } from '../errors';
-import type { Param } from '../layers/layer';
+import { boolean, finite } from '../validate';
+import type { Param } from './param';
 import { Schedule, ScheduleConfig } from './schedules';
 
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop';
@@ -65,25 +66,26 @@ export class Optimizer {
     const num = (k: keyof typeof args, fallback: number, ok: (v: number) => boolean, expected: string): number => {
       const v = args[k];
       if (v === undefined) return fallback;
-      if (typeof v !== 'number' || !ok(v)) throw rangeError(where, k, expected, String(v));
+      if (typeof v !== 'number') throw typeError(where, k, expected, v);
+      if (!ok(v)) throw rangeError(where, k, expected, String(v));
       return v;
     };
     this.name = name;
     if (args.learningRate instanceof Schedule) this.learningRate = args.learningRate;
     else this.learningRate = num('learningRate', DEFAULT_LR[name], (v) => v > 0 && Number.isFinite(v), 'a positive number or a schedule');
     const clip = args.clipNorm;
-    if (clip !== undefined && !(typeof clip === 'number' && clip > 0)) throw rangeError(where, 'clipNorm', 'a positive number', String(clip));
+    if (clip !== undefined) finite(where, 'clipNorm', clip, Number.MIN_VALUE, Infinity, 'a positive number');
     this.clipNorm = clip ?? null;
     const unit = (v: number): boolean => v >= 0 && v < 1;
     this.momentum = num('momentum', 0, unit, 'a number in [0, 1)');
-    if (args.nesterov !== undefined && typeof args.nesterov !== 'boolean') throw typeError(where, 'nesterov', 'a boolean', args.nesterov);
+    if (args.nesterov !== undefined) boolean(where, 'nesterov', args.nesterov);
     this.nesterov = args.nesterov ?? false;
     this.beta1 = num('beta1', 0.9, unit, 'a number in [0, 1)');
     this.beta2 = num('beta2', 0.999, unit, 'a number in [0, 1)');
     this.rho = num('rho', 0.9, unit, 'a number in [0, 1)');
     this.epsilon = num('epsilon', 1e-7, (v) => v > 0, 'a positive number');
     this.weightDecay = num('weightDecay', name === 'adamw' ? 0.004 : 0, (v) => v >= 0, 'a non-negative number');
-    if (args.centered !== undefined && typeof args.centered !== 'boolean') throw typeError(where, 'centered', 'a boolean', args.centered);
+    if (args.centered !== undefined) boolean(where, 'centered', args.centered);
     this.centered = args.centered ?? false;
   }
 

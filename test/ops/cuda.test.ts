@@ -7,7 +7,7 @@
  */
 import { GruOp, LstmOp, RnnOp, backendInfo } from '../../lib';
 import { CaseShape, Cell, makeCase, OpCase, Outputs } from '../helpers/cases';
-import { setCudaRecurrent } from '../../lib/cuda';
+import { setCudaRecurrent } from '../../lib/ops/cuda';
 import { referenceForward } from '../../lib/ops/reference';
 import { expectClose } from '../helpers/onnx';
 

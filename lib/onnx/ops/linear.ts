@@ -1,7 +1,7 @@
 // Gemm and MatMul over the native GEMM (row-major C = alpha·op(A)·op(B) + beta·C): the dense
 // layers around recurrent nodes. Shapes and broadcasting are worked out here; the arithmetic is
 // native. MatMul with a 2-D right-hand side folds every batch dim of A into one GEMM.
-import { gemm as sgemm } from '../../train/gemm';
+import { gemm as sgemm } from '../../ops/gemm';
 import { NodeError, allocate, broadcastDims, broadcastOffsets, sizeOf } from '../values';
 import { OpDef, input, optionalInput, pure, simple } from './types';
 

@@ -1,6 +1,6 @@
 // The contract between the session and the op modules: an op is created once per node at load
 // (attributes read and checked, constant weights packed), then run once per call.
-import type { Device } from '../../cuda';
+import type { Device } from '../../ops/spec';
 import type { RecurrentOp } from '../../ops/recurrent';
 import { Attributes, GraphNode } from '../graph';
 import { NodeError, Value, ValueType } from '../values';

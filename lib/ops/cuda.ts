@@ -1,13 +1,10 @@
 // device: 'cuda' (an opt-in build, docs/cuda.md): whether this addon and machine can run an
 // operator on an NVIDIA GPU, and errors that say what is missing. The kernels are in native/cuda;
 // everything a CPU-only build or a machine without a GPU needs to answer is here.
-import type { NativeCudaRnn } from '../binding';
-import { typeError } from './errors';
-import { binding } from './native';
-import { ACTIVATION_NAMES } from './ops/activations';
-import type { PreparedOp } from './ops/recurrent';
-
-export type Device = 'cpu' | 'cuda';
+import type { NativeCudaRnn } from '../../binding';
+import { binding } from '../native';
+import { ACTIVATION_NAMES } from './activations';
+import type { PreparedOp } from './spec';
 
 export interface CudaInfo {
   /** The addon was compiled with GATEDRNN_CUDA=ON (`GATEDRNN_CUDA=1 npm rebuild gatedrnn`). */
@@ -39,11 +36,6 @@ export function cudaInfo(): CudaInfo {
 export function setCudaRecurrent(kernel: 'auto' | 'persistent' | 'step'): boolean {
   const b = binding();
   return typeof b.setCudaRecurrent === 'function' && b.setCudaRecurrent(kernel);
-}
-
-export function parseDevice(where: string, value: unknown): Device {
-  if (value === undefined || value === 'cpu' || value === 'cuda') return value ?? 'cpu';
-  throw typeError(where, 'device', "'cpu' or 'cuda'", value);
 }
 
 const SIGMOID = ACTIVATION_NAMES.indexOf('Sigmoid');

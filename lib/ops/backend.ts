@@ -1,8 +1,8 @@
 // What the loaded addon runs with.
 import * as fs from 'fs';
 import * as path from 'path';
+import { binding } from '../native';
 import { CudaInfo, cudaInfo } from './cuda';
-import { binding } from './native';
 
 export interface BackendInfo {
   /** Kernels in use: 'avx512' | 'avx2' | 'neon' | 'scalar'. */
@@ -25,7 +25,7 @@ let version: string | undefined;
 
 export function backendInfo(): BackendInfo {
   const info = binding().backendInfo();
-  version ??= (JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  version ??= (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
   const cuda = cudaInfo();
   return {
     isa: info.isa,
