@@ -5,6 +5,7 @@
 const { execFileSync } = require('child_process');
 const path = require('path');
 const { RnnTrainer } = require('../dist/train/native-rnn');
+const { median } = require('./stats');
 
 const [threads = 2, T = 100, B = 32, I = 128, H = 128] = process.argv.slice(2).map(Number);
 
@@ -12,11 +13,6 @@ function rand(n, scale) {
   const a = new Float32Array(n);
   for (let i = 0; i < n; i++) a[i] = (Math.random() * 2 - 1) * scale;
   return a;
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 function time(cell, lbr) {
