@@ -454,7 +454,7 @@ function trainingMarkdown(t) {
     out.push('- PyTorch runs at its best thread setting at each thread count: every pair of `torch.set_num_threads` and the BLAS\'s own threads (OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, BLIS_NUM_THREADS) from {1, threads} is timed, each in its own process, and the fastest is the row; "PyTorch setting" names it and the others\' step times.');
   }
   if (t.peak) {
-    out.push(`- GFLOP/s counts the matrix products of one step (${t.flopsMethod}): ${t.rows.length ? [...new Set(t.rows.map((r) => `${r.cell.toUpperCase()} ${(r.flopsPerStep / 1e9).toFixed(2)} GFLOP`))].join(', ') : '—'} per step. "% peak" divides it by the addon's FMA loop at the same thread count (\`fmaPeak\`, median of 7 calls at the start: ${t.peak.map((p) => `${p.gflops.toFixed(1)} GFLOP/s at ${p.threads} thread(s)`).join(', ')}).`);
+    out.push(`- GFLOP/s counts the matrix products of one step (${t.flopsMethod}): ${t.rows.length ? [...new Set(t.rows.map((r) => `${r.cell.toUpperCase()} ${(r.flopsPerStep / 1e9).toFixed(2)} GFLOP`))].join(', ') : '—'} per step. "% peak" divides it by the addon's FMA loop at the same thread count (\`fmaPeak\`, median of 7 calls, at the start and at the end of the run, the higher kept: ${t.peak.map((p) => `${p.gflops.toFixed(1)} GFLOP/s at ${p.threads} thread(s)${p.startGflops != null ? ` (${p.startGflops.toFixed(1)} / ${p.endGflops.toFixed(1)})` : ''}`).join(', ')}).`);
   }
   out.push(`- ${t.options.warmup} untimed warm-up step(s), then ${t.options.steps} timed steps. gatedrnn runs with GATEDRNN_THREADS set to the thread count.`);
   if (ran('tfjs')) {
@@ -559,4 +559,4 @@ function writeServerLoadReport(serverLoad, dir) {
   writeMarkdown(dir, readJson(path.join(dir, 'results.json')), readJson(path.join(dir, 'train-results.json')));
 }
 
-module.exports = { printTables, writeReports, writeTrainingReport, writeServerLoadReport, writeSessionsReport, observations, configLabel, fmtMs, fmtDiff, readJson, contentionTargets };
+module.exports = { printTables, writeReports, writeTrainingReport, writeServerLoadReport, writeSessionsReport, observations, configLabel, fmtMs, fmtDiff, readJson, contentionMarkdown, contentionTargets };
