@@ -19,7 +19,7 @@ Trains the text classifier of the design (Embedding 10000x128 -> GRU 128 (all st
 and the same with LSTM, for a few steps in gatedrnn, tfjs (CPU backend) and PyTorch (CPU) at the
 same thread counts, each run in its own child process, and reports samples/s, GFLOP/s, the share of the measured FMA peak, and the ratios.
 PyTorch runs at its best thread setting: every torch.set_num_threads × OPENBLAS_NUM_THREADS
-pair from {1, threads} is timed and the fastest is kept. The bench says which BLAS torch loaded
+pair from {1, threads} is timed for a few steps and the fastest is then timed in full. The bench says which BLAS torch loaded
 and refuses to run against the reference BLAS (exit code 3), whose GEMMs are no anchor.
 Writes bench/train-results.json and the "Training throughput" section of bench/RESULTS.md.
 
@@ -27,6 +27,7 @@ Options:
   --steps N        timed steps of gatedrnn and PyTorch per run (default 20)
   --tfjs-steps N   timed steps of tfjs at each of its two short lengths (default 1)
   --warmup N       untimed steps before timing (default 2; tfjs none)
+  --sweep-steps N  timed steps of PyTorch at each thread setting when choosing its best (default 3)
   --threads 1,2    thread counts (default 1,2); tfjs is single-threaded JS, run at the first
   --only gru|lstm  one cell kind
   --engines LIST   among gatedrnn,tfjs,torch (default all)
@@ -45,7 +46,7 @@ const TARGETS = { tfjs: 50, torch: 1.0 }; // gatedrnn samples/s ÷ theirs, at eq
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const opts = { steps: 20, tfjsSteps: 1, warmup: 2, threads: [1, 2], kinds: ['gru', 'lstm'], engines: ['gatedrnn', 'tfjs', 'torch'], python: null, out: __dirname };
+  const opts = { steps: 20, sweepSteps: 3, tfjsSteps: 1, warmup: 2, threads: [1, 2], kinds: ['gru', 'lstm'], engines: ['gatedrnn', 'tfjs', 'torch'], python: null, out: __dirname };
   const positive = (name, s) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`Expected a positive integer for ${name} but received "${s}"`);
@@ -61,6 +62,7 @@ function parseArgs(argv) {
       case '--help': case '-h': opts.help = true; break;
       case '--steps': opts.steps = positive(arg, next()); break;
       case '--tfjs-steps': opts.tfjsSteps = positive(arg, next()); break;
+      case '--sweep-steps': opts.sweepSteps = positive(arg, next()); break;
       case '--warmup': {
         const s = next();
         opts.warmup = Number(s);
@@ -104,10 +106,13 @@ function flopsPerStep(cell) {
   return 3 * (recurrent + dense2);
 }
 
-/** The addon's FMA loop at each thread count, median of 7 calls. */
+/**
+ * The addon's FMA loop at each thread count: the best of 7 calls, since other jobs on the cores
+ * only ever pull a call's figure down.
+ */
 function measurePeak(threads) {
   const { binding } = require(path.join(__dirname, '..', 'dist', 'native'));
-  return threads.map((t) => ({ threads: t, gflops: median(Array.from({ length: 7 }, () => binding().fmaPeak(t))) }));
+  return threads.map((t) => ({ threads: t, gflops: Math.max(...Array.from({ length: 7 }, () => binding().fmaPeak(t))) }));
 }
 
 /**
@@ -303,13 +308,14 @@ function findTorch(preferred) {
 // --- main ----------------------------------------------------------------------------------------
 
 /** One child run at sequence length `seq`: its step times and the other processes' share of the machine. */
-function runOnce(engine, cell, threads, seq, steps, warmup, torch, setting = null) {
+function runOnce(engine, cell, threads, seq, steps, warmup, torch, setting = null, budgetS = null) {
   const otherLoad = watchOtherLoad();
   const t0 = process.hrtime.bigint();
   let out;
   if (engine === 'torch') {
     const script = path.join(__dirname, 'train_torch.py');
     const args = ['--cell', cell, '--threads', setting.torchThreads, '--steps', steps, '--warmup', warmup, '--seq', seq, '--seed', SEED].map(String);
+    if (budgetS != null) args.push('--budget', String(budgetS));
     // The BLAS's own thread pool, under the names the common libraries read.
     const n = String(setting.blasThreads);
     out = runChild('PyTorch', torch.python, [script, ...args], { ...process.env, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n, BLIS_NUM_THREADS: n });
@@ -351,15 +357,36 @@ function runEngine(engine, cell, threads, opts, torch) {
       otherLoadPct: probes.some((p) => p.share == null) ? null : (100 * probes.reduce((x, p) => x + p.share, 0)) / probes.length,
     });
   } else if (engine === 'torch') {
-    // Its best setting at this core count is the anchor: each pair in turn, the fastest kept.
-    const sweep = torchSettings(threads).map((setting) => {
-      const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.steps, opts.warmup, torch, setting);
-      const s = { ...setting, ...summarize(out.stepSeconds), lossFirst: out.lossFirst, lossLast: out.lossLast, otherLoadPct: share == null ? null : 100 * share };
-      console.log(`  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: step ${s.medianMs.toFixed(1)} ms`);
-      return s;
-    });
+    // Its best setting at this core count is the anchor: each pair in turn for a few steps (an
+    // oversubscribed setting can take seconds a step), then the fastest for the full count.
+    // A setting already 3× slower than the best so far stops after its first timed step.
+    const settings = torchSettings(threads);
+    const sweep = [];
+    for (const setting of settings) {
+      if (settings.length === 1) {
+        sweep.push({ ...setting, medianMs: null, steps: 0 });
+        continue;
+      }
+      const fastest = sweep.reduce((a, b) => Math.min(a, b.medianMs), Infinity);
+      const budgetS = Number.isFinite(fastest) ? (3 * fastest * (opts.sweepSteps + 1)) / 1e3 : null;
+      const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.sweepSteps, 1, torch, setting, budgetS);
+      const s = { ...setting, medianMs: summarize(out.stepSeconds).medianMs, steps: out.stepSeconds.length, otherLoadPct: share == null ? null : 100 * share };
+      console.log(`  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: step ${s.medianMs.toFixed(1)} ms (median of ${s.steps})`);
+      sweep.push(s);
+    }
     const best = sweep.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
-    Object.assign(row, { steps: opts.steps, warmup: opts.warmup, ...best, sweep: sweep.map(({ torchThreads, blasThreads, medianMs, otherLoadPct }) => ({ torchThreads, blasThreads, medianMs, otherLoadPct })) });
+    const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.steps, opts.warmup, torch, best);
+    Object.assign(row, {
+      steps: opts.steps,
+      warmup: opts.warmup,
+      torchThreads: best.torchThreads,
+      blasThreads: best.blasThreads,
+      ...summarize(out.stepSeconds),
+      lossFirst: out.lossFirst,
+      lossLast: out.lossLast,
+      otherLoadPct: share == null ? null : 100 * share,
+      sweep,
+    });
   } else {
     const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.steps, opts.warmup, torch);
     Object.assign(row, { steps: opts.steps, warmup: opts.warmup, ...summarize(out.stepSeconds), lossFirst: out.lossFirst, lossLast: out.lossLast, otherLoadPct: share == null ? null : 100 * share });
@@ -447,7 +474,7 @@ async function main() {
     model: MODEL,
     seed: SEED,
     targets: TARGETS,
-    options: { steps: opts.steps, tfjsSteps: opts.tfjsSteps, warmup: opts.warmup, threads: opts.threads },
+    options: { steps: opts.steps, sweepSteps: opts.sweepSteps, tfjsSteps: opts.tfjsSteps, warmup: opts.warmup, threads: opts.threads },
     rows,
     skipped,
   };
@@ -456,7 +483,7 @@ async function main() {
   console.log(`wrote ${path.relative(process.cwd(), path.join(opts.out, 'train-results.json'))} and RESULTS.md in ${training.durationS.toFixed(0)} s`);
 }
 
-module.exports = { classifyBlas, flopsPerStep, torchSettings };
+module.exports = { classifyBlas, findTorch, flopsPerStep, measurePeak, probeBlas, torchSettings, RefusedError };
 
 if (require.main === module) {
   const argv = process.argv.slice(2);

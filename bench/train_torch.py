@@ -29,6 +29,7 @@ def parse_args():
     p.add_argument("--threads", type=int)
     p.add_argument("--steps", type=int, default=10, help="timed training steps")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first")
+    p.add_argument("--budget", type=float, default=None, help="seconds after which to stop once one step is timed")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--seq", type=int, default=100)
     p.add_argument("--vocab", type=int, default=10000)
@@ -100,7 +101,10 @@ def main():
 
     times = []
     losses = []
+    started = time.perf_counter()
     for s in range(steps):
+        if args.budget is not None and times and time.perf_counter() - started > args.budget:
+            break
         t0 = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x[s]), y[s])
