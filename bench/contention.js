@@ -37,12 +37,21 @@ const SCENARIOS = [
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// The busy loop: spins, and every 2^24 rounds checks that its parent still lives, so a bench
+// killed by a signal (which runs no exit hook) leaves no spinning orphan behind.
+const BUSY_LOOP = `
+const parent = Number(process.argv[1]);
+process.stdout.write('spinning\\n');
+for (let i = 1; ; i++) if ((i & 0xffffff) === 0 && process.ppid !== parent) process.exit(0);
+`;
+
 /**
  * A child node process that spins until killed; resolves once it has started spinning. The
- * caller kills it (and an exit hook does, should the bench die first).
+ * caller kills it (an exit hook does, should the bench fail first; the loop itself, should the
+ * bench be killed).
  */
 function startBusyLoop() {
-  const child = spawn(process.execPath, ['-e', 'process.stdout.write("spinning\\n"); for (;;) {}'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, ['-e', BUSY_LOOP, String(process.pid)], { stdio: ['ignore', 'pipe', 'ignore'] });
   const kill = () => child.kill('SIGKILL');
   process.on('exit', kill);
   return new Promise((resolve, reject) => {
