@@ -438,8 +438,9 @@ const ENGINE_LABELS = { gatedrnn: 'gatedrnn', tfjs: 'tfjs (cpu)', torch: 'PyTorc
 /** The thread setting a PyTorch row kept, then each tried one's median step time. */
 function torchSetting(r) {
   const label = (s) => `${s.torchThreads}×${s.blasThreads}`;
-  const tried = r.sweep.filter((s) => s.medianMs != null);
-  return tried.length ? `${label(r)} (tried ${tried.map((s) => `${label(s)} ${fmtMs(s.medianMs)} ms`).join(', ')})` : label(r);
+  const tried = r.sweep.filter((s) => s.medianMs != null || s.stoppedAfterS != null);
+  const one = (s) => `${label(s)} ${s.medianMs != null ? `${fmtMs(s.medianMs)} ms` : `stopped after ${s.stoppedAfterS.toFixed(0)} s`}`;
+  return tried.length ? `${label(r)} (tried ${tried.map(one).join(', ')})` : label(r);
 }
 
 function trainingMarkdown(t) {
@@ -452,7 +453,7 @@ function trainingMarkdown(t) {
   if (t.blas) {
     const b = t.blas;
     out.push(`- PyTorch's BLAS: ${b.name}${b.variant ? ` (${b.variant})` : ''}${b.file ? `, ${b.file}` : ''}, read from the libraries mapped into its process (/proc/<pid>/maps, symlinks resolved) and its build summary; the bench refuses to run against the reference BLAS.`);
-    out.push(`- PyTorch runs at its best thread setting at each thread count: every pair of \`torch.set_num_threads\` and the BLAS's own threads (OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, BLIS_NUM_THREADS) from {1, threads} is timed for ${t.options.sweepSteps ?? '?'} steps after one warm-up step, each in its own process (one already 3× slower than the fastest so far stops after its first timed step); the fastest is then timed like the other engines and is the row. "PyTorch setting" names it (torch × BLAS threads) and each tried pair's median step.`);
+    out.push(`- PyTorch runs at its best thread setting at each thread count: every pair of \`torch.set_num_threads\` and the BLAS's own threads (OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, BLIS_NUM_THREADS) from {1, threads} is timed for ${t.options.sweepSteps ?? '?'} steps after one warm-up step, each in its own process (one already 3× slower than the fastest so far stops after its first timed step, and one whose process runs past 3× the fastest one's is stopped and counted out); the fastest is then timed like the other engines and is the row. "PyTorch setting" names it (torch × BLAS threads) and each tried pair's median step.`);
   }
   if (t.peak) {
     out.push(`- GFLOP/s counts the matrix products of one step (${t.flopsMethod}): ${t.rows.length ? [...new Set(t.rows.map((r) => `${r.cell.toUpperCase()} ${(r.flopsPerStep / 1e9).toFixed(2)} GFLOP`))].join(', ') : '—'} per step. "% peak" divides it by the addon's FMA loop at the same thread count (\`fmaPeak\`, the best of 7 calls, at the start and at the end of the run, the higher kept: ${t.peak.map((p) => `${p.gflops.toFixed(1)} GFLOP/s at ${p.threads} thread(s)${p.startGflops != null ? ` (${p.startGflops.toFixed(1)} / ${p.endGflops.toFixed(1)})` : ''}`).join(', ')}).`);

@@ -23,7 +23,7 @@ process, and writes bench/results.json and bench/RESULTS.md. Then, for gatedrnn 
 grows with T and with B (a fitted line), 2 threads against 1 at B=64, and peak memory at B=64.
 
 Options:
-  --quick              fewer, shorter samples; no tfjs/brain.js; under 2 minutes
+  --quick              fewer, shorter samples; no tfjs/brain.js; under 3 minutes
   --threads 1,2        thread counts to measure (default 2,1)
   --only gru|lstm      one cell kind ("gru" covers linear_before_reset 1 and 0)
   --configs LIST       TxBxI triples (I = H), e.g. 100x1x128,50x64x512
@@ -45,8 +45,10 @@ Options:
                        onnxruntime at its default session options and with intra-op spinning
                        off, with a 5 ms sleep before every call, and beside a busy-looping
                        process; T×B×H 100×1×128, 100×1×512, 1000×1×64, 100×16×256, 50×64×512,
-                       GRU and LSTM, each thread count; \`run\` and \`runAsync\`. About 4 min on 2
-                       busy cores, 1 with --quick (--configs, --threads and --only apply)
+                       GRU and LSTM, each thread count; \`run\` and \`runAsync\`. Each cell stops
+                       after 3 s once it has 8 calls of each kind (0.3 s and 3 with --quick), so
+                       about 4 to 5 min, and under 1 with --quick, on an idle machine
+                       (--configs, --threads and --only apply)
   --contention-only    only those tables: they replace the contention section of the existing
                        results.json (and RESULTS.md); the other tables are left as they are
   --no-sessions        skip the imported-model rows (bench/sessions.js: each fixture at
@@ -154,8 +156,9 @@ function parseArgs(argv) {
       default: throw new UsageError(`Unknown option "${arg}" (see --help)`);
     }
   }
-  // Defaults sized so --quick takes about 1.5 minutes and the full run about 9 on 2 cores
-  // (scaling and memory add about 6 s to --quick and 15 to the full run).
+  // Defaults sized so the forward tables take about 1.5 minutes with --quick and about 9 in full
+  // on 2 idle cores (scaling and memory add about 6 s to --quick and 15 to the full run; the
+  // contention tables, sized below, under 1 and about 4 to 5 minutes).
   if (opts.maxTime == null) opts.maxTime = opts.quick ? 0.6 : 3;
   if (opts.rounds == null) opts.rounds = opts.quick ? 2 : 3;
   opts.minSamples = opts.quick ? 3 : 5;

@@ -286,9 +286,13 @@ async function childMain(argv) {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
+/** A child stopped at its time limit. */
+class ChildTimeout extends Error {}
+
 /** The last line of a child's stdout as JSON, or an error that quotes the child's stderr. */
-function runChild(label, command, args, env = process.env) {
-  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
+function runChild(label, command, args, env = process.env, timeoutMs = undefined) {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24, env, timeout: timeoutMs });
+  if (r.error && r.error.code === 'ETIMEDOUT') throw new ChildTimeout(`${label} took over ${(timeoutMs / 1e3).toFixed(0)} s`);
   if (r.error) throw new Error(`${label}: could not start ${command}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${label} exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
   const lines = r.stdout.trim().split('\n');
@@ -308,7 +312,7 @@ function findTorch(preferred) {
 // --- main ----------------------------------------------------------------------------------------
 
 /** One child run at sequence length `seq`: its step times and the other processes' share of the machine. */
-function runOnce(engine, cell, threads, seq, steps, warmup, torch, setting = null, budgetS = null) {
+function runOnce(engine, cell, threads, seq, steps, warmup, torch, setting = null, budgetS = null, timeoutMs = undefined) {
   const otherLoad = watchOtherLoad();
   const t0 = process.hrtime.bigint();
   let out;
@@ -318,7 +322,7 @@ function runOnce(engine, cell, threads, seq, steps, warmup, torch, setting = nul
     if (budgetS != null) args.push('--budget', String(budgetS));
     // The BLAS's own thread pool, under the names the common libraries read.
     const n = String(setting.blasThreads);
-    out = runChild('PyTorch', torch.python, [script, ...args], { ...process.env, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n, BLIS_NUM_THREADS: n });
+    out = runChild('PyTorch', torch.python, [script, ...args], { ...process.env, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n, BLIS_NUM_THREADS: n }, timeoutMs);
     const blas = classifyBlas(out.blas);
     if (blas.name !== torch.blas.name || blas.file !== torch.blas.file) throw new Error(`PyTorch ran on ${blas.name} (${blas.file}), not the ${torch.blas.name} the probe found`);
   } else {
@@ -359,7 +363,9 @@ function runEngine(engine, cell, threads, opts, torch) {
   } else if (engine === 'torch') {
     // Its best setting at this core count is the anchor: each pair in turn for a few steps (an
     // oversubscribed setting can take seconds a step), then the fastest for the full count.
-    // A setting already 3× slower than the best so far stops after its first timed step.
+    // A setting already 3× slower than the best so far stops after its first timed step, and
+    // one whose process runs past 3× the best one's whole run (an oversubscribed setting can
+    // take minutes a step on a loaded machine) is stopped and counted out.
     const settings = torchSettings(threads);
     const sweep = [];
     for (const setting of settings) {
@@ -369,12 +375,21 @@ function runEngine(engine, cell, threads, opts, torch) {
       }
       const fastest = sweep.reduce((a, b) => Math.min(a, b.medianMs), Infinity);
       const budgetS = Number.isFinite(fastest) ? (3 * fastest * (opts.sweepSteps + 1)) / 1e3 : null;
-      const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.sweepSteps, 1, torch, setting, budgetS);
-      const s = { ...setting, medianMs: summarize(out.stepSeconds).medianMs, steps: out.stepSeconds.length, otherLoadPct: share == null ? null : 100 * share };
-      console.log(`  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: step ${s.medianMs.toFixed(1)} ms (median of ${s.steps})`);
-      sweep.push(s);
+      const fastestRun = sweep.reduce((a, b) => Math.min(a, b.runMs ?? Infinity), Infinity);
+      const timeoutMs = Number.isFinite(fastestRun) ? 3 * fastestRun : undefined;
+      const t0 = Date.now();
+      try {
+        const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.sweepSteps, 1, torch, setting, budgetS, timeoutMs);
+        const s = { ...setting, medianMs: summarize(out.stepSeconds).medianMs, steps: out.stepSeconds.length, runMs: Date.now() - t0, otherLoadPct: share == null ? null : 100 * share };
+        console.log(`  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: step ${s.medianMs.toFixed(1)} ms (median of ${s.steps})`);
+        sweep.push(s);
+      } catch (err) {
+        if (!(err instanceof ChildTimeout)) throw err;
+        console.log(`  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: stopped after ${(timeoutMs / 1e3).toFixed(0)} s (3× the fastest setting's run)`);
+        sweep.push({ ...setting, medianMs: null, steps: 0, stoppedAfterS: timeoutMs / 1e3 });
+      }
     }
-    const best = sweep.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
+    const best = sweep.reduce((a, b) => (b.medianMs != null && !(a.medianMs <= b.medianMs) ? b : a));
     const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.steps, opts.warmup, torch, best);
     Object.assign(row, {
       steps: opts.steps,
