@@ -381,8 +381,11 @@ function addonInfo() {
 async function runContention(opts) {
   const log = (r) =>
     console.log(`${r.scenario.padEnd(8)} ${r.variant.padEnd(11)} ${configLabel(r.config).padEnd(10)} ${r.threads}t: onnxruntime ${fmtMs(r.ms.onnxruntime)} ms, run ${fmtMs(r.ms.run)} ms (${r.ratio.run.toFixed(2)}×), runAsync ${fmtMs(r.ms.runAsync)} ms (${r.ratio.runAsync.toFixed(2)}×), other load ${r.otherLoadPct == null ? '—' : r.otherLoadPct.toFixed(0)}%`);
+  // The commit and date as the tables start: the tree may change while they run.
+  const git = gitInfo();
+  const date = new Date().toISOString();
   const section = await measureContention({ threads: opts.threads, kinds: opts.kinds, shapes: opts.configs, ...opts.contentionCalls, log });
-  return { ...section, git: gitInfo(), mode: opts.quick ? 'quick' : 'full', argv: process.argv.slice(2), date: new Date().toISOString() };
+  return { ...section, git, mode: opts.quick ? 'quick' : 'full', argv: process.argv.slice(2), date };
 }
 
 function versionOf(name) {

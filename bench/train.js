@@ -420,6 +420,7 @@ async function main() {
   }
   if (!fs.existsSync(path.join(__dirname, '..', 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const started = Date.now();
+  const git = gitInfo(); // as the run starts: the tree may change while it runs
   const skipped = [];
   let torch = null;
   if (opts.engines.includes('torch')) {
@@ -481,7 +482,7 @@ async function main() {
     durationS: (Date.now() - started) / 1e3,
     machine: { cpuModel: (os.cpus()[0]?.model ?? 'unknown').trim(), cores: os.cpus().length, node: process.version, loadavg: os.loadavg()[0] },
     backend: backendInfo(),
-    git: gitInfo(),
+    git,
     versions: { tfjs: tfjsVersion, torch: torch?.version ?? null, python: torch?.python ?? null },
     blas: torch?.blas ?? null,
     peak,
