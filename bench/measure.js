@@ -6,6 +6,7 @@
 
 const Benchmark = require('benchmark');
 const { prng } = require('./tensors');
+const { quantile } = require('./stats');
 
 /** Runs one benchmark.js suite to completion; resolves with its benchmarks. */
 function runSuite(suite) {
@@ -42,14 +43,6 @@ async function measureInterleaved(entries, { rounds, maxTime, minSamples, orderS
   return pooled;
 }
 
-/** Quantile by linear interpolation of sorted samples. */
-function quantile(sorted, q) {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
-}
-
 /** Percentiles (µs) of `calls` awaited calls of fn, after a warm-up: the latency of one call. */
 async function awaitLatency(fn, calls) {
   for (let i = 0; i < calls / 10; i++) await fn();
@@ -59,13 +52,12 @@ async function awaitLatency(fn, calls) {
     await fn();
     us.push(Number(process.hrtime.bigint() - t0) / 1e3);
   }
-  us.sort((a, b) => a - b);
   return { calls, p10: quantile(us, 0.1), p50: quantile(us, 0.5), p90: quantile(us, 0.9) };
 }
 
 /** Summary in milliseconds; rme (±%, 95%, normal approximation) of the mean, as benchmark.js. */
 function summarize(samplesSeconds) {
-  const ms = samplesSeconds.map((s) => s * 1e3).sort((a, b) => a - b);
+  const ms = samplesSeconds.map((s) => s * 1e3);
   const n = ms.length;
   const mean = ms.reduce((a, b) => a + b, 0) / n;
   const variance = n > 1 ? ms.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
@@ -108,6 +100,16 @@ async function measureRoundRobin(entries, { calls, seed = 1 }) {
     for (const { id, fn } of order) pooled.get(id).push((await timeOnce(fn)).ms / 1e3);
   }
   return pooled;
+}
+
+/** The commit measured, and whether tracked files differed from it; null outside a git checkout. */
+function gitInfo() {
+  const git = (...args) => require('child_process').execFileSync('git', args, { cwd: require('path').join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
+  } catch (err) {
+    return null;
+  }
 }
 
 /** Busy CPU seconds of the whole machine so far, from /proc/stat (Linux); null elsewhere. */
@@ -156,4 +158,4 @@ async function waitForQuiet(maxShare, budget) {
   }
 }
 
-module.exports = { awaitLatency, measureInterleaved, measureRoundRobin, summarize, timeOnce, watchOtherLoad, waitForQuiet };
+module.exports = { awaitLatency, gitInfo, measureInterleaved, measureRoundRobin, summarize, timeOnce, watchOtherLoad, waitForQuiet };

@@ -137,6 +137,7 @@ function printTables(results) {
     console.log(`\nreference ${ref.variant} ${configLabel(ref.config)}: ${fmtMs(ref.ms)} ms; fast path is ${ratios}; max |Δ| ${fmtDiff(ref.maxAbsDiff)}`);
   }
   printScalingAndMemory(results);
+  if (results.contention) for (const line of contentionTargets(results.contention)) console.log(`\ncontention: ${line}`);
   for (const o of results.observations) console.log(`note: ${o}`);
 }
 
@@ -228,7 +229,7 @@ function markdown(results) {
     out.push(markdownTable(HEADER, tableCells(results.rows.filter((r) => r.threads === t))));
     out.push('');
   }
-  out.push(...scalingMarkdown(results), ...memoryMarkdown(results));
+  out.push(...contentionMarkdown(results.contention), ...scalingMarkdown(results), ...memoryMarkdown(results));
   out.push('## Scalar reference oracle', '');
   if (results.reference.length === 0) out.push('Not run (--no-reference).');
   else {
@@ -264,6 +265,75 @@ function markdown(results) {
   }
   out.push('');
   return out.join('\n');
+}
+
+// --- what a server's process sees (bench/contention.js) --------------------------------------------
+
+const fmtRatio = (x) => (x == null || Number.isNaN(x) ? '—' : `${x.toFixed(2)}×`);
+const contentionShapes = (c) => [...new Map(c.rows.map((r) => [configLabel(r.config), r.config])).values()];
+
+/** The issue's targets, checked on the measured cells: lines that say met or not, with the worst cell. */
+function contentionTargets(c) {
+  const checks = [
+    { scenario: 'defaults', label: 'alternating with onnxruntime at its defaults, every cell', min: 1.0, where: () => true },
+    { scenario: 'defaults', label: 'alternating with onnxruntime at its defaults, batch ≥ 16', min: 1.15, where: (r) => r.config.B >= 16 },
+    { scenario: 'idleGap', label: `after a ${c.idleGapMs} ms idle gap, every cell`, min: 1.0, where: () => true },
+  ];
+  const out = [];
+  for (const k of checks) {
+    const cells = [];
+    for (const r of c.rows.filter((x) => x.scenario === k.scenario && k.where(x))) for (const call of ['run', 'runAsync']) cells.push({ r, call, ratio: r.ratio[call] });
+    if (!cells.length) continue;
+    const below = cells.filter((x) => !(x.ratio >= k.min));
+    const worst = cells.reduce((w, x) => (x.ratio < w.ratio ? x : w));
+    out.push(`${k.label} ≥ ${k.min.toFixed(2)}×: ${below.length ? `not met in ${below.length} of ${cells.length} cells` : `met in all ${cells.length} cells`}; lowest ${fmtRatio(worst.ratio)} (${worst.r.cell} \`${worst.call}\`, ${configLabel(worst.r.config)}, ${worst.r.threads} thread(s))`);
+  }
+  return out;
+}
+
+function contentionMarkdown(c) {
+  if (!c) return [];
+  const out = ['## What a server\'s process sees: onnxruntime-node and gatedrnn alternating call by call', ''];
+  const commit = c.git ? `commit ${c.git.commit.slice(0, 12)}${c.git.dirty ? ' with uncommitted changes' : ''}` : 'outside a git checkout';
+  const la = (x) => x.map((v) => v.toFixed(2)).join(' / ');
+  out.push(`Measured by bench/contention.js (\`npm run bench${c.argv.length ? ` -- ${c.argv.join(' ')}` : ''}\`, ${c.mode} run) on ${c.date}, ${commit}, in ${c.durationS.toFixed(0)} s. Load average (1 / 5 / 15 min) before: ${la(c.loadavg.start)}, after: ${la(c.loadavg.end)}.`, '');
+  out.push('- Each cell is gatedrnn\'s speed-up: the median of onnxruntime-node\'s `session.run` calls ÷ the median of gatedrnn\'s calls, at the same shape, cell and thread count (gatedrnn `threads` = onnxruntime `intraOpNumThreads`). Above 1, gatedrnn is faster.');
+  out.push('- One process, one operator of each engine; the calls go onnxruntime, gatedrnn `run`, onnxruntime, gatedrnn `runAsync`, the two gatedrnn calls swapping places every other round, so each gatedrnn call comes right after an onnxruntime call. Every call is timed alone, from the call to its result (to the promise\'s resolution for `session.run` and `runAsync`; `run` is synchronous). The `run` column divides by `run`\'s median, the `runAsync` column by `runAsync`\'s; onnxruntime\'s median is over all its calls of the cell.');
+  out.push(`- A cell stops after ${c.options.maxTimeS} s once each gatedrnn call has ${c.options.minCalls} samples, or at ${c.options.maxCalls}; one untimed call of each first, whose outputs are compared (max |Δ| in the JSON). The scenarios of one shape, cell and thread count run back to back.`);
+  out.push('- onnxruntime sessions: intraOpNumThreads = threads, interOpNumThreads 1, sequential, graphOptimizationLevel all; otherwise its defaults, under which its intra-op threads spin after each call. "Spinning off" adds the session config entry `session.intra_op.allow_spinning = 0`. The busy loop is a second node process running `for (;;) {}`, started before the cell and killed after it. GRU is linear_before_reset = 1; I = H.');
+  out.push('- "other load" is the largest share of the machine that processes other than this one used during the row\'s cells (the busy loop counts as other load).', '');
+  const shapes = contentionShapes(c);
+  const threads = [...new Set(c.rows.map((r) => r.threads))].sort((a, b) => a - b);
+  const cells = [...new Set(c.rows.map((r) => r.cell))];
+  for (const scenario of c.scenarios) {
+    const rows = c.rows.filter((r) => r.scenario === scenario.id);
+    if (!rows.length) continue;
+    out.push(`### ${scenario.title}`, '');
+    const body = [];
+    for (const shape of shapes) {
+      for (const t of threads) {
+        const at = rows.filter((r) => configLabel(r.config) === configLabel(shape) && r.threads === t);
+        if (!at.length) continue;
+        const ratioCells = cells.flatMap((cell) => {
+          const r = at.find((x) => x.cell === cell);
+          return [fmtRatio(r?.ratio.run), fmtRatio(r?.ratio.runAsync)];
+        });
+        const loads = at.map((r) => r.otherLoadPct).filter((x) => x != null);
+        body.push([configLabel(shape), String(t), ...ratioCells, fmtLoad(loads.length ? Math.max(...loads) : null)]);
+      }
+    }
+    out.push(markdownTable(['T×B×H', 'threads', ...cells.flatMap((cell) => [`${cell} \`run\``, `${cell} \`runAsync\``]), 'other load'], body, 1), '');
+  }
+  const targets = contentionTargets(c);
+  if (targets.length) {
+    out.push('Targets (computed from the cells above):', '');
+    for (const line of targets) out.push(`- ${line}`);
+    out.push('');
+  }
+  out.push('<details><summary>Median milliseconds of every cell</summary>', '');
+  const body = c.rows.map((r) => [r.scenario, r.cell, configLabel(r.config), String(r.threads), fmtMs(r.ms.onnxruntime), fmtMs(r.ms.run), fmtMs(r.ms.runAsync), `${r.calls.onnxruntime}/${r.calls.run}/${r.calls.runAsync}`, fmtDiff(r.maxAbsDiff), fmtLoad(r.otherLoadPct)]);
+  out.push(markdownTable(['scenario', 'cell', 'T×B×H', 'threads', 'onnxruntime ms', '`run` ms', '`runAsync` ms', 'calls', 'max \\|Δ\\|', 'other load'], body, 4), '', '</details>', '');
+  return out;
 }
 
 function scalingMarkdown(results) {
@@ -365,13 +435,29 @@ function gpuMarkdown() {
 
 const ENGINE_LABELS = { gatedrnn: 'gatedrnn', tfjs: 'tfjs (cpu)', torch: 'PyTorch (cpu)' };
 
+/** The thread setting a PyTorch row kept, then each tried one's median step time. */
+function torchSetting(r) {
+  const label = (s) => `${s.torchThreads}×${s.blasThreads}`;
+  const tried = r.sweep.filter((s) => s.medianMs != null || s.stoppedAfterS != null);
+  const one = (s) => `${label(s)} ${s.medianMs != null ? `${fmtMs(s.medianMs)} ms` : `stopped after ${s.stoppedAfterS.toFixed(0)} s`}`;
+  return tried.length ? `${label(r)} (tried ${tried.map(one).join(', ')})` : label(r);
+}
+
 function trainingMarkdown(t) {
   const m = t.model;
   const out = ['## Training throughput', ''];
   const ran = (engine) => t.rows.some((r) => r.engine === engine);
   out.push(`Generated by \`npm run bench:train${t.argv.length ? ` -- ${t.argv.join(' ')}` : ''}\` on ${t.date} (${t.durationS.toFixed(0)} s; ${t.machine.cpuModel}, ${t.machine.cores} logical cores, load average ${t.machine.loadavg.toFixed(2)} at the end; gatedrnn isa ${t.backend.isa}; tfjs ${ran('tfjs') ? t.versions.tfjs : 'not run'}; PyTorch ${ran('torch') ? t.versions.torch : 'not run'}).`, '');
   out.push(`- The text classifier of the design: Embedding ${m.vocab}×${m.embed} → GRU ${m.units} (all steps) → GRU ${m.units} → Dense ${m.dense} relu → Dense ${m.classes} softmax, and the same with LSTM; batch ${m.batch}, T = ${m.seq}, sparse categorical cross-entropy, Adam. Synthetic token ids and labels (seed ${t.seed}).`);
-  out.push('- One step = forward, backward and the optimizer update on one batch; samples/s = batch ÷ median step time. Each engine runs in its own child process: gatedrnn one `fit` call per batch, tfjs `trainOnBatch`, PyTorch bench/train_torch.py with `torch.set_num_threads(threads)`.');
+  out.push('- One step = forward, backward and the optimizer update on one batch; samples/s = batch ÷ median step time. Each engine runs in its own child process: gatedrnn one `fit` call per batch, tfjs `trainOnBatch`, PyTorch bench/train_torch.py.');
+  if (t.blas) {
+    const b = t.blas;
+    out.push(`- PyTorch's BLAS: ${b.name}${b.variant ? ` (${b.variant})` : ''}${b.file ? `, ${b.file}` : ''}, read from the libraries mapped into its process (/proc/<pid>/maps, symlinks resolved) and its build summary; the bench refuses to run against the reference BLAS.`);
+    out.push(`- PyTorch runs at its best thread setting at each thread count: every pair of \`torch.set_num_threads\` and the BLAS's own threads (OPENBLAS_NUM_THREADS, MKL_NUM_THREADS, BLIS_NUM_THREADS) from {1, threads} is timed for ${t.options.sweepSteps ?? '?'} steps after one warm-up step, each in its own process (one already 3× slower than the fastest so far stops after its first timed step, and one whose process runs past 3× the fastest one's is stopped and counted out); the fastest is then timed like the other engines and is the row. "PyTorch setting" names it (torch × BLAS threads) and each tried pair's median step.`);
+  }
+  if (t.peak) {
+    out.push(`- GFLOP/s counts the matrix products of one step (${t.flopsMethod}): ${t.rows.length ? [...new Set(t.rows.map((r) => `${r.cell.toUpperCase()} ${(r.flopsPerStep / 1e9).toFixed(2)} GFLOP`))].join(', ') : '—'} per step. "% peak" divides it by the addon's FMA loop at the same thread count (\`fmaPeak\`, the best of 7 calls, at the start and at the end of the run, the higher kept: ${t.peak.map((p) => `${p.gflops.toFixed(1)} GFLOP/s at ${p.threads} thread(s)${p.startGflops != null ? ` (${p.startGflops.toFixed(1)} / ${p.endGflops.toFixed(1)})` : ''}`).join(', ')}).`);
+  }
   out.push(`- ${t.options.warmup} untimed warm-up step(s), then ${t.options.steps} timed steps. gatedrnn runs with GATEDRNN_THREADS set to the thread count.`);
   if (ran('tfjs')) {
     out.push(`- tfjs is single-threaded JavaScript and runs once, at ${t.options.threads[0]} thread(s); its GRU is the reset-before form (tfjs-layers lacks \`resetAfter\`), gatedrnn's and PyTorch's the reset-after one: the same work per step.`);
@@ -389,9 +475,13 @@ function trainingMarkdown(t) {
     r.estimated ? r.estimated.probes.map((p) => p.samples).join(' + ') : String(r.samples),
     `${r.lossFirst.toFixed(3)} → ${r.lossLast.toFixed(3)}`,
     r.gatedrnnRatio == null ? '—' : `${r.gatedrnnRatio.toFixed(2)}× (target ${r.target}×: ${r.met ? 'met' : 'not met'})`,
+    r.gflops == null ? '—' : fmtRate(r.gflops),
+    r.pctPeak == null ? '—' : `${r.pctPeak.toFixed(0)}%`,
+    r.sweep ? torchSetting(r) : '',
     fmtLoad(r.otherLoadPct),
   ]);
-  out.push(markdownTable(['cell', 'threads', 'engine', 'samples/s', 'median step ms', 'p10–p90 ms', 'steps', 'loss first → last', 'gatedrnn ÷ engine', 'other load'], body, 3));
+  out.push(markdownTable(['cell', 'threads', 'engine', 'samples/s', 'median step ms', 'p10–p90 ms', 'steps', 'loss first → last', 'gatedrnn ÷ engine', 'GFLOP/s', '% peak', 'PyTorch setting', 'other load'], body, 3));
+  if (t.git) out.push('', `Commit ${t.git.commit.slice(0, 12)}${t.git.dirty ? ' with uncommitted changes' : ''}.`);
   if (t.skipped.length) {
     out.push('', 'Not measured:', '');
     for (const s of t.skipped) out.push(`- ${s}`);
@@ -471,4 +561,4 @@ function writeServerLoadReport(serverLoad, dir) {
   writeMarkdown(dir, readJson(path.join(dir, 'results.json')), readJson(path.join(dir, 'train-results.json')));
 }
 
-module.exports = { printTables, writeReports, writeTrainingReport, writeServerLoadReport, writeSessionsReport, observations, configLabel, fmtMs, fmtDiff };
+module.exports = { printTables, writeReports, writeTrainingReport, writeServerLoadReport, writeSessionsReport, observations, configLabel, fmtMs, fmtDiff, readJson, contentionMarkdown, contentionTargets };

@@ -8,11 +8,13 @@ const os = require('os');
 const path = require('path');
 const { ENGINES, BF16_TOLERANCE, gatedrnn, ortSessionOptions, installed } = require('./engines');
 const { makeWeights, makeInput, maxAbsDiff, rnnFlops, prng } = require('./tensors');
-const { awaitLatency, measureInterleaved, summarize, timeOnce, watchOtherLoad, waitForQuiet } = require('./measure');
+const { awaitLatency, gitInfo, measureInterleaved, summarize, timeOnce, watchOtherLoad, waitForQuiet } = require('./measure');
 const { measureScaling, measureSpeedup } = require('./scaling');
 const { measureMemory } = require('./memory');
-const { printTables, writeReports, writeSessionsReport, observations, configLabel, fmtMs, fmtDiff } = require('./report');
+const { median } = require('./stats');
+const { printTables, writeReports, writeSessionsReport, observations, configLabel, fmtMs, fmtDiff, readJson } = require('./report');
 const { runSessions } = require('./sessions');
+const { measureContention, SHAPES } = require('./contention');
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -21,7 +23,7 @@ process, and writes bench/results.json and bench/RESULTS.md. Then, for gatedrnn 
 grows with T and with B (a fitted line), 2 threads against 1 at B=64, and peak memory at B=64.
 
 Options:
-  --quick              fewer, shorter samples; no tfjs/brain.js; under 2 minutes
+  --quick              fewer, shorter samples; no tfjs/brain.js; under 3 minutes
   --threads 1,2        thread counts to measure (default 2,1)
   --only gru|lstm      one cell kind ("gru" covers linear_before_reset 1 and 0)
   --configs LIST       TxBxI triples (I = H), e.g. 100x1x128,50x64x512
@@ -38,6 +40,17 @@ Options:
                        apply; --only does)
   --settle S           seconds the run may spend in all waiting for other jobs to quiet down
                        before timing a configuration again (default 120; 0 with --quick)
+  --no-contention      skip the tables of what a server's process sees (bench/contention.js):
+                       onnxruntime-node and gatedrnn alternating call by call in one process,
+                       onnxruntime at its default session options and with intra-op spinning
+                       off, with a 5 ms sleep before every call, and beside a busy-looping
+                       process; T×B×H 100×1×128, 100×1×512, 1000×1×64, 100×16×256, 50×64×512,
+                       GRU and LSTM, each thread count; \`run\` and \`runAsync\`. Each cell stops
+                       after 3 s once it has 8 calls of each kind (0.3 s and 3 with --quick), so
+                       about 4 to 5 min, and under 1 with --quick, on an idle machine
+                       (--configs, --threads and --only apply)
+  --contention-only    only those tables: they replace the contention section of the existing
+                       results.json (and RESULTS.md); the other tables are left as they are
   --no-sessions        skip the imported-model rows (bench/sessions.js: each fixture at
                        (B,T) = (1,1), (1,100), (16,100), the README classifier, DTLN's model_1
                        when bench/models/dtln_model_1.onnx or $GATEDRNN_DTLN_MODEL holds it)
@@ -45,13 +58,8 @@ Options:
   --help               this text
 `;
 
-const CONFIGS = [
-  { T: 100, B: 1, I: 128 },
-  { T: 100, B: 1, I: 512 },
-  { T: 100, B: 16, I: 256 },
-  { T: 50, B: 64, I: 512 },
-  { T: 1000, B: 1, I: 64 },
-];
+// The shapes of the forward tables and of the contention tables alike.
+const CONFIGS = SHAPES;
 // The reset-before GRU is the less common one: a short run checks two shapes of it.
 const QUICK_LBR0_CONFIGS = ['100x1x128', '50x64x512'];
 const REFERENCE_CONFIG = { T: 50, B: 64, I: 512, H: 512 };
@@ -142,12 +150,15 @@ function parseArgs(argv) {
       case '--no-scaling': opts.scaling = false; break;
       case '--no-memory': opts.memory = false; break;
       case '--no-sessions': opts.sessions = false; break;
+      case '--no-contention': opts.contention = false; break;
+      case '--contention-only': opts.contentionOnly = true; break;
       case '--out': opts.out = path.resolve(next()); break;
       default: throw new UsageError(`Unknown option "${arg}" (see --help)`);
     }
   }
-  // Defaults sized so --quick takes about 1.5 minutes and the full run about 9 on 2 cores
-  // (scaling and memory add about 6 s to --quick and 15 to the full run).
+  // Defaults sized so the forward tables take about 1.5 minutes with --quick and about 9 in full
+  // on 2 idle cores (scaling and memory add about 6 s to --quick and 15 to the full run; the
+  // contention tables, sized below, under 1 and about 4 to 5 minutes).
   if (opts.maxTime == null) opts.maxTime = opts.quick ? 0.6 : 3;
   if (opts.rounds == null) opts.rounds = opts.quick ? 2 : 3;
   opts.minSamples = opts.quick ? 3 : 5;
@@ -156,6 +167,10 @@ function parseArgs(argv) {
   // Not reduced by --quick: what a process calling `run` repeatedly holds is the peak over
   // several runs, and five cost about a second per cell.
   opts.memoryRuns = 5;
+  // Calls of each gatedrnn kind per contention cell (as many of onnxruntime's, twice), and the
+  // seconds after which a cell stops once it has the minimum.
+  opts.contentionCalls = opts.quick ? { maxCalls: 5, minCalls: 3, maxTime: 0.3 } : { maxCalls: 40, minCalls: 8, maxTime: 3 };
+  if (opts.contentionOnly && opts.contention === false) throw new UsageError('--contention-only and --no-contention exclude each other');
   if (opts.settle == null) opts.settle = opts.quick ? 0 : 120;
   if (!(opts.settle >= 0)) throw new UsageError('Expected a non-negative number of seconds for --settle');
   if (!(opts.maxTime > 0)) throw new UsageError('Expected a positive number of seconds for --max-time');
@@ -173,12 +188,12 @@ function parseArgs(argv) {
  */
 async function measurePeak(opts) {
   const { binding } = require('../dist/native');
-  const median = (f) => Array.from({ length: 7 }, f).sort((a, b) => a - b)[3];
+  const median7 = (f) => median(Array.from({ length: 7 }, f));
   const out = [];
   for (const t of opts.threads) {
     const otherLoad = watchOtherLoad();
-    const gflops = median(() => binding().fmaPeak(t));
-    const bf16Gflops = median(() => binding().fmaPeak(t, true));
+    const gflops = median7(() => binding().fmaPeak(t));
+    const bf16Gflops = median7(() => binding().fmaPeak(t, true));
     const share = otherLoad();
     out.push({ threads: t, gflops, bf16Gflops, otherLoadPct: share == null ? null : 100 * share });
   }
@@ -362,6 +377,17 @@ function addonInfo() {
   }
 }
 
+/** The contention tables (bench/contention.js), a line per cell as it finishes. */
+async function runContention(opts) {
+  const log = (r) =>
+    console.log(`${r.scenario.padEnd(8)} ${r.variant.padEnd(11)} ${configLabel(r.config).padEnd(10)} ${r.threads}t: onnxruntime ${fmtMs(r.ms.onnxruntime)} ms, run ${fmtMs(r.ms.run)} ms (${r.ratio.run.toFixed(2)}×), runAsync ${fmtMs(r.ms.runAsync)} ms (${r.ratio.runAsync.toFixed(2)}×), other load ${r.otherLoadPct == null ? '—' : r.otherLoadPct.toFixed(0)}%`);
+  // The commit and date as the tables start: the tree may change while they run.
+  const git = gitInfo();
+  const date = new Date().toISOString();
+  const section = await measureContention({ threads: opts.threads, kinds: opts.kinds, shapes: opts.configs, ...opts.contentionCalls, log });
+  return { ...section, git, mode: opts.quick ? 'quick' : 'full', argv: process.argv.slice(2), date };
+}
+
 function versionOf(name) {
   try {
     return require(`${name}/package.json`).version;
@@ -395,12 +421,23 @@ async function main() {
     throw new Error('dist/ is missing: run `npm run build:ts` (and `npm run build:native` if build/Release/gatedrnn.node is missing) first');
   }
   if (!installed('onnxruntime-node')) opts.engines = opts.engines.filter((e) => e !== 'onnxruntime');
+  if (opts.contentionOnly) {
+    const file = path.join(opts.out, 'results.json');
+    const previous = readJson(file);
+    if (!previous) throw new UsageError(`--contention-only adds to an existing ${path.relative(process.cwd(), file)}: run \`npm run bench\` (or --quick) first`);
+    if (!installed('onnxruntime-node')) throw new UsageError('--contention-only needs onnxruntime-node, which is not installed');
+    previous.contention = await runContention(opts);
+    writeReports(previous, opts.out);
+    console.log(`\nwrote the contention section of ${path.relative(process.cwd(), file)} and RESULTS.md in ${previous.contention.durationS.toFixed(0)} s`);
+    return;
+  }
   const started = Date.now();
   const results = {
     schema: 1,
     mode: opts.quick ? 'quick' : 'full',
     argv: process.argv.slice(2),
     date: new Date().toISOString(),
+    git: gitInfo(),
     machine: machineInfo(),
     backend: gatedrnn().backendInfo(),
     addon: addonInfo(),
@@ -416,6 +453,7 @@ async function main() {
     reference: [],
     scaling: null, // { axes, speedup } unless --no-scaling
     memory: null, // unless --no-memory
+    contention: null, // unless --no-contention or onnxruntime-node is missing
     skipped: [],
     observations: [],
   };
@@ -510,6 +548,14 @@ async function main() {
       results.reference.push(ref);
       console.log(`reference ${v.variant}: ${fmtMs(ref.ms)} ms`);
     }
+  }
+
+  if (opts.contention !== false) {
+    if (opts.engines.includes('onnxruntime')) {
+      await waitForQuiet(QUIET_LOAD, state.settle);
+      console.log('\nWhat a server sees (bench/contention.js): onnxruntime ÷ gatedrnn, medians, calls alternating');
+      results.contention = await runContention(opts);
+    } else results.skipped.push('contention tables: onnxruntime-node is not installed (or left out by --engines)');
   }
 
   // Derived columns, now that every row and the peak are known.

@@ -18,6 +18,7 @@ const http = require('http');
 const os = require('os');
 const path = require('path');
 const { writeServerLoadReport } = require('./report');
+const { quantile } = require('./stats');
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -82,8 +83,6 @@ function rssMiB(pid) {
   }
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
 /** Samples a process's RSS every 20 ms until stopped; resolves to the peak in MiB. */
 function watchRss(pid) {
   let peak = 0;
@@ -95,8 +94,7 @@ function watchRss(pid) {
 }
 
 function latencyStats(latencies) {
-  latencies.sort((a, b) => a - b);
-  return { p50Ms: percentile(latencies, 50), p90Ms: percentile(latencies, 90), p99Ms: percentile(latencies, 99), maxMs: latencies[latencies.length - 1] };
+  return { p50Ms: quantile(latencies, 0.5), p90Ms: quantile(latencies, 0.9), p99Ms: quantile(latencies, 0.99), maxMs: latencies.reduce((a, b) => Math.max(a, b), -Infinity) };
 }
 
 async function health(agent, port, reset) {

@@ -7,7 +7,8 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const { summarize, watchOtherLoad } = require('./measure');
+const { gitInfo, summarize, watchOtherLoad } = require('./measure');
+const { median } = require('./stats');
 const { prng } = require('./tensors');
 const { writeTrainingReport } = require('./report');
 
@@ -16,13 +17,17 @@ const HELP = `Usage: npm run bench:train -- [options]
 Trains the text classifier of the design (Embedding 10000x128 -> GRU 128 (all steps) -> GRU 128
 -> Dense 64 relu -> Dense 46 softmax; batch 32, T = 100, sparse categorical cross-entropy, Adam),
 and the same with LSTM, for a few steps in gatedrnn, tfjs (CPU backend) and PyTorch (CPU) at the
-same thread counts, each run in its own child process, and reports samples/s and the ratios.
+same thread counts, each run in its own child process, and reports samples/s, GFLOP/s, the share of the measured FMA peak, and the ratios.
+PyTorch runs at its best thread setting: every torch.set_num_threads × OPENBLAS_NUM_THREADS
+pair from {1, threads} is timed for a few steps and the fastest is then timed in full. The bench says which BLAS torch loaded
+and refuses to run against the reference BLAS (exit code 3), whose GEMMs are no anchor.
 Writes bench/train-results.json and the "Training throughput" section of bench/RESULTS.md.
 
 Options:
   --steps N        timed steps of gatedrnn and PyTorch per run (default 20)
   --tfjs-steps N   timed steps of tfjs at each of its two short lengths (default 1)
   --warmup N       untimed steps before timing (default 2; tfjs none)
+  --sweep-steps N  timed steps of PyTorch at each thread setting when choosing its best (default 3)
   --threads 1,2    thread counts (default 1,2); tfjs is single-threaded JS, run at the first
   --only gru|lstm  one cell kind
   --engines LIST   among gatedrnn,tfjs,torch (default all)
@@ -41,7 +46,7 @@ const TARGETS = { tfjs: 50, torch: 1.0 }; // gatedrnn samples/s ÷ theirs, at eq
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const opts = { steps: 20, tfjsSteps: 1, warmup: 2, threads: [1, 2], kinds: ['gru', 'lstm'], engines: ['gatedrnn', 'tfjs', 'torch'], python: null, out: __dirname };
+  const opts = { steps: 20, sweepSteps: 3, tfjsSteps: 1, warmup: 2, threads: [1, 2], kinds: ['gru', 'lstm'], engines: ['gatedrnn', 'tfjs', 'torch'], python: null, out: __dirname };
   const positive = (name, s) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`Expected a positive integer for ${name} but received "${s}"`);
@@ -57,6 +62,7 @@ function parseArgs(argv) {
       case '--help': case '-h': opts.help = true; break;
       case '--steps': opts.steps = positive(arg, next()); break;
       case '--tfjs-steps': opts.tfjsSteps = positive(arg, next()); break;
+      case '--sweep-steps': opts.sweepSteps = positive(arg, next()); break;
       case '--warmup': {
         const s = next();
         opts.warmup = Number(s);
@@ -82,6 +88,89 @@ function parseArgs(argv) {
     }
   }
   return opts;
+}
+
+// --- work per step --------------------------------------------------------------------------------
+
+/**
+ * Floating-point operations of one training step, from the matrix products: a recurrent layer's
+ * forward pass is 2·T·B·G·H·(I+H) (G = 3 for GRU, 4 for LSTM), a dense layer's 2·B·in·out, and
+ * the backward pass is counted as twice the forward (the products for dX and for dW). Element-wise
+ * work, the embedding and the optimizer are left out, so this is a lower bound.
+ */
+function flopsPerStep(cell) {
+  const { embed, units, dense, classes, batch: B, seq: T } = MODEL;
+  const G = cell === 'gru' ? 3 : 4;
+  const recurrent = 2 * T * B * G * units * (embed + units) + 2 * T * B * G * units * (units + units);
+  const dense2 = 2 * B * (units * dense + dense * classes);
+  return 3 * (recurrent + dense2);
+}
+
+/**
+ * The addon's FMA loop at each thread count: the best of 7 calls, since other jobs on the cores
+ * only ever pull a call's figure down.
+ */
+function measurePeak(threads) {
+  const { binding } = require(path.join(__dirname, '..', 'dist', 'native'));
+  return threads.map((t) => ({ threads: t, gflops: Math.max(...Array.from({ length: 7 }, () => binding().fmaPeak(t))) }));
+}
+
+/**
+ * What "% of peak" divides by: the higher of the FMA loop's figures at the start and at the end
+ * of the run (other jobs pull a figure down, never up).
+ */
+function bestPeak(start, end) {
+  return start.map((p) => {
+    const atEnd = end.find((x) => x.threads === p.threads);
+    return { threads: p.threads, gflops: Math.max(p.gflops, atEnd.gflops), startGflops: p.gflops, endGflops: atEnd.gflops };
+  });
+}
+
+// --- which BLAS PyTorch runs on ----------------------------------------------------------------
+
+/** Refusal to compare against a BLAS that is no anchor: reported as one line, exit code 3. */
+class RefusedError extends Error {}
+
+/**
+ * What the BLAS libraries mapped into torch's process (bench/train_torch.py --probe-blas) are:
+ * { name, variant, file, real }. `real` is false for the reference BLAS (netlib's plain loops,
+ * Debian's libblas3 in .../blas/) and for a BLAS that cannot be identified.
+ */
+function classifyBlas({ files, config }) {
+  const file = (re) => files.find((f) => re.test(path.basename(f)) || re.test(path.dirname(f)));
+  let f = file(/openblas/i);
+  if (f) {
+    const variant = /openmp|libopenblaso/i.test(f) ? 'openmp' : /serial/i.test(f) ? 'serial' : /pthread|libopenblasp/i.test(f) ? 'pthread' : null;
+    return { name: 'OpenBLAS', variant, file: f, real: true };
+  }
+  if ((f = file(/mkl/i))) return { name: 'MKL', variant: null, file: f, real: true };
+  if ((f = file(/blis/i))) return { name: 'BLIS', variant: null, file: f, real: true };
+  if ((f = file(/atlas/i))) return { name: 'ATLAS', variant: null, file: f, real: true };
+  // Linked into libtorch itself (the wheels from pytorch.org carry MKL), so no file of its own.
+  if (/BLAS_INFO=mkl|Math Kernel Library/.test(config)) return { name: 'MKL (linked into torch)', variant: null, file: null, real: true };
+  if (/BLAS_INFO=(open|openblas)\b/.test(config)) return { name: 'OpenBLAS (linked into torch)', variant: null, file: null, real: true };
+  if (/BLAS_INFO=accelerate/.test(config)) return { name: 'Accelerate', variant: null, file: null, real: true };
+  if ((f = file(/^libblas\.so/))) return { name: 'reference BLAS', variant: null, file: f, real: false };
+  return { name: 'unknown', variant: null, file: files[0] ?? null, real: false };
+}
+
+/** The BLAS the Python's torch loads; throws RefusedError unless it is a real one. */
+function probeBlas(torch) {
+  const info = runChild('PyTorch BLAS probe', torch.python, [path.join(__dirname, 'train_torch.py'), '--probe-blas']).blas;
+  const blas = { ...classifyBlas(info), files: info.files };
+  if (!blas.real) {
+    const what = blas.name === 'reference BLAS' ? `the reference BLAS (${blas.file}), plain loops at a few GFLOP/s` : `no BLAS this bench can identify (libraries mapped: ${info.files.join(', ') || 'none'})`;
+    throw new RefusedError(
+      `PyTorch (${torch.python}) runs on ${what}: a comparison against it says nothing about PyTorch. Install an optimized BLAS (Debian: apt install libopenblas0-pthread, or libopenblas0-openmp) and run again, or leave PyTorch out (--engines gatedrnn,tfjs).`,
+    );
+  }
+  return blas;
+}
+
+/** torch.set_num_threads × BLAS-thread pairs tried at `threads` cores: {1, threads} each. */
+function torchSettings(threads) {
+  const counts = [...new Set([1, threads])];
+  return counts.flatMap((torchThreads) => counts.map((blasThreads) => ({ torchThreads, blasThreads })));
 }
 
 // --- synthetic data ------------------------------------------------------------------------------
@@ -197,9 +286,13 @@ async function childMain(argv) {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
+/** A child stopped at its time limit. */
+class ChildTimeout extends Error {}
+
 /** The last line of a child's stdout as JSON, or an error that quotes the child's stderr. */
-function runChild(label, command, args, env = process.env) {
-  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24, env });
+function runChild(label, command, args, env = process.env, timeoutMs = undefined) {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24, env, timeout: timeoutMs });
+  if (r.error && r.error.code === 'ETIMEDOUT') throw new ChildTimeout(`${label} took over ${(timeoutMs / 1e3).toFixed(0)} s`);
   if (r.error) throw new Error(`${label}: could not start ${command}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${label} exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
   const lines = r.stdout.trim().split('\n');
@@ -219,14 +312,19 @@ function findTorch(preferred) {
 // --- main ----------------------------------------------------------------------------------------
 
 /** One child run at sequence length `seq`: its step times and the other processes' share of the machine. */
-function runOnce(engine, cell, threads, seq, steps, warmup, torch) {
+function runOnce(engine, cell, threads, seq, steps, warmup, torch, setting = null, budgetS = null, timeoutMs = undefined) {
   const otherLoad = watchOtherLoad();
   const t0 = process.hrtime.bigint();
   let out;
   if (engine === 'torch') {
     const script = path.join(__dirname, 'train_torch.py');
-    const args = ['--cell', cell, '--threads', threads, '--steps', steps, '--warmup', warmup, '--seq', seq, '--seed', SEED].map(String);
-    out = runChild('PyTorch', torch.python, [script, ...args]);
+    const args = ['--cell', cell, '--threads', setting.torchThreads, '--steps', steps, '--warmup', warmup, '--seq', seq, '--seed', SEED].map(String);
+    if (budgetS != null) args.push('--budget', String(budgetS));
+    // The BLAS's own thread pool, under the names the common libraries read.
+    const n = String(setting.blasThreads);
+    out = runChild('PyTorch', torch.python, [script, ...args], { ...process.env, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n, BLIS_NUM_THREADS: n }, timeoutMs);
+    const blas = classifyBlas(out.blas);
+    if (blas.name !== torch.blas.name || blas.file !== torch.blas.file) throw new Error(`PyTorch ran on ${blas.name} (${blas.file}), not the ${torch.blas.name} the probe found`);
   } else {
     out = runChild(engine, process.execPath, [__filename, '--child', engine, cell, ...[threads, steps, warmup, seq].map(String)], { ...process.env, GATEDRNN_THREADS: String(threads) });
   }
@@ -262,11 +360,55 @@ function runEngine(engine, cell, threads, opts, torch) {
       lossLast: b.lossLast,
       otherLoadPct: probes.some((p) => p.share == null) ? null : (100 * probes.reduce((x, p) => x + p.share, 0)) / probes.length,
     });
+  } else if (engine === 'torch') {
+    // Its best setting at this core count is the anchor: each pair in turn for a few steps (an
+    // oversubscribed setting can take seconds a step), then the fastest for the full count.
+    // A setting already 3× slower than the best so far stops after its first timed step, and
+    // one whose process runs past 3× the best one's whole run (an oversubscribed setting can
+    // take minutes a step on a loaded machine) is stopped and counted out.
+    const settings = torchSettings(threads);
+    const sweep = [];
+    for (const setting of settings) {
+      if (settings.length === 1) {
+        sweep.push({ ...setting, medianMs: null, steps: 0 });
+        continue;
+      }
+      const fastest = sweep.reduce((a, b) => Math.min(a, b.medianMs), Infinity);
+      const budgetS = Number.isFinite(fastest) ? (3 * fastest * (opts.sweepSteps + 1)) / 1e3 : null;
+      const fastestRun = sweep.reduce((a, b) => Math.min(a, b.runMs ?? Infinity), Infinity);
+      const timeoutMs = Number.isFinite(fastestRun) ? 3 * fastestRun : undefined;
+      const t0 = Date.now();
+      try {
+        const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.sweepSteps, 1, torch, setting, budgetS, timeoutMs);
+        const s = { ...setting, medianMs: summarize(out.stepSeconds).medianMs, steps: out.stepSeconds.length, runMs: Date.now() - t0, otherLoadPct: share == null ? null : 100 * share };
+        console.log(`  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: step ${s.medianMs.toFixed(1)} ms (median of ${s.steps})`);
+        sweep.push(s);
+      } catch (err) {
+        if (!(err instanceof ChildTimeout)) throw err;
+        console.log(`  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: stopped after ${(timeoutMs / 1e3).toFixed(0)} s (3× the fastest setting's run)`);
+        sweep.push({ ...setting, medianMs: null, steps: 0, stoppedAfterS: timeoutMs / 1e3 });
+      }
+    }
+    const best = sweep.reduce((a, b) => (b.medianMs != null && !(a.medianMs <= b.medianMs) ? b : a));
+    const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.steps, opts.warmup, torch, best);
+    Object.assign(row, {
+      steps: opts.steps,
+      warmup: opts.warmup,
+      torchThreads: best.torchThreads,
+      blasThreads: best.blasThreads,
+      ...summarize(out.stepSeconds),
+      lossFirst: out.lossFirst,
+      lossLast: out.lossLast,
+      otherLoadPct: share == null ? null : 100 * share,
+      sweep,
+    });
   } else {
     const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.steps, opts.warmup, torch);
     Object.assign(row, { steps: opts.steps, warmup: opts.warmup, ...summarize(out.stepSeconds), lossFirst: out.lossFirst, lossLast: out.lossLast, otherLoadPct: share == null ? null : 100 * share });
   }
   row.samplesPerS = MODEL.batch / (row.medianMs / 1e3);
+  row.flopsPerStep = flopsPerStep(cell);
+  row.gflops = row.flopsPerStep / (row.medianMs * 1e6);
   return row;
 }
 
@@ -278,11 +420,16 @@ async function main() {
   }
   if (!fs.existsSync(path.join(__dirname, '..', 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const started = Date.now();
+  const git = gitInfo(); // as the run starts: the tree may change while it runs
   const skipped = [];
   let torch = null;
   if (opts.engines.includes('torch')) {
     torch = findTorch(opts.python);
     if (!torch) skipped.push('PyTorch: not installed (no python3 that imports torch; Debian: apt install python3-torch)');
+    else {
+      torch.blas = probeBlas(torch);
+      console.log(`PyTorch ${torch.version} (${torch.python}) on ${torch.blas.name}${torch.blas.variant ? ` (${torch.blas.variant})` : ''}${torch.blas.file ? `: ${torch.blas.file}` : ''}`);
+    }
   }
   let tfjsVersion = null;
   try {
@@ -292,6 +439,8 @@ async function main() {
   }
   const engines = opts.engines.filter((e) => (e === 'torch' ? torch : e === 'tfjs' ? tfjsVersion : true));
   const { backendInfo } = require(path.join(__dirname, '..', 'dist'));
+  const peakStart = measurePeak(opts.threads);
+  console.log(`FMA peak at the start: ${peakStart.map((p) => `${p.gflops.toFixed(1)} GFLOP/s at ${p.threads} thread(s)`).join(', ')}`);
   const rows = [];
   for (const cell of opts.kinds) {
     for (const threads of opts.threads) {
@@ -302,13 +451,20 @@ async function main() {
           const row = runEngine(engine, cell, threads, opts, torch);
           rows.push(row);
           const how = row.estimated ? `estimated from T = ${row.estimated.probes.map((p) => `${p.seq}: ${p.medianMs.toFixed(0)} ms`).join(', ')}` : `median of ${row.samples}`;
-          console.log(`${cell} ${engine} threads=${threads}: ${row.samplesPerS.toFixed(2)} samples/s (step ${row.medianMs.toFixed(1)} ms, ${how})`);
+          const setting = row.sweep ? `, best of ${row.sweep.length} settings: set_num_threads(${row.torchThreads}), BLAS threads ${row.blasThreads}` : '';
+          console.log(`${cell} ${engine} threads=${threads}: ${row.samplesPerS.toFixed(2)} samples/s, ${row.gflops.toFixed(1)} GFLOP/s (step ${row.medianMs.toFixed(1)} ms, ${how}${setting})`);
         } catch (err) {
           skipped.push(`${engine} ${cell} ${threads} thread(s): failed: ${err.message}`);
           console.error(`${cell} ${engine} threads=${threads}: ${err.message}`);
         }
       }
     }
+  }
+  const peak = bestPeak(peakStart, measurePeak(opts.threads));
+  for (const r of rows) {
+    const p = peak.find((x) => x.threads === r.threads);
+    r.pctPeak = p ? (100 * r.gflops) / p.gflops : null;
+    console.log(`${r.cell} ${r.engine} threads=${r.threads}: ${r.gflops.toFixed(1)} GFLOP/s, ${r.pctPeak.toFixed(0)}% of the FMA peak (${p.gflops.toFixed(1)} GFLOP/s)`);
   }
   for (const r of rows) {
     if (r.engine === 'gatedrnn') continue;
@@ -326,11 +482,15 @@ async function main() {
     durationS: (Date.now() - started) / 1e3,
     machine: { cpuModel: (os.cpus()[0]?.model ?? 'unknown').trim(), cores: os.cpus().length, node: process.version, loadavg: os.loadavg()[0] },
     backend: backendInfo(),
+    git,
     versions: { tfjs: tfjsVersion, torch: torch?.version ?? null, python: torch?.python ?? null },
+    blas: torch?.blas ?? null,
+    peak,
+    flopsMethod: 'matrix products only: recurrent forward 2·T·B·G·H·(I+H) per layer, dense 2·B·in·out, backward counted as twice the forward',
     model: MODEL,
     seed: SEED,
     targets: TARGETS,
-    options: { steps: opts.steps, tfjsSteps: opts.tfjsSteps, warmup: opts.warmup, threads: opts.threads },
+    options: { steps: opts.steps, sweepSteps: opts.sweepSteps, tfjsSteps: opts.tfjsSteps, warmup: opts.warmup, threads: opts.threads },
     rows,
     skipped,
   };
@@ -339,13 +499,22 @@ async function main() {
   console.log(`wrote ${path.relative(process.cwd(), path.join(opts.out, 'train-results.json'))} and RESULTS.md in ${training.durationS.toFixed(0)} s`);
 }
 
-const argv = process.argv.slice(2);
-(argv[0] === '--child' ? childMain(argv.slice(1)) : main()).catch((err) => {
-  if (err instanceof UsageError) {
-    console.error(`bench:train: ${err.message}`);
-    process.exitCode = 2;
-    return;
-  }
-  console.error(err && err.stack ? err.stack : err);
-  process.exitCode = 1;
-});
+module.exports = { classifyBlas, findTorch, flopsPerStep, measurePeak, probeBlas, torchSettings, RefusedError };
+
+if (require.main === module) {
+  const argv = process.argv.slice(2);
+  (argv[0] === '--child' ? childMain(argv.slice(1)) : main()).catch((err) => {
+    if (err instanceof UsageError) {
+      console.error(`bench:train: ${err.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    if (err instanceof RefusedError) {
+      console.error(`bench:train: refused: ${err.message}`);
+      process.exitCode = 3;
+      return;
+    }
+    console.error(err && err.stack ? err.stack : err);
+    process.exitCode = 1;
+  });
+}

@@ -5,22 +5,31 @@ Embedding(vocab, 128) -> GRU/LSTM 128 (all steps) -> GRU/LSTM 128 (last step) ->
 -> Linear 46, softmax cross-entropy on integer labels, Adam. One training step is forward,
 backward and the optimizer update on one batch. Prints one JSON object on stdout:
 {"torch": version, "threads": n, "stepSeconds": [...], "lossFirst": x, "lossLast": y,
-"cpuSeconds": CPU time of the process, all threads}.
+"cpuSeconds": CPU time of the process, all threads, "blas": see loaded_blas}.
+With --probe-blas it only prints {"torch": version, "blas": ...}: which BLAS this torch runs on.
+The threads of the BLAS library itself are set by the caller (OPENBLAS_NUM_THREADS and the like).
 The data are synthetic (seeded), like the other engines'; only the time matters here.
 """
 
 import argparse
 import json
+import os
+import re
 import sys
 import time
+
+# File names of the shared libraries that can provide BLAS to torch.
+BLAS_FILE = re.compile(r"blas|mkl|blis|atlas", re.IGNORECASE)
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--cell", choices=["gru", "lstm"], required=True)
-    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--probe-blas", action="store_true", help="print which BLAS torch loaded and exit")
+    p.add_argument("--cell", choices=["gru", "lstm"])
+    p.add_argument("--threads", type=int)
     p.add_argument("--steps", type=int, default=10, help="timed training steps")
     p.add_argument("--warmup", type=int, default=2, help="untimed steps first")
+    p.add_argument("--budget", type=float, default=None, help="seconds after which to stop once one step is timed")
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--seq", type=int, default=100)
     p.add_argument("--vocab", type=int, default=10000)
@@ -32,10 +41,35 @@ def parse_args():
     return p.parse_args()
 
 
+def loaded_blas(torch):
+    """The BLAS libraries mapped into this process (symlinks resolved) and torch's build summary.
+
+    A matrix product runs first, so a library loaded on first use is mapped too.
+    """
+    torch.ones(8, 8) @ torch.ones(8, 8)
+    files = set()
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                fields = line.split()
+                if len(fields) >= 6 and BLAS_FILE.search(os.path.basename(fields[5])):
+                    files.add(os.path.realpath(fields[5]))
+    except OSError:
+        pass  # no /proc (not Linux): the build summary alone says what it can
+    return {"files": sorted(files), "config": torch.__config__.show()}
+
+
 def main():
     args = parse_args()
     import torch
     from torch import nn
+
+    if args.probe_blas:
+        json.dump({"torch": torch.__version__, "blas": loaded_blas(torch)}, sys.stdout)
+        sys.stdout.write("\n")
+        return
+    if args.cell is None or args.threads is None:
+        sys.exit("train_torch.py: --cell and --threads are required")
 
     torch.set_num_threads(args.threads)
     # One inter-op thread: the other engines run one op at a time too.
@@ -67,7 +101,10 @@ def main():
 
     times = []
     losses = []
+    started = time.perf_counter()
     for s in range(steps):
+        if args.budget is not None and times and time.perf_counter() - started > args.budget:
+            break
         t0 = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x[s]), y[s])
@@ -87,6 +124,7 @@ def main():
             "lossFirst": losses[0],
             "lossLast": losses[-1],
             "cpuSeconds": time.process_time(),
+            "blas": loaded_blas(torch),
         },
         sys.stdout,
     )
