@@ -17,6 +17,7 @@ import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runE
 import { compileSettings, decode, encode, floatsIn, writeAtomic } from './io';
 import { modelToOnnx, ToOnnxOptions } from './onnx';
 import { LoadOnnxOptions, OnnxSession } from '../onnx/session';
+import { PredictPlan } from './predict-plan';
 import { Seq2Seq } from './seq2seq';
 
 export interface SequentialArgs {
@@ -63,6 +64,8 @@ export class Sequential implements TrainingModel {
   private metrics: Metric[] = [];
   /** Shuffling and dropout; carries on across fit calls unless fit is given a seed. */
   private trainRng: Rng;
+  /** predict's native plan (the model's export as a session). */
+  private readonly predictPlan = new PredictPlan();
   /** Whether the running fit has updated the weights yet. */
   private updated = false;
 
@@ -431,10 +434,17 @@ export class Sequential implements TrainingModel {
     const result = new Float32Array(n * row);
     const all = range(n);
     if (args.resetStates !== false) this.resetStates();
+    // Stateful layers carry their states from call to call: those models run layer by layer.
+    // Inputs of a shape the first layer refuses go to the layers too, which say what they expected.
+    const stateful = this.layers.some((l) => l instanceof Recurrent && l.stateful);
+    const sample = this.layers[0].inputShape!;
+    const fits = X.dims.length === sample.length + 1 && sample.every((d, k) => d < 0 || d === X.dims[k + 1]);
+    const session = stateful || !fits ? null : this.predictPlan.sessionFor(this.params, () => this.toOnnx());
     for (let b = 0; b < n; b += batchSize) {
       const e = Math.min(n, b + batchSize);
-      const out = await this.forward(takeRows(X, all, b, e), false);
-      result.set(out.data as Float32Array, b * row);
+      const xb = takeRows(X, all, b, e);
+      const planned = session && (await this.predictPlan.run(session, xb, [e - b, ...outShape]));
+      result.set(planned || ((await this.forward(xb, false)).data as Float32Array), b * row);
       if (e < n) await yieldToEventLoop();
     }
     return new Tensor('float32', result, [n, ...outShape]);
@@ -559,6 +569,7 @@ export class Sequential implements TrainingModel {
 
   /** Frees the layers' native resources. */
   dispose(): void {
+    this.predictPlan.dispose();
     for (const l of this.layers) l.dispose();
   }
 
