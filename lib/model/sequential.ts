@@ -416,8 +416,10 @@ export class Sequential implements TrainingModel {
 
   /**
    * The model's outputs for x, as one float32 Tensor [N, ...output shape] (a free time axis takes
-   * x's length). Stateful layers start from zeros unless `resetStates` is false: then x continues
-   * the streams of the last call, so a long text can be predicted in pieces.
+   * x's length), each batch one native call of the model's plan (its export as a session) off
+   * the event loop. Stateful layers start from zeros unless `resetStates` is false: then x
+   * continues the streams of the last call, so a long text can be predicted in pieces (stateful
+   * models run layer by layer).
    */
   async predict(x: ModelData, args: { batchSize?: number; maxRunBytes?: number; resetStates?: boolean } = {}): Promise<Tensor<'float32'>> {
     return this.transactional(() => this.predictBody(x, args));
