@@ -123,10 +123,10 @@ export class SessionPlan {
   }
 
   /** The first segment for feeds of these types and dims (compiled on first sight). */
-  program(feeds: readonly Value[]): Segment {
+  program(feeds: readonly Value[]): Segment | null {
     const key = keyOf(feeds);
     let p = this.programs.get(key);
-    if (!p) {
+    if (p === undefined) {
       p = this.compile(0, new Map(this.inputs.map((info, k) => [info.name, feeds[k]])), this.parts.constants);
       if (this.programs.size >= MAX_PROGRAMS) this.programs.delete(this.programs.keys().next().value!);
       this.programs.set(key, p);
@@ -144,7 +144,7 @@ export class SessionPlan {
     if (at >= steps.length - 1) return null;
     const key = keyOf(steps[at].node.outputs.map((n) => values.get(n)));
     let p = prev.next.get(key);
-    if (!p) {
+    if (p === undefined) {
       const externals = new Map<string, { type: ValueType; dims: readonly number[] }>();
       for (const [name, v] of values) if (!constants.has(name) && !prev.knowns.has(name) && (lastUse.get(name) ?? -1) > at) externals.set(name, v);
       p = this.compile(at + 1, externals, new Map([...constants, ...prev.knowns]));
@@ -154,8 +154,14 @@ export class SessionPlan {
     return p;
   }
 
-  private compile(start: number, externals: ReadonlyMap<string, { type: ValueType; dims: readonly number[] }>, knowns: ReadonlyMap<string, Value>): Segment {
-    const c = new Compiler(this.parts, start, externals, knowns).compile();
+  /** A segment from step `start`, or null (the interpreter runs the rest) where compiling fails. */
+  private compile(start: number, externals: ReadonlyMap<string, { type: ValueType; dims: readonly number[] }>, knowns: ReadonlyMap<string, Value>): Segment | null {
+    let c: CompiledSegment;
+    try {
+      c = new Compiler(this.parts, start, externals, knowns).compile();
+    } catch {
+      return null;
+    }
     return { ...c, inlineMs: c.flops / this.flopsPerMs, timed: false, wall: [[], []], calls: 0, next: new Map() };
   }
 
