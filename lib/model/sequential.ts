@@ -18,6 +18,7 @@ import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runE
 import { compileSettings, decode, encode, floatsIn, writeAtomic } from './io';
 import { modelToOnnx, ToOnnxOptions } from './onnx';
 import { LoadOnnxOptions, OnnxSession } from '../onnx/session';
+import { PredictPlan } from './predict-plan';
 import { Seq2Seq } from './seq2seq';
 
 export interface SequentialArgs {
@@ -64,6 +65,8 @@ export class Sequential implements TrainingModel {
   private metrics: Metric[] = [];
   /** Shuffling and dropout; carries on across fit calls unless fit is given a seed. */
   private trainRng: Rng;
+  /** predict's native plan (the model's export as a session). */
+  private readonly predictPlan = new PredictPlan();
   /** Whether the running fit has updated the weights yet. */
   private updated = false;
 
@@ -415,8 +418,10 @@ export class Sequential implements TrainingModel {
 
   /**
    * The model's outputs for x, as one float32 Tensor [N, ...output shape] (a free time axis takes
-   * x's length). Stateful layers start from zeros unless `resetStates` is false: then x continues
-   * the streams of the last call, so a long text can be predicted in pieces.
+   * x's length), each batch one native call of the model's plan (its export as a session) off
+   * the event loop. Stateful layers start from zeros unless `resetStates` is false: then x
+   * continues the streams of the last call, so a long text can be predicted in pieces (stateful
+   * models run layer by layer).
    */
   async predict(x: ModelData, args: { batchSize?: number; maxRunBytes?: number; resetStates?: boolean } = {}): Promise<Tensor<'float32'>> {
     return this.transactional(() => this.predictBody(x, args));
@@ -433,10 +438,17 @@ export class Sequential implements TrainingModel {
     const result = new Float32Array(n * row);
     const all = range(n);
     if (args.resetStates !== false) this.resetStates();
+    // Stateful layers carry their states from call to call: those models run layer by layer.
+    // Inputs of a shape the first layer refuses go to the layers too, which say what they expected.
+    const stateful = this.layers.some((l) => l instanceof Recurrent && l.stateful);
+    const sample = this.layers[0].inputShape!;
+    const fits = X.dims.length === sample.length + 1 && sample.every((d, k) => d < 0 || d === X.dims[k + 1]);
+    const session = stateful || !fits ? null : this.predictPlan.sessionFor(this.params, () => this.toOnnx());
     for (let b = 0; b < n; b += batchSize) {
       const e = Math.min(n, b + batchSize);
-      const out = await this.forward(takeRows(X, all, b, e), false);
-      result.set(out.data as Float32Array, b * row);
+      const xb = takeRows(X, all, b, e);
+      const planned = session && (await this.predictPlan.run(session, xb, [e - b, ...outShape]));
+      result.set(planned || ((await this.forward(xb, false)).data as Float32Array), b * row);
       if (e < n) await yieldToEventLoop();
     }
     return new Tensor('float32', result, [n, ...outShape]);
@@ -561,6 +573,7 @@ export class Sequential implements TrainingModel {
 
   /** Frees the layers' native resources. */
   dispose(): void {
+    this.predictPlan.dispose();
     for (const l of this.layers) l.dispose();
   }
 

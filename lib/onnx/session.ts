@@ -15,8 +15,8 @@ import { fuseBatchMajorRecurrent } from './fuse';
 import { Attributes, DeclaredDim, GraphNode, ParsedGraph, ValueInfo, parseModel } from './graph';
 import { OPS, SUPPORTED_OPS } from './ops';
 import type { Kernel } from './ops/types';
-import { pickThreads, PLAN_INLINE_MS, Program, recordTime, recordWall, SessionPlan } from './plan';
-import { NodeError, Value, sizeOf } from './values';
+import { pickThreads, PLAN_INLINE_MS, recordTime, recordWall, Segment, SessionPlan } from './plan';
+import { NodeError, Value, ValueData, ValueType, sizeOf } from './values';
 
 export interface LoadOnnxOptions {
   /** Threads per operator; default: every hardware thread. */
@@ -185,104 +185,128 @@ export class OnnxSession<Types extends OutputTypes = {}> {
     }
   }
 
-  /** Whether runs of feeds with these dims go through the native plan (one native call). */
+  /** Whether runs of feeds with these dims go through the native plan as a whole (one native call). */
   usesPlan(feeds: OnnxFeeds): boolean {
     const { values, budget } = this.begin('OnnxSession.usesPlan', feeds, undefined);
-    return this.programFor(values, budget) !== null;
+    const first = this.segmentFor(this.plan?.program(this.feedValues(values)) ?? null, budget);
+    return first !== null && first.start === 0 && first.stop === this.steps!.length;
   }
 
   /**
-   * The plan's program for these feeds, or null for the interpreter: also when the program's arena
-   * and outputs would not fit the run's budget, so that the interpreter refuses (or completes) the
-   * run node by node and names the node that goes over.
+   * How the last run went: steps run inside native plan calls, and steps run through the
+   * interpreter. @internal for tests and the bench.
    */
-  private programFor(values: Map<string, Value>, budget: RunBudget): Program | null {
-    const program = this.plan?.program([...this.inputs.keys()].map((name) => values.get(name)!)) ?? null;
-    if (!program) return null;
-    const bytes = 4 * (program.call.arenaWords + program.outputs.reduce((a, o) => a + sizeOf(o.dims), 0));
-    return bytes <= budget.limit ? program : null;
-  }
+  lastRunSteps = { planned: 0, interpreted: 0 };
 
-  // A plan call that fails (a token id out of range, memory) is run again through the
-  // interpreter, which reports the error in its words, or computes what the plan would not.
-  private planCall(program: Program, values: Map<string, Value>) {
-    const outputs = program.outputs.map((o) => new Float32Array(sizeOf(o.dims)));
-    const call = { ...program.call, inputs: [...this.inputs.keys()].map((name) => values.get(name)!.data as Float32Array), outputs };
-    return { call, outputs };
-  }
-
-  /** Runs a program on this thread, on the session's threads or on one, whichever has been faster. */
-  private runInline(program: Program, call: PlanCall): void {
-    const way = this.threads === 1 ? 0 : pickThreads(program);
-    const t0 = performance.now();
-    recordTime(this.plan!, program, this.plan!.native.run({ ...call, threads: way === 1 ? 1 : 0 }));
-    recordWall(program, way, performance.now() - t0);
-  }
-
-  private planResults(where: string, program: Program, outputs: Float32Array[], wanted: readonly string[]): OnnxResults<Types> {
-    const out: Record<string, AnyTensor> = {};
-    program.outputs.forEach((o, k) => {
-      if (!wanted.includes(o.name)) return;
-      const stated = this.outputTypes.get(o.name);
-      if (stated !== undefined && stated !== 'float32') {
-        throw new TypeError(`${where}: expected output '${o.name}' to be ${stated} (options.outputTypes), but the model produced float32`);
-      }
-      out[o.name] = new Tensor('float32', outputs[k], o.dims) as AnyTensor;
-    });
-    return out as OnnxResults<Types>;
+  private feedValues(values: Map<string, Value>): Value[] {
+    return [...this.inputs.keys()].map((name) => values.get(name)!);
   }
 
   /**
-   * Runs the model off the event loop: as one native call on a worker thread when the plan covers
-   * the graph at these shapes, else node by node with the recurrent nodes on a worker. Work under
-   * about 0.1 ms runs inline (the hop would cost more). Resolves to every output, or those in
-   * `fetches`.
+   * The segment itself, or null for the interpreter: also when its arena and outputs would not fit
+   * the run's budget, so that the interpreter refuses (or completes) the run node by node and names
+   * the node that goes over.
+   */
+  private segmentFor(segment: Segment | null, budget: RunBudget): Segment | null {
+    if (!segment) return null;
+    const words = segment.call ? segment.call.arenaWords + segment.outputs.reduce((a, o) => a + sizeOf(o.dims), 0) : 0;
+    return 4 * words <= budget.limit ? segment : null;
+  }
+
+  /**
+   * Runs the model off the event loop: each native plan call on a runner thread when its work is
+   * worth the hop (else inline), the nodes the plan does not cover through the interpreter with
+   * the recurrent ones on a runner thread. Resolves to every output, or those in `fetches`.
    */
   async run(feeds: OnnxFeeds, fetches?: readonly string[]): Promise<OnnxResults<Types>> {
-    const where = 'OnnxSession.run';
-    const { steps, values, wanted, budget } = this.begin(where, feeds, fetches);
-    const program = this.programFor(values, budget);
-    if (program) {
-      const { call, outputs } = this.planCall(program, values);
-      let ok = true;
+    const it = this.execute('OnnxSession.run', feeds, fetches, true);
+    let r = it.next();
+    while (!r.done) {
+      let v: unknown;
       try {
-        if (program.inlineMs > PLAN_INLINE_MS) recordTime(this.plan!, program, await this.plan!.native.runAsync(call));
-        else this.runInline(program, call);
-      } catch {
-        ok = false;
+        v = await r.value;
+      } catch (e) {
+        r = it.throw(e);
+        continue;
       }
-      if (ok) return this.planResults(where, program, outputs, wanted);
+      r = it.next(v);
     }
-    for (const step of steps) {
-      const at = `${where}: ${step.node.label}`;
-      const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-      const out = step.kernel.runAsync ? await budget.during(() => step.kernel.runAsync!(args, at)) : budget.during(() => step.kernel.run(args, at));
-      this.finishStep(step, out, values, budget);
-    }
-    return this.results(where, values, wanted, feeds);
+    return r.value;
   }
 
   /** Runs the model on the calling thread. */
   runSync(feeds: OnnxFeeds, fetches?: readonly string[]): OnnxResults<Types> {
-    const where = 'OnnxSession.runSync';
+    const r = this.execute('OnnxSession.runSync', feeds, fetches, false).next();
+    if (!r.done) throw new Error('OnnxSession.runSync: an asynchronous step in a synchronous run');
+    return r.value;
+  }
+
+  /**
+   * One run, for run and runSync: yields the promises of asynchronous work (only when `async`)
+   * and takes back their results. Native segments and interpreted steps alternate; a segment that
+   * fails (a token id out of range, memory) hands the rest of the run to the interpreter, which
+   * reports the error in its words or computes what the plan would not.
+   */
+  private *execute(where: string, feeds: OnnxFeeds, fetches: readonly string[] | undefined, async: boolean): Generator<Promise<unknown>, OnnxResults<Types>, unknown> {
     const { steps, values, wanted, budget } = this.begin(where, feeds, fetches);
-    const program = this.programFor(values, budget);
-    if (program) {
-      const { call, outputs } = this.planCall(program, values);
-      let ok = true;
-      try {
-        this.runInline(program, call);
-      } catch {
-        ok = false;
+    const counts = { planned: 0, interpreted: 0 };
+    const plan = this.plan;
+    let segment = plan ? this.segmentFor(plan.program(this.feedValues(values)), budget) : null;
+    let at = 0;
+    while (at < steps.length) {
+      if (segment && segment.start === at) {
+        let ok = true;
+        if (segment.call) {
+          const outputs = segment.outputs.map((o) => (o.type === 'float32' ? new Float32Array(sizeOf(o.dims)) : new Int32Array(sizeOf(o.dims))));
+          const call: PlanCall = { ...segment.call, inputs: segment.inputs.map((name) => arenaInput(values.get(name)!)), outputs };
+          try {
+            if (async && segment.inlineMs > PLAN_INLINE_MS) recordTime(plan!, segment, (yield plan!.native.runAsync(call)) as number);
+            else this.runInline(plan!, segment, call);
+          } catch {
+            ok = false;
+          }
+          if (ok) {
+            segment.outputs.forEach((o, k) => {
+              const v = fromArena(o.type, outputs[k], o.dims);
+              values.set(o.name, v);
+              budget.hold(v.data);
+            });
+          }
+        }
+        if (ok) {
+          for (const [name, v] of segment.knowns) values.set(name, this.outputNames.includes(name) ? { ...v, data: v.data.slice() } : v);
+          for (let k = at; k < segment.stop; k++) {
+            for (const name of steps[k].frees) {
+              const v = values.get(name);
+              if (v) budget.drop(v.data);
+              values.delete(name);
+            }
+          }
+          counts.planned += segment.stop - at;
+          at = segment.stop;
+          if (at >= steps.length) break;
+        } else segment = null;
       }
-      if (ok) return this.planResults(where, program, outputs, wanted);
-    }
-    for (const step of steps) {
-      const at = `${where}: ${step.node.label}`;
+      const step = steps[at];
+      const label = `${where}: ${step.node.label}`;
       const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-      this.finishStep(step, budget.during(() => step.kernel.run(args, at)), values, budget);
+      const out = async && step.kernel.runAsync ? ((yield budget.during(() => step.kernel.runAsync!(args, label))) as Value[]) : budget.during(() => step.kernel.run(args, label));
+      this.finishStep(step, out, values, budget);
+      counts.interpreted++;
+      // After the segment's interpreted node, the next segment; after a failed one, none.
+      segment = segment && segment.stop === at && plan ? this.segmentFor(plan.next(segment, values), budget) : null;
+      at++;
     }
+    this.lastRunSteps = counts;
     return this.results(where, values, wanted, feeds);
+  }
+
+  /** Runs a segment on this thread, on the session's threads or on one, whichever has been faster. */
+  private runInline(plan: SessionPlan, segment: Segment, call: PlanCall): void {
+    const way = this.threads === 1 ? 0 : pickThreads(segment);
+    const t0 = performance.now();
+    recordTime(plan, segment, plan.native.run({ ...call, threads: way === 1 ? 1 : 0 }));
+    recordWall(segment, way, performance.now() - t0);
   }
 
   /** Frees packed weights now; later runs throw. Runs in flight finish first. */
@@ -368,6 +392,19 @@ export class OnnxSession<Types extends OutputTypes = {}> {
     }
     return out as OnnxResults<Types>;
   }
+}
+
+/** A value as a plan call takes it: bool as int32. */
+function arenaInput(v: Value): Float32Array | Int32Array | BigInt64Array {
+  return v.type === 'bool' ? Int32Array.from(v.data as Uint8Array) : (v.data as Float32Array | Int32Array | BigInt64Array);
+}
+
+/** A plan call's output as the graph types it (the arena holds int64 and bool as int32). */
+function fromArena(type: ValueType, data: Float32Array | Int32Array, dims: number[]): Value {
+  let out: ValueData = data;
+  if (type === 'int64') out = BigInt64Array.from(data as Int32Array, (x) => BigInt(x));
+  else if (type === 'bool') out = Uint8Array.from(data as Int32Array);
+  return { type, data: out, dims };
 }
 
 function showDim(d: DeclaredDim): string {

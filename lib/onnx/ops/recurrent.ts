@@ -1,12 +1,14 @@
 // GRU, LSTM and RNN nodes (opsets 7 to 22) as GruOp / LstmOp / RnnOp. Weights that are known at
-// load (initializers, or folded from constants) are packed once, when the session is made;
-// weights fed as graph inputs are packed per run. In session.run the sequence is processed on
+// load (initializers, or folded from constants) are checked when the session is made and packed
+// once: on the GPU at load, on the CPU when the node first runs here (a session's native plan
+// packs its own, and runs the node itself wherever it can); weights fed as graph inputs are packed
+// per run. In session.run the sequence is processed on
 // one of the addon's runner threads, so the event loop keeps turning, unless the work is smaller
 // than the hop.
-import { GruOp } from '../../ops/gru';
-import { LstmOp } from '../../ops/lstm';
-import type { OutputName, RecurrentAttributes } from '../../ops/recurrent';
-import { RnnOp } from '../../ops/rnn';
+import { GRU_INFO, GruOp } from '../../ops/gru';
+import { LSTM_INFO, LstmOp } from '../../ops/lstm';
+import { CellInfo, OutputName, PreparedOp, RecurrentAttributes, prepareOp } from '../../ops/recurrent';
+import { RNN_INFO, RnnOp } from '../../ops/rnn';
 import { NodeError, Value } from '../values';
 import { transposeInto } from './transpose';
 import { INTS, Kernel, OpContext, OpDef, input, optionalInput } from './types';
@@ -83,6 +85,18 @@ function build(cell: Cell, where: string, weights: (Value | undefined)[], attrs:
   }
 }
 
+const INFOS: Record<Cell, CellInfo> = { GRU: GRU_INFO, LSTM: LSTM_INFO, RNN: RNN_INFO };
+
+/** The checked attributes and weights, unpacked: what `build` packs. */
+function define(cell: Cell, where: string, weights: (Value | undefined)[], attrs: ReturnType<typeof attributesOf>): PreparedOp {
+  const [W, R, B, P] = weights;
+  try {
+    return prepareOp(INFOS[cell], { W: W!, R: R!, B, ...(cell === 'LSTM' ? { P } : {}) }, attrs);
+  } catch (e) {
+    throw new NodeError(`${where}: ${(e as Error).message}`);
+  }
+}
+
 function recurrent(cell: Cell): OpDef {
   return {
     attributes: (opset) => [...COMMON, ...EXTRA[cell], ...(opset >= 14 ? ['layout'] : [])],
@@ -100,7 +114,15 @@ function recurrent(cell: Cell): OpDef {
         if (!present(k)) throw new NodeError(`${ctx.where}: input ${k} (${name}) is required but absent`);
       }
       const constWeights = slots.every((k) => !present(k) || ctx.constant(k) !== undefined);
-      const packed = constWeights ? build(cell, ctx.where, slots.map((k) => ctx.constant(k)), attrs) : undefined;
+      const constants = slots.map((k) => ctx.constant(k));
+      const definition = constWeights ? define(cell, ctx.where, constants, attrs) : undefined;
+      let packed: AnyOp | undefined = constWeights && ctx.device !== 'cpu' ? build(cell, ctx.where, constants, attrs) : undefined;
+      let disposed = false;
+      const packedOp = (where: string): AnyOp | undefined => {
+        if (!constWeights) return undefined;
+        if (disposed) throw new NodeError(`${where}: this node's operator has been disposed`);
+        return (packed ??= build(cell, where, constants, attrs));
+      };
       const wanted = OUTPUTS[cell].filter((_, k) => (ctx.node.outputs[k] ?? '') !== '');
 
       const prepare = (inputs: (Value | undefined)[], where: string, method: 'run' | 'runAsync') => {
@@ -112,7 +134,8 @@ function recurrent(cell: Cell): OpDef {
           initialH: stateIn(where, method, optionalInput(where, inputs, 5, ['float32']), 'initialH', X, weights[1]!),
           ...(cell === 'LSTM' ? { initialC: stateIn(where, method, optionalInput(where, inputs, 6, ['float32']), 'initialC', X, weights[1]!) } : {}),
         };
-        return { op: packed ?? build(cell, where, weights, attrs), owned: packed === undefined, args };
+        const shared = packedOp(where);
+        return { op: shared ?? build(cell, where, weights, attrs), owned: shared === undefined, args };
       };
       /** A time-major state [D, B, H] as the batch-major node takes it, [B, D, H]. */
       const stateIn = (where: string, method: string, v: Value | undefined, name: string, X: Value, R: Value): Value | undefined => {
@@ -141,7 +164,7 @@ function recurrent(cell: Cell): OpDef {
 
       return {
         foldable: false,
-        packed,
+        definition,
         run(inputs, where) {
           const { op, owned, args } = prepare(inputs, where, 'run');
           try {
@@ -164,6 +187,7 @@ function recurrent(cell: Cell): OpDef {
           }
         },
         dispose() {
+          disposed = true;
           packed?.dispose();
         },
       };

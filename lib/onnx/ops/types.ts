@@ -25,8 +25,11 @@ export interface Kernel {
   dispose?(): void;
   /** False: never evaluated at load even when every input is constant. */
   foldable?: boolean;
-  /** A recurrent node's operator when its weights were packed at load (what a plan copies). */
-  packed?: Pick<RecurrentOp<never, never>, 'definition'>;
+  /**
+   * A recurrent node's checked attributes and weights when they are known at load: what a native
+   * plan packs. The kernel packs its own copy only when it first runs.
+   */
+  definition?: RecurrentOp<never, never>['definition'];
 }
 
 export interface OpDef {
