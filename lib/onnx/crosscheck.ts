@@ -4,6 +4,7 @@
 import { rangeError, typeError } from '../errors';
 import { Tensor, TensorLike, TensorType } from '../tensor';
 import { Rng } from '../train/rng';
+import { median } from '../util/quantile';
 import { DeclaredDim, ParsedGraph, parseModel } from './graph';
 import { LoadOnnxOptions, OnnxSession, modelBytes } from './session';
 import { sizeOf } from './values';
@@ -116,11 +117,6 @@ function randomFeeds(graph: ParsedGraph, options: CrosscheckOptions): Record<str
     feeds[input.name] = new Tensor(type, data as Float32Array, dims);
   }
   return feeds;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /**
