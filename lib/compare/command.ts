@@ -1,7 +1,6 @@
 // `gatedrnn compare`: arguments -> tasks -> runs -> report. The trainer is injected so the CLI
 // can wire the real models while tests use a fake one.
-import { checkDataPackages } from '../data/packages';
-import { BuiltinTask, loadTask, TaskSpec, userForecastTask, userTextTask } from '../tasks';
+import { BuiltinTask, checkDataPackages, loadTask, TaskSpec, userForecastTask, userTextTask } from '../tasks';
 import { OptionKind, ParsedArgs, parseCommandArgs, UsageError } from '../util/args';
 import { ClaimId, ClaimsOptions, ClaimsResults, runClaims } from './claims';
 import { claimsTable, rowSentence, writeClaimsReport } from './claims-report';
