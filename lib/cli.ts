@@ -4,7 +4,7 @@ import { backendInfo } from './backend';
 import { COMPARE_USAGE } from './compare/cli-args';
 import { compareCommand } from './compare/command';
 import { readFileCapped } from './files';
-import { machineInfo } from './compare/runner';
+import { machineInfo } from './compare/machine';
 import { trainAndMeasure } from './compare/train-and-measure';
 import { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 import { MAX_THREADS } from './ops/recurrent';

@@ -7,13 +7,14 @@ import { ANBN_SHAPE, AnbnJob, AnbnResult, BudgetJob, BudgetResult, DataSizeJob, 
 import { ClaimJob, ClaimJobResult, TaskJob, TaskJobResult } from './claims-jobs';
 import { runJobs } from './claims-pool';
 import { Cell, matchUnits, StackShape } from './params';
-import { MachineInfo } from './results';
-import { cellSpecs, machineInfo } from './runner';
+import { CLAIM_IDS, ClaimId, MachineInfo } from './results';
+import { machineInfo } from './machine';
+import { cellSpecs } from './runner';
 import { cachedTask } from './claims-jobs';
 import { decideAll, DecisionResult, Evidence, pairedDifference } from './verdict';
 
-export const CLAIM_IDS = ['speed', 'memory', 'expressive', 'small-data', 'budget', 'tasks'] as const;
-export type ClaimId = (typeof CLAIM_IDS)[number];
+export { CLAIM_IDS };
+export type { ClaimId };
 
 /** The claims as the usual guides state them. */
 export const CLAIM_STATEMENTS: Record<ClaimId, string> = {

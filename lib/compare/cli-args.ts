@@ -2,9 +2,7 @@
 import * as fs from 'fs';
 import { BUILTIN_TASKS, DEFAULT_TASKS, ModelCell, MODEL_CELLS } from '../tasks';
 import { OptionKind, ParsedArgs, parseCommandArgs, UsageError } from '../util/args';
-import { CLAIM_IDS } from './claims';
-import { PRIORITIES } from './recommend';
-import { Priority, ShardSpec } from './results';
+import { CLAIM_IDS, Priority, PRIORITIES, ShardSpec } from './results';
 
 export interface CompareArgs {
   /** Built-in task ids to run; empty when only user data runs. */

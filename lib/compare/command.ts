@@ -11,7 +11,8 @@ import { MergeError, mergeShards, readShard } from './merge';
 import { recommend } from './recommend';
 import { terminalReport, writeReport, writeShardResults } from './report';
 import { ComparisonResults, MachineInfo, RunSettings } from './results';
-import { modelCount, runComparison, TrainAndMeasure } from './runner';
+import { modelCount, runComparison } from './runner';
+import { TrainAndMeasure } from './trainer';
 
 export interface CompareDeps {
   trainAndMeasure: TrainAndMeasure;

