@@ -31,6 +31,7 @@ describe('parseCommandArgs', () => {
     [['file'], { command: 'compare' }, 'expected only options (run gatedrnn compare --help for them), but received "file"'],
   ])('%j is a UsageError: %s', (argv, parse, message) => {
     expect(() => parseCommandArgs(argv, specs, parse)).toThrow(UsageError);
+    expect(() => parseCommandArgs(argv, specs, parse)).toThrow(RangeError);
     expect(() => parseCommandArgs(argv, specs, parse)).toThrow(message);
   });
 

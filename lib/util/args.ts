@@ -8,7 +8,8 @@ import { parseArgs as tokenize } from 'node:util';
 /** 'string': one value; 'list': repeatable, every value kept; 'flag': no value. */
 export type OptionKind = 'string' | 'list' | 'flag';
 
-export class UsageError extends Error {
+/** A bad command-line argument. Arguments are strings, so a wrong one is out of range: a RangeError. */
+export class UsageError extends RangeError {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
