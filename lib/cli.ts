@@ -4,11 +4,12 @@ import { backendInfo } from './ops/backend';
 import { COMPARE_USAGE } from './compare/cli-args';
 import { compareCommand } from './compare/command';
 import { readFileCapped } from './files';
-import { machineInfo } from './compare/runner';
+import { machineInfo } from './compare/machine';
 import { trainAndMeasure } from './compare/train-and-measure';
 import { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 import { MAX_THREADS } from './ops/recurrent';
 import { Tensor, TensorType } from './tensor';
+import { OptionKind, parseCommandArgs, UsageError } from './util/args';
 
 export interface Command {
   summary: string;
@@ -21,30 +22,16 @@ export interface Io {
   err(text: string): void;
 }
 
-class UsageError extends Error {}
-
-/** Splits `--name value` / `--name=value` options from positionals; `flags` take no value. */
+/**
+ * Splits options from positionals with the CLI's one parser (util/args), every valued option a
+ * list; `flags` take no value.
+ */
 export function parseArgs(args: string[], valued: readonly string[], flags: readonly string[] = []): { positional: string[]; options: Map<string, string[]> } {
-  const positional: string[] = [];
-  const options = new Map<string, string[]>();
-  for (let k = 0; k < args.length; k++) {
-    const arg = args[k];
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    if (flags.includes(name)) {
-      options.set(name, ['true']);
-      continue;
-    }
-    if (!valued.includes(name)) throw new UsageError(`unknown option --${name}`);
-    const value = eq >= 0 ? arg.slice(eq + 1) : args[++k];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
-    options.set(name, [...(options.get(name) ?? []), value]);
-  }
-  return { positional, options };
+  const specs: Record<string, OptionKind> = {};
+  for (const name of valued) specs[name] = 'list';
+  for (const name of flags) specs[name] = 'flag';
+  const { options, positionals } = parseCommandArgs(args, specs, { positionals: true });
+  return { positional: positionals, options };
 }
 
 function number(name: string, text: string | undefined, integer: boolean, max = Number.MAX_VALUE): number | undefined {
@@ -56,6 +43,8 @@ function number(name: string, text: string | undefined, integer: boolean, max = 
   }
   return v;
 }
+
+const CROSSCHECK_OPTIONS: Readonly<Record<string, OptionKind>> = { inputs: 'string', tolerance: 'string', dim: 'list', runs: 'string', threads: 'string', json: 'flag' };
 
 /** Bounds of crosscheck's numeric flags: each timed run is a full run of both engines. */
 const MAX_RUNS = 10_000;
@@ -94,7 +83,7 @@ export const COMMANDS: Record<string, Command> = {
       '  --json       print the report as JSON',
     ].join('\n'),
     async run(args, io) {
-      const { positional, options } = parseArgs(args, ['inputs', 'tolerance', 'dim', 'runs', 'threads'], ['json']);
+      const { positionals: positional, options } = parseCommandArgs(args, CROSSCHECK_OPTIONS, { positionals: true });
       if (positional.length !== 1) throw new UsageError(`expected one model file, but received ${positional.length}`);
       const dims: Record<string, number> = {};
       for (const spec of options.get('dim') ?? []) {

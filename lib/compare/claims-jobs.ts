@@ -3,7 +3,7 @@
 import { BuiltinTask, loadTask, TaskSpec } from '../tasks';
 import { ExperimentJob, ExperimentResult, runExperimentJob } from '../tasks/claims';
 import { RunResult } from './results';
-import { CellSpec } from './runner';
+import { CellSpec } from './trainer';
 import { trainAndMeasure } from './train-and-measure';
 
 export interface TaskJob {

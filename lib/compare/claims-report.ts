@@ -3,7 +3,7 @@
 // files, written atomically into one folder.
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from './atomic';
+import { writeAtomicSync } from '../util/atomic-write';
 import { CLAIM_IDS, CLAIM_STATEMENTS, ClaimId, ClaimRow, ClaimsResults, lagAtHalf } from './claims';
 import { Cell } from './params';
 import { formatNumber } from './report';
@@ -388,12 +388,12 @@ export function writeClaimsReport(results: ClaimsResults, dir: string): WrittenC
   for (const [id, svg] of Object.entries(charts) as [ClaimId, string][]) {
     chartFiles[id] = `claims-${id}.svg`;
     const file = path.join(dir, chartFiles[id]!);
-    writeFileAtomic(file, svg);
+    writeAtomicSync(file, svg);
     written.push(file);
   }
   const files = { markdown: path.join(dir, 'report.md'), html: path.join(dir, 'report.html'), json: path.join(dir, 'results.json'), charts: written };
-  writeFileAtomic(files.json, JSON.stringify(results, null, 2) + '\n');
-  writeFileAtomic(files.markdown, claimsMarkdown(results, chartFiles));
-  writeFileAtomic(files.html, claimsHtml(results, charts));
+  writeAtomicSync(files.json, JSON.stringify(results, null, 2) + '\n');
+  writeAtomicSync(files.markdown, claimsMarkdown(results, chartFiles));
+  writeAtomicSync(files.html, claimsHtml(results, charts));
   return { dir, files };
 }

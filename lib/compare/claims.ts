@@ -2,18 +2,19 @@
 // claim has its experiment, a measure, the direction the claim predicts and a practical margin,
 // all fixed here before any run; the numbers come from tasks/claims, the statistics from verdict.ts.
 import * as os from 'os';
-import { BuiltinTask } from '../tasks';
-import { AnbnJob, AnbnResult, BudgetJob, BudgetResult, DataSizeJob, DataSizeResult, LagJob, LagResult, LagTask, SpeedConfig, SpeedJob, SpeedResult } from '../tasks/claims';
+import { BuiltinTask, TASKS } from '../tasks';
+import { ANBN_SHAPE, AnbnJob, AnbnResult, BudgetJob, BudgetResult, DataSizeJob, DataSizeResult, LAG_SHAPES, LagJob, LagResult, LagTask, NAMES_SHAPE, SpeedConfig, SpeedJob, SpeedResult, speedShape } from '../tasks/claims';
 import { ClaimJob, ClaimJobResult, TaskJob, TaskJobResult } from './claims-jobs';
 import { runJobs } from './claims-pool';
 import { Cell, matchUnits, StackShape } from './params';
-import { MachineInfo } from './results';
-import { cellSpecs, machineInfo } from './runner';
+import { CLAIM_IDS, ClaimId, MachineInfo } from './results';
+import { machineInfo } from './machine';
+import { cellSpecs } from './runner';
 import { cachedTask } from './claims-jobs';
 import { decideAll, DecisionResult, Evidence, pairedDifference } from './verdict';
 
-export const CLAIM_IDS = ['speed', 'memory', 'expressive', 'small-data', 'budget', 'tasks'] as const;
-export type ClaimId = (typeof CLAIM_IDS)[number];
+export { CLAIM_IDS };
+export type { ClaimId };
 
 /** The claims as the usual guides state them. */
 export const CLAIM_STATEMENTS: Record<ClaimId, string> = {
@@ -83,14 +84,9 @@ export function claimsPlan(full = false): ClaimsPlan {
     smallData: { sizes: [250, 1000, 4000, Infinity], seeds: seeds(full ? 10 : 5), units: 32, updates: full ? 1500 : 600, minEpochs: 5, batchSize: 32, learningRate: 0.005 },
     budget: { seconds: full ? 15 : 4, seeds: seeds(full ? 8 : 5), units: 32, every: 10, batchSize: 32, learningRate: 0.005, target: 0.82 },
     tasks: {
-      ids: [
-        // Epochs, not seconds, so that the machine's load does not change what is trained;
-        // the quick run halves the two slow tasks' defaults (null: the task's default).
-        { task: 'spam', favours: 'gru', use: 'text classification', margin: 0.01, epochs: full ? null : 2 },
-        { task: 'g2p', favours: 'lstm', use: 'translation (spelling → phonemes)', margin: 0.01, epochs: full ? null : 4 },
-        { task: 'sp500', favours: 'lstm', use: 'stock prediction', margin: 0.01, epochs: null },
-        { task: 'weather', favours: 'gru', use: 'weather', margin: 0.1, epochs: null },
-      ],
+      // The tasks whose definitions name a use the advice speaks of. Epochs, not seconds, so
+      // that the machine's load does not change what is trained (null: the task's default).
+      ids: TASKS.flatMap((t) => (t.claim ? [{ task: t.id, favours: t.claim.favours, use: t.claim.use, margin: t.claim.margin, epochs: full ? null : (t.claim.quickEpochs ?? null) }] : [])),
       seeds: seeds(3),
     },
   };
@@ -101,8 +97,6 @@ function equalParams(lstmUnits: number, shape: StackShape): Record<Cell, number>
   const m = matchUnits(lstmUnits, shape, 'lstm');
   return { gru: m.gru, lstm: m.lstm };
 }
-
-const NAMES_SHAPE: StackShape = { inputSize: 16, layers: 1, headOutputs: 2 };
 
 export interface PlannedJobs {
   jobs: ClaimJob[];
@@ -125,7 +119,7 @@ export function planJobs(plan: ClaimsPlan, claims: readonly ClaimId[]): PlannedJ
     for (const match of ['units', 'params'] as const) {
       for (const hidden of s.hidden) {
         for (const batch of s.batches) {
-          configs.push({ hidden, batch, match, units: match === 'units' ? { gru: hidden, lstm: hidden } : equalParams(hidden, { inputSize: s.inputSize, layers: 1, headOutputs: 1 }) });
+          configs.push({ hidden, batch, match, units: match === 'units' ? { gru: hidden, lstm: hidden } : equalParams(hidden, speedShape(s.inputSize)) });
         }
       }
     }
@@ -135,8 +129,7 @@ export function planJobs(plan: ClaimsPlan, claims: readonly ClaimId[]): PlannedJ
   if (claims.includes('memory')) {
     const m = plan.memory;
     for (const task of m.tasks) {
-      const shape: StackShape = task === 'adding' ? { inputSize: 2, layers: 1, headOutputs: 1 } : { inputSize: 8, layers: 1, headOutputs: task === 'copy' ? 9 : 8 };
-      const units = equalParams(m.units, shape);
+      const units = equalParams(m.units, LAG_SHAPES[task]);
       // Longest lags first, so the slowest jobs do not end the phase alone.
       for (const lag of [...m.lags].reverse()) for (const seed of m.seeds) for (const cell of cells) {
         const job: LagJob = { kind: 'lag', task, lag, cell, units: units[cell], seed, updates: m.updates, batchSize: m.batchSize, learningRate: m.learningRate, testCount: m.testCount };
@@ -155,7 +148,7 @@ export function planJobs(plan: ClaimsPlan, claims: readonly ClaimId[]): PlannedJ
   }
   if (claims.includes('expressive')) {
     const e = plan.expressive;
-    const units = equalParams(e.units, { inputSize: 4, layers: 1, headOutputs: 4 });
+    const units = equalParams(e.units, ANBN_SHAPE);
     for (const seed of e.seeds) for (const cell of cells) {
       const job: AnbnJob = { kind: 'anbn', cell, units: units[cell], seed, updates: e.updates, batchSize: e.batchSize, learningRate: e.learningRate, trainMaxN: e.trainMaxN, testMaxN: e.testMaxN };
       add(1, job);

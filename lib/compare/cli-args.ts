@@ -1,9 +1,8 @@
 // Parsing and validation of `gatedrnn compare` arguments.
 import * as fs from 'fs';
 import { BUILTIN_TASKS, DEFAULT_TASKS, ModelCell, MODEL_CELLS } from '../tasks';
-import { CLAIM_IDS } from './claims';
-import { PRIORITIES } from './recommend';
-import { Priority, ShardSpec } from './results';
+import { OptionKind, ParsedArgs, parseCommandArgs, UsageError } from '../util/args';
+import { CLAIM_IDS, Priority, PRIORITIES, ShardSpec } from './results';
 
 export interface CompareArgs {
   /** Built-in task ids to run; empty when only user data runs. */
@@ -65,10 +64,34 @@ Options:
   --help                this text
 `;
 
-const VALUE_FLAGS = ['--task', '--cells', '--seeds', '--epochs', '--budget-seconds', '--units', '--layers', '--match', '--priority', '--out', '--csv', '--target', '--window', '--text', '--label', '--max-tokens', '--claim', '--shard'];
-const BOOLEAN_FLAGS = ['--json', '--full', '--help', '--claims'];
+/** Every option of `gatedrnn compare` and its kind (see util/args for the rules). */
+const OPTIONS: Readonly<Record<string, OptionKind>> = {
+  task: 'string',
+  cells: 'string',
+  seeds: 'string',
+  epochs: 'string',
+  'budget-seconds': 'string',
+  units: 'string',
+  layers: 'string',
+  match: 'string',
+  priority: 'string',
+  out: 'string',
+  csv: 'string',
+  target: 'string',
+  window: 'string',
+  text: 'string',
+  label: 'string',
+  'max-tokens': 'string',
+  claim: 'string',
+  shard: 'string',
+  json: 'flag',
+  full: 'flag',
+  help: 'flag',
+  claims: 'flag',
+};
 
-export class CompareArgsError extends Error {
+/** A bad `gatedrnn compare` argument; the message starts with the command. */
+export class CompareArgsError extends UsageError {
   constructor(message: string) {
     super(`gatedrnn compare: ${message}`);
     this.name = 'CompareArgsError';
@@ -110,29 +133,14 @@ function parseShard(flag: string | undefined, env: Record<string, string | undef
 }
 
 export function parseCompareArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): CompareArgs {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.indexOf('=');
-    const name = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    if (BOOLEAN_FLAGS.includes(name)) {
-      if (name !== arg) throw new CompareArgsError(`${name} takes no value, but received "${arg.slice(eq + 1)}"`);
-      flags.add(name);
-    } else if (VALUE_FLAGS.includes(name)) {
-      let value: string | undefined;
-      if (name !== arg) value = arg.slice(eq + 1);
-      else {
-        value = argv[i + 1];
-        if (value === undefined || value.startsWith('--')) throw new CompareArgsError(`expected a value after ${name}, but received ${value === undefined ? 'nothing' : `"${value}"`}`);
-        i++;
-      }
-      if (values.has(name)) throw new CompareArgsError(`${name} was given twice ("${values.get(name)}" and "${value}")`);
-      values.set(name, value);
-    } else {
-      throw new CompareArgsError(`unknown option "${arg}"; run gatedrnn compare --help for the options`);
-    }
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseCommandArgs(argv, OPTIONS, { command: 'compare' });
+  } catch (err) {
+    throw err instanceof UsageError ? new CompareArgsError(err.message) : err;
   }
+  const values = new Map([...parsed.options].filter(([name]) => OPTIONS[name] !== 'flag').map(([name, v]) => [`--${name}`, v[0]]));
+  const flags = new Set([...parsed.options.keys()].filter((name) => OPTIONS[name] === 'flag').map((name) => `--${name}`));
   const get = (f: string) => values.get(f);
 
   const priority = (get('--priority') ?? 'accuracy') as Priority;

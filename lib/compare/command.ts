@@ -1,7 +1,7 @@
 // `gatedrnn compare`: arguments -> tasks -> runs -> report. The trainer is injected so the CLI
 // can wire the real models while tests use a fake one.
-import { checkDataPackages } from '../data/packages';
-import { BuiltinTask, loadTask, TaskSpec, userForecastTask, userTextTask } from '../tasks';
+import { BuiltinTask, checkDataPackages, loadTask, TaskSpec, userForecastTask, userTextTask } from '../tasks';
+import { OptionKind, ParsedArgs, parseCommandArgs, UsageError } from '../util/args';
 import { ClaimId, ClaimsOptions, ClaimsResults, runClaims } from './claims';
 import { claimsTable, rowSentence, writeClaimsReport } from './claims-report';
 import { CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
@@ -11,7 +11,8 @@ import { MergeError, mergeShards, readShard } from './merge';
 import { recommend } from './recommend';
 import { terminalReport, writeReport, writeShardResults } from './report';
 import { ComparisonResults, MachineInfo, RunSettings } from './results';
-import { modelCount, runComparison, TrainAndMeasure } from './runner';
+import { modelCount, runComparison } from './runner';
+import { TrainAndMeasure } from './trainer';
 
 export interface CompareDeps {
   trainAndMeasure: TrainAndMeasure;
@@ -76,32 +77,28 @@ export function tasksFromArgs(args: CompareArgs, load: (id: BuiltinTask, full: b
   return tasks;
 }
 
-/**
- * Runs the command and resolves to its exit code: 0 done, 2 bad arguments, 1 any other failure
- * (the message goes to stderr). The report lands in --out; stdout gets the final tables, or
- * results.json with --json.
- */
+const MERGE_OPTIONS: Readonly<Record<string, OptionKind>> = { out: 'string', json: 'flag', help: 'flag' };
+
 /** `compare merge DIR... --out DIR [--json]`: the shards' results -> one run's report. */
 function mergeCommand(argv: readonly string[], stdout: ProgressStream, stderr: ProgressStream): number {
-  const dirs: string[] = [];
-  let out: string | undefined;
-  let json = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--out' || a.startsWith('--out=')) {
-      out = a === '--out' ? argv[++i] : a.slice('--out='.length);
-      if (out === undefined || out === '' || out.startsWith('--')) {
-        stderr.write('gatedrnn compare merge: expected a folder after --out, but received nothing\n');
-        return 2;
-      }
-    } else if (a === '--json') json = true;
-    else if (a === '--help') {
-      stdout.write('Usage: gatedrnn compare merge DIR... --out DIR [--json]\n\nMerges the results.json of every shard (compare --shard K/N) into the report one run would have written.\n');
-      return 0;
-    } else if (a.startsWith('--')) {
-      stderr.write(`gatedrnn compare merge: unknown option "${a}"; the options are --out DIR and --json\n`);
-      return 2;
-    } else dirs.push(a);
+  let parsed: ParsedArgs;
+  try {
+    parsed = parseCommandArgs(argv, MERGE_OPTIONS, { positionals: true, command: 'compare merge' });
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    stderr.write(`gatedrnn compare merge: ${err.message}\n`);
+    return 2;
+  }
+  if (parsed.options.has('help')) {
+    stdout.write('Usage: gatedrnn compare merge DIR... --out DIR [--json]\n\nMerges the results.json of every shard (compare --shard K/N) into the report one run would have written.\n');
+    return 0;
+  }
+  const dirs = parsed.positionals;
+  const out = parsed.options.get('out')?.[0];
+  const json = parsed.options.has('json');
+  if (out === '') {
+    stderr.write('gatedrnn compare merge: expected --out to be a folder path, but received ""\n');
+    return 2;
   }
   if (out === undefined || dirs.length === 0) {
     stderr.write(`gatedrnn compare merge: expected shard folders and --out DIR, but received ${dirs.length === 0 ? 'no shard folder' : 'no --out'}\n`);
@@ -120,6 +117,11 @@ function mergeCommand(argv: readonly string[], stdout: ProgressStream, stderr: P
   }
 }
 
+/**
+ * Runs the command and resolves to its exit code: 0 done, 2 bad arguments, 1 any other failure
+ * (the message goes to stderr). The report lands in --out; stdout gets the final tables, or
+ * results.json with --json.
+ */
 export async function compareCommand(argv: readonly string[], deps: CompareDeps): Promise<number> {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;

@@ -3,7 +3,7 @@
 // per-round ratio of their median call times gives an interval; rounds go on until the interval
 // is tight or a time cap is reached. Timings come from a monotonic clock, and each call is
 // awaited, so async inference (runAsync on a worker thread) is timed end to end.
-import { quantile } from './stats';
+import { quantile } from '../util/quantile';
 import { ratioInterval } from './verdict';
 
 export interface InterleaveOptions {

@@ -17,11 +17,11 @@
 // best baseline is not chosen over one that does; when neither does, the choice is 'neither'.
 import { typeError } from '../errors';
 import { Cell, CELL_INFO, CELLS } from '../tasks';
-import { BaselineResult, CellResult, ComparisonResults, MeasuredRatio, MetricSpec, Priority, TaskResult } from './results';
+import { BaselineResult, CellResult, ComparisonResults, MeasuredRatio, MetricSpec, Priority, PRIORITIES, TaskResult } from './results';
 import { summarize, Summary } from './stats';
 import { bootstrapDifference, costWinner, decideAll, DecisionResult, Evidence, pairedDifference, welchDifference } from './verdict';
 
-export const PRIORITIES: readonly Priority[] = ['accuracy', 'latency', 'size'];
+export { PRIORITIES };
 
 export interface RecommendOptions {
   priority?: Priority;

@@ -5,11 +5,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CELL_INFO, CELLS } from '../tasks';
-import { writeFileAtomic } from './atomic';
+import { writeAtomicSync } from '../util/atomic-write';
 import { GatingAnswer, gatingVerdicts } from './gating';
 import { CostComparison, marginText, recommend, Verdict } from './recommend';
 import { CellResult, ComparisonResults, TaskResult } from './results';
-import { quantile, summarize } from './stats';
+import { quantile } from '../util/quantile';
+import { summarize } from './stats';
 import { barChartSvg, COLORS, escapeXml, forestPlotSvg, lineChartSvg, LineSeries } from './svg';
 
 export function formatNumber(x: number): string {
@@ -416,9 +417,9 @@ export function writeReport(results: ComparisonResults, dir: string, verdicts: V
     throw new Error(`writeReport: could not create the folder ${dir}: ${(err as Error).message}`);
   }
   const files = { markdown: path.join(dir, 'report.md'), html: path.join(dir, 'report.html'), json: path.join(dir, 'results.json') };
-  writeFileAtomic(files.json, JSON.stringify(results, null, 2) + '\n');
-  writeFileAtomic(files.markdown, markdownReport(results, verdicts));
-  writeFileAtomic(files.html, htmlReport(results, verdicts));
+  writeAtomicSync(files.json, JSON.stringify(results, null, 2) + '\n');
+  writeAtomicSync(files.markdown, markdownReport(results, verdicts));
+  writeAtomicSync(files.html, htmlReport(results, verdicts));
   return { dir, files };
 }
 
@@ -426,6 +427,6 @@ export function writeReport(results: ComparisonResults, dir: string, verdicts: V
 export function writeShardResults(results: ComparisonResults, dir: string): string {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'results.json');
-  writeFileAtomic(file, JSON.stringify(results, null, 2) + '\n');
+  writeAtomicSync(file, JSON.stringify(results, null, 2) + '\n');
   return file;
 }

@@ -3,7 +3,13 @@ import { BaselineResult, Cell, ItemScores, MetricSpec, ModelCell, ModelMemory, T
 
 export type { BaselineResult, Cell, ItemScores, MetricSpec, ModelCell, ModelMemory, TaskKind, TaskMeta };
 
-export type Priority = 'accuracy' | 'latency' | 'size';
+/** What the recommendation weighs first (--priority). */
+export const PRIORITIES = ['accuracy', 'latency', 'size'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+/** The claims `compare --claims` tests, one experiment each (see claims.ts). */
+export const CLAIM_IDS = ['speed', 'memory', 'expressive', 'small-data', 'budget', 'tasks'] as const;
+export type ClaimId = (typeof CLAIM_IDS)[number];
 
 export interface LearningCurve {
   /** Training loss per epoch. */

@@ -13,54 +13,16 @@
 // shard did not run the first seed retrains the grid on the first seed to learn the choice (the
 // trainer is deterministic given task, cell, seed and rate), so no unit depends on another's
 // output and a merged run equals one run.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { Cell, CELLS, learningRatesOf, ModelCell, ModelShape, TaskSpec, TestScores } from '../tasks';
+import { Cell, CELLS, learningRatesOf, ModelCell, TaskSpec } from '../tasks';
+import { machineInfo, packageVersion } from './machine';
 import { InterleaveOptions, interleavedTiming } from './measure';
 import { matchUnitsBy } from './params';
 import { CellResult, ComparisonResults, MachineInfo, RunResult, RunSettings, RunUnit, ShardSpec, TaskCosts, TaskResult, TuningTrial } from './results';
+import { CellSpec, TrainAndMeasure, TrainedModel } from './trainer';
 import { ratioInterval } from './verdict';
 
-/** What one model of one task is built and trained with. */
-export interface CellSpec extends ModelShape {
-  epochs: number;
-  batchSize: number;
-  /** Stop training after this many seconds (then measure as usual); null for no limit. */
-  budgetSeconds: number | null;
-  /** Adam's learning rate; the runner sets it (default: the task's first candidate). */
-  learningRate?: number;
-  /** Early stopping: stop after this many epochs without a better validation loss. */
-  patience?: number;
-}
-
-export interface TrainHooks {
-  /** Called by the trainer after each epoch (1-based), for the progress bar. */
-  onEpoch(epoch: number, logs?: { loss?: number; valLoss?: number }): void;
-}
-
-/** A trained model rebuilt for inference: one call of `batch` test samples. */
-export interface InferenceModel {
-  infer(batch: number): () => Promise<unknown>;
-  dispose(): void;
-}
-
-/** What a trainer hands back: the training facts, then the test split (once) and a rebuild. */
-export interface TrainedModel {
-  training: Omit<RunResult, 'seed' | 'metrics' | 'items' | 'tuning'>;
-  /** Lowest validation loss over the epochs (what the learning rate is chosen by). */
-  bestValLoss: number;
-  /** Test metrics and per-item scores of the kept weights; the test split is read once. */
-  test(): Promise<TestScores>;
-  /** A fresh model with the trained weights, for interleaved inference timing. */
-  rebuild(): InferenceModel;
-  dispose(): void;
-}
-
-/**
- * Trains `cell` on `task` with `seed`; the seed must fix every random choice of the model.
- */
-export type TrainAndMeasure = (task: TaskSpec, cell: CellSpec, seed: number, hooks: TrainHooks) => Promise<TrainedModel>;
+export type { CellSpec, InferenceModel, TrainAndMeasure, TrainedModel, TrainHooks } from './trainer';
+export { machineInfo, packageVersion } from './machine';
 
 /** The cells a run trains on every task: settings.cells, or GRU and LSTM. */
 export function runCells(settings: RunSettings): readonly ModelCell[] {
@@ -99,16 +61,6 @@ export function cellSpecs(task: TaskSpec, settings: RunSettings): Record<Cell, C
     specs.rnn = { cell: 'rnn', units: rnnUnits, ...base };
   }
   return specs;
-}
-
-export function machineInfo(): MachineInfo {
-  const cpus = os.cpus();
-  return { platform: process.platform, arch: process.arch, cpuModel: cpus[0]?.model?.trim() ?? 'unknown CPU', cpus: cpus.length, node: process.versions.node };
-}
-
-/** The package's version, recorded with every run so shards of different versions do not merge. */
-export function packageVersion(): string {
-  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** The run's units in their fixed order (task-major, then seed), each with its shard's mark. */

@@ -1,4 +1,5 @@
 // Summary statistics over seeds and the confidence interval of the GRU - LSTM difference.
+export { quantile } from '../util/quantile';
 
 export interface Summary {
   n: number;
@@ -121,13 +122,4 @@ export function welchInterval(a: readonly number[], b: readonly number[], level 
   const low = difference - q * se;
   const high = difference + q * se;
   return { difference, low, high, df, level, significant: low > 0 || high < 0 };
-}
-
-/** The q-quantile (0..1) of values by linear interpolation between order statistics. */
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return NaN;
-  const s = [...values].sort((x, y) => x - y);
-  const pos = q * (s.length - 1);
-  const i = Math.floor(pos);
-  return i + 1 < s.length ? s[i] + (pos - i) * (s[i + 1] - s[i]) : s[i];
 }

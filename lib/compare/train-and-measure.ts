@@ -5,7 +5,7 @@
 import { learningRatesOf, TaskSpec, TestScores } from '../tasks';
 import { Callback } from '../train/callbacks';
 import { LearningCurve } from './results';
-import { CellSpec, InferenceModel, TrainAndMeasure, TrainedModel, TrainHooks } from './runner';
+import { CellSpec, InferenceModel, TrainAndMeasure, TrainedModel, TrainHooks } from './trainer';
 
 /** Thrown from a callback to end fit once the time budget is spent or patience ran out. */
 class StopTraining extends Error {}

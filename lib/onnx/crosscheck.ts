@@ -5,6 +5,7 @@ import { describe, rangeError, typeError } from '../errors';
 import { positiveInt } from '../validate';
 import { Tensor, TensorLike, TensorType } from '../tensor';
 import { Rng } from '../rng';
+import { median } from '../util/quantile';
 import { DeclaredDim, ParsedGraph, parseModel } from './graph';
 import { LoadOnnxOptions, OnnxSession, modelBytes } from './session';
 import { sizeOf } from './values';
@@ -117,11 +118,6 @@ function randomFeeds(graph: ParsedGraph, options: CrosscheckOptions): Record<str
     feeds[input.name] = new Tensor(type, data as Float32Array, dims);
   }
   return feeds;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /**

@@ -1,12 +1,13 @@
 // Brown corpus, character-level language model (the benchmark of Jozefowicz et al. 2015 at a
 // small scale). The quick run reads a seeded sample of documents; --full reads all of them.
-import { charLmData, loadBrown } from '../data/brown';
+import { BROWN_PACKAGE, charLmData, loadBrown } from '../data/brown';
 import { languageModelTask, LanguageModelTask } from './kinds/language-model';
 import { TaskDefinition } from './registry-types';
 
 export const charlm: TaskDefinition = {
   id: 'charlm',
   summary: 'Brown corpus, next character (bits per character, stateful)',
+  dataPackages: [BROWN_PACKAGE],
   // Minutes, not seconds, on a small machine: run by --task genre,tagging,charlm or --task all.
   byDefault: false,
   load: (full): LanguageModelTask =>

@@ -1,5 +1,5 @@
 // CMUdict, spelling → phonemes: an encoder–decoder with attention. The quick run uses 6,000 words.
-import { loadCmudict } from '../data/cmudict';
+import { CMUDICT_PACKAGE, loadCmudict } from '../data/cmudict';
 import { g2pTask, Seq2SeqTask } from './kinds/seq2seq';
 import { TaskDefinition } from './registry-types';
 import { QUICK_DEFAULTS } from './types';
@@ -7,6 +7,8 @@ import { QUICK_DEFAULTS } from './types';
 export const g2p: TaskDefinition = {
   id: 'g2p',
   summary: 'CMUdict, spelling → phonemes (encoder–decoder with attention)',
+  dataPackages: [CMUDICT_PACKAGE],
+  claim: { use: 'translation (spelling → phonemes)', favours: 'lstm', margin: 0.01, quickEpochs: 4 },
   load: (full): Seq2SeqTask =>
     g2pTask(loadCmudict(full ? {} : { limit: 6000 }), {
       units: full ? 128 : 64,

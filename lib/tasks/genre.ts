@@ -1,6 +1,6 @@
 // Brown corpus, genre of a passage (15 classes): topic classification of long texts. The
 // bag-of-words baseline shows whether reading in order adds anything over which words occur.
-import { genreData, loadBrown } from '../data/brown';
+import { BROWN_PACKAGE, genreData, loadBrown } from '../data/brown';
 import { classificationTask, ClassificationTask } from './kinds/classification';
 import { correctItems } from './metrics';
 import { TaskDefinition } from './registry-types';
@@ -31,6 +31,7 @@ export function genreTask(full: boolean): ClassificationTask {
 export const genre: TaskDefinition = {
   id: 'genre',
   summary: 'Brown corpus, genre of a passage (15 classes), word level',
+  dataPackages: [BROWN_PACKAGE],
   load: genreTask,
   // Minutes, not seconds, on a small machine: run by --task genre,tagging,charlm or --task all.
   byDefault: false,

@@ -6,6 +6,7 @@ export * from './spec';
 export * from './registry-types';
 export { TASKS, BUILTIN_TASKS, DEFAULT_TASKS, loadTask } from './registry';
 export type { BuiltinTask } from './registry';
+export { TASK_DATA_PACKAGES, checkDataPackages, missingDataPackages, MissingDataPackagesError } from './packages';
 export { classificationTask, classificationModel } from './kinds/classification';
 export type { ClassificationTask } from './kinds/classification';
 export { returnsTask, unitForecastTask, forecastModel } from './kinds/forecasting';

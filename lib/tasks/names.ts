@@ -1,6 +1,6 @@
 // First names → gender, character level. The quick defaults keep the whole run short on a
 // 2-core machine; each cell picks its learning rate from the grid by validation loss.
-import { loadNames } from '../data/names';
+import { FEMALE_NAMES_PACKAGE, loadNames, MALE_NAMES_PACKAGE } from '../data/names';
 import { classificationTask, ClassificationTask } from './kinds/classification';
 import { TaskDefinition } from './registry-types';
 import { QUICK_DEFAULTS } from './types';
@@ -8,6 +8,7 @@ import { QUICK_DEFAULTS } from './types';
 export const names: TaskDefinition = {
   id: 'names',
   summary: 'first names (en), gender from spelling, character level',
+  dataPackages: [FEMALE_NAMES_PACKAGE, MALE_NAMES_PACKAGE],
   load: (full): ClassificationTask =>
     classificationTask('names', 'first names (en)', 'gender from spelling', loadNames(), {
       units: 32,

@@ -1,4 +1,5 @@
 // S&P 500 2000–2020, next-day return from the last 20 days.
+import { VEGA_DATASETS_PACKAGE } from '../data/packages';
 import { loadSp500 } from '../data/sp500';
 import { ForecastTask, returnsTask } from './kinds/forecasting';
 import { TaskDefinition } from './registry-types';
@@ -7,6 +8,8 @@ import { QUICK_DEFAULTS } from './types';
 export const sp500: TaskDefinition = {
   id: 'sp500',
   summary: 'S&P 500 2000–2020, next-day return',
+  dataPackages: [VEGA_DATASETS_PACKAGE],
+  claim: { use: 'stock prediction', favours: 'lstm', margin: 0.01 },
   load: (full): ForecastTask =>
     returnsTask('sp500', 'S&P 500 2000–2020', 'next-day return', loadSp500({ window: 20 }), {
       units: 32,

@@ -1,5 +1,5 @@
 // SpamAssassin mails, ham vs spam, word level.
-import { loadSpam } from '../data/spam';
+import { loadSpam, SPAM_PACKAGE } from '../data/spam';
 import { classificationTask, ClassificationTask } from './kinds/classification';
 import { TaskDefinition } from './registry-types';
 import { QUICK_DEFAULTS } from './types';
@@ -7,6 +7,8 @@ import { QUICK_DEFAULTS } from './types';
 export const spam: TaskDefinition = {
   id: 'spam',
   summary: 'SpamAssassin, ham vs spam',
+  dataPackages: [SPAM_PACKAGE],
+  claim: { use: 'text classification', favours: 'gru', margin: 0.01, quickEpochs: 2 },
   load: (full): ClassificationTask =>
     classificationTask('spam', 'SpamAssassin', 'ham vs spam', loadSpam(full ? { vocabularySize: 20000, sequenceLength: 300 } : { vocabularySize: 10000, sequenceLength: 100 }), {
       units: 32,

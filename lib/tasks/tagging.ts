@@ -1,13 +1,14 @@
 // Brown corpus, part-of-speech tagging with the coarse tags: one output per token from a
 // bidirectional cell. The quick run trains on every 8th training sentence and validates on every
 // 4th validation sentence; every run tests on all test sentences.
-import { loadBrown, taggingData } from '../data/brown';
+import { BROWN_PACKAGE, loadBrown, taggingData } from '../data/brown';
 import { taggingTask, TaggingTask } from './kinds/tagging';
 import { TaskDefinition } from './registry-types';
 
 export const tagging: TaskDefinition = {
   id: 'tagging',
   summary: 'Brown corpus, part-of-speech tag per word (bidirectional)',
+  dataPackages: [BROWN_PACKAGE],
   // Minutes, not seconds, on a small machine: run by --task genre,tagging,charlm or --task all.
   byDefault: false,
   load: (full): TaggingTask =>

@@ -1,4 +1,5 @@
 // Seattle weather 2012–2015, next-day maximum temperature from the last 14 days.
+import { VEGA_DATASETS_PACKAGE } from '../data/packages';
 import { loadWeather } from '../data/weather';
 import { ForecastTask, unitForecastTask } from './kinds/forecasting';
 import { TaskDefinition } from './registry-types';
@@ -7,6 +8,8 @@ import { QUICK_DEFAULTS } from './types';
 export const weather: TaskDefinition = {
   id: 'weather',
   summary: 'Seattle weather 2012–2015, next-day temp_max',
+  dataPackages: [VEGA_DATASETS_PACKAGE],
+  claim: { use: 'weather', favours: 'gru', margin: 0.1 },
   load: (full): ForecastTask =>
     unitForecastTask('weather', 'Seattle weather 2012–2015', 'next-day temp_max', '°C', loadWeather({ window: 14 }), {
       units: 32,

@@ -2,11 +2,11 @@
 // ones in one install line.
 import { compareCommand } from '../../lib/compare/command';
 import { TrainAndMeasure } from '../../lib/compare/runner';
-import { checkDataPackages, isPackageInstalled, missingDataPackages, TASK_DATA_PACKAGES } from '../../lib/data/packages';
+import { isPackageInstalled } from '../../lib/data/packages';
 import { CMUDICT_PACKAGE } from '../../lib/data/cmudict';
 import { FEMALE_NAMES_PACKAGE, MALE_NAMES_PACKAGE } from '../../lib/data/names';
 import { SPAM_PACKAGE } from '../../lib/data/spam';
-import { BUILTIN_TASKS } from '../../lib/tasks';
+import { BUILTIN_TASKS, checkDataPackages, missingDataPackages, TASK_DATA_PACKAGES } from '../../lib/tasks';
 
 const nothing = () => false;
 const trainAndMeasure: TrainAndMeasure = async () => {

@@ -8,7 +8,7 @@ import { Tensor } from '../../tensor';
 import { optimizers } from '../../train/optimizers';
 import { addingProblem, anbnBatch, anbnExact, ANBN, copyTask, delayedRecall } from './generators';
 import { Rng } from '../../train/rng';
-import { Cell, recurrentLayer as recurrent } from '../cells';
+import { Cell, recurrentLayer as recurrent, StackShape } from '../cells';
 
 const adam = (learningRate: number) => optimizers.adam({ learningRate, clipNorm: 1 });
 
@@ -48,12 +48,23 @@ export interface LagResult {
 /** |prediction − sum| below this counts as solved for one adding-problem sequence. */
 export const ADDING_TOLERANCE = 0.04;
 
+/** Symbols of the recall and copy tasks, and the embedding width they enter the recurrent layer by. */
+const LAG_ALPHABET = 8;
+const LAG_EMBEDDING = 8;
+
+/** Each lag task's recurrent stack and head as lagModel builds it, for matching units by parameters. */
+export const LAG_SHAPES: Readonly<Record<LagTask, StackShape>> = {
+  recall: { inputSize: LAG_EMBEDDING, layers: 1, headOutputs: LAG_ALPHABET },
+  adding: { inputSize: 2, layers: 1, headOutputs: 1 },
+  copy: { inputSize: LAG_EMBEDDING, layers: 1, headOutputs: LAG_ALPHABET + 1 },
+};
+
 function lagModel(job: LagJob): { model: Sequential; data: (count: number, seed: number) => { x: Tensor<'int32' | 'float32'>; y: Tensor<'int32' | 'float32'> } } {
   const name = `${job.task}-${job.cell}`;
   switch (job.task) {
     case 'recall': {
-      const k = 8;
-      const model = sequential([layers.embedding({ inputDim: k + 1, outputDim: 8 }), recurrent(job.cell, job.units, false), layers.dense({ units: k, activation: 'softmax' })], { name, seed: job.seed });
+      const k = LAG_ALPHABET;
+      const model = sequential([layers.embedding({ inputDim: k + 1, outputDim: LAG_EMBEDDING }), recurrent(job.cell, job.units, false), layers.dense({ units: k, activation: 'softmax' })], { name, seed: job.seed });
       model.build([job.lag + 1]);
       model.compile({ optimizer: adam(job.learningRate), loss: 'sparseCategoricalCrossentropy' });
       return { model, data: (n, s) => delayedRecall(n, job.lag, s, k) };
@@ -65,8 +76,8 @@ function lagModel(job: LagJob): { model: Sequential; data: (count: number, seed:
       return { model, data: (n, s) => addingProblem(n, job.lag, s) };
     }
     case 'copy': {
-      const k = 8;
-      const model = sequential([layers.embedding({ inputDim: k + 2, outputDim: 8 }), recurrent(job.cell, job.units, true), layers.dense({ units: k + 1, activation: 'softmax' })], { name, seed: job.seed });
+      const k = LAG_ALPHABET;
+      const model = sequential([layers.embedding({ inputDim: k + 2, outputDim: LAG_EMBEDDING }), recurrent(job.cell, job.units, true), layers.dense({ units: k + 1, activation: 'softmax' })], { name, seed: job.seed });
       model.build([20 + job.lag + 1]);
       model.compile({ optimizer: adam(job.learningRate), loss: 'sparseCategoricalCrossentropy' });
       return { model, data: (n, s) => copyTask(n, job.lag, s, { symbols: 10, alphabet: k }) };
@@ -135,8 +146,13 @@ export interface AnbnResult {
   params: number;
 }
 
+const ANBN_EMBEDDING = 4;
+
+/** The aⁿbⁿ model's recurrent stack and head, for matching units by parameters. */
+export const ANBN_SHAPE: StackShape = { inputSize: ANBN_EMBEDDING, layers: 1, headOutputs: ANBN.classes };
+
 function anbnModel(cell: Cell, units: number, steps: number, seed: number): Sequential {
-  const m = sequential([layers.embedding({ inputDim: 3, outputDim: 4, maskZero: true }), recurrent(cell, units, true), layers.dense({ units: ANBN.classes, activation: 'softmax' })], { name: `anbn-${cell}`, seed });
+  const m = sequential([layers.embedding({ inputDim: 3, outputDim: ANBN_EMBEDDING, maskZero: true }), recurrent(cell, units, true), layers.dense({ units: ANBN.classes, activation: 'softmax' })], { name: `anbn-${cell}`, seed });
   m.build([steps]);
   return m;
 }
@@ -173,9 +189,14 @@ type NamesData = ReturnType<typeof loadNames>;
 let namesCache: NamesData | null = null;
 const names = (): NamesData => (namesCache ??= loadNames());
 
+const NAMES_EMBEDDING = 16;
+
+/** The names model's recurrent stack and head (two classes: the gender), for matching units by parameters. */
+export const NAMES_SHAPE: StackShape = { inputSize: NAMES_EMBEDDING, layers: 1, headOutputs: 2 };
+
 function namesModel(cell: Cell, units: number, seed: number, learningRate: number): Sequential {
   const d = names();
-  const m = sequential([layers.embedding({ inputDim: d.vocabulary.tokens.length, outputDim: 16 }), recurrent(cell, units, false), layers.dense({ units: d.classes.length, activation: 'softmax' })], { name: `names-${cell}`, seed });
+  const m = sequential([layers.embedding({ inputDim: d.vocabulary.tokens.length, outputDim: NAMES_EMBEDDING }), recurrent(cell, units, false), layers.dense({ units: d.classes.length, activation: 'softmax' })], { name: `names-${cell}`, seed });
   m.build([d.sequenceLength]);
   m.compile({ optimizer: adam(learningRate), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
@@ -325,6 +346,9 @@ export interface SpeedJob {
   /** Minimum timed milliseconds per measurement (at least one call). */
   minMs: number;
 }
+
+/** The timed model's recurrent layer and head for `inputSize` features, for matching units by parameters. */
+export const speedShape = (inputSize: number): StackShape => ({ inputSize, layers: 1, headOutputs: 1 });
 
 export interface SpeedResult {
   /** [config][round]: forward + backward milliseconds per sample. */
