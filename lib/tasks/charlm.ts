@@ -16,9 +16,9 @@ export const charlm: TaskDefinition = {
       'Brown corpus, characters',
       charLmData(loadBrown(), full ? { chunkLength: 100, streams: 32 } : { chunkLength: 50, streams: 32, maxChars: { train: 250000, validation: 40000, test: 80000 } }),
       {
-        units: full ? 128 : 64,
+        units: full ? 256 : 64,
         layers: 1,
-        epochs: full ? 4 : 3,
+        epochs: full ? 5 : 3,
         batchSize: 32,
         embeddingSize: 16,
         learningRates: [0.005],
