@@ -124,6 +124,20 @@ describe('NativePlan reads every property before it looks into an array', () => 
     }
   });
 
+  test('an output detached while runAsync computes is left alone; the call still resolves', async () => {
+    const plan = new b.NativePlan({ matrices: [], rnns: [], threads: 0 });
+    const kept = new Float32Array(4);
+    const gone = new Float32Array(4);
+    const call = identityCall(Float32Array.from([1, 2, 3, 4]), gone);
+    call.outputs.push(kept);
+    call.outputSlots = Int32Array.from([0, 4, 0, 4]);
+    const pending = plan.runAsync(call);
+    detach(gone);
+    expect(typeof (await pending)).toBe('number');
+    expect(gone.length).toBe(0);
+    expect(Array.from(kept)).toEqual([1, 2, 3, 4]);
+  });
+
   test('slots that lie about an array\'s length: a RangeError', () => {
     const plan = new b.NativePlan({ matrices: [], rnns: [], threads: 0 });
     const call = identityCall(new Float32Array(4), new Float32Array(4));

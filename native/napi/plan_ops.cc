@@ -164,8 +164,9 @@ CallValues fetch_call(Napi::Env env, const Napi::Object& c) {
 
 // One call: the program (a copy), its constants (borrowed, referenced while the call runs), the
 // arena with the inputs copied in, and the outputs (referenced) with the arena offsets they are
-// copied from. The constants and outputs stay views, as the trainer's weights do: only
-// lib/onnx/plan.ts makes and passes them, never user memory, and it never detaches them.
+// copied from on the JS thread. The constants stay views, as the trainer's weights do: only
+// lib/onnx/plan.ts makes and passes them, never user memory, and it never detaches them; a copy
+// per call would cost a whole embedding table.
 class PlanCall {
  public:
   PlanCall(Napi::Env env, const CallValues& v) {
@@ -188,26 +189,34 @@ class PlanCall {
     words_ = static_cast<size_t>(words);
     arena_.reset(new uint32_t[words_ ? words_ : 1]);
     copy_inputs(env, v);
-    outputs_ref_ = Napi::Persistent(v.outputs_array.As<Napi::Object>());
     const std::vector<int32_t> out_slots = slots(env, v.output_slots, v.outputs.size());
     for (size_t k = 0; k < v.outputs.size(); ++k) {
       Napi::TypedArray t = typed(env, v.outputs[k], "outputs[]");
       if (t.TypedArrayType() != napi_float32_array && t.TypedArrayType() != napi_int32_array)
         fail_type(env, "outputs[] must be Float32Arrays or Int32Arrays");
       place(env, out_slots[2 * k], out_slots[2 * k + 1], t.ElementLength());
-      outs_.push_back({static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset(), static_cast<size_t>(out_slots[2 * k]),
-                       t.ElementLength()});
+      outs_.push_back({Napi::Persistent(t.As<Napi::Object>()), static_cast<size_t>(out_slots[2 * k]), t.ElementLength()});
     }
   }
 
-  // Anywhere: the arithmetic, then the outputs copied out of the arena. Returns the CPU time the
-  // calling thread spent (ms): the work, without the time other jobs held the core, which is what
-  // decides whether the next call is worth a hop to a worker.
+  // Anywhere: the arithmetic. Returns the CPU time the calling thread spent (ms): the work,
+  // without the time other jobs held the core, which is what decides whether the next call is
+  // worth a hop to a worker.
   double compute(const ExecPlan& plan) {
     const double t0 = thread_cpu_ms();
     plan.run(program_.data(), program_.size(), params_, consts_, arena_.get(), words_, threads_);
-    for (const Out& o : outs_) std::memcpy(o.data, arena_.get() + o.slot, o.count * 4);
     return thread_cpu_ms() - t0;
+  }
+
+  // On the JS thread, after compute(): the outputs copied out of the arena. Each array is looked
+  // up again, since JS ran in between for an asynchronous call; one that was detached meanwhile
+  // (its length is then 0, and its memory someone else's) is left alone.
+  void copy_outputs() {
+    for (const Out& o : outs_) {
+      const Napi::TypedArray t = o.array.Value().As<Napi::TypedArray>();
+      if (t.ElementLength() != o.count) continue;
+      std::memcpy(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset(), arena_.get() + o.slot, o.count * 4);
+    }
   }
 
  private:
@@ -247,10 +256,10 @@ class PlanCall {
     return arena_.get() + slot;
   }
   struct Out {
-    uint8_t* data;
+    Napi::ObjectReference array;
     size_t slot, count;
   };
-  Napi::ObjectReference consts_ref_, outputs_ref_;
+  Napi::ObjectReference consts_ref_;
   std::vector<int32_t> program_;
   std::vector<float> params_;
   std::vector<PlanConst> consts_;
@@ -269,7 +278,10 @@ class PlanTask : public AsyncLink::Task {
 
  private:
   void compute() override { ms_ = call_->compute(*plan_); }
-  Napi::Value result(Napi::Env env) override { return Napi::Number::New(env, ms_); }
+  Napi::Value result(Napi::Env env) override {
+    call_->copy_outputs();
+    return Napi::Number::New(env, ms_);
+  }
 
   std::shared_ptr<const ExecPlan> plan_;
   std::unique_ptr<PlanCall> call_;
@@ -336,6 +348,7 @@ class NativePlan : public Napi::ObjectWrap<NativePlan> {
     double ms = 0;
     try {
       ms = call->compute(*plan);
+      call->copy_outputs();
     } catch (const std::bad_alloc&) {
       throw Napi::Error::New(env, "gatedrnn: out of memory while running the plan");
     } catch (const std::exception& e) {
