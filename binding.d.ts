@@ -1,4 +1,4 @@
-// The exact shape of what the native addon (native/addon.cc) exports. lib/ reaches the addon only
+// The exact shape of what the native addon (native/napi/) exports. lib/ reaches the addon only
 // through these types (see lib/native.ts).
 
 /** Operator description. Activation triples are [kind, alpha, beta], per direction in order. */
@@ -128,7 +128,7 @@ export declare class NativePlan {
   constructor(description: NativePlanDescription);
   /** Returns the CPU milliseconds the calling thread spent on the program. */
   run(call: NativePlanCall): number;
-  /** The same on a libuv worker (the inputs are copied before it returns); resolves to the worker's CPU milliseconds. */
+  /** The same on the runner threads (the inputs are copied before it returns); resolves to the CPU milliseconds it took there. */
   runAsync(call: NativePlanCall): Promise<number>;
   dispose(): void;
   readonly packedBytes: number;

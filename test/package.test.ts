@@ -3,6 +3,7 @@
  * the addon loader's error, and backendInfo().
  */
 import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { backendInfo } from '../lib';
 import { candidatePaths, platformTag } from '../lib/native';
@@ -76,9 +77,15 @@ test('when no binary loads, the error lists what was tried and the fix', () => {
 test('the package holds what a user needs and nothing dev-only', () => {
   const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
-  for (const need of ['LICENSE', 'README.md', 'package.json', 'bin/gatedrnn.js', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'binding.d.ts', 'CMakeLists.txt', 'native/addon.cc', 'scripts/install.js', 'examples/server/server.js', 'docs/operators.md']) {
+  for (const need of ['LICENSE', 'README.md', 'package.json', 'bin/gatedrnn.js', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'binding.d.ts', 'CMakeLists.txt', 'scripts/install.js', 'examples/server/server.js', 'docs/operators.md']) {
     expect(files).toContain(need);
   }
+  // Every source of the build (native/ but its standalone test program), so `npm rebuild` compiles.
+  const sources = (fs.readdirSync(path.join(root, 'native'), { recursive: true }) as string[])
+    .map((f) => path.posix.join('native', f.split(path.sep).join('/')))
+    .filter((f) => /\.(cc|cu|cuh|h|inc|cmake)$/.test(f) && !f.startsWith('native/test/'));
+  expect(sources).toContain('native/napi/module.cc');
+  expect(sources.filter((f) => !files.includes(f))).toEqual([]);
   expect(files.filter((f) => /^(test|bench|native\/test|\.github|\.ci)\//.test(f) || /^scripts\/(?!install\.js$)/.test(f))).toEqual([]);
   // No runtime dependencies: a prebuilt binary loads with nothing else; building from source asks
   // for its tools (optional peers) by name.

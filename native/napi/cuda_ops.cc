@@ -1,7 +1,22 @@
-// The Node-API surface of the CUDA operators, textually included by addon.cc (inside its
-// namespace, after the helpers it shares: parse_spec, parse_weights, parse_inputs, CallOutputs).
-// NativeCudaRnn mirrors NativeRnn over a cuda::CudaRnn; in a build without CUDA its constructor
-// throws, and cudaInfo() says why. Every C++ exception becomes a JS Error, never an abort.
+// The CUDA operators' Node-API surface: NativeCudaRnn mirrors NativeRnn over a cuda::CudaRnn; in a
+// build without CUDA its constructor throws, and cudaInfo() says why. Every C++ exception becomes a
+// JS Error, never an abort.
+#include "cuda_ops.h"
+
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "args.h"
+#include "async_link.h"
+#include "cuda/cuda_rnn.h"
+#include "outputs.h"
+#include "wrap.h"
+
+namespace gatedrnn {
+namespace napi {
+namespace {
 
 // Runs fn, turning C++ exceptions into JS errors with gatedrnn's prefix.
 template <typename Fn>
@@ -37,11 +52,13 @@ class CudaForwardTask : public AsyncLink::Task {
 // JS class NativeCudaRnn: the weights of one operator on the GPU.
 class NativeCudaRnn : public Napi::ObjectWrap<NativeCudaRnn> {
  public:
+  static constexpr WrapClass kClass = WrapClass::NativeCudaRnn;
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeCudaRnn",
-                       {InstanceMethod("run", &NativeCudaRnn::Run), InstanceMethod("runAsync", &NativeCudaRnn::RunAsync),
-                        InstanceMethod("dispose", &NativeCudaRnn::Dispose),
-                        InstanceAccessor("packedBytes", &NativeCudaRnn::PackedBytes, nullptr)});
+    using T = NativeCudaRnn;
+    Napi::Function constructor = DefineClass(env, "NativeCudaRnn", {getter<T, &T::PackedBytes>("packedBytes")});
+    add_methods(constructor, {method<T, &T::Run>("run"), method<T, &T::RunAsync>("runAsync"), method<T, &T::Dispose>("dispose")});
+    return constructor;
   }
 
   // new NativeCudaRnn(spec, { W, R, B?, P? })
@@ -52,6 +69,7 @@ class NativeCudaRnn : public Napi::ObjectWrap<NativeCudaRnn> {
     const RnnSpec spec = parse_spec(info[0].As<Napi::Object>());
     const RnnWeights weights = parse_weights(env, spec, info[1].As<Napi::Object>());
     cuda_guard(env, [&] { op_ = std::make_shared<const cuda::CudaRnn>(spec, weights); });
+    tag_object(info.This().As<Napi::Object>(), kClass);
   }
 
  private:
@@ -114,8 +132,13 @@ Napi::Value SetCudaRecurrent(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, cuda::select_recurrent_kernel(info[0].As<Napi::String>().Utf8Value()));
 }
 
-void init_cuda(Napi::Env env, Napi::Object exports) {
+}  // namespace
+
+void init_cuda_ops(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeCudaRnn", NativeCudaRnn::Define(env));
   exports.Set("cudaInfo", Napi::Function::New(env, CudaInfo));
   exports.Set("setCudaRecurrent", Napi::Function::New(env, SetCudaRecurrent));
 }
+
+}  // namespace napi
+}  // namespace gatedrnn

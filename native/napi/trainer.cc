@@ -1,5 +1,23 @@
-// Training part of the Node-API surface, included by addon.cc inside its anonymous
-// namespace after the shared helpers: gemm() and, below it, NativeRnnTrainer.
+// The training surface: gemm() and NativeRnnTrainer, a training-mode GRU, LSTM or plain RNN whose
+// weights come with every call.
+#include "trainer.h"
+
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "async_link.h"
+#include "cpu/sgemm.h"
+#include "outputs.h"
+#include "rnn/rnn_train.h"
+#include "wrap.h"
+
+namespace gatedrnn {
+namespace napi {
+namespace {
 
 double number_value(Napi::Env env, const Napi::Value& v, const char* key) {
   if (!v.IsNumber()) throw_type(env, std::string("args.") + key + " must be a number");
@@ -11,7 +29,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsObject()) throw_type(env, "gemm(args): args must be an object");
   const Napi::Object o = info[0].As<Napi::Object>();
-  // Every property first (a getter may run any JS), then the views (see WeightValues in addon.cc).
+  // Every property first (a getter may run any JS), then the views (args.h).
   const Napi::Value ta_v = o.Get("transA"), tb_v = o.Get("transB"), m_v = o.Get("M"), n_v = o.Get("N"), k_v = o.Get("K"),
                     alpha_v = o.Get("alpha"), beta_v = o.Get("beta"), a_v = o.Get("A"), b_v = o.Get("B"), c_v = o.Get("C"),
                     threads_v = o.Get("threads");
@@ -53,8 +71,7 @@ void parse_train_call(Napi::Env env, const RnnTrainer& tr, const Napi::CallbackI
   if (info.Length() < need || !info[0].IsObject() || !info[1].IsObject() || (with_grads && !info[3].IsObject()))
     throw_type(env, std::string("NativeRnnTrainer.") + what + ": wrong arguments");
   const RnnSpec& s = tr.spec();
-  // Every property of every argument first (a getter may run any JS), then the views (see
-  // WeightValues in addon.cc).
+  // Every property of every argument first (a getter may run any JS), then the views (args.h).
   const Napi::Object w = info[0].As<Napi::Object>();
   const WeightValues wv = fetch_weights(w);
   const InputValues iv = fetch_inputs(info[1].As<Napi::Object>());
@@ -186,13 +203,15 @@ class TrainTask : public AsyncLink::Task {
 // JS class NativeRnnTrainer: a training-mode GRU, LSTM or plain RNN; weights come with every call.
 class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
  public:
+  static constexpr WrapClass kClass = WrapClass::NativeRnnTrainer;
+
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeRnnTrainer",
-                       {InstanceMethod("forward", &NativeRnnTrainer::Forward),
-                        InstanceMethod("forwardAsync", &NativeRnnTrainer::ForwardAsync),
-                        InstanceMethod("backward", &NativeRnnTrainer::Backward),
-                        InstanceMethod("backwardAsync", &NativeRnnTrainer::BackwardAsync),
-                        InstanceMethod("dispose", &NativeRnnTrainer::Dispose)});
+    using T = NativeRnnTrainer;
+    Napi::Function constructor = DefineClass(env, "NativeRnnTrainer", {});
+    add_methods(constructor, {method<T, &T::Forward>("forward"), method<T, &T::ForwardAsync>("forwardAsync"),
+                              method<T, &T::Backward>("backward"), method<T, &T::BackwardAsync>("backwardAsync"),
+                              method<T, &T::Dispose>("dispose")});
+    return constructor;
   }
 
   // new NativeRnnTrainer(spec, threads)
@@ -207,6 +226,7 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
     } catch (const std::invalid_argument& e) {
       throw Napi::Error::New(env, std::string("NativeRnnTrainer: ") + e.what());
     }
+    tag_object(info.This().As<Napi::Object>(), kClass);
   }
 
  private:
@@ -266,7 +286,12 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
   int threads_ = 0;
 };
 
-void init_train(Napi::Env env, Napi::Object exports) {
+}  // namespace
+
+void init_trainer(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("NativeRnnTrainer", NativeRnnTrainer::Define(env));
 }
+
+}  // namespace napi
+}  // namespace gatedrnn
