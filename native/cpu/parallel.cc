@@ -57,14 +57,6 @@ void spin_wait(int spins) {
   }
 }
 
-void PhaseShares::pause_or_yield(int spins) {
-  if (spins < kStealAfterSpins) {
-    GATEDRNN_PAUSE();
-  } else {
-    std::this_thread::yield();
-  }
-}
-
 #ifdef GATEDRNN_OPENMP
 
 void parallel_run(int n, const std::function<void(int, int)>& fn) {

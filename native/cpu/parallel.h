@@ -107,7 +107,7 @@ class PhaseShares {
           }
           wait_only = true;
         }
-        pause_or_yield(spins);
+        spin_wait(spins);
       }
     }
   }
@@ -126,7 +126,6 @@ class PhaseShares {
     work(m);
     slots_[m].done.store(p, std::memory_order_release);
   }
-  static void pause_or_yield(int spins);
 
   struct alignas(64) Slot {
     std::atomic<unsigned long> claimed{0}, done{0};
