@@ -22,6 +22,11 @@
 
 namespace gatedrnn {
 
+namespace {
+// About 20 µs of pausing: long enough for a thread that is merely a little behind.
+constexpr int kSpinRounds = 1000;
+}  // namespace
+
 int default_threads() {
   // GATEDRNN_THREADS caps the default for code that passes no thread count (the training layers,
   // benchmarks at a fixed thread count); anything but a positive integer is ignored.
@@ -44,8 +49,8 @@ bool parallel_uses_openmp() {
 #endif
 }
 
-void PhaseShares::pause_or_yield(int spins) {
-  if (spins < kStealAfterSpins) {
+void spin_wait(int spins) {
+  if (spins < kSpinRounds) {
     GATEDRNN_PAUSE();
   } else {
     std::this_thread::yield();
