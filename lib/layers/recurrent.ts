@@ -168,12 +168,18 @@ export abstract class Recurrent extends Layer {
    * starting from `initial` states ([N, D, H]; zeros when absent), whatever returnSequences says:
    * what an encoder hands its decoder. Not for stateful layers, whose states the layer carries.
    */
-  async forwardWithStates(x: Activation, ctx: RunContext, initial: { h: Float32Array | null; c: Float32Array | null } | null = null): Promise<{ y: Activation; h: Float32Array; c: Float32Array | null }> {
+  async forwardWithStates(
+    x: Activation,
+    ctx: RunContext,
+    initial: { h: Float32Array | null; c: Float32Array | null } | null = null,
+  ): Promise<{ y: Activation; h: Float32Array; c: Float32Array | null }> {
     if (this.stateful) throw rangeError(this.label, 'initial states', 'a layer without stateful (a stateful layer carries its own states)', 'stateful: true');
     this.checkInput(x, 'float32');
     const [n, t] = x.dims;
     const lstm = this.cell === 'LSTM';
-    const inputs: TrainInputs = { X: x.data as Float32Array, seqLength: t, batchSize: n, sequenceLens: x.lengths ?? null, initialH: initial?.h ?? null, initialC: lstm ? (initial?.c ?? null) : null };
+    const inputs: TrainInputs = { X: x.data as Float32Array, seqLength: t, batchSize: n, sequenceLens: x.lengths ?? null };
+    inputs.initialH = initial?.h ?? null;
+    inputs.initialC = lstm ? (initial?.c ?? null) : null;
     const out = await this.native().forwardAsync(this.weights(), inputs, { outputs: lstm ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'] });
     if (ctx.training) {
       this.lastInputs = inputs;
