@@ -18,7 +18,8 @@ export { recommend } from './compare/recommend';
 export type { AccuracyVerdict, BaselineComparison, CostComparison, CostVerdict, RecommendOptions, Verdict } from './compare/recommend';
 export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MeasuredRatio, MetricSpec as ComparisonMetricSpec, Priority, RunResult, RunSettings, TaskCosts, TaskKind, TaskMeta, TaskResult, TuningTrial } from './compare/results';
 // Keras-like training API
-export { sequential, loadModel, Sequential } from './model/sequential';
+export { sequential, Sequential } from './model/sequential';
+export { loadModel } from './model/load';
 export type { ModelData, NestedNumbers } from './model/data';
 export type { SequentialArgs, CompileArgs, FitArgs, History } from './model/sequential';
 export { layers, layerFromConfig, Layer, Dense, Dropout, Embedding, Gru, Lstm, SimpleRnn, Bidirectional } from './layers';

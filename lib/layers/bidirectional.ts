@@ -45,6 +45,11 @@ export class Bidirectional extends Layer {
     return this.layer.backward(dy);
   }
 
+  setThreads(threads: number | undefined): void {
+    super.setThreads(threads);
+    this.layer.setThreads(threads);
+  }
+
   dispose(): void {
     this.layer.dispose();
   }

@@ -68,7 +68,7 @@ export class Dense extends Layer {
       const b = this.params[1].value;
       for (let r = 0; r < rows; r++) z.set(b, r * u);
     }
-    gemm({ M: rows, N: u, K: fin, A: xd, B: this.params[0].value, beta: this.useBias ? 1 : 0, C: z });
+    gemm({ M: rows, N: u, K: fin, A: xd, B: this.params[0].value, beta: this.useBias ? 1 : 0, C: z, threads: this.threads });
     const y = this.activation === 'linear' ? z : new Float32Array(z.length);
     activate(this.activation, z, y, u);
     // Kept in inference too: a loss fused with the activation reads the logits.
@@ -95,14 +95,14 @@ export class Dense extends Layer {
     const fin = this.inputShape![this.inputShape!.length - 1];
     const u = this.units;
     const rows = x.length / fin;
-    gemm({ transA: true, M: fin, N: u, K: rows, A: x, B: dz, C: this.params[0].grad });
+    gemm({ transA: true, M: fin, N: u, K: rows, A: x, B: dz, C: this.params[0].grad, threads: this.threads });
     if (this.useBias) {
       const db = this.params[1].grad;
       db.fill(0);
       for (let r = 0; r < rows; r++) for (let j = 0, o = r * u; j < u; j++) db[j] += dz[o + j];
     }
     const dx = new Float32Array(x.length);
-    gemm({ transB: true, M: rows, N: fin, K: u, A: dz, B: this.params[0].value, C: dx });
+    gemm({ transB: true, M: rows, N: fin, K: u, A: dz, B: this.params[0].value, C: dx, threads: this.threads });
     return dx;
   }
 

@@ -1,8 +1,12 @@
 // The base of the Keras-like layers: per-sample shapes, parameters with their gradients, a
 // training forward that keeps what the backward pass needs, and getConfig/fromConfig.
 import { rangeError, typeError } from '../errors';
+import { MAX_ARRAY_BYTES } from '../memory';
+import { MAX_THREADS } from '../ops/recurrent';
 import type { Rng } from '../rng';
+import { claimParameter } from '../train/initializers';
 import type { Param } from '../train/param';
+import { integer } from '../validate';
 
 export type { Param } from '../train/param';
 export { makeParam } from '../train/param';
@@ -55,6 +59,9 @@ export abstract class Layer {
   outputShape: number[] | undefined;
   params: Param[] = [];
 
+  /** Threads of the layer's native calls (undefined: GATEDRNN_THREADS, else every hardware thread); the model sets it. */
+  threads: number | undefined = undefined;
+
   /** The `inputShape` argument (free axes -1): what a model builds its first layer for. */
   readonly declaredInputShape: number[] | undefined;
 
@@ -105,6 +112,13 @@ export abstract class Layer {
   /** Takes dLoss/dOutput, stores the parameters' gradients, returns dLoss/dInput (null for integer inputs). */
   abstract backward(dy: Float32Array): Promise<Float32Array | null>;
 
+  /** Sets the threads of the native calls; native resources made for other threads are freed. */
+  setThreads(threads: number | undefined): void {
+    if (threads === this.threads) return;
+    this.threads = threads;
+    this.dispose();
+  }
+
   /** Frees native resources; the layer may still be used (they are made again on demand). */
   dispose(): void {}
 
@@ -135,6 +149,12 @@ export function option<T>(where: string, args: object, key: string, fallback: T,
   if (v === undefined) return fallback;
   if (!ok(v)) throw typeError(where, key, expected, v);
   return v as T;
+}
+
+/** A model's `threads` option: undefined (the default), or a positive integer up to MAX_THREADS. */
+export function checkThreads(where: string, v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  return integer(where, 'threads', v, 1, MAX_THREADS, `a positive integer up to ${MAX_THREADS}`);
 }
 
 export const isBool = (v: unknown): boolean => typeof v === 'boolean';

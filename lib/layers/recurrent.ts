@@ -127,6 +127,7 @@ export abstract class Recurrent extends Layer {
       direction: this.directions === 2 ? 'bidirectional' : this.goBackwards ? 'reverse' : 'forward',
       linearBeforeReset: this.linearBeforeReset(),
       layout: 1,
+      threads: this.threads,
     });
     return this.trainer;
   }
@@ -160,12 +161,46 @@ export abstract class Recurrent extends Layer {
   }
 
   async backward(dy: Float32Array): Promise<Float32Array> {
-    const grads = this.returnSequences ? { dY: dy } : { dY_h: dy };
-    const g = await this.native().backwardAsync(this.weights(), this.lastInputs!, this.saved!, grads);
+    return (await this.backwardWithStates(this.returnSequences ? dy : null, this.returnSequences ? null : dy, null)).dX;
+  }
+
+  /**
+   * Every step's output Y [N, T, D*H] and the final states h and, for an LSTM, c ([N, D, H]),
+   * starting from `initial` states ([N, D, H]; zeros when absent), whatever returnSequences says:
+   * what an encoder hands its decoder. Not for stateful layers, whose states the layer carries.
+   */
+  async forwardWithStates(
+    x: Activation,
+    ctx: RunContext,
+    initial: { h: Float32Array | null; c: Float32Array | null } | null = null,
+  ): Promise<{ y: Activation; h: Float32Array; c: Float32Array | null }> {
+    if (this.stateful) throw rangeError(this.label, 'initial states', 'a layer without stateful (a stateful layer carries its own states)', 'stateful: true');
+    this.checkInput(x, 'float32');
+    const [n, t] = x.dims;
+    const lstm = this.cell === 'LSTM';
+    const inputs: TrainInputs = { X: x.data as Float32Array, seqLength: t, batchSize: n, sequenceLens: x.lengths ?? null };
+    inputs.initialH = initial?.h ?? null;
+    inputs.initialC = lstm ? (initial?.c ?? null) : null;
+    const out = await this.native().forwardAsync(this.weights(), inputs, { outputs: lstm ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'] });
+    if (ctx.training) {
+      this.lastInputs = inputs;
+      this.saved = out.saved;
+    }
+    return { y: { data: out.Y!, dims: [n, t, this.directions * this.units], lengths: x.lengths }, h: out.Y_h!, c: lstm ? out.Y_c! : null };
+  }
+
+  /**
+   * Gradients of the last training forward from those of its outputs (dY [N, T, D*H], dH and dC
+   * [N, D, H]; null counts as zeros): stores the parameters' gradients and returns dX and the
+   * initial states' gradients (dC0 for an LSTM).
+   */
+  async backwardWithStates(dY: Float32Array | null, dH: Float32Array | null, dC: Float32Array | null): Promise<{ dX: Float32Array; dH0: Float32Array; dC0: Float32Array | null }> {
+    const lstm = this.cell === 'LSTM';
+    const g = await this.native().backwardAsync(this.weights(), this.lastInputs!, this.saved!, { dY, dY_h: dH, dY_c: lstm ? dC : null });
     this.params[0].grad.set(g.dW);
     this.params[1].grad.set(g.dR);
     if (this.useBias) this.params[2].grad.set(g.dB);
-    return g.dX;
+    return { dX: g.dX, dH0: g.dInitialH, dC0: lstm ? (g.dInitialC ?? null) : null };
   }
 
   dispose(): void {

@@ -2,6 +2,7 @@
 // typed array with dims, and sliced into batches by row.
 import { rangeError, typeError } from '../errors';
 import { describe } from '../errors';
+import type { Param } from '../layers/layer';
 import type { TensorLike } from '../tensor';
 
 /** Nested arrays of numbers, rows first: [[1, 2], [3, 4]] is two samples of two values. */
@@ -94,4 +95,15 @@ export function range(n: number, from = 0): Int32Array {
 // By tag, as lib/tensor.ts checks: arrays from another realm are still the right kind.
 export function isFloat32(a: unknown): a is Float32Array {
   return Object.prototype.toString.call(a) === '[object Float32Array]';
+}
+
+/** Sets each parameter's values from `weights` (one Float32Array per parameter, in order), checking each size. */
+export function setParams(where: string, params: Param[], weights: Float32Array[]): void {
+  if (!Array.isArray(weights) || weights.length !== params.length) throw rangeError(where, 'weights.length', String(params.length), String(weights?.length));
+  params.forEach((p, i) => {
+    if (!isFloat32(weights[i]) || weights[i].length !== p.value.length) {
+      throw rangeError(where, `weights[${i}]`, `a Float32Array(${p.value.length}) for ${p.name} [${p.shape.join(', ')}]`, String(weights[i]?.length));
+    }
+    p.value.set(weights[i]);
+  });
 }

@@ -5,26 +5,31 @@ import { nonNegativeInt, positiveInt } from '../validate';
 import { Tensor } from '../tensor';
 import { Activation, Bidirectional, Dense, Embedding, Layer, layerFromConfig, Recurrent, serializeLayer, SerializedLayer, toSampleShape } from '../layers';
 import type { Param } from '../layers';
-import { Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
+import { checkThreads } from '../layers/layer';
+import { Logs, TrainingModel } from '../train/callbacks';
 import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
 import { Metric, MetricSpec, toMetrics } from '../train/metrics';
-import { Optimizer, OptimizerConfig, optimizerFromConfig, toOptimizer } from '../train/optimizers';
+import { Optimizer, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
 import { buildingFromFile } from '../train/initializers';
 import { checkStages, runBytesOption } from '../memory';
-import { modelFileCap, readFileCappedAsync } from '../files';
-import { Batchable, ModelData, isFloat32, range, takeRows, toBatchable } from './data';
-import { BaseFitArgs, fitCallbacks, History, logsOf, makeHistory, meanLoss, runEpoch, trainingSeed, yieldToEventLoop } from './fit-loop';
+import { Batchable, ModelData, range, setParams, takeRows, toBatchable } from './data';
+import { batchSizeOf, FitArgs, History, logsOf, meanLoss, ModelFile, runFit, Trainee, trainingSeed, yieldToEventLoop } from './fit-loop';
 import { compileSettings, decode, encode, floatsIn, writeAtomic } from './io';
 import { modelToOnnx, ToOnnxOptions } from './onnx';
 import { LoadOnnxOptions, OnnxSession } from '../onnx/session';
 import { PredictPlan } from './predict-plan';
-import { Seq2Seq } from './seq2seq';
+import { checkTargets, rowsOf, rowWeights } from './targets';
 
 export interface SequentialArgs {
   name?: string;
   /** Seeds weight initialization, shuffling and dropout (fit's `seed` overrides the latter two). */
   seed?: number;
+  /**
+   * Threads of every native call the layers make (recurrent and dense, training and inference);
+   * default GATEDRNN_THREADS, else every hardware thread. Not stored in the model file.
+   */
+  threads?: number;
 }
 
 export interface CompileArgs {
@@ -33,15 +38,7 @@ export interface CompileArgs {
   metrics?: (string | MetricSpec)[];
 }
 
-export interface FitArgs extends BaseFitArgs {
-  validationSplit?: number;
-  /** Save a checkpoint (weights, optimizer, generator, epoch) to `path` every `every` epochs. */
-  checkpoint?: { path: string; every?: number };
-  /** Continue from a checkpoint file: training picks up at its epoch and runs to `epochs`. */
-  resumeFrom?: string;
-}
-
-export type { History } from './fit-loop';
+export type { FitArgs, History } from './fit-loop';
 
 interface Compiled {
   optimizer: Optimizer;
@@ -49,16 +46,12 @@ interface Compiled {
   metricSpecs: (string | MetricSpec)[];
 }
 
-// The rows a batch's mean loss averages over: the target weights' sum, else one per output row.
-function rowsOf(out: Activation, weights: Float32Array | null | undefined): number {
-  return weights ? weights.reduce((a, b) => a + b, 0) : out.data.length / out.dims[out.dims.length - 1];
-}
-
 export class Sequential implements TrainingModel {
   readonly className = 'Sequential';
   readonly name: string;
   readonly layers: Layer[];
   readonly seed: number | undefined;
+  readonly threads: number | undefined;
   stopTraining = false;
   optimizer: Optimizer | null = null;
   private compiled: Compiled | null = null;
@@ -79,10 +72,12 @@ export class Sequential implements TrainingModel {
     });
     if (new Set(layerList).size !== layerList.length) throw rangeError(where, 'layers', 'distinct layer objects', 'the same layer twice');
     if (args.seed !== undefined) nonNegativeInt(where, 'seed', args.seed, Number.MAX_SAFE_INTEGER);
+    this.threads = checkThreads(where, args.threads);
     this.name = args.name ?? 'sequential';
     this.seed = args.seed;
     this.trainRng = new Rng(trainingSeed(args.seed ?? randomSeed()));
     this.layers = layerList;
+    for (const l of layerList) l.setThreads(this.threads);
     const used = new Set(layerList.map((l) => l.name).filter((n) => n !== undefined));
     const count = new Map<string, number>();
     for (const l of layerList) {
@@ -160,14 +155,7 @@ export class Sequential implements TrainingModel {
   }
 
   setWeights(weights: Float32Array[]): void {
-    const ps = this.params;
-    if (!Array.isArray(weights) || weights.length !== ps.length) throw rangeError('Sequential.setWeights', 'weights.length', String(ps.length), String(weights?.length));
-    ps.forEach((p, i) => {
-      if (!isFloat32(weights[i]) || weights[i].length !== p.value.length) {
-        throw rangeError('Sequential.setWeights', `weights[${i}]`, `a Float32Array(${p.value.length}) for ${p.name} [${p.shape.join(', ')}]`, String(weights[i]?.length));
-      }
-      p.value.set(weights[i]);
-    });
+    setParams('Sequential.setWeights', this.params, weights);
   }
 
   /** Each layer with its parameters (name, shape, values) and config: what an exporter walks. */
@@ -209,27 +197,7 @@ export class Sequential implements TrainingModel {
   }
 
   private toY(where: string, y: unknown, xDims: readonly number[]): Batchable {
-    const n = xDims[0];
-    const loss = this.compiled!.loss;
-    const b = toBatchable(where, 'y', y, loss.sparse ? 'int32' : 'float32');
-    const out = this.outputShapeFor(xDims);
-    const last = this.layers[this.layers.length - 1];
-    // Sparse labels drop the class axis; a single output unit may drop its axis of 1.
-    const want = loss.sparse ? [n, ...out.slice(0, -1)] : [n, ...out];
-    const alt = !loss.sparse && out[out.length - 1] === 1 ? [n, ...out.slice(0, -1)] : loss.sparse ? [n, ...out.slice(0, -1), 1] : null;
-    const same = (a: number[], b2: number[] | null): boolean => b2 !== null && a.length === b2.length && a.every((d, i) => d === b2[i]);
-    if (!same(b.dims, want) && !same(b.dims, alt)) {
-      throw rangeError(where, 'y.dims', `[${want.join(', ')}] (${loss.sparse ? 'class ids for' : 'targets matching'} the output of ${last.label}, [N, ${out.join(', ')}])`, `[${b.dims.join(', ')}]`);
-    }
-    if (loss.sparse) {
-      const k = out[out.length - 1];
-      const ignore = loss.ignoreClass;
-      for (let i = 0; i < b.data.length; i++) {
-        const c = b.data[i];
-        if (c !== ignore && !(c >= 0 && c < k)) throw rangeError(where, `y values`, `class ids in [0, ${k - 1}] (the output of ${last.label} has ${k} units)`, `${c} at flat index ${i}`);
-      }
-    }
-    return b;
+    return checkTargets(where, y, xDims[0], this.compiled!.loss, this.outputShapeFor(xDims), this.layers[this.layers.length - 1].label);
   }
 
   /** The recurrent layers built with stateful: true. */
@@ -256,26 +224,11 @@ export class Sequential implements TrainingModel {
     return a;
   }
 
-  /** Per-row weights: 0 past a sequence's length and where the target is ignoreClass. */
-  private rowWeights(out: Activation, target: Int32Array | Float32Array): Float32Array | null {
-    const loss = this.compiled!.loss;
-    const masked = out.lengths && out.dims.length === 3;
-    if (!masked && !(loss.sparse && loss.ignoreClass !== null)) return null;
-    const rows = out.data.length / out.dims[out.dims.length - 1];
-    const w = new Float32Array(rows).fill(1);
-    if (masked) {
-      const [n, t] = out.dims;
-      for (let b = 0; b < n; b++) for (let s = out.lengths![b]; s < t; s++) w[b * t + s] = 0;
-    }
-    if (loss.sparse) loss.applyIgnore(target as Int32Array, w);
-    return w;
-  }
-
   private lossOf(out: Activation, target: Batchable): { loss: number; grad: Float32Array; weights: Float32Array | null; fused: boolean } {
     const loss = this.compiled!.loss;
     const last = this.layers[this.layers.length - 1];
     const fused = last instanceof Dense && loss.fusesWith() !== null && loss.fusesWith() === last.activation;
-    const weights = this.rowWeights(out, target.data);
+    const weights = rowWeights(loss, out, target.data);
     const width = out.dims[out.dims.length - 1];
     const r = loss.compute({ pred: out.data as Float32Array, logits: fused ? (last as Dense).preactivation! : undefined, width, target: target.data, weights });
     return { ...r, weights, fused };
@@ -298,96 +251,60 @@ export class Sequential implements TrainingModel {
     return { loss, rows: rowsOf(out, weights) };
   }
 
-  private checkBatchSize(where: string, v: unknown): number {
-    if (v === undefined) return 32;
-    positiveInt(where, 'batchSize', v);
-    return v as number;
-  }
-
   /**
    * Trains; resolves to the history of losses and metrics per epoch. Yields to the event loop
    * between batches. A first fit that fails before its first update leaves the model unbuilt.
    */
   async fit(x: ModelData, y: ModelData, args: FitArgs = {}): Promise<History> {
+    const where = 'Sequential.fit';
+    this.requireCompiled(where);
     const wasBuilt = this.built;
     this.updated = false;
     try {
-      return await this.fitBody(x, y, args);
+      return await runFit(where, this.trainee(where), x, y, args);
     } catch (e) {
       if (!wasBuilt && this.built && !this.updated) this.unbuild();
       throw e;
     }
   }
 
-  private async fitBody(x: ModelData, y: ModelData, args: FitArgs): Promise<History> {
-    const where = 'Sequential.fit';
-    const c = this.requireCompiled(where);
-    if (args === null || typeof args !== 'object') throw typeError(where, 'its third argument', 'an options object', args);
-    const epochs = args.epochs ?? 1;
-    nonNegativeInt(where, 'epochs', epochs, Number.MAX_SAFE_INTEGER);
-    const batchSize = this.checkBatchSize(where, args.batchSize);
-    if (args.seed !== undefined) nonNegativeInt(where, 'seed', args.seed, Number.MAX_SAFE_INTEGER);
-    const verbose = args.verbose ?? 1;
-    const every = args.checkpoint?.every ?? 1;
-    if (args.checkpoint !== undefined && (typeof args.checkpoint.path !== 'string' || !(Number.isSafeInteger(every) && every > 0))) {
-      throw typeError(where, 'checkpoint', '{ path: string, every?: positive integer }', args.checkpoint);
-    }
-    if (this.statefulLayers.length > 0 && args.shuffle !== false) {
-      throw rangeError(where, 'shuffle', 'false for a model with stateful layers (row b of each batch continues row b of the one before)', String(args.shuffle ?? true));
-    }
-    let X = this.toX(where, x, args.seed);
-    let Y = this.toY(where, y, X.dims);
-    if (Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
-    let val: [Batchable, Batchable] | null = null;
-    if (args.validationData !== undefined) {
-      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw typeError(where, 'validationData', '[xVal, yVal]', args.validationData);
-      const vx = toBatchable(where, 'validationData[0]', args.validationData[0], this.inputType);
-      val = [vx, this.toY(where, args.validationData[1], vx.dims)];
-    } else if (args.validationSplit !== undefined) {
-      const s = args.validationSplit;
-      if (typeof s !== 'number') throw typeError(where, 'validationSplit', 'a number in (0, 1)', s);
-      if (!(s > 0 && s < 1)) throw rangeError(where, 'validationSplit', 'a number in (0, 1)', String(s));
-      // As Keras: the last fraction of the samples, before any shuffling.
-      const n = X.dims[0];
-      const nVal = Math.floor(n * s);
-      if (nVal < 1 || nVal >= n) throw rangeError(where, 'validationSplit', `a fraction leaving both parts non-empty for ${n} samples`, String(s));
-      const nTrain = n - nVal;
-      val = [takeRows(X, range(nVal, nTrain), 0, nVal), takeRows(Y, range(nVal, nTrain), 0, nVal)];
-      X = takeRows(X, range(nTrain), 0, nTrain);
-      Y = takeRows(Y, range(nTrain), 0, nTrain);
-    }
-
-    const { callbacks: cbs, stateful } = fitCallbacks(args, this);
-
-    if (args.seed !== undefined) this.trainRng = new Rng(trainingSeed(args.seed));
-    let epoch0 = 0;
-    const history: Record<string, number[]> = {};
-    const epochList: number[] = [];
-    if (args.resumeFrom !== undefined) {
-      const state = await this.restoreCheckpoint(args.resumeFrom, stateful);
-      epoch0 = state.epoch;
-      for (const [k, v] of Object.entries(state.history)) history[k] = [...v];
-      epochList.push(...range(epoch0));
-    }
-
-    this.stopTraining = false;
-    const n = X.dims[0];
-    const order = range(n);
-    for (const cb of cbs) await cb.onTrainBegin?.({});
-    for (let epoch = epoch0; epoch < epochs && !this.stopTraining; epoch++) {
-      this.resetStates();
-      await runEpoch({
-        epoch, epochs, n, order, batchSize, shuffle: args.shuffle ?? true, rng: this.trainRng, metrics: this.metrics,
-        callbacks: cbs, verbose, epochList, history,
-        trainBatch: (o, b, e) => this.trainBatch(takeRows(X, o, b, e), takeRows(Y, o, b, e)),
-        validate: val ? () => this.evaluateBatches(val![0], val![1], batchSize) : null,
-      });
-      if (args.checkpoint && ((epoch + 1) % every === 0 || epoch + 1 === epochs || this.stopTraining)) {
-        await this.writeFile(args.checkpoint.path, { epoch: epoch + 1, history, callbacks: stateful });
-      }
-    }
-    for (const cb of cbs) await cb.onTrainEnd?.({});
-    return makeHistory(epochList, history);
+  /** What the fit loop trains: this model's data checks, batches, evaluation and file. */
+  private trainee(where: string): Trainee {
+    return {
+      model: this,
+      params: () => this.params,
+      metrics: () => this.metrics,
+      validationPair: '[xVal, yVal]',
+      rng: () => this.trainRng,
+      setRng: (r) => {
+        this.trainRng = r;
+      },
+      data: (x, y, validation, seed) => {
+        const X = validation ? toBatchable(where, 'validationData[0]', x, this.inputType) : this.toX(where, x, seed);
+        const Y = this.toY(where, y, X.dims);
+        if (!validation && Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
+        return [X, Y];
+      },
+      trainBatch: (xb, yb) => this.trainBatch(xb, yb),
+      evaluate: (X, Y, batchSize) => this.evaluateBatches(X, Y, batchSize),
+      checkArgs: (args) => {
+        if (this.statefulLayers.length > 0 && args.shuffle !== false) {
+          throw rangeError(where, 'shuffle', 'false for a model with stateful layers (row b of each batch continues row b of the one before)', String(args.shuffle ?? true));
+        }
+      },
+      beforeEpoch: () => this.resetStates(),
+      file: () => this.file(),
+      restore: (contents, source) => {
+        const layers = (contents.header.model as { config: { layers: SerializedLayer[] } }).config.layers;
+        const unnamed = (ls: SerializedLayer[]): string => JSON.stringify(ls.map((s) => ({ ...s, config: { ...s.config, name: undefined } })));
+        if (unnamed(layers) !== unnamed(this.layers.map(serializeLayer))) throw new Error(`${where}: the checkpoint ${source} holds a different architecture than this model`);
+        this.loadWeights(contents.arrays, source);
+      },
+      setOptimizer: (opt) => {
+        this.optimizer = opt;
+        this.compiled!.optimizer = opt;
+      },
+    };
   }
 
   private async evaluateBatches(X: Batchable, Y: Batchable, batchSize: number): Promise<Logs> {
@@ -412,7 +329,7 @@ export class Sequential implements TrainingModel {
       const X = this.toX(where, x);
       const Y = this.toY(where, y, X.dims);
       if (Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
-      return this.evaluateBatches(X, Y, this.checkBatchSize(where, args.batchSize));
+      return this.evaluateBatches(X, Y, batchSizeOf(where, args.batchSize));
     });
   }
 
@@ -430,7 +347,7 @@ export class Sequential implements TrainingModel {
   private async predictBody(x: ModelData, args: { batchSize?: number; maxRunBytes?: number; resetStates?: boolean }): Promise<Tensor<'float32'>> {
     const where = 'Sequential.predict';
     const X = this.toX(where, x);
-    const batchSize = this.checkBatchSize(where, args.batchSize);
+    const batchSize = batchSizeOf(where, args.batchSize);
     const n = X.dims[0];
     const outShape = this.outputShapeFor(X.dims);
     const row = outShape.reduce((a, b) => a * b, 1);
@@ -491,27 +408,15 @@ export class Sequential implements TrainingModel {
   async save(path: string): Promise<void> {
     if (typeof path !== 'string' || path === '') throw typeError('Sequential.save', 'path', 'a file path', path);
     if (!this.built) throw new Error('Sequential.save: the model has no weights yet; call model.build(inputShape) or fit first');
-    await this.writeFile(path);
+    const { header, arrays } = this.file();
+    await writeAtomic(path, encode(header, arrays));
   }
 
-  /** The model file; a checkpoint adds the training state (optimizer, generator, epoch, history). */
-  private async writeFile(path: string, training?: { epoch: number; history: Record<string, number[]>; callbacks: StatefulCallback[] }): Promise<void> {
-    const header = this.serializeModel();
+  /** The model file's header and arrays: architecture, compile settings and weights. */
+  private file(): ModelFile {
     const arrays: [string, Float32Array][] = [];
     this.layers.forEach((l, i) => l.params.forEach((p) => arrays.push([`${i}/${l.name}/${p.name}`, p.value])));
-    if (training) {
-      const opt = this.optimizer!;
-      opt.state(this.params).forEach((s, i) => arrays.push([`optimizer/${i}`, s]));
-      header.training = {
-        epoch: training.epoch,
-        iterations: opt.iterations,
-        optimizer: opt.getConfig(),
-        rng: this.trainRng.state,
-        history: training.history,
-        callbacks: training.callbacks.map((cb) => ({ kind: cb.kind, state: cb.getState() })),
-      };
-    }
-    await writeAtomic(path, encode(header, arrays));
+    return { header: this.serializeModel(), arrays };
   }
 
   private loadWeights(arrays: Map<string, Float32Array>, source: string): void {
@@ -526,32 +431,6 @@ export class Sequential implements TrainingModel {
     );
   }
 
-  private async restoreCheckpoint(file: string, stateful: StatefulCallback[]): Promise<{ epoch: number; history: Record<string, number[]> }> {
-    const where = 'Sequential.fit';
-    const { header, arrays } = decode(await readFileCappedAsync(where, file, modelFileCap()), file);
-    const t = header.training as { epoch: number; iterations: number; optimizer: OptimizerConfig; rng: number[]; history: Record<string, number[]>; callbacks: { kind: string; state: Record<string, unknown> }[] } | undefined;
-    if (!t) throw new Error(`${where}: resumeFrom ${file} is a saved model, not a checkpoint (it has no training state)`);
-    const saved = JSON.stringify((header.model as { config: { layers: SerializedLayer[] } }).config.layers.map((s) => ({ ...s, config: { ...s.config, name: undefined } })));
-    const mine = JSON.stringify(this.layers.map(serializeLayer).map((s) => ({ ...s, config: { ...s.config, name: undefined } })));
-    if (saved !== mine) throw new Error(`${where}: the checkpoint ${file} holds a different architecture than this model`);
-    this.loadWeights(arrays, file);
-    const opt = optimizerFromConfig(t.optimizer);
-    opt.iterations = t.iterations;
-    opt.state(this.params).forEach((s, i) => {
-      const a = arrays.get(`optimizer/${i}`);
-      if (!a || a.length !== s.length) throw new Error(`${where}: the checkpoint ${file} lacks optimizer state ${i} of the expected size`);
-      s.set(a);
-    });
-    this.optimizer = opt;
-    this.compiled!.optimizer = opt;
-    this.trainRng.state = t.rng;
-    for (const cb of stateful) {
-      const s = t.callbacks.find((c) => c.kind === cb.kind);
-      if (s) cb.setState(s.state);
-    }
-    return { epoch: t.epoch, history: t.history };
-  }
-
   /**
    * The model as an ONNX file (bytes) for onnxruntime or loadOnnx: native GRU/LSTM nodes,
    * Gather, Gemm/MatMul, opset 14 by default, batch and time dims dynamic.
@@ -564,11 +443,11 @@ export class Sequential implements TrainingModel {
    * The model as an inference session (what loadOnnx gives for its toOnnx export): the weights
    * packed once, `session.run` computing the whole pass off the event loop, with no training
    * state kept. The model stays usable; later changes to its weights do not reach the session.
-   * What a server should run: see docs/serving.md.
+   * What a server should run: see docs/serving.md. Without options, it runs on the model's threads.
    */
   toSession(options?: LoadOnnxOptions): OnnxSession {
     if (!this.built) throw new Error('Sequential.toSession: the model has no weights yet; call model.build(inputShape) or fit first');
-    return new OnnxSession(this.toOnnx(), options);
+    return new OnnxSession(this.toOnnx(), options === undefined && this.threads !== undefined ? { threads: this.threads } : options);
   }
 
   /** Frees the layers' native resources. */
@@ -604,15 +483,4 @@ export class Sequential implements TrainingModel {
 
 export function sequential(layerList: Layer[], args?: SequentialArgs): Sequential {
   return new Sequential(layerList, args);
-}
-
-/**
- * Reads a model saved with model.save (or a fit checkpoint): architecture, weights and compile
- * settings. A Seq2Seq file gives a Seq2Seq: `await loadModel<Seq2Seq>(path)`.
- */
-export async function loadModel<M extends Sequential | Seq2Seq = Sequential>(path: string): Promise<M> {
-  if (typeof path !== 'string' || path === '') throw typeError('loadModel', 'path', 'a file path', path);
-  const bytes = await readFileCappedAsync('loadModel', path, modelFileCap());
-  const kind = (decode(bytes, path).header.model as { className?: unknown } | undefined)?.className;
-  return (kind === 'Seq2Seq' ? Seq2Seq.fromBytes(bytes, path) : Sequential.fromBytes(bytes, path)) as M;
 }

@@ -93,15 +93,20 @@ export interface RnnRefSpec {
 /**
  * ONNX GRU (gates z r h) / LSTM (gates i o f c) / RNN (tanh) over X [N, T, I], with per-row lengths (steps past
  * a length give zeros in Y; Y_h holds the last valid step; the reverse direction starts at each
- * row's own last step). Returns Y [N, T, D*H] and Y_h [N, D*H].
+ * row's own last step), from initial states h0 and c0 [N, D, H] or zeros. Returns Y [N, T, D*H],
+ * Y_h [N, D*H] and (the LSTM's) Y_c [N, D*H].
  */
-export function rnnRef(s: RnnRefSpec, W: Float64Array, R: Float64Array, B: Float64Array, X: Float64Array, n: number, t: number, lengths: Int32Array | null): { Y: Float64Array; Yh: Float64Array } {
+export function rnnRef(
+  s: RnnRefSpec, W: Float64Array, R: Float64Array, B: Float64Array, X: Float64Array, n: number, t: number, lengths: Int32Array | null,
+  h0: Float64Array | null = null, c0: Float64Array | null = null,
+): { Y: Float64Array; Yh: Float64Array; Yc: Float64Array } {
   const H = s.hidden;
   const I = s.input;
   const G = s.cell === 'GRU' ? 3 : s.cell === 'LSTM' ? 4 : 1;
   const D = s.directions;
   const Y = new Float64Array(n * t * D * H);
   const Yh = new Float64Array(n * D * H);
+  const Yc = new Float64Array(n * D * H);
   const gate = (d: number, g: number, j: number, x: Float64Array, xo: number, h: Float64Array): [number, number] => {
     const row = d * G * H + g * H + j;
     let wx = B[d * 2 * G * H + g * H + j];
@@ -113,8 +118,9 @@ export function rnnRef(s: RnnRefSpec, W: Float64Array, R: Float64Array, B: Float
   for (let d = 0; d < D; d++) {
     for (let b = 0; b < n; b++) {
       const len = lengths ? lengths[b] : t;
-      let h = new Float64Array(H);
-      let c = new Float64Array(H);
+      const so = (b * D + d) * H;
+      let h = h0 ? h0.slice(so, so + H) : new Float64Array(H);
+      let c = c0 ? c0.slice(so, so + H) : new Float64Array(H);
       for (let step = 0; step < len; step++) {
         const ts = d === 0 && !s.reverse ? step : len - 1 - step;
         const xo = (b * t + ts) * I;
@@ -164,8 +170,9 @@ export function rnnRef(s: RnnRefSpec, W: Float64Array, R: Float64Array, B: Float
         h = hn;
         for (let j = 0; j < H; j++) Y[((b * t + ts) * D + d) * H + j] = h[j];
       }
-      for (let j = 0; j < H; j++) Yh[(b * D + d) * H + j] = h[j];
+      for (let j = 0; j < H; j++) Yh[so + j] = h[j];
+      for (let j = 0; j < H; j++) Yc[so + j] = c[j];
     }
   }
-  return { Y, Yh };
+  return { Y, Yh, Yc };
 }
