@@ -21,6 +21,7 @@
 
 #include "cpu/isa.h"
 #include "cpu/kernels.h"
+#include "cpu/optimizer.h"  // adamUpdate (train_addon.inc)
 #include "cpu/parallel.h"
 #include "cpu/sgemm.h"  // training hook
 #include "async_link.h"
