@@ -260,9 +260,12 @@ struct FwdCall {
   }
 
   // States (st): per direction two H buffers (read one, write the other each step), C, r ⊙ H.
+  // Saved rows past a sequence's end are zeroed here; the pass writes every float of the others.
   void init_states() {
     for (int d = 0; d < D; ++d)
       for (int b = 0; b < B; ++b) {
+        float* sd = saved + static_cast<size_t>(d) * T * B * RS;
+        for (int t = q.lens[b]; t < T; ++t) std::memset(sd + (static_cast<size_t>(t) * B + b) * RS, 0, sizeof(float) * RS);
         const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
         if (in.initial_h) std::memcpy(st + off, in.initial_h + state_offset(s, B, d, b), sizeof(float) * H);
         if (in.initial_c && lstm)
@@ -560,9 +563,7 @@ struct BwdCall {
     for (int g = 0; g < G; ++g) {
       const int sidx = slot_of[g] - first;
       if (sidx < 0 || sidx >= count) continue;
-      for (int u = 0; u < H; ++u)
-        for (int k = 0; k < K; ++k)
-          dst[(static_cast<size_t>(g) * H + u) * K + k] = ct[static_cast<size_t>(k) * ldc + static_cast<size_t>(sidx) * hp + u];
+      transpose_part(K, H, ct + static_cast<size_t>(sidx) * hp, ldc, dst + static_cast<size_t>(g) * H * K, K, nullptr, 0, 1);
     }
   }
 
