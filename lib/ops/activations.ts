@@ -3,7 +3,7 @@
 import { rangeError, typeError } from '../errors';
 
 interface ActivationInfo {
-  code: number; // ActKind in native/rnn/spec.h
+  code: number; // ActKind in native/common/spec.h
   name: string;
   alpha?: number; // default when the lists run out; absent: the function takes no alpha
   beta?: number;

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../rnn/spec.h"
+#include "../common/spec.h"
 
 namespace gatedrnn {
 

@@ -22,6 +22,11 @@
 
 namespace gatedrnn {
 
+namespace {
+// About 20 µs of pausing: long enough for a thread that is merely a little behind.
+constexpr int kSpinRounds = 1000;
+}  // namespace
+
 int default_threads() {
   // GATEDRNN_THREADS caps the default for code that passes no thread count (the training layers,
   // benchmarks at a fixed thread count); anything but a positive integer is ignored.
@@ -42,6 +47,14 @@ bool parallel_uses_openmp() {
 #else
   return false;
 #endif
+}
+
+void spin_wait(int spins) {
+  if (spins < kSpinRounds) {
+    GATEDRNN_PAUSE();
+  } else {
+    std::this_thread::yield();
+  }
 }
 
 void PhaseShares::pause_or_yield(int spins) {

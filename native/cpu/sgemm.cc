@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "../rnn/rnn_forward.h"
+#include "../common/aligned.h"
 #include "isa.h"
 #include "kernels.h"
 #include "parallel.h"

@@ -1,6 +1,6 @@
 // The fused elementwise parts of training-mode GRU, LSTM and plain RNN steps (rnn/rnn_train.cc):
 // forward epilogues that also keep what backward needs, and the backward gate-gradient epilogues.
-// One table per instruction set, the same source (rnn/train_epilogues.inc) compiled for each,
+// One table per instruction set, the same source (train_epilogues.inc) compiled for each,
 // chosen with the active kernel table.
 //
 // Layouts (hp = hidden size padded to whole kPanel blocks): a saved row holds, for one (step,

@@ -10,7 +10,7 @@ namespace train {
 
 #define GATEDRNN_VMATH_AVX512 1  // vmath.inc: the vscalefps / vrcp14ps forms
 #include "vmath.inc"
-#include "../rnn/train_epilogues.inc"
+#include "train_epilogues.inc"
 
 }  // namespace train
 }  // namespace avx512

@@ -8,7 +8,7 @@ namespace neon {
 namespace train {
 
 #include "vmath.inc"
-#include "../rnn/train_epilogues.inc"
+#include "train_epilogues.inc"
 
 }  // namespace train
 }  // namespace neon

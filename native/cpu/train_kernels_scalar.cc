@@ -6,7 +6,7 @@ namespace scalar {
 namespace train {
 
 #include "vmath.inc"
-#include "../rnn/train_epilogues.inc"
+#include "train_epilogues.inc"
 
 }  // namespace train
 }  // namespace scalar

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "../rnn/spec.h"
+#include "../common/spec.h"
 
 namespace gatedrnn {
 namespace cuda {

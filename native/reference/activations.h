@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "../rnn/spec.h"
+#include "../common/spec.h"
 
 namespace gatedrnn {
 namespace reference {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "../rnn/spec.h"
+#include "../common/spec.h"
 
 namespace gatedrnn {
 namespace reference {

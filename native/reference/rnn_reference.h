@@ -1,7 +1,7 @@
 // Scalar reference forward pass of the ONNX RNN, GRU and LSTM operators (the test oracle).
 #pragma once
 
-#include "../rnn/spec.h"
+#include "../common/spec.h"
 
 namespace gatedrnn {
 namespace reference {

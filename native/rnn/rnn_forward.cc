@@ -1,59 +1,19 @@
 #include "rnn_forward.h"
 
-#include <sys/mman.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <new>
 #include <vector>
 
 #include "../cpu/gemm_bf16.h"
 #include "../cpu/isa.h"
 #include "../cpu/kernels.h"
 #include "../cpu/parallel.h"
-#include "step_schedule.h"
+#include "schedule.h"
 
 namespace gatedrnn {
 
-namespace {
-
-constexpr size_t kMapThreshold = 1u << 20;
-
-size_t padded_bytes(size_t count) { return std::max<size_t>(64, (count * sizeof(float) + 63) / 64 * 64); }
-
-// (No madvise(MADV_HUGEPAGE) on big buffers: measured 40% slower at T=400 B=16 H=256, since with
-// the common "defrag=madvise" setting a huge-page fault may compact memory synchronously.)
-AlignedBuffer allocate(size_t count, bool zero, size_t map_from = kMapThreshold) {
-  const size_t bytes = padded_bytes(count);
-  if (bytes >= map_from) {
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    return AlignedBuffer(static_cast<float*>(p), AlignedFree{bytes});  // zero-filled by the OS
-  }
-  void* p = nullptr;
-  if (posix_memalign(&p, 64, bytes) != 0 || p == nullptr) throw std::bad_alloc();
-  if (zero) std::memset(p, 0, bytes);
-  return AlignedBuffer(static_cast<float*>(p));
-}
-
-}  // namespace
-
-void release_floats(float* p, size_t mapped) {
-  if (!p) return;
-  if (mapped) {
-    munmap(p, mapped);
-  } else {
-    std::free(p);
-  }
-}
-
-AlignedBuffer aligned_floats(size_t count) { return allocate(count, true); }
-
-AlignedBuffer aligned_floats_uninit(size_t count) { return allocate(count, false); }
-
-AlignedBuffer aligned_floats_long_lived(size_t count) { return allocate(count, true, 0); }
 
 namespace {
 
@@ -186,29 +146,6 @@ void PackedRnn::gemm(const KernelTable& kt, int K, const float* A, size_t lda, i
   }
 }
 
-AlignedBuffer WorkspacePool::take(size_t floats, size_t& capacity) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (size_t i = 0; i < kept_.size(); ++i) {
-      if (kept_[i].second >= floats) {
-        AlignedBuffer buf = std::move(kept_[i].first);
-        capacity = kept_[i].second;
-        kept_.erase(kept_.begin() + static_cast<std::ptrdiff_t>(i));
-        return buf;
-      }
-    }
-  }
-  capacity = floats;
-  return aligned_floats_uninit(floats);
-}
-
-void WorkspacePool::give(AlignedBuffer buf, size_t capacity) {
-  std::lock_guard<std::mutex> lock(mu_);
-  kept_.emplace_back(std::move(buf), capacity);
-  std::sort(kept_.begin(), kept_.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
-  if (kept_.size() > 2) kept_.resize(2);
-}
-
 double ThreadChoice::Way::estimate() const {
   // The median of the last three: one call that the OS preempted does not change the choice.
   if (count == 0) return 0;
@@ -235,310 +172,392 @@ void ThreadChoice::record(int bucket, bool single, double ns_per_step) {
   w.count = std::min(w.count + 1, 3);
 }
 
-void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads) const {
-  const RnnSpec& s = spec_;
-  const KernelTable& kt = active_kernels();
-  const int T = in.seq_len, B = in.batch, H = s.hidden, I = s.input, G = s.gates(), D = s.num_dirs;
-  const int hp = hp_, blocks = blocks_;
-  const size_t state = static_cast<size_t>(B) * hp;
-  const size_t ldx = static_cast<size_t>(G) * hp;  // one row of the input projection
+namespace {
 
-  std::vector<int> lens(B, T);
-  int max_len = 0, min_len = T;
-  for (int b = 0; b < B; ++b) {
-    if (in.seq_lens) lens[b] = in.seq_lens[b];
-    max_len = std::max(max_len, lens[b]);
-    min_len = std::min(min_len, lens[b]);
-  }
+// A share of one phase: hidden blocks [blk_begin, blk_end) of batch rows [b_begin, b_end).
+struct Share {
+  int blk_begin = 0, blk_end = 0, b_begin = 0, b_end = 0;
+};
 
-  // Threads: one group per direction when bidirectional; within a group only as many members
-  // as a step's work justifies.
-  int n = threads > 0 ? threads : default_threads();
-  const double step_work = static_cast<double>(B) * G * H * (H + I);
-  const int useful = std::max(1, static_cast<int>(step_work / kMinStepWorkPerThread));
-  n = std::max(1, std::min(n, D * useful));
-  // One direction whose steps are small: one thread or several, whichever has been faster lately.
-  const int choice_bucket = D == 1 && n > 1 && step_work < kMaxChoiceStepWork
-                                ? std::min(ThreadChoice::kBuckets - 1, std::max(0, std::ilogb(step_work)))
-                                : -1;
-  const ThreadChoice::Pick pick = choice_bucket >= 0 ? thread_choice_.pick(choice_bucket) : ThreadChoice::Pick{false, false};
-  if (pick.single) n = 1;
-  auto group_of = [&](int nt, int tid, int& first, int& size) {
-    const bool split = D == 2 && nt >= 2;
-    const int g = split && tid >= nt / 2 ? 1 : 0;
-    first = g == 1 ? nt / 2 : 0;
-    size = split ? (g == 0 ? nt / 2 : nt - nt / 2) : nt;
-    return g;
+using Epilogue = void (*)(const EpilogueArgs&);
+using schedule::Carver;
+using schedule::Groups;
+using schedule::Sequences;
+
+}  // namespace
+
+// One call of PackedRnn::forward: the plan (threads, chunk of steps), the workspace carved from
+// one pooled buffer, and the work of one share: the input projection of a chunk and the tiles of
+// a step.
+class ForwardPass {
+ public:
+  ForwardPass(const PackedRnn& rnn, const RnnInputs& in, const RnnOutputs& out, int threads);
+  void run();
+
+ private:
+  // Where direction d keeps its state.
+  struct Dir {
+    int d;
+    bool rev;
+    float* hb[2];  // H(t-1) and H(t), alternating step by step
+    float *c, *z, *rh, *xw;
+    const float *bias, *rbh, *peep;
   };
-  auto members_of = [&](int size) { return std::max(1, std::min({size, useful, PhaseShares::kMaxMembers})); };
-
-  // Timesteps per chunk of the input projection.
-  int chunk = std::max(1, std::min(max_len, (kChunkRows + B - 1) / B));
-  chunk = static_cast<int>(std::max<size_t>(1, std::min<size_t>(chunk, kChunkFloats / (static_cast<size_t>(D) * B * ldx))));
-
-  // Workspace, reused across calls: per direction two H buffers (read one, write the other each
-  // step), the cell state, the reset-before GRU's z and r ⊙ H, the chunk's input projection;
-  // per thread the chunk's gathered X rows.
-  const bool two_phase = s.cell == Cell::GRU && !s.linear_before_reset;
-  const size_t n_h = static_cast<size_t>(D) * 2 * state;
-  const size_t n_c = s.cell == Cell::LSTM ? D * state : 0;
-  const size_t n_zr = two_phase ? 2 * D * state : 0;
-  const size_t n_xw = static_cast<size_t>(D) * chunk * B * ldx;
-  const size_t n_a = static_cast<size_t>(chunk) * B * I;
-  const size_t a_stride = (n_a + 15) / 16 * 16;
-  size_t capacity = 0;
-  AlignedBuffer ws = workspaces_.take(n_h + n_c + n_zr + n_xw + static_cast<size_t>(n) * a_stride, capacity);
-  float* hbuf = ws.get();
-  float* cbuf = n_c ? hbuf + n_h : nullptr;
-  float* zbuf = n_zr ? hbuf + n_h + n_c : nullptr;
-  float* rhbuf = n_zr ? zbuf + D * state : nullptr;
-  float* xwbuf = hbuf + n_h + n_c + n_zr;
-  float* abuf = xwbuf + n_xw;
-
-  std::memset(hbuf, 0, sizeof(float) * (n_h + n_c + n_zr));
-  for (int d = 0; d < D; ++d) {
-    for (int b = 0; b < B; ++b) {
-      float* h0 = hbuf + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
-      if (in.initial_h) std::memcpy(h0, in.initial_h + state_offset(s, B, d, b), sizeof(float) * H);
-      if (cbuf && in.initial_c)
-        std::memcpy(cbuf + d * state + static_cast<size_t>(b) * hp, in.initial_c + state_offset(s, B, d, b),
-                    sizeof(float) * H);
-      // Steps past a sequence's end produce zeros in Y.
-      if (out.Y)
-        for (int t = lens[b]; t < T; ++t) std::memset(out.Y + y_offset(s, T, B, t, d, b), 0, sizeof(float) * H);
-    }
-  }
-
-  PhaseShares group_shares[2];
-  for (int g = 0; g < 2; ++g) {
-    int first, size;
-    group_of(n, g == 0 ? 0 : n - 1, first, size);
-    group_shares[g].reset(members_of(size));
-  }
-
-  const auto started = std::chrono::steady_clock::now();
-  parallel_run_elastic(n, [&](int tid, int nt) {
-    int group_first, group_size;
-    const int group = group_of(nt, tid, group_first, group_size);
-    const bool split_dirs = D == 2 && nt >= 2;
-    float* a_rows = abuf + static_cast<size_t>(tid) * a_stride;
+  // A thread's scratch: its gathered X rows and one step tile.
+  struct Scratch {
+    float* a_rows;
+    std::vector<const void*> w_panels;
     alignas(64) float tile[kTileRows * 4 * kTileBlocks * kPanel];
     const void* panels[4 * kTileBlocks];
     GateRow rows[kTileRows];
-    std::vector<const void*> w_panels;
-    w_panels.reserve(static_cast<size_t>(blocks) * G);
+  };
 
-    // The directions of one group, as member `me` of it (-1: a helper from the other group).
-    auto run_group = [&](int grp, int me) {
-      int first_tid, size;
-      group_of(nt, grp == 0 ? 0 : nt - 1, first_tid, size);
-      const int members = members_of(size);
-      PhaseShares& shares = group_shares[grp];
-      PhaseShares::Cursor cursor;
-      // Every step is one phase (two for the reset-before GRU); a thread may also do a late
-      // member's share of a phase, so all that a share needs is derived from its index.
-      auto run_phase = [&](auto&& work) {
-        if (nt > 1) {
-          shares.run_phase(me, cursor, work);
+  void plan(int threads);
+  void carve();
+  void init_states();
+  Dir dir(int d) const;
+  Share share_of(int m, int shares) const;
+  // Whether a group of `members` splits by rows (row groups x chunks, RowChunks).
+  bool by_rows(int members) const { return split_by_rows(members, B_) && chunks() > 0; }
+  void project(const Dir& dr, Scratch& sc, const Share& sh, int c0, int cs) const;
+  void phase(const Dir& dr, Scratch& sc, const Share& sh, int step, int c0, const float* A, int g0, int ng,
+             Epilogue epilogue) const;
+  void step_epilogue(const Dir& dr, Scratch& sc, int step, int c0, int b0, int mr, int k0, int nb, int g0, int ng,
+                     Epilogue epilogue) const;
+  void final_states(const Dir& dr, const Share& sh) const;
+  template <class ShareOf, class EachPhase>
+  void sequence(const Dir& dr, Scratch& sc, int k_begin, int k_end, ShareOf&& share, EachPhase&& each_phase) const;
+  void row_piece(const Dir& dr, Scratch& sc, int groups, int g, int k) const;
+  int chunks() const { return (q_.max_len + chunk_ - 1) / chunk_; }
+
+  const PackedRnn& r_;
+  const RnnSpec& s_;
+  const KernelTable& kt_;
+  const RnnInputs& in_;
+  const RnnOutputs& out_;
+  const int T_, B_, H_, I_, G_, D_, hp_, blocks_;
+  const size_t state_, ldx_;  // floats of one H buffer; of one row of the input projection
+  Sequences q_;
+  Groups groups_;
+  int chunk_ = 1;  // timesteps per chunk of the input projection
+  int choice_bucket_ = -1;
+  ThreadChoice::Pick pick_{false, false};
+  schedule::RowChunks row_chunks_[2];  // per direction, when its group splits by rows
+  AlignedBuffer ws_;
+  size_t capacity_ = 0, a_stride_ = 0;
+  float *hbuf_ = nullptr, *cbuf_ = nullptr, *zbuf_ = nullptr, *rhbuf_ = nullptr, *xwbuf_ = nullptr, *abuf_ = nullptr;
+};
+
+ForwardPass::ForwardPass(const PackedRnn& rnn, const RnnInputs& in, const RnnOutputs& out, int threads)
+    : r_(rnn),
+      s_(rnn.spec_),
+      kt_(active_kernels()),
+      in_(in),
+      out_(out),
+      T_(in.seq_len),
+      B_(in.batch),
+      H_(s_.hidden),
+      I_(s_.input),
+      G_(s_.gates()),
+      D_(s_.num_dirs),
+      hp_(rnn.hp_),
+      blocks_(rnn.blocks_),
+      state_(static_cast<size_t>(B_) * hp_),
+      ldx_(static_cast<size_t>(G_) * hp_),
+      q_(in),
+      groups_(threads, D_, static_cast<double>(B_) * G_ * H_ * (H_ + I_),
+              static_cast<int>(std::min<long long>(1 << 20, static_cast<long long>(B_) * blocks_))) {
+  plan(threads);
+  carve();
+  init_states();
+}
+
+void ForwardPass::plan(int threads) {
+  // One direction whose steps are small: one thread or several, whichever has been faster lately.
+  const double step_work = static_cast<double>(B_) * G_ * H_ * (H_ + I_);
+  if (D_ == 1 && groups_.n > 1 && step_work < kMaxChoiceStepWork) {
+    choice_bucket_ = std::min(ThreadChoice::kBuckets - 1, std::max(0, std::ilogb(step_work)));
+    pick_ = r_.thread_choice_.pick(choice_bucket_);
+    if (pick_.single) groups_.n = 1;
+  }
+  // Split by hidden units: several shares per member and phase, when a step has the work for them.
+  const int members = groups_.group_members(groups_.n, 0);
+  if (members > 1 && !split_by_rows(members, B_))
+    groups_.pieces = std::max(1, std::min(kMaxSharesPerMember, static_cast<int>(step_work / (members * kMinShareWork))));
+  // Timesteps per chunk of the input projection.
+  const int max_len = q_.max_len;
+  chunk_ = std::max(1, std::min(max_len, (kChunkRows + B_ - 1) / B_));
+  chunk_ = static_cast<int>(std::max<size_t>(1, std::min<size_t>(chunk_, kChunkFloats / (static_cast<size_t>(D_) * B_ * ldx_))));
+}
+
+// Workspace, reused across calls: per direction two H buffers (read one, write the other each
+// step), the cell state, the reset-before GRU's z and r ⊙ H, the chunk's input projection; per
+// thread the chunk's gathered X rows.
+void ForwardPass::carve() {
+  const bool two_phase = s_.cell == Cell::GRU && !s_.linear_before_reset;
+  const size_t n_h = static_cast<size_t>(D_) * 2 * state_;
+  const size_t n_c = s_.cell == Cell::LSTM ? D_ * state_ : 0;
+  const size_t n_zr = two_phase ? 2 * D_ * state_ : 0;
+  const size_t n_xw = static_cast<size_t>(D_) * chunk_ * B_ * ldx_;
+  const size_t n_a = static_cast<size_t>(chunk_) * B_ * I_;
+  a_stride_ = (n_a + 15) / 16 * 16;
+  // The states first and contiguous: one memset clears them.
+  const size_t n_states = n_h + n_c + n_zr;
+  ws_ = r_.workspaces_.take(Carver::size({n_states, n_xw, static_cast<size_t>(groups_.n) * a_stride_}), capacity_);
+  Carver carve{ws_.get()};
+  hbuf_ = carve.take(n_states);
+  cbuf_ = n_c ? hbuf_ + n_h : nullptr;
+  zbuf_ = n_zr ? hbuf_ + n_h + n_c : nullptr;
+  rhbuf_ = n_zr ? zbuf_ + D_ * state_ : nullptr;
+  xwbuf_ = carve.take(n_xw);
+  abuf_ = carve.take(static_cast<size_t>(groups_.n) * a_stride_);
+  std::memset(hbuf_, 0, sizeof(float) * n_states);
+}
+
+void ForwardPass::init_states() {
+  for (int d = 0; d < D_; ++d) {
+    for (int b = 0; b < B_; ++b) {
+      float* h0 = hbuf_ + static_cast<size_t>(d) * 2 * state_ + static_cast<size_t>(b) * hp_;
+      if (in_.initial_h) std::memcpy(h0, in_.initial_h + state_offset(s_, B_, d, b), sizeof(float) * H_);
+      if (cbuf_ && in_.initial_c)
+        std::memcpy(cbuf_ + d * state_ + static_cast<size_t>(b) * hp_, in_.initial_c + state_offset(s_, B_, d, b),
+                    sizeof(float) * H_);
+      // Steps past a sequence's end produce zeros in Y.
+      if (out_.Y)
+        for (int t = q_.lens[b]; t < T_; ++t) std::memset(out_.Y + y_offset(s_, T_, B_, t, d, b), 0, sizeof(float) * H_);
+    }
+  }
+}
+
+ForwardPass::Dir ForwardPass::dir(int d) const {
+  Dir dr;
+  dr.d = d;
+  dr.rev = s_.dir_reversed(d);
+  dr.hb[0] = hbuf_ + static_cast<size_t>(d) * 2 * state_;
+  dr.hb[1] = dr.hb[0] + state_;
+  dr.c = cbuf_ ? cbuf_ + d * state_ : nullptr;
+  dr.z = zbuf_ ? zbuf_ + d * state_ : nullptr;
+  dr.rh = rhbuf_ ? rhbuf_ + d * state_ : nullptr;
+  dr.xw = xwbuf_ + static_cast<size_t>(d) * chunk_ * B_ * ldx_;
+  dr.bias = r_.bias_ + static_cast<size_t>(d) * G_ * hp_;
+  dr.rbh = r_.rbh_ + static_cast<size_t>(d) * hp_;
+  dr.peep = r_.peep_ ? r_.peep_ + static_cast<size_t>(d) * 3 * hp_ : nullptr;
+  return dr;
+}
+
+// The shares of a phase: a grid of column groups (hidden blocks) x row groups (batch rows).
+// Whoever does a share at a chunk's first step also computes the chunk's input projection of
+// exactly that share's rows and blocks, so only the exchange of H between steps needs the phases.
+Share ForwardPass::share_of(int m, int shares) const {
+  const int col_groups = std::min(shares, blocks_);
+  const int row_groups = std::min(shares / col_groups, B_);
+  Share sh;
+  if (m / col_groups < row_groups) {
+    split_range(blocks_, col_groups, m % col_groups, sh.blk_begin, sh.blk_end);
+    split_range(B_, row_groups, m / col_groups, sh.b_begin, sh.b_end);
+  }
+  return sh;
+}
+
+// The input projection of steps [c0, c0 + cs) for a share's rows and blocks.
+void ForwardPass::project(const Dir& dr, Scratch& sc, const Share& sh, int c0, int cs) const {
+  const int nr = sh.b_end - sh.b_begin;
+  if (nr == 0) return;
+  sc.w_panels.clear();
+  for (int blk = sh.blk_begin; blk < sh.blk_end; ++blk)
+    for (int g = 0; g < G_; ++g) sc.w_panels.push_back(r_.w_panel(dr.d, blk, g));
+  const int np_in = static_cast<int>(sc.w_panels.size());
+  // Forward, layout 0, every row of the chunk live: each step's rows of the share are already
+  // contiguous in X, in order, and need no copy (B rows apart from step to step).
+  const float* a = sc.a_rows;
+  size_t step_stride = static_cast<size_t>(nr) * I_;
+  if (!dr.rev && s_.layout == 0 && c0 + cs <= q_.min_len) {
+    a = in_.X + (static_cast<size_t>(c0) * B_ + sh.b_begin) * I_;
+    step_stride = static_cast<size_t>(B_) * I_;
+  } else {
+    for (int si = 0; si < cs; ++si) {
+      for (int i = 0; i < nr; ++i) {
+        const int b = sh.b_begin + i, step = c0 + si;
+        float* dst = sc.a_rows + (static_cast<size_t>(si) * nr + i) * I_;
+        if (step < q_.lens[b]) {
+          std::memcpy(dst, in_.X + x_row(s_, T_, B_, q_.time(dr.rev, step, b), b) * I_, sizeof(float) * I_);
         } else {
-          work(0);
+          std::memset(dst, 0, sizeof(float) * I_);  // unused; zeros keep the GEMM free of NaN
         }
-      };
-
-      // Shares: a grid of column groups (hidden blocks) x row groups (batch rows). Whoever does a
-      // share at a chunk's first step also computes the chunk's input projection of exactly that
-      // share's rows and blocks, so only the exchange of H between steps needs the phases.
-      // When every member can have a full tile of batch rows, the split is by rows alone
-      // (split_by_rows).
-      const bool by_rows = split_by_rows(members, B);
-      const int col_groups = by_rows ? 1 : std::min(members, blocks);
-      const int row_groups = std::min(members / col_groups, B);
-      struct Share {
-        int blk_begin = 0, blk_end = 0, b_begin = 0, b_end = 0;
-      };
-      auto share_of = [&](int m) {
-        Share sh;
-        if (m / col_groups < row_groups) {
-          split_range(blocks, col_groups, m % col_groups, sh.blk_begin, sh.blk_end);
-          split_range(B, row_groups, m / col_groups, sh.b_begin, sh.b_end);
-        }
-        return sh;
-      };
-      for (int d = (split_dirs ? grp : 0); d < (split_dirs ? grp + 1 : D); ++d) {
-        const bool rev = s.dir_reversed(d);
-        float* hb[2] = {hbuf + static_cast<size_t>(d) * 2 * state, hbuf + static_cast<size_t>(d) * 2 * state + state};
-        float* c = cbuf ? cbuf + d * state : nullptr;
-        float* z = zbuf ? zbuf + d * state : nullptr;
-        float* rh = rhbuf ? rhbuf + d * state : nullptr;
-        float* xw = xwbuf + static_cast<size_t>(d) * chunk * B * ldx;
-        const float* bias = bias_ + static_cast<size_t>(d) * G * hp;
-        const float* rbh = rbh_ + static_cast<size_t>(d) * hp;
-        const float* peep = peep_ ? peep_ + static_cast<size_t>(d) * 3 * hp : nullptr;
-
-        // The input projection of steps [c0, c0 + cs) for a share's rows and blocks.
-        auto project = [&](const Share& sh, int c0, int cs) {
-          const int nr = sh.b_end - sh.b_begin;
-          if (nr == 0) return;
-          w_panels.clear();
-          for (int blk = sh.blk_begin; blk < sh.blk_end; ++blk)
-            for (int g = 0; g < G; ++g) w_panels.push_back(w_panel(d, blk, g));
-          const int np_in = static_cast<int>(w_panels.size());
-          // Forward, layout 0, every row of the chunk live: each step's rows of the share are
-          // already contiguous in X, in order, and need no copy (B rows apart from step to step).
-          const float* a = a_rows;
-          size_t step_stride = static_cast<size_t>(nr) * I;
-          if (!rev && s.layout == 0 && c0 + cs <= min_len) {
-            a = in.X + (static_cast<size_t>(c0) * B + sh.b_begin) * I;
-            step_stride = static_cast<size_t>(B) * I;
-          } else {
-            for (int si = 0; si < cs; ++si) {
-              for (int i = 0; i < nr; ++i) {
-                const int b = sh.b_begin + i, step = c0 + si;
-                float* dst = a_rows + (static_cast<size_t>(si) * nr + i) * I;
-                if (step < lens[b]) {
-                  const int t = rev ? lens[b] - 1 - step : step;
-                  std::memcpy(dst, in.X + x_row(s, T, B, t, b) * I, sizeof(float) * I);
-                } else {
-                  std::memset(dst, 0, sizeof(float) * I);  // unused; zeros keep the GEMM free of NaN
-                }
-              }
-            }
-          }
-          float* out0 = xw + static_cast<size_t>(sh.blk_begin) * G * kPanel;
-          for (int p0 = 0; p0 < np_in; p0 += kInputPanelChunk) {
-            const int np = std::min(kInputPanelChunk, np_in - p0);
-            if (nr == B) {  // rows (step, b) are uniform in the chunk buffer: one call
-              gemm(kt, I, a, I, cs * nr, w_panels.data() + p0, kPanel, np, out0 + static_cast<size_t>(p0) * kPanel, ldx);
-            } else {
-              for (int si = 0; si < cs; ++si)
-                gemm(kt, I, a + si * step_stride, I, nr, w_panels.data() + p0, kPanel, np,
-                     out0 + (static_cast<size_t>(si) * B + sh.b_begin) * ldx + static_cast<size_t>(p0) * kPanel, ldx);
-            }
-          }
-        };
-
-        // One GEMM + epilogue over a share's tiles of a step: gates [g0, g0 + ng) of R times A,
-        // the [B, hp] matrix H(t-1) (or r ⊙ H(t-1) in phase 2).
-        auto phase = [&](const Share& sh, int step, int c0, const float* A, int g0, int ng,
-                         void (*epilogue)(const EpilogueArgs&)) {
-          const float* hprev = hb[step & 1];
-          float* hnext = hb[(step + 1) & 1];
-          // Blocks outside, rows inside: a chunk's panels are read once per step and then reused
-          // from L2 by every row tile.
-          const int nb_max = tile_blocks(ng, r_panel_bytes_, kt.block_panels);
-          // Odd steps walk the chunks backwards: a slice of R larger than L2 then starts each step
-          // with the part the previous step left in L2, instead of evicting it just before use.
-          const int nchunks = (sh.blk_end - sh.blk_begin + nb_max - 1) / nb_max;
-          for (int ci = 0; ci < nchunks; ++ci) {
-            const int k0 = sh.blk_begin + ((step & 1) ? nchunks - 1 - ci : ci) * nb_max;
-            const int nb = std::min(nb_max, sh.blk_end - k0);
-            for (int j = 0; j < nb; ++j)
-              for (int g = 0; g < ng; ++g) panels[j * ng + g] = r_panel(d, k0 + j, g0 + g);
-            const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
-            const int u0 = k0 * kPanel;
-            const int width = std::min(nb * kPanel, H - u0);
-            for (int b0 = sh.b_begin; b0 < sh.b_end; b0 += kTileRows) {
-              const int mr = std::min(kTileRows, sh.b_end - b0);
-              gemm(kt, H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, static_cast<size_t>(G) * kPanel, ng * nb, tile, ldc);
-              int nrows = 0;
-              for (int i = 0; i < mr; ++i) {
-                const int b = b0 + i;
-                const size_t off = static_cast<size_t>(b) * hp + u0;
-                if (step >= lens[b]) {
-                  // Past this sequence's end the state carries over unchanged.
-                  if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * width);
-                  continue;
-                }
-                const int t = rev ? lens[b] - 1 - step : step;
-                GateRow& row = rows[nrows++];
-                row.acc = tile + i * ldc;
-                row.xw = xw + (static_cast<size_t>(step - c0) * B + b) * ldx + (static_cast<size_t>(k0) * G + g0) * kPanel;
-                row.hprev = hprev + off;
-                row.hnext = hnext + off;
-                row.c = c ? c + off : nullptr;
-                row.y = out.Y ? out.Y + y_offset(s, T, B, t, d, b) + u0 : nullptr;
-                row.z = z ? z + off : nullptr;
-                row.rh = rh ? rh + off : nullptr;
-              }
-              if (nrows == 0) continue;
-              EpilogueArgs e;
-              e.rows = rows;
-              e.nrows = nrows;
-              e.nblocks = nb;
-              e.width = width;
-              e.acc_bstride = ng * kPanel;
-              e.xw_bstride = G * kPanel;
-              e.par_bstride = G * kPanel;
-              e.bias = bias + (static_cast<size_t>(k0) * G + g0) * kPanel;
-              e.rbh = rbh + u0;
-              e.peep = peep ? peep + static_cast<size_t>(k0) * 3 * kPanel : nullptr;
-              e.acts = s.acts[d];
-              e.has_clip = s.has_clip;
-              e.clip = s.clip;
-              e.input_forget = s.input_forget;
-              epilogue(e);
-            }
-          }
-        };
-
-        // Every step and then the final states; each_phase(work) runs work(share) for every share
-        // of one phase.
-        auto sequence = [&](auto&& each_phase) {
-          for (int c0 = 0; c0 < max_len; c0 += chunk) {
-            const int cs = std::min(chunk, max_len - c0);
-            for (int step = c0; step < c0 + cs; ++step) {
-              const float* hprev = hb[step & 1];
-              // The first phase of a step; at a chunk's first step it begins with the projection.
-              auto step_phase = [&](int g0, int ng, void (*epilogue)(const EpilogueArgs&)) {
-                each_phase([&](int m) {
-                  const Share sh = share_of(m);
-                  if (step == c0) project(sh, c0, cs);
-                  phase(sh, step, c0, hprev, g0, ng, epilogue);
-                });
-              };
-              switch (s.cell) {
-                case Cell::RNN: step_phase(0, 1, kt.rnn_step); break;
-                case Cell::LSTM: step_phase(0, 4, kt.lstm_step); break;
-                case Cell::GRU:
-                  if (s.linear_before_reset) {
-                    step_phase(0, 3, kt.gru_step_lbr);
-                  } else {
-                    step_phase(0, 2, kt.gru_step_zr);
-                    // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
-                    each_phase([&](int m) { phase(share_of(m), step, c0, rh, 2, 1, kt.gru_step_h); });
-                  }
-                  break;
-              }
-            }
-          }
-
-          // Final states, share by share.
-          const float* hlast = hb[max_len & 1];
-          each_phase([&](int m) {
-            const Share sh = share_of(m);
-            const int u0 = sh.blk_begin * kPanel, width = std::min(sh.blk_end * kPanel, H) - u0;
-            if (width <= 0) return;
-            for (int b = sh.b_begin; b < sh.b_end; ++b) {
-              const size_t off = static_cast<size_t>(b) * hp + u0;
-              if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b) + u0, hlast + off, sizeof(float) * width);
-              if (out.Y_c && c) std::memcpy(out.Y_c + state_offset(s, B, d, b) + u0, c + off, sizeof(float) * width);
-            }
-          });
-        };
-        run_sequence(by_rows, run_phase, sequence);
       }
-    };
+    }
+  }
+  float* out0 = dr.xw + static_cast<size_t>(sh.blk_begin) * G_ * kPanel;
+  for (int p0 = 0; p0 < np_in; p0 += kInputPanelChunk) {
+    const int np = std::min(kInputPanelChunk, np_in - p0);
+    if (nr == B_) {  // rows (step, b) are uniform in the chunk buffer: one call
+      r_.gemm(kt_, I_, a, I_, cs * nr, sc.w_panels.data() + p0, kPanel, np, out0 + static_cast<size_t>(p0) * kPanel, ldx_);
+    } else {
+      for (int si = 0; si < cs; ++si)
+        r_.gemm(kt_, I_, a + si * step_stride, I_, nr, sc.w_panels.data() + p0, kPanel, np,
+                out0 + (static_cast<size_t>(si) * B_ + sh.b_begin) * ldx_ + static_cast<size_t>(p0) * kPanel, ldx_);
+    }
+  }
+}
 
-    const int me = tid - group_first;
-    if (me < members_of(group_size)) run_group(group, me);
-    // A thread done with its direction helps with the other one, or does all of it when that
-    // group's threads never started (a loaded machine): the call never waits on an absent thread.
-    if (split_dirs) run_group(1 - group, -1);
+// One GEMM + epilogue over a share's tiles of a step: gates [g0, g0 + ng) of R times A, the
+// [B, hp] matrix H(t-1) (or r ⊙ H(t-1) in phase 2).
+void ForwardPass::phase(const Dir& dr, Scratch& sc, const Share& sh, int step, int c0, const float* A, int g0, int ng,
+                        Epilogue epilogue) const {
+  // Blocks outside, rows inside: a chunk's panels are read once per step and then reused from L2
+  // by every row tile.
+  const int nb_max = tile_blocks(ng, r_.r_panel_bytes_, kt_.block_panels);
+  // Odd steps walk the chunks backwards: a slice of R larger than L2 then starts each step with
+  // the part the previous step left in L2, instead of evicting it just before use.
+  const int nchunks = (sh.blk_end - sh.blk_begin + nb_max - 1) / nb_max;
+  for (int ci = 0; ci < nchunks; ++ci) {
+    const int k0 = sh.blk_begin + ((step & 1) ? nchunks - 1 - ci : ci) * nb_max;
+    const int nb = std::min(nb_max, sh.blk_end - k0);
+    for (int j = 0; j < nb; ++j)
+      for (int g = 0; g < ng; ++g) sc.panels[j * ng + g] = r_.r_panel(dr.d, k0 + j, g0 + g);
+    const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
+    for (int b0 = sh.b_begin; b0 < sh.b_end; b0 += kTileRows) {
+      const int mr = std::min(kTileRows, sh.b_end - b0);
+      r_.gemm(kt_, H_, A + static_cast<size_t>(b0) * hp_, hp_, mr, sc.panels, static_cast<size_t>(G_) * kPanel, ng * nb,
+              sc.tile, ldc);
+      step_epilogue(dr, sc, step, c0, b0, mr, k0, nb, g0, ng, epilogue);
+    }
+  }
+}
+
+// The epilogue of one tile (rows [b0, b0 + mr), blocks [k0, k0 + nb)) whose GEMM is in sc.tile.
+void ForwardPass::step_epilogue(const Dir& dr, Scratch& sc, int step, int c0, int b0, int mr, int k0, int nb, int g0,
+                                int ng, Epilogue epilogue) const {
+  const float* hprev = dr.hb[step & 1];
+  float* hnext = dr.hb[(step + 1) & 1];
+  const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
+  const int u0 = k0 * kPanel;
+  const int width = std::min(nb * kPanel, H_ - u0);
+  int nrows = 0;
+  for (int i = 0; i < mr; ++i) {
+    const int b = b0 + i;
+    const size_t off = static_cast<size_t>(b) * hp_ + u0;
+    if (step >= q_.lens[b]) {
+      // Past this sequence's end the state carries over unchanged.
+      if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * width);
+      continue;
+    }
+    GateRow& row = sc.rows[nrows++];
+    row.acc = sc.tile + i * ldc;
+    row.xw = dr.xw + (static_cast<size_t>(step - c0) * B_ + b) * ldx_ + (static_cast<size_t>(k0) * G_ + g0) * kPanel;
+    row.hprev = hprev + off;
+    row.hnext = hnext + off;
+    row.c = dr.c ? dr.c + off : nullptr;
+    row.y = out_.Y ? out_.Y + y_offset(s_, T_, B_, q_.time(dr.rev, step, b), dr.d, b) + u0 : nullptr;
+    row.z = dr.z ? dr.z + off : nullptr;
+    row.rh = dr.rh ? dr.rh + off : nullptr;
+  }
+  if (nrows == 0) return;
+  EpilogueArgs e;
+  e.rows = sc.rows;
+  e.nrows = nrows;
+  e.nblocks = nb;
+  e.width = width;
+  e.acc_bstride = ng * kPanel;
+  e.xw_bstride = G_ * kPanel;
+  e.par_bstride = G_ * kPanel;
+  e.bias = dr.bias + (static_cast<size_t>(k0) * G_ + g0) * kPanel;
+  e.rbh = dr.rbh + u0;
+  e.peep = dr.peep ? dr.peep + static_cast<size_t>(k0) * 3 * kPanel : nullptr;
+  e.acts = s_.acts[dr.d];
+  e.has_clip = s_.has_clip;
+  e.clip = s_.clip;
+  e.input_forget = s_.input_forget;
+  epilogue(e);
+}
+
+// Y_h and Y_c of a share's rows and blocks.
+void ForwardPass::final_states(const Dir& dr, const Share& sh) const {
+  const float* hlast = dr.hb[q_.max_len & 1];
+  const int u0 = sh.blk_begin * kPanel, width = std::min(sh.blk_end * kPanel, H_) - u0;
+  if (width <= 0) return;
+  for (int b = sh.b_begin; b < sh.b_end; ++b) {
+    const size_t off = static_cast<size_t>(b) * hp_ + u0;
+    if (out_.Y_h) std::memcpy(out_.Y_h + state_offset(s_, B_, dr.d, b) + u0, hlast + off, sizeof(float) * width);
+    if (out_.Y_c && dr.c) std::memcpy(out_.Y_c + state_offset(s_, B_, dr.d, b) + u0, dr.c + off, sizeof(float) * width);
+  }
+}
+
+// Chunks [k_begin, k_end) of direction dr's steps and, when they reach the end, the final states.
+// share(m) is share m's rows and blocks; each_phase(work) runs work(m) for every share of one phase.
+template <class ShareOf, class EachPhase>
+void ForwardPass::sequence(const Dir& dr, Scratch& sc, int k_begin, int k_end, ShareOf&& share,
+                           EachPhase&& each_phase) const {
+  for (int k = k_begin; k < k_end; ++k) {
+    const int c0 = k * chunk_, cs = std::min(chunk_, q_.max_len - c0);
+    for (int step = c0; step < c0 + cs; ++step) {
+      const float* hprev = dr.hb[step & 1];
+      // The first phase of a step; at a chunk's first step it begins with the projection.
+      auto step_phase = [&](int g0, int ng, Epilogue epilogue) {
+        each_phase([&](int m) {
+          const Share sh = share(m);
+          if (step == c0) project(dr, sc, sh, c0, cs);
+          phase(dr, sc, sh, step, c0, hprev, g0, ng, epilogue);
+        });
+      };
+      switch (s_.cell) {
+        case Cell::RNN: step_phase(0, 1, kt_.rnn_step); break;
+        case Cell::LSTM: step_phase(0, 4, kt_.lstm_step); break;
+        case Cell::GRU:
+          if (s_.linear_before_reset) {
+            step_phase(0, 3, kt_.gru_step_lbr);
+          } else {
+            step_phase(0, 2, kt_.gru_step_zr);
+            // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
+            each_phase([&](int m) { phase(dr, sc, share(m), step, c0, dr.rh, 2, 1, kt_.gru_step_h); });
+          }
+          break;
+      }
+    }
+  }
+  if (k_end == chunks()) each_phase([&](int m) { final_states(dr, share(m)); });
+}
+
+// Chunk k of row group g of `groups`: every hidden unit of the group's rows.
+void ForwardPass::row_piece(const Dir& dr, Scratch& sc, int groups, int g, int k) const {
+  Share sh;
+  sh.blk_end = blocks_;
+  split_range(B_, groups, g, sh.b_begin, sh.b_end);
+  sequence(dr, sc, k, k + 1, [&](int) { return sh; }, [](auto&& work) { work(0); });
+}
+
+void ForwardPass::run() {
+  // A group that splits by rows hands out row groups x chunks (RowChunks); otherwise its members
+  // share every phase (a step or half of one) by hidden blocks and rows.
+  for (int d = 0; d < D_; ++d) {
+    const int members = groups_.group_members(groups_.n, groups_.split(groups_.n) ? d : 0);
+    if (by_rows(members)) row_chunks_[d].reset(schedule::row_groups(members, B_), chunks());
+  }
+  const auto started = std::chrono::steady_clock::now();
+  groups_.run([&](int tid, int d, int members, int me, auto&& run_phase) {
+    Scratch sc;
+    sc.a_rows = abuf_ + static_cast<size_t>(tid) * a_stride_;
+    sc.w_panels.reserve(static_cast<size_t>(blocks_) * G_);
+    const Dir dr = dir(d);
+    if (by_rows(members)) {
+      schedule::RowChunks& rc = row_chunks_[d];
+      const int home = me >= 0 ? me * rc.groups() / members : 0;
+      rc.run(home, [&](int g, int k) { row_piece(dr, sc, rc.groups(), g, k); });
+    } else {
+      const int shares = groups_.shares_of(members);
+      sequence(dr, sc, 0, chunks(), [&](int m) { return share_of(m, shares); }, run_phase);
+    }
   });
-  if (pick.timed && max_len > 0)
-    thread_choice_.record(choice_bucket, pick.single,
-                          std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - started).count() / max_len);
-  workspaces_.give(std::move(ws), capacity);
+  if (pick_.timed && q_.max_len > 0)
+    r_.thread_choice_.record(
+        choice_bucket_, pick_.single,
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - started).count() / q_.max_len);
+  r_.workspaces_.give(std::move(ws_), capacity_);
+}
+
+void PackedRnn::forward(const RnnInputs& in, const RnnOutputs& out, int threads) const {
+  ForwardPass pass(*this, in, out, threads);
+  pass.run();
 }
 
 }  // namespace gatedrnn

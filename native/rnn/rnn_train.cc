@@ -12,7 +12,7 @@
 #include "../cpu/sgemm.h"
 #include "../cpu/train_kernels.h"
 #include "rnn_forward.h"
-#include "step_schedule.h"
+#include "schedule.h"
 
 namespace gatedrnn {
 

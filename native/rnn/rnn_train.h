@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "rnn_forward.h"
-#include "spec.h"
+#include "../common/spec.h"
 
 namespace gatedrnn {
 
