@@ -68,33 +68,9 @@ struct Slots {
   }
 };
 
-struct Sequences {
-  std::vector<int> lens;
-  int max_len = 0;
-  Sequences(const RnnInputs& in) : lens(in.batch, in.seq_len) {
-    for (int b = 0; b < in.batch; ++b) {
-      if (in.seq_lens) lens[b] = in.seq_lens[b];
-      max_len = std::max(max_len, lens[b]);
-    }
-  }
-  // Timestep of step `step` of batch entry b in a direction.
-  int time(bool rev, int step, int b) const { return rev ? lens[b] - 1 - step : step; }
-};
-
-// Pieces of one workspace buffer, each 64-byte aligned.
-struct Carver {
-  float* next;
-  float* take(size_t floats) {
-    float* p = next;
-    next += (floats + 15) / 16 * 16;
-    return p;
-  }
-  static size_t size(std::initializer_list<size_t> pieces) {
-    size_t n = 0;
-    for (size_t p : pieces) n += (p + 15) / 16 * 16;
-    return n;
-  }
-};
+using schedule::Carver;
+using schedule::Groups;
+using schedule::Sequences;
 
 // X in step order for direction d: row step * B + b holds X at (time(step, b), b), zeros past a
 // sequence's end. X itself when it already is in that order (forward direction, layout 0);
@@ -114,68 +90,6 @@ const float* gather_x(const RnnSpec& s, const RnnInputs& in, const Sequences& q,
     }
   return xs;
 }
-
-// Thread groups: one per direction when bidirectional and there are threads for both; within a
-// group only as many members as a step's work justifies (and no more than there are blocks).
-struct Groups {
-  int n = 1, D = 1, useful = 1, blocks = 1;
-  Groups(int threads, int D_, double step_work, int blocks_) : D(D_), blocks(blocks_) {
-    n = threads > 0 ? threads : default_threads();
-    useful = std::max(1, static_cast<int>(step_work / kMinStepWorkPerThread));
-    n = std::max(1, std::min(n, D * std::min(useful, blocks)));
-  }
-  // Group of thread tid of nt, its first thread and size.
-  int of(int nt, int tid, int& first, int& size) const {
-    const bool split = D == 2 && nt >= 2;
-    const int g = split && tid >= nt / 2 ? 1 : 0;
-    first = g == 1 ? nt / 2 : 0;
-    size = split ? (g == 0 ? nt / 2 : nt - nt / 2) : nt;
-    return g;
-  }
-  int members(int size) const { return std::max(1, std::min({size, useful, blocks, PhaseShares::kMaxMembers})); }
-
-  // Runs body(tid, d, members, run_phase) for every direction d on the pool: the threads of d's
-  // group as its members and, when bidirectional, the other group's threads as helpers once their
-  // own direction is done, so that a call never waits on a thread the OS has not run (a loaded
-  // machine). run_phase(work) runs work(share) for each of the `members` shares of one phase (a
-  // step, or half of one) exactly once, on whichever threads get there, and returns when all are
-  // done: a share's work must depend on nothing but its index. body must not throw.
-  template <typename Body>
-  void run(Body body) const {
-    PhaseShares shares[2];
-    for (int g = 0; g < 2; ++g) {
-      int first, size;
-      of(n, g == 0 ? 0 : n - 1, first, size);
-      shares[g].reset(members(size));
-    }
-    auto fn = [&](int tid, int nt) {
-      int first, size;
-      const int group = of(nt, tid, first, size);
-      const bool split = D == 2 && nt >= 2;
-      auto run_group = [&](int gi, int me) {
-        int gfirst, gsize;
-        of(nt, gi == 0 ? 0 : nt - 1, gfirst, gsize);
-        const int mem = members(gsize);
-        PhaseShares::Cursor cursor;
-        auto run_phase = [&](auto&& work) {
-          if (nt > 1) {
-            shares[gi].run_phase(me, cursor, work);
-          } else {
-            for (int m = 0; m < mem; ++m) work(m);
-          }
-        };
-        for (int d = split ? gi : 0; d < (split ? gi + 1 : D); ++d) body(tid, d, mem, run_phase);
-      };
-      if (tid - first < members(size)) run_group(group, tid - first);
-      if (split) run_group(1 - group, -1);
-    };
-    if (n <= 1) {
-      fn(0, 1);
-    } else {
-      parallel_run_elastic(n, fn);
-    }
-  }
-};
 
 // Gate g of a [G*H, K] matrix as row-major [hp, K] rows (zeros past H), appended at dst.
 void copy_gate_rows(const float* M, int g, int H, int hp, int K, float* dst) {
@@ -290,8 +204,8 @@ struct FwdCall {
 // tiles and the fused epilogue, and at a chunk's first step the chunk's input projection.
 class FwdDir {
  public:
-  FwdDir(const FwdCall& c, int d, int members, const float** w_panels)
-      : c_(c), d_(d), members_(members), rev_(c.s.dir_reversed(d)), by_rows_(split_by_rows(members, c.B)),
+  FwdDir(const FwdCall& c, int d, int shares, const float** w_panels)
+      : c_(c), d_(d), shares_(shares), rev_(c.s.dir_reversed(d)), by_rows_(split_by_rows(shares, c.B)),
         hb_{c.st + static_cast<size_t>(d) * 4 * c.state, c.st + (static_cast<size_t>(d) * 4 + 1) * c.state},
         cb_(c.st + (static_cast<size_t>(d) * 4 + 2) * c.state), rhb_(c.st + (static_cast<size_t>(d) * 4 + 3) * c.state),
         sd_(c.saved + static_cast<size_t>(d) * c.T * c.B * c.RS),
@@ -334,9 +248,9 @@ class FwdDir {
   void share_of(int m, int& k0, int& k1, int& rb0, int& rb1) const {
     if (by_rows_) {
       k0 = 0, k1 = c_.blocks;
-      split_range(c_.B, members_, m, rb0, rb1);
+      split_range(c_.B, shares_, m, rb0, rb1);
     } else {
-      split_range(c_.blocks, members_, m, k0, k1);
+      split_range(c_.blocks, shares_, m, k0, k1);
       rb0 = 0, rb1 = c_.B;
     }
   }
@@ -420,7 +334,7 @@ class FwdDir {
   }
 
   const FwdCall& c_;
-  const int d_, members_;
+  const int d_, shares_;
   const bool rev_, by_rows_;
   float* hb_[2];
   float* cb_;
@@ -622,8 +536,8 @@ struct BwdCall {
 // epilogue and dL/dH(t-1) += dG·R', in shares of the hidden blocks.
 class BwdDir {
  public:
-  BwdDir(const BwdCall& c, int d, int members, TrainBwdRow* rows)
-      : c_(c), d_(d), members_(members), rev_(c.s.dir_reversed(d)), rows_(rows),
+  BwdDir(const BwdCall& c, int d, int shares, TrainBwdRow* rows)
+      : c_(c), d_(d), shares_(shares), rev_(c.s.dir_reversed(d)), rows_(rows),
         sd_(c.saved + static_cast<size_t>(d) * c.T * c.B * c.RS), dgd_(c.dg + static_cast<size_t>(d) * c.prows * c.ldg),
         dgpd_(c.dgp + static_cast<size_t>(d) * c.dgp_dir), dhc_(c.carry + static_cast<size_t>(d) * 2 * c.state),
         dcc_(dhc_ + c.state), cs_(c.colsum + static_cast<size_t>(d) * c.NS * c.hp) {}
@@ -649,7 +563,7 @@ class BwdDir {
   template <typename Each>
   void rec_gemm(int m, int step, int K, size_t a_col, const float* pd, size_t pf, Each each) {
     int k0, k1;
-    split_range(c_.blocks, members_, m, k0, k1);
+    split_range(c_.blocks, shares_, m, k0, k1);
     for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
       const int nb = std::min(kTileBlocks, k1 - c0);
       for (int j = 0; j < nb; ++j) panels_[j] = pd + static_cast<size_t>(c0 + j) * pf;
@@ -708,7 +622,7 @@ class BwdDir {
   // The gate-gradient epilogue of `step` for share m's units.
   void gates_back(int m, int step) {
     int k0, k1;
-    split_range(c_.blocks, members_, m, k0, k1);
+    split_range(c_.blocks, shares_, m, k0, k1);
     int nrows = 0;
     for (int b = 0; b < c_.B; ++b)
       if (step < c_.q.lens[b]) fill_row(rows_[nrows++], step, b, static_cast<size_t>(k0) * kPanel);
@@ -734,7 +648,7 @@ class BwdDir {
   }
 
   const BwdCall& c_;
-  const int d_, members_;
+  const int d_, shares_;
   const bool rev_;
   TrainBwdRow* rows_;
   const float* sd_;
@@ -779,8 +693,8 @@ void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutp
   c.init_states();
   // Each thread's W panel pointers, allocated here: nothing inside a parallel region may throw.
   std::vector<const float*> w_store(static_cast<size_t>(c.grp.n) * c.blocks);
-  c.grp.run([&](int tid, int d, int members, auto&& run_phase) {
-    FwdDir dir(c, d, members, w_store.data() + static_cast<size_t>(tid) * c.blocks);
+  c.grp.run([&](int tid, int d, int members, int, auto&& run_phase) {
+    FwdDir dir(c, d, c.grp.shares_of(members), w_store.data() + static_cast<size_t>(tid) * c.blocks);
     dir.run(run_phase);
   });
   c.final_states();
@@ -796,8 +710,8 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
   c.pack(w);
   // Each thread's epilogue rows, allocated here: nothing inside a parallel region may throw.
   std::vector<TrainBwdRow> row_store(static_cast<size_t>(c.grp.n) * c.B);
-  c.grp.run([&](int tid, int d, int members, auto&& run_phase) {
-    BwdDir dir(c, d, members, row_store.data() + static_cast<size_t>(tid) * c.B);
+  c.grp.run([&](int tid, int d, int members, int, auto&& run_phase) {
+    BwdDir dir(c, d, c.grp.shares_of(members), row_store.data() + static_cast<size_t>(tid) * c.B);
     dir.run(run_phase);
   });
   std::vector<unsigned char> live(c.prows, 0);
