@@ -155,6 +155,13 @@ export interface Binding {
   // Training (see lib/train/):
   NativeRnnTrainer: typeof NativeRnnTrainer;
   /** Row-major C[M,N] = alpha * op(A) * op(B) + beta * C, op(X) = Xᵀ when trans*. A is [M,K] (or [K,M] when transA), B is [K,N] (or [N,K] when transB). Threads on the built-in pool. */
+  /**
+   * One Adam step of w in place (native/cpu/optimizer.h), over all of w or over `rows` (rows of
+   * rowSize elements): c1 = 1 - beta1, c2 = 1 - beta2, alpha the bias-corrected rate, decay AdamW's
+   * lr * weightDecay (0 for Adam), scale the gradient scale.
+   */
+  adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array | null, rowSize: number,
+             scale: number, decay: number, c1: number, c2: number, alpha: number, eps: number): void;
   gemm(args: { transA: boolean; transB: boolean; M: number; N: number; K: number; alpha: number; beta: number;
                A: Float32Array; B: Float32Array; C: Float32Array; threads: number }): void;
 }

@@ -2,6 +2,7 @@
 // a checkpoint stores. Sparse parameters (embeddings) update only the rows a batch touched, so
 // their moments decay lazily, as in LazyAdam / PyTorch's SparseAdam.
 import { rangeError, typeError } from '../errors';
+import { adamUpdate } from '../ops/optimizer';
 import { boolean, finite } from '../validate';
 import type { Param } from './param';
 import { Schedule, ScheduleConfig } from './schedules';
@@ -155,6 +156,12 @@ export class Optimizer {
       const s = this.slotsOf(p);
       const w = p.value;
       const g = p.grad;
+      if (this.name === 'adam' || this.name === 'adamw') {
+        // Natively (ops/optimizer): Keras's update in double precision per element, bit for bit what
+        // the same lines compute in JavaScript, several times faster.
+        adamUpdate(w, g, s[0], s[1], p.rows, p.rowSize, { scale, decay, beta1: b1, beta2: b2, alpha, epsilon: eps });
+        continue;
+      }
       forRanges([p], (_p, a, b) => {
         switch (this.name) {
           case 'sgd':
@@ -168,18 +175,6 @@ export class Optimizer {
               }
             }
             return;
-          case 'adam':
-          case 'adamw': {
-            const [m, v] = s;
-            for (let i = a; i < b; i++) {
-              const gi = g[i] * scale;
-              if (decay !== 0) w[i] -= w[i] * decay;
-              m[i] += (gi - m[i]) * (1 - b1);
-              v[i] += (gi * gi - v[i]) * (1 - b2);
-              w[i] -= (alpha * m[i]) / (Math.sqrt(v[i]) + eps);
-            }
-            return;
-          }
           case 'rmsprop': {
             const v = s[0];
             const mom = mu > 0 ? s[1] : null;

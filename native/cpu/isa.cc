@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "train_kernels.h"
+
 #if (defined(__x86_64__) || defined(_M_X64)) && defined(__GNUC__)
 #include <cpuid.h>
 #define GATEDRNN_X86 1
@@ -50,29 +52,35 @@ X86Features detect_x86() {
 }
 #endif
 
+// An instruction set's inference table and its training epilogues, always switched together.
+struct Isa {
+  const KernelTable* kernels = nullptr;
+  const TrainKernels* train = nullptr;
+};
+
 struct Tables {
-  std::vector<const KernelTable*> isas;          // what this CPU runs, best first
-  const KernelTable* avx512_dpbf16 = nullptr;    // avx512 with the vdpbf16ps gemm_bf16, if runnable
+  std::vector<Isa> isas;  // what this CPU runs, best first
+  Isa avx512_dpbf16;      // avx512 with the vdpbf16ps gemm_bf16, if runnable (kernels null if not)
 };
 
 Tables detect() {
   Tables t;
 #ifdef GATEDRNN_X86
   const X86Features f = detect_x86();
-  if (f.avx512 && kernels_avx512()) {
-    t.isas.push_back(kernels_avx512());
+  if (f.avx512 && kernels_avx512() && train_kernels_avx512()) {
+    t.isas.push_back({kernels_avx512(), train_kernels_avx512()});
     if (f.avx512bf16 && gemm_bf16_avx512_dpbf16()) {
       // The same table but for gemm_bf16, so the hot path stays one load of the active table.
       static KernelTable dp = *kernels_avx512();
       dp.gemm_bf16 = gemm_bf16_avx512_dpbf16();
       dp.gemm_bf16_kind = "avx512bf16";
-      t.avx512_dpbf16 = &dp;
+      t.avx512_dpbf16 = {&dp, train_kernels_avx512()};
     }
   }
-  if (f.avx2 && kernels_avx2()) t.isas.push_back(kernels_avx2());
+  if (f.avx2 && kernels_avx2() && train_kernels_avx2()) t.isas.push_back({kernels_avx2(), train_kernels_avx2()});
 #endif
-  if (kernels_neon()) t.isas.push_back(kernels_neon());
-  t.isas.push_back(kernels_scalar());
+  if (kernels_neon() && train_kernels_neon()) t.isas.push_back({kernels_neon(), train_kernels_neon()});
+  t.isas.push_back({kernels_scalar(), train_kernels_scalar()});
   return t;
 }
 
@@ -84,58 +92,60 @@ const Tables& tables() {
 std::atomic<bool>& bf16_native() {
   static std::atomic<bool> native{[] {
     const char* forced = std::getenv("GATEDRNN_BF16");
-    return tables().avx512_dpbf16 != nullptr && !(forced && std::string(forced) == "emulate");
+    return tables().avx512_dpbf16.kernels != nullptr && !(forced && std::string(forced) == "emulate");
   }()};
   return native;
 }
 
-// The table that runs for ISA table `t` under the current bf16 choice.
-const KernelTable* resolve(const KernelTable* t) {
-  const bool dp = bf16_native().load(std::memory_order_acquire) && t == kernels_avx512();
-  return dp && tables().avx512_dpbf16 ? tables().avx512_dpbf16 : t;
+// The entry that runs for ISA entry `t` under the current bf16 choice.
+const Isa* resolve(const Isa* t) {
+  const bool dp = bf16_native().load(std::memory_order_acquire) && t->kernels == kernels_avx512();
+  return dp && tables().avx512_dpbf16.kernels ? &tables().avx512_dpbf16 : t;
 }
 
-const KernelTable* table_named(const std::string& name) {
-  for (const KernelTable* t : tables().isas)
-    if (name == t->name) return t;
+const Isa* isa_named(const std::string& name) {
+  for (const Isa& t : tables().isas)
+    if (name == t.kernels->name) return &t;
   return nullptr;
 }
 
-const KernelTable* initial() {
+const Isa* initial() {
   const char* forced = std::getenv("GATEDRNN_ISA");
   // An ISA this CPU lacks (or a typo) falls back to the best one rather than crashing.
-  const KernelTable* t = forced ? table_named(forced) : nullptr;
-  return resolve(t ? t : tables().isas.front());
+  const Isa* t = forced ? isa_named(forced) : nullptr;
+  return resolve(t ? t : &tables().isas.front());
 }
 
-std::atomic<const KernelTable*>& current() {
-  static std::atomic<const KernelTable*> c{initial()};
+std::atomic<const Isa*>& current() {
+  static std::atomic<const Isa*> c{initial()};
   return c;
 }
 
 }  // namespace
 
-const KernelTable& active_kernels() { return *current().load(std::memory_order_acquire); }
+const KernelTable& active_kernels() { return *current().load(std::memory_order_acquire)->kernels; }
+
+const TrainKernels& active_train_kernels() { return *current().load(std::memory_order_acquire)->train; }
 
 std::vector<std::string> supported_isas() {
   std::vector<std::string> names;
-  for (const KernelTable* t : tables().isas) names.emplace_back(t->name);
+  for (const Isa& t : tables().isas) names.emplace_back(t.kernels->name);
   return names;
 }
 
 bool select_isa(const std::string& name) {
-  const KernelTable* t = table_named(name);
+  const Isa* t = isa_named(name);
   if (t == nullptr) return false;
   current().store(resolve(t), std::memory_order_release);
   return true;
 }
 
-bool bf16_native_supported() { return tables().avx512_dpbf16 != nullptr; }
+bool bf16_native_supported() { return tables().avx512_dpbf16.kernels != nullptr; }
 
 bool select_bf16_native(bool native) {
   if (native && !bf16_native_supported()) return false;
   bf16_native().store(native, std::memory_order_release);
-  current().store(resolve(table_named(active_kernels().name)), std::memory_order_release);
+  current().store(resolve(isa_named(active_kernels().name)), std::memory_order_release);
   return true;
 }
 

@@ -8,8 +8,13 @@
 
 namespace gatedrnn {
 
+struct TrainKernels;
+
 // The table in use now.
 const KernelTable& active_kernels();
+// The training epilogues (train_kernels.h) of the same instruction set: paired with each table
+// once at load, so select_isa switches both.
+const TrainKernels& active_train_kernels();
 // Names of the tables this CPU can run, best first (e.g. {"avx512", "avx2", "scalar"}).
 std::vector<std::string> supported_isas();
 // Switches the table; returns false (and changes nothing) when the CPU cannot run `name`.

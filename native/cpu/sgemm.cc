@@ -62,16 +62,24 @@ void transpose_part(int rows, int cols, const float* src, size_t lds, float* dst
                     const unsigned char* keep, int tid, int nt) {
   int c0, c1;
   split_range(cols, nt, tid, c0, c1);
-  // Blocks of 64 source rows x 16 columns: reads and writes both stay within a few cache lines.
-  for (int r0 = 0; r0 < rows; r0 += 64) {
-    const int r1 = std::min(rows, r0 + 64);
-    for (int cb = c0; cb < c1; cb += 16) {
-      const int ce = std::min(c1, cb + 16);
-      for (int r = r0; r < r1; ++r) {
-        const bool live = !keep || keep[r];
-        const float* s = src + static_cast<size_t>(r) * lds;
-        for (int c = cb; c < ce; ++c) dst[static_cast<size_t>(c) * ldd + r] = live ? s[c] : 0.f;
+  // Tiles of 16 x 16 through a local buffer: each source row piece is read once (or zeros written
+  // for a dropped row) and each destination row piece written as 16 contiguous floats, with no
+  // branch in the loops that move elements.
+  constexpr int kT = 16;
+  alignas(64) float tile[kT * kT];
+  for (int r0 = 0; r0 < rows; r0 += kT) {
+    const int nr = std::min(kT, rows - r0);
+    for (int cb = c0; cb < c1; cb += kT) {
+      const int nc = std::min(c1, cb + kT) - cb;
+      for (int i = 0; i < nr; ++i) {
+        const float* s = src + static_cast<size_t>(r0 + i) * lds + cb;
+        if (keep && !keep[r0 + i]) {
+          for (int j = 0; j < kT; ++j) tile[j * kT + i] = 0.f;
+        } else {
+          for (int j = 0; j < nc; ++j) tile[j * kT + i] = s[j];
+        }
       }
+      for (int j = 0; j < nc; ++j) std::memcpy(dst + static_cast<size_t>(cb + j) * ldd + r0, tile + j * kT, sizeof(float) * nr);
     }
   }
 }

@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "async_link.h"
+#include "cpu/optimizer.h"
 #include "cpu/sgemm.h"
 #include "outputs.h"
 #include "rnn/rnn_train.h"
@@ -51,6 +52,45 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
     sgemm(ta, tb, M, N, K, alpha, A.data, ta ? M : K, B.data, tb ? K : N, beta, const_cast<float*>(C.data), N, threads);
   } catch (const std::bad_alloc&) {
     throw Napi::Error::New(env, "gatedrnn: out of memory for the packed operands of gemm");
+  }
+  return env.Undefined();
+}
+
+// adamUpdate(w, g, m, v, rows, rowSize, scale, decay, c1, c2, alpha, eps): one Adam step of w in
+// place (optimizer.h), over all of w or, with rows (an Int32Array), over those rows of rowSize
+// elements. lib/ops checks the arguments; these checks only keep the memory safe.
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const char* where = "adamUpdate(w, g, m, v, rows, rowSize, scale, decay, c1, c2, alpha, eps)";
+  if (info.Length() < 12) throw_type(env, std::string(where) + ": expected 12 arguments");
+  const F32View w = get_f32(env, info[0], "w", false), g = get_f32(env, info[1], "g", false),
+                m = get_f32(env, info[2], "m", false), v = get_f32(env, info[3], "v", false);
+  for (const F32View* a : {&g, &m, &v}) expect_length(env, *a, w.length, "g, m and v");
+  double num[7];
+  for (int i = 0; i < 7; ++i) {
+    if (!info[5 + i].IsNumber()) throw_type(env, std::string(where) + ": rowSize and the constants must be numbers");
+    num[i] = info[5 + i].As<Napi::Number>().DoubleValue();
+  }
+  const AdamStep step{num[1], num[2], num[3], num[4], num[5], num[6]};
+  float* wd = const_cast<float*>(w.data);
+  float* md = const_cast<float*>(m.data);
+  float* vd = const_cast<float*>(v.data);
+  if (info[4].IsNull() || info[4].IsUndefined()) {
+    adam_update(wd, g.data, md, vd, 0, w.length, step);
+    return env.Undefined();
+  }
+  if (!info[4].IsTypedArray() || info[4].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw_type(env, std::string(where) + ": rows must be an Int32Array or null");
+  const Napi::Int32Array rows = info[4].As<Napi::Int32Array>();
+  const double row_size = num[0];
+  if (!(row_size >= 1 && row_size <= static_cast<double>(w.length)) || row_size != static_cast<double>(static_cast<size_t>(row_size)))
+    throw_range(env, std::string(where) + ": rowSize must be an integer in [1, w.length]");
+  const size_t rs = static_cast<size_t>(row_size), nrows = w.length / rs;
+  for (size_t i = 0; i < rows.ElementLength(); ++i)
+    if (rows[i] < 0 || static_cast<size_t>(rows[i]) >= nrows) throw_range(env, std::string(where) + ": a row is out of range");
+  for (size_t i = 0; i < rows.ElementLength(); ++i) {
+    const size_t a = static_cast<size_t>(rows[i]) * rs;
+    adam_update(wd, g.data, md, vd, a, a + rs, step);
   }
   return env.Undefined();
 }
@@ -146,7 +186,8 @@ struct TrainForwardResult {
 
   void allocate(Napi::Env env, const RnnTrainer& tr, const TrainCall& c) {
     outputs.allocate(env, tr.spec(), c.call);
-    saved.allocate(env, tr.saved_floats(c.call.in.seq_len, c.call.in.batch), true);
+    // Not cleared: forward writes every float of it.
+    saved.allocate(env, tr.saved_floats(c.call.in.seq_len, c.call.in.batch));
   }
 
   void run(const RnnTrainer& tr, const TrainCall& c, int threads) const {
@@ -290,6 +331,7 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
 
 void init_trainer(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   exports.Set("NativeRnnTrainer", NativeRnnTrainer::Define(env));
 }
 

@@ -18,15 +18,6 @@ namespace gatedrnn {
 
 namespace {
 
-const TrainKernels& train_kernels() {
-  const std::string name = active_kernels().name;
-  const TrainKernels* t = nullptr;
-  if (name == "avx512") t = train_kernels_avx512();
-  if (name == "avx2") t = train_kernels_avx2();
-  if (name == "neon") t = train_kernels_neon();
-  return t ? *t : *train_kernels_scalar();
-}
-
 // Runs fn(tid, nt) on the pool, or inline when one thread is enough.
 template <typename Fn>
 void run_parallel(int n, Fn fn) {
@@ -77,33 +68,9 @@ struct Slots {
   }
 };
 
-struct Sequences {
-  std::vector<int> lens;
-  int max_len = 0;
-  Sequences(const RnnInputs& in) : lens(in.batch, in.seq_len) {
-    for (int b = 0; b < in.batch; ++b) {
-      if (in.seq_lens) lens[b] = in.seq_lens[b];
-      max_len = std::max(max_len, lens[b]);
-    }
-  }
-  // Timestep of step `step` of batch entry b in a direction.
-  int time(bool rev, int step, int b) const { return rev ? lens[b] - 1 - step : step; }
-};
-
-// Pieces of one workspace buffer, each 64-byte aligned.
-struct Carver {
-  float* next;
-  float* take(size_t floats) {
-    float* p = next;
-    next += (floats + 15) / 16 * 16;
-    return p;
-  }
-  static size_t size(std::initializer_list<size_t> pieces) {
-    size_t n = 0;
-    for (size_t p : pieces) n += (p + 15) / 16 * 16;
-    return n;
-  }
-};
+using schedule::Carver;
+using schedule::Groups;
+using schedule::Sequences;
 
 // X in step order for direction d: row step * B + b holds X at (time(step, b), b), zeros past a
 // sequence's end. X itself when it already is in that order (forward direction, layout 0);
@@ -124,73 +91,575 @@ const float* gather_x(const RnnSpec& s, const RnnInputs& in, const Sequences& q,
   return xs;
 }
 
-// Thread groups: one per direction when bidirectional and there are threads for both; within a
-// group only as many members as a step's work justifies (and no more than there are blocks).
-struct Groups {
-  int n = 1, D = 1, useful = 1, blocks = 1;
-  Groups(int threads, int D_, double step_work, int blocks_) : D(D_), blocks(blocks_) {
-    n = threads > 0 ? threads : default_threads();
-    useful = std::max(1, static_cast<int>(step_work / kMinStepWorkPerThread));
-    n = std::max(1, std::min(n, D * std::min(useful, blocks)));
-  }
-  // Group of thread tid of nt, its first thread and size.
-  int of(int nt, int tid, int& first, int& size) const {
-    const bool split = D == 2 && nt >= 2;
-    const int g = split && tid >= nt / 2 ? 1 : 0;
-    first = g == 1 ? nt / 2 : 0;
-    size = split ? (g == 0 ? nt / 2 : nt - nt / 2) : nt;
-    return g;
-  }
-  int members(int size) const { return std::max(1, std::min({size, useful, blocks, PhaseShares::kMaxMembers})); }
-
-  // Runs body(tid, d, members, run_phase) for every direction d on the pool: the threads of d's
-  // group as its members and, when bidirectional, the other group's threads as helpers once their
-  // own direction is done, so that a call never waits on a thread the OS has not run (a loaded
-  // machine). run_phase(work) runs work(share) for each of the `members` shares of one phase (a
-  // step, or half of one) exactly once, on whichever threads get there, and returns when all are
-  // done: a share's work must depend on nothing but its index. body must not throw.
-  template <typename Body>
-  void run(Body body) const {
-    PhaseShares shares[2];
-    for (int g = 0; g < 2; ++g) {
-      int first, size;
-      of(n, g == 0 ? 0 : n - 1, first, size);
-      shares[g].reset(members(size));
-    }
-    auto fn = [&](int tid, int nt) {
-      int first, size;
-      const int group = of(nt, tid, first, size);
-      const bool split = D == 2 && nt >= 2;
-      auto run_group = [&](int gi, int me) {
-        int gfirst, gsize;
-        of(nt, gi == 0 ? 0 : nt - 1, gfirst, gsize);
-        const int mem = members(gsize);
-        PhaseShares::Cursor cursor;
-        auto run_phase = [&](auto&& work) {
-          if (nt > 1) {
-            shares[gi].run_phase(me, cursor, work);
-          } else {
-            for (int m = 0; m < mem; ++m) work(m);
-          }
-        };
-        for (int d = split ? gi : 0; d < (split ? gi + 1 : D); ++d) body(tid, d, mem, run_phase);
-      };
-      if (tid - first < members(size)) run_group(group, tid - first);
-      if (split) run_group(1 - group, -1);
-    };
-    if (n <= 1) {
-      fn(0, 1);
-    } else {
-      parallel_run_elastic(n, fn);
-    }
-  }
-};
-
 // Gate g of a [G*H, K] matrix as row-major [hp, K] rows (zeros past H), appended at dst.
 void copy_gate_rows(const float* M, int g, int H, int hp, int K, float* dst) {
   std::memcpy(dst, M + static_cast<size_t>(g) * H * K, sizeof(float) * H * K);
   std::memset(dst + static_cast<size_t>(H) * K, 0, sizeof(float) * (hp - H) * K);
 }
+
+// What one forward call shares between its threads: sizes, the packed weights and the states.
+struct FwdCall {
+  const RnnSpec& s;
+  const RnnInputs& in;
+  const RnnOutputs& out;
+  float* saved;
+  const KernelTable& kt;
+  const TrainKernels& tk;
+  const int T, B, H, I, G, D, hp, blocks;
+  const RowLayout L;
+  const size_t RS, state;
+  const Sequences q;
+  const bool lbr, gru, lstm;
+  const Groups grp;
+  // Per direction: W as panels (panel g * blocks + blk: units blk*16.. of gate g); R with the
+  // gates of a block interleaved k by k (element (k, g, lane) of block blk at
+  // (blk * H + k) * G * 16 + g * 16 + lane), so a step's product reads one stream per block; the
+  // biases gate-major [G][hp] and the reset-after GRU's Rbh.
+  const size_t wpf, rpf, n_wp, n_rp, n_bias, n_st, n_xs;
+  float *wp = nullptr, *rp = nullptr, *bias = nullptr, *st = nullptr, *xs = nullptr;
+  // X in each direction's step order.
+  const float* xsrc[2] = {nullptr, nullptr};
+  // Steps per chunk of the input projection: enough rows that each W panel serves many, few
+  // enough that the chunk's gates are still in cache when its steps run.
+  const int chunk;
+
+  FwdCall(const RnnSpec& spec, int hp_, int blocks_, size_t row_floats, const RnnInputs& in_, const RnnOutputs& out_,
+          float* saved_, int threads)
+      : s(spec), in(in_), out(out_), saved(saved_), kt(active_kernels()), tk(active_train_kernels()), T(in.seq_len),
+        B(in.batch), H(s.hidden), I(s.input), G(s.gates()), D(s.num_dirs), hp(hp_), blocks(blocks_), L(s, hp),
+        RS(row_floats), state(static_cast<size_t>(B) * hp), q(in), lbr(s.linear_before_reset),
+        gru(s.cell == Cell::GRU), lstm(s.cell == Cell::LSTM),
+        grp(threads, D, static_cast<double>(B) * G * H * (H + I), blocks), wpf(panel_floats(I)), rpf(panel_floats(H)),
+        n_wp(static_cast<size_t>(D) * G * blocks * wpf), n_rp(static_cast<size_t>(D) * G * blocks * rpf),
+        n_bias(static_cast<size_t>(D) * (G + 1) * hp), n_st(static_cast<size_t>(D) * 4 * state),
+        n_xs(static_cast<size_t>(D) * q.max_len * B * I), chunk(std::max(1, (kChunkRows + B - 1) / B)) {}
+
+  size_t workspace_floats() const { return Carver::size({n_wp, n_rp, n_bias, n_st, n_xs}); }
+
+  void carve(float* ws) {
+    Carver c{ws};
+    wp = c.take(n_wp);
+    rp = c.take(n_rp);
+    bias = c.take(n_bias);
+    st = c.take(n_st);
+    xs = c.take(n_xs);
+    std::memset(bias, 0, sizeof(float) * n_bias);
+    std::memset(st, 0, sizeof(float) * n_st);
+  }
+
+  void pack(const RnnWeights& w) {
+    for (int d = 0; d < D; ++d)
+      for (int g = 0; g < G; ++g) {
+        const size_t p = static_cast<size_t>(d * G + g) * blocks;
+        pack_panels_part(true, I, H, w.W + (static_cast<size_t>(d) * G + g) * H * I, I, wp + p * wpf, 0, 1);
+        for (int blk = 0; blk < blocks; ++blk)
+          for (int lane = 0; lane < kPanel; ++lane) {
+            const int unit = blk * kPanel + lane;
+            const float* src = w.R + ((static_cast<size_t>(d) * G + g) * H + unit) * H;
+            float* dst = rp + (static_cast<size_t>(d) * blocks + blk) * G * rpf + g * kPanel + lane;
+            for (int k = 0; k < H; ++k) dst[static_cast<size_t>(k) * G * kPanel] = unit < H ? src[k] : 0.f;
+          }
+        if (!w.B) continue;
+        const float* Wb = w.B + static_cast<size_t>(d) * 2 * G * H + g * H;
+        const float* Rb = Wb + static_cast<size_t>(G) * H;
+        float* b = bias + static_cast<size_t>(d) * (G + 1) * hp;
+        // In a reset-after GRU, Rbh sits inside r ⊙ (...): it cannot join Wbh.
+        const bool separate = gru && lbr && g == 2;
+        for (int u = 0; u < H; ++u) {
+          b[g * hp + u] = Wb[u] + (separate ? 0.f : Rb[u]);
+          if (separate) b[G * hp + u] = Rb[u];
+        }
+      }
+    for (int d = 0; d < D; ++d) xsrc[d] = gather_x(s, in, q, d, xs + static_cast<size_t>(d) * q.max_len * B * I);
+  }
+
+  // States (st): per direction two H buffers (read one, write the other each step), C, r ⊙ H.
+  // Saved rows past a sequence's end are zeroed here; the pass writes every float of the others.
+  void init_states() {
+    for (int d = 0; d < D; ++d)
+      for (int b = 0; b < B; ++b) {
+        float* sd = saved + static_cast<size_t>(d) * T * B * RS;
+        for (int t = q.lens[b]; t < T; ++t) std::memset(sd + (static_cast<size_t>(t) * B + b) * RS, 0, sizeof(float) * RS);
+        const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
+        if (in.initial_h) std::memcpy(st + off, in.initial_h + state_offset(s, B, d, b), sizeof(float) * H);
+        if (in.initial_c && lstm)
+          std::memcpy(st + off + 2 * state, in.initial_c + state_offset(s, B, d, b), sizeof(float) * H);
+        if (out.Y)
+          for (int t = q.lens[b]; t < T; ++t) std::memset(out.Y + y_offset(s, T, B, t, d, b), 0, sizeof(float) * H);
+      }
+  }
+
+  void final_states() const {
+    for (int d = 0; d < D; ++d)
+      for (int b = 0; b < B; ++b) {
+        const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
+        const float* hlast = st + off + static_cast<size_t>(q.max_len & 1) * state;
+        if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b), hlast, sizeof(float) * H);
+        if (out.Y_c && lstm) std::memcpy(out.Y_c + state_offset(s, B, d, b), st + off + 2 * state, sizeof(float) * H);
+      }
+  }
+};
+
+// One thread's part in one direction of a forward call: shares of steps, each its recurrent GEMM
+// tiles and the fused epilogue, and at a chunk's first step the chunk's input projection.
+class FwdDir {
+ public:
+  FwdDir(const FwdCall& c, int d, int shares, const float** w_panels)
+      : c_(c), d_(d), shares_(shares), rev_(c.s.dir_reversed(d)), by_rows_(split_by_rows(shares, c.B)),
+        hb_{c.st + static_cast<size_t>(d) * 4 * c.state, c.st + (static_cast<size_t>(d) * 4 + 1) * c.state},
+        cb_(c.st + (static_cast<size_t>(d) * 4 + 2) * c.state), rhb_(c.st + (static_cast<size_t>(d) * 4 + 3) * c.state),
+        sd_(c.saved + static_cast<size_t>(d) * c.T * c.B * c.RS),
+        rpd_(c.rp + static_cast<size_t>(d) * c.G * c.blocks * c.rpf),
+        bd_(c.bias + static_cast<size_t>(d) * (c.G + 1) * c.hp), w_panels_(w_panels) {}
+
+  // Every step; run_phase(work) runs work(share) for every share of one phase.
+  template <typename RunPhase>
+  void run(RunPhase&& run_phase) {
+    const TrainKernels& tk = c_.tk;
+    auto sequence = [&](auto&& each_phase) {
+      for (int step = 0; step < c_.q.max_len; ++step) {
+        const float* hprev = hb_[step & 1];
+        // A step's first phase; at a chunk's first step it begins with the projection.
+        auto step_phase = [&](int ng, void (*epilogue)(const TrainFwdArgs&)) {
+          each_phase([&](int m) {
+            if (step % c_.chunk == 0) project(m, step, std::min(c_.chunk, c_.q.max_len - step));
+            phase(m, step, hprev, 0, ng, epilogue);
+          });
+        };
+        if (c_.lstm) {
+          step_phase(4, tk.lstm_fwd);
+        } else if (!c_.gru) {
+          step_phase(1, tk.rnn_fwd);
+        } else if (c_.lbr) {
+          step_phase(3, tk.gru_lbr_fwd);
+        } else {
+          step_phase(2, tk.gru_zr_fwd);
+          // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
+          each_phase([&](int m) { phase(m, step, rhb_, 2, 1, tk.gru_h_fwd); });
+        }
+      }
+    };
+    run_sequence(by_rows_, run_phase, sequence);
+  }
+
+ private:
+  // Shares split the hidden blocks, or the batch rows when each member can have a full tile of
+  // them (split_by_rows, as in the inference pass).
+  void share_of(int m, int& k0, int& k1, int& rb0, int& rb1) const {
+    if (by_rows_) {
+      k0 = 0, k1 = c_.blocks;
+      split_range(c_.B, shares_, m, rb0, rb1);
+    } else {
+      split_range(c_.blocks, shares_, m, k0, k1);
+      rb0 = 0, rb1 = c_.B;
+    }
+  }
+
+  // The saved-row pointers of batch row b at `step` for the tile starting at unit u0; false (and
+  // H carried over unchanged, in the first phase) past the row's sequence end.
+  bool fill_row(TrainFwdRow& r, int step, int b, int u0, int nb, int g0, const float* tile_row) {
+    const size_t off = static_cast<size_t>(b) * c_.hp + u0;
+    const float* hprev = hb_[step & 1];
+    float* hnext = hb_[(step + 1) & 1];
+    if (step >= c_.q.lens[b]) {
+      if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * nb * kPanel);
+      return false;
+    }
+    const RowLayout& L = c_.L;
+    float* row = sd_ + (static_cast<size_t>(step) * c_.B + b) * c_.RS;
+    r.acc = tile_row;
+    r.gates = row + L.gates + u0;
+    r.extra = row + L.extra + u0;
+    r.hsave = row + L.hprev + u0;
+    r.csave = row + L.cprev + u0;
+    r.hprev = hprev + off;
+    r.hnext = hnext + off;
+    r.c = cb_ + off;
+    r.rh = rhb_ + off;
+    r.y = c_.out.Y ? c_.out.Y + y_offset(c_.s, c_.T, c_.B, c_.q.time(rev_, step, b), d_, b) + u0 : nullptr;
+    return true;
+  }
+
+  // Share m of a step: gates [g0, g0 + ng) of R times A ([B, hp]: H(t-1), or r ⊙ H(t-1) in
+  // phase 2) for the share's blocks and rows, then the epilogue.
+  void phase(int m, int step, const float* A, int g0, int ng, void (*epilogue)(const TrainFwdArgs&)) {
+    int k0, k1, rb0, rb1;
+    share_of(m, k0, k1, rb0, rb1);
+    const int G = c_.G, hp = c_.hp;
+    for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
+      const int nb = std::min(kTileBlocks, k1 - c0);
+      for (int j = 0; j < nb; ++j)
+        for (int g = 0; g < ng; ++g) panels_[j * ng + g] = rpd_ + (static_cast<size_t>(c0 + j) * G * c_.rpf) + (g0 + g) * kPanel;
+      const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
+      const int u0 = c0 * kPanel, width = std::min(nb * kPanel, c_.H - u0);
+      for (int b0 = rb0; b0 < rb1; b0 += kTileRows) {
+        const int mr = std::min(kTileRows, rb1 - b0);
+        c_.kt.gemm(c_.H, A + static_cast<size_t>(b0) * hp, hp, mr, panels_, static_cast<size_t>(G) * kPanel, ng * nb, tile_,
+                   ldc);
+        int nrows = 0;
+        for (int i = 0; i < mr; ++i)
+          if (fill_row(rows_[nrows], step, b0 + i, u0, nb, g0, tile_ + i * ldc)) ++nrows;
+        if (nrows == 0) continue;
+        TrainFwdArgs e;
+        e.rows = rows_;
+        e.nrows = nrows;
+        e.nblocks = nb;
+        e.width = width;
+        e.hp = hp;
+        e.acc_bstride = ng * kPanel;
+        e.bias = bd_ + u0;
+        e.rbh = bd_ + static_cast<size_t>(G) * hp + u0;
+        epilogue(e);
+      }
+    }
+  }
+
+  // The input projection of steps [c0, c0 + cs) for share m's blocks and rows only (so only the
+  // exchange of H between steps needs the phases), straight into the saved rows' gates.
+  void project(int m, int c0, int cs) {
+    int k0, k1, rb0, rb1;
+    share_of(m, k0, k1, rb0, rb1);
+    const int B = c_.B, I = c_.I;
+    for (int g = 0; g < c_.G; ++g) {
+      for (int blk = k0; blk < k1; ++blk)
+        w_panels_[blk - k0] = c_.wp + ((static_cast<size_t>(d_) * c_.G + g) * c_.blocks + blk) * c_.wpf;
+      // All rows: the chunk's rows are contiguous, one call; a share of the rows: one per step.
+      const bool all_rows = rb1 - rb0 == B;
+      for (int si = 0; si < (all_rows ? 1 : cs); ++si) {
+        const size_t r0 = static_cast<size_t>(c0 + si) * B + rb0;
+        c_.kt.gemm(I, c_.xsrc[d_] + r0 * I, I, all_rows ? cs * B : rb1 - rb0, w_panels_, kPanel, k1 - k0,
+                   sd_ + r0 * c_.RS + c_.L.gates + g * c_.hp + k0 * kPanel, c_.RS);
+      }
+    }
+  }
+
+  const FwdCall& c_;
+  const int d_, shares_;
+  const bool rev_, by_rows_;
+  float* hb_[2];
+  float* cb_;
+  float* rhb_;
+  float* sd_;
+  const float* rpd_;
+  const float* bd_;
+  const float** w_panels_;
+  alignas(64) float tile_[kTileRows * 4 * kTileBlocks * kPanel];
+  const float* panels_[4 * kTileBlocks];
+  TrainFwdRow rows_[kTileRows];
+};
+
+// What one backward call shares between its threads: sizes, the packed weights, the gradient rows
+// and the carried state gradients.
+struct BwdCall {
+  const RnnSpec& s;
+  const RnnInputs& in;
+  const float* saved;
+  const TrainGradInputs& gin;
+  const TrainGradOutputs& gout;
+  const KernelTable& kt;
+  const TrainKernels& tk;
+  const int T, B, H, I, G, D, hp, blocks;
+  const RowLayout L;
+  const Slots sl;
+  const int NS;
+  const size_t RS, ldg, state;
+  const Sequences q;
+  const bool lbr, gru, lstm, two_phase;
+  const Groups grp;
+  const int rows_used;
+  const size_t prows;  // rows of the panel-layout gradient
+  // The recurrent side's matrices for dH(t-1) = dG·R': rows in slot order, as panels over the H
+  // output units. Main: the slots after the first (GRU: z r [r ⊙ dâ_h]) or all (LSTM, RNN); the
+  // reset-before GRU also has Rh alone (slot 0) for its phase 2.
+  const int r_first, r_slots;
+  const size_t kr, pf_r, pf_h, kx, pf_x, pf_rows, dgp_dir;
+  const size_t n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_at, n_ct, n_dxs, n_xs, n_rows;
+  // R' for dH(t-1) (and Rh alone for the reset-before GRU's phase 2), W' for dX = dG·W'.
+  float *rmain = nullptr, *rh_only = nullptr, *wx = nullptr;
+  // Gradient rows (step-major, [slot][hp] each) twice: row-major for dH(t-1) and dX, and as
+  // panels (panel s * blocks + j) for dW and dR. Rows of padded steps are zeros.
+  float *dg = nullptr, *dgp = nullptr;
+  // Carried dL/dH and dL/dC per direction, and the per-slot column sums.
+  float *carry = nullptr, *colsum = nullptr;
+  // Scratch of the big GEMMs; the gate rows of R and W in slot order, copied before packing.
+  float *at = nullptr, *ct = nullptr, *dxs = nullptr, *xs = nullptr, *gate_rows = nullptr;
+
+  BwdCall(const RnnSpec& spec, int hp_, int blocks_, size_t row_floats, const RnnInputs& in_, const float* saved_,
+          const TrainGradInputs& gin_, const TrainGradOutputs& gout_, int threads)
+      : s(spec), in(in_), saved(saved_), gin(gin_), gout(gout_), kt(active_kernels()), tk(active_train_kernels()),
+        T(in.seq_len), B(in.batch), H(s.hidden), I(s.input), G(s.gates()), D(s.num_dirs), hp(hp_), blocks(blocks_),
+        L(s, hp), sl(s), NS(sl.count), RS(row_floats), ldg(static_cast<size_t>(NS) * hp),
+        state(static_cast<size_t>(B) * hp), q(in), lbr(s.linear_before_reset), gru(s.cell == Cell::GRU),
+        lstm(s.cell == Cell::LSTM), two_phase(gru && !lbr),
+        grp(threads, D, static_cast<double>(B) * G * H * (H + I), blocks), rows_used(q.max_len * B),
+        prows(std::max(1, rows_used)), r_first(gru ? 1 : 0), r_slots(NS - r_first),
+        kr(static_cast<size_t>(r_slots) * hp), pf_r(panel_floats(static_cast<int>(kr))), pf_h(panel_floats(hp)),
+        kx(static_cast<size_t>(G) * hp), pf_x(panel_floats(static_cast<int>(kx))),
+        pf_rows(panel_floats(static_cast<int>(prows))), dgp_dir(static_cast<size_t>(NS) * blocks * pf_rows),
+        n_rmain(static_cast<size_t>(D) * blocks * pf_r), n_rh(two_phase ? static_cast<size_t>(D) * blocks * pf_h : 0),
+        n_wx(static_cast<size_t>(D) * panel_count(I) * pf_x), n_dg(static_cast<size_t>(D) * prows * ldg),
+        n_dgp(static_cast<size_t>(D) * dgp_dir), n_carry(static_cast<size_t>(D) * 2 * state),
+        n_colsum(static_cast<size_t>(D) * NS * hp), n_at(static_cast<size_t>(std::max(I, H)) * prows),
+        n_ct(static_cast<size_t>(std::max(I, H)) * ldg), n_dxs(prows * I), n_xs(prows * I),
+        n_rows(std::max(kr, kx) * std::max(H, I)) {}
+
+  size_t workspace_floats() const {
+    return Carver::size({n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_at, n_ct, n_dxs, n_xs, n_rows});
+  }
+
+  void carve(float* ws) {
+    Carver c{ws};
+    rmain = c.take(n_rmain);
+    rh_only = c.take(n_rh);
+    wx = c.take(n_wx);
+    dg = c.take(n_dg);
+    dgp = c.take(n_dgp);
+    carry = c.take(n_carry);
+    colsum = c.take(n_colsum);
+    at = c.take(n_at);
+    ct = c.take(n_ct);
+    dxs = c.take(n_dxs);
+    xs = c.take(n_xs);
+    gate_rows = c.take(n_rows);
+    std::memset(carry, 0, sizeof(float) * n_carry);
+    std::memset(colsum, 0, sizeof(float) * n_colsum);
+    for (int step = 0; step < q.max_len; ++step)
+      for (int b = 0; b < B; ++b) {
+        if (step < q.lens[b]) continue;
+        const size_t k = static_cast<size_t>(step) * B + b;
+        for (int d = 0; d < D; ++d) {
+          std::memset(dg + (d * prows + k) * ldg, 0, sizeof(float) * ldg);
+          for (int p = 0; p < NS * blocks; ++p) std::memset(dgp + d * dgp_dir + p * pf_rows + k * kPanel, 0, sizeof(float) * kPanel);
+        }
+      }
+  }
+
+  // R' (and Rh) and W' in slot order, packed; the carries seeded with dY_h and dY_c.
+  void pack(const RnnWeights& w) {
+    for (int d = 0; d < D; ++d) {
+      const float* Wd = w.W + static_cast<size_t>(d) * G * H * I;
+      const float* Rd = w.R + static_cast<size_t>(d) * G * H * H;
+      auto gate_of = [&](const int* map, int slot) {
+        for (int g = 0; g < G; ++g)
+          if (map[g] == slot) return g;
+        return -1;
+      };
+      for (int sidx = 0; sidx < r_slots; ++sidx)
+        copy_gate_rows(Rd, gate_of(sl.rslot, r_first + sidx), H, hp, H, gate_rows + static_cast<size_t>(sidx) * hp * H);
+      pack_panels_part(false, static_cast<int>(kr), H, gate_rows, H, rmain + static_cast<size_t>(d) * blocks * pf_r, 0, 1);
+      if (two_phase) {
+        copy_gate_rows(Rd, 2, H, hp, H, gate_rows);
+        pack_panels_part(false, hp, H, gate_rows, H, rh_only + static_cast<size_t>(d) * blocks * pf_h, 0, 1);
+      }
+      for (int sidx = 0; sidx < G; ++sidx)
+        copy_gate_rows(Wd, gate_of(sl.xslot, sidx), H, hp, I, gate_rows + static_cast<size_t>(sidx) * hp * I);
+      pack_panels_part(false, static_cast<int>(kx), I, gate_rows, I, wx + static_cast<size_t>(d) * panel_count(I) * pf_x, 0,
+                       1);
+    }
+    for (int d = 0; d < D; ++d)
+      for (int b = 0; b < B; ++b) {
+        float* dh = carry + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
+        if (gin.dY_h) std::memcpy(dh, gin.dY_h + state_offset(s, B, d, b), sizeof(float) * H);
+        if (gin.dY_c && lstm) std::memcpy(dh + state, gin.dY_c + state_offset(s, B, d, b), sizeof(float) * H);
+      }
+  }
+
+  // dst[(g * H + u) * K + k] = C'[k * ldc + (slot(g) - first) * hp + u] for the gates whose slot is
+  // in [first, first + count): C' = Aᵀ·dG over those slots, A being X or H(t-1) ([rows, K]).
+  void weight_grad(int d, const float* A, size_t lda, int K, int first, int count, const int* slot_of, float* dst,
+                   const unsigned char* keep) const {
+    const int n = grp.n;
+    run_parallel(n, [&](int tid, int nt) { transpose_part(rows_used, K, A, lda, at, prows, keep, tid, nt); });
+    const size_t ldc = static_cast<size_t>(count) * hp;
+    gemm_panels(kt, K, static_cast<int>(ldc), rows_used, 1.f, at, prows,
+                dgp + static_cast<size_t>(d) * dgp_dir + static_cast<size_t>(first) * blocks * pf_rows, pf_rows, 0.f, ct,
+                ldc, n);
+    for (int g = 0; g < G; ++g) {
+      const int sidx = slot_of[g] - first;
+      if (sidx < 0 || sidx >= count) continue;
+      transpose_part(K, H, ct + static_cast<size_t>(sidx) * hp, ldc, dst + static_cast<size_t>(g) * H * K, K, nullptr, 0, 1);
+    }
+  }
+
+  // dX = dG·W' over all steps: in place when the step rows are X's rows; otherwise through a
+  // step-ordered buffer, added at each row's timestep.
+  void input_grad(int d) const {
+    const int n = grp.n;
+    const float* dgd = dg + static_cast<size_t>(d) * prows * ldg;
+    const float* wxd = wx + static_cast<size_t>(d) * panel_count(I) * pf_x;
+    if (d == 0 && !s.dir_reversed(d) && s.layout == 0) {
+      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, gout.dX, I, n);
+      std::memset(gout.dX + static_cast<size_t>(rows_used) * I, 0, sizeof(float) * (static_cast<size_t>(T) * B - rows_used) * I);
+      return;
+    }
+    if (d == 0) std::memset(gout.dX, 0, sizeof(float) * static_cast<size_t>(T) * B * I);
+    gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, dxs, I, n);
+    for (int step = 0; step < q.max_len; ++step)
+      for (int b = 0; b < B; ++b) {
+        if (step >= q.lens[b]) continue;
+        float* dst = gout.dX + x_row(s, T, B, q.time(s.dir_reversed(d), step, b), b) * I;
+        const float* src = dxs + (static_cast<size_t>(step) * B + b) * I;
+        for (int i = 0; i < I; ++i) dst[i] += src[i];
+      }
+  }
+
+  // The big GEMMs over all steps at once (dX, dW, dR), the biases and the initial states' gradients.
+  void finish(int d, const unsigned char* live) const {
+    const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
+    input_grad(d);
+    // dW = dGᵀ·X and dR = dGᵀ·H(t-1) (the reset-before GRU's h gate: dGᵀ·(r ⊙ H(t-1))).
+    weight_grad(d, gather_x(s, in, q, d, xs), I, I, 0, G, sl.xslot, gout.dW + static_cast<size_t>(d) * G * H * I, live);
+    float* dRd = gout.dR + static_cast<size_t>(d) * G * H * H;
+    if (two_phase) {
+      weight_grad(d, sd + L.hprev, RS, H, 1, 2, sl.rslot, dRd, live);
+      weight_grad(d, sd + L.extra, RS, H, 0, 1, sl.rslot, dRd, live);
+    } else {
+      weight_grad(d, sd + L.hprev, RS, H, r_first, r_slots, sl.rslot, dRd, live);
+    }
+    // Biases: per-unit sums of the slots; states: what is left in the carries.
+    const float* cs = colsum + static_cast<size_t>(d) * NS * hp;
+    float* dWb = gout.dB + static_cast<size_t>(d) * 2 * G * H;
+    for (int g = 0; g < G; ++g)
+      for (int u = 0; u < H; ++u) {
+        dWb[g * H + u] = cs[static_cast<size_t>(sl.xslot[g]) * hp + u];
+        dWb[(G + g) * H + u] = cs[static_cast<size_t>(sl.rslot[g]) * hp + u];
+      }
+    for (int b = 0; b < B; ++b) {
+      const float* dh = carry + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
+      std::memcpy(gout.dH0 + state_offset(s, B, d, b), dh, sizeof(float) * H);
+      if (gout.dC0 && lstm) std::memcpy(gout.dC0 + state_offset(s, B, d, b), dh + state, sizeof(float) * H);
+    }
+  }
+};
+
+// One thread's part in one direction of a backward call: per step (reverse time) the gate-gradient
+// epilogue and dL/dH(t-1) += dG·R', in shares of the hidden blocks.
+class BwdDir {
+ public:
+  BwdDir(const BwdCall& c, int d, int shares, TrainBwdRow* rows)
+      : c_(c), d_(d), shares_(shares), rev_(c.s.dir_reversed(d)), rows_(rows),
+        sd_(c.saved + static_cast<size_t>(d) * c.T * c.B * c.RS), dgd_(c.dg + static_cast<size_t>(d) * c.prows * c.ldg),
+        dgpd_(c.dgp + static_cast<size_t>(d) * c.dgp_dir), dhc_(c.carry + static_cast<size_t>(d) * 2 * c.state),
+        dcc_(dhc_ + c.state), cs_(c.colsum + static_cast<size_t>(d) * c.NS * c.hp) {}
+
+  // A phase per step (two for the reset-before GRU). dG(step + 1) · R' joins the same phase as
+  // the step's epilogue: both touch only the share's units, and dG(step + 1) of every unit was
+  // done in the phase before.
+  template <typename RunPhase>
+  void run(RunPhase&& run_phase) {
+    const int max_len = c_.q.max_len;
+    for (int step = max_len - 1; step >= 0; --step) {
+      run_phase([&](int m) {
+        if (step + 1 < max_len) carry_back(m, step + 1);
+        gates_back(m, step);
+      });
+      if (c_.two_phase) run_phase([&](int m) { reset_back(m, step); });
+    }
+    if (max_len > 0) run_phase([&](int m) { carry_back(m, 0); });
+  }
+
+ private:
+  // For share m's blocks: A[rows of `step`] · P, each tile handed to each(b0, mr, c0, nb).
+  template <typename Each>
+  void rec_gemm(int m, int step, int K, size_t a_col, const float* pd, size_t pf, Each each) {
+    int k0, k1;
+    split_range(c_.blocks, shares_, m, k0, k1);
+    for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
+      const int nb = std::min(kTileBlocks, k1 - c0);
+      for (int j = 0; j < nb; ++j) panels_[j] = pd + static_cast<size_t>(c0 + j) * pf;
+      for (int b0 = 0; b0 < c_.B; b0 += kTileRows) {
+        const int mr = std::min(kTileRows, c_.B - b0);
+        c_.kt.gemm(K, dgd_ + (static_cast<size_t>(step) * c_.B + b0) * c_.ldg + a_col, c_.ldg, mr, panels_, kPanel, nb, tile_,
+                   static_cast<size_t>(nb) * kPanel);
+        each(b0, mr, c0, nb);
+      }
+    }
+  }
+
+  // dL/dH(t-1) += dG(step) · R' (the recurrent-side slots), share m's units of the active rows.
+  void carry_back(int m, int step) {
+    const int hp = c_.hp;
+    rec_gemm(m, step, static_cast<int>(c_.kr), static_cast<size_t>(c_.r_first) * hp,
+             c_.rmain + static_cast<size_t>(d_) * c_.blocks * c_.pf_r, c_.pf_r, [&](int b0, int mr, int c0, int nb) {
+               for (int i = 0; i < mr; ++i) {
+                 const int b = b0 + i;
+                 if (step >= c_.q.lens[b]) continue;
+                 float* dh = dhc_ + static_cast<size_t>(b) * hp + static_cast<size_t>(c0) * kPanel;
+                 const float* t = tile_ + static_cast<size_t>(i) * nb * kPanel;
+                 for (int j = 0; j < nb * kPanel; ++j) dh[j] += t[j];
+               }
+             });
+  }
+
+  // The row of (step, b) for the tile starting at unit u0.
+  void fill_row(TrainBwdRow& r, int step, int b, size_t u0) const {
+    const size_t k = static_cast<size_t>(step) * c_.B + b, hp = static_cast<size_t>(c_.hp);
+    const float* row = sd_ + k * c_.RS;
+    r.gates = row + c_.L.gates + u0;
+    r.extra = row + c_.L.extra + u0;
+    r.hprev = row + c_.L.hprev + u0;
+    r.cprev = row + c_.L.cprev + u0;
+    r.dy = c_.gin.dY ? c_.gin.dY + y_offset(c_.s, c_.T, c_.B, c_.q.time(rev_, step, b), d_, b) + u0 : nullptr;
+    r.dh = dhc_ + b * hp + u0;
+    r.dc = dcc_ + b * hp + u0;
+    r.dg = dgd_ + k * c_.ldg + u0;
+    r.dgp = dgpd_ + k * kPanel + u0 * c_.prows;
+    r.drh = nullptr;
+  }
+
+  TrainBwdArgs args(const TrainBwdRow* rows, int nrows, int k0, int nb) const {
+    TrainBwdArgs e;
+    e.rows = rows;
+    e.nrows = nrows;
+    e.nblocks = nb;
+    e.width = std::min(nb * kPanel, c_.H - k0 * kPanel);
+    e.hp = c_.hp;
+    e.panel_rows = c_.prows;
+    e.colsum = cs_ + static_cast<size_t>(k0) * kPanel;
+    return e;
+  }
+
+  // The gate-gradient epilogue of `step` for share m's units.
+  void gates_back(int m, int step) {
+    int k0, k1;
+    split_range(c_.blocks, shares_, m, k0, k1);
+    int nrows = 0;
+    for (int b = 0; b < c_.B; ++b)
+      if (step < c_.q.lens[b]) fill_row(rows_[nrows++], step, b, static_cast<size_t>(k0) * kPanel);
+    const TrainKernels& tk = c_.tk;
+    (c_.lstm ? tk.lstm_bwd : !c_.gru ? tk.rnn_bwd : c_.lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(args(rows_, nrows, k0, k1 - k0));
+  }
+
+  // Reset-before GRU: d(r ⊙ H(t-1)) = dâ_h · Rh, then slot r and the r-part of dL/dH(t-1).
+  void reset_back(int m, int step) {
+    rec_gemm(m, step, c_.hp, 0, c_.rh_only + static_cast<size_t>(d_) * c_.blocks * c_.pf_h, c_.pf_h,
+             [&](int b0, int mr, int c0, int nb) {
+               TrainBwdRow sub[kTileRows];
+               int n = 0;
+               for (int i = 0; i < mr; ++i) {
+                 const int b = b0 + i;
+                 if (step >= c_.q.lens[b]) continue;
+                 TrainBwdRow& r = sub[n++];
+                 fill_row(r, step, b, static_cast<size_t>(c0) * kPanel);
+                 r.drh = tile_ + static_cast<size_t>(i) * nb * kPanel;
+               }
+               c_.tk.gru_r_bwd(args(sub, n, c0, nb));
+             });
+  }
+
+  const BwdCall& c_;
+  const int d_, shares_;
+  const bool rev_;
+  TrainBwdRow* rows_;
+  const float* sd_;
+  float* dgd_;
+  float* dgpd_;
+  float* dhc_;
+  float* dcc_;
+  float* cs_;
+  alignas(64) float tile_[kTileRows * kTileBlocks * kPanel];
+  const float* panels_[kTileBlocks];
+};
 
 }  // namespace
 
@@ -216,485 +685,39 @@ size_t RnnTrainer::saved_floats(int T, int B) const {
 
 void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutputs& out, float* saved,
                          int threads) const {
-  const RnnSpec& s = spec_;
-  const KernelTable& kt = active_kernels();
-  const TrainKernels& tk = train_kernels();
-  const int T = in.seq_len, B = in.batch, H = s.hidden, I = s.input, G = s.gates(), D = s.num_dirs;
-  const int hp = hp_, blocks = blocks_;
-  const RowLayout L(s, hp);
-  const size_t RS = row_floats_, state = static_cast<size_t>(B) * hp;
-  const Sequences q(in);
-  const bool lbr = s.linear_before_reset, gru = s.cell == Cell::GRU, lstm = s.cell == Cell::LSTM;
-  const Groups grp(threads, D, static_cast<double>(B) * G * H * (H + I), blocks);
-
-  // Per direction: W as panels (panel g * blocks + blk: units blk*16.. of gate g); R with the
-  // gates of a block interleaved k by k (element (k, g, lane) of block blk at
-  // (blk * H + k) * G * 16 + g * 16 + lane), so a step's product reads one stream per block; the
-  // biases gate-major [G][hp] and the reset-after GRU's Rbh.
-  const size_t wpf = panel_floats(I), rpf = panel_floats(H);
-  const size_t n_wp = static_cast<size_t>(D) * G * blocks * wpf, n_rp = static_cast<size_t>(D) * G * blocks * rpf,
-               n_bias = static_cast<size_t>(D) * (G + 1) * hp, n_st = static_cast<size_t>(D) * 4 * state,
-               n_xs = static_cast<size_t>(D) * q.max_len * B * I;
+  FwdCall c(spec_, hp_, blocks_, row_floats_, in, out, saved, threads);
   size_t capacity = 0;
-  AlignedBuffer ws = workspaces_.take(Carver::size({n_wp, n_rp, n_bias, n_st, n_xs}), capacity);
-  Carver carve{ws.get()};
-  float* wp = carve.take(n_wp);
-  float* rp = carve.take(n_rp);
-  float* bias = carve.take(n_bias);
-  float* st = carve.take(n_st);
-  float* xs = carve.take(n_xs);
-  std::memset(bias, 0, sizeof(float) * n_bias);
-  std::memset(st, 0, sizeof(float) * n_st);
-  for (int d = 0; d < D; ++d)
-    for (int g = 0; g < G; ++g) {
-      const size_t p = static_cast<size_t>(d * G + g) * blocks;
-      pack_panels_part(true, I, H, w.W + (static_cast<size_t>(d) * G + g) * H * I, I, wp + p * wpf, 0, 1);
-      for (int blk = 0; blk < blocks; ++blk)
-        for (int lane = 0; lane < kPanel; ++lane) {
-          const int unit = blk * kPanel + lane;
-          const float* src = w.R + ((static_cast<size_t>(d) * G + g) * H + unit) * H;
-          float* dst = rp + (static_cast<size_t>(d) * blocks + blk) * G * rpf + g * kPanel + lane;
-          for (int k = 0; k < H; ++k) dst[static_cast<size_t>(k) * G * kPanel] = unit < H ? src[k] : 0.f;
-        }
-      if (!w.B) continue;
-      const float* Wb = w.B + static_cast<size_t>(d) * 2 * G * H + g * H;
-      const float* Rb = Wb + static_cast<size_t>(G) * H;
-      float* b = bias + static_cast<size_t>(d) * (G + 1) * hp;
-      // In a reset-after GRU, Rbh sits inside r ⊙ (...): it cannot join Wbh.
-      const bool separate = gru && lbr && g == 2;
-      for (int u = 0; u < H; ++u) {
-        b[g * hp + u] = Wb[u] + (separate ? 0.f : Rb[u]);
-        if (separate) b[G * hp + u] = Rb[u];
-      }
-    }
-
-  // X in each direction's step order.
-  const float* xsrc[2] = {nullptr, nullptr};
-  for (int d = 0; d < D; ++d) xsrc[d] = gather_x(s, in, q, d, xs + static_cast<size_t>(d) * q.max_len * B * I);
-  // Steps per chunk of the input projection: enough rows that each W panel serves many, few
-  // enough that the chunk's gates are still in cache when its steps run.
-  const int chunk = std::max(1, (kChunkRows + B - 1) / B);
-
-  // States (st): per direction two H buffers (read one, write the other each step), C, r ⊙ H.
-  for (int d = 0; d < D; ++d)
-    for (int b = 0; b < B; ++b) {
-      const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
-      if (in.initial_h) std::memcpy(st + off, in.initial_h + state_offset(s, B, d, b), sizeof(float) * H);
-      if (in.initial_c && lstm)
-        std::memcpy(st + off + 2 * state, in.initial_c + state_offset(s, B, d, b), sizeof(float) * H);
-      if (out.Y)
-        for (int t = q.lens[b]; t < T; ++t) std::memset(out.Y + y_offset(s, T, B, t, d, b), 0, sizeof(float) * H);
-    }
-
+  AlignedBuffer ws = workspaces_.take(c.workspace_floats(), capacity);
+  c.carve(ws.get());
+  c.pack(w);
+  c.init_states();
   // Each thread's W panel pointers, allocated here: nothing inside a parallel region may throw.
-  std::vector<const float*> w_store(static_cast<size_t>(grp.n) * blocks);
-  grp.run([&](int tid, int d, int members, auto&& run_phase) {
-    alignas(64) float tile[kTileRows * 4 * kTileBlocks * kPanel];
-    const float* panels[4 * kTileBlocks];
-    TrainFwdRow rows[kTileRows];
-    const float** w_panels = w_store.data() + static_cast<size_t>(tid) * blocks;
-    const bool rev = s.dir_reversed(d);
-    float* hb[2] = {st + static_cast<size_t>(d) * 4 * state, st + (static_cast<size_t>(d) * 4 + 1) * state};
-    float* cb = st + (static_cast<size_t>(d) * 4 + 2) * state;
-    float* rhb = st + (static_cast<size_t>(d) * 4 + 3) * state;
-    float* sd = saved + static_cast<size_t>(d) * T * B * RS;
-    const float* rpd = rp + static_cast<size_t>(d) * G * blocks * rpf;
-    const float* bd = bias + static_cast<size_t>(d) * (G + 1) * hp;
-
-    // Shares split the hidden blocks, or the batch rows when each member can have a full tile of
-    // them (split_by_rows, as in the inference pass).
-    const bool by_rows = split_by_rows(members, B);
-    auto share_of = [&](int m, int& k0, int& k1, int& rb0, int& rb1) {
-      if (by_rows) {
-        k0 = 0, k1 = blocks;
-        split_range(B, members, m, rb0, rb1);
-      } else {
-        split_range(blocks, members, m, k0, k1);
-        rb0 = 0, rb1 = B;
-      }
-    };
-
-    // Share m of a step: gates [g0, g0 + ng) of R times A ([B, hp]: H(t-1), or r ⊙ H(t-1) in
-    // phase 2) for the share's blocks and rows, then the epilogue.
-    auto phase = [&](int m, int step, const float* A, int g0, int ng, void (*epilogue)(const TrainFwdArgs&)) {
-      int k0, k1, rb0, rb1;
-      share_of(m, k0, k1, rb0, rb1);
-      const float* hprev = hb[step & 1];
-      float* hnext = hb[(step + 1) & 1];
-      for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
-        const int nb = std::min(kTileBlocks, k1 - c0);
-        for (int j = 0; j < nb; ++j)
-          for (int g = 0; g < ng; ++g) panels[j * ng + g] = rpd + (static_cast<size_t>(c0 + j) * G * rpf) + (g0 + g) * kPanel;
-        const size_t ldc = static_cast<size_t>(ng) * nb * kPanel;
-        const int u0 = c0 * kPanel, width = std::min(nb * kPanel, H - u0);
-        for (int b0 = rb0; b0 < rb1; b0 += kTileRows) {
-          const int mr = std::min(kTileRows, rb1 - b0);
-          kt.gemm(H, A + static_cast<size_t>(b0) * hp, hp, mr, panels, static_cast<size_t>(G) * kPanel, ng * nb, tile, ldc);
-          int nrows = 0;
-          for (int i = 0; i < mr; ++i) {
-            const int b = b0 + i;
-            const size_t off = static_cast<size_t>(b) * hp + u0;
-            if (step >= q.lens[b]) {
-              // Past this sequence's end the state carries over unchanged.
-              if (g0 == 0) std::memcpy(hnext + off, hprev + off, sizeof(float) * nb * kPanel);
-              continue;
-            }
-            float* row = sd + (static_cast<size_t>(step) * B + b) * RS;
-            TrainFwdRow& r = rows[nrows++];
-            r.acc = tile + i * ldc;
-            r.gates = row + L.gates + u0;
-            r.extra = row + L.extra + u0;
-            r.hsave = row + L.hprev + u0;
-            r.csave = row + L.cprev + u0;
-            r.hprev = hprev + off;
-            r.hnext = hnext + off;
-            r.c = cb + off;
-            r.rh = rhb + off;
-            r.y = out.Y ? out.Y + y_offset(s, T, B, q.time(rev, step, b), d, b) + u0 : nullptr;
-          }
-          if (nrows == 0) continue;
-          TrainFwdArgs e;
-          e.rows = rows;
-          e.nrows = nrows;
-          e.nblocks = nb;
-          e.width = width;
-          e.hp = hp;
-          e.acc_bstride = ng * kPanel;
-          e.bias = bd + u0;
-          e.rbh = bd + static_cast<size_t>(G) * hp + u0;
-          epilogue(e);
-        }
-      }
-    };
-
-    // The input projection of steps [c0, c0 + cs) for share m's blocks and rows only (so only the
-    // exchange of H between steps needs the phases), straight into the saved rows' gates.
-    auto project = [&](int m, int c0, int cs) {
-      int k0, k1, rb0, rb1;
-      share_of(m, k0, k1, rb0, rb1);
-      for (int g = 0; g < G; ++g) {
-        for (int blk = k0; blk < k1; ++blk) w_panels[blk - k0] = wp + ((static_cast<size_t>(d) * G + g) * blocks + blk) * wpf;
-        // All rows: the chunk's rows are contiguous, one call; a share of the rows: one per step.
-        const bool all_rows = rb1 - rb0 == B;
-        for (int si = 0; si < (all_rows ? 1 : cs); ++si) {
-          const size_t r0 = static_cast<size_t>(c0 + si) * B + rb0;
-          kt.gemm(I, xsrc[d] + r0 * I, I, all_rows ? cs * B : rb1 - rb0, w_panels, kPanel, k1 - k0,
-                  sd + r0 * RS + L.gates + g * hp + k0 * kPanel, RS);
-        }
-      }
-    };
-
-    // Every step; each_phase(work) runs work(share) for every share of one phase.
-    auto sequence = [&](auto&& each_phase) {
-      for (int step = 0; step < q.max_len; ++step) {
-        const float* hprev = hb[step & 1];
-        // A step's first phase; at a chunk's first step it begins with the projection.
-        auto step_phase = [&](int ng, void (*epilogue)(const TrainFwdArgs&)) {
-          each_phase([&](int m) {
-            if (step % chunk == 0) project(m, step, std::min(chunk, q.max_len - step));
-            phase(m, step, hprev, 0, ng, epilogue);
-          });
-        };
-        if (lstm) {
-          step_phase(4, tk.lstm_fwd);
-        } else if (!gru) {
-          step_phase(1, tk.rnn_fwd);
-        } else if (lbr) {
-          step_phase(3, tk.gru_lbr_fwd);
-        } else {
-          step_phase(2, tk.gru_zr_fwd);
-          // Phase 2 reads r ⊙ H(t-1) of every hidden unit.
-          each_phase([&](int m) { phase(m, step, rhb, 2, 1, tk.gru_h_fwd); });
-        }
-      }
-    };
-    run_sequence(by_rows, run_phase, sequence);
+  std::vector<const float*> w_store(static_cast<size_t>(c.grp.n) * c.blocks);
+  c.grp.run([&](int tid, int d, int members, int, auto&& run_phase) {
+    FwdDir dir(c, d, c.grp.shares_of(members), w_store.data() + static_cast<size_t>(tid) * c.blocks);
+    dir.run(run_phase);
   });
-
-  for (int d = 0; d < D; ++d)
-    for (int b = 0; b < B; ++b) {
-      const size_t off = static_cast<size_t>(d) * 4 * state + static_cast<size_t>(b) * hp;
-      const float* hlast = st + off + static_cast<size_t>(q.max_len & 1) * state;
-      if (out.Y_h) std::memcpy(out.Y_h + state_offset(s, B, d, b), hlast, sizeof(float) * H);
-      if (out.Y_c && lstm) std::memcpy(out.Y_c + state_offset(s, B, d, b), st + off + 2 * state, sizeof(float) * H);
-    }
+  c.final_states();
   workspaces_.give(std::move(ws), capacity);
 }
 
 void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float* saved, const TrainGradInputs& gin,
                           const TrainGradOutputs& gout, int threads) const {
-  const RnnSpec& s = spec_;
-  const KernelTable& kt = active_kernels();
-  const TrainKernels& tk = train_kernels();
-  const int T = in.seq_len, B = in.batch, H = s.hidden, I = s.input, G = s.gates(), D = s.num_dirs;
-  const int hp = hp_, blocks = blocks_;
-  const RowLayout L(s, hp);
-  const Slots sl(s);
-  const int NS = sl.count;
-  const size_t RS = row_floats_, ldg = static_cast<size_t>(NS) * hp, state = static_cast<size_t>(B) * hp;
-  const Sequences q(in);
-  const bool lbr = s.linear_before_reset, gru = s.cell == Cell::GRU, lstm = s.cell == Cell::LSTM, two_phase = gru && !lbr;
-  const Groups grp(threads, D, static_cast<double>(B) * G * H * (H + I), blocks);
-  const int rows_used = q.max_len * B;
-  const size_t prows = std::max(1, rows_used);  // rows of the panel-layout gradient
-
-  // The recurrent side's matrices for dH(t-1) = dG·R': rows in slot order, as panels over the H
-  // output units. Main: the slots after the first (GRU: z r [r ⊙ dâ_h]) or all (LSTM, RNN); the
-  // reset-before GRU also has Rh alone (slot 0) for its phase 2.
-  const int r_first = gru ? 1 : 0, r_slots = NS - r_first;
-  const size_t kr = static_cast<size_t>(r_slots) * hp, pf_r = panel_floats(static_cast<int>(kr)), pf_h = panel_floats(hp);
-  const size_t kx = static_cast<size_t>(G) * hp, pf_x = panel_floats(static_cast<int>(kx));
-  const size_t dgp_dir = static_cast<size_t>(NS) * blocks * panel_floats(static_cast<int>(prows));
-  const size_t n_rmain = static_cast<size_t>(D) * blocks * pf_r, n_rh = two_phase ? static_cast<size_t>(D) * blocks * pf_h : 0,
-               n_wx = static_cast<size_t>(D) * panel_count(I) * pf_x, n_dg = static_cast<size_t>(D) * prows * ldg,
-               n_dgp = static_cast<size_t>(D) * dgp_dir, n_carry = static_cast<size_t>(D) * 2 * state,
-               n_colsum = static_cast<size_t>(D) * NS * hp, n_at = static_cast<size_t>(std::max(I, H)) * prows,
-               n_ct = static_cast<size_t>(std::max(I, H)) * ldg, n_dxs = prows * I, n_xs = prows * I,
-               n_rows = std::max(kr, kx) * std::max(H, I);
+  BwdCall c(spec_, hp_, blocks_, row_floats_, in, saved, gin, gout, threads);
   size_t capacity = 0;
-  AlignedBuffer ws = workspaces_.take(
-      Carver::size({n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_at, n_ct, n_dxs, n_xs, n_rows}), capacity);
-  Carver carve{ws.get()};
-  // R' for dH(t-1) (and Rh alone for the reset-before GRU's phase 2), W' for dX = dG·W'.
-  float* rmain = carve.take(n_rmain);
-  float* rh_only = carve.take(n_rh);
-  float* wx = carve.take(n_wx);
-  // Gradient rows (step-major, [slot][hp] each) twice: row-major for dH(t-1) and dX, and as
-  // panels (panel s * blocks + j) for dW and dR. Rows of padded steps are zeros.
-  float* dg = carve.take(n_dg);
-  float* dgp = carve.take(n_dgp);
-  // Carried dL/dH and dL/dC per direction, and the per-slot column sums.
-  float* carry = carve.take(n_carry);
-  float* colsum = carve.take(n_colsum);
-  float* at = carve.take(n_at);
-  float* ct = carve.take(n_ct);
-  float* dxs = carve.take(n_dxs);
-  float* xs = carve.take(n_xs);
-  // The gate rows of R and W in slot order, copied before packing.
-  float* gate_rows = carve.take(n_rows);
-  std::memset(carry, 0, sizeof(float) * n_carry);
-  std::memset(colsum, 0, sizeof(float) * n_colsum);
-  for (int step = 0; step < q.max_len; ++step)
-    for (int b = 0; b < B; ++b) {
-      if (step < q.lens[b]) continue;
-      const size_t k = static_cast<size_t>(step) * B + b;
-      for (int d = 0; d < D; ++d) {
-        std::memset(dg + (d * prows + k) * ldg, 0, sizeof(float) * ldg);
-        for (int p = 0; p < NS * blocks; ++p)
-          std::memset(dgp + d * dgp_dir + p * panel_floats(static_cast<int>(prows)) + k * kPanel, 0, sizeof(float) * kPanel);
-      }
-    }
-
-  for (int d = 0; d < D; ++d) {
-    const float* Wd = w.W + static_cast<size_t>(d) * G * H * I;
-    const float* Rd = w.R + static_cast<size_t>(d) * G * H * H;
-    auto gate_of = [&](const int* map, int slot) {
-      for (int g = 0; g < G; ++g)
-        if (map[g] == slot) return g;
-      return -1;
-    };
-    for (int sidx = 0; sidx < r_slots; ++sidx)
-      copy_gate_rows(Rd, gate_of(sl.rslot, r_first + sidx), H, hp, H, gate_rows + static_cast<size_t>(sidx) * hp * H);
-    pack_panels_part(false, static_cast<int>(kr), H, gate_rows, H, rmain + static_cast<size_t>(d) * blocks * pf_r, 0, 1);
-    if (two_phase) {
-      copy_gate_rows(Rd, 2, H, hp, H, gate_rows);
-      pack_panels_part(false, hp, H, gate_rows, H, rh_only + static_cast<size_t>(d) * blocks * pf_h, 0, 1);
-    }
-    for (int sidx = 0; sidx < G; ++sidx)
-      copy_gate_rows(Wd, gate_of(sl.xslot, sidx), H, hp, I, gate_rows + static_cast<size_t>(sidx) * hp * I);
-    pack_panels_part(false, static_cast<int>(kx), I, gate_rows, I, wx + static_cast<size_t>(d) * panel_count(I) * pf_x, 0, 1);
-  }
-
-  for (int d = 0; d < D; ++d)
-    for (int b = 0; b < B; ++b) {
-      float* dh = carry + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
-      if (gin.dY_h) std::memcpy(dh, gin.dY_h + state_offset(s, B, d, b), sizeof(float) * H);
-      if (gin.dY_c && lstm) std::memcpy(dh + state, gin.dY_c + state_offset(s, B, d, b), sizeof(float) * H);
-    }
-
+  AlignedBuffer ws = workspaces_.take(c.workspace_floats(), capacity);
+  c.carve(ws.get());
+  c.pack(w);
   // Each thread's epilogue rows, allocated here: nothing inside a parallel region may throw.
-  std::vector<TrainBwdRow> row_store(static_cast<size_t>(grp.n) * B);
-  grp.run([&](int tid, int d, int members, auto&& run_phase) {
-    TrainBwdRow* rows = row_store.data() + static_cast<size_t>(tid) * B;
-    alignas(64) float tile[kTileRows * kTileBlocks * kPanel];
-    const float* panels[kTileBlocks];
-    const bool rev = s.dir_reversed(d);
-    const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
-    float* dgd = dg + static_cast<size_t>(d) * prows * ldg;
-    float* dgpd = dgp + static_cast<size_t>(d) * dgp_dir;
-    float* dhc = carry + static_cast<size_t>(d) * 2 * state;
-    float* dcc = dhc + state;
-    float* cs = colsum + static_cast<size_t>(d) * NS * hp;
-
-    // For share m's blocks: A[rows of `step`] · P, each tile handed to each(b0, mr, c0, nb).
-    auto rec_gemm = [&](int m, int step, int K, size_t a_col, const float* pd, size_t pf, auto each) {
-      int k0, k1;
-      split_range(blocks, members, m, k0, k1);
-      for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
-        const int nb = std::min(kTileBlocks, k1 - c0);
-        for (int j = 0; j < nb; ++j) panels[j] = pd + static_cast<size_t>(c0 + j) * pf;
-        for (int b0 = 0; b0 < B; b0 += kTileRows) {
-          const int mr = std::min(kTileRows, B - b0);
-          kt.gemm(K, dgd + (static_cast<size_t>(step) * B + b0) * ldg + a_col, ldg, mr, panels, kPanel, nb, tile,
-                  static_cast<size_t>(nb) * kPanel);
-          each(b0, mr, c0, nb);
-        }
-      }
-    };
-    // dL/dH(t-1) += dG(step) · R' (the recurrent-side slots), share m's units of the active rows.
-    auto carry_back = [&](int m, int step) {
-      rec_gemm(m, step, static_cast<int>(kr), static_cast<size_t>(r_first) * hp, rmain + static_cast<size_t>(d) * blocks * pf_r,
-               pf_r, [&](int b0, int mr, int c0, int nb) {
-                 for (int i = 0; i < mr; ++i) {
-                   const int b = b0 + i;
-                   if (step >= q.lens[b]) continue;
-                   float* dh = dhc + static_cast<size_t>(b) * hp + static_cast<size_t>(c0) * kPanel;
-                   const float* t = tile + static_cast<size_t>(i) * nb * kPanel;
-                   for (int j = 0; j < nb * kPanel; ++j) dh[j] += t[j];
-                 }
-               });
-    };
-    // The gate-gradient epilogue of `step` for share m's units.
-    auto gates_back = [&](int m, int step) {
-      int k0, k1;
-      split_range(blocks, members, m, k0, k1);
-      const int u0 = k0 * kPanel;
-      int nrows = 0;
-      for (int b = 0; b < B; ++b) {
-        if (step >= q.lens[b]) continue;
-        const size_t k = static_cast<size_t>(step) * B + b;
-        const float* row = sd + k * RS;
-        TrainBwdRow& r = rows[nrows++];
-        r.gates = row + L.gates + u0;
-        r.extra = row + L.extra + u0;
-        r.hprev = row + L.hprev + u0;
-        r.cprev = row + L.cprev + u0;
-        r.dy = gin.dY ? gin.dY + y_offset(s, T, B, q.time(rev, step, b), d, b) + u0 : nullptr;
-        r.dh = dhc + static_cast<size_t>(b) * hp + u0;
-        r.dc = dcc + static_cast<size_t>(b) * hp + u0;
-        r.dg = dgd + k * ldg + u0;
-        r.dgp = dgpd + k * kPanel + static_cast<size_t>(u0) * prows;
-        r.drh = nullptr;
-      }
-      TrainBwdArgs e;
-      e.rows = rows;
-      e.nrows = nrows;
-      e.nblocks = k1 - k0;
-      e.width = std::min((k1 - k0) * kPanel, H - u0);
-      e.hp = hp;
-      e.panel_rows = prows;
-      e.colsum = cs + u0;
-      (lstm ? tk.lstm_bwd : !gru ? tk.rnn_bwd : lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(e);
-    };
-    // Reset-before GRU: d(r ⊙ H(t-1)) = dâ_h · Rh, then slot r and the r-part of dL/dH(t-1).
-    auto reset_back = [&](int m, int step) {
-      rec_gemm(m, step, hp, 0, rh_only + static_cast<size_t>(d) * blocks * pf_h, pf_h, [&](int b0, int mr, int c0, int nb) {
-        TrainBwdRow sub[kTileRows];
-        int n = 0;
-        for (int i = 0; i < mr; ++i) {
-          const int b = b0 + i;
-          if (step >= q.lens[b]) continue;
-          const size_t k = static_cast<size_t>(step) * B + b, u0 = static_cast<size_t>(c0) * kPanel;
-          const float* row = sd + k * RS;
-          TrainBwdRow& r = sub[n++];
-          r.gates = row + L.gates + u0;
-          r.hprev = row + L.hprev + u0;
-          r.dh = dhc + static_cast<size_t>(b) * hp + u0;
-          r.dg = dgd + k * ldg + u0;
-          r.dgp = dgpd + k * kPanel + u0 * prows;
-          r.drh = tile + static_cast<size_t>(i) * nb * kPanel;
-        }
-        TrainBwdArgs e;
-        e.rows = sub;
-        e.nrows = n;
-        e.nblocks = nb;
-        e.width = std::min(nb * kPanel, H - c0 * kPanel);
-        e.hp = hp;
-        e.panel_rows = prows;
-        e.colsum = cs + static_cast<size_t>(c0) * kPanel;
-        tk.gru_r_bwd(e);
-      });
-    };
-
-    // A phase per step (two for the reset-before GRU). dG(step + 1) · R' joins the same phase as
-    // the step's epilogue: both touch only the share's units, and dG(step + 1) of every unit was
-    // done in the phase before.
-    for (int step = q.max_len - 1; step >= 0; --step) {
-      run_phase([&](int m) {
-        if (step + 1 < q.max_len) carry_back(m, step + 1);
-        gates_back(m, step);
-      });
-      if (two_phase) run_phase([&](int m) { reset_back(m, step); });
-    }
-    if (q.max_len > 0) run_phase([&](int m) { carry_back(m, 0); });
+  std::vector<TrainBwdRow> row_store(static_cast<size_t>(c.grp.n) * c.B);
+  c.grp.run([&](int tid, int d, int members, int, auto&& run_phase) {
+    BwdDir dir(c, d, c.grp.shares_of(members), row_store.data() + static_cast<size_t>(tid) * c.B);
+    dir.run(run_phase);
   });
-
-  // The big GEMMs over all steps at once, per direction.
-  std::vector<unsigned char> live(prows, 0);
-  for (int step = 0; step < q.max_len; ++step)
-    for (int b = 0; b < B; ++b) live[static_cast<size_t>(step) * B + b] = step < q.lens[b];
-  const int n = grp.n;
-  // dst[(g * H + u) * K + k] = C'[k * ldc + (slot(g) - first) * hp + u] for the gates whose slot is
-  // in [first, first + count): C' = Aᵀ·dG over those slots, A being X or H(t-1) ([rows, K]).
-  auto weight_grad = [&](int d, const float* A, size_t lda, int K, int first, int count, const int* slot_of,
-                         float* dst, const unsigned char* keep) {
-    run_parallel(n, [&](int tid, int nt) { transpose_part(rows_used, K, A, lda, at, prows, keep, tid, nt); });
-    const size_t ldc = static_cast<size_t>(count) * hp;
-    gemm_panels(kt, K, static_cast<int>(ldc), rows_used, 1.f, at, prows,
-                dgp + static_cast<size_t>(d) * dgp_dir + static_cast<size_t>(first) * blocks * panel_floats(static_cast<int>(prows)),
-                panel_floats(static_cast<int>(prows)), 0.f, ct, ldc, n);
-    for (int g = 0; g < G; ++g) {
-      const int sidx = slot_of[g] - first;
-      if (sidx < 0 || sidx >= count) continue;
-      for (int u = 0; u < H; ++u)
-        for (int k = 0; k < K; ++k)
-          dst[(static_cast<size_t>(g) * H + u) * K + k] = ct[static_cast<size_t>(k) * ldc + static_cast<size_t>(sidx) * hp + u];
-    }
-  };
-
-  for (int d = 0; d < D; ++d) {
-    const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
-    const float* dgd = dg + static_cast<size_t>(d) * prows * ldg;
-    const bool identity = !s.dir_reversed(d) && s.layout == 0;
-    const float* wxd = wx + static_cast<size_t>(d) * panel_count(I) * pf_x;
-    // dX: in place when the step rows are X's rows; otherwise through a step-ordered buffer.
-    if (d == 0 && identity) {
-      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, gout.dX, I, n);
-      std::memset(gout.dX + static_cast<size_t>(rows_used) * I, 0, sizeof(float) * (static_cast<size_t>(T) * B - rows_used) * I);
-    } else {
-      if (d == 0) std::memset(gout.dX, 0, sizeof(float) * static_cast<size_t>(T) * B * I);
-      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, dxs, I, n);
-      for (int step = 0; step < q.max_len; ++step)
-        for (int b = 0; b < B; ++b) {
-          if (step >= q.lens[b]) continue;
-          float* dst = gout.dX + x_row(s, T, B, q.time(s.dir_reversed(d), step, b), b) * I;
-          const float* src = dxs + (static_cast<size_t>(step) * B + b) * I;
-          for (int i = 0; i < I; ++i) dst[i] += src[i];
-        }
-    }
-    // dW = dGᵀ·X and dR = dGᵀ·H(t-1) (the reset-before GRU's h gate: dGᵀ·(r ⊙ H(t-1))).
-    weight_grad(d, gather_x(s, in, q, d, xs), I, I, 0, G, sl.xslot, gout.dW + static_cast<size_t>(d) * G * H * I, live.data());
-    float* dRd = gout.dR + static_cast<size_t>(d) * G * H * H;
-    if (two_phase) {
-      weight_grad(d, sd + L.hprev, RS, H, 1, 2, sl.rslot, dRd, live.data());
-      weight_grad(d, sd + L.extra, RS, H, 0, 1, sl.rslot, dRd, live.data());
-    } else {
-      weight_grad(d, sd + L.hprev, RS, H, r_first, r_slots, sl.rslot, dRd, live.data());
-    }
-    // Biases: per-unit sums of the slots; states: what is left in the carries.
-    const float* cs = colsum + static_cast<size_t>(d) * NS * hp;
-    float* dWb = gout.dB + static_cast<size_t>(d) * 2 * G * H;
-    for (int g = 0; g < G; ++g)
-      for (int u = 0; u < H; ++u) {
-        dWb[g * H + u] = cs[static_cast<size_t>(sl.xslot[g]) * hp + u];
-        dWb[(G + g) * H + u] = cs[static_cast<size_t>(sl.rslot[g]) * hp + u];
-      }
-    for (int b = 0; b < B; ++b) {
-      const float* dh = carry + static_cast<size_t>(d) * 2 * state + static_cast<size_t>(b) * hp;
-      std::memcpy(gout.dH0 + state_offset(s, B, d, b), dh, sizeof(float) * H);
-      if (gout.dC0 && lstm) std::memcpy(gout.dC0 + state_offset(s, B, d, b), dh + state, sizeof(float) * H);
-    }
-  }
+  std::vector<unsigned char> live(c.prows, 0);
+  for (int step = 0; step < c.q.max_len; ++step)
+    for (int b = 0; b < c.B; ++b) live[static_cast<size_t>(step) * c.B + b] = step < c.q.lens[b];
+  for (int d = 0; d < c.D; ++d) c.finish(d, live.data());
   workspaces_.give(std::move(ws), capacity);
 }
 

@@ -42,7 +42,8 @@ class RnnTrainer {
   // Floats of the saved buffer of a call with T steps and B batch entries.
   size_t saved_floats(int T, int B) const;
 
-  // Like PackedRnn::forward (same outputs, same arithmetic), and fills `saved`. Peepholes (P)
+  // Like PackedRnn::forward (same outputs, same arithmetic), and fills `saved` (every float of it: it
+  // need not be cleared first). Peepholes (P)
   // must be null. Thread-safe: nothing in the trainer changes.
   void forward(const RnnWeights& w, const RnnInputs& in, const RnnOutputs& out, float* saved, int threads) const;
 
