@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { parseCommandArgs, UsageError } from '../lib/util/args';
-import { writeAtomic, writeAtomicSync } from '../lib/util/atomic-write';
-import { median, quantile } from '../lib/util/quantile';
+import { parseCommandArgs, UsageError } from '../../lib/util/args';
+import { writeAtomic, writeAtomicSync } from '../../lib/util/atomic-write';
+import { median, quantile } from '../../lib/util/quantile';
 
 describe('parseCommandArgs', () => {
   const specs = { seeds: 'string', dim: 'list', json: 'flag' } as const;

@@ -5,8 +5,8 @@
  * And NativePlan reads every property of its arguments before it looks into any array, so a getter
  * that detaches an array read earlier makes an Error, not a use of freed memory.
  */
-import type { NativeSpec } from '../binding';
-import { binding } from '../lib/native';
+import type { NativeSpec } from '../../binding';
+import { binding } from '../../lib/native';
 
 const b = binding();
 // A GRU with the default activations (Sigmoid = 2, Tanh = 1 in the native enum).

@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const bench = path.join(__dirname, '..', 'bench');
+const bench = path.join(__dirname, '..', '..', 'bench');
 const { SCENARIOS } = require(path.join(bench, 'contention.js'));
 const { contentionMarkdown } = require(path.join(bench, 'report.js'));
 const { classifyBlas, flopsPerStep, torchSettings } = require(path.join(bench, 'train.js'));

@@ -4,13 +4,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { layers, loadModel, Seq2Seq, seq2seq, sequential } from '../lib';
-import type { Seq2SeqArgs } from '../lib';
-import type { Activation } from '../lib/layers';
-import { Gru, Recurrent } from '../lib/layers';
-import { binding } from '../lib/native';
-import { Rng } from '../lib/train/rng';
-import { dot, expectGradClose, f32, f64, numericGradient, rnnRef } from './helpers/fd';
+import { layers, loadModel, Seq2Seq, seq2seq, sequential } from '../../lib';
+import type { Seq2SeqArgs } from '../../lib';
+import type { Activation } from '../../lib/layers';
+import { Gru, Recurrent } from '../../lib/layers';
+import { binding } from '../../lib/native';
+import { Rng } from '../../lib/train/rng';
+import { dot, expectGradClose, f32, f64, numericGradient, rnnRef } from '../helpers/fd';
 
 describe('a recurrent layer from initial states', () => {
   const N = 3, T = 4, I = 3, H = 4;

@@ -3,10 +3,10 @@
 // interpreter's alone (run and runSync), whatever types cross between the two (float32, int64
 // from the interpreter into the plan, bool from the plan into the interpreter).
 
-import { loadOnnx, Tensor } from '../lib';
-import { OnnxGraphBuilder } from '../lib/onnx/export';
-import type { OnnxSession } from '../lib/onnx/session';
-import { expectClose, mulberry32 } from './helpers/onnx';
+import { loadOnnx, Tensor } from '../../lib';
+import { OnnxGraphBuilder } from '../../lib/onnx/export';
+import type { OnnxSession } from '../../lib/onnx/session';
+import { expectClose, mulberry32 } from '../helpers/onnx';
 
 type Feeds = Record<string, Tensor>;
 

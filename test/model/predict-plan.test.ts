@@ -3,9 +3,9 @@
 // after fit, setWeights or a write into a parameter; stateful models and token ids out of range
 // go through the layers.
 
-import { layers, sequential, Sequential, Tensor } from '../lib';
-import type { OnnxSession } from '../lib/onnx/session';
-import { mulberry32 } from './helpers/onnx';
+import { layers, sequential, Sequential, Tensor } from '../../lib';
+import type { OnnxSession } from '../../lib/onnx/session';
+import { mulberry32 } from '../helpers/onnx';
 
 interface Internals {
   forward(x: { data: Float32Array | Int32Array; dims: number[] }, training: boolean): Promise<{ data: Float32Array; dims: number[] }>;

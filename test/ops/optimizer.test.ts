@@ -1,8 +1,8 @@
 // The native Adam update (ops/optimizer) against its reference twin, the JavaScript lines it
 // replaced: bit-identical on odd sizes, sparse rows, AdamW decay and clipping scales.
-import { adamUpdate, AdamStep } from '../lib/ops/optimizer';
-import { optimizers } from '../lib';
-import type { Param } from '../lib/layers';
+import { adamUpdate, AdamStep } from '../../lib/ops/optimizer';
+import { optimizers } from '../../lib';
+import type { Param } from '../../lib/layers';
 
 function referenceAdam(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array | null,
                        rowSize: number, s: AdamStep): void {

@@ -1,8 +1,8 @@
 // What compare knows of a task comes from the task's definition: its data packages and the use
 // the `tasks` claim tests it for.
-import { claimsPlan } from '../lib/compare/claims';
-import { TASKS } from '../lib/tasks';
-import { ANBN_SHAPE, LAG_SHAPES, NAMES_SHAPE, speedShape } from '../lib/tasks/claims';
+import { claimsPlan } from '../../lib/compare/claims';
+import { TASKS } from '../../lib/tasks';
+import { ANBN_SHAPE, LAG_SHAPES, NAMES_SHAPE, speedShape } from '../../lib/tasks/claims';
 
 test('the tasks claim runs the tasks whose definitions name a use, with their margins and quick epochs', () => {
   expect(claimsPlan(false).tasks.ids).toEqual([
