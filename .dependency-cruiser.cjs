@@ -26,8 +26,9 @@ const LAYERS = {
   ops: { path: '^lib/ops/', uses: ['native', 'base'] },
   // The addon loader and the addon's types.
   native: { path: '^(lib/native\\.ts|binding\\.d\\.ts)$', uses: ['base'] },
-  // Utilities every layer may use: errors, argument checks, tensors, memory, files, the seeded generator.
-  base: { path: '^lib/(errors|validate|tensor|memory|files|rng)\\.ts$', uses: [] },
+  // Utilities every layer may use: errors, argument checks, tensors, memory, files, the seeded
+  // generator, and util/ (the argument parser, the atomic writer, quantiles).
+  base: { path: '^lib/((errors|validate|tensor|memory|files|rng)\\.ts$|util/)', uses: [] },
 };
 
 const IN_PROJECT = '^(lib/|binding\\.d\\.ts$)';

@@ -1,13 +1,35 @@
 // Two one-thread jobs side by side against the same two jobs one after another on two threads:
 // the choice `compare --claims` makes for its training jobs. Alternates the two layouts and
 // prints the wall time of each round. Needs `npm run build:ts` (it runs dist/).
-'use strict';
-const { fork } = require('child_process');
-const path = require('path');
+
+const { fork } = require('node:child_process');
+const path = require('node:path');
 
 const jobs = [
-  { kind: 'lag', task: 'adding', lag: 50, cell: 'gru', units: 37, seed: 1, updates: 400, batchSize: 32, learningRate: 0.01, testCount: 200 },
-  { kind: 'lag', task: 'adding', lag: 50, cell: 'lstm', units: 32, seed: 1, updates: 400, batchSize: 32, learningRate: 0.01, testCount: 200 },
+  {
+    kind: 'lag',
+    task: 'adding',
+    lag: 50,
+    cell: 'gru',
+    units: 37,
+    seed: 1,
+    updates: 400,
+    batchSize: 32,
+    learningRate: 0.01,
+    testCount: 200,
+  },
+  {
+    kind: 'lag',
+    task: 'adding',
+    lag: 50,
+    cell: 'lstm',
+    units: 32,
+    seed: 1,
+    updates: 400,
+    batchSize: 32,
+    learningRate: 0.01,
+    testCount: 200,
+  },
 ];
 const worker = path.join(__dirname, '..', 'dist', 'compare', 'claims-worker.js');
 

@@ -1,12 +1,11 @@
-'use strict';
 // What a server's process sees: gatedrnn and onnxruntime-node in one process, call by call,
 // with onnxruntime at its default session options (its intra-op threads spin for a while after
 // each call) and with spinning off; calls after an idle gap; calls beside a busy-looping
 // process. For each scenario, shape, cell and thread count: the median time of onnxruntime's
 // calls over the median of gatedrnn's `run` and of its `runAsync` (above 1: gatedrnn faster).
 
-const { spawn } = require('child_process');
-const os = require('os');
+const { spawn } = require('node:child_process');
+const os = require('node:os');
 const { createGatedrnnOp, GATEDRNN_RUN_OPTIONS, ortSessionOptions } = require('./engines');
 const { buildRnnModel } = require('./onnx-model');
 const { makeWeights, makeInput, maxAbsDiff } = require('./tensors');
@@ -29,9 +28,27 @@ const NO_SPINNING = { session: { intra_op: { allow_spinning: '0' } } };
 // Each scenario: how onnxruntime's session is set up, the sleep before every call, and whether
 // a busy-looping process runs beside the calls.
 const SCENARIOS = [
-  { id: 'defaults', title: 'onnxruntime at its default session options (intra-op threads spin after each call)', ort: 'defaults', gapMs: 0, busy: false },
-  { id: 'noSpin', title: 'onnxruntime with intra-op spinning off (`session.intra_op.allow_spinning = 0`)', ort: 'noSpin', gapMs: 0, busy: false },
-  { id: 'idleGap', title: `a ${IDLE_GAP_MS} ms sleep before every call, onnxruntime at its defaults`, ort: 'defaults', gapMs: IDLE_GAP_MS, busy: false },
+  {
+    id: 'defaults',
+    title: 'onnxruntime at its default session options (intra-op threads spin after each call)',
+    ort: 'defaults',
+    gapMs: 0,
+    busy: false,
+  },
+  {
+    id: 'noSpin',
+    title: 'onnxruntime with intra-op spinning off (`session.intra_op.allow_spinning = 0`)',
+    ort: 'noSpin',
+    gapMs: 0,
+    busy: false,
+  },
+  {
+    id: 'idleGap',
+    title: `a ${IDLE_GAP_MS} ms sleep before every call, onnxruntime at its defaults`,
+    ort: 'defaults',
+    gapMs: IDLE_GAP_MS,
+    busy: false,
+  },
   { id: 'busy', title: 'one busy-looping process beside the calls, onnxruntime at its defaults', ort: 'defaults', gapMs: 0, busy: true },
 ];
 
@@ -100,7 +117,11 @@ async function measureCell(ort, scenario, spec, opts) {
     const theirs = await calls.onnxruntime();
     const ours = calls.run();
     const oursAsync = await calls.runAsync();
-    const diff = Math.max(maxAbsDiff(ours.Y_h.data, theirs.Y_h.data), maxAbsDiff(ours.Y.data, theirs.Y.data), maxAbsDiff(oursAsync.Y.data, ours.Y.data));
+    const diff = Math.max(
+      maxAbsDiff(ours.Y_h.data, theirs.Y_h.data),
+      maxAbsDiff(ours.Y.data, theirs.Y.data),
+      maxAbsDiff(oursAsync.Y.data, ours.Y.data),
+    );
 
     const samples = { onnxruntime: [], run: [], runAsync: [] };
     const otherLoad = watchOtherLoad();

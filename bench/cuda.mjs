@@ -9,10 +9,10 @@
 //
 // A GPU call is timed end to end as users see it: inputs to the device, the forward pass, outputs
 // back to the host. Every engine's output is checked against gatedrnn's CPU path first.
-import { createRequire } from 'module';
-import fs from 'fs';
-import path from 'path';
-import { fileURLToPath } from 'url';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,7 +51,9 @@ async function main() {
   const { setCudaRecurrent } = require(path.join(ROOT, 'dist', 'cuda.js'));
   const info = lib.backendInfo();
   if (!info.cuda) {
-    const why = info.cudaInfo.built ? `no NVIDIA GPU was found (${info.cudaInfo.error})` : 'this addon was built without CUDA (npm run build:cuda)';
+    const why = info.cudaInfo.built
+      ? `no NVIDIA GPU was found (${info.cudaInfo.error})`
+      : 'this addon was built without CUDA (npm run build:cuda)';
     console.log(`bench/cuda.mjs: nothing to time: ${why}. The GPU table is owed until a run on an NVIDIA GPU.`);
     return;
   }
@@ -103,8 +105,16 @@ async function main() {
       const calls = Math.max(5, Math.min(200, Math.round((opts.quick ? 0.5 : 2) / perSweep)));
       const samples = await measureRoundRobin(entries, { calls });
       const median = (id) => (samples.has(id) ? summarize(samples.get(id)).medianMs : null);
-      const row = { config, label, auto: median('auto'), persistent: median('persistent'), step: median('step'), cpu: median('cpu'), ort: median('ort') };
-      row.gflops = (rnnFlops(cell, { T, B, I, H }) / (row.auto / 1e3)) / 1e9;
+      const row = {
+        config,
+        label,
+        auto: median('auto'),
+        persistent: median('persistent'),
+        step: median('step'),
+        cpu: median('cpu'),
+        ort: median('ort'),
+      };
+      row.gflops = rnnFlops(cell, { T, B, I, H }) / (row.auto / 1e3) / 1e9;
       rows.push(row);
       console.error(`${label} ${config}: cuda ${fmt(row.auto)}, cpu ${fmt(row.cpu)}, onnxruntime ${fmt(row.ort)}`);
       setCudaRecurrent('auto');

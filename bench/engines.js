@@ -1,4 +1,3 @@
-'use strict';
 // The engines under test, behind one small interface so run.js can treat them alike:
 //
 //   const e = await ENGINES[id].create(spec);   // spec: { cell, lbr, T, B, I, H, threads, weights, X }
@@ -10,7 +9,7 @@
 // `supports(spec)` says whether an engine can run a configuration at all, and why not;
 // `unverifiable(spec)`, where present, why its outputs cannot be compared with ONNX semantics.
 
-const path = require('path');
+const path = require('node:path');
 const { buildRnnModel } = require('./onnx-model');
 
 const ROOT = path.join(__dirname, '..');
@@ -268,13 +267,17 @@ function loadBrainWeights(net, spec) {
   const layer = net.model.hiddenLayers[0];
   const names =
     cell === 'GRU'
-      ? [['updateGateInputMatrix', 'updateGateHiddenMatrix', 'updateGateBias'],
-         ['resetGateInputMatrix', 'resetGateHiddenMatrix', 'resetGateBias'],
-         ['cellWriteInputMatrix', 'cellWriteHiddenMatrix', 'cellWriteBias']]
-      : [['inputMatrix', 'inputHidden', 'inputBias'],
-         ['outputMatrix', 'outputHidden', 'outputBias'],
-         ['forgetMatrix', 'forgetHidden', 'forgetBias'],
-         ['cellActivationMatrix', 'cellActivationHidden', 'cellActivationBias']];
+      ? [
+          ['updateGateInputMatrix', 'updateGateHiddenMatrix', 'updateGateBias'],
+          ['resetGateInputMatrix', 'resetGateHiddenMatrix', 'resetGateBias'],
+          ['cellWriteInputMatrix', 'cellWriteHiddenMatrix', 'cellWriteBias'],
+        ]
+      : [
+          ['inputMatrix', 'inputHidden', 'inputBias'],
+          ['outputMatrix', 'outputHidden', 'outputBias'],
+          ['forgetMatrix', 'forgetHidden', 'forgetBias'],
+          ['cellActivationMatrix', 'cellActivationHidden', 'cellActivationBias'],
+        ];
   const W = spec.weights.W.data;
   const R = spec.weights.R.data;
   const Bv = spec.weights.B.data;

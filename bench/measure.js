@@ -1,4 +1,3 @@
-'use strict';
 // Timing with benchmark.js, interleaved: timings here drift by up to 1.5x between processes
 // and between minutes (other jobs share the 2 cores), so engines that are compared are measured
 // in the same process, in alternating order, over several short rounds whose samples are pooled.
@@ -104,7 +103,10 @@ async function measureRoundRobin(entries, { calls, seed = 1 }) {
 
 /** The commit measured, and whether tracked files differed from it; null outside a git checkout. */
 function gitInfo() {
-  const git = (...args) => require('child_process').execFileSync('git', args, { cwd: require('path').join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (...args) =>
+    require('node:child_process')
+      .execFileSync('git', args, { cwd: require('node:path').join(__dirname, '..'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim();
   try {
     return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
   } catch (err) {
@@ -115,7 +117,7 @@ function gitInfo() {
 /** Busy CPU seconds of the whole machine so far, from /proc/stat (Linux); null elsewhere. */
 function machineBusySeconds() {
   try {
-    const line = require('fs').readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const line = require('node:fs').readFileSync('/proc/stat', 'utf8').split('\n')[0];
     // cpu user nice system idle iowait irq softirq steal ...; counted in USER_HZ (100 on Linux).
     const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
     return (user + nice + system + irq + softirq + (steal || 0)) / 100;
@@ -130,7 +132,7 @@ function machineBusySeconds() {
  * main source of noise, so each row records it: a row measured at 40% is worth less.
  */
 function watchOtherLoad() {
-  const cores = require('os').cpus().length;
+  const cores = require('node:os').cpus().length;
   const wall0 = process.hrtime.bigint();
   const busy0 = machineBusySeconds();
   const own0 = process.cpuUsage();

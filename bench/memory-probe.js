@@ -1,4 +1,3 @@
-'use strict';
 // Child process of bench/memory.js: the resident memory of one operator's runs, measured in a
 // process of its own so that nothing the benchmark allocated before counts against it.
 //
@@ -10,7 +9,7 @@
 // First thing, before loading anything: the RSS of node alone, the baseline of the definition.
 const nodeAloneKiB = Math.round(process.memoryUsage.rss() / 1024);
 
-const fs = require('fs');
+const fs = require('node:fs');
 
 /** A field of /proc/self/status in KiB (Linux); null elsewhere. */
 function statusKiB(field) {
@@ -111,21 +110,23 @@ async function main() {
   op.dispose();
 
   const tensorBytes = { ...bytes, ...outBytes };
-  process.stdout.write(`${JSON.stringify({
-    tensorBytes,
-    packedBytes,
-    nodeAloneKiB,
-    afterSetupKiB,
-    setupPeakKiB,
-    peakReset,
-    firstRunPeakKiB,
-    runsPeakKiB,
-    afterRunsKiB,
-    gcBetweenRuns: Boolean(global.gc),
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      tensorBytes,
+      packedBytes,
+      nodeAloneKiB,
+      afterSetupKiB,
+      setupPeakKiB,
+      peakReset,
+      firstRunPeakKiB,
+      runsPeakKiB,
+      afterRunsKiB,
+      gcBetweenRuns: Boolean(global.gc),
+    })}\n`,
+  );
 }
 
 main().catch((err) => {
-  console.error(err && err.stack ? err.stack : err);
+  console.error(err?.stack ? err.stack : err);
   process.exitCode = 1;
 });

@@ -1,10 +1,9 @@
-'use strict';
 // Peak memory of a B=64 run against what it must hold: the speed issue's "peak RSS of the B=64
 // run ≤ 1.2× its tensors plus packed weights". Each cell is measured by bench/memory-probe.js in
 // a fresh node process: this one has the benchmark's ops, inputs and ORT sessions resident.
 
-const path = require('path');
-const { spawnSync } = require('child_process');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 
 const MEMORY = { config: { T: 50, B: 64, I: 512 }, threads: 2, target: 1.2 };
 const PROBE = path.join(__dirname, 'memory-probe.js');
@@ -15,7 +14,8 @@ function spawnProbe(args, variant) {
   // garbage V8 chose to keep.
   const child = spawnSync(process.execPath, ['--expose-gc', PROBE, JSON.stringify(args)], { encoding: 'utf8', timeout: 120e3 });
   if (child.error) throw child.error;
-  if (child.status !== 0) throw new Error(`memory probe for ${variant} exited with ${child.status ?? child.signal}: ${child.stderr.trim()}`);
+  if (child.status !== 0)
+    throw new Error(`memory probe for ${variant} exited with ${child.status ?? child.signal}: ${child.stderr.trim()}`);
   return JSON.parse(child.stdout.trim().split('\n').pop());
 }
 
@@ -54,7 +54,12 @@ function probe(v, runs) {
 }
 
 function measureMemory(variants, { runs }) {
-  return { config: { ...MEMORY.config, H: MEMORY.config.I }, threads: MEMORY.threads, target: MEMORY.target, cells: variants.map((v) => probe(v, runs)) };
+  return {
+    config: { ...MEMORY.config, H: MEMORY.config.I },
+    threads: MEMORY.threads,
+    target: MEMORY.target,
+    cells: variants.map((v) => probe(v, runs)),
+  };
 }
 
 module.exports = { measureMemory, MEMORY };

@@ -1,4 +1,3 @@
-'use strict';
 // A minimal ONNX model writer for the benchmark: one GRU/LSTM node (or one MatMul) with its
 // weights as initializers. The protobuf wire format is encoded by hand because the model shape
 // is fixed and tiny; field numbers are those of onnx/onnx.proto. It is deliberately separate

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-'use strict';
+
 // gatedrnn vs onnxruntime-node (and, where they fit, tfjs and brain.js) on single-layer GRU and
 // LSTM forward passes. See HELP below; results go to bench/results.json and bench/RESULTS.md.
 
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { ENGINES, BF16_TOLERANCE, gatedrnn, ortSessionOptions, installed } = require('./engines');
 const { makeWeights, makeInput, maxAbsDiff, rnnFlops, prng } = require('./tensors');
 const { awaitLatency, gitInfo, measureInterleaved, summarize, timeOnce, watchOtherLoad, waitForQuiet } = require('./measure');
@@ -120,8 +120,13 @@ function parseArgs(argv) {
       return argv[++i];
     };
     switch (arg) {
-      case '--help': case '-h': opts.help = true; break;
-      case '--quick': opts.quick = true; break;
+      case '--help':
+      case '-h':
+        opts.help = true;
+        break;
+      case '--quick':
+        opts.quick = true;
+        break;
       case '--threads':
         opts.threads = parseList(next(), 'threads', (s) => {
           const n = Number(s);
@@ -135,25 +140,51 @@ function parseArgs(argv) {
         opts.kinds = [v];
         break;
       }
-      case '--configs': opts.configs = parseList(next(), 'configs', parseConfig); break;
+      case '--configs':
+        opts.configs = parseList(next(), 'configs', parseConfig);
+        break;
       case '--engines':
         opts.engines = parseList(next(), 'engines', (s) => {
-          if (!['onnxruntime', 'tfjs', 'brain', 'gatedrnn'].includes(s)) throw new UsageError(`Expected onnxruntime, tfjs or brain in --engines but received "${s}"`);
+          if (!['onnxruntime', 'tfjs', 'brain', 'gatedrnn'].includes(s))
+            throw new UsageError(`Expected onnxruntime, tfjs or brain in --engines but received "${s}"`);
           return s;
         }).filter((s) => s !== 'gatedrnn');
         break;
-      case '--max-time': opts.maxTime = Number(next()); break;
-      case '--rounds': opts.rounds = Number(next()); break;
-      case '--settle': opts.settle = Number(next()); break;
-      case '--no-reference': opts.reference = false; break;
-      case '--no-peak': opts.peak = false; break;
-      case '--no-scaling': opts.scaling = false; break;
-      case '--no-memory': opts.memory = false; break;
-      case '--no-sessions': opts.sessions = false; break;
-      case '--no-contention': opts.contention = false; break;
-      case '--contention-only': opts.contentionOnly = true; break;
-      case '--out': opts.out = path.resolve(next()); break;
-      default: throw new UsageError(`Unknown option "${arg}" (see --help)`);
+      case '--max-time':
+        opts.maxTime = Number(next());
+        break;
+      case '--rounds':
+        opts.rounds = Number(next());
+        break;
+      case '--settle':
+        opts.settle = Number(next());
+        break;
+      case '--no-reference':
+        opts.reference = false;
+        break;
+      case '--no-peak':
+        opts.peak = false;
+        break;
+      case '--no-scaling':
+        opts.scaling = false;
+        break;
+      case '--no-memory':
+        opts.memory = false;
+        break;
+      case '--no-sessions':
+        opts.sessions = false;
+        break;
+      case '--no-contention':
+        opts.contention = false;
+        break;
+      case '--contention-only':
+        opts.contentionOnly = true;
+        break;
+      case '--out':
+        opts.out = path.resolve(next());
+        break;
+      default:
+        throw new UsageError(`Unknown option "${arg}" (see --help)`);
     }
   }
   // Defaults sized so the forward tables take about 1.5 minutes with --quick and about 9 in full
@@ -230,7 +261,12 @@ function compareOutputs(ours, theirs) {
 async function timeGroup(timed, slow, opts, index) {
   const stats = new Map();
   const otherLoad = watchOtherLoad();
-  const pooled = await measureInterleaved(timed, { rounds: opts.rounds, maxTime: opts.maxTime, minSamples: opts.minSamples, orderSeed: index });
+  const pooled = await measureInterleaved(timed, {
+    rounds: opts.rounds,
+    maxTime: opts.maxTime,
+    minSamples: opts.minSamples,
+    orderSeed: index,
+  });
   for (const { id, row } of timed) stats.set(row, summarize(pooled.get(id)));
   for (const { row, engine, firstMs } of slow) {
     // Seconds per call: a few plain calls within the time budget (the check call was the
@@ -245,10 +281,19 @@ async function timeGroup(timed, slow, opts, index) {
 
 async function runGroup(group, opts, state) {
   const { v, config, threads, index } = group;
-  const spec = { cell: v.cell, lbr: v.lbr, ...config, H: config.I, threads, weights: state.weights(v.cell, config), X: state.input(config) };
+  const spec = {
+    cell: v.cell,
+    lbr: v.lbr,
+    ...config,
+    H: config.I,
+    threads,
+    weights: state.weights(v.cell, config),
+    X: state.input(config),
+  };
   const ids = ['gatedrnn'];
   if (opts.engines.includes('onnxruntime')) ids.push('onnxruntime');
-  if (v.variant === 'GRU (lbr=1)' && configLabel(config) === configLabel(parseConfig(ASYNC_CONFIG))) ids.push('gatedrnn-async', 'gatedrnn-run-sync');
+  if (v.variant === 'GRU (lbr=1)' && configLabel(config) === configLabel(parseConfig(ASYNC_CONFIG)))
+    ids.push('gatedrnn-async', 'gatedrnn-run-sync');
   // bf16 weights pay off where weights stream from memory: batch 1.
   if (config.B === 1 && v.variant !== 'GRU (lbr=0)') ids.push('gatedrnn-bf16');
   // The pure-JS engines ignore thread counts: measure them once, next to 1-thread gatedrnn.
@@ -271,7 +316,10 @@ async function runGroup(group, opts, state) {
       if (def.optional) {
         estimate = await estimateSeconds(def, spec);
         if (estimate > OPTIONAL_MAX_S) {
-          skipOnce(state.skipped, `${def.label}: ${v.variant} ${configLabel(config)}, one call estimated at ${estimate.toFixed(0)} s (limit ${OPTIONAL_MAX_S} s)`);
+          skipOnce(
+            state.skipped,
+            `${def.label}: ${v.variant} ${configLabel(config)}, one call estimated at ${estimate.toFixed(0)} s (limit ${OPTIONAL_MAX_S} s)`,
+          );
           continue;
         }
       }
@@ -280,7 +328,15 @@ async function runGroup(group, opts, state) {
       // The check call doubles as warm-up (first-call allocation, JIT, thread-pool start).
       const { ms, result } = await timeOnce(() => engine.outputs());
       const unverifiable = def.unverifiable ? def.unverifiable(spec) : null;
-      const row = { engineId: id, engine: def.label, variant: v.variant, cell: v.cell, lbr: v.cell === 'GRU' ? v.lbr : undefined, config: { ...config, H: config.I }, threads };
+      const row = {
+        engineId: id,
+        engine: def.label,
+        variant: v.variant,
+        cell: v.cell,
+        lbr: v.cell === 'GRU' ? v.lbr : undefined,
+        config: { ...config, H: config.I },
+        threads,
+      };
       if (id === 'gatedrnn') ours = result;
       else {
         row.maxAbsDiff = compareOutputs(ours, result);
@@ -302,7 +358,8 @@ async function runGroup(group, opts, state) {
       const again = await timeGroup(timed, slow, opts, index);
       if (again.share < timing.share) timing = again;
     }
-    for (const [row, summary] of timing.stats) Object.assign(row, summary, { otherLoadPct: timing.share == null ? null : 100 * timing.share });
+    for (const [row, summary] of timing.stats)
+      Object.assign(row, summary, { otherLoadPct: timing.share == null ? null : 100 * timing.share });
   } finally {
     for (const e of live) await e.dispose();
   }
@@ -329,7 +386,9 @@ async function runReference(v, opts, state, rows) {
   const ratios = [];
   let maxDiff = null;
   for (const threads of opts.threads) {
-    let fastMs = rows.find((r) => r.engineId === 'gatedrnn' && r.variant === v.variant && r.threads === threads && configLabel(r.config) === configLabel(config))?.medianMs;
+    let fastMs = rows.find(
+      (r) => r.engineId === 'gatedrnn' && r.variant === v.variant && r.threads === threads && configLabel(r.config) === configLabel(config),
+    )?.medianMs;
     const spec = { cell: v.cell, lbr: v.lbr, ...config, threads, weights, X };
     const engine = await ENGINES.gatedrnn.create(spec);
     try {
@@ -370,7 +429,7 @@ function addonInfo() {
   const file = path.join(__dirname, '..', 'build', 'Release', 'gatedrnn.node');
   try {
     const bytes = fs.readFileSync(file);
-    const sha256 = require('crypto').createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+    const sha256 = require('node:crypto').createHash('sha256').update(bytes).digest('hex').slice(0, 16);
     return { path: path.relative(path.join(__dirname, '..'), file), mtime: fs.statSync(file).mtime.toISOString(), sha256 };
   } catch (err) {
     return null; // a prebuild or another location: backendInfo still says what ran
@@ -380,7 +439,9 @@ function addonInfo() {
 /** The contention tables (bench/contention.js), a line per cell as it finishes. */
 async function runContention(opts) {
   const log = (r) =>
-    console.log(`${r.scenario.padEnd(8)} ${r.variant.padEnd(11)} ${configLabel(r.config).padEnd(10)} ${r.threads}t: onnxruntime ${fmtMs(r.ms.onnxruntime)} ms, run ${fmtMs(r.ms.run)} ms (${r.ratio.run.toFixed(2)}×), runAsync ${fmtMs(r.ms.runAsync)} ms (${r.ratio.runAsync.toFixed(2)}×), other load ${r.otherLoadPct == null ? '—' : r.otherLoadPct.toFixed(0)}%`);
+    console.log(
+      `${r.scenario.padEnd(8)} ${r.variant.padEnd(11)} ${configLabel(r.config).padEnd(10)} ${r.threads}t: onnxruntime ${fmtMs(r.ms.onnxruntime)} ms, run ${fmtMs(r.ms.run)} ms (${r.ratio.run.toFixed(2)}×), runAsync ${fmtMs(r.ms.runAsync)} ms (${r.ratio.runAsync.toFixed(2)}×), other load ${r.otherLoadPct == null ? '—' : r.otherLoadPct.toFixed(0)}%`,
+    );
   // The commit and date as the tables start: the tree may change while they run.
   const git = gitInfo();
   const date = new Date().toISOString();
@@ -397,7 +458,7 @@ function versionOf(name) {
 }
 
 async function measureThreadpoolHop() {
-  const crypto = require('crypto');
+  const crypto = require('node:crypto');
   const { GruOp } = gatedrnn();
   const tiny = new GruOp(makeWeights('GRU', 16, 16), { threads: 1, linearBeforeReset: 1 });
   const X = makeInput(1, 1, 16);
@@ -418,17 +479,24 @@ async function main() {
     return;
   }
   if (!fs.existsSync(path.join(__dirname, '..', 'dist', 'index.js'))) {
-    throw new Error('dist/ is missing: run `npm run build:ts` (and `npm run build:native` if build/Release/gatedrnn.node is missing) first');
+    throw new Error(
+      'dist/ is missing: run `npm run build:ts` (and `npm run build:native` if build/Release/gatedrnn.node is missing) first',
+    );
   }
   if (!installed('onnxruntime-node')) opts.engines = opts.engines.filter((e) => e !== 'onnxruntime');
   if (opts.contentionOnly) {
     const file = path.join(opts.out, 'results.json');
     const previous = readJson(file);
-    if (!previous) throw new UsageError(`--contention-only adds to an existing ${path.relative(process.cwd(), file)}: run \`npm run bench\` (or --quick) first`);
+    if (!previous)
+      throw new UsageError(
+        `--contention-only adds to an existing ${path.relative(process.cwd(), file)}: run \`npm run bench\` (or --quick) first`,
+      );
     if (!installed('onnxruntime-node')) throw new UsageError('--contention-only needs onnxruntime-node, which is not installed');
     previous.contention = await runContention(opts);
     writeReports(previous, opts.out);
-    console.log(`\nwrote the contention section of ${path.relative(process.cwd(), file)} and RESULTS.md in ${previous.contention.durationS.toFixed(0)} s`);
+    console.log(
+      `\nwrote the contention section of ${path.relative(process.cwd(), file)} and RESULTS.md in ${previous.contention.durationS.toFixed(0)} s`,
+    );
     return;
   }
   const started = Date.now();
@@ -442,12 +510,23 @@ async function main() {
     backend: gatedrnn().backendInfo(),
     addon: addonInfo(),
     versions: Object.fromEntries(['onnxruntime-node', 'benchmark', '@tensorflow/tfjs', 'brain.js'].map((n) => [n, versionOf(n)])),
-    options: { threads: opts.threads, kinds: opts.kinds, engines: opts.engines, maxTimeS: opts.maxTime, rounds: opts.rounds, minSamples: opts.minSamples, settleS: opts.settle, scalingCalls: opts.scalingCalls, memoryRuns: opts.memoryRuns },
+    options: {
+      threads: opts.threads,
+      kinds: opts.kinds,
+      engines: opts.engines,
+      maxTimeS: opts.maxTime,
+      rounds: opts.rounds,
+      minSamples: opts.minSamples,
+      settleS: opts.settle,
+      scalingCalls: opts.scalingCalls,
+      memoryRuns: opts.memoryRuns,
+    },
     tolerance: TOLERANCE,
     bf16Tolerance: BF16_TOLERANCE,
     retryLoadPct: 100 * RETRY_LOAD,
     flopsFormula: '2*T*B*G*H*(I+H), G = 3 (GRU) or 4 (LSTM)',
-    peakMethod: 'native FMA loop (12 independent 16-lane multiply-adds, active kernels; for bf16, 12 independent vdpbf16ps where the bf16 kernel uses it), median of 7, best of start and end',
+    peakMethod:
+      'native FMA loop (12 independent 16-lane multiply-adds, active kernels; for bf16, 12 independent vdpbf16ps where the bf16 kernel uses it), median of 7, best of start and end',
     peak: [],
     rows: [],
     reference: [],
@@ -458,7 +537,9 @@ async function main() {
     observations: [],
   };
   const b = results.backend;
-  console.log(`gatedrnn ${b.version} (${b.isa}, openmp ${b.openmp}) vs onnxruntime-node ${results.versions['onnxruntime-node']} on ${results.machine.cpuModel} x${results.machine.cores}, Node ${process.version}; ${results.mode} run`);
+  console.log(
+    `gatedrnn ${b.version} (${b.isa}, openmp ${b.openmp}) vs onnxruntime-node ${results.versions['onnxruntime-node']} on ${results.machine.cpuModel} x${results.machine.cores}, Node ${process.version}; ${results.mode} run`,
+  );
 
   // Weights and inputs are shared by every engine and thread count of a configuration.
   const cache = new Map();
@@ -474,7 +555,9 @@ async function main() {
   if (opts.peak) {
     await waitForQuiet(QUIET_LOAD, state.settle);
     peakRuns.push(await measurePeak(opts));
-    console.log(`FMA peak: ${peakRuns[0].map((p) => `${p.gflops.toFixed(1)} GFLOP/s (bf16 ${p.bf16Gflops.toFixed(1)}) at ${p.threads} thread(s)`).join(', ')}`);
+    console.log(
+      `FMA peak: ${peakRuns[0].map((p) => `${p.gflops.toFixed(1)} GFLOP/s (bf16 ${p.bf16Gflops.toFixed(1)}) at ${p.threads} thread(s)`).join(', ')}`,
+    );
   }
 
   const groups = [];
@@ -487,7 +570,9 @@ async function main() {
     const rows = await runGroup(group, opts, state);
     results.rows.push(...rows);
     const ours = rows.find((r) => r.engineId === 'gatedrnn');
-    const line = rows.map((r) => `${r.engine} ${fmtMs(r.medianMs)} ms${r.engineId === 'gatedrnn' ? '' : ` (Δ ${fmtDiff(r.maxAbsDiff)})`}`).join(', ');
+    const line = rows
+      .map((r) => `${r.engine} ${fmtMs(r.medianMs)} ms${r.engineId === 'gatedrnn' ? '' : ` (Δ ${fmtDiff(r.maxAbsDiff)})`}`)
+      .join(', ');
     console.log(`[${group.index + 1}/${groups.length}] ${group.v.variant} ${configLabel(group.config)} threads=${group.threads}: ${line}`);
     if (!ours) throw new Error('gatedrnn produced no row');
   }
@@ -499,11 +584,13 @@ async function main() {
     await waitForQuiet(QUIET_LOAD, state.settle);
     const scaling = await measureScaling(fitted, { calls: opts.scalingCalls });
     for (const a of scaling.axes) {
-      for (const c of a.cells) console.log(`scaling ${c.variant} over ${a.axis}: ${c.fit.slope.toFixed(3)} ms per ${a.unit}, R² ${c.fit.r2.toFixed(4)}`);
+      for (const c of a.cells)
+        console.log(`scaling ${c.variant} over ${a.axis}: ${c.fit.slope.toFixed(3)} ms per ${a.unit}, R² ${c.fit.r2.toFixed(4)}`);
     }
     await waitForQuiet(QUIET_LOAD, state.settle);
     scaling.speedup = await measureSpeedup(fitted, { calls: opts.scalingCalls });
-    for (const c of scaling.speedup.cells) console.log(`speed-up ${c.variant} ${configLabel(scaling.speedup.config)}: 2 threads ${c.speedup.toFixed(2)}× 1 thread`);
+    for (const c of scaling.speedup.cells)
+      console.log(`speed-up ${c.variant} ${configLabel(scaling.speedup.config)}: 2 threads ${c.speedup.toFixed(2)}× 1 thread`);
     scaling.durationS = (Date.now() - t0) / 1e3;
     results.scaling = scaling;
   }
@@ -526,7 +613,9 @@ async function main() {
     await waitForQuiet(QUIET_LOAD, state.settle);
     results.threadpoolHop = await measureThreadpoolHop();
     const h = results.threadpoolHop;
-    console.log(`round trips: libuv pool (pbkdf2) ${h.pbkdf2.p50.toFixed(1)} µs, runner threads (tiny runAsync) ${h.tinyRunAsync.p50.toFixed(1)} µs (medians)`);
+    console.log(
+      `round trips: libuv pool (pbkdf2) ${h.pbkdf2.p50.toFixed(1)} µs, runner threads (tiny runAsync) ${h.tinyRunAsync.p50.toFixed(1)} µs (medians)`,
+    );
   }
 
   if (opts.memory) {
@@ -534,7 +623,10 @@ async function main() {
     try {
       results.memory = measureMemory(fitted, { runs: opts.memoryRuns });
       results.memory.durationS = (Date.now() - t0) / 1e3;
-      for (const c of results.memory.cells) console.log(`memory ${c.variant}: peak RSS ${(c.runsPeakKiB / 1024).toFixed(1)} MiB, ${c.ratio.toFixed(2)}× tensors + packed weights`);
+      for (const c of results.memory.cells)
+        console.log(
+          `memory ${c.variant}: peak RSS ${(c.runsPeakKiB / 1024).toFixed(1)} MiB, ${c.ratio.toFixed(2)}× tensors + packed weights`,
+        );
     } catch (err) {
       // A child that fails (say, dist/ rebuilt under it) must not cost the minutes of timing above.
       results.memory = { error: err.message };
@@ -564,7 +656,10 @@ async function main() {
     r.gflops = r.flops / (r.medianMs * 1e6);
     const peak = results.peak.find((p) => p.threads === r.threads);
     r.pctPeak = peak ? (100 * r.gflops) / (r.engineId === 'gatedrnn-bf16' ? peak.bf16Gflops : peak.gflops) : null;
-    const ours = results.rows.find((x) => x.engineId === 'gatedrnn' && x.variant === r.variant && x.threads === r.threads && configLabel(x.config) === configLabel(r.config));
+    const ours = results.rows.find(
+      (x) =>
+        x.engineId === 'gatedrnn' && x.variant === r.variant && x.threads === r.threads && configLabel(x.config) === configLabel(r.config),
+    );
     r.ratioVsGatedrnn = ours ? r.medianMs / ours.medianMs : null;
   }
   results.machine.loadavgEnd = os.loadavg()[0];
@@ -574,7 +669,9 @@ async function main() {
   printTables(results);
   fs.mkdirSync(opts.out, { recursive: true });
   writeReports(results, opts.out);
-  console.log(`\nwrote ${path.relative(process.cwd(), path.join(opts.out, 'results.json'))} and RESULTS.md in ${results.durationS.toFixed(0)} s`);
+  console.log(
+    `\nwrote ${path.relative(process.cwd(), path.join(opts.out, 'results.json'))} and RESULTS.md in ${results.durationS.toFixed(0)} s`,
+  );
   if (opts.sessions !== false && opts.threads.every((t) => t >= 1)) {
     console.log('\nImported models (bench/sessions.js):');
     writeSessionsReport(await runSessions({ quick: opts.quick, threads: [...opts.threads].sort() }), opts.out);
@@ -587,6 +684,6 @@ main().catch((err) => {
     process.exitCode = 2;
     return;
   }
-  console.error(err && err.stack ? err.stack : err);
+  console.error(err?.stack ? err.stack : err);
   process.exitCode = 1;
 });

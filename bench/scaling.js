@@ -1,4 +1,3 @@
-'use strict';
 // How gatedrnn's time grows with sequence length T and batch B (it should be a straight line in
 // each), and what a second thread buys at B=64: the speed issue's "time linear in T and in B
 // (report the fitted slope and R²); 2 threads ≥ 1.8× one thread at B=64".
@@ -91,7 +90,15 @@ async function measureScaling(variants, { calls, seed = 1 }) {
           const { T, B } = pointOf(axis, fixed, x);
           return { x, ...summarize(pooled.get(`${v.variant} ${T}×${B}`)) };
         });
-        return { variant: v.variant, cell: v.cell, points, fit: linearFit(values, points.map((p) => p.medianMs)) };
+        return {
+          variant: v.variant,
+          cell: v.cell,
+          points,
+          fit: linearFit(
+            values,
+            points.map((p) => p.medianMs),
+          ),
+        };
       }),
     }));
     return { threads, calls, otherLoadPct: share == null ? null : 100 * share, axes };
@@ -124,7 +131,14 @@ async function measureSpeedup(variants, { calls, seed = 2 }) {
       const speedup = timings[0].medianMs / timings[1].medianMs;
       return { variant: v.variant, cell: v.cell, timings, speedup, met: speedup >= SPEEDUP.target };
     });
-    return { config: { T, B, I, H: I }, threads: SPEEDUP.threads, target: SPEEDUP.target, calls, otherLoadPct: share == null ? null : 100 * share, cells };
+    return {
+      config: { T, B, I, H: I },
+      threads: SPEEDUP.threads,
+      target: SPEEDUP.target,
+      calls,
+      otherLoadPct: share == null ? null : 100 * share,
+      cells,
+    };
   } finally {
     for (const op of ops) op.dispose();
   }

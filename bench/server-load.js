@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // A bounded load test of examples/server on loopback: the same server with the gatedrnn engine
 // (model.toSession()) and with onnxruntime-node (the same model's toOnnx() bytes), each in its own
 // node process. Two phases after a warm-up: steady (a fixed number of concurrent keep-alive
@@ -12,11 +12,11 @@
 // adds its "Server load" section to bench/RESULTS.md (bench/report.js).
 //   node bench/server-load.js [--concurrency 32] [--seconds 10] [--warmup 2] [--burst 200]
 //                             [--burst-seconds 10] [--max-batch 32] [--window-ms 2]
-const { spawn } = require('child_process');
-const fs = require('fs');
-const http = require('http');
-const os = require('os');
-const path = require('path');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
 const { writeServerLoadReport } = require('./report');
 const { quantile } = require('./stats');
 
@@ -39,15 +39,34 @@ const opts = {
 const root = path.join(__dirname, '..');
 
 // Request texts: 5 to 60 words from a small vocabulary, fixed seed.
-const WORDS = 'the a of market team game election rates shares players season research study space vote court league profit growth launch scientists record coach minister bank data climate final trade energy'.split(' ');
+const WORDS =
+  'the a of market team game election rates shares players season research study space vote court league profit growth launch scientists record coach minister bank data climate final trade energy'.split(
+    ' ',
+  );
 let seed = 12345;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-const TEXTS = Array.from({ length: 500 }, () => Array.from({ length: 5 + Math.floor(random() * 56) }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' '));
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const TEXTS = Array.from({ length: 500 }, () =>
+  Array.from({ length: 5 + Math.floor(random() * 56) }, () => WORDS[Math.floor(random() * WORDS.length)]).join(' '),
+);
 
 function startServer(engine) {
   const child = spawn(
     process.execPath,
-    [path.join(root, 'examples', 'server', 'server.js'), '--port', '0', '--engine', engine, '--max-batch', String(opts.maxBatch), '--window-ms', String(opts.windowMs), '--max-in-flight', String(opts.maxInFlight), '--threads', String(opts.threads)],
+    [
+      path.join(root, 'examples', 'server', 'server.js'),
+      '--port',
+      '0',
+      '--engine',
+      engine,
+      '--max-batch',
+      String(opts.maxBatch),
+      '--window-ms',
+      String(opts.windowMs),
+      '--max-in-flight',
+      String(opts.maxInFlight),
+      '--threads',
+      String(opts.threads),
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
@@ -63,12 +82,22 @@ function startServer(engine) {
 
 function request(agent, port, method, urlPath, body) {
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: urlPath, agent, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (e) => resolve({ status: 0, body: String(e) }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: urlPath,
+        agent,
+        headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {},
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (e) => resolve({ status: 0, body: String(e) }));
+      },
+    );
     req.on('error', (e) => resolve({ status: 0, body: String(e) }));
     req.end(body);
   });
@@ -94,7 +123,12 @@ function watchRss(pid) {
 }
 
 function latencyStats(latencies) {
-  return { p50Ms: quantile(latencies, 0.5), p90Ms: quantile(latencies, 0.9), p99Ms: quantile(latencies, 0.99), maxMs: latencies.reduce((a, b) => Math.max(a, b), -Infinity) };
+  return {
+    p50Ms: quantile(latencies, 0.5),
+    p90Ms: quantile(latencies, 0.9),
+    p99Ms: quantile(latencies, 0.99),
+    maxMs: latencies.reduce((a, b) => Math.max(a, b), -Infinity),
+  };
 }
 
 async function health(agent, port, reset) {
@@ -155,7 +189,11 @@ async function bursts(port, pid) {
   let firstError = null;
   let count = 0;
   // Open the sockets and settle before reading the idle RSS.
-  await Promise.all(Array.from({ length: opts.burst }, (_, k) => request(agent, port, 'POST', '/classify', JSON.stringify({ text: TEXTS[k % TEXTS.length] }))));
+  await Promise.all(
+    Array.from({ length: opts.burst }, (_, k) =>
+      request(agent, port, 'POST', '/classify', JSON.stringify({ text: TEXTS[k % TEXTS.length] })),
+    ),
+  );
   await new Promise((resolve) => setTimeout(resolve, 300));
   const idleRss = rssMiB(pid);
   await health(agent, port, true);
@@ -200,7 +238,8 @@ async function load(engine) {
   const { child, port } = await startServer(engine);
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
   const probe = [];
-  for (const text of TEXTS.slice(0, 20)) probe.push(JSON.parse((await request(agent, port, 'POST', '/classify', JSON.stringify({ text }))).body).probs);
+  for (const text of TEXTS.slice(0, 20))
+    probe.push(JSON.parse((await request(agent, port, 'POST', '/classify', JSON.stringify({ text }))).body).probs);
   const steadyRun = await steady(agent, port);
   agent.destroy();
   const burstRun = await bursts(port, child.pid);
@@ -217,7 +256,9 @@ async function main() {
   const runs = [];
   // 'none' answers without a model: the delay and latency HTTP, JSON and batching cause alone.
   for (const engine of ['gatedrnn', 'onnxruntime', 'none']) {
-    console.log(`server-load: ${engine}: ${opts.concurrency} clients, ${opts.warmup} s warm-up, ${opts.seconds} s measured; then bursts of ${opts.burst} for ${opts.burstSeconds} s`);
+    console.log(
+      `server-load: ${engine}: ${opts.concurrency} clients, ${opts.warmup} s warm-up, ${opts.seconds} s measured; then bursts of ${opts.burst} for ${opts.burstSeconds} s`,
+    );
     runs.push(await load(engine));
   }
   let maxDiff = 0;
@@ -225,7 +266,13 @@ async function main() {
   runs[0].probe.forEach((p, k) => p.forEach((v, c) => (maxDiff = Math.max(maxDiff, Math.abs(v - runs[1].probe[k][c])))));
   const result = {
     date: started.toISOString(),
-    machine: { cpuModel: os.cpus()[0].model, cores: os.cpus().length, node: process.version, loadavgStart: loadStart, loadavgEnd: os.loadavg()[0] },
+    machine: {
+      cpuModel: os.cpus()[0].model,
+      cores: os.cpus().length,
+      node: process.version,
+      loadavgStart: loadStart,
+      loadavgEnd: os.loadavg()[0],
+    },
     versions: { 'onnxruntime-node': ortVersion },
     options: opts,
     maxProbDiff: maxDiff,

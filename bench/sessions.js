@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // Whole imported models, gatedrnn's loadOnnx session against onnxruntime-node: each fixture of
 // test/fixtures/onnx at (B, T) = (1, 1), (1, 100), (16, 100); the README's text classifier
 // exported with toOnnx() at 8 × 20; DTLN's model_1 (a Keras speech-enhancement model with two
@@ -10,9 +10,9 @@
 //   node bench/sessions.js [--quick] [--threads 1,2] [--calls N] [--dtln PATH]
 // DTLN's model_1.onnx is not in the repository (MIT, 1.4 MB): its row is skipped with a message
 // unless the file is at --dtln, $GATEDRNN_DTLN_MODEL or bench/models/dtln_model_1.onnx.
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { measureRoundRobin, summarize, watchOtherLoad } = require('./measure');
 const { ortSessionOptions } = require('./engines');
 const { prng } = require('./tensors');
@@ -25,7 +25,12 @@ const SHAPES = [
 ];
 
 function parseArgs(argv) {
-  const o = { quick: false, threads: [1, 2], calls: null, dtln: process.env.GATEDRNN_DTLN_MODEL || path.join(__dirname, 'models', 'dtln_model_1.onnx') };
+  const o = {
+    quick: false,
+    threads: [1, 2],
+    calls: null,
+    dtln: process.env.GATEDRNN_DTLN_MODEL || path.join(__dirname, 'models', 'dtln_model_1.onnx'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
@@ -45,8 +50,16 @@ function fixtureFeeds(ort, session, B, T, rand) {
     const n = dims.reduce((a, b) => a * b, 1);
     feeds[m.name] =
       m.type === 'int64'
-        ? new ort.Tensor('int64', BigInt64Array.from({ length: n }, () => BigInt(1 + Math.floor(rand() * 50))), dims)
-        : new ort.Tensor('float32', Float32Array.from({ length: n }, () => rand() * 2 - 1), dims);
+        ? new ort.Tensor(
+            'int64',
+            BigInt64Array.from({ length: n }, () => BigInt(1 + Math.floor(rand() * 50))),
+            dims,
+          )
+        : new ort.Tensor(
+            'float32',
+            Float32Array.from({ length: n }, () => rand() * 2 - 1),
+            dims,
+          );
   }
   return feeds;
 }
@@ -81,7 +94,7 @@ function readmeClassifier(gatedrnn, ort, rand) {
  * and checks nothing; `first` is the output of the first call, for the cross-check.
  */
 function engineCall(kind, session, feeds, carry) {
-  let state = { ...feeds };
+  const state = { ...feeds };
   const next = (out) => {
     if (carry) for (const [input, output] of carry) state[input] = out[output];
   };
@@ -117,7 +130,12 @@ async function measureRow(gatedrnn, ort, { name, bytes, feeds, carry, threads, c
   const med = (id) => summarize(samples.get(id)).medianMs;
   const base = med('onnxruntime');
   return {
-    name, threads, planned, maxDiff: diff, calls, otherLoad: other,
+    name,
+    threads,
+    planned,
+    maxDiff: diff,
+    calls,
+    otherLoad: other,
     ms: { run: med('run'), runSync: med('runSync'), onnxruntime: base, runSyncAlone: summarize(alone.get('alone')).medianMs },
     ratio: { run: base / med('run'), runSync: base / med('runSync') },
   };
@@ -131,10 +149,14 @@ async function runSessions(options = {}) {
   const rows = [];
   const cases = [];
   const dir = path.join(root, 'test', 'fixtures', 'onnx');
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort()) {
+  for (const file of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.onnx'))
+    .sort()) {
     const bytes = fs.readFileSync(path.join(dir, file));
     const probe = await ort.InferenceSession.create(bytes);
-    for (const [B, T] of SHAPES) cases.push({ name: `${file.replace('.onnx', '')} B=${B} T=${T}`, bytes, feeds: fixtureFeeds(ort, probe, B, T, rand) });
+    for (const [B, T] of SHAPES)
+      cases.push({ name: `${file.replace('.onnx', '')} B=${B} T=${T}`, bytes, feeds: fixtureFeeds(ort, probe, B, T, rand) });
     await probe.release();
   }
   const readme = readmeClassifier(gatedrnn, ort, rand);
@@ -146,7 +168,10 @@ async function runSessions(options = {}) {
     cases.push({
       name: 'DTLN model_1, one frame, states carried',
       bytes,
-      feeds: { input_2: new ort.Tensor('float32', frame, [1, 1, 257]), input_3: new ort.Tensor('float32', new Float32Array(512), [1, 2, 128, 2]) },
+      feeds: {
+        input_2: new ort.Tensor('float32', frame, [1, 1, 257]),
+        input_3: new ort.Tensor('float32', new Float32Array(512), [1, 2, 128, 2]),
+      },
       carry: [['input_3', 'tf_op_layer_stack_2']],
     });
   } else {

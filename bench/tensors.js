@@ -1,4 +1,3 @@
-'use strict';
 // Deterministic inputs for the benchmark and the comparison of outputs between engines.
 
 /** mulberry32: a tiny seeded PRNG, so every run (and every engine) sees the same numbers. */

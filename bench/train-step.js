@@ -3,9 +3,9 @@
 // an optimized BLAS (see bench/train.js; the reference BLAS is refused). GFLOP/s counts the
 // matrix products, the backward pass as twice the forward; % peak divides by the addon's FMA loop.
 // Outside the tests; run by hand: node bench/train-step.js [threads] [T] [B] [I] [H]
-'use strict';
-const { execFileSync } = require('child_process');
-const path = require('path');
+
+const { execFileSync } = require('node:child_process');
+const path = require('node:path');
 const { RnnTrainer } = require('../dist/ops/trainer');
 const { median } = require('./stats');
 const { findTorch, measurePeak, probeBlas, RefusedError } = require('./train');
@@ -24,7 +24,8 @@ function time(cell, lbr) {
   const w = { W: rand(G * H * I, 0.1), R: rand(G * H * H, 0.1), B: rand(2 * G * H, 0.1) };
   const x = { X: rand(T * B * I, 1), seqLength: T, batchSize: B };
   const dY = rand(T * B * H, 1);
-  const f = [], b = [];
+  const f = [],
+    b = [];
   for (let i = 0; i < 25; i++) {
     const t0 = process.hrtime.bigint();
     const out = t.forward(w, x);
@@ -51,8 +52,10 @@ if (!python) console.log('PyTorch: not found (no Python that imports torch); gat
 else {
   try {
     const blas = probeBlas(python);
-    const out = execFileSync(python.python, [path.join(__dirname, 'train-step-torch.py'), ...[threads, T, B, I, H].map(String)],
-                             { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = execFileSync(python.python, [path.join(__dirname, 'train-step-torch.py'), ...[threads, T, B, I, H].map(String)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     torch = JSON.parse(out);
     console.log(`PyTorch ${python.version} on ${blas.name}${blas.file ? ` (${blas.file})` : ''}, torch.set_num_threads(${threads})`);
   } catch (err) {
@@ -68,5 +71,7 @@ for (const [name, r] of rows) {
   const tr = torch && !name.includes('=0') ? torch[cell.toLowerCase()] : null;
   const rate = (ms) => `${gflops(cell, ms).toFixed(1)} GFLOP/s, ${((100 * gflops(cell, ms)) / peak).toFixed(0)}% peak`;
   const vs = tr ? `   torch ${tr.toFixed(2)} (${rate(tr)}; ${(tr / r.step).toFixed(2)}x)` : '';
-  console.log(`${name.padEnd(28)} forward ${r.forward.toFixed(2)}  backward ${r.backward.toFixed(2)}  step ${r.step.toFixed(2)} (${rate(r.step)})${vs}`);
+  console.log(
+    `${name.padEnd(28)} forward ${r.forward.toFixed(2)}  backward ${r.backward.toFixed(2)}  step ${r.step.toFixed(2)} (${rate(r.step)})${vs}`,
+  );
 }

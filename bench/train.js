@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-'use strict';
+
 // Training throughput (samples/s of forward + backward + update) of the Keras text classifier
 // in gatedrnn, @tensorflow/tfjs (CPU backend) and PyTorch (CPU, bench/train_torch.py). See HELP.
 
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { spawnSync } = require('child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const { gitInfo, summarize, watchOtherLoad } = require('./measure');
 const { median } = require('./stats');
 const { prng } = require('./tensors');
@@ -46,7 +46,17 @@ const TARGETS = { tfjs: 50, torch: 1.0 }; // gatedrnn samples/s ÷ theirs, at eq
 class UsageError extends Error {}
 
 function parseArgs(argv) {
-  const opts = { steps: 20, sweepSteps: 3, tfjsSteps: 1, warmup: 2, threads: [1, 2], kinds: ['gru', 'lstm'], engines: ['gatedrnn', 'tfjs', 'torch'], python: null, out: __dirname };
+  const opts = {
+    steps: 20,
+    sweepSteps: 3,
+    tfjsSteps: 1,
+    warmup: 2,
+    threads: [1, 2],
+    kinds: ['gru', 'lstm'],
+    engines: ['gatedrnn', 'tfjs', 'torch'],
+    python: null,
+    out: __dirname,
+  };
   const positive = (name, s) => {
     const n = Number(s);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`Expected a positive integer for ${name} but received "${s}"`);
@@ -59,17 +69,31 @@ function parseArgs(argv) {
       return argv[++i];
     };
     switch (arg) {
-      case '--help': case '-h': opts.help = true; break;
-      case '--steps': opts.steps = positive(arg, next()); break;
-      case '--tfjs-steps': opts.tfjsSteps = positive(arg, next()); break;
-      case '--sweep-steps': opts.sweepSteps = positive(arg, next()); break;
+      case '--help':
+      case '-h':
+        opts.help = true;
+        break;
+      case '--steps':
+        opts.steps = positive(arg, next());
+        break;
+      case '--tfjs-steps':
+        opts.tfjsSteps = positive(arg, next());
+        break;
+      case '--sweep-steps':
+        opts.sweepSteps = positive(arg, next());
+        break;
       case '--warmup': {
         const s = next();
         opts.warmup = Number(s);
-        if (!Number.isInteger(opts.warmup) || opts.warmup < 0) throw new UsageError(`Expected a non-negative integer for --warmup but received "${s}"`);
+        if (!Number.isInteger(opts.warmup) || opts.warmup < 0)
+          throw new UsageError(`Expected a non-negative integer for --warmup but received "${s}"`);
         break;
       }
-      case '--threads': opts.threads = next().split(',').map((s) => positive(arg, s.trim())); break;
+      case '--threads':
+        opts.threads = next()
+          .split(',')
+          .map((s) => positive(arg, s.trim()));
+        break;
       case '--only': {
         const v = next();
         if (v !== 'gru' && v !== 'lstm') throw new UsageError(`Expected gru or lstm for --only but received "${v}"`);
@@ -77,14 +101,22 @@ function parseArgs(argv) {
         break;
       }
       case '--engines':
-        opts.engines = next().split(',').map((s) => {
-          if (!['gatedrnn', 'tfjs', 'torch'].includes(s.trim())) throw new UsageError(`Expected gatedrnn, tfjs or torch in --engines but received "${s}"`);
-          return s.trim();
-        });
+        opts.engines = next()
+          .split(',')
+          .map((s) => {
+            if (!['gatedrnn', 'tfjs', 'torch'].includes(s.trim()))
+              throw new UsageError(`Expected gatedrnn, tfjs or torch in --engines but received "${s}"`);
+            return s.trim();
+          });
         break;
-      case '--python': opts.python = next(); break;
-      case '--out': opts.out = path.resolve(next()); break;
-      default: throw new UsageError(`Unknown option "${arg}" (see --help)`);
+      case '--python':
+        opts.python = next();
+        break;
+      case '--out':
+        opts.out = path.resolve(next());
+        break;
+      default:
+        throw new UsageError(`Unknown option "${arg}" (see --help)`);
     }
   }
   return opts;
@@ -140,7 +172,13 @@ function classifyBlas({ files, config }) {
   const file = (re) => files.find((f) => re.test(path.basename(f)) || re.test(path.dirname(f)));
   let f = file(/openblas/i);
   if (f) {
-    const variant = /openmp|libopenblaso/i.test(f) ? 'openmp' : /serial/i.test(f) ? 'serial' : /pthread|libopenblasp/i.test(f) ? 'pthread' : null;
+    const variant = /openmp|libopenblaso/i.test(f)
+      ? 'openmp'
+      : /serial/i.test(f)
+        ? 'serial'
+        : /pthread|libopenblasp/i.test(f)
+          ? 'pthread'
+          : null;
     return { name: 'OpenBLAS', variant, file: f, real: true };
   }
   if ((f = file(/mkl/i))) return { name: 'MKL', variant: null, file: f, real: true };
@@ -159,7 +197,10 @@ function probeBlas(torch) {
   const info = runChild('PyTorch BLAS probe', torch.python, [path.join(__dirname, 'train_torch.py'), '--probe-blas']).blas;
   const blas = { ...classifyBlas(info), files: info.files };
   if (!blas.real) {
-    const what = blas.name === 'reference BLAS' ? `the reference BLAS (${blas.file}), plain loops at a few GFLOP/s` : `no BLAS this bench can identify (libraries mapped: ${info.files.join(', ') || 'none'})`;
+    const what =
+      blas.name === 'reference BLAS'
+        ? `the reference BLAS (${blas.file}), plain loops at a few GFLOP/s`
+        : `no BLAS this bench can identify (libraries mapped: ${info.files.join(', ') || 'none'})`;
     throw new RefusedError(
       `PyTorch (${torch.python}) runs on ${what}: a comparison against it says nothing about PyTorch. Install an optimized BLAS (Debian: apt install libopenblas0-pthread, or libopenblas0-openmp) and run again, or leave PyTorch out (--engines gatedrnn,tfjs).`,
     );
@@ -202,7 +243,8 @@ function cpuSeconds() {
  */
 async function runGatedrnn({ cell, threads, steps, warmup, seq }) {
   const { sequential, layers, Tensor, backendInfo } = require(path.join(__dirname, '..', 'dist'));
-  if (backendInfo().threads !== threads) throw new Error(`gatedrnn runs ${backendInfo().threads} threads, not the ${threads} asked for (GATEDRNN_THREADS)`);
+  if (backendInfo().threads !== threads)
+    throw new Error(`gatedrnn runs ${backendInfo().threads} threads, not the ${threads} asked for (GATEDRNN_THREADS)`);
   const rnn = cell === 'gru' ? layers.gru : layers.lstm;
   const { vocab, embed, units, dense, classes, batch } = MODEL;
   const stack = [
@@ -282,7 +324,13 @@ const CHILD_ENGINES = { gatedrnn: runGatedrnn, tfjs: runTfjs };
 
 async function childMain(argv) {
   const [engine, cell, threads, steps, warmup, seq] = argv;
-  const out = await CHILD_ENGINES[engine]({ cell, threads: Number(threads), steps: Number(steps), warmup: Number(warmup), seq: Number(seq) });
+  const out = await CHILD_ENGINES[engine]({
+    cell,
+    threads: Number(threads),
+    steps: Number(steps),
+    warmup: Number(warmup),
+    seq: Number(seq),
+  });
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
@@ -294,7 +342,8 @@ function runChild(label, command, args, env = process.env, timeoutMs = undefined
   const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 24, env, timeout: timeoutMs });
   if (r.error && r.error.code === 'ETIMEDOUT') throw new ChildTimeout(`${label} took over ${(timeoutMs / 1e3).toFixed(0)} s`);
   if (r.error) throw new Error(`${label}: could not start ${command}: ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`${label} exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
+  if (r.status !== 0)
+    throw new Error(`${label} exited with ${r.status ?? r.signal}: ${(r.stderr || '').trim().split('\n').slice(-3).join(' | ')}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]);
 }
@@ -318,15 +367,38 @@ function runOnce(engine, cell, threads, seq, steps, warmup, torch, setting = nul
   let out;
   if (engine === 'torch') {
     const script = path.join(__dirname, 'train_torch.py');
-    const args = ['--cell', cell, '--threads', setting.torchThreads, '--steps', steps, '--warmup', warmup, '--seq', seq, '--seed', SEED].map(String);
+    const args = [
+      '--cell',
+      cell,
+      '--threads',
+      setting.torchThreads,
+      '--steps',
+      steps,
+      '--warmup',
+      warmup,
+      '--seq',
+      seq,
+      '--seed',
+      SEED,
+    ].map(String);
     if (budgetS != null) args.push('--budget', String(budgetS));
     // The BLAS's own thread pool, under the names the common libraries read.
     const n = String(setting.blasThreads);
-    out = runChild('PyTorch', torch.python, [script, ...args], { ...process.env, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n, BLIS_NUM_THREADS: n }, timeoutMs);
+    out = runChild(
+      'PyTorch',
+      torch.python,
+      [script, ...args],
+      { ...process.env, OPENBLAS_NUM_THREADS: n, MKL_NUM_THREADS: n, BLIS_NUM_THREADS: n },
+      timeoutMs,
+    );
     const blas = classifyBlas(out.blas);
-    if (blas.name !== torch.blas.name || blas.file !== torch.blas.file) throw new Error(`PyTorch ran on ${blas.name} (${blas.file}), not the ${torch.blas.name} the probe found`);
+    if (blas.name !== torch.blas.name || blas.file !== torch.blas.file)
+      throw new Error(`PyTorch ran on ${blas.name} (${blas.file}), not the ${torch.blas.name} the probe found`);
   } else {
-    out = runChild(engine, process.execPath, [__filename, '--child', engine, cell, ...[threads, steps, warmup, seq].map(String)], { ...process.env, GATEDRNN_THREADS: String(threads) });
+    out = runChild(engine, process.execPath, [__filename, '--child', engine, cell, ...[threads, steps, warmup, seq].map(String)], {
+      ...process.env,
+      GATEDRNN_THREADS: String(threads),
+    });
   }
   const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
   // watchOtherLoad counts the child as another process: take away the CPU time it reports.
@@ -348,14 +420,21 @@ function runEngine(engine, cell, threads, opts, torch) {
     const [a, b] = probes;
     const perStep = (b.medianMs - a.medianMs) / (b.seq - a.seq);
     // Each step adds work, so a flat or falling line means other jobs distorted a probe.
-    if (!(perStep > 0)) throw new Error(`its probes are inconsistent (T = ${a.seq}: ${a.medianMs.toFixed(0)} ms, T = ${b.seq}: ${b.medianMs.toFixed(0)} ms): run again on a quieter machine`);
+    if (!(perStep > 0))
+      throw new Error(
+        `its probes are inconsistent (T = ${a.seq}: ${a.medianMs.toFixed(0)} ms, T = ${b.seq}: ${b.medianMs.toFixed(0)} ms): run again on a quieter machine`,
+      );
     const medianMs = a.medianMs + perStep * (MODEL.seq - a.seq);
     Object.assign(row, {
       steps: opts.tfjsSteps,
       warmup: 0,
       medianMs,
       samples: null,
-      estimated: { probes: probes.map(({ seq, medianMs: ms, samples }) => ({ seq, medianMs: ms, samples })), fixedMs: a.medianMs - perStep * a.seq, perStepMs: perStep },
+      estimated: {
+        probes: probes.map(({ seq, medianMs: ms, samples }) => ({ seq, medianMs: ms, samples })),
+        fixedMs: a.medianMs - perStep * a.seq,
+        perStepMs: perStep,
+      },
       lossFirst: b.lossFirst,
       lossLast: b.lossLast,
       otherLoadPct: probes.some((p) => p.share == null) ? null : (100 * probes.reduce((x, p) => x + p.share, 0)) / probes.length,
@@ -380,12 +459,22 @@ function runEngine(engine, cell, threads, opts, torch) {
       const t0 = Date.now();
       try {
         const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.sweepSteps, 1, torch, setting, budgetS, timeoutMs);
-        const s = { ...setting, medianMs: summarize(out.stepSeconds).medianMs, steps: out.stepSeconds.length, runMs: Date.now() - t0, otherLoadPct: share == null ? null : 100 * share };
-        console.log(`  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: step ${s.medianMs.toFixed(1)} ms (median of ${s.steps})`);
+        const s = {
+          ...setting,
+          medianMs: summarize(out.stepSeconds).medianMs,
+          steps: out.stepSeconds.length,
+          runMs: Date.now() - t0,
+          otherLoadPct: share == null ? null : 100 * share,
+        };
+        console.log(
+          `  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: step ${s.medianMs.toFixed(1)} ms (median of ${s.steps})`,
+        );
         sweep.push(s);
       } catch (err) {
         if (!(err instanceof ChildTimeout)) throw err;
-        console.log(`  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: stopped after ${(timeoutMs / 1e3).toFixed(0)} s (3× the fastest setting's run)`);
+        console.log(
+          `  ${cell} torch threads=${threads}: set_num_threads(${setting.torchThreads}), BLAS threads ${setting.blasThreads}: stopped after ${(timeoutMs / 1e3).toFixed(0)} s (3× the fastest setting's run)`,
+        );
         sweep.push({ ...setting, medianMs: null, steps: 0, stoppedAfterS: timeoutMs / 1e3 });
       }
     }
@@ -404,7 +493,14 @@ function runEngine(engine, cell, threads, opts, torch) {
     });
   } else {
     const { out, share } = runOnce(engine, cell, threads, MODEL.seq, opts.steps, opts.warmup, torch);
-    Object.assign(row, { steps: opts.steps, warmup: opts.warmup, ...summarize(out.stepSeconds), lossFirst: out.lossFirst, lossLast: out.lossLast, otherLoadPct: share == null ? null : 100 * share });
+    Object.assign(row, {
+      steps: opts.steps,
+      warmup: opts.warmup,
+      ...summarize(out.stepSeconds),
+      lossFirst: out.lossFirst,
+      lossLast: out.lossLast,
+      otherLoadPct: share == null ? null : 100 * share,
+    });
   }
   row.samplesPerS = MODEL.batch / (row.medianMs / 1e3);
   row.flopsPerStep = flopsPerStep(cell);
@@ -428,7 +524,9 @@ async function main() {
     if (!torch) skipped.push('PyTorch: not installed (no python3 that imports torch; Debian: apt install python3-torch)');
     else {
       torch.blas = probeBlas(torch);
-      console.log(`PyTorch ${torch.version} (${torch.python}) on ${torch.blas.name}${torch.blas.variant ? ` (${torch.blas.variant})` : ''}${torch.blas.file ? `: ${torch.blas.file}` : ''}`);
+      console.log(
+        `PyTorch ${torch.version} (${torch.python}) on ${torch.blas.name}${torch.blas.variant ? ` (${torch.blas.variant})` : ''}${torch.blas.file ? `: ${torch.blas.file}` : ''}`,
+      );
     }
   }
   let tfjsVersion = null;
@@ -450,9 +548,15 @@ async function main() {
         try {
           const row = runEngine(engine, cell, threads, opts, torch);
           rows.push(row);
-          const how = row.estimated ? `estimated from T = ${row.estimated.probes.map((p) => `${p.seq}: ${p.medianMs.toFixed(0)} ms`).join(', ')}` : `median of ${row.samples}`;
-          const setting = row.sweep ? `, best of ${row.sweep.length} settings: set_num_threads(${row.torchThreads}), BLAS threads ${row.blasThreads}` : '';
-          console.log(`${cell} ${engine} threads=${threads}: ${row.samplesPerS.toFixed(2)} samples/s, ${row.gflops.toFixed(1)} GFLOP/s (step ${row.medianMs.toFixed(1)} ms, ${how}${setting})`);
+          const how = row.estimated
+            ? `estimated from T = ${row.estimated.probes.map((p) => `${p.seq}: ${p.medianMs.toFixed(0)} ms`).join(', ')}`
+            : `median of ${row.samples}`;
+          const setting = row.sweep
+            ? `, best of ${row.sweep.length} settings: set_num_threads(${row.torchThreads}), BLAS threads ${row.blasThreads}`
+            : '';
+          console.log(
+            `${cell} ${engine} threads=${threads}: ${row.samplesPerS.toFixed(2)} samples/s, ${row.gflops.toFixed(1)} GFLOP/s (step ${row.medianMs.toFixed(1)} ms, ${how}${setting})`,
+          );
         } catch (err) {
           skipped.push(`${engine} ${cell} ${threads} thread(s): failed: ${err.message}`);
           console.error(`${cell} ${engine} threads=${threads}: ${err.message}`);
@@ -464,7 +568,9 @@ async function main() {
   for (const r of rows) {
     const p = peak.find((x) => x.threads === r.threads);
     r.pctPeak = p ? (100 * r.gflops) / p.gflops : null;
-    console.log(`${r.cell} ${r.engine} threads=${r.threads}: ${r.gflops.toFixed(1)} GFLOP/s, ${r.pctPeak.toFixed(0)}% of the FMA peak (${p.gflops.toFixed(1)} GFLOP/s)`);
+    console.log(
+      `${r.cell} ${r.engine} threads=${r.threads}: ${r.gflops.toFixed(1)} GFLOP/s, ${r.pctPeak.toFixed(0)}% of the FMA peak (${p.gflops.toFixed(1)} GFLOP/s)`,
+    );
   }
   for (const r of rows) {
     if (r.engine === 'gatedrnn') continue;
@@ -480,13 +586,19 @@ async function main() {
     argv: process.argv.slice(2),
     date: new Date().toISOString(),
     durationS: (Date.now() - started) / 1e3,
-    machine: { cpuModel: (os.cpus()[0]?.model ?? 'unknown').trim(), cores: os.cpus().length, node: process.version, loadavg: os.loadavg()[0] },
+    machine: {
+      cpuModel: (os.cpus()[0]?.model ?? 'unknown').trim(),
+      cores: os.cpus().length,
+      node: process.version,
+      loadavg: os.loadavg()[0],
+    },
     backend: backendInfo(),
     git,
     versions: { tfjs: tfjsVersion, torch: torch?.version ?? null, python: torch?.python ?? null },
     blas: torch?.blas ?? null,
     peak,
-    flopsMethod: 'matrix products only: recurrent forward 2·T·B·G·H·(I+H) per layer, dense 2·B·in·out, backward counted as twice the forward',
+    flopsMethod:
+      'matrix products only: recurrent forward 2·T·B·G·H·(I+H) per layer, dense 2·B·in·out, backward counted as twice the forward',
     model: MODEL,
     seed: SEED,
     targets: TARGETS,
@@ -496,7 +608,9 @@ async function main() {
   };
   fs.mkdirSync(opts.out, { recursive: true });
   writeTrainingReport(training, opts.out);
-  console.log(`wrote ${path.relative(process.cwd(), path.join(opts.out, 'train-results.json'))} and RESULTS.md in ${training.durationS.toFixed(0)} s`);
+  console.log(
+    `wrote ${path.relative(process.cwd(), path.join(opts.out, 'train-results.json'))} and RESULTS.md in ${training.durationS.toFixed(0)} s`,
+  );
 }
 
 module.exports = { classifyBlas, findTorch, flopsPerStep, measurePeak, probeBlas, torchSettings, RefusedError };
@@ -514,7 +628,7 @@ if (require.main === module) {
       process.exitCode = 3;
       return;
     }
-    console.error(err && err.stack ? err.stack : err);
+    console.error(err?.stack ? err.stack : err);
     process.exitCode = 1;
   });
 }

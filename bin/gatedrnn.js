@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `gatedrnn` command: the compiled CLI in dist/ (see lib/cli.ts).
-'use strict';
+
 require('../dist/cli.js')
   .main(process.argv.slice(2))
   .then((code) => {

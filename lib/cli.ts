@@ -8,8 +8,8 @@ import { machineInfo } from './compare/machine';
 import { trainAndMeasure } from './compare/train-and-measure';
 import { crosscheck, formatCrosscheck } from './onnx/crosscheck';
 import { MAX_THREADS } from './ops/recurrent';
-import { Tensor, TensorType } from './tensor';
-import { OptionKind, parseCommandArgs, UsageError } from './util/args';
+import { Tensor, type TensorType } from './tensor';
+import { type OptionKind, parseCommandArgs, UsageError } from './util/args';
 
 export interface Command {
   summary: string;
@@ -26,7 +26,11 @@ export interface Io {
  * Splits options from positionals with the CLI's one parser (util/args), every valued option a
  * list; `flags` take no value.
  */
-export function parseArgs(args: string[], valued: readonly string[], flags: readonly string[] = []): { positional: string[]; options: Map<string, string[]> } {
+export function parseArgs(
+  args: string[],
+  valued: readonly string[],
+  flags: readonly string[] = [],
+): { positional: string[]; options: Map<string, string[]> } {
   const specs: Record<string, OptionKind> = {};
   for (const name of valued) specs[name] = 'list';
   for (const name of flags) specs[name] = 'flag';
@@ -44,7 +48,14 @@ function number(name: string, text: string | undefined, integer: boolean, max = 
   return v;
 }
 
-const CROSSCHECK_OPTIONS: Readonly<Record<string, OptionKind>> = { inputs: 'string', tolerance: 'string', dim: 'list', runs: 'string', threads: 'string', json: 'flag' };
+const CROSSCHECK_OPTIONS: Readonly<Record<string, OptionKind>> = {
+  inputs: 'string',
+  tolerance: 'string',
+  dim: 'list',
+  runs: 'string',
+  threads: 'string',
+  json: 'flag',
+};
 
 /** Bounds of crosscheck's numeric flags: each timed run is a full run of both engines. */
 const MAX_RUNS = 10_000;
@@ -52,16 +63,25 @@ const MAX_RUNS = 10_000;
 /** Reads feeds from JSON: { name: { type, dims, data } }, or an object with such an `inputs` member. */
 export function readInputs(file: string): Record<string, Tensor> {
   const json = JSON.parse(readFileCapped('crosscheck --inputs', file).toString('utf8')) as Record<string, unknown>;
-  const entries = (json.inputs && typeof json.inputs === 'object' ? json.inputs : json) as Record<string, { type?: string; dims?: number[]; data?: unknown }>;
+  const entries = (json.inputs && typeof json.inputs === 'object' ? json.inputs : json) as Record<
+    string,
+    { type?: string; dims?: number[]; data?: unknown }
+  >;
   const feeds: Record<string, Tensor> = {};
   for (const [name, t] of Object.entries(entries)) {
     const type = (t?.type ?? 'float32') as TensorType;
-    if (type !== 'float32' && type !== 'int32' && type !== 'int64') throw new UsageError(`${file}: input '${name}' has type '${String(type)}'; expected float32, int32 or int64`);
+    if (type !== 'float32' && type !== 'int32' && type !== 'int64')
+      throw new UsageError(`${file}: input '${name}' has type '${String(type)}'; expected float32, int32 or int64`);
     if (!Array.isArray(t.data) || !t.data.every((v) => typeof v === 'number' || typeof v === 'string')) {
       throw new UsageError(`${file}: input '${name}' needs "data", an array of numbers`);
     }
     const values = t.data as (number | string)[];
-    const data = type === 'int64' ? BigInt64Array.from(values, (v) => BigInt(v)) : type === 'int32' ? Int32Array.from(values, Number) : Float32Array.from(values, Number);
+    const data =
+      type === 'int64'
+        ? BigInt64Array.from(values, (v) => BigInt(v))
+        : type === 'int32'
+          ? Int32Array.from(values, Number)
+          : Float32Array.from(values, Number);
     try {
       feeds[name] = new Tensor(type, data as Float32Array, t.dims ?? [values.length]);
     } catch (e) {
@@ -88,7 +108,8 @@ export const COMMANDS: Record<string, Command> = {
       const dims: Record<string, number> = {};
       for (const spec of options.get('dim') ?? []) {
         const m = /^([^=]+)=(\d+)$/.exec(spec);
-        if (!m || Number(m[2]) < 1 || Number(m[2]) > 0x7fffffff) throw new UsageError(`--dim expects name=size with size in [1, 2^31), but received '${spec}'`);
+        if (!m || Number(m[2]) < 1 || Number(m[2]) > 0x7fffffff)
+          throw new UsageError(`--dim expects name=size with size in [1, 2^31), but received '${spec}'`);
         dims[m[1]] = Number(m[2]);
       }
       const feeds = options.has('inputs') ? readInputs(options.get('inputs')![0]) : undefined;
@@ -150,7 +171,7 @@ export async function main(argv: string[], io: Io = STDIO): Promise<number> {
     io.out(help());
     return name === undefined ? 2 : 0;
   }
-  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     io.err(`gatedrnn: unknown command '${name}'\n\n${help()}`);
     return 2;

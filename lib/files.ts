@@ -2,7 +2,7 @@
 // never ends (/dev/zero, a FIFO) or that is larger than memory, and a plain readFile would grow
 // its buffer until the process dies. Past the cap the read stops with an error that names the
 // file, the cap and how to raise it.
-import * as fs from 'fs';
+import * as fs from 'node:fs';
 import { rangeError } from './errors';
 import { MAX_ARRAY_BYTES, availableMemory, showBytes } from './memory';
 

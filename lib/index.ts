@@ -7,7 +7,15 @@ export { LstmOp } from './ops/lstm';
 export type { LstmAttributes, LstmInputs, LstmOutputName, LstmOutputs, LstmWeights } from './ops/lstm';
 export { RnnOp } from './ops/rnn';
 export type { RnnOutputName, RnnOutputs } from './ops/rnn';
-export type { Direction, OutputName, RecurrentAttributes, RecurrentInputs, RecurrentOutputs, RecurrentWeights, RunOptions } from './ops/recurrent';
+export type {
+  Direction,
+  OutputName,
+  RecurrentAttributes,
+  RecurrentInputs,
+  RecurrentOutputs,
+  RecurrentWeights,
+  RunOptions,
+} from './ops/recurrent';
 export { ACTIVATION_NAMES } from './ops/activations';
 export { backendInfo } from './ops/backend';
 export type { BackendInfo } from './ops/backend';
@@ -16,14 +24,41 @@ export type { Device } from './ops/spec';
 // gatedrnn compare: the recommendation and the shape of results.json.
 export { recommend } from './compare/recommend';
 export type { AccuracyVerdict, BaselineComparison, CostComparison, CostVerdict, RecommendOptions, Verdict } from './compare/recommend';
-export type { BaselineResult, CellResult, ComparisonResults, LearningCurve, MachineInfo, MeasuredRatio, MetricSpec as ComparisonMetricSpec, Priority, RunResult, RunSettings, TaskCosts, TaskKind, TaskMeta, TaskResult, TuningTrial } from './compare/results';
+export type {
+  BaselineResult,
+  CellResult,
+  ComparisonResults,
+  LearningCurve,
+  MachineInfo,
+  MeasuredRatio,
+  MetricSpec as ComparisonMetricSpec,
+  Priority,
+  RunResult,
+  RunSettings,
+  TaskCosts,
+  TaskKind,
+  TaskMeta,
+  TaskResult,
+  TuningTrial,
+} from './compare/results';
 // Keras-like training API
 export { sequential, Sequential } from './model/sequential';
 export { loadModel } from './model/load';
 export type { ModelData, NestedNumbers } from './model/data';
 export type { SequentialArgs, CompileArgs, FitArgs, History } from './model/sequential';
 export { layers, layerFromConfig, Layer, Dense, Dropout, Embedding, Gru, Lstm, SimpleRnn, Bidirectional } from './layers';
-export type { DenseArgs, DropoutArgs, EmbeddingArgs, GruArgs, LstmArgs, SimpleRnnArgs, BidirectionalArgs, LayerConfig, SerializedLayer, ActivationName } from './layers';
+export type {
+  DenseArgs,
+  DropoutArgs,
+  EmbeddingArgs,
+  GruArgs,
+  LstmArgs,
+  SimpleRnnArgs,
+  BidirectionalArgs,
+  LayerConfig,
+  SerializedLayer,
+  ActivationName,
+} from './layers';
 export { losses, Loss } from './train/losses';
 export type { LossName, LossConfig } from './train/losses';
 export type { MetricName, MetricSpec } from './train/metrics';

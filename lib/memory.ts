@@ -3,9 +3,9 @@
 // call), checked before each allocation so that a graph or input that asks for too much is a
 // RangeError that names the node, not a process the OS kills. Kept apart from the callers: they
 // call `claim` before an allocation and `hold`/`drop` as values live and die.
-import { constants } from 'buffer';
-import * as fs from 'fs';
-import * as os from 'os';
+import { constants } from 'node:buffer';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { rangeError, typeError } from './errors';
 
 /** The default per-run budget never exceeds this, whatever the machine holds. */
@@ -163,7 +163,9 @@ export function claim(where: string, bytes: number): void {
 export function checkStages(where: string, stages: readonly { label: string; bytes: number }[], limit: number): void {
   for (const s of stages) {
     if (!(s.bytes <= limit)) {
-      throw new RangeError(`${where}: ${s.label} would hold ${showBytes(s.bytes)} at once, over the budget of ${showBytes(limit)}; raise it with the maxRunBytes option if the machine has the memory`);
+      throw new RangeError(
+        `${where}: ${s.label} would hold ${showBytes(s.bytes)} at once, over the budget of ${showBytes(limit)}; raise it with the maxRunBytes option if the machine has the memory`,
+      );
     }
   }
 }

@@ -1,7 +1,7 @@
 // Finds and loads the native addon: a prebuilt binary for this platform first, then the local
 // build. When nothing loads, the error lists every path tried, why each failed, and the fix.
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Binding } from '../binding';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -33,7 +33,9 @@ function load(): Binding {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       return require(path.resolve(explicit)) as Binding;
     } catch (err) {
-      throw new Error(`gatedrnn: could not load the native addon that GATEDRNN_ADDON names (${explicit}): ${(err as Error).message.split('\n')[0]}`);
+      throw new Error(
+        `gatedrnn: could not load the native addon that GATEDRNN_ADDON names (${explicit}): ${(err as Error).message.split('\n')[0]}`,
+      );
     }
   }
   const tried: string[] = [];
@@ -53,7 +55,9 @@ function load(): Binding {
     ? 'This looks like a musl libc system (e.g. Alpine): build from source with `npm rebuild gatedrnn` (needs cmake, g++ and make).'
     : 'Build it with `npm rebuild gatedrnn` (needs cmake >= 3.15 and a C++17 compiler: g++ or clang). ' +
       'If a binary was found but failed to load, the platform or CPU may not match the prebuild.';
-  throw new Error(`gatedrnn: could not load the native addon for ${platformTag()} (node ${process.version}). Tried:\n${tried.join('\n')}\n${hint}`);
+  throw new Error(
+    `gatedrnn: could not load the native addon for ${platformTag()} (node ${process.version}). Tried:\n${tried.join('\n')}\n${hint}`,
+  );
 }
 
 let cached: Binding | undefined;

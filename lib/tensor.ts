@@ -5,11 +5,7 @@ import { describe, rangeError, typeError } from './errors';
 export type TensorType = 'float32' | 'int32' | 'int64';
 export type TensorData = Float32Array | Int32Array | BigInt64Array;
 
-type DataOf<T extends TensorType> = T extends 'float32'
-  ? Float32Array
-  : T extends 'int32'
-    ? Int32Array
-    : BigInt64Array;
+type DataOf<T extends TensorType> = T extends 'float32' ? Float32Array : T extends 'int32' ? Int32Array : BigInt64Array;
 
 /** Anything shaped like a tensor: ours, onnxruntime's, or a plain object literal. */
 export interface TensorLike {
@@ -47,7 +43,7 @@ export class Tensor<T extends TensorType = TensorType> implements TensorLike {
   readonly dims: readonly number[];
 
   constructor(type: T, data: DataOf<T>, dims?: readonly number[]) {
-    if (!Object.prototype.hasOwnProperty.call(ARRAY_OF, type)) throw typeError('Tensor', 'type', "'float32', 'int32' or 'int64'", type);
+    if (!Object.hasOwn(ARRAY_OF, type)) throw typeError('Tensor', 'type', "'float32', 'int32' or 'int64'", type);
     if (!isArrayOf(type, data)) throw typeError('Tensor', 'data', `a ${ARRAY_OF[type]} for type '${type}'`, data);
     const shape = dims === undefined ? [data.length] : [...checkDims('Tensor', 'the tensor', dims)];
     if (sizeOf(shape) !== data.length) {

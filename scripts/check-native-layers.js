@@ -8,9 +8,9 @@
 //   4  napi                the Node-API surface (a file directly in native/ counts as napi)
 // Folders of one layer do not include each other. native/test may include anything.
 // Exit status 1, with one line per offending include, when the rule is broken.
-'use strict';
-const fs = require('fs');
-const path = require('path');
+
+const fs = require('node:fs');
+const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', 'native');
 const LAYERS = { common: 0, cpu: 1, reference: 1, rnn: 2, plan: 3, cuda: 3, napi: 4 };

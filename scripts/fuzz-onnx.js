@@ -4,9 +4,9 @@
 // random feeds or throw an Error) or throw an Error: never crash, hang or exhaust memory.
 // test/onnx/errors.test.ts runs a fixed-seed CI-sized set through `fuzz`; `npm run fuzz -- onnx
 // [cases] [seed]` runs many more against dist/ and reports any non-Error throw.
-'use strict';
-const fs = require('fs');
-const path = require('path');
+
+const fs = require('node:fs');
+const path = require('node:path');
 
 const { prng: rng } = require(path.join(__dirname, '..', 'bench', 'tensors'));
 
@@ -36,16 +36,19 @@ function mutate(next, bytes, others) {
     case 2: // protobuf-significant values (tags, varint continuation, lengths)
       for (let k = 1 + pick(4); k > 0; k--) out[pick(out.length)] = INTERESTING[pick(INTERESTING.length)];
       return out;
-    case 3: { // insert random bytes
+    case 3: {
+      // insert random bytes
       const at = pick(out.length);
       const extra = Uint8Array.from({ length: 1 + pick(16) }, () => pick(256));
       return Uint8Array.from([...out.slice(0, at), ...extra, ...out.slice(at)]);
     }
-    case 4: { // splice another file's tail onto this one's head
+    case 4: {
+      // splice another file's tail onto this one's head
       const other = others[pick(others.length)];
       return Uint8Array.from([...out.slice(0, pick(out.length)), ...other.slice(pick(other.length))]);
     }
-    case 5: { // a huge varint where a length or dim may be
+    case 5: {
+      // a huge varint where a length or dim may be
       const at = pick(out.length - 10);
       out.set([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], Math.max(at, 0));
       return out;
@@ -69,7 +72,8 @@ function mutateModel(next, bytes, codec, opTypes) {
   const nodes = g.node;
   const names = [...g.input.map((v) => v.name), ...g.initializer.map((t) => t.name), ...nodes.flatMap((n) => n.output)];
   switch (pick(8)) {
-    case 0: { // an int attribute to an edge value
+    case 0: {
+      // an int attribute to an edge value
       const attrs = nodes.flatMap((n) => n.attribute).filter((a) => a.i !== undefined || a.ints.length > 0);
       if (attrs.length === 0) break;
       const a = any(attrs);
@@ -80,7 +84,8 @@ function mutateModel(next, bytes, codec, opTypes) {
     case 1: // another op
       if (nodes.length > 0) any(nodes).op_type = any(opTypes);
       break;
-    case 2: { // an int64 initializer's values (axes, shapes, starts) to edge values
+    case 2: {
+      // an int64 initializer's values (axes, shapes, starts) to edge values
       const ints = g.initializer.filter((t) => t.data_type === 7);
       if (ints.length === 0) break;
       const t = any(ints);
@@ -102,7 +107,8 @@ function mutateModel(next, bytes, codec, opTypes) {
     case 5: // another opset
       m.opset_import = [{ domain: '', version: 5 + pick(20) }];
       break;
-    case 6: { // a declared input dim changed
+    case 6: {
+      // a declared input dim changed
       const dims = g.input.flatMap((v) => v.type?.tensor_type?.shape?.dim ?? []);
       if (dims.length > 0) {
         const d = any(dims);
@@ -111,7 +117,8 @@ function mutateModel(next, bytes, codec, opTypes) {
       }
       break;
     }
-    default: { // an initializer's dims permuted (data kept: the same count)
+    default: {
+      // an initializer's dims permuted (data kept: the same count)
       if (g.initializer.length === 0) break;
       const t = any(g.initializer);
       t.dims.reverse();
@@ -126,7 +133,12 @@ function randomFeeds(next, session, lib) {
     const dims = (m.shape || [2]).map((d) => (typeof d === 'number' ? Math.min(d, 16) : 2));
     const n = dims.reduce((a, b) => a * b, 1);
     const type = m.type || 'float32';
-    const data = type === 'int64' ? BigInt64Array.from({ length: n }, () => BigInt(Math.floor(next() * 3))) : type === 'int32' ? Int32Array.from({ length: n }, () => Math.floor(next() * 3)) : Float32Array.from({ length: n }, () => next() * 2 - 1);
+    const data =
+      type === 'int64'
+        ? BigInt64Array.from({ length: n }, () => BigInt(Math.floor(next() * 3)))
+        : type === 'int32'
+          ? Int32Array.from({ length: n }, () => Math.floor(next() * 3))
+          : Float32Array.from({ length: n }, () => next() * 2 - 1);
     feeds[m.name] = new lib.Tensor(type, data, dims);
   });
   return feeds;
@@ -177,9 +189,11 @@ if (require.main === module) {
   const { SUPPORTED_OPS } = require(path.join(root, 'dist', 'onnx', 'ops', 'index.js'));
   const t0 = Date.now();
   const r = fuzz(lib, { cases, seed, root, codec, opTypes: [...SUPPORTED_OPS, 'Scan'] });
-  console.log(`fuzz-onnx: ${cases} cases (seed ${seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.rejected} rejected with an Error, ${r.loaded} loaded, ${r.ran} of those ran`);
+  console.log(
+    `fuzz-onnx: ${cases} cases (seed ${seed}) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${r.rejected} rejected with an Error, ${r.loaded} loaded, ${r.ran} of those ran`,
+  );
   for (const f of r.failures.slice(0, 10)) {
-    const file = path.join(require('os').tmpdir(), `fuzz-onnx-${seed}-${f.case}.onnx`);
+    const file = path.join(require('node:os').tmpdir(), `fuzz-onnx-${seed}-${f.case}.onnx`);
     fs.writeFileSync(file, f.bytes);
     console.log(`  case ${f.case} (${f.stage}) threw a non-Error ${String(f.thrown)}; bytes in ${file}`);
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // Op fuzzing beyond the CI set: random GruOp / LstmOp / RnnOp cases (test/helpers/op-fuzzer.js)
 // for a time budget, each of which must work or throw an Error. The seed of every case is
 // printed on failure, and the first seed of the run at the start, so any run reproduces:
@@ -7,7 +7,7 @@
 // Uses the built library (dist/, `npm run build:ts`) and addon. A case that takes over 1 s is a
 // failure too (the issue's bound for a case to work or throw); on a machine shared with other
 // jobs, rerun such a seed alone before believing it.
-const path = require('path');
+const path = require('node:path');
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -48,9 +48,14 @@ async function main() {
     }
   }
   const s = (Date.now() - started) / 1000;
-  const outcomes = [...tally].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
+  const outcomes = [...tally]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   console.log(`fuzz-ops: ${n} cases (seeds ${first}..${first + n - 1}) in ${s.toFixed(1)} s: ${outcomes}`);
-  console.log(`fuzz-ops: slowest case ${slowest.ms.toFixed(1)} ms (seed ${slowest.seed}); rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `fuzz-ops: slowest case ${slowest.ms.toFixed(1)} ms (seed ${slowest.seed}); rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+  );
   console.log(`fuzz-ops: ${failures ? `${failures} FAILED` : 'no failures'}`);
   process.exitCode = failures ? 1 : 0;
 }

@@ -13,11 +13,11 @@
 //             (test/helpers/race-child.js, in a child process)
 // test/fuzz-reliability.test.ts runs a fixed-seed CI-sized set; `npm run fuzz -- reliability
 // [cases] [seed]` runs more. Prints a summary; exit status 1 when a case failed.
-'use strict';
-const { spawnSync } = require('child_process');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const { prng } = require(path.join(root, 'bench', 'tensors'));
@@ -115,7 +115,10 @@ function growthModel(g, dist) {
     else if (kind === 2) {
       // [k] -> [k, 1] -> Expand to [k, n] -> [k * n]
       const column = b.initializer(`column${k}`, new dist.Tensor('int64', BigInt64Array.from([-1n, 1n]), [2]));
-      const shape = b.initializer(`shape${k}`, new dist.Tensor('int64', BigInt64Array.from([1n, BigInt(1 + Math.floor(g() * 2 ** (g() * 24)))]), [2]));
+      const shape = b.initializer(
+        `shape${k}`,
+        new dist.Tensor('int64', BigInt64Array.from([1n, BigInt(1 + Math.floor(g() * 2 ** (g() * 24)))]), [2]),
+      );
       const flat = b.initializer(`flat${k}`, new dist.Tensor('int64', BigInt64Array.from([-1n]), [1]));
       const [col] = b.node('Reshape', [v, column], [`c${k}`]);
       const [grown] = b.node('Expand', [col, shape], [`e${k}`]);
@@ -139,7 +142,8 @@ async function growthCase(g, dist) {
     else session.runSync({ x });
     return 'ran';
   } catch (e) {
-    if (!(e instanceof RangeError)) throw new Error(`growth: expected a RangeError, but received ${e && e.constructor && e.constructor.name}: ${e && e.message}`);
+    if (!(e instanceof RangeError))
+      throw new Error(`growth: expected a RangeError, but received ${e?.constructor?.name}: ${e?.message}`);
     return 'refused';
   } finally {
     session.dispose();
@@ -164,8 +168,12 @@ function tokensCase(g, dist) {
 }
 
 function raceCase(calls) {
-  const r = spawnSync(process.execPath, [path.join(root, 'test', 'helpers', 'race-child.js'), String(calls)], { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) throw new Error(`race: the child ended with ${r.signal ? `signal ${r.signal}` : `exit ${r.status}`}: ${(r.stderr || '').slice(-400)}`);
+  const r = spawnSync(process.execPath, [path.join(root, 'test', 'helpers', 'race-child.js'), String(calls)], {
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  if (r.status !== 0)
+    throw new Error(`race: the child ended with ${r.signal ? `signal ${r.signal}` : `exit ${r.status}`}: ${(r.stderr || '').slice(-400)}`);
   const out = JSON.parse(r.stdout.trim().split('\n').pop());
   if (out.wrong.length || out.unexpected.length) throw new Error(`race: ${[...out.wrong, ...out.unexpected].join('; ')}`);
   return 'survived';
@@ -189,7 +197,11 @@ async function fuzzReliability({ cases = 200, seed = 1, classes = ['lying', 'gro
     const seeds = [];
     if (classes.includes('lying')) {
       const models = [
-        dist.sequential([dist.layers.embedding({ inputDim: 20, outputDim: 4 }), dist.layers.gru({ units: 8 }), dist.layers.dense({ units: 3, activation: 'softmax' })]),
+        dist.sequential([
+          dist.layers.embedding({ inputDim: 20, outputDim: 4 }),
+          dist.layers.gru({ units: 8 }),
+          dist.layers.dense({ units: 3, activation: 'softmax' }),
+        ]),
         dist.sequential([dist.layers.lstm({ units: 6, returnSequences: true }), dist.layers.dense({ units: 2 })]),
       ];
       models[0].build([5]);
@@ -206,10 +218,11 @@ async function fuzzReliability({ cases = 200, seed = 1, classes = ['lying', 'gro
       for (const cls of classes) {
         if (cls === 'race') continue;
         try {
-          const outcome = cls === 'lying' ? await lyingCase(g, dist, seeds, dir, k) : cls === 'growth' ? await growthCase(g, dist) : tokensCase(g, dist);
+          const outcome =
+            cls === 'lying' ? await lyingCase(g, dist, seeds, dir, k) : cls === 'growth' ? await growthCase(g, dist) : tokensCase(g, dist);
           note(cls, outcome);
         } catch (e) {
-          failures.push(`${cls} case ${k} (seed ${seed}): ${e && e.message}`);
+          failures.push(`${cls} case ${k} (seed ${seed}): ${e?.message}`);
         }
       }
     }
@@ -233,7 +246,12 @@ if (require.main === module) {
   const seed = Number(process.argv[3] || 1);
   fuzzReliability({ cases, seed, raceCalls: 2000 }).then((r) => {
     console.log(`fuzz-reliability: ${cases} cases per class, seed ${seed}, ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMiB} MiB`);
-    for (const [cls, outcomes] of Object.entries(r.counts)) console.log(`  ${cls.padEnd(7)} ${Object.entries(outcomes).map(([o, n]) => `${n} ${o}`).join(', ')}`);
+    for (const [cls, outcomes] of Object.entries(r.counts))
+      console.log(
+        `  ${cls.padEnd(7)} ${Object.entries(outcomes)
+          .map(([o, n]) => `${n} ${o}`)
+          .join(', ')}`,
+      );
     for (const f of r.failures) console.log(`  FAILED ${f}`);
     process.exit(r.failures.length ? 1 : 0);
   });

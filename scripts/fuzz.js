@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // `npm run fuzz`: runs every scripts/fuzz-*.js in turn (fuzz-ops.js: the operators; fuzz-onnx.js:
 // the ONNX loader; fuzz-reliability.js: lying model files, per-run growth, long tokens, shared-memory
 // races) with its own defaults, each in its own node process so that a crash is
@@ -9,9 +9,9 @@
 //   npm run fuzz -- onnx 20000 42                 scripts/fuzz-onnx.js [cases] [seed]
 //   npm run fuzz -- reliability 200 7             scripts/fuzz-reliability.js [cases per class] [seed]
 // Exit status: non-zero when any of them failed.
-const { spawnSync } = require('child_process');
-const fs = require('fs');
-const path = require('path');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
 
 const all = fs
   .readdirSync(__dirname)

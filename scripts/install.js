@@ -5,15 +5,15 @@
 // GATEDRNN_CUDA=1 compiles with the CUDA kernels (needs nvcc; prebuilds are CPU-only).
 // cmake-js, node-addon-api and node-api-headers are optional peer dependencies: an install that
 // uses a prebuild needs none of them, and a build from source asks for them by name.
-'use strict';
-const { spawnSync } = require('child_process');
-const fs = require('fs');
-const path = require('path');
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 
 function prebuildLoads() {
-  const musl = process.platform === 'linux' && !(process.report && process.report.getReport().header.glibcVersionRuntime);
+  const musl = process.platform === 'linux' && !(process.report?.getReport().header.glibcVersionRuntime);
   const file = path.join(root, 'prebuilds', `${process.platform}-${process.arch}${musl ? '-musl' : ''}`, 'gatedrnn.node');
   if (!fs.existsSync(file)) return false;
   // Load it in a child process: a binary that crashes on this CPU must not take npm down with it.

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Writes dist/index.mjs, the ES module entry point: named re-exports of the CommonJS build, so
 // `import { GruOp } from 'gatedrnn'` and `require('gatedrnn')` share one instance of the addon.
-'use strict';
-const fs = require('fs');
-const path = require('path');
+
+const fs = require('node:fs');
+const path = require('node:path');
 
 const dist = path.resolve(__dirname, '..', 'dist');
 const names = Object.keys(require(path.join(dist, 'index.js'))).filter((n) => n !== 'default' && n !== '__esModule');

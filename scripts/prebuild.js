@@ -3,11 +3,11 @@
 // where lib/native.ts looks first. Portable means no -march=native (each ISA is chosen at run
 // time) and the built-in thread pool rather than OpenMP (the default build's choice too), so the
 // binary needs no libgomp on the target machine (pass --openmp for an OpenMP build). The result is checked by loading it in a fresh process.
-'use strict';
-const { spawnSync } = require('child_process');
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 

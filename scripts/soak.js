@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // Long-running use: many runAsync calls of mixed sizes, a fixed number in flight at once, on a
 // few GRU and LSTM operators (one of which is replaced by a fresh operator now and then, as a
 // server reloading its model would); RSS after warm-up, at the end and about 100 times between.
@@ -8,7 +8,7 @@
 // of the first tenth of the readings against that of the last tenth), when
 // the packed weights of the live operators changed size, or when any output had the wrong shape.
 // Uses the built library (dist/, `npm run build:ts`).
-const path = require('path');
+const path = require('node:path');
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -25,7 +25,14 @@ const { GruOp, LstmOp } = require(path.join(__dirname, '..', 'dist'));
 const { prng: rng } = require(path.join(__dirname, '..', 'bench', 'tensors'));
 const random = rng(20261127);
 const floats = (n, scale) => Float32Array.from({ length: n }, () => (random() * 2 - 1) * scale);
-const tensor = (dims, scale) => ({ type: 'float32', data: floats(dims.reduce((a, b) => a * b, 1), scale), dims });
+const tensor = (dims, scale) => ({
+  type: 'float32',
+  data: floats(
+    dims.reduce((a, b) => a * b, 1),
+    scale,
+  ),
+  dims,
+});
 
 // Operators: [constructor, gates, I, H, attributes].
 const SPECS = [
@@ -49,7 +56,8 @@ for (let k = 0; k < 24; k++) {
   const T = 1 + Math.floor(random() * 60);
   const B = 1 + Math.floor(random() * 12);
   const X = tensor(attrs.layout === 1 ? [B, T, I] : [T, B, I], 1);
-  const lens = k % 3 === 0 ? { type: 'int32', data: Int32Array.from({ length: B }, () => Math.floor(random() * (T + 1))), dims: [B] } : undefined;
+  const lens =
+    k % 3 === 0 ? { type: 'int32', data: Int32Array.from({ length: B }, () => Math.floor(random() * (T + 1))), dims: [B] } : undefined;
   INPUTS.push({ which, inputs: lens ? { X, sequenceLens: lens } : { X }, T, B });
 }
 
@@ -146,9 +154,15 @@ async function main() {
   if (json) console.log(JSON.stringify({ ...result, ok }));
   else {
     console.log(`soak: ${done} runAsync calls, ${inFlight} in flight, ${reloads} operator reloads, ${result.seconds.toFixed(1)} s`);
-    console.log(`soak: RSS after ${warmup} warm-up calls ${result.rssWarmMiB} MiB, at the end ${result.rssEndMiB} MiB; ${samples.length} readings in between, ${result.rssMinMiB} to ${result.rssMaxMiB} MiB`);
-    console.log(`soak: median RSS of the first tenth of the readings ${result.rssFirstTenthMiB} MiB, of the last tenth ${result.rssLastTenthMiB} MiB: ${growthPct >= 0 ? '+' : ''}${result.growthPct}% (limit ${maxGrowth}%)`);
-    console.log(`soak: external memory ${result.externalWarmMiB} -> ${result.externalEndMiB} MiB; packed weights ${result.packedMiB} MiB (${result.packedUnchanged ? 'unchanged' : 'CHANGED'}); wrong shapes ${badShapes}`);
+    console.log(
+      `soak: RSS after ${warmup} warm-up calls ${result.rssWarmMiB} MiB, at the end ${result.rssEndMiB} MiB; ${samples.length} readings in between, ${result.rssMinMiB} to ${result.rssMaxMiB} MiB`,
+    );
+    console.log(
+      `soak: median RSS of the first tenth of the readings ${result.rssFirstTenthMiB} MiB, of the last tenth ${result.rssLastTenthMiB} MiB: ${growthPct >= 0 ? '+' : ''}${result.growthPct}% (limit ${maxGrowth}%)`,
+    );
+    console.log(
+      `soak: external memory ${result.externalWarmMiB} -> ${result.externalEndMiB} MiB; packed weights ${result.packedMiB} MiB (${result.packedUnchanged ? 'unchanged' : 'CHANGED'}); wrong shapes ${badShapes}`,
+    );
     console.log(`soak: ${ok ? 'PASS' : 'FAIL'}`);
   }
   process.exitCode = ok ? 0 : 1;

@@ -1,18 +1,27 @@
-'use strict';
 // The workload of scripts/valgrind.sh: a few small GRU and LSTM runs through the addon (sync,
 // async, every output, sequence lengths, initial states, bidirectional, bf16 weights), operators
 // disposed of and operators left to the garbage collector, then a clean exit. Small on purpose:
 // under memcheck node runs some 50 times slower.
-const path = require('path');
+const path = require('node:path');
 const { GruOp, LstmOp } = require(path.join(__dirname, '..', 'dist'));
 
 let seed = 7;
 const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
-const tensor = (dims, scale = 0.3) => ({ type: 'float32', data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => random() * scale), dims });
+const tensor = (dims, scale = 0.3) => ({
+  type: 'float32',
+  data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => random() * scale),
+  dims,
+});
 
 async function main() {
-  const T = 9, B = 3, I = 5, H = 17;
-  const gru = new GruOp({ W: tensor([2, 3 * H, I]), R: tensor([2, 3 * H, H]), B: tensor([2, 6 * H]) }, { direction: 'bidirectional', linearBeforeReset: 1, threads: 2 });
+  const T = 9,
+    B = 3,
+    I = 5,
+    H = 17;
+  const gru = new GruOp(
+    { W: tensor([2, 3 * H, I]), R: tensor([2, 3 * H, H]), B: tensor([2, 6 * H]) },
+    { direction: 'bidirectional', linearBeforeReset: 1, threads: 2 },
+  );
   const lstm = new LstmOp({ W: tensor([1, 4 * H, I]), R: tensor([1, 4 * H, H]), P: tensor([1, 3 * H]) }, { layout: 1, clip: 3 });
   const bf16 = new GruOp({ W: tensor([1, 3 * H, I]), R: tensor([1, 3 * H, H]) }, { precision: 'bf16' });
   const X = tensor([T, B, I], 1);

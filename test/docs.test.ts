@@ -1,10 +1,10 @@
 // The code in README.md, CONTRIBUTING.md and docs/*.md compiles as written: every ```ts and ```js
 // block is type-checked (tsc --strict) against the built package's declarations, as a file of a
 // project that depends on gatedrnn; and the README's blocks run, in order, in such a project.
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as ts from 'typescript';
 
 const root = path.resolve(__dirname, '..');
@@ -27,7 +27,12 @@ export function codeBlocks(file: string): Block[] {
     if (end < 0) throw new Error(`${file}:${i + 1}: a code block that never closes`);
     const lang = open[1];
     if (lang === 'ts' || lang === 'typescript' || lang === 'js' || lang === 'javascript') {
-      blocks.push({ file: path.relative(root, file), line: i + 2, lang: lang.startsWith('t') ? 'ts' : 'js', code: lines.slice(i + 1, end).join('\n') });
+      blocks.push({
+        file: path.relative(root, file),
+        line: i + 2,
+        lang: lang.startsWith('t') ? 'ts' : 'js',
+        code: lines.slice(i + 1, end).join('\n'),
+      });
     } else if (lang === '') {
       throw new Error(`${file}:${i + 1}: a code block without a language: name it (ts, js, sh, ...)`);
     }
@@ -74,7 +79,17 @@ test('every TypeScript and JavaScript block compiles under tsc --strict against 
   fs.writeFileSync(
     path.join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'nodenext', moduleResolution: 'nodenext', allowJs: true, checkJs: true, types: ['node'], skipLibCheck: false },
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        target: 'es2022',
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        allowJs: true,
+        checkJs: true,
+        types: ['node'],
+        skipLibCheck: false,
+      },
       files: names,
     }),
   );
@@ -97,7 +112,10 @@ test("the README's blocks run, in order, in a project that depends on gatedrnn",
   dirs.push(dir);
   const blocks = codeBlocks(path.join(root, 'README.md'));
   blocks.forEach((b, k) => {
-    const js = b.lang === 'ts' ? ts.transpileModule(b.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText : b.code;
+    const js =
+      b.lang === 'ts'
+        ? ts.transpileModule(b.code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText
+        : b.code;
     const file = path.join(dir, `readme${k}.mjs`);
     fs.writeFileSync(file, js);
     const out = execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8', env: { ...process.env, GATEDRNN_THREADS: '1' } });

@@ -32,28 +32,46 @@ describe('construction', () => {
   });
   test('wrong dtype', () => {
     const W = { type: 'float64', data: new Float64Array(105), dims: [1, 21, 5] };
-    expect(() => new GruOp({ ...weights, W })).toThrow("new GruOp: expected W.type to be 'float32', but received \"float64\" of type string");
+    expect(() => new GruOp({ ...weights, W })).toThrow(
+      'new GruOp: expected W.type to be \'float32\', but received "float64" of type string',
+    );
     const W2 = { type: 'float32', data: new Float64Array(105), dims: [1, 21, 5] };
-    expect(() => new GruOp({ ...weights, W: W2 })).toThrow('new GruOp: expected W.data to be a Float32Array, but received Float64Array(105)');
+    expect(() => new GruOp({ ...weights, W: W2 })).toThrow(
+      'new GruOp: expected W.data to be a Float32Array, but received Float64Array(105)',
+    );
   });
   test('data length that does not match dims', () => {
     const W = { type: 'float32', data: new Float32Array(100), dims: [1, 21, 5] };
-    expect(() => new GruOp({ ...weights, W })).toThrow('new GruOp: expected W.data.length to be 105 (the product of dims [1, 21, 5]), but received 100');
+    expect(() => new GruOp({ ...weights, W })).toThrow(
+      'new GruOp: expected W.data.length to be 105 (the product of dims [1, 21, 5]), but received 100',
+    );
   });
   test('B and P shapes', () => {
     expect(() => new GruOp({ ...weights, B: f32([1, 21]) })).toThrow('expected B.dims to be [1, 42] (num_directions=1, 2*3*hidden_size)');
     expect(() => new LstmOp({ ...lstm.weights, P: f32([1, 7]) })).toThrow('new LstmOp: expected P.dims to be [1, 21]');
-    expect(() => new GruOp({ ...weights, P: f32([1, 21]) } as never)).toThrow('new GruOp: expected P to be absent (peepholes exist only in LSTM)');
+    expect(() => new GruOp({ ...weights, P: f32([1, 21]) } as never)).toThrow(
+      'new GruOp: expected P to be absent (peepholes exist only in LSTM)',
+    );
   });
   test('attribute values', () => {
     expect(() => new GruOp(weights, { direction: 'sideways' as never })).toThrow(
       "new GruOp: expected direction to be 'forward', 'reverse' or 'bidirectional', but received \"sideways\" of type string",
     );
-    expect(() => new GruOp(weights, { layout: 2 as never })).toThrow('new GruOp: expected layout to be 0 or 1, but received 2 of type number');
-    expect(() => new GruOp(weights, { clip: -1 })).toThrow('new GruOp: expected clip to be a positive number, but received -1 of type number');
-    expect(() => new GruOp(weights, { threads: 1.5 })).toThrow('new GruOp: expected threads to be a positive integer, but received 1.5 of type number');
-    expect(() => new GruOp(weights, { linearBeforeReset: 2 as never })).toThrow('expected linearBeforeReset to be 0, 1, true or false, but received 2 of type number');
-    expect(() => new GruOp(weights, { activations: ['Sigmoid'] })).toThrow('new GruOp: expected activations.length to be 2 (Sigmoid, Tanh), but received 1');
+    expect(() => new GruOp(weights, { layout: 2 as never })).toThrow(
+      'new GruOp: expected layout to be 0 or 1, but received 2 of type number',
+    );
+    expect(() => new GruOp(weights, { clip: -1 })).toThrow(
+      'new GruOp: expected clip to be a positive number, but received -1 of type number',
+    );
+    expect(() => new GruOp(weights, { threads: 1.5 })).toThrow(
+      'new GruOp: expected threads to be a positive integer, but received 1.5 of type number',
+    );
+    expect(() => new GruOp(weights, { linearBeforeReset: 2 as never })).toThrow(
+      'expected linearBeforeReset to be 0, 1, true or false, but received 2 of type number',
+    );
+    expect(() => new GruOp(weights, { activations: ['Sigmoid'] })).toThrow(
+      'new GruOp: expected activations.length to be 2 (Sigmoid, Tanh), but received 1',
+    );
     expect(() => new GruOp(weights, { activations: ['Sigmoid', 'Swish'] })).toThrow(
       'new GruOp: expected each activation to be one of Relu, Tanh, Sigmoid, Affine, LeakyRelu, ThresholdedRelu, ScaledTanh, HardSigmoid, Elu, Softsign, Softplus, but received "Swish"',
     );
@@ -63,7 +81,9 @@ describe('construction', () => {
   });
   test('missing weights', () => {
     expect(() => new GruOp(undefined as never)).toThrow('new GruOp: expected weights to be an object { W, R, B }, but received undefined');
-    expect(() => new GruOp({ W: weights.W } as never)).toThrow("new GruOp: expected R to be a float32 tensor ({ type, data, dims }), but received undefined");
+    expect(() => new GruOp({ W: weights.W } as never)).toThrow(
+      'new GruOp: expected R to be a float32 tensor ({ type, data, dims }), but received undefined',
+    );
   });
 });
 
@@ -85,7 +105,7 @@ describe('run', () => {
   });
   test('X of the wrong dtype', () => {
     expect(() => op.run({ X: { type: 'int32', data: new Int32Array(60), dims: [4, 3, 5] } })).toThrow(
-      "GruOp.run: expected X.type to be 'float32', but received \"int32\" of type string",
+      'GruOp.run: expected X.type to be \'float32\', but received "int32" of type string',
     );
   });
   test('sequenceLens out of range, wrong length, wrong dtype', () => {
@@ -93,37 +113,51 @@ describe('run', () => {
     expect(() => op.run({ ...inputs, sequenceLens: lens([4, 5, 1]) })).toThrow(
       'GruOp.run: expected sequenceLens[1] to be in [0, 4] (seq_length), but received 5',
     );
-    expect(() => op.run({ ...inputs, sequenceLens: lens([4, -1, 1]) })).toThrow('expected sequenceLens[1] to be in [0, 4] (seq_length), but received -1');
-    expect(() => op.run({ ...inputs, sequenceLens: lens([4, 4]) })).toThrow('GruOp.run: expected sequenceLens.dims to be [3] (batch_size), but received [2]');
+    expect(() => op.run({ ...inputs, sequenceLens: lens([4, -1, 1]) })).toThrow(
+      'expected sequenceLens[1] to be in [0, 4] (seq_length), but received -1',
+    );
+    expect(() => op.run({ ...inputs, sequenceLens: lens([4, 4]) })).toThrow(
+      'GruOp.run: expected sequenceLens.dims to be [3] (batch_size), but received [2]',
+    );
     expect(() => op.run({ ...inputs, sequenceLens: { type: 'float32', data: new Float32Array(3), dims: [3] } })).toThrow(
       "GruOp.run: expected sequenceLens.type to be 'int32'",
     );
     const big = { type: 'int64' as const, data: BigInt64Array.from([4n, 2n ** 40n, 1n]), dims: [3] };
-    expect(() => op.run({ ...inputs, sequenceLens: big })).toThrow('expected sequenceLens[1] to be in [0, 4] (seq_length), but received 1099511627776');
+    expect(() => op.run({ ...inputs, sequenceLens: big })).toThrow(
+      'expected sequenceLens[1] to be in [0, 4] (seq_length), but received 1099511627776',
+    );
   });
   test('int64 sequenceLens are accepted', () => {
     const l64 = { type: 'int64' as const, data: BigInt64Array.from([4n, 2n, 1n]), dims: [3] };
     const l32 = { type: 'int32' as const, data: Int32Array.from([4, 2, 1]), dims: [3] };
-    expect(Array.from(op.run({ ...inputs, sequenceLens: l64 }).Y_h!.data)).toEqual(Array.from(op.run({ ...inputs, sequenceLens: l32 }).Y_h!.data));
+    expect(Array.from(op.run({ ...inputs, sequenceLens: l64 }).Y_h!.data)).toEqual(
+      Array.from(op.run({ ...inputs, sequenceLens: l32 }).Y_h!.data),
+    );
   });
   test('initial state of the wrong shape', () => {
     expect(() => op.run({ ...inputs, initialH: f32([1, 3, 6]) })).toThrow(
       'GruOp.run: expected initialH.dims to be [1, 3, 7] (num_directions, batch_size, hidden_size), but received [1, 3, 6]',
     );
-    expect(() => op.run({ ...inputs, initialC: f32([1, 3, 7]) } as never)).toThrow('GruOp.run: expected initialC to be absent (only LSTM has a cell state)');
+    expect(() => op.run({ ...inputs, initialC: f32([1, 3, 7]) } as never)).toThrow(
+      'GruOp.run: expected initialC to be absent (only LSTM has a cell state)',
+    );
     expect(() => lop.run({ ...lstm.inputs, initialC: f32([3, 1, 7]) })).toThrow('LstmOp.run: expected initialC.dims to be [1, 3, 7]');
   });
   test('unknown outputs', () => {
     expect(() => op.run(inputs, { outputs: ['Y_c'] as never })).toThrow("GruOp.run: expected options.outputs to be an array of 'Y', 'Y_h'");
   });
   test('runAsync rejects with the same messages', async () => {
-    await expect(op.runAsync({ X: f32([4, 3, 6]) })).rejects.toThrow('GruOp.runAsync: expected X.dims[2] to be input_size = 5 (from W), but received 6');
+    await expect(op.runAsync({ X: f32([4, 3, 6]) })).rejects.toThrow(
+      'GruOp.runAsync: expected X.dims[2] to be input_size = 5 (from W), but received 6',
+    );
   });
   test('a Tensor with inconsistent dims cannot be made', () => {
     expect(() => new Tensor('float32', new Float32Array(5), [2, 3])).toThrow(
       'Tensor: expected data.length to be 6 (the product of dims [2, 3]), but received 5',
     );
-    expect(() => new Tensor('float32', new Int32Array(6) as never, [2, 3])).toThrow("Tensor: expected data to be a Float32Array for type 'float32', but received Int32Array(6)");
+    expect(() => new Tensor('float32', new Int32Array(6) as never, [2, 3])).toThrow(
+      "Tensor: expected data to be a Float32Array for type 'float32', but received Int32Array(6)",
+    );
   });
 });
 
@@ -153,7 +187,9 @@ describe('outputs too large to hold', () => {
     const H = 1024;
     const op = new GruOp({ W: f32([1, 3 * H, 1]), R: f32([1, 3 * H, H]) });
     const X = { type: 'float32' as const, data: new Float32Array(2 ** 20 * 64), dims: [2 ** 20, 64, 1] };
-    expect(() => op.run({ X })).toThrow(/^GruOp\.run: expected output Y to be at most .* GiB \(.*\); ask for outputs: \['Y_h'\] to skip Y, but received dims \[1048576, 1, 64, 1024\] = 256\.0 GiB$/);
+    expect(() => op.run({ X })).toThrow(
+      /^GruOp\.run: expected output Y to be at most .* GiB \(.*\); ask for outputs: \['Y_h'\] to skip Y, but received dims \[1048576, 1, 64, 1024\] = 256\.0 GiB$/,
+    );
     op.dispose();
   });
 
@@ -167,7 +203,7 @@ describe('outputs too large to hold', () => {
     full.dispose();
     expect(Y!.data.length * 4).toBe(8 * 2 ** 20);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const os = require('os') as typeof import('os');
+    const os = require('node:os') as typeof import('os');
     const totalmem = jest.spyOn(os, 'totalmem').mockReturnValue(4 * 2 ** 20);
     let small: typeof import('../lib');
     try {
@@ -177,7 +213,9 @@ describe('outputs too large to hold', () => {
       });
       const op = new small!.LstmOp(c.weights);
       try {
-        expect(() => op.run(c.inputs)).toThrow(/^LstmOp\.run: expected output Y to be at most .* \(this machine's memory\); ask for outputs: \['Y_h'\] to skip Y, but received dims \[1024, 1, 32, 64\]/);
+        expect(() => op.run(c.inputs)).toThrow(
+          /^LstmOp\.run: expected output Y to be at most .* \(this machine's memory\); ask for outputs: \['Y_h'\] to skip Y, but received dims \[1024, 1, 32, 64\]/,
+        );
         const sync = op.run(c.inputs, { outputs: ['Y_h'] });
         const deferred = await op.runAsync(c.inputs, { outputs: ['Y_h', 'Y_c'] });
         expect(Object.keys(sync)).toEqual(['Y_h']);

@@ -4,10 +4,10 @@
  * what the user sees are our messages. A save killed before its rename leaves a temporary file
  * that the next save to the same path removes.
  */
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { GruOp, Tensor, layers, sequential } from '../lib';
 import { main } from '../lib/cli';
 import { CompareArgsError, parseCompareArgs } from '../lib/compare/cli-args';
@@ -32,13 +32,25 @@ describe('the mail tokenizer is linear', () => {
     ['a local part of 1 MB before an "@"', 'x'.repeat(MiB) + '@host'],
     ['1 MB after an "@"', 'x@' + 'y'.repeat(MiB)],
     ['"a@" repeated', 'a@'.repeat(MiB / 2)],
-  ])('%s', (_name, text) => {
-    expect(tokenizeMail(text).length).toBeLessThan(text.length);
-  }, 10_000);
+  ])(
+    '%s',
+    (_name, text) => {
+      expect(tokenizeMail(text).length).toBeLessThan(text.length);
+    },
+    10_000,
+  );
 
   test('addresses, links, tags and numbers are still recognized', () => {
     expect(tokenizeMail('Mail <b>me</b> at first.last+tag@mail.example.com or www.example.com, 1,000 now!')).toEqual([
-      'mail', 'me', 'at', '<email>', 'or', '<url>', '<num>', 'now', '!',
+      'mail',
+      'me',
+      'at',
+      '<email>',
+      'or',
+      '<url>',
+      '<num>',
+      'now',
+      '!',
     ]);
     expect(tokenizeMail('a<b<c>d')).toEqual(['a', 'b', 'd']);
   });
@@ -46,7 +58,9 @@ describe('the mail tokenizer is linear', () => {
 
 describe('files are read in chunks under a cap', () => {
   test('/dev/zero is refused at the cap, not read forever', async () => {
-    expect(() => readFileCapped('test', '/dev/zero', 3 * MiB)).toThrow('test: expected the file /dev/zero to be at most 3.0 MiB, but received more (reading stopped there)');
+    expect(() => readFileCapped('test', '/dev/zero', 3 * MiB)).toThrow(
+      'test: expected the file /dev/zero to be at most 3.0 MiB, but received more (reading stopped there)',
+    );
     await expect(readFileCappedAsync('test', '/dev/zero', 3 * MiB)).rejects.toThrow(RangeError);
     expect(() => readCsvFile('/dev/zero', MiB)).toThrow(/readCsvFile: expected the file \/dev\/zero to be at most 1\.0 MiB/);
   });
@@ -93,7 +107,9 @@ describe('numeric flags and options are bounded, with our messages', () => {
 
   test('a layer too large for one array is our RangeError, not V8\'s "Invalid typed array length"', () => {
     const m = sequential([layers.dense({ units: 2e9 })]);
-    expect(() => m.build([4])).toThrow(/^parameter kernel: expected its shape to be at most \d+ floats \(the largest array Node can hold\), but received \[4, 2000000000\] = 8000000000 floats$/);
+    expect(() => m.build([4])).toThrow(
+      /^parameter kernel: expected its shape to be at most \d+ floats \(the largest array Node can hold\), but received \[4, 2000000000\] = 8000000000 floats$/,
+    );
   });
 
   test('compare --out that names a file is refused before any training', () => {

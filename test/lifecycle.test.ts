@@ -5,9 +5,9 @@
  * runAsync call computes cannot make it read freed or out-of-range memory. The memory checks run
  * in fresh node processes over dist/ (`npm run build:ts`), so jest's own heap does not count.
  */
-import { execFileSync } from 'child_process';
-import * as path from 'path';
-import { Worker } from 'worker_threads';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { GruOp, LstmOp } from '../lib';
 import { makeCase } from './helpers/cases';
 
@@ -161,7 +161,15 @@ describe('concurrency', () => {
   });
 
   test('runAsync reads its own copy of the inputs: detaching X or rewriting sequenceLens during the call is harmless', async () => {
-    const c = makeCase({ cell: 'LSTM', T: 200, B: 16, I: 128, H: 128, sequenceLens: [200, 150, 100, 50, 1, 0, 7, 200, 200, 3, 9, 180, 200, 1, 2, 3], seed: 21 });
+    const c = makeCase({
+      cell: 'LSTM',
+      T: 200,
+      B: 16,
+      I: 128,
+      H: 128,
+      sequenceLens: [200, 150, 100, 50, 1, 0, 7, 200, 200, 3, 9, 180, 200, 1, 2, 3],
+      seed: 21,
+    });
     const op = new LstmOp(c.weights, { threads: 1 });
     const expected = op.run(c.inputs).Y!.data;
     for (let k = 0; k < 2; k++) {

@@ -4,7 +4,7 @@
  * that would cross it; model.predict and the operators check theirs before they allocate. The
  * default comes from the memory the process may really use.
  */
-import * as os from 'os';
+import * as os from 'node:os';
 import { GruOp, OnnxGraphBuilder, Tensor, exportOnnx, layers, loadOnnx, sequential } from '../lib';
 import { availableMemory, defaultRunBytes, DEFAULT_RUN_CAP } from '../lib/memory';
 
@@ -44,12 +44,20 @@ test('an 8-byte input cannot drive elementwise ops over 3e8 floats past the budg
   for (let k = 0; k < 3; k++) [v] = b.node('Add', [v, v], [`add${k}`]);
   b.output(v, 'float32');
   const session = await loadOnnx(b.build(), { maxRunBytes: 256 * MiB });
-  await expect(session.run({ x: new Tensor('float32', new Float32Array([1, 2]), [2]) })).rejects.toThrow(/node 'Expand_1' \(Expand, opset \d+\): this run would hold 1\.1 GiB at once/);
+  await expect(session.run({ x: new Tensor('float32', new Float32Array([1, 2]), [2]) })).rejects.toThrow(
+    /node 'Expand_1' \(Expand, opset \d+\): this run would hold 1\.1 GiB at once/,
+  );
 });
 
 test("a recurrent node's outputs count against the run's budget, named by the node", async () => {
-  const H = 64, I = 4, T = 1000, B = 64;
-  const op = new GruOp({ W: new Tensor('float32', new Float32Array(3 * H * I), [1, 3 * H, I]), R: new Tensor('float32', new Float32Array(3 * H * H), [1, 3 * H, H]) });
+  const H = 64,
+    I = 4,
+    T = 1000,
+    B = 64;
+  const op = new GruOp({
+    W: new Tensor('float32', new Float32Array(3 * H * I), [1, 3 * H, I]),
+    R: new Tensor('float32', new Float32Array(3 * H * H), [1, 3 * H, H]),
+  });
   const session = await loadOnnx(exportOnnx(op), { maxRunBytes: 8 * MiB });
   op.dispose();
   const X = new Tensor('float32', new Float32Array(T * B * I), [T, B, I]);
@@ -63,7 +71,9 @@ test("a recurrent node's outputs count against the run's budget, named by the no
 
 test('maxRunBytes is checked: a positive number of bytes', async () => {
   const bytes = doublingModel(2);
-  await expect(loadOnnx(bytes, { maxRunBytes: -1 })).rejects.toThrow('loadOnnx: expected options.maxRunBytes to be a positive number of bytes, but received -1');
+  await expect(loadOnnx(bytes, { maxRunBytes: -1 })).rejects.toThrow(
+    'loadOnnx: expected options.maxRunBytes to be a positive number of bytes, but received -1',
+  );
   await expect(loadOnnx(bytes, { maxRunBytes: '1e9' as unknown as number })).rejects.toThrow(TypeError);
 });
 
@@ -72,7 +82,9 @@ test('model.predict checks what a batch will hold before it allocates, naming th
   model.build([500, 3]);
   const x = new Tensor('float32', new Float32Array(64 * 500 * 3), [64, 500, 3]);
   // The GRU's output for a batch of 32: 32 * 500 * 256 floats = 15.6 MiB.
-  await expect(model.predict(x, { batchSize: 32, maxRunBytes: 8 * MiB })).rejects.toThrow(/Sequential\.predict: layer '.*gru.*' would hold \d+\.\d MiB at once, over the budget of 8\.0 MiB/);
+  await expect(model.predict(x, { batchSize: 32, maxRunBytes: 8 * MiB })).rejects.toThrow(
+    /Sequential\.predict: layer '.*gru.*' would hold \d+\.\d MiB at once, over the budget of 8\.0 MiB/,
+  );
   const y = await model.predict(new Tensor('float32', new Float32Array(2 * 500 * 3), [2, 500, 3]), { maxRunBytes: 8 * MiB });
   expect(y.dims).toEqual([2, 500, 4]);
   model.dispose();

@@ -4,8 +4,8 @@
  * untouched (every cell, both directions, both layouts); an infinity stays within its entry too;
  * declared dims far beyond the data fail with a clear error before anything is allocated.
  */
-import { GruOp, LstmOp, RnnOp, Tensor } from '../lib';
-import { Cell, OpCase, makeCase, makeOp } from './helpers/cases';
+import { GruOp, LstmOp, RnnOp, type Tensor } from '../lib';
+import { type Cell, type OpCase, makeCase, makeOp } from './helpers/cases';
 
 const T = 12;
 const B = 4;
@@ -91,7 +91,8 @@ describe.each(['GRU', 'LSTM', 'RNN'] as Cell[])('%s', (cell) => {
         }
       }
       // Before the step, the entry is as it was.
-      for (let t = 0; t < STEP; t++) expect(Array.from(yAt(dirty.Y!, 0, 1, t, 0, ENTRY))).toEqual(Array.from(yAt(clean.Y!, 0, 1, t, 0, ENTRY)));
+      for (let t = 0; t < STEP; t++)
+        expect(Array.from(yAt(dirty.Y!, 0, 1, t, 0, ENTRY))).toEqual(Array.from(yAt(clean.Y!, 0, 1, t, 0, ENTRY)));
     }
     op.dispose();
   });
@@ -105,7 +106,9 @@ describe('huge declared dims', () => {
   test('X whose dims promise far more than its data holds: a RangeError, nothing allocated', () => {
     const before = process.memoryUsage().rss;
     const X = { type: 'float32', data: new Float32Array(8), dims: [2 ** 30, 2 ** 20, 2] };
-    expect(() => op.run({ X })).toThrow('GruOp.run: expected X.data.length to be 2251799813685248 (the product of dims [1073741824, 1048576, 2]), but received 8');
+    expect(() => op.run({ X })).toThrow(
+      'GruOp.run: expected X.data.length to be 2251799813685248 (the product of dims [1073741824, 1048576, 2]), but received 8',
+    );
     // Product beyond 2^53: still a clear RangeError, not a wrapped size.
     const Y = { type: 'float32', data: new Float32Array(8), dims: [2 ** 40, 2 ** 40, 2] };
     expect(() => op.run({ X: Y })).toThrow(RangeError);
@@ -114,15 +117,23 @@ describe('huge declared dims', () => {
 
   test('dims that are not safe integers are a TypeError', () => {
     const X = { type: 'float32', data: new Float32Array(8), dims: [2 ** 53, 1, 2] };
-    expect(() => op.run({ X })).toThrow('GruOp.run: expected X.dims to be an array of non-negative integers, but received an array of length 3');
+    expect(() => op.run({ X })).toThrow(
+      'GruOp.run: expected X.dims to be an array of non-negative integers, but received an array of length 3',
+    );
   });
 
   test('weights whose dims promise a huge hidden size fail on the data length before packing', () => {
     const H = 2 ** 20;
-    expect(() => new LstmOp({ W: { type: 'float32', data: new Float32Array(4), dims: [1, 4 * H, 1] }, R: { type: 'float32', data: new Float32Array(4), dims: [1, 4 * H, H] } })).toThrow(
-      `new LstmOp: expected R.data.length to be ${4 * H * H} (the product of dims [1, ${4 * H}, ${H}]), but received 4`,
+    expect(
+      () =>
+        new LstmOp({
+          W: { type: 'float32', data: new Float32Array(4), dims: [1, 4 * H, 1] },
+          R: { type: 'float32', data: new Float32Array(4), dims: [1, 4 * H, H] },
+        }),
+    ).toThrow(`new LstmOp: expected R.data.length to be ${4 * H * H} (the product of dims [1, ${4 * H}, ${H}]), but received 4`);
+    expect(() => new RnnOp({ W: f32([1, 1, 1]), R: { type: 'float32', data: new Float32Array(1), dims: [1, 2 ** 31, 2 ** 31] } })).toThrow(
+      RangeError,
     );
-    expect(() => new RnnOp({ W: f32([1, 1, 1]), R: { type: 'float32', data: new Float32Array(1), dims: [1, 2 ** 31, 2 ** 31] } })).toThrow(RangeError);
   });
 
   test('a sequence length that does not fit is refused, as int32 or int64', () => {

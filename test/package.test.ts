@@ -2,9 +2,9 @@
  * The package as a user meets it: the compiled dist/ entry points from `require` and `import`,
  * the addon loader's error, and backendInfo().
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { backendInfo } from '../lib';
 import { candidatePaths, platformTag } from '../lib/native';
 
@@ -55,8 +55,8 @@ test('the loader looks for a prebuild for this platform first, then the local bu
 
 test('when no binary loads, the error lists what was tried and the fix', () => {
   // A copy of the loader in a folder with no binaries beside it.
-  const fs = require('fs') as typeof import('fs');
-  const os = require('os') as typeof import('os');
+  const fs = require('node:fs') as typeof import('fs');
+  const os = require('node:os') as typeof import('os');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-loader-'));
   fs.mkdirSync(path.join(dir, 'dist'));
   fs.copyFileSync(path.join(root, 'dist', 'native.js'), path.join(dir, 'dist', 'native.js'));
@@ -75,9 +75,28 @@ test('when no binary loads, the error lists what was tried and the fix', () => {
 });
 
 test('the package holds what a user needs and nothing dev-only', () => {
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
   const files: string[] = packed[0].files.map((f: { path: string }) => f.path);
-  for (const need of ['LICENSE', 'README.md', 'package.json', 'bin/gatedrnn.js', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'binding.d.ts', 'CMakeLists.txt', 'scripts/install.js', 'examples/server/server.js', 'docs/operators.md']) {
+  for (const need of [
+    'LICENSE',
+    'README.md',
+    'package.json',
+    'bin/gatedrnn.js',
+    'dist/index.js',
+    'dist/index.mjs',
+    'dist/index.d.ts',
+    'binding.d.ts',
+    'CMakeLists.txt',
+    'scripts/install.js',
+    'examples/server/server.js',
+    'docs/operators.md',
+  ]) {
     expect(files).toContain(need);
   }
   // Every source of the build (native/ but its standalone test program), so `npm rebuild` compiles.
@@ -95,14 +114,17 @@ test('the package holds what a user needs and nothing dev-only', () => {
 });
 
 test('with no prebuild that loads and no build tools, the install names the packages to add', () => {
-  const fs = require('fs') as typeof import('fs');
-  const os = require('os') as typeof import('os');
+  const fs = require('node:fs') as typeof import('fs');
+  const os = require('node:os') as typeof import('os');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-install-'));
   fs.mkdirSync(path.join(dir, 'scripts'));
   fs.copyFileSync(path.join(root, 'scripts', 'install.js'), path.join(dir, 'scripts', 'install.js'));
   let result: { status: number | null; stderr: string };
   try {
-    result = require('child_process').spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.js')], { cwd: dir, encoding: 'utf8' });
+    result = require('node:child_process').spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.js')], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -2,8 +2,8 @@
  * examples/server: concurrent requests are answered correctly and batched together; bad
  * requests get a 4xx answer and leave the server serving. (Its load test is bench/server-load.js.)
  */
-import * as http from 'http';
-import * as path from 'path';
+import * as http from 'node:http';
+import * as path from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startServer } = require(path.join(__dirname, '..', 'examples', 'server', 'server.js')) as {

@@ -1,9 +1,16 @@
 // The public types say what a call returns. ts-jest type-checks this file, so each expect-error
 // directive below fails the suite if the type it guards stops being an error.
-import { GruOp, LstmOp, ModelData, RnnOp, Tensor, layers, sequential } from '../lib';
+import { GruOp, LstmOp, type ModelData, RnnOp, Tensor, layers, sequential } from '../lib';
 
-const H = 3, I = 2, T = 4;
-const t = (dims: number[]) => new Tensor('float32', Float32Array.from({ length: dims.reduce((a, b) => a * b) }, (_, k) => Math.cos(k)), dims);
+const H = 3,
+  I = 2,
+  T = 4;
+const t = (dims: number[]) =>
+  new Tensor(
+    'float32',
+    Float32Array.from({ length: dims.reduce((a, b) => a * b) }, (_, k) => Math.cos(k)),
+    dims,
+  );
 
 test('an operator returns exactly the outputs asked for, typed non-optional', async () => {
   const gru = new GruOp({ W: t([1, 3 * H, I]), R: t([1, 3 * H, H]) });
@@ -32,7 +39,10 @@ test('an operator returns exactly the outputs asked for, typed non-optional', as
 test('fit, evaluate and predict take tensors or nested arrays, and nothing else', async () => {
   const model = sequential([layers.gru({ units: 2 }), layers.dense({ units: 1 })], { seed: 1 });
   model.compile({ optimizer: 'sgd', loss: 'mse' });
-  const x: ModelData = [[[0.1], [0.2]], [[0.3], [0.4]]];
+  const x: ModelData = [
+    [[0.1], [0.2]],
+    [[0.3], [0.4]],
+  ];
   await model.fit(x, [[0.5], [0.7]], { epochs: 1, verbose: 0 });
   expect((await model.predict(t([1, 2, 1]))).dims).toEqual([1, 1]);
   // @ts-expect-error a string is not data

@@ -19,7 +19,8 @@ const positiveIntegers: Record<string, (v: unknown) => unknown> = {
   'GruOp threads': (v) => new GruOp(weights, { threads: v as number }),
   'RnnTrainer hiddenSize': (v) => new RnnTrainer({ cell: 'GRU', hiddenSize: v as number, inputSize: 3 }),
   'seq2seq units': (v) => seq2seq({ cell: 'gru', srcVocab: 5, tgtVocab: 5, embedDim: 2, units: v as number }),
-  'gemm threads': (v) => gemm({ M: 1, N: 1, K: 1, A: new Float32Array(1), B: new Float32Array(1), C: new Float32Array(1), threads: v as number }),
+  'gemm threads': (v) =>
+    gemm({ M: 1, N: 1, K: 1, A: new Float32Array(1), B: new Float32Array(1), C: new Float32Array(1), threads: v as number }),
 };
 
 describe('the same wrong value gets the same error class everywhere', () => {
@@ -54,7 +55,9 @@ describe('the same wrong value gets the same error class everywhere', () => {
     expect(() => new GruOp(weights, { precision: 'fp8' as never })).toThrow(RangeError);
     expect(() => new GruOp(weights, { device: 'gpu' as never })).toThrow(RangeError);
     expect(() => seq2seq({ cell: 'simpleRnn' as never, srcVocab: 5, tgtVocab: 5, embedDim: 2, units: 2 })).toThrow(RangeError);
-    expect(() => seq2seq({ cell: 'gru', srcVocab: 5, tgtVocab: 5, embedDim: 2, units: 2, attention: 'bahdanau' as never })).toThrow(RangeError);
+    expect(() => seq2seq({ cell: 'gru', srcVocab: 5, tgtVocab: 5, embedDim: 2, units: 2, attention: 'bahdanau' as never })).toThrow(
+      RangeError,
+    );
     expect(() => seq2seq({ cell: 'gru', srcVocab: 5, tgtVocab: 5, embedDim: 2, units: 2, attention: 1 as never })).toThrow(TypeError);
     expect(() => layers.dropout({ rate: 1.5 })).toThrow(RangeError);
     expect(() => layers.dropout({ rate: '0.5' as never })).toThrow(TypeError);
@@ -78,7 +81,9 @@ describe('lib/validate.ts', () => {
     expect(() => positiveInt('f', 'n', '3')).toThrow('f: expected n to be a positive integer, but received "3" of type string');
     expect(() => positiveInt('f', 'n', 9, 8)).toThrow('f: expected n to be at most 8, but received 9 of type number');
     expect(() => nonNegativeInt('f', 'n', -1)).toThrow('f: expected n to be a non-negative integer, but received -1 of type number');
-    expect(() => integer('f', 'opset', 30, 7, 22, 'an integer from 7 to 22')).toThrow('f: expected opset to be an integer from 7 to 22, but received 30');
+    expect(() => integer('f', 'opset', 30, 7, 22, 'an integer from 7 to 22')).toThrow(
+      'f: expected opset to be an integer from 7 to 22, but received 30',
+    );
     expect(() => oneOf('f', 'mode', 'x', ['a', 'b'])).toThrow(`f: expected mode to be 'a', 'b', but received "x" of type string`);
     expect(() => fraction('f', 'rate', 1)).toThrow('f: expected rate to be a number in [0, 1), but received 1 of type number');
   });

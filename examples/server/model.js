@@ -1,4 +1,3 @@
-'use strict';
 // The example's text classifier, a gatedrnn `sequential` model: words hashed into a vocabulary of
 // V ids, an embedding of E floats per id (id 0 pads, maskZero), one GRU layer of H units
 // (resetAfter, as PyTorch and Keras compute it) over the words, and a dense softmax head over K
@@ -8,7 +7,7 @@
 //   gatedrnn     model.toSession(): the weights packed once, each batch one session.run;
 //   onnxruntime  the same model's toOnnx() bytes in onnxruntime-node, which is only a
 //                devDependency of gatedrnn: the comparison engine of the load test.
-const path = require('path');
+const path = require('node:path');
 
 const SIZES = { V: 4096, E: 32, H: 64, K: 4 };
 const LABELS = ['world', 'sports', 'business', 'science'];
@@ -43,7 +42,14 @@ function buildModel(gatedrnn, seed = 1) {
   const uniform = (n, scale) => Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale);
   // In the model's order: embeddings [V, E], GRU W [1, 3H, E], R [1, 3H, H], B [1, 6H] (ONNX
   // layouts), dense kernel [H, K] and bias [K].
-  model.setWeights([uniform(V * E, 1), uniform(3 * H * E, 1 / Math.sqrt(H)), uniform(3 * H * H, 1 / Math.sqrt(H)), uniform(6 * H, 0.1), uniform(H * K, 1 / Math.sqrt(H)), uniform(K, 0.1)]);
+  model.setWeights([
+    uniform(V * E, 1),
+    uniform(3 * H * E, 1 / Math.sqrt(H)),
+    uniform(3 * H * H, 1 / Math.sqrt(H)),
+    uniform(6 * H, 0.1),
+    uniform(H * K, 1 / Math.sqrt(H)),
+    uniform(K, 0.1),
+  ]);
   return model;
 }
 

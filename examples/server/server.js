@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // An HTTP text classifier (node:http, no dependencies) that batches concurrent requests:
 //   POST /classify  {"text": "..."}  ->  {"label": "sports", "probs": [..4 numbers..]}
 //   GET  /health                     ->  {"ok": true, "engine": "gatedrnn", ...counters, eventLoopDelayMs, rssMiB}
@@ -14,8 +14,8 @@
 //   node examples/server/server.js [--port 8080] [--engine gatedrnn|onnxruntime|none]
 //                                  [--max-batch 32] [--window-ms 2] [--max-in-flight 2] [--threads 1]
 // Prints "listening on http://127.0.0.1:PORT" once ready (--port 0 picks a free port).
-const http = require('http');
-const { monitorEventLoopDelay } = require('perf_hooks');
+const http = require('node:http');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { LABELS, createEngine, tokenize } = require('./model');
 
 const MAX_BODY = 64 * 1024;
@@ -73,7 +73,14 @@ function reply(res, status, body) {
 }
 
 /** Starts the server; resolves to { port, close() } once it listens. */
-async function startServer({ port = 8080, engine: engineName = 'gatedrnn', maxBatch = 32, windowMs = 2, maxInFlight = 2, threads = 1 } = {}) {
+async function startServer({
+  port = 8080,
+  engine: engineName = 'gatedrnn',
+  maxBatch = 32,
+  windowMs = 2,
+  maxInFlight = 2,
+  threads = 1,
+} = {}) {
   const engine = await createEngine(engineName, { threads });
   const batcher = new MicroBatcher(engine, { maxBatch, windowMs, maxInFlight });
   let served = 0;
@@ -124,7 +131,7 @@ async function startServer({ port = 8080, engine: engineName = 'gatedrnn', maxBa
         reply(res, 200, { label: LABELS[probs.indexOf(Math.max(...probs))], probs });
       } catch (err) {
         failed++;
-        reply(res, 500, { error: String(err && err.message) });
+        reply(res, 500, { error: String(err?.message) });
       }
     });
   });

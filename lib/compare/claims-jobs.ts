@@ -1,9 +1,9 @@
 // One job of the claims run: an experiment from tasks/claims, or one model of the per-task
 // comparison (the `tasks` claim), trained and measured as `gatedrnn compare` does.
-import { BuiltinTask, loadTask, TaskSpec } from '../tasks';
-import { ExperimentJob, ExperimentResult, runExperimentJob } from '../tasks/claims';
-import { RunResult } from './results';
-import { CellSpec } from './trainer';
+import { type BuiltinTask, loadTask, type TaskSpec } from '../tasks';
+import { type ExperimentJob, type ExperimentResult, runExperimentJob } from '../tasks/claims';
+import type { RunResult } from './results';
+import type { CellSpec } from './trainer';
 import { trainAndMeasure } from './train-and-measure';
 
 export interface TaskJob {

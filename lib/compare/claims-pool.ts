@@ -1,10 +1,10 @@
 // Runs the claims jobs: in child processes of one thread each, side by side (small models train
 // faster as two one-thread jobs than as one two-thread job on a small machine), or in this
 // process when no compiled worker is at hand (tests) or when asked to.
-import { ChildProcess, fork } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
-import { ClaimJob, ClaimJobResult, runClaimJob } from './claims-jobs';
+import { type ChildProcess, fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type ClaimJob, type ClaimJobResult, runClaimJob } from './claims-jobs';
 
 export interface PoolEvents {
   onJobStart?(job: ClaimJob, index: number): void;
@@ -26,7 +26,12 @@ interface Worker {
  * Runs `jobs` with at most `parallel` at a time, each child on one thread, and resolves to their
  * results in job order. In process (or with no compiled worker) they run one after another.
  */
-export async function runJobs(jobs: readonly ClaimJob[], parallel: number, events: PoolEvents = {}, inProcess = false): Promise<ClaimJobResult[]> {
+export async function runJobs(
+  jobs: readonly ClaimJob[],
+  parallel: number,
+  events: PoolEvents = {},
+  inProcess = false,
+): Promise<ClaimJobResult[]> {
   const script = inProcess ? null : workerScript();
   const results: ClaimJobResult[] = new Array(jobs.length);
   if (script === null) {

@@ -1,11 +1,11 @@
 // The claims report: the verdict table, one SVG chart per claim, the commands that reproduce each
 // row, and results.json with every per-seed value; report.md, report.html and the charts' .svg
 // files, written atomically into one folder.
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { writeAtomicSync } from '../util/atomic-write';
-import { CLAIM_IDS, CLAIM_STATEMENTS, ClaimId, ClaimRow, ClaimsResults, lagAtHalf } from './claims';
-import { Cell } from './params';
+import { CLAIM_IDS, CLAIM_STATEMENTS, type ClaimId, type ClaimRow, type ClaimsResults, lagAtHalf } from './claims';
+import type { Cell } from './params';
 import { formatNumber } from './report';
 import { studentTQuantile, summarize } from './stats';
 import { barChartSvg, COLORS, escapeXml, niceTicks } from './svg';
@@ -38,7 +38,8 @@ export function differenceText(r: ClaimRow): string {
     const d = summarize(r.gru).mean - summarize(r.lstm).mean;
     return r.scale === 'log' ? `×${formatNumber(Math.exp(d))}` : amount(r, d);
   }
-  if (r.scale === 'log') return `×${formatNumber(Math.exp(e.estimate))} [${formatNumber(Math.exp(e.low))}, ${formatNumber(Math.exp(e.high))}]`;
+  if (r.scale === 'log')
+    return `×${formatNumber(Math.exp(e.estimate))} [${formatNumber(Math.exp(e.low))}, ${formatNumber(Math.exp(e.high))}]`;
   return `${amount(r, e.estimate)} [${amount(r, e.low)}, ${amount(r, e.high)}]`;
 }
 
@@ -63,7 +64,10 @@ const direction = (r: ClaimRow) => `${r.favours.toUpperCase()} ${r.higherIsBette
 
 /** claim | experiment | measure | GRU | LSTM | Δ [95% interval] | seeds | margin | verdict */
 export function claimsTable(rows: readonly ClaimRow[]): string {
-  const lines = ['| claim | experiment | measure (claimed) | GRU | LSTM | Δ GRU − LSTM [95% interval] | seeds | margin | verdict |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| claim | experiment | measure (claimed) | GRU | LSTM | Δ GRU − LSTM [95% interval] | seeds | margin | verdict |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const r of rows) {
     lines.push(
       `| ${mdCell(`${r.claim}: ${r.label}`)} | ${mdCell(r.experiment)} | ${mdCell(`${r.measure} (${direction(r)})`)} | ${mdCell(cellValue(r, 'gru'))} | ${mdCell(cellValue(r, 'lstm'))} | ${mdCell(differenceText(r))} | ${r.gru.length}${r.units === 'rounds' ? ' rounds' : ''} | ${mdCell(marginText(r))} | ${mdCell(verdictText(r))} |`,
@@ -99,21 +103,34 @@ export function memoryTable(results: ClaimsResults): string | null {
   const raw = results.raw.memory;
   if (!raw) return null;
   const { lags, tasks, seeds } = results.plan.memory;
-  const lines = [`| task | cell | ${lags.map((l) => `lag ${l}`).join(' | ')} | lag at 50% success |`, `| --- | --- | ${lags.map(() => '---').join(' | ')} | --- |`];
+  const lines = [
+    `| task | cell | ${lags.map((l) => `lag ${l}`).join(' | ')} | lag at 50% success |`,
+    `| --- | --- | ${lags.map(() => '---').join(' | ')} | --- |`,
+  ];
   const pct = (v: number) => (Number.isFinite(v) ? `${formatNumber(v * 100)}` : 'n/a');
   for (const task of tasks) {
     for (const cell of CELLS) {
-      const at = (lag: number, seed: number) => raw.find((m) => m.task === task && m.cell === cell && m.lag === lag && m.seed === seed)?.result.success ?? NaN;
+      const at = (lag: number, seed: number) =>
+        raw.find((m) => m.task === task && m.cell === cell && m.lag === lag && m.seed === seed)?.result.success ?? NaN;
       const cols = lags.map((lag) => {
         const b = clamp01(band(seeds.map((s) => at(lag, s))));
         return `${pct(b.y)}%${Number.isFinite(b.low) ? ` [${pct(b.low)}, ${pct(b.high)}]` : ''}`;
       });
-      const half = seeds.map((s) => lagAtHalf(lags, lags.map((l) => at(l, s))));
+      const half = seeds.map((s) =>
+        lagAtHalf(
+          lags,
+          lags.map((l) => at(l, s)),
+        ),
+      );
       const b = band(half.map((h) => Math.log(h.lag)));
       const above = half.some((h) => h.censored && h.lag === lags[lags.length - 1]);
       const below = half.some((h) => h.censored && h.lag === lags[0]);
       // A censored seed only bounds its lag, so no interval is printed then.
-      const lag50 = above ? `> ${formatNumber(lags[lags.length - 1])} (some seeds)` : below ? `≤ ${formatNumber(lags[0])} (some seeds)` : `${formatNumber(Math.exp(b.y))}${Number.isFinite(b.low) ? ` [${formatNumber(Math.exp(b.low))}, ${formatNumber(Math.exp(b.high))}]` : ''}`;
+      const lag50 = above
+        ? `> ${formatNumber(lags[lags.length - 1])} (some seeds)`
+        : below
+          ? `≤ ${formatNumber(lags[0])} (some seeds)`
+          : `${formatNumber(Math.exp(b.y))}${Number.isFinite(b.low) ? ` [${formatNumber(Math.exp(b.low))}, ${formatNumber(Math.exp(b.high))}]` : ''}`;
       lines.push(`| ${task} | ${cell.toUpperCase()} | ${cols.join(' | ')} | ${lag50} |`);
     }
   }
@@ -166,12 +183,23 @@ export function xyChartSvg(c: XyChart): string {
   const yt = niceTicks(c.yRange?.[0] ?? Math.min(...ys), c.yRange?.[1] ?? Math.max(...ys));
   const x = (v: number) => M.left + ((fx(v) - x0) / Math.max(1e-12, x1 - x0)) * (W - M.left - M.right);
   const y = (v: number) => H - M.bottom - ((v - yt[0]) / (yt[yt.length - 1] - yt[0])) * (H - M.top - M.bottom);
-  let body = yt.map((v) => `<line x1="${M.left}" x2="${W - M.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/><text x="${M.left - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${formatNumber(v)}</text>`).join('');
+  let body = yt
+    .map(
+      (v) =>
+        `<line x1="${M.left}" x2="${W - M.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/><text x="${M.left - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${formatNumber(v)}</text>`,
+    )
+    .join('');
   body += `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#333"/><line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#333"/>`;
-  const xTicks = c.logX ? [...new Set(xs)].sort((a, b) => a - b) : niceTicks(Math.min(...xs), Math.max(...xs), 6).filter((v) => v >= Math.min(...xs) && v <= Math.max(...xs));
-  body += xTicks.map((v) => `<text x="${x(v).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${formatNumber(v)}</text>`).join('');
-  if (c.hLine !== undefined) body += `<line x1="${M.left}" x2="${W - M.right}" y1="${y(c.hLine).toFixed(1)}" y2="${y(c.hLine).toFixed(1)}" stroke="#555" stroke-dasharray="2 2"/>`;
-  if (c.vLine) body += `<line x1="${x(c.vLine.x).toFixed(1)}" x2="${x(c.vLine.x).toFixed(1)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#555" stroke-dasharray="2 2"/><text x="${(x(c.vLine.x) + 3).toFixed(1)}" y="${M.top + 10}">${escapeXml(c.vLine.label)}</text>`;
+  const xTicks = c.logX
+    ? [...new Set(xs)].sort((a, b) => a - b)
+    : niceTicks(Math.min(...xs), Math.max(...xs), 6).filter((v) => v >= Math.min(...xs) && v <= Math.max(...xs));
+  body += xTicks
+    .map((v) => `<text x="${x(v).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${formatNumber(v)}</text>`)
+    .join('');
+  if (c.hLine !== undefined)
+    body += `<line x1="${M.left}" x2="${W - M.right}" y1="${y(c.hLine).toFixed(1)}" y2="${y(c.hLine).toFixed(1)}" stroke="#555" stroke-dasharray="2 2"/>`;
+  if (c.vLine)
+    body += `<line x1="${x(c.vLine.x).toFixed(1)}" x2="${x(c.vLine.x).toFixed(1)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#555" stroke-dasharray="2 2"/><text x="${(x(c.vLine.x) + 3).toFixed(1)}" y="${M.top + 10}">${escapeXml(c.vLine.label)}</text>`;
   const legend: XySeries[] = [];
   for (const s of c.series) {
     const banded = s.points.filter((p) => p.low !== undefined && p.high !== undefined && Number.isFinite(p.low) && Number.isFinite(p.high));
@@ -181,8 +209,10 @@ export function xyChartSvg(c: XyChart): string {
       body += `<polygon points="${[...up, ...down].join(' ')}" fill="${s.color}" fill-opacity="0.15" stroke="none"/>`;
     }
     const line = s.points.filter((p) => Number.isFinite(p.y)).map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`);
-    if (line.length > 1) body += `<polyline fill="none" stroke="${s.color}" stroke-width="${s.thin ? 1 : 2}"${s.thin ? ' stroke-opacity="0.6"' : ''}${s.dashed ? ' stroke-dasharray="5 3"' : ''} points="${line.join(' ')}"/>`;
-    if (line.length === 1 || !s.thin) for (const p of line) body += `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="${s.thin ? 1.5 : 2.5}" fill="${s.color}"/>`;
+    if (line.length > 1)
+      body += `<polyline fill="none" stroke="${s.color}" stroke-width="${s.thin ? 1 : 2}"${s.thin ? ' stroke-opacity="0.6"' : ''}${s.dashed ? ' stroke-dasharray="5 3"' : ''} points="${line.join(' ')}"/>`;
+    if (line.length === 1 || !s.thin)
+      for (const p of line) body += `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="${s.thin ? 1.5 : 2.5}" fill="${s.color}"/>`;
     if (!legend.some((l) => l.name === s.name)) legend.push(s);
   }
   legend.forEach((s, k) => {
@@ -229,28 +259,70 @@ export function claimCharts(results: ClaimsResults): Partial<Record<ClaimId, str
             const b = band(result.trainMs.gru[i].map((g, r) => Math.log(g / result.trainMs.lstm[i][r])));
             return { x: c.hidden, y: Math.exp(b.y), low: Math.exp(b.low), high: Math.exp(b.high) };
           });
-        series.push({ name: `equal ${match}, B = ${batch}`, color: match === 'units' ? COLORS.gru : COLORS.lstm, dashed: batch !== plan.speed.batches[0], points });
+        series.push({
+          name: `equal ${match}, B = ${batch}`,
+          color: match === 'units' ? COLORS.gru : COLORS.lstm,
+          dashed: batch !== plan.speed.batches[0],
+          points,
+        });
       }
     }
-    out.speed = xyChartSvg({ title: 'speed: GRU / LSTM training time per sample', xLabel: 'hidden size H (LSTM units)', yLabel: 'time ratio GRU / LSTM (< 1: GRU faster)', logX: true, series, hLine: 1 });
+    out.speed = xyChartSvg({
+      title: 'speed: GRU / LSTM training time per sample',
+      xLabel: 'hidden size H (LSTM units)',
+      yLabel: 'time ratio GRU / LSTM (< 1: GRU faster)',
+      logX: true,
+      series,
+      hLine: 1,
+    });
   }
   if (raw.memory) {
     const series: XySeries[] = [];
     for (const task of plan.memory.tasks) {
       for (const cell of CELLS) {
-        const points = plan.memory.lags.map((lag) => ({ x: lag, ...clamp01(band(raw.memory!.filter((m) => m.task === task && m.cell === cell && m.lag === lag).map((m) => m.result.success))) }));
-        series.push({ name: `${cell.toUpperCase()} ${TASK_NAMES[task]}`, color: COLORS[cell], dashed: task !== plan.memory.tasks[0], points });
+        const points = plan.memory.lags.map((lag) => ({
+          x: lag,
+          ...clamp01(band(raw.memory!.filter((m) => m.task === task && m.cell === cell && m.lag === lag).map((m) => m.result.success))),
+        }));
+        series.push({
+          name: `${cell.toUpperCase()} ${TASK_NAMES[task]}`,
+          color: COLORS[cell],
+          dashed: task !== plan.memory.tasks[0],
+          points,
+        });
       }
     }
-    out.memory = xyChartSvg({ title: 'memory: success against lag (95% bands)', xLabel: 'lag (steps)', yLabel: 'success rate', logX: true, series, hLine: 0.5, yRange: [0, 1] });
+    out.memory = xyChartSvg({
+      title: 'memory: success against lag (95% bands)',
+      xLabel: 'lag (steps)',
+      yLabel: 'success rate',
+      logX: true,
+      series,
+      hLine: 0.5,
+      yRange: [0, 1],
+    });
   }
   if (raw.expressive) {
     const e = plan.expressive;
     const series: XySeries[] = CELLS.map((cell) => {
       const runs = raw.expressive!.filter((r) => r.cell === cell);
-      return { name: `${cell.toUpperCase()} (${runs.length} seeds)`, color: COLORS[cell], points: Array.from({ length: e.testMaxN }, (_, k) => ({ x: k + 1, y: runs.filter((r) => r.result.exactUpTo >= k + 1).length / runs.length })) };
+      return {
+        name: `${cell.toUpperCase()} (${runs.length} seeds)`,
+        color: COLORS[cell],
+        points: Array.from({ length: e.testMaxN }, (_, k) => ({
+          x: k + 1,
+          y: runs.filter((r) => r.result.exactUpTo >= k + 1).length / runs.length,
+        })),
+      };
     });
-    out.expressive = xyChartSvg({ title: 'expressive: aⁿbⁿ, exact on every n′ ≤ n', xLabel: 'n', yLabel: 'share of seeds', series, vLine: { x: e.trainMaxN, label: 'trained' }, yRange: [0, 1] });
+    out.expressive = xyChartSvg({
+      title: 'expressive: aⁿbⁿ, exact on every n′ ≤ n',
+      xLabel: 'n',
+      yLabel: 'share of seeds',
+      series,
+      vLine: { x: e.trainMaxN, label: 'trained' },
+      yRange: [0, 1],
+    });
   }
   if (raw.smallData) {
     const sizes = [...new Set(raw.smallData.map((r) => r.size))].sort((a, b) => a - b);
@@ -258,7 +330,14 @@ export function claimCharts(results: ClaimsResults): Partial<Record<ClaimId, str
       sizes.map((size) => {
         const at = raw.smallData!.filter((r) => r.size === size);
         const seedList = [...new Set(at.map((r) => r.seed))];
-        return { x: size, ...band(seedList.map((s) => pick(at.find((r) => r.seed === s && r.cell === 'gru')!) - pick(at.find((r) => r.seed === s && r.cell === 'lstm')!))) };
+        return {
+          x: size,
+          ...band(
+            seedList.map(
+              (s) => pick(at.find((r) => r.seed === s && r.cell === 'gru')!) - pick(at.find((r) => r.seed === s && r.cell === 'lstm')!),
+            ),
+          ),
+        };
       });
     out['small-data'] = xyChartSvg({
       title: 'small-data: GRU − LSTM against training size',
@@ -273,8 +352,19 @@ export function claimCharts(results: ClaimsResults): Partial<Record<ClaimId, str
     });
   }
   if (raw.budget) {
-    const series: XySeries[] = raw.budget.map((r) => ({ name: r.cell.toUpperCase(), color: COLORS[r.cell], thin: true, points: r.result.seconds.map((s, k) => ({ x: s, y: r.result.validationAccuracy[k] })) }));
-    out.budget = xyChartSvg({ title: 'budget: validation accuracy against training seconds', xLabel: 'training seconds (one line per seed)', yLabel: 'validation accuracy', series, hLine: plan.budget.target });
+    const series: XySeries[] = raw.budget.map((r) => ({
+      name: r.cell.toUpperCase(),
+      color: COLORS[r.cell],
+      thin: true,
+      points: r.result.seconds.map((s, k) => ({ x: s, y: r.result.validationAccuracy[k] })),
+    }));
+    out.budget = xyChartSvg({
+      title: 'budget: validation accuracy against training seconds',
+      xLabel: 'training seconds (one line per seed)',
+      yLabel: 'validation accuracy',
+      series,
+      hLine: plan.budget.target,
+    });
   }
   const taskRows = rows.filter((r) => r.claim === 'tasks' && r.evidence);
   if (taskRows.length) {
@@ -285,7 +375,12 @@ export function claimCharts(results: ClaimsResults): Partial<Record<ClaimId, str
       bars: taskRows.map((r) => {
         const e = r.evidence!;
         const sign = (r.favours === 'gru' ? 1 : -1) * (r.higherIsBetter ? 1 : -1);
-        return { name: r.label.split(' → ')[0], value: (sign * e.estimate) / r.margin, error: (e.high - e.low) / 2 / r.margin, color: COLORS[r.favours] };
+        return {
+          name: r.label.split(' → ')[0],
+          value: (sign * e.estimate) / r.margin,
+          error: (e.high - e.low) / 2 / r.margin,
+          color: COLORS[r.favours],
+        };
       }),
     });
   }
@@ -306,7 +401,7 @@ function runLine(r: ClaimsResults): string {
 }
 
 const INTRO =
-  'Each row tests one measure of one claim: the cell the claim favours and the direction are fixed in code before the run, as is the practical margin. GRU and LSTM have about the same number of parameters unless the row says equal units. Δ is GRU − LSTM over paired seeds (for times, the GRU/LSTM ratio) with its 95% interval. Verdicts use Holm\'s correction across all rows: supported or contradicted when the difference is significant in or against the claimed direction, equivalent when two one-sided tests put it inside the margin, inconclusive otherwise. A failed sanity check makes a row invalid instead of giving it a verdict.';
+  "Each row tests one measure of one claim: the cell the claim favours and the direction are fixed in code before the run, as is the practical margin. GRU and LSTM have about the same number of parameters unless the row says equal units. Δ is GRU − LSTM over paired seeds (for times, the GRU/LSTM ratio) with its 95% interval. Verdicts use Holm's correction across all rows: supported or contradicted when the difference is significant in or against the claimed direction, equivalent when two one-sided tests put it inside the margin, inconclusive otherwise. A failed sanity check makes a row invalid instead of giving it a verdict.";
 
 export function claimsMarkdown(results: ClaimsResults, chartFiles: Partial<Record<ClaimId, string>> = {}): string {
   const ran = CLAIM_IDS.filter((c) => results.rows.some((r) => r.claim === c));
@@ -333,7 +428,9 @@ export function claimsMarkdown(results: ClaimsResults, chartFiles: Partial<Recor
     '## Reproduce',
     '',
     ...ran.map((c) => `- ${c}: \`${results.rows.find((r) => r.claim === c)!.command.split('   ')[0]}\``),
-    ...results.rows.filter((r) => r.command.includes('(or:')).map((r) => `- ${r.claim} (${r.label}), one task alone: \`${r.command.split('(or: ')[1].replace(/\)$/, '')}\``),
+    ...results.rows
+      .filter((r) => r.command.includes('(or:'))
+      .map((r) => `- ${r.claim} (${r.label}), one task alone: \`${r.command.split('(or: ')[1].replace(/\)$/, '')}\``),
     '',
     'Seeds are fixed, so a rerun trains the same models; timings and the budget rows move with the load of the machine. Every per-seed value is in results.json (`rows[].gru`, `rows[].lstm`, and `raw`).',
     '',
@@ -342,9 +439,15 @@ export function claimsMarkdown(results: ClaimsResults, chartFiles: Partial<Recor
 
 function mdTableToHtml(md: string): string {
   const rows = md.split('\n').filter((_, i) => i !== 1);
-  const cells = (l: string) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => escapeXml(c.trim().replace(/\\\|/g, '|')));
+  const cells = (l: string) =>
+    l
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => escapeXml(c.trim().replace(/\\\|/g, '|')));
   const [head, ...body] = rows;
-  return `<table><thead><tr>${cells(head).map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${body
+  return `<table><thead><tr>${cells(head)
+    .map((c) => `<th>${c}</th>`)
+    .join('')}</tr></thead><tbody>${body
     .map((r) => {
       const cs = cells(r);
       const v = cs[cs.length - 1].split(/[ :(]/)[0];
@@ -391,7 +494,12 @@ export function writeClaimsReport(results: ClaimsResults, dir: string): WrittenC
     writeAtomicSync(file, svg);
     written.push(file);
   }
-  const files = { markdown: path.join(dir, 'report.md'), html: path.join(dir, 'report.html'), json: path.join(dir, 'results.json'), charts: written };
+  const files = {
+    markdown: path.join(dir, 'report.md'),
+    html: path.join(dir, 'report.html'),
+    json: path.join(dir, 'results.json'),
+    charts: written,
+  };
   writeAtomicSync(files.json, JSON.stringify(results, null, 2) + '\n');
   writeAtomicSync(files.markdown, claimsMarkdown(results, chartFiles));
   writeAtomicSync(files.html, claimsHtml(results, charts));

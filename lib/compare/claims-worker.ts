@@ -1,6 +1,6 @@
 // A child process of the claims pool: runs the jobs it is sent, one at a time, and replies with
 // each result (or the error's message).
-import { ClaimJob, runClaimJob } from './claims-jobs';
+import { type ClaimJob, runClaimJob } from './claims-jobs';
 
 process.on('message', (job: ClaimJob) => {
   runClaimJob(job).then(

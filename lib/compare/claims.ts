@@ -1,17 +1,34 @@
 // `gatedrnn compare --claims`: the usual GRU-vs-LSTM advice as experiments with verdicts. Each
 // claim has its experiment, a measure, the direction the claim predicts and a practical margin,
 // all fixed here before any run; the numbers come from tasks/claims, the statistics from verdict.ts.
-import * as os from 'os';
-import { BuiltinTask, TASKS } from '../tasks';
-import { ANBN_SHAPE, AnbnJob, AnbnResult, BudgetJob, BudgetResult, DataSizeJob, DataSizeResult, LAG_SHAPES, LagJob, LagResult, LagTask, NAMES_SHAPE, SpeedConfig, SpeedJob, SpeedResult, speedShape } from '../tasks/claims';
-import { ClaimJob, ClaimJobResult, TaskJob, TaskJobResult } from './claims-jobs';
+import * as os from 'node:os';
+import { type BuiltinTask, TASKS } from '../tasks';
+import {
+  ANBN_SHAPE,
+  type AnbnJob,
+  type AnbnResult,
+  type BudgetJob,
+  type BudgetResult,
+  type DataSizeJob,
+  type DataSizeResult,
+  LAG_SHAPES,
+  type LagJob,
+  type LagResult,
+  type LagTask,
+  NAMES_SHAPE,
+  type SpeedConfig,
+  type SpeedJob,
+  type SpeedResult,
+  speedShape,
+} from '../tasks/claims';
+import type { ClaimJob, ClaimJobResult, TaskJob, TaskJobResult } from './claims-jobs';
 import { runJobs } from './claims-pool';
-import { Cell, matchUnits, StackShape } from './params';
-import { CLAIM_IDS, ClaimId, MachineInfo } from './results';
+import { type Cell, matchUnits, type StackShape } from './params';
+import { CLAIM_IDS, type ClaimId, type MachineInfo } from './results';
 import { machineInfo } from './machine';
 import { cellSpecs } from './runner';
 import { cachedTask } from './claims-jobs';
-import { decideAll, DecisionResult, Evidence, pairedDifference } from './verdict';
+import { decideAll, type DecisionResult, type Evidence, pairedDifference } from './verdict';
 
 export { CLAIM_IDS };
 export type { ClaimId };
@@ -62,9 +79,34 @@ export interface ClaimRow {
 export interface ClaimsPlan {
   full: boolean;
   speed: { hidden: number[]; batches: number[]; steps: number; inputSize: number; rounds: number; minMs: number };
-  memory: { tasks: LagTask[]; lags: number[]; seeds: number[]; units: number; updates: number; batchSize: number; learningRate: number; testCount: number };
-  expressive: { seeds: number[]; units: number; updates: number; batchSize: number; learningRate: number; trainMaxN: number; testMaxN: number };
-  smallData: { sizes: number[]; seeds: number[]; units: number; updates: number; minEpochs: number; batchSize: number; learningRate: number };
+  memory: {
+    tasks: LagTask[];
+    lags: number[];
+    seeds: number[];
+    units: number;
+    updates: number;
+    batchSize: number;
+    learningRate: number;
+    testCount: number;
+  };
+  expressive: {
+    seeds: number[];
+    units: number;
+    updates: number;
+    batchSize: number;
+    learningRate: number;
+    trainMaxN: number;
+    testMaxN: number;
+  };
+  smallData: {
+    sizes: number[];
+    seeds: number[];
+    units: number;
+    updates: number;
+    minEpochs: number;
+    batchSize: number;
+    learningRate: number;
+  };
   budget: { seconds: number; seeds: number[]; units: number; every: number; batchSize: number; learningRate: number; target: number };
   tasks: { ids: { task: BuiltinTask; favours: Cell; use: string; margin: number; epochs: number | null }[]; seeds: number[] };
 }
@@ -79,14 +121,43 @@ export function claimsPlan(full = false): ClaimsPlan {
   return {
     full,
     speed: { hidden: [32, 128, 512], batches: [1, 32], steps: 100, inputSize: 32, rounds: full ? 10 : 5, minMs: full ? 200 : 50 },
-    memory: { tasks: full ? ['adding', 'recall', 'copy'] : ['adding', 'recall'], lags: full ? [10, 50, 100, 200, 400] : [10, 50, 100, 200], seeds: seeds(full ? 5 : 3), units: 32, updates: full ? 3000 : 1000, batchSize: 32, learningRate: 0.01, testCount: 500 },
+    memory: {
+      tasks: full ? ['adding', 'recall', 'copy'] : ['adding', 'recall'],
+      lags: full ? [10, 50, 100, 200, 400] : [10, 50, 100, 200],
+      seeds: seeds(full ? 5 : 3),
+      units: 32,
+      updates: full ? 3000 : 1000,
+      batchSize: 32,
+      learningRate: 0.01,
+      testCount: 500,
+    },
     expressive: { seeds: seeds(full ? 12 : 8), units: 16, updates: 3000, batchSize: 16, learningRate: 0.01, trainMaxN: 20, testMaxN: 100 },
-    smallData: { sizes: [250, 1000, 4000, Infinity], seeds: seeds(full ? 10 : 5), units: 32, updates: full ? 1500 : 600, minEpochs: 5, batchSize: 32, learningRate: 0.005 },
+    smallData: {
+      sizes: [250, 1000, 4000, Infinity],
+      seeds: seeds(full ? 10 : 5),
+      units: 32,
+      updates: full ? 1500 : 600,
+      minEpochs: 5,
+      batchSize: 32,
+      learningRate: 0.005,
+    },
     budget: { seconds: full ? 15 : 4, seeds: seeds(full ? 8 : 5), units: 32, every: 10, batchSize: 32, learningRate: 0.005, target: 0.82 },
     tasks: {
       // The tasks whose definitions name a use the advice speaks of. Epochs, not seconds, so
       // that the machine's load does not change what is trained (null: the task's default).
-      ids: TASKS.flatMap((t) => (t.claim ? [{ task: t.id, favours: t.claim.favours, use: t.claim.use, margin: t.claim.margin, epochs: full ? null : (t.claim.quickEpochs ?? null) }] : [])),
+      ids: TASKS.flatMap((t) =>
+        t.claim
+          ? [
+              {
+                task: t.id,
+                favours: t.claim.favours,
+                use: t.claim.use,
+                margin: t.claim.margin,
+                epochs: full ? null : (t.claim.quickEpochs ?? null),
+              },
+            ]
+          : [],
+      ),
       seeds: seeds(3),
     },
   };
@@ -119,7 +190,12 @@ export function planJobs(plan: ClaimsPlan, claims: readonly ClaimId[]): PlannedJ
     for (const match of ['units', 'params'] as const) {
       for (const hidden of s.hidden) {
         for (const batch of s.batches) {
-          configs.push({ hidden, batch, match, units: match === 'units' ? { gru: hidden, lstm: hidden } : equalParams(hidden, speedShape(s.inputSize)) });
+          configs.push({
+            hidden,
+            batch,
+            match,
+            units: match === 'units' ? { gru: hidden, lstm: hidden } : equalParams(hidden, speedShape(s.inputSize)),
+          });
         }
       }
     }
@@ -131,45 +207,101 @@ export function planJobs(plan: ClaimsPlan, claims: readonly ClaimId[]): PlannedJ
     for (const task of m.tasks) {
       const units = equalParams(m.units, LAG_SHAPES[task]);
       // Longest lags first, so the slowest jobs do not end the phase alone.
-      for (const lag of [...m.lags].reverse()) for (const seed of m.seeds) for (const cell of cells) {
-        const job: LagJob = { kind: 'lag', task, lag, cell, units: units[cell], seed, updates: m.updates, batchSize: m.batchSize, learningRate: m.learningRate, testCount: m.testCount };
-        add(1, job);
-      }
+      for (const lag of [...m.lags].reverse())
+        for (const seed of m.seeds)
+          for (const cell of cells) {
+            const job: LagJob = {
+              kind: 'lag',
+              task,
+              lag,
+              cell,
+              units: units[cell],
+              seed,
+              updates: m.updates,
+              batchSize: m.batchSize,
+              learningRate: m.learningRate,
+              testCount: m.testCount,
+            };
+            add(1, job);
+          }
     }
   }
   if (claims.includes('tasks')) {
     for (const t of plan.tasks.ids) {
-      const spec = cellSpecs(cachedTask(t.task, plan.full), { seeds: plan.tasks.seeds, epochs: t.epochs, units: null, layers: null, match: 'params', priority: 'accuracy', budgetSeconds: null, full: plan.full });
-      for (const seed of plan.tasks.seeds) for (const cell of cells) {
-        const job: TaskJob = { kind: 'task', task: t.task, full: plan.full, spec: spec[cell], seed };
-        add(1, job);
-      }
+      const spec = cellSpecs(cachedTask(t.task, plan.full), {
+        seeds: plan.tasks.seeds,
+        epochs: t.epochs,
+        units: null,
+        layers: null,
+        match: 'params',
+        priority: 'accuracy',
+        budgetSeconds: null,
+        full: plan.full,
+      });
+      for (const seed of plan.tasks.seeds)
+        for (const cell of cells) {
+          const job: TaskJob = { kind: 'task', task: t.task, full: plan.full, spec: spec[cell], seed };
+          add(1, job);
+        }
     }
   }
   if (claims.includes('expressive')) {
     const e = plan.expressive;
     const units = equalParams(e.units, ANBN_SHAPE);
-    for (const seed of e.seeds) for (const cell of cells) {
-      const job: AnbnJob = { kind: 'anbn', cell, units: units[cell], seed, updates: e.updates, batchSize: e.batchSize, learningRate: e.learningRate, trainMaxN: e.trainMaxN, testMaxN: e.testMaxN };
-      add(1, job);
-    }
+    for (const seed of e.seeds)
+      for (const cell of cells) {
+        const job: AnbnJob = {
+          kind: 'anbn',
+          cell,
+          units: units[cell],
+          seed,
+          updates: e.updates,
+          batchSize: e.batchSize,
+          learningRate: e.learningRate,
+          trainMaxN: e.trainMaxN,
+          testMaxN: e.testMaxN,
+        };
+        add(1, job);
+      }
   }
   if (claims.includes('small-data')) {
     const d = plan.smallData;
     const units = equalParams(d.units, NAMES_SHAPE);
-    for (const size of d.sizes) for (const seed of d.seeds) for (const cell of cells) {
-      const job: DataSizeJob = { kind: 'datasize', cell, units: units[cell], seed, size: Number.isFinite(size) ? size : 1e9, updates: d.updates, minEpochs: d.minEpochs, batchSize: d.batchSize, learningRate: d.learningRate };
-      add(1, job);
-    }
+    for (const size of d.sizes)
+      for (const seed of d.seeds)
+        for (const cell of cells) {
+          const job: DataSizeJob = {
+            kind: 'datasize',
+            cell,
+            units: units[cell],
+            seed,
+            size: Number.isFinite(size) ? size : 1e9,
+            updates: d.updates,
+            minEpochs: d.minEpochs,
+            batchSize: d.batchSize,
+            learningRate: d.learningRate,
+          };
+          add(1, job);
+        }
   }
   if (claims.includes('budget')) {
     const b = plan.budget;
     const units = equalParams(b.units, NAMES_SHAPE);
     // The GRU and the LSTM of a seed run side by side, under the same load.
-    for (const seed of b.seeds) for (const cell of cells) {
-      const job: BudgetJob = { kind: 'budget', cell, units: units[cell], seed, seconds: b.seconds, every: b.every, batchSize: b.batchSize, learningRate: b.learningRate };
-      add(2, job);
-    }
+    for (const seed of b.seeds)
+      for (const cell of cells) {
+        const job: BudgetJob = {
+          kind: 'budget',
+          cell,
+          units: units[cell],
+          seed,
+          seconds: b.seconds,
+          every: b.every,
+          batchSize: b.batchSize,
+          learningRate: b.learningRate,
+        };
+        add(2, job);
+      }
   }
   return { jobs, phases };
 }
@@ -196,19 +328,38 @@ export function collectRaw(planned: PlannedJobs, results: readonly ClaimJobResul
         raw.speed = { configs: job.configs, result: r as SpeedResult };
         break;
       case 'lag':
-        (raw.memory ??= []).push({ task: job.task, lag: job.lag, cell: job.cell, seed: job.seed, units: job.units, result: r as LagResult });
+        (raw.memory ??= []).push({
+          task: job.task,
+          lag: job.lag,
+          cell: job.cell,
+          seed: job.seed,
+          units: job.units,
+          result: r as LagResult,
+        });
         break;
       case 'anbn':
         (raw.expressive ??= []).push({ cell: job.cell, seed: job.seed, units: job.units, result: r as AnbnResult });
         break;
       case 'datasize':
-        (raw.smallData ??= []).push({ size: (r as DataSizeResult).size, cell: job.cell, seed: job.seed, units: job.units, result: r as DataSizeResult });
+        (raw.smallData ??= []).push({
+          size: (r as DataSizeResult).size,
+          cell: job.cell,
+          seed: job.seed,
+          units: job.units,
+          result: r as DataSizeResult,
+        });
         break;
       case 'budget':
         (raw.budget ??= []).push({ cell: job.cell, seed: job.seed, units: job.units, result: r as BudgetResult });
         break;
       case 'task':
-        (raw.tasks ??= []).push({ task: job.task, cell: job.spec.cell as Cell, seed: job.seed, units: job.spec.units, result: r as TaskJobResult });
+        (raw.tasks ??= []).push({
+          task: job.task,
+          cell: job.spec.cell as Cell,
+          seed: job.seed,
+          units: job.spec.units,
+          result: r as TaskJobResult,
+        });
         break;
     }
   });
@@ -247,8 +398,18 @@ export function claimRows(plan: ClaimsPlan, raw: ClaimsRaw): ClaimRow[] {
     const s = plan.speed;
     const rounds = result.trainMs.gru[0]?.length ?? 0;
     const logMean = (table: number[][], which: number[], r: number) => mean(which.map((c) => Math.log(table[c][r])));
-    const pick = (match: 'units' | 'params', batch?: number) => configs.map((c, i) => (c.match === match && (batch === undefined || c.batch === batch) ? i : -1)).filter((i) => i >= 0);
-    const base = { claim: 'speed' as const, favours: 'gru' as const, higherIsBetter: false, margin: Math.log(1.1), scale: 'log' as const, units: 'rounds' as const, invalid: null, command: commandFor('speed', full) };
+    const pick = (match: 'units' | 'params', batch?: number) =>
+      configs.map((c, i) => (c.match === match && (batch === undefined || c.batch === batch) ? i : -1)).filter((i) => i >= 0);
+    const base = {
+      claim: 'speed' as const,
+      favours: 'gru' as const,
+      higherIsBetter: false,
+      margin: Math.log(1.1),
+      scale: 'log' as const,
+      units: 'rounds' as const,
+      invalid: null,
+      command: commandFor('speed', full),
+    };
     const exp = `H ∈ {${s.hidden.join(', ')}}, T = ${s.steps}, B ∈ {${s.batches.join(', ')}}, one thread, ${rounds} interleaved rounds`;
     for (const [label, match, table, measure] of [
       ['training time, equal units', 'units', result.trainMs, 'forward + backward time per sample (geometric mean over H and B)'],
@@ -257,7 +418,15 @@ export function claimRows(plan: ClaimsPlan, raw: ClaimsRaw): ClaimRow[] {
     ] as const) {
       const which = pick(match);
       const r = Array.from({ length: rounds }, (_, k) => k);
-      rows.push({ ...base, label, experiment: `timing, ${exp}`, measure, unit: 'ms', gru: r.map((k) => logMean(table.gru, which, k)), lstm: r.map((k) => logMean(table.lstm, which, k)) });
+      rows.push({
+        ...base,
+        label,
+        experiment: `timing, ${exp}`,
+        measure,
+        unit: 'ms',
+        gru: r.map((k) => logMean(table.gru, which, k)),
+        lstm: r.map((k) => logMean(table.lstm, which, k)),
+      });
     }
   }
   if (raw.memory) {
@@ -265,7 +434,8 @@ export function claimRows(plan: ClaimsPlan, raw: ClaimsRaw): ClaimRow[] {
     for (const task of m.tasks) {
       const runs = raw.memory.filter((x) => x.task === task);
       if (runs.length === 0) continue;
-      const success = (cell: Cell, seed: number, lag: number) => runs.find((x) => x.cell === cell && x.seed === seed && x.lag === lag)!.result.success;
+      const success = (cell: Cell, seed: number, lag: number) =>
+        runs.find((x) => x.cell === cell && x.seed === seed && x.lag === lag)!.result.success;
       const v = perSeed(m.seeds, (cell, seed) => mean(m.lags.map((lag) => success(cell, seed, lag))));
       const shortest = m.lags[0];
       const atShortest = (cell: Cell) => mean(m.seeds.map((s) => success(cell, s, shortest)));
@@ -283,7 +453,9 @@ export function claimRows(plan: ClaimsPlan, raw: ClaimsRaw): ClaimRow[] {
         gru: v.gru,
         lstm: v.lstm,
         units: 'seeds',
-        invalid: failing.length ? `at the shortest lag (${shortest}) ${failing.map((c) => `${c.toUpperCase()} succeeds on ${(atShortest(c) * 100).toFixed(1)}%`).join(' and ')} of sequences, below the 95% that shows the task is learnable in this budget` : null,
+        invalid: failing.length
+          ? `at the shortest lag (${shortest}) ${failing.map((c) => `${c.toUpperCase()} succeeds on ${(atShortest(c) * 100).toFixed(1)}%`).join(' and ')} of sequences, below the 95% that shows the task is learnable in this budget`
+          : null,
         command: commandFor('memory', full),
       });
     }
@@ -292,7 +464,9 @@ export function claimRows(plan: ClaimsPlan, raw: ClaimsRaw): ClaimRow[] {
     const e = plan.expressive;
     const runs = raw.expressive;
     const v = perSeed(e.seeds, (cell, seed) => runs.find((x) => x.cell === cell && x.seed === seed)!.result.exactUpTo);
-    const failing = (['gru', 'lstm'] as const).map((c) => ({ c, bad: e.seeds.filter((s, i) => v[c][i] < e.trainMaxN) })).filter((x) => x.bad.length > 0);
+    const failing = (['gru', 'lstm'] as const)
+      .map((c) => ({ c, bad: e.seeds.filter((s, i) => v[c][i] < e.trainMaxN) }))
+      .filter((x) => x.bad.length > 0);
     rows.push({
       claim: 'expressive',
       label: 'aⁿbⁿ counting',
@@ -306,7 +480,9 @@ export function claimRows(plan: ClaimsPlan, raw: ClaimsRaw): ClaimRow[] {
       gru: v.gru,
       lstm: v.lstm,
       units: 'seeds',
-      invalid: failing.length ? `${failing.map((f) => `${f.c.toUpperCase()} is not exact on every trained n ≤ ${e.trainMaxN} (seed ${f.bad.join(', ')})`).join('; ')}` : null,
+      invalid: failing.length
+        ? `${failing.map((f) => `${f.c.toUpperCase()} is not exact on every trained n ≤ ${e.trainMaxN} (seed ${f.bad.join(', ')})`).join('; ')}`
+        : null,
       command: commandFor('expressive', full),
     });
   }
@@ -322,10 +498,42 @@ export function claimRows(plan: ClaimsPlan, raw: ClaimsRaw): ClaimRow[] {
     // it clearly on all the data did not train.
     const fullAcc = (c: Cell) => mean(d.seeds.map((s) => at(largest, c, s).testAccuracy));
     const weak = (['gru', 'lstm'] as const).filter((c) => fullAcc(c) < 0.7);
-    const invalid = weak.length ? `on all ${largest} examples ${weak.map((c) => `${c.toUpperCase()} reaches only ${(fullAcc(c) * 100).toFixed(1)}%`).join(' and ')} test accuracy (below 70%): the training did not work` : null;
+    const invalid = weak.length
+      ? `on all ${largest} examples ${weak.map((c) => `${c.toUpperCase()} reaches only ${(fullAcc(c) * 100).toFixed(1)}%`).join(' and ')} test accuracy (below 70%): the training did not work`
+      : null;
     const exp = `first names → gender, ${smallest} training examples (sweep ${[...new Set(runs.map((x) => x.size))].sort((a, b) => a - b).join(', ')}), no regularisation, equal parameters`;
-    rows.push({ claim: 'small-data', label: `accuracy with ${smallest} examples`, experiment: exp, measure: 'test accuracy', favours: 'gru', higherIsBetter: true, margin: 0.01, scale: 'linear', unit: '', gru: acc.gru, lstm: acc.lstm, units: 'seeds', invalid, command: commandFor('small-data', full) });
-    rows.push({ claim: 'small-data', label: `overfitting with ${smallest} examples`, experiment: exp, measure: 'validation − training loss (nats)', favours: 'gru', higherIsBetter: false, margin: 0.05, scale: 'linear', unit: 'nats', gru: gap.gru, lstm: gap.lstm, units: 'seeds', invalid, command: commandFor('small-data', full) });
+    rows.push({
+      claim: 'small-data',
+      label: `accuracy with ${smallest} examples`,
+      experiment: exp,
+      measure: 'test accuracy',
+      favours: 'gru',
+      higherIsBetter: true,
+      margin: 0.01,
+      scale: 'linear',
+      unit: '',
+      gru: acc.gru,
+      lstm: acc.lstm,
+      units: 'seeds',
+      invalid,
+      command: commandFor('small-data', full),
+    });
+    rows.push({
+      claim: 'small-data',
+      label: `overfitting with ${smallest} examples`,
+      experiment: exp,
+      measure: 'validation − training loss (nats)',
+      favours: 'gru',
+      higherIsBetter: false,
+      margin: 0.05,
+      scale: 'linear',
+      unit: 'nats',
+      gru: gap.gru,
+      lstm: gap.lstm,
+      units: 'seeds',
+      invalid,
+      command: commandFor('small-data', full),
+    });
   }
   if (raw.budget) {
     const b = plan.budget;
@@ -339,8 +547,38 @@ export function claimRows(plan: ClaimsPlan, raw: ClaimsRaw): ClaimRow[] {
       return Math.log(k >= 0 ? r.seconds[k] : b.seconds);
     });
     const exp = `first names → gender, ${b.seconds} s of training per cell, GRU and LSTM side by side, equal parameters`;
-    rows.push({ claim: 'budget', label: `quality at ${b.seconds} s`, experiment: exp, measure: 'validation accuracy at the budget (last 3 validations)', favours: 'gru', higherIsBetter: true, margin: 0.01, scale: 'linear', unit: '', gru: final.gru, lstm: final.lstm, units: 'seeds', invalid: null, command: commandFor('budget', full) });
-    rows.push({ claim: 'budget', label: `time to ${(b.target * 100).toFixed(0)}% validation accuracy`, experiment: exp, measure: `training seconds to ${(b.target * 100).toFixed(0)}% validation accuracy (the budget when never)`, favours: 'gru', higherIsBetter: false, margin: Math.log(1.1), scale: 'log', unit: 's', gru: toTarget.gru, lstm: toTarget.lstm, units: 'seeds', invalid: null, command: commandFor('budget', full) });
+    rows.push({
+      claim: 'budget',
+      label: `quality at ${b.seconds} s`,
+      experiment: exp,
+      measure: 'validation accuracy at the budget (last 3 validations)',
+      favours: 'gru',
+      higherIsBetter: true,
+      margin: 0.01,
+      scale: 'linear',
+      unit: '',
+      gru: final.gru,
+      lstm: final.lstm,
+      units: 'seeds',
+      invalid: null,
+      command: commandFor('budget', full),
+    });
+    rows.push({
+      claim: 'budget',
+      label: `time to ${(b.target * 100).toFixed(0)}% validation accuracy`,
+      experiment: exp,
+      measure: `training seconds to ${(b.target * 100).toFixed(0)}% validation accuracy (the budget when never)`,
+      favours: 'gru',
+      higherIsBetter: false,
+      margin: Math.log(1.1),
+      scale: 'log',
+      unit: 's',
+      gru: toTarget.gru,
+      lstm: toTarget.lstm,
+      units: 'seeds',
+      invalid: null,
+      command: commandFor('budget', full),
+    });
   }
   if (raw.tasks) {
     for (const t of plan.tasks.ids) {
@@ -378,13 +616,21 @@ export function claimRows(plan: ClaimsPlan, raw: ClaimsRaw): ClaimRow[] {
 export function judge(rows: ClaimRow[]): ClaimRow[] {
   const valid = rows.filter((r) => r.invalid === null);
   const evidence = valid.map((r) => pairedDifference(r.gru, r.lstm));
-  const decisions = decideAll(valid.map((r, i) => ({ evidence: evidence[i], options: { margin: r.margin, higherIsBetter: r.higherIsBetter } })));
+  const decisions = decideAll(
+    valid.map((r, i) => ({ evidence: evidence[i], options: { margin: r.margin, higherIsBetter: r.higherIsBetter } })),
+  );
   valid.forEach((r, i) => {
     const d = decisions[i];
     r.evidence = evidence[i];
     r.decision = d;
     const winner: Cell | null = d.decision === 'a' ? 'gru' : d.decision === 'b' ? 'lstm' : null;
-    r.verdict = winner ? (winner === r.favours ? 'supported' : 'contradicted') : d.decision === 'equivalent' ? 'equivalent' : 'inconclusive';
+    r.verdict = winner
+      ? winner === r.favours
+        ? 'supported'
+        : 'contradicted'
+      : d.decision === 'equivalent'
+        ? 'equivalent'
+        : 'inconclusive';
     r.seedsNeeded = r.verdict === 'inconclusive' ? d.unitsNeeded : null;
   });
   for (const r of rows) if (r.invalid !== null) r.verdict = 'invalid';
@@ -399,7 +645,10 @@ export interface ClaimsOptions {
   parallel?: number;
   /** Run every job in this process, one after another (tests; the default uses child processes). */
   inProcess?: boolean;
-  events?: { onJobStart?(info: { job: ClaimJob; index: number; total: number }): void; onJobEnd?(info: { job: ClaimJob; index: number; total: number }): void };
+  events?: {
+    onJobStart?(info: { job: ClaimJob; index: number; total: number }): void;
+    onJobEnd?(info: { job: ClaimJob; index: number; total: number }): void;
+  };
   machine?: MachineInfo;
   now?: () => Date;
 }
@@ -421,10 +670,13 @@ export interface ClaimsResults {
 /** Runs the claims experiments and returns the verdict rows and every raw per-seed value. */
 export async function runClaims(options: ClaimsOptions = {}): Promise<ClaimsResults> {
   const claims = [...(options.claims ?? CLAIM_IDS)];
-  for (const c of claims) if (!(CLAIM_IDS as readonly string[]).includes(c)) throw new RangeError(`runClaims: expected claims among ${CLAIM_IDS.join(', ')}, but received "${c}"`);
+  for (const c of claims)
+    if (!(CLAIM_IDS as readonly string[]).includes(c))
+      throw new RangeError(`runClaims: expected claims among ${CLAIM_IDS.join(', ')}, but received "${c}"`);
   const full = options.full ?? false;
   const parallel = options.parallel ?? Math.min(2, Math.max(1, os.cpus().length));
-  if (!(Number.isSafeInteger(parallel) && parallel >= 1)) throw new RangeError(`runClaims: expected parallel to be a positive integer, but received ${parallel}`);
+  if (!(Number.isSafeInteger(parallel) && parallel >= 1))
+    throw new RangeError(`runClaims: expected parallel to be a positive integer, but received ${parallel}`);
   const plan = claimsPlan(full);
   const start = performance.now();
   const planned = planJobs(plan, claims);

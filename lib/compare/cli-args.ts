@@ -1,8 +1,8 @@
 // Parsing and validation of `gatedrnn compare` arguments.
-import * as fs from 'fs';
-import { BUILTIN_TASKS, DEFAULT_TASKS, ModelCell, MODEL_CELLS } from '../tasks';
-import { OptionKind, ParsedArgs, parseCommandArgs, UsageError } from '../util/args';
-import { CLAIM_IDS, Priority, PRIORITIES, ShardSpec } from './results';
+import * as fs from 'node:fs';
+import { BUILTIN_TASKS, DEFAULT_TASKS, type ModelCell, MODEL_CELLS } from '../tasks';
+import { type OptionKind, type ParsedArgs, parseCommandArgs, UsageError } from '../util/args';
+import { CLAIM_IDS, type Priority, PRIORITIES, type ShardSpec } from './results';
 
 export interface CompareArgs {
   /** Built-in task ids to run; empty when only user data runs. */
@@ -100,13 +100,15 @@ export class CompareArgsError extends UsageError {
 
 function positiveInteger(flag: string, value: string, max = 1e6): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new CompareArgsError(`expected ${flag} to be a whole number from 1 to ${max}, but received "${value}"`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max)
+    throw new CompareArgsError(`expected ${flag} to be a whole number from 1 to ${max}, but received "${value}"`);
   return n;
 }
 
 function positiveNumber(flag: string, value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new CompareArgsError(`expected ${flag} to be a positive number of seconds, but received "${value}"`);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0)
+    throw new CompareArgsError(`expected ${flag} to be a positive number of seconds, but received "${value}"`);
   return n;
 }
 
@@ -116,19 +118,26 @@ function parseShard(flag: string | undefined, env: Record<string, string | undef
     const m = /^(\d+)\/(\d+)$/.exec(flag);
     const index = m ? Number(m[1]) : NaN;
     const count = m ? Number(m[2]) : NaN;
-    if (!m || count < 1 || count > 100000 || index < 1 || index > count) throw new CompareArgsError(`expected --shard to be K/N with 1 <= K <= N (for example 2/4), but received "${flag}"`);
+    if (!m || count < 1 || count > 100000 || index < 1 || index > count)
+      throw new CompareArgsError(`expected --shard to be K/N with 1 <= K <= N (for example 2/4), but received "${flag}"`);
     return { index, count };
   }
   const indexVar = env.JOB_COMPLETION_INDEX;
   const countVar = env.GATEDRNN_SHARDS;
   if (indexVar === undefined && countVar === undefined) return null;
   if (indexVar === undefined || countVar === undefined) {
-    throw new CompareArgsError(`expected JOB_COMPLETION_INDEX and GATEDRNN_SHARDS to be set together (the shard index from 0, and the number of shards), but only ${indexVar === undefined ? 'GATEDRNN_SHARDS' : 'JOB_COMPLETION_INDEX'} is set`);
+    throw new CompareArgsError(
+      `expected JOB_COMPLETION_INDEX and GATEDRNN_SHARDS to be set together (the shard index from 0, and the number of shards), but only ${indexVar === undefined ? 'GATEDRNN_SHARDS' : 'JOB_COMPLETION_INDEX'} is set`,
+    );
   }
   const index = /^\d+$/.test(indexVar) ? Number(indexVar) : NaN;
   const count = /^\d+$/.test(countVar) ? Number(countVar) : NaN;
-  if (!(count >= 1 && count <= 100000)) throw new CompareArgsError(`expected GATEDRNN_SHARDS to be a whole number of shards from 1, but received "${countVar}"`);
-  if (!(index >= 0 && index < count)) throw new CompareArgsError(`expected JOB_COMPLETION_INDEX to be a whole number from 0 to ${count - 1} (GATEDRNN_SHARDS is ${count}), but received "${indexVar}"`);
+  if (!(count >= 1 && count <= 100000))
+    throw new CompareArgsError(`expected GATEDRNN_SHARDS to be a whole number of shards from 1, but received "${countVar}"`);
+  if (!(index >= 0 && index < count))
+    throw new CompareArgsError(
+      `expected JOB_COMPLETION_INDEX to be a whole number from 0 to ${count - 1} (GATEDRNN_SHARDS is ${count}), but received "${indexVar}"`,
+    );
   return { index: index + 1, count };
 }
 
@@ -144,7 +153,8 @@ export function parseCompareArgs(argv: readonly string[], env: Record<string, st
   const get = (f: string) => values.get(f);
 
   const priority = (get('--priority') ?? 'accuracy') as Priority;
-  if (!PRIORITIES.includes(priority)) throw new CompareArgsError(`expected --priority to be one of ${PRIORITIES.join(', ')}, but received "${priority}"`);
+  if (!PRIORITIES.includes(priority))
+    throw new CompareArgsError(`expected --priority to be one of ${PRIORITIES.join(', ')}, but received "${priority}"`);
   const match = get('--match');
   if (match !== undefined && match !== 'params') throw new CompareArgsError(`expected --match to be "params", but received "${match}"`);
 
@@ -152,7 +162,11 @@ export function parseCompareArgs(argv: readonly string[], env: Record<string, st
   if (get('--csv') !== undefined) {
     const target = get('--target');
     if (target === undefined || target === '') throw new CompareArgsError('--csv needs --target COL, the column to forecast');
-    csv = { file: get('--csv') as string, target, window: get('--window') === undefined ? 30 : positiveInteger('--window', get('--window') as string, 10000) };
+    csv = {
+      file: get('--csv') as string,
+      target,
+      window: get('--window') === undefined ? 30 : positiveInteger('--window', get('--window') as string, 10000),
+    };
   } else {
     for (const f of ['--target', '--window']) if (get(f) !== undefined) throw new CompareArgsError(`${f} only applies with --csv FILE`);
   }
@@ -160,17 +174,27 @@ export function parseCompareArgs(argv: readonly string[], env: Record<string, st
   if (get('--text') !== undefined) {
     const label = get('--label');
     if (label === undefined || label === '') throw new CompareArgsError('--text needs --label COL, the column holding the class');
-    text = { file: get('--text') as string, label, maxTokens: get('--max-tokens') === undefined ? null : positiveInteger('--max-tokens', get('--max-tokens') as string, 100000) };
+    text = {
+      file: get('--text') as string,
+      label,
+      maxTokens: get('--max-tokens') === undefined ? null : positiveInteger('--max-tokens', get('--max-tokens') as string, 100000),
+    };
   } else {
     for (const f of ['--label', '--max-tokens']) if (get(f) !== undefined) throw new CompareArgsError(`${f} only applies with --text FILE`);
   }
 
   let tasks: string[];
   if (get('--task') !== undefined) {
-    tasks = (get('--task') as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    tasks = (get('--task') as string)
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     if (tasks.length === 1 && tasks[0] === 'all') tasks = [...BUILTIN_TASKS];
     const unknown = tasks.filter((t) => !(BUILTIN_TASKS as readonly string[]).includes(t));
-    if (tasks.length === 0 || unknown.length > 0) throw new CompareArgsError(`expected --task to be all or to list tasks among ${BUILTIN_TASKS.join(', ')}, but received "${get('--task')}"`);
+    if (tasks.length === 0 || unknown.length > 0)
+      throw new CompareArgsError(
+        `expected --task to be all or to list tasks among ${BUILTIN_TASKS.join(', ')}, but received "${get('--task')}"`,
+      );
     tasks = [...new Set(tasks)];
   } else {
     // With user data and no --task, only the user's data runs.
@@ -178,31 +202,47 @@ export function parseCompareArgs(argv: readonly string[], env: Record<string, st
   }
   let cells: ModelCell[] = ['gru', 'lstm'];
   if (get('--cells') !== undefined) {
-    const listed = (get('--cells') as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const listed = (get('--cells') as string)
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     const known = listed.every((c) => (MODEL_CELLS as readonly string[]).includes(c));
     if (!known || !listed.includes('gru') || !listed.includes('lstm')) {
-      throw new CompareArgsError(`expected --cells to be gru,lstm or gru,lstm,rnn (the report compares GRU with LSTM, and each with the RNN), but received "${get('--cells')}"`);
+      throw new CompareArgsError(
+        `expected --cells to be gru,lstm or gru,lstm,rnn (the report compares GRU with LSTM, and each with the RNN), but received "${get('--cells')}"`,
+      );
     }
     cells = MODEL_CELLS.filter((c) => listed.includes(c));
   }
   let claims: string[] | null = flags.has('--claims') ? [...CLAIM_IDS] : null;
   if (get('--claim') !== undefined) {
-    const list = (get('--claim') as string).split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const list = (get('--claim') as string)
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     const unknown = list.filter((c) => !(CLAIM_IDS as readonly string[]).includes(c));
-    if (list.length === 0 || unknown.length > 0) throw new CompareArgsError(`expected --claim to list claims among ${CLAIM_IDS.join(', ')}, but received "${get('--claim')}"`);
+    if (list.length === 0 || unknown.length > 0)
+      throw new CompareArgsError(`expected --claim to list claims among ${CLAIM_IDS.join(', ')}, but received "${get('--claim')}"`);
     claims = CLAIM_IDS.filter((c) => list.includes(c));
   }
   if (claims) {
     // The claims experiments fix their own tasks, seeds and sizes before any run.
     const other = [...values.keys()].filter((f) => !['--claim', '--out'].includes(f));
-    if (other.length > 0) throw new CompareArgsError(`${other[0]} does not apply with --claims (the claims fix their own tasks, seeds and sizes); only --claim, --full, --out and --json do`);
-    if (env.JOB_COMPLETION_INDEX !== undefined || env.GATEDRNN_SHARDS !== undefined) throw new CompareArgsError('--claims does not run as shards: unset JOB_COMPLETION_INDEX and GATEDRNN_SHARDS, or run the per-task comparison');
+    if (other.length > 0)
+      throw new CompareArgsError(
+        `${other[0]} does not apply with --claims (the claims fix their own tasks, seeds and sizes); only --claim, --full, --out and --json do`,
+      );
+    if (env.JOB_COMPLETION_INDEX !== undefined || env.GATEDRNN_SHARDS !== undefined)
+      throw new CompareArgsError(
+        '--claims does not run as shards: unset JOB_COMPLETION_INDEX and GATEDRNN_SHARDS, or run the per-task comparison',
+      );
   }
   const shard = claims ? null : parseShard(get('--shard'), env);
   const out = get('--out') ?? './gatedrnn-report';
   if (out === '') throw new CompareArgsError('expected --out to be a folder path, but received ""');
   // Refused here, not after the training, when the report could not be written.
-  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new CompareArgsError(`expected --out to be a folder, but ${out} is a file`);
+  if (fs.existsSync(out) && !fs.statSync(out).isDirectory())
+    throw new CompareArgsError(`expected --out to be a folder, but ${out} is a file`);
 
   return {
     tasks,

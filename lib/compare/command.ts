@@ -1,18 +1,18 @@
 // `gatedrnn compare`: arguments -> tasks -> runs -> report. The trainer is injected so the CLI
 // can wire the real models while tests use a fake one.
-import { BuiltinTask, checkDataPackages, loadTask, TaskSpec, userForecastTask, userTextTask } from '../tasks';
-import { OptionKind, ParsedArgs, parseCommandArgs, UsageError } from '../util/args';
-import { ClaimId, ClaimsOptions, ClaimsResults, runClaims } from './claims';
+import { type BuiltinTask, checkDataPackages, loadTask, type TaskSpec, userForecastTask, userTextTask } from '../tasks';
+import { type OptionKind, type ParsedArgs, parseCommandArgs, UsageError } from '../util/args';
+import { type ClaimId, type ClaimsOptions, type ClaimsResults, runClaims } from './claims';
 import { claimsTable, rowSentence, writeClaimsReport } from './claims-report';
-import { CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
-import { InterleaveOptions } from './measure';
-import { ProgressBar, ProgressStream } from './progress';
+import { type CompareArgs, CompareArgsError, COMPARE_USAGE, parseCompareArgs } from './cli-args';
+import type { InterleaveOptions } from './measure';
+import { ProgressBar, type ProgressStream } from './progress';
 import { MergeError, mergeShards, readShard } from './merge';
 import { recommend } from './recommend';
 import { terminalReport, writeReport, writeShardResults } from './report';
-import { ComparisonResults, MachineInfo, RunSettings } from './results';
+import type { ComparisonResults, MachineInfo, RunSettings } from './results';
 import { modelCount, runComparison } from './runner';
-import { TrainAndMeasure } from './trainer';
+import type { TrainAndMeasure } from './trainer';
 
 export interface CompareDeps {
   trainAndMeasure: TrainAndMeasure;
@@ -44,7 +44,10 @@ async function claimsCommand(args: CompareArgs, deps: CompareDeps, stdout: Progr
     events: {
       onJobStart: ({ job, total }) => {
         bar ??= new ProgressBar(stderr, { total, disabled: args.json });
-        bar.update(done, `claims: ${job.kind}${'cell' in job ? ` ${job.cell.toUpperCase()}` : ''}${'seed' in job ? ` seed ${job.seed}` : ''}`);
+        bar.update(
+          done,
+          `claims: ${job.kind}${'cell' in job ? ` ${job.cell.toUpperCase()}` : ''}${'seed' in job ? ` seed ${job.seed}` : ''}`,
+        );
       },
       onJobEnd: () => bar?.update(++done, ''),
     },
@@ -52,7 +55,10 @@ async function claimsCommand(args: CompareArgs, deps: CompareDeps, stdout: Progr
   (bar as ProgressBar | null)?.finish();
   const written = writeClaimsReport(results, args.out);
   if (args.json) stdout.write(JSON.stringify(results, null, 2) + '\n');
-  else stdout.write(`${claimsTable(results.rows)}\n\n${results.rows.map((r) => `- ${rowSentence(r)}`).join('\n')}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`);
+  else
+    stdout.write(
+      `${claimsTable(results.rows)}\n\n${results.rows.map((r) => `- ${rowSentence(r)}`).join('\n')}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`,
+    );
   return 0;
 }
 
@@ -90,7 +96,9 @@ function mergeCommand(argv: readonly string[], stdout: ProgressStream, stderr: P
     return 2;
   }
   if (parsed.options.has('help')) {
-    stdout.write('Usage: gatedrnn compare merge DIR... --out DIR [--json]\n\nMerges the results.json of every shard (compare --shard K/N) into the report one run would have written.\n');
+    stdout.write(
+      'Usage: gatedrnn compare merge DIR... --out DIR [--json]\n\nMerges the results.json of every shard (compare --shard K/N) into the report one run would have written.\n',
+    );
     return 0;
   }
   const dirs = parsed.positionals;
@@ -101,7 +109,9 @@ function mergeCommand(argv: readonly string[], stdout: ProgressStream, stderr: P
     return 2;
   }
   if (out === undefined || dirs.length === 0) {
-    stderr.write(`gatedrnn compare merge: expected shard folders and --out DIR, but received ${dirs.length === 0 ? 'no shard folder' : 'no --out'}\n`);
+    stderr.write(
+      `gatedrnn compare merge: expected shard folders and --out DIR, but received ${dirs.length === 0 ? 'no shard folder' : 'no --out'}\n`,
+    );
     return 2;
   }
   try {
@@ -109,7 +119,10 @@ function mergeCommand(argv: readonly string[], stdout: ProgressStream, stderr: P
     const verdicts = recommend(results, { priority: results.settings.priority });
     const written = writeReport(results, out, verdicts);
     if (json) stdout.write(JSON.stringify(results, null, 2) + '\n');
-    else stdout.write(`${terminalReport(results, verdicts)}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`);
+    else
+      stdout.write(
+        `${terminalReport(results, verdicts)}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`,
+      );
     return 0;
   } catch (err) {
     stderr.write(`gatedrnn compare merge: ${(err as Error).message}\n`);
@@ -160,9 +173,16 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
       events: {
         onModelStart: ({ task, cell, seed, index }) => {
           done = index;
-          bar.update(done, `${task.meta.id} ${cell.cell.toUpperCase()} seed ${seed}${cell.learningRate !== undefined ? ` lr ${cell.learningRate}` : ''}`);
+          bar.update(
+            done,
+            `${task.meta.id} ${cell.cell.toUpperCase()} seed ${seed}${cell.learningRate !== undefined ? ` lr ${cell.learningRate}` : ''}`,
+          );
         },
-        onEpoch: ({ task, cell, seed, epoch }) => bar.update(done + Math.min(1, epoch / cell.epochs) * 0.999, `${task.meta.id} ${cell.cell.toUpperCase()} seed ${seed} epoch ${epoch}/${cell.epochs}`),
+        onEpoch: ({ task, cell, seed, epoch }) =>
+          bar.update(
+            done + Math.min(1, epoch / cell.epochs) * 0.999,
+            `${task.meta.id} ${cell.cell.toUpperCase()} seed ${seed} epoch ${epoch}/${cell.epochs}`,
+          ),
         onModelEnd: () => bar.update(done + 1, ''),
         onTiming: ({ task }) => bar.update(done + 1, `${task.meta.id} timing GRU and LSTM inference, interleaved`),
       },
@@ -172,7 +192,10 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
       // One shard's runs are not a comparison: the report waits for `compare merge`.
       const file = writeShardResults(results, args.out);
       if (args.json) stdout.write(JSON.stringify(results, null, 2) + '\n');
-      else stdout.write(`Shard ${shard.index}/${shard.count}: ${results.shard!.units.length} units (${results.shard!.units.map((u) => `${u.task} seed ${u.seed}`).join(', ')}).\nResults: ${file}; gatedrnn compare merge DIR... --out DIR writes the report once every shard has run.\n`);
+      else
+        stdout.write(
+          `Shard ${shard.index}/${shard.count}: ${results.shard!.units.length} units (${results.shard!.units.map((u) => `${u.task} seed ${u.seed}`).join(', ')}).\nResults: ${file}; gatedrnn compare merge DIR... --out DIR writes the report once every shard has run.\n`,
+        );
       return 0;
     }
     const verdicts = recommend(results, { priority: settings.priority });
@@ -180,7 +203,9 @@ export async function compareCommand(argv: readonly string[], deps: CompareDeps)
     if (args.json) {
       stdout.write(JSON.stringify(results, null, 2) + '\n');
     } else {
-      stdout.write(`${terminalReport(results, verdicts)}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`);
+      stdout.write(
+        `${terminalReport(results, verdicts)}\n\nReport: ${written.files.markdown}, ${written.files.html}, ${written.files.json}\n`,
+      );
     }
     return 0;
   } catch (err) {

@@ -72,7 +72,8 @@ export async function interleavedTiming(a: () => unknown, b: () => unknown, opti
   }
   const aMs = quantile(aRounds, 0.5);
   const bMs = quantile(bRounds, 0.5);
-  if (!(aRounds.every((x) => x > 0) && bRounds.every((x) => x > 0))) return { aMs, bMs, ratio: NaN, low: NaN, high: NaN, n: aRounds.length };
+  if (!(aRounds.every((x) => x > 0) && bRounds.every((x) => x > 0)))
+    return { aMs, bMs, ratio: NaN, low: NaN, high: NaN, n: aRounds.length };
   const iv = ratioInterval(aRounds, bRounds);
   return { aMs, bMs, ratio: iv.ratio, low: iv.low, high: iv.high, n: aRounds.length };
 }

@@ -1,7 +1,7 @@
 // `--match params`: units that give a GRU and an LSTM model about the same parameter count, so a
 // comparison is not won by sheer capacity. Counts come from the task (its whole model: for
 // seq2seq the encoder, decoder, attention and head).
-import { Cell, recurrentParamCount, StackShape } from '../tasks/cells';
+import { type Cell, recurrentParamCount, type StackShape } from '../tasks/cells';
 
 export type { Cell, StackShape } from '../tasks/cells';
 export { recurrentParamCount } from '../tasks/cells';
@@ -17,7 +17,8 @@ export interface MatchedUnits {
  * in parameters by `count`; ties go to the smaller size.
  */
 export function matchUnitsBy(units: number, count: (cell: Cell, units: number) => number, anchor: Cell = 'lstm'): MatchedUnits {
-  if (!Number.isSafeInteger(units) || units < 1) throw new RangeError(`matchUnits: expected units to be a positive integer, but received ${units}`);
+  if (!Number.isSafeInteger(units) || units < 1)
+    throw new RangeError(`matchUnits: expected units to be a positive integer, but received ${units}`);
   const other: Cell = anchor === 'gru' ? 'lstm' : 'gru';
   const targetParams = count(anchor, units);
   let best = 1;

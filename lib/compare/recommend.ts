@@ -16,10 +16,27 @@
 // winner; 'latency' and 'size' put batch-1 latency or memory first. A cell that does not beat the
 // best baseline is not chosen over one that does; when neither does, the choice is 'neither'.
 import { typeError } from '../errors';
-import { Cell, CELL_INFO, CELLS } from '../tasks';
-import { BaselineResult, CellResult, ComparisonResults, MeasuredRatio, MetricSpec, Priority, PRIORITIES, TaskResult } from './results';
-import { summarize, Summary } from './stats';
-import { bootstrapDifference, costWinner, decideAll, DecisionResult, Evidence, pairedDifference, welchDifference } from './verdict';
+import { type Cell, CELL_INFO, CELLS } from '../tasks';
+import {
+  type BaselineResult,
+  type CellResult,
+  type ComparisonResults,
+  type MeasuredRatio,
+  type MetricSpec,
+  type Priority,
+  PRIORITIES,
+  type TaskResult,
+} from './results';
+import { summarize, type Summary } from './stats';
+import {
+  bootstrapDifference,
+  costWinner,
+  decideAll,
+  type DecisionResult,
+  type Evidence,
+  pairedDifference,
+  welchDifference,
+} from './verdict';
 
 export { PRIORITIES };
 
@@ -71,7 +88,13 @@ export interface Verdict {
   /** When inconclusive: seeds per cell at which a difference of one margin would be detected. */
   seedsNeeded: number | null;
   baseline: BaselineComparison | null;
-  costs: { trainTime?: CostComparison; latency?: CostComparison; batch64?: CostComparison; memory?: CostComparison; params: CostComparison };
+  costs: {
+    trainTime?: CostComparison;
+    latency?: CostComparison;
+    batch64?: CostComparison;
+    memory?: CostComparison;
+    params: CostComparison;
+  };
   cost: CostVerdict;
   choice: Cell | 'either' | 'neither';
   /** One line: accuracy, costs, then the choice and why. */
@@ -181,7 +204,9 @@ function costComparisons(t: TaskResult, tolerance: number): Verdict['costs'] {
 
 /** The cell every resolved cost favours; 'mixed' when they disagree, 'tie' when none resolves. */
 function costVerdict(costs: Verdict['costs']): CostVerdict {
-  const winners = new Set([costs.trainTime, costs.latency, costs.batch64, costs.memory ?? costs.params].map((x) => x?.winner).filter((w): w is Cell => !!w));
+  const winners = new Set(
+    [costs.trainTime, costs.latency, costs.batch64, costs.memory ?? costs.params].map((x) => x?.winner).filter((w): w is Cell => !!w),
+  );
   if (winners.size === 0) return 'tie';
   return winners.size === 1 ? [...winners][0] : 'mixed';
 }
@@ -202,7 +227,8 @@ function costPhrase(key: keyof typeof COST_WORDS, c: CostComparison): string {
     return `${NAME(c.winner)} ${COST_WORDS[key]} ${Math.round(share * 100)}% ${key === 'memory' ? 'less memory' : 'fewer parameters'}`;
   }
   const range = `[${fmt(c.low)}–${fmt(c.high)}]`;
-  if (!c.winner) return `${key === 'trainTime' ? 'training time' : key === 'latency' ? 'batch-1 latency' : 'batch-64 time'} ratio ${fmt(c.ratio)} ${range}: a tie within ±5%`;
+  if (!c.winner)
+    return `${key === 'trainTime' ? 'training time' : key === 'latency' ? 'batch-1 latency' : 'batch-64 time'} ratio ${fmt(c.ratio)} ${range}: a tie within ±5%`;
   const x = c.winner === 'gru' ? 1 / c.ratio : c.ratio;
   const lo = c.winner === 'gru' ? 1 / c.high : c.low;
   const hi = c.winner === 'gru' ? 1 / c.low : c.high;
@@ -211,7 +237,9 @@ function costPhrase(key: keyof typeof COST_WORDS, c: CostComparison): string {
 
 function accuracyPhrase(v: Omit<Verdict, 'sentence' | 'choice' | 'cost' | 'costs' | 'baseline' | 'task' | 'priority'>): string {
   const d = v.difference;
-  const iv = Number.isFinite(d.low) ? `GRU − LSTM ${signed(d.estimate)} [${signed(d.low)}, ${signed(d.high)}]` : `GRU − LSTM ${signed(d.estimate)}, no interval`;
+  const iv = Number.isFinite(d.low)
+    ? `GRU − LSTM ${signed(d.estimate)} [${signed(d.low)}, ${signed(d.high)}]`
+    : `GRU − LSTM ${signed(d.estimate)}, no interval`;
   const m = marginText(v.metric, v.margin);
   switch (v.accuracy) {
     case 'equivalent':
@@ -223,7 +251,16 @@ function accuracyPhrase(v: Omit<Verdict, 'sentence' | 'choice' | 'cost' | 'costs
   }
 }
 
-function verdictFor(t: TaskResult, decision: DecisionResult, difference: Evidence, margin: number, metric: MetricSpec, priority: Priority, tolerance: number, resamples: number): Verdict {
+function verdictFor(
+  t: TaskResult,
+  decision: DecisionResult,
+  difference: Evidence,
+  margin: number,
+  metric: MetricSpec,
+  priority: Priority,
+  tolerance: number,
+  resamples: number,
+): Verdict {
   const gru = summarize(t.cells.gru.runs.map((r) => r.metrics[metric.name]));
   const lstm = summarize(t.cells.lstm.runs.map((r) => r.metrics[metric.name]));
   const accuracy: AccuracyVerdict = decision.decision === 'a' ? 'gru' : decision.decision === 'b' ? 'lstm' : decision.decision;
@@ -233,7 +270,11 @@ function verdictFor(t: TaskResult, decision: DecisionResult, difference: Evidenc
   const accWinner = accuracy === 'gru' || accuracy === 'lstm' ? accuracy : null;
   const costWin = cost === 'gru' || cost === 'lstm' ? cost : null;
   const order: (Cell | null)[] =
-    priority === 'accuracy' ? [accWinner, costWin] : priority === 'latency' ? [costs.latency?.winner ?? null, accWinner, costWin] : [(costs.memory ?? costs.params).winner, accWinner, costWin];
+    priority === 'accuracy'
+      ? [accWinner, costWin]
+      : priority === 'latency'
+        ? [costs.latency?.winner ?? null, accWinner, costWin]
+        : [(costs.memory ?? costs.params).winner, accWinner, costWin];
   let choice: Verdict['choice'] = order.find((c) => c !== null) ?? 'either';
   const seedsNeeded = decision.unitsNeeded;
   const partial = { metric, gru, lstm, difference, margin, accuracy, p: decision.p, pEquivalence: decision.pEquivalence, seedsNeeded };
@@ -248,14 +289,26 @@ function verdictFor(t: TaskResult, decision: DecisionResult, difference: Evidenc
   } else if (choice === 'either') {
     why = `with priority ${priority} nothing measured separates them → either`;
   } else {
-    const reason = choice === order[0] && priority === 'latency' ? 'faster at batch 1' : choice === order[0] && priority === 'size' ? 'smaller' : choice === accWinner ? 'more accurate' : `costs favour ${NAME(choice)}`;
+    const reason =
+      choice === order[0] && priority === 'latency'
+        ? 'faster at batch 1'
+        : choice === order[0] && priority === 'size'
+          ? 'smaller'
+          : choice === accWinner
+            ? 'more accurate'
+            : `costs favour ${NAME(choice)}`;
     why = `${reason} → ${NAME(choice)}`;
     if (accWinner && accWinner !== choice) why += `, at a measurable cost in ${metric.label}`;
   }
   const costParts = (['trainTime', 'latency', 'batch64', 'memory'] as const).filter((k) => costs[k]).map((k) => costPhrase(k, costs[k]!));
   if (!costs.memory) costParts.push(costPhrase('params', costs.params));
   const listed = costParts.join('; ');
-  const costText = cost === 'tie' ? `No cost separates them (${listed})` : cost === 'mixed' ? `Costs are mixed: ${listed}` : listed.charAt(0).toUpperCase() + listed.slice(1);
+  const costText =
+    cost === 'tie'
+      ? `No cost separates them (${listed})`
+      : cost === 'mixed'
+        ? `Costs are mixed: ${listed}`
+        : listed.charAt(0).toUpperCase() + listed.slice(1);
   const sentence = `${t.meta.dataset} (${t.meta.task}): ${accuracyPhrase(partial)}. ${costText}; ${why}.`;
   return { task: t.meta.id, priority, ...partial, baseline, costs, cost, choice, sentence };
 }
@@ -266,17 +319,22 @@ function verdictFor(t: TaskResult, decision: DecisionResult, difference: Evidenc
  */
 export function recommend(results: ComparisonResults | readonly TaskResult[], options: RecommendOptions = {}): Verdict[] {
   const { priority = 'accuracy', tolerance = 0.05, resamples = 2000 } = options;
-  if (!PRIORITIES.includes(priority)) throw typeError('recommend', 'options.priority', `one of ${PRIORITIES.map((p) => `'${p}'`).join(', ')}`, priority);
+  if (!PRIORITIES.includes(priority))
+    throw typeError('recommend', 'options.priority', `one of ${PRIORITIES.map((p) => `'${p}'`).join(', ')}`, priority);
   if (!(tolerance >= 0 && tolerance < 1)) throw typeError('recommend', 'options.tolerance', 'a number in [0, 1)', tolerance);
   const tasks = Array.isArray(results) ? (results as readonly TaskResult[]) : (results as ComparisonResults)?.tasks;
-  if (!Array.isArray(tasks)) throw typeError('recommend', 'results', 'a results object ({ tasks: [...] }) or an array of task results', results);
+  if (!Array.isArray(tasks))
+    throw typeError('recommend', 'results', 'a results object ({ tasks: [...] }) or an array of task results', results);
   const prepared = tasks.map((t) => {
     const metric = t.meta.metrics.find((m: MetricSpec) => m.name === t.meta.primaryMetric);
-    if (!metric) throw new Error(`recommend: task "${t.meta.id}" names primary metric "${t.meta.primaryMetric}", which is not among its metrics`);
+    if (!metric)
+      throw new Error(`recommend: task "${t.meta.id}" names primary metric "${t.meta.primaryMetric}", which is not among its metrics`);
     const mean = (c: CellResult) => summarize(c.runs.map((r) => r.metrics[metric.name])).mean;
     const margin = marginOf(metric, mean(t.cells.gru), mean(t.cells.lstm));
     return { t, metric, margin, difference: primaryDifference(t, metric, resamples) };
   });
-  const decisions = decideAll(prepared.map((p) => ({ evidence: p.difference, options: { margin: p.margin, higherIsBetter: p.metric.higherIsBetter } })));
+  const decisions = decideAll(
+    prepared.map((p) => ({ evidence: p.difference, options: { margin: p.margin, higherIsBetter: p.metric.higherIsBetter } })),
+  );
   return prepared.map((p, i) => verdictFor(p.t, decisions[i], p.difference, p.margin, p.metric, priority, tolerance, resamples));
 }

@@ -2,16 +2,16 @@
 // atomically into one folder. Verdicts come first (one line per task, the forest plot of
 // GRU − LSTM against the margin, the cost ratios), the detailed tables after; the terminal prints
 // the same sections in the same order.
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CELL_INFO, CELLS } from '../tasks';
 import { writeAtomicSync } from '../util/atomic-write';
-import { GatingAnswer, gatingVerdicts } from './gating';
-import { CostComparison, marginText, recommend, Verdict } from './recommend';
-import { CellResult, ComparisonResults, TaskResult } from './results';
+import { type GatingAnswer, gatingVerdicts } from './gating';
+import { type CostComparison, marginText, recommend, type Verdict } from './recommend';
+import type { CellResult, ComparisonResults, TaskResult } from './results';
 import { quantile } from '../util/quantile';
 import { summarize } from './stats';
-import { barChartSvg, COLORS, escapeXml, forestPlotSvg, lineChartSvg, LineSeries } from './svg';
+import { barChartSvg, COLORS, escapeXml, forestPlotSvg, lineChartSvg, type LineSeries } from './svg';
 
 export function formatNumber(x: number): string {
   if (!Number.isFinite(x)) return 'n/a';
@@ -33,12 +33,21 @@ function mdCell(s: string): string {
 }
 
 function table(head: string[], rows: string[][]): string {
-  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `| ${head.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`),
+  ].join('\n');
 }
 
 const verdictsOf = (results: ComparisonResults) => recommend(results, { priority: results.settings.priority });
 
-const ACCURACY_WORD: Record<Verdict['accuracy'], string> = { gru: 'GRU better', lstm: 'LSTM better', equivalent: 'equivalent', inconclusive: 'inconclusive' };
+const ACCURACY_WORD: Record<Verdict['accuracy'], string> = {
+  gru: 'GRU better',
+  lstm: 'LSTM better',
+  equivalent: 'equivalent',
+  inconclusive: 'inconclusive',
+};
 const CHOICE_WORD = (c: Verdict['choice']) => (c === 'gru' || c === 'lstm' ? CELL_INFO[c].name : c);
 
 /** One line per task: the verdict sentence. */
@@ -46,7 +55,12 @@ export function verdictLines(verdicts: readonly Verdict[]): string {
   return verdicts.map((v) => `- **${v.task}: ${CHOICE_WORD(v.choice)}.** ${v.sentence}`).join('\n');
 }
 
-const GATING_WORD: Record<GatingAnswer['answer'], string> = { helps: 'gating helps', no: 'gating does not matter', rnn: 'the plain RNN does better', mixed: 'mixed' };
+const GATING_WORD: Record<GatingAnswer['answer'], string> = {
+  helps: 'gating helps',
+  no: 'gating does not matter',
+  rnn: 'the plain RNN does better',
+  mixed: 'mixed',
+};
 
 /**
  * "Does gating matter here?": each gated cell against the plain RNN on the tasks that ran it
@@ -64,7 +78,11 @@ export function gatingSection(results: ComparisonResults, answers: readonly Gati
         meanStd(t.cells.rnn!.runs.map((x) => x.metrics[r.metric.name])),
         `${signed(r.difference.estimate)} [${signed(r.difference.low)}, ${signed(r.difference.high)}]`,
         marginText(r.metric, r.margin),
-        r.verdict === 'rnn' ? 'RNN better' : r.verdict === 'gru' || r.verdict === 'lstm' ? `${CELL_INFO[r.verdict].name} better` : r.verdict,
+        r.verdict === 'rnn'
+          ? 'RNN better'
+          : r.verdict === 'gru' || r.verdict === 'lstm'
+            ? `${CELL_INFO[r.verdict].name} better`
+            : r.verdict,
         `${formatNumber(r.p)} / ${formatNumber(r.pEquivalence)}`,
         r.seedsNeeded === null ? '' : String(r.seedsNeeded),
       ];
@@ -75,10 +93,24 @@ export function gatingSection(results: ComparisonResults, answers: readonly Gati
     '',
     ...answers.map((a) => `- **${a.task}: ${GATING_WORD[a.answer]}.** ${a.sentence}`),
     '',
-    table(['task', 'metric', 'gated cell', 'RNN', 'gated − RNN [95% interval]', 'margin', 'verdict', 'Holm p (difference / equivalence)', 'seeds needed'], rows),
+    table(
+      [
+        'task',
+        'metric',
+        'gated cell',
+        'RNN',
+        'gated − RNN [95% interval]',
+        'margin',
+        'verdict',
+        'Holm p (difference / equivalence)',
+        'seeds needed',
+      ],
+      rows,
+    ),
     '',
     'The same rules as GRU − LSTM; the Holm family is the gated-vs-RNN pairs of this run. RNN units: ' +
-      answers.map((a) => `${a.task} ${results.tasks.find((x) => x.meta.id === a.task)!.cells.rnn!.units}`).join(', ') + '.',
+      answers.map((a) => `${a.task} ${results.tasks.find((x) => x.meta.id === a.task)!.cells.rnn!.units}`).join(', ') +
+      '.',
     '',
   ];
 }
@@ -86,7 +118,17 @@ export function gatingSection(results: ComparisonResults, answers: readonly Gati
 /** GRU − LSTM on each task's primary metric: the numbers behind the forest plot. */
 export function differenceTable(results: ComparisonResults, verdicts: readonly Verdict[]): string {
   return table(
-    ['task', 'metric', 'GRU', 'LSTM', 'GRU − LSTM [95% interval]', 'margin', 'accuracy verdict', 'Holm p (difference / equivalence)', 'seeds needed'],
+    [
+      'task',
+      'metric',
+      'GRU',
+      'LSTM',
+      'GRU − LSTM [95% interval]',
+      'margin',
+      'accuracy verdict',
+      'Holm p (difference / equivalence)',
+      'seeds needed',
+    ],
     verdicts.map((v) => {
       const t = results.tasks.find((x) => x.meta.id === v.task)!;
       return [
@@ -134,9 +176,17 @@ export function metricsTable(results: ComparisonResults): string {
       let best: { name: string; value: number } | null = null;
       for (const b of t.baselines) {
         const v = b.metrics[m.name];
-        if (v !== undefined && Number.isFinite(v) && (best === null || (m.higherIsBetter ? v > best.value : v < best.value))) best = { name: b.name, value: v };
+        if (v !== undefined && Number.isFinite(v) && (best === null || (m.higherIsBetter ? v > best.value : v < best.value)))
+          best = { name: b.name, value: v };
       }
-      rows.push([t.meta.dataset, t.meta.task, `${m.label} ${m.higherIsBetter ? '↑' : '↓'}`, meanStd(t.cells.gru.runs.map((r) => r.metrics[m.name])), meanStd(t.cells.lstm.runs.map((r) => r.metrics[m.name])), best ? `${formatNumber(best.value)} (${best.name})` : '—']);
+      rows.push([
+        t.meta.dataset,
+        t.meta.task,
+        `${m.label} ${m.higherIsBetter ? '↑' : '↓'}`,
+        meanStd(t.cells.gru.runs.map((r) => r.metrics[m.name])),
+        meanStd(t.cells.lstm.runs.map((r) => r.metrics[m.name])),
+        best ? `${formatNumber(best.value)} (${best.name})` : '—',
+      ]);
     }
   }
   return table(['dataset', 'task', 'metric', 'GRU', 'LSTM', 'best baseline'], rows);
@@ -151,7 +201,13 @@ export function baselineTable(results: ComparisonResults, verdicts: readonly Ver
     const ds = results.tasks.find((x) => x.meta.id === v.task)!.meta.dataset;
     for (const c of CELLS) {
       const d = b.difference[c];
-      rows.push([ds, CELL_INFO[c].name, `${b.name} (${formatNumber(b.value)})`, `${signed(d.estimate)} [${signed(d.low)}, ${signed(d.high)}]`, b.beaten[c] ? 'beats it' : 'does not beat it']);
+      rows.push([
+        ds,
+        CELL_INFO[c].name,
+        `${b.name} (${formatNumber(b.value)})`,
+        `${signed(d.estimate)} [${signed(d.low)}, ${signed(d.high)}]`,
+        b.beaten[c] ? 'beats it' : 'does not beat it',
+      ]);
     }
   }
   return table(['dataset', 'cell', 'best baseline (primary metric)', 'cell − baseline [95% interval]', 'verdict'], rows);
@@ -165,7 +221,9 @@ export function tuningTable(results: ComparisonResults): string {
       const cell = t.cells[c];
       const tuned = cell.runs.find((r) => r.tuning);
       const tried = tuned?.tuning?.map((x) => `${formatNumber(x.learningRate)}: ${formatNumber(x.bestValLoss)}`).join(', ') ?? '—';
-      const best = cell.runs.map((r) => `${r.bestEpoch ?? '?'}/${r.epochs}${r.bestEpoch !== undefined && r.bestEpoch >= Math.floor(r.epochs) ? ' (last)' : ''}`).join(', ');
+      const best = cell.runs
+        .map((r) => `${r.bestEpoch ?? '?'}/${r.epochs}${r.bestEpoch !== undefined && r.bestEpoch >= Math.floor(r.epochs) ? ' (last)' : ''}`)
+        .join(', ');
       rows.push([t.meta.dataset, CELL_INFO[c].name, formatNumber(cell.runs[0]?.learningRate ?? NaN), tried, best]);
     }
   }
@@ -195,29 +253,55 @@ export function costTable(results: ComparisonResults): string {
       ]);
     }
   }
-  return table(['dataset', 'cell', 'units', 'params', 'train s/epoch', 'train samples/s', 'latency (ms, batch 1)', 'batch 64 (ms)', 'model memory (KiB)'], rows);
+  return table(
+    [
+      'dataset',
+      'cell',
+      'units',
+      'params',
+      'train s/epoch',
+      'train samples/s',
+      'latency (ms, batch 1)',
+      'batch 64 (ms)',
+      'model memory (KiB)',
+    ],
+    rows,
+  );
 }
 
 function matchLine(r: ComparisonResults): string {
-  const sizes = r.tasks.map((t) => `${t.meta.id} GRU ${t.cells.gru.units} / LSTM ${t.cells.lstm.units} units, ${t.cells.gru.params} / ${t.cells.lstm.params} parameters`).join('; ');
-  return r.settings.match === 'params' ? `Match mode: parameters (the GRU widened to the LSTM's parameter count, whole model): ${sizes}.` : `Match mode: units (both cells the same width; the GRU has fewer parameters): ${sizes}.`;
+  const sizes = r.tasks
+    .map(
+      (t) =>
+        `${t.meta.id} GRU ${t.cells.gru.units} / LSTM ${t.cells.lstm.units} units, ${t.cells.gru.params} / ${t.cells.lstm.params} parameters`,
+    )
+    .join('; ');
+  return r.settings.match === 'params'
+    ? `Match mode: parameters (the GRU widened to the LSTM's parameter count, whole model): ${sizes}.`
+    : `Match mode: units (both cells the same width; the GRU has fewer parameters): ${sizes}.`;
 }
 
 function settingsLine(r: ComparisonResults): string {
   const s = r.settings;
-  const size = s.units === null && s.layers === null ? 'task default sizes' : `${s.units ?? 'default'} units × ${s.layers ?? 'default'} layers`;
+  const size =
+    s.units === null && s.layers === null ? 'task default sizes' : `${s.units ?? 'default'} units × ${s.layers ?? 'default'} layers`;
   return `${s.seeds.length} seeds (${s.seeds.join(', ')}), ${s.epochs ?? 'task default'} epochs${s.budgetSeconds ? `, budget ${s.budgetSeconds} s per model` : ''}, ${size}, priority ${s.priority}${s.full ? ', full datasets' : ', quick defaults'}`;
 }
 
 function machineLine(r: ComparisonResults): string {
   const m = r.machine;
   const b = m.backend;
-  const engine = b && typeof b.isa === 'string' && typeof b.threads === 'number' ? `, gatedrnn ${b.isa} with ${b.threads} thread${b.threads === 1 ? '' : 's'}` : '';
+  const engine =
+    b && typeof b.isa === 'string' && typeof b.threads === 'number'
+      ? `, gatedrnn ${b.isa} with ${b.threads} thread${b.threads === 1 ? '' : 's'}`
+      : '';
   const one = `${m.cpuModel} (${m.cpus} CPUs), ${m.platform}-${m.arch}, Node ${m.node}${engine}`;
   const merged = r.merged;
   if (!merged) return one;
   if (merged.machines.length <= 1) return `${one} (merged from ${merged.shards} shards)`;
-  const list = merged.machines.map((e) => `${e.machine.cpuModel} (${e.machine.cpus} CPUs, ${e.units.length} unit${e.units.length === 1 ? '' : 's'})`).join(', ');
+  const list = merged.machines
+    .map((e) => `${e.machine.cpuModel} (${e.machine.cpus} CPUs, ${e.units.length} unit${e.units.length === 1 ? '' : 's'})`)
+    .join(', ');
   return `${merged.shards} shards on different machines: ${list}. ${merged.note ?? ''}`.trim();
 }
 
@@ -229,21 +313,28 @@ function runNotes(results: ComparisonResults): string[] {
       const name = `${t.meta.dataset}: ${CELL_INFO[c].name}`;
       const out: string[] = [];
       const cut = cell.runs.filter((r) => r.stoppedByBudget);
-      if (cut.length) out.push(`- ${name} stopped by the time budget (seed ${cut.map((r) => `${r.seed} after ${r.epochs} epochs`).join(', seed ')})`);
+      if (cut.length)
+        out.push(`- ${name} stopped by the time budget (seed ${cut.map((r) => `${r.seed} after ${r.epochs} epochs`).join(', seed ')})`);
       const early = cell.runs.filter((r) => r.stoppedEarly);
-      if (early.length) out.push(`- ${name} stopped early, validation loss no longer improving (seed ${early.map((r) => `${r.seed} after ${r.epochs} epochs`).join(', seed ')})`);
+      if (early.length)
+        out.push(
+          `- ${name} stopped early, validation loss no longer improving (seed ${early.map((r) => `${r.seed} after ${r.epochs} epochs`).join(', seed ')})`,
+        );
       const last = cell.runs.filter((r) => !r.stoppedEarly && r.bestEpoch !== undefined && r.bestEpoch >= Math.floor(r.epochs));
-      if (last.length) out.push(`- ${name}: best validation epoch was the last (seed ${last.map((r) => r.seed).join(', ')}): still improving, more epochs may help`);
+      if (last.length)
+        out.push(
+          `- ${name}: best validation epoch was the last (seed ${last.map((r) => r.seed).join(', ')}): still improving, more epochs may help`,
+        );
       return out;
     }),
   );
 }
 
 const ABOUT =
-  'Accuracy: GRU − LSTM on each task\'s primary metric with a 95% interval over seeds and test items together (hierarchical bootstrap of per-item scores); ' +
+  "Accuracy: GRU − LSTM on each task's primary metric with a 95% interval over seeds and test items together (hierarchical bootstrap of per-item scores); " +
   '"equivalent" means two one-sided tests place the difference inside the task\'s declared margin; p-values are Holm-adjusted across the tasks of this run. ' +
   'Costs: GRU / LSTM ratios with 95% intervals (training time per epoch over all epochs; inference timed interleaved, after both cells trained); a cost names a cell only when its interval lies outside 1 ± 5%. ' +
-  'Model memory is the model\'s own bytes (weights, packed weights, batch-1 workspace, state), computed from its shapes. Each cell chose its learning rate on validation loss alone; test metrics come from the best validation epoch.';
+  "Model memory is the model's own bytes (weights, packed weights, batch-1 workspace, state), computed from its shapes. Each cell chose its learning rate on validation loss alone; test metrics come from the best validation epoch.";
 
 export function markdownReport(results: ComparisonResults, verdicts: Verdict[] = verdictsOf(results)): string {
   return [
@@ -316,7 +407,7 @@ export function terminalReport(results: ComparisonResults, verdicts: Verdict[] =
 /** Forest plot: GRU − LSTM in units of each task's margin, signed so that right means "GRU better". */
 export function forestPlot(results: ComparisonResults, verdicts: readonly Verdict[]): string {
   return forestPlotSvg({
-    title: 'GRU − LSTM on each task\'s primary metric, in units of its margin (shaded: ±margin)',
+    title: "GRU − LSTM on each task's primary metric, in units of its margin (shaded: ±margin)",
     xLabel: 'difference / margin (95% interval)',
     leftLabel: 'LSTM better',
     rightLabel: 'GRU better',
@@ -325,7 +416,8 @@ export function forestPlot(results: ComparisonResults, verdicts: readonly Verdic
       const s = (v.metric.higherIsBetter ? 1 : -1) / v.margin;
       const a = v.difference.low * s;
       const b = v.difference.high * s;
-      const color = v.accuracy === 'gru' ? COLORS.gru : v.accuracy === 'lstm' ? COLORS.lstm : v.accuracy === 'equivalent' ? '#2a7a2a' : '#7f7f7f';
+      const color =
+        v.accuracy === 'gru' ? COLORS.gru : v.accuracy === 'lstm' ? COLORS.lstm : v.accuracy === 'equivalent' ? '#2a7a2a' : '#7f7f7f';
       return {
         label: `${t.meta.dataset} (${v.metric.label})`,
         estimate: v.difference.estimate * s,
@@ -356,15 +448,32 @@ function metricCharts(t: TaskResult): string[] {
       const s = summarize(t.cells[c].runs.map((r) => r.metrics[m.name]));
       return { name: CELL_INFO[c].name, value: s.mean, error: s.std, color: COLORS[c] };
     });
-    return barChartSvg({ title: `${t.meta.dataset}: ${m.label}`, yLabel: `${m.label} (${m.higherIsBetter ? 'higher' : 'lower'} is better)`, bars });
+    return barChartSvg({
+      title: `${t.meta.dataset}: ${m.label}`,
+      yLabel: `${m.label} (${m.higherIsBetter ? 'higher' : 'lower'} is better)`,
+      bars,
+    });
   });
 }
 
 function mdTableToHtml(md: string): string {
   const rows = md.split('\n').filter((_, i) => i !== 1);
-  const cells = (l: string) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => escapeXml(c.trim().replace(/\\\|/g, '|')));
+  const cells = (l: string) =>
+    l
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => escapeXml(c.trim().replace(/\\\|/g, '|')));
   const [head, ...body] = rows;
-  return `<table><thead><tr>${cells(head).map((c) => `<th>${c}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${cells(r).map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return `<table><thead><tr>${cells(head)
+    .map((c) => `<th>${c}</th>`)
+    .join('')}</tr></thead><tbody>${body
+    .map(
+      (r) =>
+        `<tr>${cells(r)
+          .map((c) => `<td>${c}</td>`)
+          .join('')}</tr>`,
+    )
+    .join('')}</tbody></table>`;
 }
 
 function gatingHtml(results: ComparisonResults): string {
@@ -376,9 +485,17 @@ function gatingHtml(results: ComparisonResults): string {
 }
 
 export function htmlReport(results: ComparisonResults, verdicts: Verdict[] = verdictsOf(results)): string {
-  const lines = verdicts.map((v) => `<li><b>${escapeXml(v.task)}: ${escapeXml(CHOICE_WORD(v.choice))}.</b> ${escapeXml(v.sentence)}</li>`).join('');
-  const sections = results.tasks.map((t) => `<section><h3>${escapeXml(t.meta.dataset)}: ${escapeXml(t.meta.task)}</h3><div class="charts">${[curvesChart(t), ...metricCharts(t)].join('\n')}</div></section>`);
-  const notes = [...results.tasks.flatMap((t) => t.meta.notes.map((n) => `${t.meta.dataset}: ${n}`)), ...runNotes(results).map((n) => n.slice(2))];
+  const lines = verdicts
+    .map((v) => `<li><b>${escapeXml(v.task)}: ${escapeXml(CHOICE_WORD(v.choice))}.</b> ${escapeXml(v.sentence)}</li>`)
+    .join('');
+  const sections = results.tasks.map(
+    (t) =>
+      `<section><h3>${escapeXml(t.meta.dataset)}: ${escapeXml(t.meta.task)}</h3><div class="charts">${[curvesChart(t), ...metricCharts(t)].join('\n')}</div></section>`,
+  );
+  const notes = [
+    ...results.tasks.flatMap((t) => t.meta.notes.map((n) => `${t.meta.dataset}: ${n}`)),
+    ...runNotes(results).map((n) => n.slice(2)),
+  ];
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>gatedrnn compare: GRU vs LSTM</title>
 <style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:left}th{background:#f3f3f3}.charts svg{margin:4px;border:1px solid #eee}ul.verdicts li{background:#f6f8fa;padding:6px 8px;border-left:4px solid #1f77b4;margin:6px 0;list-style:none}ul.verdicts{padding:0}.about{font-size:13px;color:#444}</style>
@@ -413,7 +530,8 @@ export function writeReport(results: ComparisonResults, dir: string, verdicts: V
     fs.mkdirSync(dir, { recursive: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') throw new Error(`writeReport: expected ${dir} to be a folder (or a path to create one), but it or a folder above it is a file`);
+    if (code === 'EEXIST' || code === 'ENOTDIR')
+      throw new Error(`writeReport: expected ${dir} to be a folder (or a path to create one), but it or a folder above it is a file`);
     throw new Error(`writeReport: could not create the folder ${dir}: ${(err as Error).message}`);
   }
   const files = { markdown: path.join(dir, 'report.md'), html: path.join(dir, 'report.html'), json: path.join(dir, 'results.json') };

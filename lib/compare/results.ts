@@ -1,5 +1,5 @@
 // The shape of results.json: what the runner measures, what the report and recommend() read.
-import { BaselineResult, Cell, ItemScores, MetricSpec, ModelCell, ModelMemory, TaskKind, TaskMeta } from '../tasks';
+import type { BaselineResult, Cell, ItemScores, MetricSpec, ModelCell, ModelMemory, TaskKind, TaskMeta } from '../tasks';
 
 export type { BaselineResult, Cell, ItemScores, MetricSpec, ModelCell, ModelMemory, TaskKind, TaskMeta };
 

@@ -13,12 +13,23 @@
 // shard did not run the first seed retrains the grid on the first seed to learn the choice (the
 // trainer is deterministic given task, cell, seed and rate), so no unit depends on another's
 // output and a merged run equals one run.
-import { Cell, CELLS, learningRatesOf, ModelCell, TaskSpec } from '../tasks';
+import { type Cell, CELLS, learningRatesOf, type ModelCell, type TaskSpec } from '../tasks';
 import { machineInfo, packageVersion } from './machine';
-import { InterleaveOptions, interleavedTiming } from './measure';
+import { type InterleaveOptions, interleavedTiming } from './measure';
 import { matchUnitsBy } from './params';
-import { CellResult, ComparisonResults, MachineInfo, RunResult, RunSettings, RunUnit, ShardSpec, TaskCosts, TaskResult, TuningTrial } from './results';
-import { CellSpec, TrainAndMeasure, TrainedModel } from './trainer';
+import type {
+  CellResult,
+  ComparisonResults,
+  MachineInfo,
+  RunResult,
+  RunSettings,
+  RunUnit,
+  ShardSpec,
+  TaskCosts,
+  TaskResult,
+  TuningTrial,
+} from './results';
+import type { CellSpec, TrainAndMeasure, TrainedModel } from './trainer';
 import { ratioInterval } from './verdict';
 
 export type { CellSpec, InferenceModel, TrainAndMeasure, TrainedModel, TrainHooks } from './trainer';
@@ -37,7 +48,10 @@ export function cellSpecs(task: TaskSpec, settings: RunSettings): Record<Cell, C
   const units = settings.units ?? task.defaults.units;
   const layers = settings.layers ?? task.defaults.layers;
   const embeddingSize = task.defaults.embeddingSize;
-  const matched = settings.match === 'params' ? matchUnitsBy(units, (cell, u) => task.paramCount({ cell, units: u, layers, embeddingSize }), 'lstm') : { gru: units, lstm: units };
+  const matched =
+    settings.match === 'params'
+      ? matchUnitsBy(units, (cell, u) => task.paramCount({ cell, units: u, layers, embeddingSize }), 'lstm')
+      : { gru: units, lstm: units };
   const base = {
     layers,
     epochs: settings.epochs ?? task.defaults.epochs,
@@ -46,7 +60,10 @@ export function cellSpecs(task: TaskSpec, settings: RunSettings): Record<Cell, C
     budgetSeconds: settings.budgetSeconds ?? task.defaults.budgetSeconds ?? null,
     ...(task.defaults.patience !== undefined ? { patience: task.defaults.patience } : {}),
   };
-  const specs: Record<Cell, CellSpec> & { rnn?: CellSpec } = { gru: { cell: 'gru', units: matched.gru, ...base }, lstm: { cell: 'lstm', units: matched.lstm, ...base } };
+  const specs: Record<Cell, CellSpec> & { rnn?: CellSpec } = {
+    gru: { cell: 'gru', units: matched.gru, ...base },
+    lstm: { cell: 'lstm', units: matched.lstm, ...base },
+  };
   if (runCells(settings).includes('rnn')) {
     let rnnUnits = units;
     if (settings.match === 'params') {
@@ -96,7 +113,11 @@ export interface RunComparisonOptions {
  * the tuning seed; a shard without a task's first seed retrains the whole grid on it.
  */
 export function modelCount(tasks: readonly TaskSpec[], settings: RunSettings, shard?: ShardSpec): number {
-  const units = runUnits(tasks.map((t) => t.meta.id), settings, shard);
+  const units = runUnits(
+    tasks.map((t) => t.meta.id),
+    settings,
+    shard,
+  );
   return tasks.reduce((n, t) => {
     const mine = units.filter((u) => u.task === t.meta.id && u.mine);
     const grid = learningRatesOf(t.defaults).length;
@@ -123,13 +144,20 @@ export function trainingCosts(cells: Record<Cell, CellResult>): TaskCosts {
   return costs;
 }
 
-async function timeCosts(kept: Record<Cell, TrainedModel>, cells: Record<Cell, CellResult>, timing: InterleaveOptions | false): Promise<TaskCosts> {
+async function timeCosts(
+  kept: Record<Cell, TrainedModel>,
+  cells: Record<Cell, CellResult>,
+  timing: InterleaveOptions | false,
+): Promise<TaskCosts> {
   const costs = trainingCosts(cells);
   if (timing === false) return costs;
   const gru = kept.gru.rebuild();
   const lstm = kept.lstm.rebuild();
   try {
-    for (const [key, batch] of [['latency', 1], ['batch64', 64]] as const) {
+    for (const [key, batch] of [
+      ['latency', 1],
+      ['batch64', 64],
+    ] as const) {
       const t = await interleavedTiming(gru.infer(batch), lstm.infer(batch), timing);
       if (Number.isFinite(t.ratio)) costs[key] = { ratio: t.ratio, low: t.low, high: t.high, n: t.n, gruMs: t.aMs, lstmMs: t.bMs };
     }
@@ -144,7 +172,11 @@ async function timeCosts(kept: Record<Cell, TrainedModel>, cells: Record<Cell, C
 export async function runComparison(options: RunComparisonOptions): Promise<ComparisonResults> {
   const { tasks, settings, trainAndMeasure, events = {}, timing = {}, shard } = options;
   const total = modelCount(tasks, settings, shard);
-  const units = runUnits(tasks.map((t) => t.meta.id), settings, shard);
+  const units = runUnits(
+    tasks.map((t) => t.meta.id),
+    settings,
+    shard,
+  );
   let index = 0;
   const out: TaskResult[] = [];
   for (const task of tasks) {
@@ -166,7 +198,9 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
           const train = async (learningRate: number, trainSeed = seed): Promise<TrainedModel> => {
             const spec = { ...specs[cell]!, learningRate };
             events.onModelStart?.({ task, cell: spec, seed: trainSeed, index, total });
-            const trained = await trainAndMeasure(task, spec, trainSeed, { onEpoch: (epoch) => events.onEpoch?.({ task, cell: spec, seed: trainSeed, epoch }) });
+            const trained = await trainAndMeasure(task, spec, trainSeed, {
+              onEpoch: (epoch) => events.onEpoch?.({ task, cell: spec, seed: trainSeed, epoch }),
+            });
             index++;
             return trained;
           };
@@ -188,7 +222,11 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
             const trials: { lr: number; model: TrainedModel }[] = [];
             for (const lr of grid) trials.push({ lr, model: await train(lr) });
             const best = trials.reduce((a, b) => (b.model.bestValLoss < a.model.bestValLoss ? b : a));
-            tuning = trials.map((t) => ({ learningRate: t.lr, bestValLoss: t.model.bestValLoss, bestEpoch: t.model.training.bestEpoch ?? 0 }));
+            tuning = trials.map((t) => ({
+              learningRate: t.lr,
+              bestValLoss: t.model.bestValLoss,
+              bestEpoch: t.model.training.bestEpoch ?? 0,
+            }));
             for (const t of trials) if (t !== best) t.model.dispose();
             trained = best.model;
             chosen[cell] = best.lr;
@@ -197,7 +235,14 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
             trained = await train(chosen[cell]!);
           }
           const scores = await trained.test();
-          const result: RunResult = { ...trained.training, seed, metrics: scores.metrics, items: scores.items, learningRate: chosen[cell], ...(tuning ? { tuning } : {}) };
+          const result: RunResult = {
+            ...trained.training,
+            seed,
+            metrics: scores.metrics,
+            items: scores.items,
+            learningRate: chosen[cell],
+            ...(tuning ? { tuning } : {}),
+          };
           cells[cell]!.runs.push(result);
           cells[cell]!.params = result.params;
           // Only the gated pair is timed interleaved (the costs); the plain RNN's model goes.
@@ -212,8 +257,7 @@ export async function runComparison(options: RunComparisonOptions): Promise<Comp
       if (kept.gru && kept.lstm) {
         events.onTiming?.({ task });
         costs = await timeCosts(kept as Record<Cell, TrainedModel>, cells, timing);
-      }
-      else if (shard) costs = trainingCosts(cells);
+      } else if (shard) costs = trainingCosts(cells);
       out.push({ meta: task.meta, cells, baselines: task.baselines, ...(costs ? { costs } : {}) });
     } finally {
       for (const c of CELLS) kept[c]?.dispose();

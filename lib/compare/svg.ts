@@ -48,9 +48,15 @@ function frame(title: string, xLabel: string, yLabel: string, body: string, righ
 }
 
 function yAxis(ticks: number[], y: (v: number) => number, right = M.right): string {
-  return ticks
-    .map((v) => `<line x1="${M.left}" x2="${W - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/><text x="${M.left - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${tickLabel(v)}</text>`)
-    .join('') + `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#333"/><line x1="${M.left}" x2="${W - right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#333"/>`;
+  return (
+    ticks
+      .map(
+        (v) =>
+          `<line x1="${M.left}" x2="${W - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/><text x="${M.left - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${tickLabel(v)}</text>`,
+      )
+      .join('') +
+    `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#333"/><line x1="${M.left}" x2="${W - right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#333"/>`
+  );
 }
 
 export interface LineSeries {
@@ -78,11 +84,17 @@ export function lineChartSvg(chart: LineChart): string {
   const x = (v: number) => M.left + ((v - 1) / Math.max(1, maxX - 1)) * (W - M.left - right);
   const y = (v: number) => H - M.bottom - ((v - yt[0]) / (yt[yt.length - 1] - yt[0])) * (H - M.top - M.bottom);
   let body = yAxis(yt, y, right);
-  body += xt.filter((v) => v <= maxX).map((v) => `<text x="${x(v).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${v}</text>`).join('');
+  body += xt
+    .filter((v) => v <= maxX)
+    .map((v) => `<text x="${x(v).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${v}</text>`)
+    .join('');
   const legend: LineSeries[] = [];
   for (const s of chart.series) {
-    const pts = s.values.map((v, i) => (Number.isFinite(v) ? [x(i + 1).toFixed(1), y(v).toFixed(1)] : null)).filter((p): p is string[] => p !== null);
-    if (pts.length > 1) body += `<polyline fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''} points="${pts.map((p) => p.join(',')).join(' ')}"/>`;
+    const pts = s.values
+      .map((v, i) => (Number.isFinite(v) ? [x(i + 1).toFixed(1), y(v).toFixed(1)] : null))
+      .filter((p): p is string[] => p !== null);
+    if (pts.length > 1)
+      body += `<polyline fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="4 3"' : ''} points="${pts.map((p) => p.join(',')).join(' ')}"/>`;
     else if (pts.length === 1) body += `<circle cx="${pts[0][0]}" cy="${pts[0][1]}" r="2.5" fill="${s.color}"/>`;
     if (!legend.some((l) => l.name === s.name)) legend.push(s);
   }
@@ -110,7 +122,12 @@ export interface BarChart {
 
 /** Bars from 0 (or from the smallest value when some are negative) with optional error bars. */
 export function barChartSvg(chart: BarChart): string {
-  const tops = chart.bars.flatMap((b) => [b.value + (Number.isFinite(b.error) ? (b.error as number) : 0), b.value - (Number.isFinite(b.error) ? (b.error as number) : 0)]).filter(Number.isFinite);
+  const tops = chart.bars
+    .flatMap((b) => [
+      b.value + (Number.isFinite(b.error) ? (b.error as number) : 0),
+      b.value - (Number.isFinite(b.error) ? (b.error as number) : 0),
+    ])
+    .filter(Number.isFinite);
   const yt = niceTicks(Math.min(0, ...tops), Math.max(0, ...tops));
   const y = (v: number) => H - M.bottom - ((v - yt[0]) / (yt[yt.length - 1] - yt[0])) * (H - M.top - M.bottom);
   const slot = (W - M.left - M.right) / Math.max(1, chart.bars.length);
@@ -152,7 +169,13 @@ export interface ForestRow {
  * A forest plot: one row per comparison, a point and its interval on a shared axis, a zero line
  * and the band of ±1 (the practical margin) shaded. Labels on the left, notes on the right.
  */
-export function forestPlotSvg(chart: { title: string; xLabel: string; leftLabel: string; rightLabel: string; rows: readonly ForestRow[] }): string {
+export function forestPlotSvg(chart: {
+  title: string;
+  xLabel: string;
+  leftLabel: string;
+  rightLabel: string;
+  rows: readonly ForestRow[];
+}): string {
   const width = 960;
   const rowH = 34;
   const top = 58;
@@ -167,14 +190,21 @@ export function forestPlotSvg(chart: { title: string; xLabel: string; leftLabel:
   const x = (v: number) => left + ((Math.max(lo, Math.min(hi, v)) - lo) / (hi - lo)) * (width - left - right);
   const bottom = top + rowH * Math.max(1, chart.rows.length);
   let body = `<rect x="${x(-1).toFixed(1)}" y="${top - 6}" width="${(x(1) - x(-1)).toFixed(1)}" height="${bottom - top + 12}" fill="#e8f4e8"/>`;
-  body += ticks.map((v) => `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top - 6}" y2="${bottom + 6}" stroke="${v === 0 ? '#333' : '#e5e5e5'}"/><text x="${x(v).toFixed(1)}" y="${bottom + 20}" text-anchor="middle">${tickLabel(v)}</text>`).join('');
+  body += ticks
+    .map(
+      (v) =>
+        `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${top - 6}" y2="${bottom + 6}" stroke="${v === 0 ? '#333' : '#e5e5e5'}"/><text x="${x(v).toFixed(1)}" y="${bottom + 20}" text-anchor="middle">${tickLabel(v)}</text>`,
+    )
+    .join('');
   body += `<text x="${x(lo).toFixed(1)}" y="${top - 14}" text-anchor="start" fill="#555">← ${escapeXml(chart.leftLabel)}</text><text x="${x(hi).toFixed(1)}" y="${top - 14}" text-anchor="end" fill="#555">${escapeXml(chart.rightLabel)} →</text>`;
   body += `<text x="${((x(-1) + x(1)) / 2).toFixed(1)}" y="${top - 14}" text-anchor="middle" fill="#2a7a2a">margin</text>`;
   chart.rows.forEach((r, i) => {
     const cy = top + rowH * (i + 0.5);
     body += `<text x="${left - 10}" y="${(cy + 4).toFixed(1)}" text-anchor="end">${escapeXml(r.label)}</text>`;
-    if (Number.isFinite(r.low) && Number.isFinite(r.high)) body += `<line x1="${x(r.low).toFixed(1)}" x2="${x(r.high).toFixed(1)}" y1="${cy.toFixed(1)}" y2="${cy.toFixed(1)}" stroke="${r.color}" stroke-width="2.5"/>`;
-    if (Number.isFinite(r.estimate)) body += `<rect x="${(x(r.estimate) - 5).toFixed(1)}" y="${(cy - 5).toFixed(1)}" width="10" height="10" fill="${r.color}"/>`;
+    if (Number.isFinite(r.low) && Number.isFinite(r.high))
+      body += `<line x1="${x(r.low).toFixed(1)}" x2="${x(r.high).toFixed(1)}" y1="${cy.toFixed(1)}" y2="${cy.toFixed(1)}" stroke="${r.color}" stroke-width="2.5"/>`;
+    if (Number.isFinite(r.estimate))
+      body += `<rect x="${(x(r.estimate) - 5).toFixed(1)}" y="${(cy - 5).toFixed(1)}" width="10" height="10" fill="${r.color}"/>`;
     body += `<text x="${width - right + 12}" y="${(cy + 4).toFixed(1)}">${escapeXml(r.note)}</text>`;
   });
   return (

@@ -2,16 +2,21 @@
 // the architecture), trains it within the epoch count, the time budget and, where the task asks
 // for it, early stopping; keeps the weights of the best validation epoch; and hands back a
 // trained model whose test split is read once and which can be rebuilt for inference timing.
-import { learningRatesOf, TaskSpec, TestScores } from '../tasks';
-import { Callback } from '../train/callbacks';
-import { LearningCurve } from './results';
-import { CellSpec, InferenceModel, TrainAndMeasure, TrainedModel, TrainHooks } from './trainer';
+import { learningRatesOf, type TaskSpec, type TestScores } from '../tasks';
+import type { Callback } from '../train/callbacks';
+import type { LearningCurve } from './results';
+import type { CellSpec, InferenceModel, TrainAndMeasure, TrainedModel, TrainHooks } from './trainer';
 
 /** Thrown from a callback to end fit once the time budget is spent or patience ran out. */
 class StopTraining extends Error {}
 
 /** The trainer `gatedrnn compare` runs with. */
-export const trainAndMeasure: TrainAndMeasure = async function trainAndMeasure(task: TaskSpec, spec: CellSpec, seed: number, hooks: TrainHooks): Promise<TrainedModel> {
+export const trainAndMeasure: TrainAndMeasure = async function trainAndMeasure(
+  task: TaskSpec,
+  spec: CellSpec,
+  seed: number,
+  hooks: TrainHooks,
+): Promise<TrainedModel> {
   const learningRate = spec.learningRate ?? learningRatesOf(task.defaults)[0];
   const tm = task.buildModel(spec, seed, learningRate);
   try {

@@ -1,8 +1,8 @@
 // The contract between the comparison runner and a trainer: what one model of one task is built
 // and trained with, and what the trainer hands back. The runner orchestrates any trainer that
 // keeps it (train-and-measure.ts is the real one; tests inject fakes).
-import { ModelShape, TaskSpec, TestScores } from '../tasks';
-import { RunResult } from './results';
+import type { ModelShape, TaskSpec, TestScores } from '../tasks';
+import type { RunResult } from './results';
 
 /** What one model of one task is built and trained with. */
 export interface CellSpec extends ModelShape {

@@ -62,7 +62,17 @@ export function normalCdf(x: number): number {
   const t = 1 / (1 + 0.5 * z);
   const r =
     t *
-    Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? 1 - r / 2 : r / 2;
 }
 
@@ -81,7 +91,10 @@ export function normalQuantile(p: number): number {
   if (p > 1 - lowTail) return -normalQuantile(1 - p);
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /** P(T ≤ t) for the evidence's reference distribution (t with df, or normal). */
@@ -98,8 +111,10 @@ function checkLevel(where: string, level: number): void {
 }
 
 function checkValues(where: string, name: string, v: readonly number[]): void {
-  if (!Array.isArray(v) && !ArrayBuffer.isView(v)) throw new TypeError(`${where}: expected ${name} to be an array of numbers, but received ${typeof v}`);
-  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) throw new RangeError(`${where}: expected ${name}[${i}] to be a finite number, but received ${v[i]}`);
+  if (!Array.isArray(v) && !ArrayBuffer.isView(v))
+    throw new TypeError(`${where}: expected ${name} to be an array of numbers, but received ${typeof v}`);
+  for (let i = 0; i < v.length; i++)
+    if (!Number.isFinite(v[i])) throw new RangeError(`${where}: expected ${name}[${i}] to be a finite number, but received ${v[i]}`);
 }
 
 /** An interval from an estimate and its standard error; zero spread gives a point and p 0 or 1. */
@@ -119,7 +134,8 @@ export function pairedDifference(a: readonly number[], b: readonly number[], opt
   checkLevel('pairedDifference', level);
   checkValues('pairedDifference', 'a', a);
   checkValues('pairedDifference', 'b', b);
-  if (a.length !== b.length) throw new RangeError(`pairedDifference: expected a and b of the same length (paired seeds), but received ${a.length} and ${b.length}`);
+  if (a.length !== b.length)
+    throw new RangeError(`pairedDifference: expected a and b of the same length (paired seeds), but received ${a.length} and ${b.length}`);
   const d = summarize(Array.from(a, (x, i) => x - b[i]));
   if (d.n < 2) return { estimate: d.mean, low: NaN, high: NaN, level, p: 1, se: NaN, df: NaN, n: d.n, method: 'paired-t' };
   return fromSe(d.mean, d.std / Math.sqrt(d.n), d.n - 1, d.n, level, 'paired-t');
@@ -174,10 +190,17 @@ export interface BootstrapOptions {
 }
 
 function checkItems(where: string, name: string, sides: readonly ItemScores[], items: number): void {
-  if (!Array.isArray(sides) || sides.length === 0) throw new RangeError(`${where}: expected ${name} to hold the item scores of at least one seed, but received ${Array.isArray(sides) ? 0 : typeof sides}`);
+  if (!Array.isArray(sides) || sides.length === 0)
+    throw new RangeError(
+      `${where}: expected ${name} to hold the item scores of at least one seed, but received ${Array.isArray(sides) ? 0 : typeof sides}`,
+    );
   sides.forEach((s, k) => {
-    if (!s || s.num === undefined || s.num.length !== items) throw new RangeError(`${where}: expected ${name}[${k}].num to have ${items} items (as ${name === 'a' ? 'a[0]' : 'a'}), but received ${s?.num?.length}`);
-    if (s.den !== undefined && s.den.length !== items) throw new RangeError(`${where}: expected ${name}[${k}].den to have ${items} items, but received ${s.den.length}`);
+    if (!s || s.num === undefined || s.num.length !== items)
+      throw new RangeError(
+        `${where}: expected ${name}[${k}].num to have ${items} items (as ${name === 'a' ? 'a[0]' : 'a'}), but received ${s?.num?.length}`,
+      );
+    if (s.den !== undefined && s.den.length !== items)
+      throw new RangeError(`${where}: expected ${name}[${k}].den to have ${items} items, but received ${s.den.length}`);
   });
 }
 
@@ -188,7 +211,8 @@ function checkItems(where: string, name: string, sides: readonly ItemScores[], i
 export function bootstrapDifference(a: readonly ItemScores[], b: readonly ItemScores[], options: BootstrapOptions = {}): Evidence {
   const { level = 0.95, resamples = 2000, seed = 1, transform = 'identity' } = options;
   checkLevel('bootstrapDifference', level);
-  if (!Number.isSafeInteger(resamples) || resamples < 10) throw new RangeError(`bootstrapDifference: expected resamples to be an integer ≥ 10, but received ${resamples}`);
+  if (!Number.isSafeInteger(resamples) || resamples < 10)
+    throw new RangeError(`bootstrapDifference: expected resamples to be an integer ≥ 10, but received ${resamples}`);
   const items = a?.[0]?.num?.length ?? 0;
   checkItems('bootstrapDifference', 'a', a, items);
   checkItems('bootstrapDifference', 'b', b, items);
@@ -255,7 +279,17 @@ export function bootstrapDifference(a: readonly ItemScores[], b: readonly ItemSc
   const se = Math.sqrt(v / (resamples - 1));
   const p = Math.min(1, Math.max(1 / (resamples + 1), (2 * Math.min(below, above)) / resamples));
   const tail = (1 - level) / 2;
-  return { estimate, low: at(tail), high: at(1 - tail), level, p: se === 0 ? (estimate === 0 ? 1 : 0) : p, se, df: Infinity, n: Math.min(a.length, b.length), method: 'bootstrap' };
+  return {
+    estimate,
+    low: at(tail),
+    high: at(1 - tail),
+    level,
+    p: se === 0 ? (estimate === 0 ? 1 : 0) : p,
+    se,
+    df: Infinity,
+    n: Math.min(a.length, b.length),
+    method: 'bootstrap',
+  };
 }
 
 /** Holm's step-down adjustment: adjusted p-values in the input order, each in [0, 1]. */
@@ -318,9 +352,12 @@ export function unitsNeeded(e: Evidence, margin: number, alpha = 0.05, power = 0
 }
 
 function checkDecide(where: string, o: DecideOptions): void {
-  if (!o || typeof o !== 'object') throw new TypeError(`${where}: expected options to be an object { margin, higherIsBetter }, but received ${o}`);
-  if (!(typeof o.margin === 'number' && o.margin > 0 && Number.isFinite(o.margin))) throw new RangeError(`${where}: expected options.margin to be a positive number, but received ${o.margin}`);
-  if (typeof o.higherIsBetter !== 'boolean') throw new TypeError(`${where}: expected options.higherIsBetter to be a boolean, but received ${typeof o.higherIsBetter}`);
+  if (!o || typeof o !== 'object')
+    throw new TypeError(`${where}: expected options to be an object { margin, higherIsBetter }, but received ${o}`);
+  if (!(typeof o.margin === 'number' && o.margin > 0 && Number.isFinite(o.margin)))
+    throw new RangeError(`${where}: expected options.margin to be a positive number, but received ${o.margin}`);
+  if (typeof o.higherIsBetter !== 'boolean')
+    throw new TypeError(`${where}: expected options.higherIsBetter to be a boolean, but received ${typeof o.higherIsBetter}`);
   const alpha = o.alpha ?? 0.05;
   if (!(alpha > 0 && alpha < 0.5)) throw new RangeError(`${where}: expected options.alpha to be in (0, 0.5), but received ${alpha}`);
 }
@@ -330,7 +367,13 @@ function decideWith(e: Evidence, p: number, pEq: number, o: DecideOptions): Deci
   let decision: Decision = 'inconclusive';
   if (pEq < alpha) decision = 'equivalent';
   else if (p < alpha && e.estimate !== 0) decision = e.estimate > 0 === o.higherIsBetter ? 'a' : 'b';
-  return { decision, p, pEquivalence: pEq, margin: o.margin, unitsNeeded: decision === 'inconclusive' ? unitsNeeded(e, o.margin, alpha, o.power ?? 0.8) : null };
+  return {
+    decision,
+    p,
+    pEquivalence: pEq,
+    margin: o.margin,
+    unitsNeeded: decision === 'inconclusive' ? unitsNeeded(e, o.margin, alpha, o.power ?? 0.8) : null,
+  };
 }
 
 /**
@@ -365,11 +408,16 @@ export interface RatioInterval {
  * A / B as a geometric mean with a t interval on log(A) − log(B): paired by index (the same
  * round of an interleaved timing) or, unpaired, by Welch. Values must be positive.
  */
-export function ratioInterval(a: readonly number[], b: readonly number[], options: { paired?: boolean; level?: number } = {}): RatioInterval {
+export function ratioInterval(
+  a: readonly number[],
+  b: readonly number[],
+  options: { paired?: boolean; level?: number } = {},
+): RatioInterval {
   const { paired = true, level = 0.95 } = options;
   const logs = (v: readonly number[], name: string) =>
     v.map((x, i) => {
-      if (!(x > 0 && Number.isFinite(x))) throw new RangeError(`ratioInterval: expected ${name}[${i}] to be a positive number, but received ${x}`);
+      if (!(x > 0 && Number.isFinite(x)))
+        throw new RangeError(`ratioInterval: expected ${name}[${i}] to be a positive number, but received ${x}`);
       return Math.log(x);
     });
   const e = paired ? pairedDifference(logs(a, 'a'), logs(b, 'b'), { level }) : welchDifference(logs(a, 'a'), logs(b, 'b'), { level });

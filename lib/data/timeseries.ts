@@ -3,7 +3,7 @@
 // day t; here a sample whose last day is t is labelled with the target series at t + 1.
 import { Tensor } from '../tensor';
 import { positiveInt } from '../validate';
-import { chronologicalSplit, SplitFractions, DEFAULT_FRACTIONS } from './random';
+import { chronologicalSplit, type SplitFractions, DEFAULT_FRACTIONS } from './random';
 
 export interface DailyFrame {
   /** Date (or row label) of each day. */
@@ -100,7 +100,13 @@ export function windowFrame(name: string, frame: DailyFrame, options: WindowOpti
       current[n] = frame.target[t];
       targetDates.push(frame.dates[t + 1]);
     });
-    return { x: new Tensor('float32', x, [samples.length, window, F]), y: new Tensor('float32', y, [samples.length]), yRaw, current, targetDates };
+    return {
+      x: new Tensor('float32', x, [samples.length, window, F]),
+      y: new Tensor('float32', y, [samples.length]),
+      yRaw,
+      current,
+      targetDates,
+    };
   };
   return {
     kind: 'forecasting',
@@ -113,7 +119,9 @@ export function windowFrame(name: string, frame: DailyFrame, options: WindowOpti
     train: pack(split.train),
     validation: pack(split.validation),
     test: pack(split.test),
-    notes: [`${nSamples} windows of ${window} days, split in time order (train ${frame.dates[window - 1]} .. ${frame.dates[trainDays - 1]}); scales fit on the training period only`],
+    notes: [
+      `${nSamples} windows of ${window} days, split in time order (train ${frame.dates[window - 1]} .. ${frame.dates[trainDays - 1]}); scales fit on the training period only`,
+    ],
   };
 }
 

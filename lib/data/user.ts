@@ -1,12 +1,12 @@
 // Users' own data: a CSV for forecasting (--csv file --target col --window N) or for text
 // classification (--text file.csv --label col).
 import { positiveInt } from '../validate';
-import { ClassificationData } from './classification';
-import { column, CsvTable } from './csv';
-import { randomSplit, SplitFractions, DEFAULT_FRACTIONS } from './random';
+import type { ClassificationData } from './classification';
+import { column, type CsvTable } from './csv';
+import { randomSplit, type SplitFractions, DEFAULT_FRACTIONS } from './random';
 import { tokenizeMail } from './spam';
 import { buildVocabulary, encodeTokens, labelTensor, padSequences, PAD, UNK } from './text';
-import { DailyFrame, ForecastData, windowFrame } from './timeseries';
+import { type DailyFrame, type ForecastData, windowFrame } from './timeseries';
 
 function isNumericColumn(table: CsvTable, k: number): boolean {
   return table.rows.every((r) => r[k].trim() !== '' && Number.isFinite(Number(r[k])));
@@ -40,7 +40,8 @@ export function forecastFromTable(file: string, table: CsvTable, target: string,
     targetName: `next ${target}`,
   };
   const data = windowFrame(file, frame, { window, fractions });
-  const steps = d >= 0 ? `rows taken as consecutive time steps, dated by column "${table.columns[d]}"` : 'rows taken as consecutive time steps';
+  const steps =
+    d >= 0 ? `rows taken as consecutive time steps, dated by column "${table.columns[d]}"` : 'rows taken as consecutive time steps';
   data.notes.push(`features ${frame.featureNames.join(', ')}; ${steps}`);
   return data;
 }
@@ -66,19 +67,29 @@ export function textFromTable(file: string, table: CsvTable, label: string, opti
   if (options.sequenceLength !== undefined) positiveInt('textFromTable', 'sequenceLength', options.sequenceLength);
   const labels = column(table, label, `${file} (--label)`);
   const textIndex = table.columns.findIndex((c, j) => c !== label && !isNumericColumn(table, j));
-  if (textIndex < 0) throw new Error(`${file}: expected a text column besides the label "${label}", but the columns are: ${table.columns.join(', ')}`);
+  if (textIndex < 0)
+    throw new Error(`${file}: expected a text column besides the label "${label}", but the columns are: ${table.columns.join(', ')}`);
   const classes = [...new Set(labels)].sort();
-  if (classes.length < 2) throw new Error(`${file}: expected at least 2 distinct values in the label column "${label}", but received ${classes.length}`);
+  if (classes.length < 2)
+    throw new Error(`${file}: expected at least 2 distinct values in the label column "${label}", but received ${classes.length}`);
   const tokens = table.rows.map((r) => tokenizeMail(r[textIndex]));
   const split = randomSplit(table.rows.length, splitSeed, fractions);
-  const vocabulary = buildVocabulary(split.train.map((i) => tokens[i]), [PAD, UNK], vocabularySize);
+  const vocabulary = buildVocabulary(
+    split.train.map((i) => tokens[i]),
+    [PAD, UNK],
+    vocabularySize,
+  );
   const trainLengths = split.train.map((i) => tokens[i].length);
   const sequenceLength = options.sequenceLength ?? coveringLength(trainLengths, 0.95);
   const cut = (idx: number[]) => idx.filter((i) => tokens[i].length > sequenceLength).length;
   const truncated = cut(split.train) + cut(split.validation) + cut(split.test);
   const classId = new Map(classes.map((c, i) => [c, i]));
   const pack = (idx: number[]) => ({
-    x: padSequences(idx.map((i) => encodeTokens(vocabulary, tokens[i])), sequenceLength, 'pre'),
+    x: padSequences(
+      idx.map((i) => encodeTokens(vocabulary, tokens[i])),
+      sequenceLength,
+      'pre',
+    ),
     y: labelTensor(idx.map((i) => classId.get(labels[i]) as number)),
   });
   return {

@@ -1,10 +1,10 @@
 // Seattle daily weather, 2012-2015 (vega-datasets' seattle-weather.csv: date, precipitation,
 // temp_max, temp_min, wind, weather). The target is the next day's temp_max in degrees C.
-import * as fs from 'fs';
-import { column, CsvTable, numericColumn, parseCsv } from './csv';
+import * as fs from 'node:fs';
+import { column, type CsvTable, numericColumn, parseCsv } from './csv';
 import { vegaDataFile } from './packages';
-import { DailyFrame, ForecastData, windowFrame } from './timeseries';
-import { SplitFractions } from './random';
+import { type DailyFrame, type ForecastData, windowFrame } from './timeseries';
+import type { SplitFractions } from './random';
 
 export const WEATHER_FILE = 'seattle-weather.csv';
 export const WEATHER_FEATURES = ['precipitation', 'temp_max', 'temp_min', 'wind', 'season_sin', 'season_cos'];

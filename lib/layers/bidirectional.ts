@@ -4,7 +4,7 @@
 import { rangeError, typeError } from '../errors';
 import type { Rng } from '../rng';
 import { oneOf } from '../validate';
-import { Activation, Layer, LayerArgs, LayerConfig, requireArgs, RunContext } from './layer';
+import { type Activation, Layer, type LayerArgs, type LayerConfig, requireArgs, type RunContext } from './layer';
 import { Recurrent } from './recurrent';
 
 export interface BidirectionalArgs extends LayerArgs {
@@ -21,10 +21,23 @@ export class Bidirectional extends Layer {
     const where = 'layers.bidirectional';
     requireArgs(where, args);
     super(args, where);
-    if (!(args.layer instanceof Recurrent)) throw typeError(where, 'layer', 'a layers.gru, layers.lstm or layers.simpleRnn layer', args.layer);
-    if (args.layer.goBackwards) throw rangeError(where, 'layer', 'a layer without goBackwards (the wrapper runs both directions)', `${args.layer.label} with goBackwards: true`);
+    if (!(args.layer instanceof Recurrent))
+      throw typeError(where, 'layer', 'a layers.gru, layers.lstm or layers.simpleRnn layer', args.layer);
+    if (args.layer.goBackwards)
+      throw rangeError(
+        where,
+        'layer',
+        'a layer without goBackwards (the wrapper runs both directions)',
+        `${args.layer.label} with goBackwards: true`,
+      );
     if (args.layer.built) throw rangeError(where, 'layer', 'a layer not yet used in a model', `${args.layer.label}, already built`);
-    if (args.layer.stateful) throw rangeError(where, 'layer', 'a layer without stateful (the backward direction has no next chunk to carry its state to)', `${args.layer.label} with stateful: true`);
+    if (args.layer.stateful)
+      throw rangeError(
+        where,
+        'layer',
+        'a layer without stateful (the backward direction has no next chunk to carry its state to)',
+        `${args.layer.label} with stateful: true`,
+      );
     if (args.mergeMode !== undefined) oneOf(where, 'mergeMode', args.mergeMode, ['concat'] as const, "'concat'");
     this.layer = args.layer;
     this.layer.directions = 2;

@@ -1,11 +1,22 @@
 // Dense: y = f(x · kernel + bias) over the last axis ([N, F] or [N, T, F]). The kernel is stored
 // [inputDim, units] as Keras stores it, which is also an ONNX Gemm/MatMul's B.
 import { gemm } from '../ops/gemm';
-import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
+import { checkInitializer, type InitializerName, initMatrix } from '../train/initializers';
 import type { Rng } from '../rng';
 import { positiveInt } from '../validate';
-import { activate, activateBackward, ActivationName, checkActivation } from './activations';
-import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, requireArgs, RunContext, showShape } from './layer';
+import { activate, activateBackward, type ActivationName, checkActivation } from './activations';
+import {
+  type Activation,
+  Layer,
+  type LayerArgs,
+  type LayerConfig,
+  makeParam,
+  option,
+  isBool,
+  requireArgs,
+  type RunContext,
+  showShape,
+} from './layer';
 import { rangeError } from '../errors';
 
 export interface DenseArgs extends LayerArgs {
@@ -107,6 +118,13 @@ export class Dense extends Layer {
   }
 
   getConfig(): LayerConfig {
-    return { name: this.name, units: this.units, activation: this.activation, useBias: this.useBias, kernelInitializer: this.kernelInitializer, biasInitializer: this.biasInitializer };
+    return {
+      name: this.name,
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+    };
   }
 }

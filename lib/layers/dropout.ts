@@ -2,7 +2,7 @@
 // 1 / (1 - rate) (inverse dropout), drawing from the model's seeded generator; identity otherwise.
 import type { Rng } from '../rng';
 import { fraction } from '../validate';
-import { Activation, Layer, LayerArgs, LayerConfig, requireArgs, RunContext } from './layer';
+import { type Activation, Layer, type LayerArgs, type LayerConfig, requireArgs, type RunContext } from './layer';
 
 export interface DropoutArgs extends LayerArgs {
   rate: number;

@@ -1,10 +1,10 @@
 // Embedding: int32 token ids [N, T] -> rows of a [inputDim, outputDim] table. The gradient is
 // sparse: only the rows a batch used are nonzero, and optimizers update only those.
 import { rangeError } from '../errors';
-import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
+import { checkInitializer, type InitializerName, initMatrix } from '../train/initializers';
 import type { Rng } from '../rng';
 import { positiveInt } from '../validate';
-import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, requireArgs, RunContext } from './layer';
+import { type Activation, Layer, type LayerArgs, type LayerConfig, makeParam, option, isBool, requireArgs, type RunContext } from './layer';
 
 export interface EmbeddingArgs extends LayerArgs {
   inputDim: number;
@@ -52,7 +52,12 @@ export class Embedding extends Layer {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (!(id >= 0 && id < this.inputDim)) {
-        throw rangeError(this.label, `token id at flat index ${i}`, `an integer in [0, ${this.inputDim - 1}] (inputDim ${this.inputDim})`, String(id));
+        throw rangeError(
+          this.label,
+          `token id at flat index ${i}`,
+          `an integer in [0, ${this.inputDim - 1}] (inputDim ${this.inputDim})`,
+          String(id),
+        );
       }
       out.set(table.subarray(id * d, id * d + d), i * d);
     }
@@ -69,7 +74,12 @@ export class Embedding extends Layer {
         for (let s = 0; s < t; s++) {
           if (ids[b * t + s] !== 0) {
             if (firstZero >= 0) {
-              throw rangeError(this.label, `row ${b} of the token ids`, "padding (id 0) only after the last token with maskZero (pad with padding 'post')", `id 0 at step ${firstZero} before id ${ids[b * t + s]} at step ${s}`);
+              throw rangeError(
+                this.label,
+                `row ${b} of the token ids`,
+                "padding (id 0) only after the last token with maskZero (pad with padding 'post')",
+                `id 0 at step ${firstZero} before id ${ids[b * t + s]} at step ${s}`,
+              );
             }
             len = s + 1;
           } else if (firstZero < 0) firstZero = s;
@@ -103,6 +113,12 @@ export class Embedding extends Layer {
   }
 
   getConfig(): LayerConfig {
-    return { name: this.name, inputDim: this.inputDim, outputDim: this.outputDim, maskZero: this.maskZero, embeddingsInitializer: this.embeddingsInitializer };
+    return {
+      name: this.name,
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      maskZero: this.maskZero,
+      embeddingsInitializer: this.embeddingsInitializer,
+    };
   }
 }

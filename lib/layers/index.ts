@@ -1,12 +1,12 @@
 // The `layers` namespace (Keras names) and the registry that rebuilds a layer from its config.
 import { typeError, rangeError } from '../errors';
-import { Bidirectional, BidirectionalArgs } from './bidirectional';
-import { Dense, DenseArgs } from './dense';
-import { Dropout, DropoutArgs } from './dropout';
-import { Embedding, EmbeddingArgs } from './embedding';
+import { Bidirectional, type BidirectionalArgs } from './bidirectional';
+import { Dense, type DenseArgs } from './dense';
+import { Dropout, type DropoutArgs } from './dropout';
+import { Embedding, type EmbeddingArgs } from './embedding';
 import { Layer } from './layer';
 import type { LayerConfig } from './layer';
-import { Gru, GruArgs, Lstm, LstmArgs, Recurrent, SimpleRnn, SimpleRnnArgs } from './recurrent';
+import { Gru, type GruArgs, Lstm, type LstmArgs, Recurrent, SimpleRnn, type SimpleRnnArgs } from './recurrent';
 
 export { Layer, Dense, Dropout, Embedding, Gru, Lstm, SimpleRnn, Recurrent, Bidirectional };
 export type { Activation, Param, LayerConfig } from './layer';
@@ -54,7 +54,12 @@ export function layerFromConfig(s: SerializedLayer): Layer {
       return new Bidirectional({ ...(s.config as object), layer: layerFromConfig(inner) } as BidirectionalArgs);
     }
     default:
-      throw rangeError('layerFromConfig', 'className', 'one of Dense, Embedding, Dropout, GRU, LSTM, SimpleRNN, Bidirectional', `"${s.className}"`);
+      throw rangeError(
+        'layerFromConfig',
+        'className',
+        'one of Dense, Embedding, Dropout, GRU, LSTM, SimpleRNN, Bidirectional',
+        `"${s.className}"`,
+      );
   }
 }
 

@@ -1,10 +1,8 @@
 // The base of the Keras-like layers: per-sample shapes, parameters with their gradients, a
 // training forward that keeps what the backward pass needs, and getConfig/fromConfig.
 import { rangeError, typeError } from '../errors';
-import { MAX_ARRAY_BYTES } from '../memory';
 import { MAX_THREADS } from '../ops/recurrent';
 import type { Rng } from '../rng';
-import { claimParameter } from '../train/initializers';
 import type { Param } from '../train/param';
 import { integer } from '../validate';
 
@@ -48,7 +46,8 @@ export function toSampleShape(where: string, key: string, shape: unknown): numbe
     Array.isArray(shape) &&
     shape.length > 0 &&
     shape.every((d, k) => (Number.isSafeInteger(d) && (d as number) > 0) || (k === 0 && (d === null || d === -1)));
-  if (!ok) throw typeError(where, key, 'an array of positive integers, with null for a free time axis first (the shape of one sample)', shape);
+  if (!ok)
+    throw typeError(where, key, 'an array of positive integers, with null for a free time axis first (the shape of one sample)', shape);
   return (shape as (number | null)[]).map((d) => (d === null ? -1 : d));
 }
 
@@ -66,7 +65,8 @@ export abstract class Layer {
   readonly declaredInputShape: number[] | undefined;
 
   constructor(args: LayerArgs, where: string) {
-    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) throw typeError(where, 'name', 'a non-empty string', args.name);
+    if (args.name !== undefined && (typeof args.name !== 'string' || args.name === ''))
+      throw typeError(where, 'name', 'a non-empty string', args.name);
     this.name = args.name;
     this.declaredInputShape = args.inputShape === undefined ? undefined : toSampleShape(where, 'inputShape', args.inputShape);
   }

@@ -3,11 +3,11 @@
 // z r h, i o f c, and the RNN's one), so a layer exports as one ONNX node; data is batch-major
 // (ONNX layout 1), as Keras holds it.
 import { rangeError } from '../errors';
-import { checkInitializer, InitializerName, initMatrix } from '../train/initializers';
+import { checkInitializer, type InitializerName, initMatrix } from '../train/initializers';
 import type { Rng } from '../rng';
 import { positiveInt } from '../validate';
-import { RnnTrainer, TrainInputs } from '../ops/trainer';
-import { Activation, Layer, LayerArgs, LayerConfig, makeParam, option, isBool, requireArgs, RunContext } from './layer';
+import { RnnTrainer, type TrainInputs } from '../ops/trainer';
+import { type Activation, Layer, type LayerArgs, type LayerConfig, makeParam, option, isBool, requireArgs, type RunContext } from './layer';
 
 export interface RecurrentArgs extends LayerArgs {
   units: number;
@@ -142,7 +142,12 @@ export abstract class Recurrent extends Layer {
     const inputs: TrainInputs = { X: x.data as Float32Array, seqLength: t, batchSize: n, sequenceLens: x.lengths ?? null };
     if (this.stateful && this.states) {
       if (this.states.batch !== n) {
-        throw rangeError(this.label, 'batch size', `${this.states.batch} rows, as the batch whose states it carries (stateful: call resetStates() before changing it)`, String(n));
+        throw rangeError(
+          this.label,
+          'batch size',
+          `${this.states.batch} rows, as the batch whose states it carries (stateful: call resetStates() before changing it)`,
+          String(n),
+        );
       }
       inputs.initialH = this.states.h;
       inputs.initialC = this.states.c;
@@ -174,7 +179,13 @@ export abstract class Recurrent extends Layer {
     ctx: RunContext,
     initial: { h: Float32Array | null; c: Float32Array | null } | null = null,
   ): Promise<{ y: Activation; h: Float32Array; c: Float32Array | null }> {
-    if (this.stateful) throw rangeError(this.label, 'initial states', 'a layer without stateful (a stateful layer carries its own states)', 'stateful: true');
+    if (this.stateful)
+      throw rangeError(
+        this.label,
+        'initial states',
+        'a layer without stateful (a stateful layer carries its own states)',
+        'stateful: true',
+      );
     this.checkInput(x, 'float32');
     const [n, t] = x.dims;
     const lstm = this.cell === 'LSTM';
@@ -194,7 +205,11 @@ export abstract class Recurrent extends Layer {
    * [N, D, H]; null counts as zeros): stores the parameters' gradients and returns dX and the
    * initial states' gradients (dC0 for an LSTM).
    */
-  async backwardWithStates(dY: Float32Array | null, dH: Float32Array | null, dC: Float32Array | null): Promise<{ dX: Float32Array; dH0: Float32Array; dC0: Float32Array | null }> {
+  async backwardWithStates(
+    dY: Float32Array | null,
+    dH: Float32Array | null,
+    dC: Float32Array | null,
+  ): Promise<{ dX: Float32Array; dH0: Float32Array; dC0: Float32Array | null }> {
     const lstm = this.cell === 'LSTM';
     const g = await this.native().backwardAsync(this.weights(), this.lastInputs!, this.saved!, { dY, dY_h: dH, dY_c: lstm ? dC : null });
     this.params[0].grad.set(g.dW);
@@ -276,10 +291,20 @@ export class SimpleRnn extends Recurrent {
     const where = 'layers.simpleRnn';
     super(args, where, true);
     if (args.activation !== undefined && args.activation !== 'tanh') {
-      throw rangeError(where, 'activation', "'tanh' (the only activation the native trainer and ONNX export support)", `'${String(args.activation)}'`);
+      throw rangeError(
+        where,
+        'activation',
+        "'tanh' (the only activation the native trainer and ONNX export support)",
+        `'${String(args.activation)}'`,
+      );
     }
     if (args.returnState !== undefined && args.returnState !== false) {
-      throw rangeError(where, 'returnState', 'false (a sequential model passes one output on; returnSequences gives every step)', String(args.returnState));
+      throw rangeError(
+        where,
+        'returnState',
+        'false (a sequential model passes one output on; returnSequences gives every step)',
+        String(args.returnState),
+      );
     }
   }
 

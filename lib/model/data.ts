@@ -55,7 +55,12 @@ export function toBatchable(where: string, name: string, v: unknown, type: 'floa
     data = t.data;
     dims = [...t.dims];
     if (dims.reduce((a, b) => a * b, 1) !== data.length) {
-      throw rangeError(where, `${name}.data.length`, `${dims.reduce((a, b) => a * b, 1)} (the product of dims [${dims.join(', ')}])`, String(data.length));
+      throw rangeError(
+        where,
+        `${name}.data.length`,
+        `${dims.reduce((a, b) => a * b, 1)} (the product of dims [${dims.join(', ')}])`,
+        String(data.length),
+      );
     }
   } else {
     throw typeError(where, name, 'a Tensor or a nested array of numbers', v);
@@ -72,7 +77,8 @@ export function toBatchable(where: string, name: string, v: unknown, type: 'floa
   const out = new Int32Array(data.length);
   for (let i = 0; i < data.length; i++) {
     const n = Number(data[i]);
-    if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) throw rangeError(where, `${name} values`, 'int32 integers (token ids or class labels)', `${String(data[i])} at flat index ${i}`);
+    if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647)
+      throw rangeError(where, `${name} values`, 'int32 integers (token ids or class labels)', `${String(data[i])} at flat index ${i}`);
     out[i] = n;
   }
   return { data: out, dims };
@@ -99,10 +105,16 @@ export function isFloat32(a: unknown): a is Float32Array {
 
 /** Sets each parameter's values from `weights` (one Float32Array per parameter, in order), checking each size. */
 export function setParams(where: string, params: Param[], weights: Float32Array[]): void {
-  if (!Array.isArray(weights) || weights.length !== params.length) throw rangeError(where, 'weights.length', String(params.length), String(weights?.length));
+  if (!Array.isArray(weights) || weights.length !== params.length)
+    throw rangeError(where, 'weights.length', String(params.length), String(weights?.length));
   params.forEach((p, i) => {
     if (!isFloat32(weights[i]) || weights[i].length !== p.value.length) {
-      throw rangeError(where, `weights[${i}]`, `a Float32Array(${p.value.length}) for ${p.name} [${p.shape.join(', ')}]`, String(weights[i]?.length));
+      throw rangeError(
+        where,
+        `weights[${i}]`,
+        `a Float32Array(${p.value.length}) for ${p.name} [${p.shape.join(', ')}]`,
+        String(weights[i]?.length),
+      );
     }
     p.value.set(weights[i]);
   });

@@ -6,12 +6,19 @@ import { rangeError, typeError } from '../errors';
 import { nonNegativeInt, positiveInt } from '../validate';
 import { modelFileCap, readFileCappedAsync } from '../files';
 import type { Param } from '../layers/layer';
-import { Callback, EarlyStopping, EarlyStoppingArgs, Logs, StatefulCallback, TrainingModel } from '../train/callbacks';
-import { Metric } from '../train/metrics';
-import { Optimizer, OptimizerConfig, optimizerFromConfig } from '../train/optimizers';
+import {
+  type Callback,
+  EarlyStopping,
+  type EarlyStoppingArgs,
+  type Logs,
+  type StatefulCallback,
+  type TrainingModel,
+} from '../train/callbacks';
+import type { Metric } from '../train/metrics';
+import { type Optimizer, type OptimizerConfig, optimizerFromConfig } from '../train/optimizers';
 import { Rng } from '../train/rng';
-import { Batchable, ModelData, range, takeRows } from './data';
-import { decode, encode, FileContents, writeAtomic } from './io';
+import { type Batchable, type ModelData, range, takeRows } from './data';
+import { decode, encode, type FileContents, writeAtomic } from './io';
 
 export interface History {
   /** The epochs run (0-based), including those before a resumed checkpoint. */
@@ -135,7 +142,12 @@ export async function runEpoch(a: Epoch): Promise<void> {
   for (const cb of a.callbacks) await cb.onEpochEnd?.(a.epoch, logs);
   a.epochList.push(a.epoch);
   for (const [k, v] of Object.entries(logs)) (a.history[k] ??= []).push(v);
-  if (a.verbose > 0) console.log(`Epoch ${a.epoch + 1}/${a.epochs} - ${Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`).join(' - ')}`);
+  if (a.verbose > 0)
+    console.log(
+      `Epoch ${a.epoch + 1}/${a.epochs} - ${Object.entries(logs)
+        .map(([k, v]) => `${k}: ${v.toPrecision(4)}`)
+        .join(' - ')}`,
+    );
 }
 
 /** A model file's contents before encoding: the header and the named arrays (weights first). */
@@ -191,20 +203,35 @@ export function batchSizeOf(where: string, v: unknown): number {
 }
 
 /** The last `fraction` of the samples as validation data, the rest for training (as Keras, before shuffling). */
-function splitOff(where: string, X: Batchable, Y: Batchable, fraction: unknown): { train: [Batchable, Batchable]; val: [Batchable, Batchable] } {
+function splitOff(
+  where: string,
+  X: Batchable,
+  Y: Batchable,
+  fraction: unknown,
+): { train: [Batchable, Batchable]; val: [Batchable, Batchable] } {
   if (typeof fraction !== 'number') throw typeError(where, 'validationSplit', 'a number in (0, 1)', fraction);
   if (!(fraction > 0 && fraction < 1)) throw rangeError(where, 'validationSplit', 'a number in (0, 1)', String(fraction));
   const n = X.dims[0];
   const nVal = Math.floor(n * fraction);
-  if (nVal < 1 || nVal >= n) throw rangeError(where, 'validationSplit', `a fraction leaving both parts non-empty for ${n} samples`, String(fraction));
+  if (nVal < 1 || nVal >= n)
+    throw rangeError(where, 'validationSplit', `a fraction leaving both parts non-empty for ${n} samples`, String(fraction));
   const nTrain = n - nVal;
   const tail = range(nVal, nTrain);
   const head = range(nTrain);
-  return { train: [takeRows(X, head, 0, nTrain), takeRows(Y, head, 0, nTrain)], val: [takeRows(X, tail, 0, nVal), takeRows(Y, tail, 0, nVal)] };
+  return {
+    train: [takeRows(X, head, 0, nTrain), takeRows(Y, head, 0, nTrain)],
+    val: [takeRows(X, tail, 0, nVal), takeRows(Y, tail, 0, nVal)],
+  };
 }
 
 /** Writes the model file plus the training state: optimizer, generator, epoch, history, callbacks. */
-async function writeCheckpoint(t: Trainee, path: string, epoch: number, history: Record<string, number[]>, stateful: StatefulCallback[]): Promise<void> {
+async function writeCheckpoint(
+  t: Trainee,
+  path: string,
+  epoch: number,
+  history: Record<string, number[]>,
+  stateful: StatefulCallback[],
+): Promise<void> {
   const { header, arrays } = t.file();
   const opt = t.model.optimizer!;
   opt.state(t.params()).forEach((s, i) => arrays.push([`optimizer/${i}`, s]));
@@ -221,7 +248,12 @@ async function writeCheckpoint(t: Trainee, path: string, epoch: number, history:
 }
 
 /** Loads a checkpoint into the model: weights, optimizer, generator and callback states. */
-async function restoreCheckpoint(where: string, t: Trainee, file: string, stateful: StatefulCallback[]): Promise<{ epoch: number; history: Record<string, number[]> }> {
+async function restoreCheckpoint(
+  where: string,
+  t: Trainee,
+  file: string,
+  stateful: StatefulCallback[],
+): Promise<{ epoch: number; history: Record<string, number[]> }> {
   const contents = decode(await readFileCappedAsync(where, file, modelFileCap()), file);
   const state = contents.header.training as TrainingState | undefined;
   if (!state) throw new Error(`${where}: resumeFrom ${file} is a saved model, not a checkpoint (it has no training state)`);
@@ -254,14 +286,18 @@ export async function runFit(where: string, t: Trainee, x: unknown, y: unknown, 
   checkSeed(where, args.seed);
   const verbose = args.verbose ?? 1;
   const every = args.checkpoint?.every ?? 1;
-  if (args.checkpoint !== undefined && (args.checkpoint === null || typeof args.checkpoint.path !== 'string' || !(Number.isSafeInteger(every) && every > 0))) {
+  if (
+    args.checkpoint !== undefined &&
+    (args.checkpoint === null || typeof args.checkpoint.path !== 'string' || !(Number.isSafeInteger(every) && every > 0))
+  ) {
     throw typeError(where, 'checkpoint', '{ path: string, every?: positive integer }', args.checkpoint);
   }
   t.checkArgs?.(args);
   let [X, Y] = t.data(x, y, false, args.seed);
   let val: [Batchable, Batchable] | null = null;
   if (args.validationData !== undefined) {
-    if (!Array.isArray(args.validationData) || args.validationData.length !== 2) throw typeError(where, 'validationData', t.validationPair, args.validationData);
+    if (!Array.isArray(args.validationData) || args.validationData.length !== 2)
+      throw typeError(where, 'validationData', t.validationPair, args.validationData);
     val = t.data(args.validationData[0], args.validationData[1], true, undefined);
   } else if (args.validationSplit !== undefined) {
     const parts = splitOff(where, X, Y, args.validationSplit);
@@ -287,8 +323,18 @@ export async function runFit(where: string, t: Trainee, x: unknown, y: unknown, 
   for (let epoch = epoch0; epoch < epochs && !model.stopTraining; epoch++) {
     t.beforeEpoch?.();
     await runEpoch({
-      epoch, epochs, n, order, batchSize, shuffle: args.shuffle ?? true, rng: t.rng(), metrics: t.metrics(),
-      callbacks: cbs, verbose, epochList, history,
+      epoch,
+      epochs,
+      n,
+      order,
+      batchSize,
+      shuffle: args.shuffle ?? true,
+      rng: t.rng(),
+      metrics: t.metrics(),
+      callbacks: cbs,
+      verbose,
+      epochList,
+      history,
       trainBatch: (o, b, e) => t.trainBatch(takeRows(X, o, b, e), takeRows(Y, o, b, e)),
       validate: val ? () => t.evaluate(val![0], val![1], batchSize) : null,
     });

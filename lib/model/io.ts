@@ -7,9 +7,9 @@
 // The header lists every array by name, offset and length (in floats) within the payload.
 // Files are written through util/atomic-write, so a failed save leaves any earlier file whole.
 import { rangeError, typeError } from '../errors';
-import { LOSS_NAMES, Loss } from '../train/losses';
-import { METRIC_ALIASES, METRIC_NAMES, MetricSpec } from '../train/metrics';
-import { OPTIMIZER_NAMES, OptimizerConfig } from '../train/optimizers';
+import { LOSS_NAMES, type Loss } from '../train/losses';
+import { METRIC_ALIASES, METRIC_NAMES, type MetricSpec } from '../train/metrics';
+import { OPTIMIZER_NAMES, type OptimizerConfig } from '../train/optimizers';
 
 export { writeAtomic } from '../util/atomic-write';
 
@@ -74,27 +74,36 @@ const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 export function decode(bytes: Uint8Array, source: string): FileContents {
   const where = `loadModel(${source})`;
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < PREAMBLE) throw new Error(`${where}: the file is truncated: ${buf.length} bytes, shorter than the ${PREAMBLE}-byte preamble`);
-  if (buf.toString('latin1', 0, 8) !== MAGIC) throw new Error(`${where}: not a gatedrnn model file (expected the magic "${MAGIC}" at its start)`);
+  if (buf.length < PREAMBLE)
+    throw new Error(`${where}: the file is truncated: ${buf.length} bytes, shorter than the ${PREAMBLE}-byte preamble`);
+  if (buf.toString('latin1', 0, 8) !== MAGIC)
+    throw new Error(`${where}: not a gatedrnn model file (expected the magic "${MAGIC}" at its start)`);
   const version = buf.readUInt32LE(8);
-  if (version !== FORMAT_VERSION) throw new Error(`${where}: unsupported format version ${version}; this gatedrnn reads version ${FORMAT_VERSION}`);
+  if (version !== FORMAT_VERSION)
+    throw new Error(`${where}: unsupported format version ${version}; this gatedrnn reads version ${FORMAT_VERSION}`);
   const headerLen = buf.readUInt32LE(12);
   const payloadLen = buf.readUInt32LE(16);
   const expected = PREAMBLE + headerLen + payloadLen;
-  if (buf.length < expected) throw new Error(`${where}: the file is truncated: ${buf.length} bytes, but its preamble announces ${expected}`);
-  if (buf.length > expected) throw new Error(`${where}: the file has ${buf.length - expected} bytes after its end (${expected} bytes announced)`);
+  if (buf.length < expected)
+    throw new Error(`${where}: the file is truncated: ${buf.length} bytes, but its preamble announces ${expected}`);
+  if (buf.length > expected)
+    throw new Error(`${where}: the file has ${buf.length - expected} bytes after its end (${expected} bytes announced)`);
   if (payloadLen % 4) throw new Error(`${where}: corrupt preamble: payload length ${payloadLen} is not a multiple of 4`);
   const json = buf.subarray(PREAMBLE, PREAMBLE + headerLen);
   const payload = buf.subarray(PREAMBLE + headerLen);
   const crc = crc32(payload, crc32(json));
-  if (crc !== buf.readUInt32LE(20)) throw new Error(`${where}: the file is corrupt (CRC-32 mismatch: stored ${buf.readUInt32LE(20).toString(16)}, computed ${crc.toString(16)})`);
+  if (crc !== buf.readUInt32LE(20))
+    throw new Error(
+      `${where}: the file is corrupt (CRC-32 mismatch: stored ${buf.readUInt32LE(20).toString(16)}, computed ${crc.toString(16)})`,
+    );
   let header: FileContents['header'];
   try {
     header = JSON.parse(json.toString('utf8'));
   } catch (err) {
     throw new Error(`${where}: the header is not valid JSON (${(err as Error).message})`);
   }
-  if (header === null || typeof header !== 'object' || !Array.isArray(header.arrays)) throw new Error(`${where}: the header lacks its list of arrays`);
+  if (header === null || typeof header !== 'object' || !Array.isArray(header.arrays))
+    throw new Error(`${where}: the header lacks its list of arrays`);
   const floats = payloadLen / 4;
   // Entries are checked together before any is copied: inside the payload, uniquely named, and
   // not overlapping, so that the copies add up to at most the payload (a file cannot make the
@@ -102,7 +111,16 @@ export function decode(bytes: Uint8Array, source: string): FileContents {
   const entries = header.arrays as unknown[];
   const names = new Set<string>();
   for (const e of entries as ArrayEntry[]) {
-    if (!e || typeof e !== 'object' || typeof e.name !== 'string' || !Number.isSafeInteger(e.offset) || !Number.isSafeInteger(e.length) || e.offset < 0 || e.length < 0 || e.offset + e.length > floats) {
+    if (
+      !e ||
+      typeof e !== 'object' ||
+      typeof e.name !== 'string' ||
+      !Number.isSafeInteger(e.offset) ||
+      !Number.isSafeInteger(e.length) ||
+      e.offset < 0 ||
+      e.length < 0 ||
+      e.offset + e.length > floats
+    ) {
       throw new Error(`${where}: array entry ${JSON.stringify(e)} lies outside the ${floats}-float payload`);
     }
     if (names.has(e.name)) throw new Error(`${where}: the header lists the array '${e.name}' twice`);
@@ -112,7 +130,9 @@ export function decode(bytes: Uint8Array, source: string): FileContents {
   for (let k = 1; k < byOffset.length; k++) {
     const [a, b] = [byOffset[k - 1], byOffset[k]];
     if (a.offset + a.length > b.offset) {
-      throw new Error(`${where}: array entries '${a.name}' (floats ${a.offset} to ${a.offset + a.length}) and '${b.name}' (from ${b.offset}) overlap`);
+      throw new Error(
+        `${where}: array entries '${a.name}' (floats ${a.offset} to ${a.offset + a.length}) and '${b.name}' (from ${b.offset}) overlap`,
+      );
     }
   }
   const arrays = new Map<string, Float32Array>();
@@ -144,15 +164,25 @@ export function compileSettings(where: string, value: unknown, withLoss: boolean
   const c = value as Partial<CompileHeader>;
   const known = (names: readonly string[], v: unknown): boolean => typeof v === 'string' && names.includes(v);
   if (c.optimizer === null || typeof c.optimizer !== 'object' || !known(OPTIMIZER_NAMES, c.optimizer.name)) {
-    throw rangeError(where, 'header.compile.optimizer.name', `one of ${OPTIMIZER_NAMES.join(', ')}`, JSON.stringify((c.optimizer as { name?: unknown } | null)?.name));
+    throw rangeError(
+      where,
+      'header.compile.optimizer.name',
+      `one of ${OPTIMIZER_NAMES.join(', ')}`,
+      JSON.stringify((c.optimizer as { name?: unknown } | null)?.name),
+    );
   }
   if (withLoss && (c.loss === null || typeof c.loss !== 'object' || !known(LOSS_NAMES, c.loss.name))) {
-    throw rangeError(where, 'header.compile.loss.name', `one of ${LOSS_NAMES.join(', ')}`, JSON.stringify((c.loss as { name?: unknown } | null)?.name));
+    throw rangeError(
+      where,
+      'header.compile.loss.name',
+      `one of ${LOSS_NAMES.join(', ')}`,
+      JSON.stringify((c.loss as { name?: unknown } | null)?.name),
+    );
   }
   if (c.metrics !== undefined && !Array.isArray(c.metrics)) throw typeError(where, 'header.compile.metrics', 'an array', c.metrics);
   (c.metrics ?? []).forEach((m, k) => {
     const name = typeof m === 'string' ? m : (m as MetricSpec | null)?.name;
-    if (!known(METRIC_NAMES, name) && !(typeof name === 'string' && Object.prototype.hasOwnProperty.call(METRIC_ALIASES, name))) {
+    if (!known(METRIC_NAMES, name) && !(typeof name === 'string' && Object.hasOwn(METRIC_ALIASES, name))) {
       throw rangeError(where, `header.compile.metrics[${k}]`, `one of ${METRIC_NAMES.join(', ')}`, JSON.stringify(m));
     }
   });

@@ -10,7 +10,7 @@ import { rangeError, typeError } from '../errors';
 import { integer } from '../validate';
 import { addDenseNode, addEmbeddingNode, addRecurrentNode, OnnxGraphBuilder } from '../onnx/export';
 import { MAX_OPSET } from '../onnx/graph';
-import { Bidirectional, Dense, Dropout, Embedding, Gru, Layer, Recurrent } from '../layers';
+import { Bidirectional, Dense, Dropout, Embedding, Gru, type Layer, Recurrent } from '../layers';
 
 export interface ToOnnxOptions {
   /** Default 14; 9 to 22 (Where, used by maskZero, needs 9). */
@@ -69,20 +69,22 @@ export function modelToOnnx(model: ModelLike, options: ToOnnxOptions = {}): Uint
   const probabilities = last instanceof Dense && (last.activation === 'softmax' || last.activation === 'sigmoid');
   const inputName = checkDim(where, 'options.inputName', options.inputName, embedding ? 'tokens' : 'features');
   const outputName = checkDim(where, 'options.outputName', options.outputName, probabilities ? 'probabilities' : 'outputs');
-  if (inputName === outputName) throw rangeError(where, 'options.outputName', `a name other than the input's ('${inputName}')`, `'${outputName}'`);
+  if (inputName === outputName)
+    throw rangeError(where, 'options.outputName', `a name other than the input's ('${inputName}')`, `'${outputName}'`);
 
   const b = new OnnxGraphBuilder(model.name);
   const inShape = first.inputShape!;
   const inputDims = [batch, ...inShape.map((d, k) => (k === 0 && inShape.length > 1 ? seq : d))];
   if (embedding) inputDims[1] = seq;
   const inputDoc = embedding
-    ? `token ids [${batch}, ${seq}] (int32)${embedding.maskZero ? ', 0 is padding after each row\'s tokens' : ''}`
+    ? `token ids [${batch}, ${seq}] (int32)${embedding.maskZero ? ", 0 is padding after each row's tokens" : ''}`
     : inShape.length === 2
       ? `input sequences [${batch}, ${seq}, features]`
       : `input features [${batch}, features]`;
   const input = b.input(inputName, embedding ? 'int32' : 'float32', inputDims, inputDoc);
 
-  const axesInt64 = (name: string, axes: number[]) => b.initializer(b.unique(name), { type: 'int64', data: BigInt64Array.from(axes.map(BigInt)), dims: [axes.length] });
+  const axesInt64 = (name: string, axes: number[]) =>
+    b.initializer(b.unique(name), { type: 'int64', data: BigInt64Array.from(axes.map(BigInt)), dims: [axes.length] });
   // Squeeze and ReduceSum take their axes as an input from opset 13 on, as an attribute before.
   const squeeze = (x: string, axis: number, out: string, nodeName: string, doc: string): string =>
     opset >= 13
@@ -98,11 +100,23 @@ export function modelToOnnx(model: ModelLike, options: ToOnnxOptions = {}): Uint
     const zero = b.initializer('mask/zero', { type: 'int32', data: Int32Array.of(0), dims: [] }, 'the padding id');
     const one = b.initializer('mask/one', { type: 'int32', data: Int32Array.of(1), dims: [] });
     const [isPad] = b.node('Equal', [input, zero], [b.unique('mask/is_padding')], {}, { name: 'mask/equal' });
-    const [isToken] = b.node('Where', [isPad, zero, one], [b.unique('mask/is_token')], {}, { name: 'mask/is_token', doc: '1 for a token, 0 for padding (int32)' });
+    const [isToken] = b.node(
+      'Where',
+      [isPad, zero, one],
+      [b.unique('mask/is_token')],
+      {},
+      { name: 'mask/is_token', doc: '1 for a token, 0 for padding (int32)' },
+    );
     const doc = "each row's length: its count of non-zero token ids (int32 [batch])";
     sequenceLens =
       opset >= 13
-        ? b.node('ReduceSum', [isToken, axesInt64('mask/time_axis', [1])], ['sequence_lens'], { keepdims: 0 }, { name: 'mask/lengths', doc })[0]
+        ? b.node(
+            'ReduceSum',
+            [isToken, axesInt64('mask/time_axis', [1])],
+            ['sequence_lens'],
+            { keepdims: 0 },
+            { name: 'mask/lengths', doc },
+          )[0]
         : b.node('ReduceSum', [isToken], ['sequence_lens'], { axes: [1], keepdims: 0 }, { name: 'mask/lengths', doc })[0];
   }
 
@@ -111,7 +125,13 @@ export function modelToOnnx(model: ModelLike, options: ToOnnxOptions = {}): Uint
   let flow: Flow = { name: input, timeMajor: false, rank: inputDims.length };
   const toTimeMajor = (f: Flow): Flow => {
     if (f.timeMajor) return f;
-    const name = b.node('Transpose', [f.name], [b.unique('to_time_major/output')], { perm: [1, 0, 2] }, { name: b.unique('to_time_major'), doc: '[batch, seq, features] -> [seq, batch, features], as recurrent nodes take it' })[0];
+    const name = b.node(
+      'Transpose',
+      [f.name],
+      [b.unique('to_time_major/output')],
+      { perm: [1, 0, 2] },
+      { name: b.unique('to_time_major'), doc: '[batch, seq, features] -> [seq, batch, features], as recurrent nodes take it' },
+    )[0];
     return { name, timeMajor: true, rank: 3 };
   };
   const outputTimeMajor = (l: Layer, f: Flow): boolean => {
@@ -129,9 +149,20 @@ export function modelToOnnx(model: ModelLike, options: ToOnnxOptions = {}): Uint
       const table = l.params[0];
       let ids = flow.name;
       if (anyRecurrent) {
-        ids = b.node('Transpose', [ids], [b.unique(`${l.name}/ids_time_major`)], { perm: [1, 0] }, { name: `${l.name}/ids_to_time_major`, doc: 'token ids [batch, seq] -> [seq, batch]: the Gather then gives time-major rows' })[0];
+        ids = b.node(
+          'Transpose',
+          [ids],
+          [b.unique(`${l.name}/ids_time_major`)],
+          { perm: [1, 0] },
+          { name: `${l.name}/ids_to_time_major`, doc: 'token ids [batch, seq] -> [seq, batch]: the Gather then gives time-major rows' },
+        )[0];
       }
-      const out = addEmbeddingNode(b, { name: l.name!, ids, table: { type: 'float32', data: table.value, dims: table.shape }, output: named });
+      const out = addEmbeddingNode(b, {
+        name: l.name!,
+        ids,
+        table: { type: 'float32', data: table.value, dims: table.shape },
+        output: named,
+      });
       flow = { name: out, timeMajor: anyRecurrent, rank: 3 };
     } else if (l instanceof Dense) {
       const [kernel, bias] = l.params;
@@ -172,7 +203,13 @@ export function modelToOnnx(model: ModelLike, options: ToOnnxOptions = {}): Uint
         const out = b.unique(`${name}/output_sequence`);
         if (D === 1) squeeze(outs.Y, 1, out, `${name}/drop_direction_axis`, `every step's hidden state [seq, batch, ${rnn.units}]`);
         else {
-          const [t] = b.node('Transpose', [outs.Y], [b.unique(`${name}/Y_seq_batch`)], { perm: [0, 2, 1, 3] }, { name: `${name}/directions_last` });
+          const [t] = b.node(
+            'Transpose',
+            [outs.Y],
+            [b.unique(`${name}/Y_seq_batch`)],
+            { perm: [0, 2, 1, 3] },
+            { name: `${name}/directions_last` },
+          );
           reshape(t, [0, 0, -1], out, `${name}/merge_directions`, `every step's hidden state [seq, batch, ${width}]`);
         }
         flow = { name: out, timeMajor: true, rank: 3 };
@@ -181,18 +218,35 @@ export function modelToOnnx(model: ModelLike, options: ToOnnxOptions = {}): Uint
         const out = named ?? b.unique(`${name}/last_state`);
         if (D === 1) squeeze(outs.Y_h, 0, out, `${name}/drop_direction_axis`, `the last step's hidden state [batch, ${rnn.units}]`);
         else {
-          const [t] = b.node('Transpose', [outs.Y_h], [b.unique(`${name}/Y_h_batch_major`)], { perm: [1, 0, 2] }, { name: `${name}/batch_first` });
+          const [t] = b.node(
+            'Transpose',
+            [outs.Y_h],
+            [b.unique(`${name}/Y_h_batch_major`)],
+            { perm: [1, 0, 2] },
+            { name: `${name}/batch_first` },
+          );
           reshape(t, [0, -1], out, `${name}/merge_directions`, `the final hidden states [batch, ${width}]`);
         }
         flow = { name: out, timeMajor: false, rank: 2 };
       }
     } else {
-      throw rangeError(where, `layer '${l.name}'`, 'an Embedding, GRU, LSTM, SimpleRNN, Bidirectional, Dense or Dropout layer', l.className);
+      throw rangeError(
+        where,
+        `layer '${l.name}'`,
+        'an Embedding, GRU, LSTM, SimpleRNN, Bidirectional, Dense or Dropout layer',
+        l.className,
+      );
     }
   });
 
   if (flow.timeMajor) {
-    b.node('Transpose', [flow.name], [outputName], { perm: [1, 0, 2] }, { name: 'to_batch_major', doc: '[seq, batch, features] -> [batch, seq, features], as the model returns it' });
+    b.node(
+      'Transpose',
+      [flow.name],
+      [outputName],
+      { perm: [1, 0, 2] },
+      { name: 'to_batch_major', doc: '[seq, batch, features] -> [batch, seq, features], as the model returns it' },
+    );
   }
   const outShape = last.outputShape!;
   const outputDims = [batch, ...outShape.map((d, k) => (k === 0 && outShape.length > 1 ? seq : d))];

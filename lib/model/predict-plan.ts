@@ -54,7 +54,9 @@ export class PredictPlan {
   }
 
   private current(params: readonly Param[]): boolean {
-    return params.length === this.arrays.length && params.every((p, k) => p.value === this.arrays[k] && bytesOf(p.value).equals(this.copy[k]));
+    return (
+      params.length === this.arrays.length && params.every((p, k) => p.value === this.arrays[k] && bytesOf(p.value).equals(this.copy[k]))
+    );
   }
 
   dispose(): void {

@@ -1,23 +1,45 @@
 // Sequential models: a stack of layers, compile / fit / evaluate / predict / summary, and the
 // model file (architecture, weights, compile settings and, in checkpoints, the training state).
 import { rangeError, typeError } from '../errors';
-import { nonNegativeInt, positiveInt } from '../validate';
+import { nonNegativeInt, } from '../validate';
 import { Tensor } from '../tensor';
-import { Activation, Bidirectional, Dense, Embedding, Layer, layerFromConfig, Recurrent, serializeLayer, SerializedLayer, toSampleShape } from '../layers';
+import {
+  type Activation,
+  Bidirectional,
+  Dense,
+  Embedding,
+  Layer,
+  layerFromConfig,
+  Recurrent,
+  serializeLayer,
+  type SerializedLayer,
+  toSampleShape,
+} from '../layers';
 import type { Param } from '../layers';
 import { checkThreads } from '../layers/layer';
-import { Logs, TrainingModel } from '../train/callbacks';
-import { Loss, LossConfig, LossName, toLoss } from '../train/losses';
-import { Metric, MetricSpec, toMetrics } from '../train/metrics';
-import { Optimizer, optimizerFromConfig, toOptimizer } from '../train/optimizers';
+import type { Logs, TrainingModel } from '../train/callbacks';
+import { Loss, type LossConfig, type LossName, toLoss } from '../train/losses';
+import { type Metric, type MetricSpec, toMetrics } from '../train/metrics';
+import { type Optimizer, optimizerFromConfig, toOptimizer } from '../train/optimizers';
 import { randomSeed, Rng } from '../train/rng';
 import { buildingFromFile } from '../train/initializers';
 import { checkStages, runBytesOption } from '../memory';
-import { Batchable, ModelData, range, setParams, takeRows, toBatchable } from './data';
-import { batchSizeOf, FitArgs, History, logsOf, meanLoss, ModelFile, runFit, Trainee, trainingSeed, yieldToEventLoop } from './fit-loop';
+import { type Batchable, type ModelData, range, setParams, takeRows, toBatchable } from './data';
+import {
+  batchSizeOf,
+  type FitArgs,
+  type History,
+  logsOf,
+  meanLoss,
+  type ModelFile,
+  runFit,
+  type Trainee,
+  trainingSeed,
+  yieldToEventLoop,
+} from './fit-loop';
 import { compileSettings, decode, encode, floatsIn, writeAtomic } from './io';
-import { modelToOnnx, ToOnnxOptions } from './onnx';
-import { LoadOnnxOptions, OnnxSession } from '../onnx/session';
+import { modelToOnnx, type ToOnnxOptions } from './onnx';
+import { type LoadOnnxOptions, OnnxSession } from '../onnx/session';
 import { PredictPlan } from './predict-plan';
 import { checkTargets, rowsOf, rowWeights } from './targets';
 
@@ -68,7 +90,8 @@ export class Sequential implements TrainingModel {
     if (!Array.isArray(layerList) || layerList.length === 0) throw typeError(where, 'layers', 'a non-empty array of layers', layerList);
     layerList.forEach((l, i) => {
       if (!(l instanceof Layer)) throw typeError(where, `layers[${i}]`, 'a layer (layers.dense, layers.gru, ...)', l);
-      if (l instanceof Embedding && i > 0) throw rangeError(where, `layers[${i}]`, 'an embedding only as the first layer', `${l.className} at position ${i}`);
+      if (l instanceof Embedding && i > 0)
+        throw rangeError(where, `layers[${i}]`, 'an embedding only as the first layer', `${l.className} at position ${i}`);
     });
     if (new Set(layerList).size !== layerList.length) throw rangeError(where, 'layers', 'distinct layer objects', 'the same layer twice');
     if (args.seed !== undefined) nonNegativeInt(where, 'seed', args.seed, Number.MAX_SAFE_INTEGER);
@@ -159,7 +182,14 @@ export class Sequential implements TrainingModel {
   }
 
   /** Each layer with its parameters (name, shape, values) and config: what an exporter walks. */
-  describeLayers(): { name: string; className: string; config: Record<string, unknown>; inputShape: number[] | undefined; outputShape: number[] | undefined; weights: { name: string; shape: number[]; values: Float32Array }[] }[] {
+  describeLayers(): {
+    name: string;
+    className: string;
+    config: Record<string, unknown>;
+    inputShape: number[] | undefined;
+    outputShape: number[] | undefined;
+    weights: { name: string; shape: number[]; values: Float32Array }[];
+  }[] {
     return this.layers.map((l) => ({
       name: l.name!,
       className: l.className,
@@ -230,13 +260,20 @@ export class Sequential implements TrainingModel {
     const fused = last instanceof Dense && loss.fusesWith() !== null && loss.fusesWith() === last.activation;
     const weights = rowWeights(loss, out, target.data);
     const width = out.dims[out.dims.length - 1];
-    const r = loss.compute({ pred: out.data as Float32Array, logits: fused ? (last as Dense).preactivation! : undefined, width, target: target.data, weights });
+    const r = loss.compute({
+      pred: out.data as Float32Array,
+      logits: fused ? (last as Dense).preactivation! : undefined,
+      width,
+      target: target.data,
+      weights,
+    });
     return { ...r, weights, fused };
   }
 
   private updateMetrics(out: Activation, target: Batchable, weights: Float32Array | null): void {
     const sparse = this.compiled!.loss.sparse;
-    for (const m of this.metrics) m.update({ pred: out.data as Float32Array, width: out.dims[out.dims.length - 1], target: target.data, sparse, weights });
+    for (const m of this.metrics)
+      m.update({ pred: out.data as Float32Array, width: out.dims[out.dims.length - 1], target: target.data, sparse, weights });
   }
 
   private async trainBatch(xb: Batchable, yb: Batchable): Promise<{ loss: number; rows: number }> {
@@ -282,22 +319,30 @@ export class Sequential implements TrainingModel {
       data: (x, y, validation, seed) => {
         const X = validation ? toBatchable(where, 'validationData[0]', x, this.inputType) : this.toX(where, x, seed);
         const Y = this.toY(where, y, X.dims);
-        if (!validation && Y.dims[0] !== X.dims[0]) throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
+        if (!validation && Y.dims[0] !== X.dims[0])
+          throw rangeError(where, 'y.dims[0]', `${X.dims[0]} (one target per sample of x)`, String(Y.dims[0]));
         return [X, Y];
       },
       trainBatch: (xb, yb) => this.trainBatch(xb, yb),
       evaluate: (X, Y, batchSize) => this.evaluateBatches(X, Y, batchSize),
       checkArgs: (args) => {
         if (this.statefulLayers.length > 0 && args.shuffle !== false) {
-          throw rangeError(where, 'shuffle', 'false for a model with stateful layers (row b of each batch continues row b of the one before)', String(args.shuffle ?? true));
+          throw rangeError(
+            where,
+            'shuffle',
+            'false for a model with stateful layers (row b of each batch continues row b of the one before)',
+            String(args.shuffle ?? true),
+          );
         }
       },
       beforeEpoch: () => this.resetStates(),
       file: () => this.file(),
       restore: (contents, source) => {
         const layers = (contents.header.model as { config: { layers: SerializedLayer[] } }).config.layers;
-        const unnamed = (ls: SerializedLayer[]): string => JSON.stringify(ls.map((s) => ({ ...s, config: { ...s.config, name: undefined } })));
-        if (unnamed(layers) !== unnamed(this.layers.map(serializeLayer))) throw new Error(`${where}: the checkpoint ${source} holds a different architecture than this model`);
+        const unnamed = (ls: SerializedLayer[]): string =>
+          JSON.stringify(ls.map((s) => ({ ...s, config: { ...s.config, name: undefined } })));
+        if (unnamed(layers) !== unnamed(this.layers.map(serializeLayer)))
+          throw new Error(`${where}: the checkpoint ${source} holds a different architecture than this model`);
         this.loadWeights(contents.arrays, source);
       },
       setOptimizer: (opt) => {
@@ -344,14 +389,21 @@ export class Sequential implements TrainingModel {
     return this.transactional(() => this.predictBody(x, args));
   }
 
-  private async predictBody(x: ModelData, args: { batchSize?: number; maxRunBytes?: number; resetStates?: boolean }): Promise<Tensor<'float32'>> {
+  private async predictBody(
+    x: ModelData,
+    args: { batchSize?: number; maxRunBytes?: number; resetStates?: boolean },
+  ): Promise<Tensor<'float32'>> {
     const where = 'Sequential.predict';
     const X = this.toX(where, x);
     const batchSize = batchSizeOf(where, args.batchSize);
     const n = X.dims[0];
     const outShape = this.outputShapeFor(X.dims);
     const row = outShape.reduce((a, b) => a * b, 1);
-    checkStages(where, this.predictStages(X.dims, Math.min(n, batchSize), n * row * 4), runBytesOption(where, 'args.maxRunBytes', args.maxRunBytes));
+    checkStages(
+      where,
+      this.predictStages(X.dims, Math.min(n, batchSize), n * row * 4),
+      runBytesOption(where, 'args.maxRunBytes', args.maxRunBytes),
+    );
     const result = new Float32Array(n * row);
     const all = range(n);
     if (args.resetStates !== false) this.resetStates();
@@ -381,13 +433,28 @@ export class Sequential implements TrainingModel {
   /** A table of layers, output shapes and parameter counts; printed unless `print` is false. */
   summary(args: { print?: boolean } = {}): string {
     if (!this.built) throw new Error('Sequential.summary: the model has no shapes yet; call model.build(inputShape) or fit/predict first');
-    const rows = this.layers.map((l) => [`${l.name} (${l.className})`, `(None, ${l.outputShape!.map((d) => (d < 0 ? 'None' : String(d))).join(', ')})`, String(l.countParams())]);
+    const rows = this.layers.map((l) => [
+      `${l.name} (${l.className})`,
+      `(None, ${l.outputShape!.map((d) => (d < 0 ? 'None' : String(d))).join(', ')})`,
+      String(l.countParams()),
+    ]);
     const head = ['Layer (type)', 'Output Shape', 'Param #'];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
     const line = (r: string[]): string => r.map((c, i) => (i === 2 ? c : c.padEnd(w[i]))).join('');
     const rule = '─'.repeat(w[0] + w[1] + w[2]);
     const total = this.layers.reduce((a, l) => a + l.countParams(), 0);
-    const text = [`Model: "${this.name}"`, rule, line(head), rule, ...rows.map(line), rule, `Total params: ${total}`, `Trainable params: ${total}`, `Non-trainable params: 0`, rule].join('\n');
+    const text = [
+      `Model: "${this.name}"`,
+      rule,
+      line(head),
+      rule,
+      ...rows.map(line),
+      rule,
+      `Total params: ${total}`,
+      `Trainable params: ${total}`,
+      `Non-trainable params: 0`,
+      rule,
+    ].join('\n');
     if (args.print ?? true) console.log(text);
     return text;
   }
@@ -395,7 +462,15 @@ export class Sequential implements TrainingModel {
   private serializeModel(): Record<string, unknown> {
     return {
       format: 'gatedrnn-model',
-      model: { className: this.className, config: { name: this.name, seed: this.seed, inputShape: this.layers[0].inputShape!.map((d) => (d < 0 ? null : d)), layers: this.layers.map(serializeLayer) } },
+      model: {
+        className: this.className,
+        config: {
+          name: this.name,
+          seed: this.seed,
+          inputShape: this.layers[0].inputShape!.map((d) => (d < 0 ? null : d)),
+          layers: this.layers.map(serializeLayer),
+        },
+      },
       compile: this.compiled && {
         optimizer: this.compiled.optimizer.getConfig(),
         loss: this.compiled.loss.getConfig(),
@@ -425,7 +500,10 @@ export class Sequential implements TrainingModel {
         const key = `${i}/${l.name}/${p.name}`;
         const a = arrays.get(key);
         if (!a) throw new Error(`loadModel(${source}): the file has no weights for ${key}`);
-        if (a.length !== p.value.length) throw new Error(`loadModel(${source}): ${key} holds ${a.length} values, expected ${p.value.length} for shape [${p.shape.join(', ')}]`);
+        if (a.length !== p.value.length)
+          throw new Error(
+            `loadModel(${source}): ${key} holds ${a.length} values, expected ${p.value.length} for shape [${p.shape.join(', ')}]`,
+          );
         p.value.set(a);
       }),
     );
@@ -461,8 +539,16 @@ export class Sequential implements TrainingModel {
     const where = `loadModel(${source})`;
     const contents = decode(bytes, source);
     const { header, arrays } = contents;
-    const m = header.model as { className: string; config: { name: string; seed?: number; inputShape: (number | null)[]; layers: SerializedLayer[] } } | undefined;
-    if (header.format !== 'gatedrnn-model' || !m || m.className !== 'Sequential' || !Array.isArray(m.config?.layers) || !Array.isArray(m.config.inputShape)) {
+    const m = header.model as
+      | { className: string; config: { name: string; seed?: number; inputShape: (number | null)[]; layers: SerializedLayer[] } }
+      | undefined;
+    if (
+      header.format !== 'gatedrnn-model' ||
+      !m ||
+      m.className !== 'Sequential' ||
+      !Array.isArray(m.config?.layers) ||
+      !Array.isArray(m.config.inputShape)
+    ) {
       throw new Error(`${where}: the header does not describe a Sequential model`);
     }
     const c = compileSettings(where, header.compile, true);
@@ -475,7 +561,11 @@ export class Sequential implements TrainingModel {
     model.loadWeights(arrays, source);
     if (c) {
       const { name, ...config } = c.loss!;
-      model.compile({ optimizer: optimizerFromConfig(c.optimizer), loss: new Loss(name as LossName, config as LossConfig), metrics: c.metrics });
+      model.compile({
+        optimizer: optimizerFromConfig(c.optimizer),
+        loss: new Loss(name as LossName, config as LossConfig),
+        metrics: c.metrics,
+      });
     }
     return model;
   }

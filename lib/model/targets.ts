@@ -3,7 +3,7 @@
 import { rangeError } from '../errors';
 import type { Activation } from '../layers';
 import type { Loss } from '../train/losses';
-import { Batchable, toBatchable } from './data';
+import { type Batchable, toBatchable } from './data';
 
 /** Targets y for n samples whose output has per-sample shape `out`; `label` names the last layer. */
 export function checkTargets(where: string, y: unknown, n: number, loss: Loss, out: number[], label: string): Batchable {
@@ -13,14 +13,25 @@ export function checkTargets(where: string, y: unknown, n: number, loss: Loss, o
   const alt = !loss.sparse && out[out.length - 1] === 1 ? [n, ...out.slice(0, -1)] : loss.sparse ? [n, ...out.slice(0, -1), 1] : null;
   const same = (a: number[], b2: number[] | null): boolean => b2 !== null && a.length === b2.length && a.every((d, i) => d === b2[i]);
   if (!same(b.dims, want) && !same(b.dims, alt)) {
-    throw rangeError(where, 'y.dims', `[${want.join(', ')}] (${loss.sparse ? 'class ids for' : 'targets matching'} the output of ${label}, [N, ${out.join(', ')}])`, `[${b.dims.join(', ')}]`);
+    throw rangeError(
+      where,
+      'y.dims',
+      `[${want.join(', ')}] (${loss.sparse ? 'class ids for' : 'targets matching'} the output of ${label}, [N, ${out.join(', ')}])`,
+      `[${b.dims.join(', ')}]`,
+    );
   }
   if (loss.sparse) {
     const k = out[out.length - 1];
     const ignore = loss.ignoreClass;
     for (let i = 0; i < b.data.length; i++) {
       const c = b.data[i];
-      if (c !== ignore && !(c >= 0 && c < k)) throw rangeError(where, `y values`, `class ids in [0, ${k - 1}] (the output of ${label} has ${k} units)`, `${c} at flat index ${i}`);
+      if (c !== ignore && !(c >= 0 && c < k))
+        throw rangeError(
+          where,
+          `y values`,
+          `class ids in [0, ${k - 1}] (the output of ${label} has ${k} units)`,
+          `${c} at flat index ${i}`,
+        );
     }
   }
   return b;

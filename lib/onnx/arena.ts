@@ -1,7 +1,7 @@
 // The arena of one compiled plan segment (lib/onnx/compile.ts): every value the segment computes
 // has a place in one buffer of 4-byte words, and a place is reused once no live name is in it, so
 // a call holds about what the interpreter holds at its peak.
-import { Value, ValueType, sizeOf } from './values';
+import { type Value, type ValueType, sizeOf } from './values';
 
 /**
  * A value held in the arena: 4-byte words from `slot` on (bool and int64 are held as int32; `as`

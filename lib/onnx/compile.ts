@@ -6,10 +6,10 @@
 // the segment so far is a program, the session runs that node through the interpreter, and the
 // steps after it are compiled on their own once its outputs' shapes are known.
 import type { PlanCall } from '../ops/plan';
-import { Arena, Known, Slot, Sym, Uncovered, arenaType } from './arena';
-import { Attributes, GraphNode } from './graph';
+import { Arena, type Known, type Slot, type Sym, Uncovered, arenaType } from './arena';
+import { Attributes, type GraphNode } from './graph';
 import type { Kernel } from './ops/types';
-import { Value, ValueType, sizeOf } from './values';
+import { type Value, type ValueType, sizeOf } from './values';
 
 /** One graph node as the session runs it. */
 export interface PlanStep {
@@ -53,19 +53,56 @@ export interface CompiledSegment {
 }
 
 export function attrs(node: GraphNode): Attributes {
-  return new Attributes(node.label, node, node.attributes.map((a) => a.name ?? ''));
+  return new Attributes(
+    node.label,
+    node,
+    node.attributes.map((a) => a.name ?? ''),
+  );
 }
 
 export function toInts(v: Value): number[] {
   return Array.from(v.data as ArrayLike<number | bigint>, (x) => Number(x));
 }
 
-export const OP = { Gather: 1, Gemm: 2, AddBias: 3, Unary: 4, Softmax: 5, Transpose: 6, Slice: 7, Concat: 8, Rnn: 9, EqualScalar: 10, WhereScalars: 11, ReduceSumInt: 12, Load: 14 } as const;
+export const OP = {
+  Gather: 1,
+  Gemm: 2,
+  AddBias: 3,
+  Unary: 4,
+  Softmax: 5,
+  Transpose: 6,
+  Slice: 7,
+  Concat: 8,
+  Rnn: 9,
+  EqualScalar: 10,
+  WhereScalars: 11,
+  ReduceSumInt: 12,
+  Load: 14,
+} as const;
 export const MAX_RANK = 6;
 export const UNARY: Record<string, number> = { Relu: 0, Sigmoid: 1, Tanh: 2 };
 export const VIEWS = new Set(['Reshape', 'Squeeze', 'Unsqueeze', 'Flatten', 'Identity', 'Dropout']);
 /** Ops the plan runs on values computed from the feeds' data. */
-export const COVERED = new Set(['Gather', 'Gemm', 'MatMul', 'Add', 'Softmax', 'Transpose', 'Slice', 'Concat', 'Equal', 'Where', 'ReduceSum', 'Shape', 'ConstantOfShape', 'GRU', 'LSTM', 'RNN', ...Object.keys(UNARY), ...VIEWS]);
+export const COVERED = new Set([
+  'Gather',
+  'Gemm',
+  'MatMul',
+  'Add',
+  'Softmax',
+  'Transpose',
+  'Slice',
+  'Concat',
+  'Equal',
+  'Where',
+  'ReduceSum',
+  'Shape',
+  'ConstantOfShape',
+  'GRU',
+  'LSTM',
+  'RNN',
+  ...Object.keys(UNARY),
+  ...VIEWS,
+]);
 
 export type Set1 = (k: number, s: Sym) => void;
 
@@ -146,7 +183,11 @@ export abstract class SegmentCompiler {
   /** Whether the name still holds the value copied in for it (so the caller has it already). */
   private isInput(name: string, s: Slot): boolean {
     const k = this.inputs.indexOf(name);
-    return this.inputSlots[2 * k] === s.slot && sizeOf(s.dims) === this.inputSlots[2 * k + 1] && s.type === arenaType(this.externals.get(name)!.type);
+    return (
+      this.inputSlots[2 * k] === s.slot &&
+      sizeOf(s.dims) === this.inputSlots[2 * k + 1] &&
+      s.type === arenaType(this.externals.get(name)!.type)
+    );
   }
 
   protected alloc(dims: readonly number[], type: Slot['type'], as: ValueType = type): Slot {

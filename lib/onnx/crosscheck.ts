@@ -3,11 +3,11 @@
 // runs each, interleaved, in one process). onnxruntime-node is loaded only here, when asked for.
 import { describe, rangeError, typeError } from '../errors';
 import { positiveInt } from '../validate';
-import { Tensor, TensorLike, TensorType } from '../tensor';
+import { Tensor, type TensorLike, type TensorType } from '../tensor';
 import { Rng } from '../rng';
 import { median } from '../util/quantile';
-import { DeclaredDim, ParsedGraph, parseModel } from './graph';
-import { LoadOnnxOptions, OnnxSession, modelBytes } from './session';
+import { type DeclaredDim, type ParsedGraph, parseModel } from './graph';
+import { type LoadOnnxOptions, OnnxSession, modelBytes } from './session';
 import { sizeOf } from './values';
 
 export interface CrosscheckOptions {
@@ -52,7 +52,9 @@ function loadOrt(): Ort {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('onnxruntime-node') as Ort;
   } catch (e) {
-    throw new Error(`onnxruntime-node could not be loaded (${(e as Error).message.split('\n')[0]}); install it with npm install onnxruntime-node`);
+    throw new Error(
+      `onnxruntime-node could not be loaded (${(e as Error).message.split('\n')[0]}); install it with npm install onnxruntime-node`,
+    );
   }
 }
 
@@ -83,7 +85,10 @@ function checkDimNames(where: string, graph: ParsedGraph, dims: Record<string, n
   const declared = [...new Set(graph.inputs.flatMap((i) => (i.dims ?? []).filter((d): d is string => typeof d === 'string')))];
   for (const name of Object.keys(dims)) {
     if (!declared.includes(name)) {
-      const expected = declared.length > 0 ? `keyed by the model's symbolic input dims (${declared.join(', ')})` : "empty (the model's inputs declare no symbolic dims)";
+      const expected =
+        declared.length > 0
+          ? `keyed by the model's symbolic input dims (${declared.join(', ')})`
+          : "empty (the model's inputs declare no symbolic dims)";
       throw rangeError(where, 'options.dims', expected, `a size for '${name}'`);
     }
   }
@@ -163,7 +168,11 @@ function compare(name: string, a: TensorLike, b: TensorLike, tolerance: number):
  * Runs a model in gatedrnn and onnxruntime-node on the same feeds (random ones shaped from the
  * model when none are given) and compares every output.
  */
-export async function crosscheck(model: string | Uint8Array | ArrayBuffer, feeds?: Record<string, TensorLike>, options: CrosscheckOptions = {}): Promise<CrosscheckReport> {
+export async function crosscheck(
+  model: string | Uint8Array | ArrayBuffer,
+  feeds?: Record<string, TensorLike>,
+  options: CrosscheckOptions = {},
+): Promise<CrosscheckReport> {
   const where = 'crosscheck';
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object', options);
   const tolerance = options.tolerance ?? 1e-4;
@@ -179,16 +188,24 @@ export async function crosscheck(model: string | Uint8Array | ArrayBuffer, feeds
   const ort = loadOrt();
   const loadOptions: LoadOnnxOptions = options.threads ? { threads: options.threads } : {};
   const ours = new OnnxSession(bytes, loadOptions);
-  const theirs = await ort.InferenceSession.create(bytes, options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {});
+  const theirs = await ort.InferenceSession.create(
+    bytes,
+    options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {},
+  );
   try {
     const ortFeeds: Record<string, InstanceType<Ort['Tensor']>> = {};
     for (const [name, t] of Object.entries(inputs)) ortFeeds[name] = new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
     const a = await ours.run(inputs);
     const b = await theirs.run(ortFeeds);
     const outputs = ours.outputNames.map((name) => compare(name, a[name], b[name], tolerance));
-    const [gatedrnnMs, onnxruntimeMs] = await timeInterleaved(runs, () => ours.run(inputs), () => theirs.run(ortFeeds));
+    const [gatedrnnMs, onnxruntimeMs] = await timeInterleaved(
+      runs,
+      () => ours.run(inputs),
+      () => theirs.run(ortFeeds),
+    );
     const fedTensors: Record<string, Tensor> = {};
-    for (const [name, t] of Object.entries(inputs)) fedTensors[name] = t instanceof Tensor ? t : new Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
+    for (const [name, t] of Object.entries(inputs))
+      fedTensors[name] = t instanceof Tensor ? t : new Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
     return {
       outputs,
       gatedrnnMs,
@@ -207,11 +224,23 @@ export async function crosscheck(model: string | Uint8Array | ArrayBuffer, feeds
 /** The report as a few lines of text (what the CLI prints). */
 export function formatCrosscheck(model: string, report: CrosscheckReport): string {
   const fmt = (x: number) => (x === 0 ? '0' : Number.isFinite(x) ? x.toExponential(2) : String(x));
-  const rows = report.outputs.map((o) => [o.name, `[${o.dims.join(', ')}]`, fmt(o.maxAbsDiff), fmt(o.maxRelDiff), o.ok ? 'ok' : 'OUTSIDE TOLERANCE']);
+  const rows = report.outputs.map((o) => [
+    o.name,
+    `[${o.dims.join(', ')}]`,
+    fmt(o.maxAbsDiff),
+    fmt(o.maxRelDiff),
+    o.ok ? 'ok' : 'OUTSIDE TOLERANCE',
+  ]);
   const header = ['output', 'dims', 'max abs diff', 'max rel diff', `within ${report.tolerance}`];
   const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k].length)));
-  const line = (r: string[]) => r.map((c, k) => c.padEnd(widths[k])).join('  ').trimEnd();
-  const inputs = Object.entries(report.feeds).map(([n, t]) => `${n} ${t.type} [${t.dims.join(', ')}]`).join(', ');
+  const line = (r: string[]) =>
+    r
+      .map((c, k) => c.padEnd(widths[k]))
+      .join('  ')
+      .trimEnd();
+  const inputs = Object.entries(report.feeds)
+    .map(([n, t]) => `${n} ${t.type} [${t.dims.join(', ')}]`)
+    .join(', ');
   return [
     `${model}: inputs ${inputs}`,
     line(header),

@@ -5,12 +5,23 @@
 import { typeError, rangeError } from '../errors';
 import { integer, oneOf } from '../validate';
 import { activationAttributes } from '../ops/activations';
-import { GRU_INFO, GruAttributes } from '../ops/gru';
-import { LSTM_INFO, LstmAttributes, LstmWeights } from '../ops/lstm';
-import { OutputName, RecurrentOp, prepareOp } from '../ops/recurrent';
+import { GRU_INFO, type GruAttributes } from '../ops/gru';
+import { LSTM_INFO, type LstmAttributes, type LstmWeights } from '../ops/lstm';
+import { type OutputName, type RecurrentOp, prepareOp } from '../ops/recurrent';
 import { RNN_INFO } from '../ops/rnn';
 import type { TensorLike, TensorType } from '../tensor';
-import { AttributeProto, AttributeType, DataType, Init, ModelProto, NodeProto, TensorProto, ValueInfoProto, encodeModel, typedToTensorProto } from './schema';
+import {
+  type AttributeProto,
+  AttributeType,
+  DataType,
+  type Init,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+  encodeModel,
+  typedToTensorProto,
+} from './schema';
 import { MAX_OPSET, MIN_OPSET } from './graph';
 
 /** An attribute value: integers become INT(S), other numbers FLOAT(S); { float } forces FLOAT. */
@@ -44,10 +55,13 @@ function attribute(where: string, name: string, v: AttrValue): Init<AttributePro
   }
   if (typeof v === 'string') return { name, type: AttributeType.STRING, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) {
-    if (v.every((x) => typeof x === 'string')) return { name, type: AttributeType.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) };
+    if (v.every((x) => typeof x === 'string'))
+      return { name, type: AttributeType.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) };
     if (v.every((x) => typeof x === 'number')) {
       const nums = v as number[];
-      return nums.every(Number.isInteger) ? { name, type: AttributeType.INTS, ints: nums } : { name, type: AttributeType.FLOATS, floats: nums };
+      return nums.every(Number.isInteger)
+        ? { name, type: AttributeType.INTS, ints: nums }
+        : { name, type: AttributeType.FLOATS, floats: nums };
     }
   } else if (isTensorLike(v)) {
     return { name, type: AttributeType.TENSOR, t: typedToTensorProto('', v) };
@@ -114,7 +128,13 @@ export class OnnxGraphBuilder {
    * Adds a node. `inputs` are value names ('' for an absent optional input); `outputs` are new
    * names, or a count to name them `<node name>/output_k`. Returns the output names.
    */
-  node(opType: string, inputs: readonly string[], outputs: readonly string[] | number, attributes: Record<string, AttrValue | undefined> = {}, options: NodeOptions = {}): string[] {
+  node(
+    opType: string,
+    inputs: readonly string[],
+    outputs: readonly string[] | number,
+    attributes: Record<string, AttrValue | undefined> = {},
+    options: NodeOptions = {},
+  ): string[] {
     const where = `OnnxGraphBuilder.node(${opType})`;
     for (const i of inputs) {
       if (i !== '' && !this.names.has(i)) throw rangeError(where, 'inputs', 'names of values already in the graph', `'${i}'`);
@@ -200,7 +220,11 @@ export interface RecurrentNodeOptions {
  * Adds one GruOp / LstmOp / RnnOp as its native ONNX node with its weights as initializers.
  * Returns the names of its outputs (Y, Y_h and, for LSTM, Y_c; '' for those not asked for).
  */
-export function addRecurrentNode(b: OnnxGraphBuilder, source: RecurrentSource, o: RecurrentNodeOptions): Record<'Y' | 'Y_h' | 'Y_c', string> {
+export function addRecurrentNode(
+  b: OnnxGraphBuilder,
+  source: RecurrentSource,
+  o: RecurrentNodeOptions,
+): Record<'Y' | 'Y_h' | 'Y_c', string> {
   const { info, spec, weights } = definitionOf(source);
   const opType = OP_TYPES[info.cell];
   const D = spec.numDirections;
@@ -216,14 +240,26 @@ export function addRecurrentNode(b: OnnxGraphBuilder, source: RecurrentSource, o
   }
   if (spec.bf16Weights) {
     // ONNX weights are fp32; the bf16 option is a storage choice of this library, not of the model.
-    throw typeError('exportOnnx', `${o.name} precision`, "'fp32' (exporting writes fp32 weights; make an fp32 operator from the same weights)", 'bf16');
+    throw typeError(
+      'exportOnnx',
+      `${o.name} precision`,
+      "'fp32' (exporting writes fp32 weights; make an fp32 operator from the same weights)",
+      'bf16',
+    );
   }
   const transposeIn = batchMajor && !layoutAttribute;
   const timeMajor = (value: string | undefined, what: string): string => {
     if (value === undefined || !transposeIn) return value ?? '';
-    return b.node('Transpose', [value], [b.unique(`${o.name}/${what}_time_major`)], { perm: [1, 0, 2] }, { name: `${o.name}/${what}_to_time_major` })[0];
+    return b.node(
+      'Transpose',
+      [value],
+      [b.unique(`${o.name}/${what}_time_major`)],
+      { perm: [1, 0, 2] },
+      { name: `${o.name}/${what}_to_time_major` },
+    )[0];
   };
-  const w = (slot: string, data: Float32Array, dims: number[], doc: string) => b.initializer(`${o.name}/${slot}`, { type: 'float32', data, dims }, doc);
+  const w = (slot: string, data: Float32Array, dims: number[], doc: string) =>
+    b.initializer(`${o.name}/${slot}`, { type: 'float32', data, dims }, doc);
   const inputs = [
     timeMajor(o.X, 'X'),
     w('W', weights.W, [D, G * H, I], `input weights [num_directions, ${G}*hidden_size, input_size], ${GATE_DOC[opType]}`),
@@ -232,7 +268,8 @@ export function addRecurrentNode(b: OnnxGraphBuilder, source: RecurrentSource, o
     o.sequenceLens ?? '',
     timeMajor(o.initialH, 'initial_h'),
   ];
-  if (opType === 'LSTM') inputs.push(timeMajor(o.initialC, 'initial_c'), weights.P ? w('P', weights.P, [D, 3 * H], 'peepholes [num_directions, i, o, f]') : '');
+  if (opType === 'LSTM')
+    inputs.push(timeMajor(o.initialC, 'initial_c'), weights.P ? w('P', weights.P, [D, 3 * H], 'peepholes [num_directions, i, o, f]') : '');
   while (inputs[inputs.length - 1] === '') inputs.pop();
 
   const defaults = info.defaultActivations;
@@ -240,7 +277,7 @@ export function addRecurrentNode(b: OnnxGraphBuilder, source: RecurrentSource, o
   const isDefault = acts.activations.every((name, k) => name === defaults[k % defaults.length]);
   const all = opType === 'LSTM' ? (['Y', 'Y_h', 'Y_c'] as const) : (['Y', 'Y_h'] as const);
   const wanted = o.outputs ?? all;
-  const finalNames = all.map((slot) => (wanted.includes(slot) ? o.outputNames?.[slot] ?? b.unique(`${o.name}/${slot}`) : ''));
+  const finalNames = all.map((slot) => (wanted.includes(slot) ? (o.outputNames?.[slot] ?? b.unique(`${o.name}/${slot}`)) : ''));
   const nodeOutputs = transposeIn ? finalNames.map((n, k) => (n === '' ? '' : b.unique(`${o.name}/${all[k]}_time_major`))) : finalNames;
   while (nodeOutputs[nodeOutputs.length - 1] === '') nodeOutputs.pop();
   const attributes: Record<string, AttrValue | undefined> = {
@@ -263,7 +300,13 @@ export function addRecurrentNode(b: OnnxGraphBuilder, source: RecurrentSource, o
     // Back to batch-major: Y [seq, D, batch, H] -> [batch, seq, D, H]; states [D, batch, H] -> [batch, D, H].
     nodeOutputs.forEach((n, k) => {
       if (n === '') return;
-      b.node('Transpose', [n], [finalNames[k]], { perm: k === 0 ? [2, 0, 1, 3] : [1, 0, 2] }, { name: `${o.name}/${all[k]}_to_batch_major` });
+      b.node(
+        'Transpose',
+        [n],
+        [finalNames[k]],
+        { perm: k === 0 ? [2, 0, 1, 3] : [1, 0, 2] },
+        { name: `${o.name}/${all[k]}_to_batch_major` },
+      );
     });
   }
   return { Y: finalNames[0] ?? '', Y_h: finalNames[1] ?? '', Y_c: finalNames[2] ?? '' };
@@ -294,13 +337,25 @@ export function addDenseNode(b: OnnxGraphBuilder, o: DenseNodeOptions): string {
     throw rangeError(where, 'bias.dims', `[${units}] (the kernel's units)`, `[${o.bias.dims.join(', ')}]`);
   }
   integer(where, 'rank', o.rank, 2, Number.MAX_SAFE_INTEGER, 'an integer of at least 2');
-  const activation = oneOf(where, 'activation', o.activation ?? 'linear', ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const, "'linear', 'relu', 'sigmoid', 'tanh' or 'softmax'");
+  const activation = oneOf(
+    where,
+    'activation',
+    o.activation ?? 'linear',
+    ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const,
+    "'linear', 'relu', 'sigmoid', 'tanh' or 'softmax'",
+  );
   const kernel = b.initializer(`${o.name}/kernel`, o.kernel, `kernel [inputs, units] of the dense layer '${o.name}'`);
   const bias = o.bias ? b.initializer(`${o.name}/bias`, o.bias, `bias [units] of the dense layer '${o.name}'`) : '';
   const final = o.output ?? b.unique(`${o.name}/output`);
   const linearOut = activation === 'linear' ? final : b.unique(`${o.name}/linear`);
   if (o.rank === 2) {
-    b.node('Gemm', bias ? [o.X, kernel, bias] : [o.X, kernel], [linearOut], {}, { name: `${o.name}/gemm`, doc: `dense '${o.name}': X · kernel + bias` });
+    b.node(
+      'Gemm',
+      bias ? [o.X, kernel, bias] : [o.X, kernel],
+      [linearOut],
+      {},
+      { name: `${o.name}/gemm`, doc: `dense '${o.name}': X · kernel + bias` },
+    );
   } else if (bias) {
     const [product] = b.node('MatMul', [o.X, kernel], [b.unique(`${o.name}/matmul`)], {}, { name: `${o.name}/matmul` });
     b.node('Add', [product, bias], [linearOut], {}, { name: `${o.name}/bias_add` });
@@ -308,7 +363,9 @@ export function addDenseNode(b: OnnxGraphBuilder, o: DenseNodeOptions): string {
     b.node('MatMul', [o.X, kernel], [linearOut], {}, { name: `${o.name}/matmul` });
   }
   if (activation !== 'linear') {
-    b.node(ACTIVATION_OPS[activation], [linearOut], [final], activation === 'softmax' ? { axis: -1 } : {}, { name: `${o.name}/${activation}` });
+    b.node(ACTIVATION_OPS[activation], [linearOut], [final], activation === 'softmax' ? { axis: -1 } : {}, {
+      name: `${o.name}/${activation}`,
+    });
   }
   return final;
 }
@@ -363,7 +420,12 @@ export function exportOnnx(ops: AnyRecurrent | readonly AnyRecurrent[], options:
   const stateDims = (D: number, H: number) => (layout === 0 ? [D, batch, H] : [batch, D, H]);
   const layerDoc = layout === 0 ? '[num_directions, batch, hidden_size]' : '[batch, num_directions, hidden_size]';
 
-  let x = b.input('X', 'float32', xDims(list[0].definition.spec.inputSize), `input sequence ${layout === 0 ? '[seq, batch, input_size]' : '[batch, seq, input_size]'}`);
+  let x = b.input(
+    'X',
+    'float32',
+    xDims(list[0].definition.spec.inputSize),
+    `input sequence ${layout === 0 ? '[seq, batch, input_size]' : '[batch, seq, input_size]'}`,
+  );
   const lens = options.sequenceLens ? b.input('sequence_lens', 'int32', [batch], 'valid steps of each sequence [batch]') : undefined;
   const single = list.length === 1;
   const declared: [string, (number | string)[], string][] = [];
@@ -375,8 +437,11 @@ export function exportOnnx(ops: AnyRecurrent | readonly AnyRecurrent[], options:
     const D = spec.numDirections;
     const H = spec.hiddenSize;
     const isLstm = info.cell === 2;
-    const initialH = stateInputs ? b.input(`${prefix}initial_h`, 'float32', stateDims(D, H), `initial hidden state ${layerDoc}`) : undefined;
-    const initialC = stateInputs && isLstm ? b.input(`${prefix}initial_c`, 'float32', stateDims(D, H), `initial cell state ${layerDoc}`) : undefined;
+    const initialH = stateInputs
+      ? b.input(`${prefix}initial_h`, 'float32', stateDims(D, H), `initial hidden state ${layerDoc}`)
+      : undefined;
+    const initialC =
+      stateInputs && isLstm ? b.input(`${prefix}initial_c`, 'float32', stateDims(D, H), `initial cell state ${layerDoc}`) : undefined;
     const last = k === list.length - 1;
     const outs = addRecurrentNode(b, op, {
       name,
@@ -387,24 +452,49 @@ export function exportOnnx(ops: AnyRecurrent | readonly AnyRecurrent[], options:
       opset,
       layoutAttribute: options.layoutAttribute,
       outputNames: { Y: last ? 'Y' : undefined, Y_h: `${prefix}Y_h`, Y_c: `${prefix}Y_c` },
-      outputs: [...(['Y'] as const), ...(stateInputs || last ? (['Y_h'] as const) : []), ...(isLstm && (stateInputs || last) ? (['Y_c'] as const) : [])],
+      outputs: [
+        ...(['Y'] as const),
+        ...(stateInputs || last ? (['Y_h'] as const) : []),
+        ...(isLstm && (stateInputs || last) ? (['Y_c'] as const) : []),
+      ],
     });
     if (outs.Y_h) declared.push([outs.Y_h, stateDims(D, H), `final hidden state ${layerDoc}`]);
     if (outs.Y_c) declared.push([outs.Y_c, stateDims(D, H), `final cell state ${layerDoc}`]);
     if (last) {
       const yDims = layout === 0 ? [seq, D, batch, H] : [batch, seq, D, H];
-      b.output(outs.Y, 'float32', yDims, `every step's hidden state ${layout === 0 ? '[seq, num_directions, batch, hidden_size]' : '[batch, seq, num_directions, hidden_size]'}`);
+      b.output(
+        outs.Y,
+        'float32',
+        yDims,
+        `every step's hidden state ${layout === 0 ? '[seq, num_directions, batch, hidden_size]' : '[batch, seq, num_directions, hidden_size]'}`,
+      );
       for (const [n, dims, doc] of declared) b.output(n, 'float32', dims, doc);
       return;
     }
     if (list[k + 1].definition.spec.inputSize !== D * H) {
-      throw rangeError(where, `ops[${k + 1}] input size`, `${D * H} (ops[${k}]'s num_directions * hidden_size)`, String(list[k + 1].definition.spec.inputSize));
+      throw rangeError(
+        where,
+        `ops[${k + 1}] input size`,
+        `${D * H} (ops[${k}]'s num_directions * hidden_size)`,
+        String(list[k + 1].definition.spec.inputSize),
+      );
     }
     // Y [seq, D, batch, H] (layout 0) or [batch, seq, D, H] to the next layer's [.., .., D*H].
     let y = outs.Y;
-    if (layout === 0) y = b.node('Transpose', [y], [b.unique(`${name}/Y_time_batch`)], { perm: [0, 2, 1, 3] }, { name: `${name}/transpose` })[0];
-    const shape = b.initializer(b.unique(`${name}/merge_directions_shape`), { type: 'int64', data: BigInt64Array.from([0n, 0n, -1n]), dims: [3] });
-    x = b.node('Reshape', [y, shape], [b.unique(`${name}/output_sequence`)], {}, { name: `${name}/merge_directions`, doc: 'directions side by side: the next layer\'s input' })[0];
+    if (layout === 0)
+      y = b.node('Transpose', [y], [b.unique(`${name}/Y_time_batch`)], { perm: [0, 2, 1, 3] }, { name: `${name}/transpose` })[0];
+    const shape = b.initializer(b.unique(`${name}/merge_directions_shape`), {
+      type: 'int64',
+      data: BigInt64Array.from([0n, 0n, -1n]),
+      dims: [3],
+    });
+    x = b.node(
+      'Reshape',
+      [y, shape],
+      [b.unique(`${name}/output_sequence`)],
+      {},
+      { name: `${name}/merge_directions`, doc: "directions side by side: the next layer's input" },
+    )[0];
   });
   const docString =
     options.docString ??

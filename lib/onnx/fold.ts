@@ -5,7 +5,7 @@
 // grows with the file's size, so a small hostile file cannot make loading allocate gigabytes.
 import type { GraphNode, ValueInfo } from './graph';
 import type { Kernel } from './ops/types';
-import { OverLimit, Value, withElementLimit } from './values';
+import { OverLimit, type Value, withElementLimit } from './values';
 
 /** Elements one folded tensor may hold, and all folded tensors together, per byte of file (at least the floor). */
 const PER_TENSOR_FLOOR = 1 << 22;
@@ -54,7 +54,7 @@ export class Folder {
 
   private foldShape(node: GraphNode, kernel: Kernel, where: string): boolean {
     const declared = this.inputs.get(node.inputs[0]);
-    if (!declared?.dims || !declared.dims.every((d): d is number => typeof d === 'number')) return false;
+    if (!declared?.dims?.every((d): d is number => typeof d === 'number')) return false;
     // Shape reads dims only: a stand-in with the declared dims and no data.
     const standIn: Value = { type: declared.type ?? 'float32', data: new Float32Array(0), dims: declared.dims };
     this.store(node, kernel.run([standIn], where));
@@ -70,4 +70,3 @@ export class Folder {
     });
   }
 }
-

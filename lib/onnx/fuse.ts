@@ -47,7 +47,8 @@ export function fuseBatchMajorRecurrent(graph: ParsedGraph): void {
   const constantInts = (name: string | undefined): number[] | undefined => {
     if (!name) return undefined;
     const init = graph.initializers.get(name);
-    if (init) return init.type === 'int64' || init.type === 'int32' ? Array.from(init.data as ArrayLike<number | bigint>, Number) : undefined;
+    if (init)
+      return init.type === 'int64' || init.type === 'int32' ? Array.from(init.data as ArrayLike<number | bigint>, Number) : undefined;
     const c = producer.get(name);
     if (c?.opType !== 'Constant') return undefined;
     const ints = intsAttribute(c, 'value_ints');
@@ -67,7 +68,10 @@ export function fuseBatchMajorRecurrent(graph: ParsedGraph): void {
    * otherwise it stays, and creating it reports the problem.
    */
   const wellFormed = (n: GraphNode, inputs: number, attributes: string[]): boolean =>
-    n.inputs.length === inputs && n.inputs.every((i) => i !== '') && n.outputs.length === 1 && n.attributes.every((a) => attributes.includes(a.name ?? ''));
+    n.inputs.length === inputs &&
+    n.inputs.every((i) => i !== '') &&
+    n.outputs.length === 1 &&
+    n.attributes.every((a) => attributes.includes(a.name ?? ''));
   const isTranspose = (n: GraphNode | undefined, perm: number[]): boolean =>
     n?.opType === 'Transpose' && wellFormed(n, 1, ['perm']) && sameInts(intsAttribute(n, 'perm'), perm);
 
@@ -87,7 +91,12 @@ export function fuseBatchMajorRecurrent(graph: ParsedGraph): void {
     }
     if (first && isTranspose(first, [0, 2, 1, 3])) {
       const reshape = soleReader(first.outputs[0]);
-      if (reshape?.opType !== 'Reshape' || reshape.inputs[0] !== first.outputs[0] || !wellFormed(reshape, 2, graph.opset >= 14 ? ['allowzero'] : [])) return undefined;
+      if (
+        reshape?.opType !== 'Reshape' ||
+        reshape.inputs[0] !== first.outputs[0] ||
+        !wellFormed(reshape, 2, graph.opset >= 14 ? ['allowzero'] : [])
+      )
+        return undefined;
       const allowZero = reshape.attributes.find((a) => a.name === 'allowzero');
       if (allowZero && Number(allowZero.i ?? 0n) !== 0) return undefined;
       if (sameInts(constantInts(reshape.inputs[1]), [0, 0, -1])) return { nodes: [first, reshape], out: reshape.outputs[0] };

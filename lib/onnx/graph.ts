@@ -3,8 +3,19 @@
 // outputs need, in topological order. Every structural problem (a cycle, an input nothing
 // produces, a value produced twice, an opset or domain gatedrnn does not know) is an error here,
 // before anything runs.
-import { AttributeProto, AttributeType, DataType, ModelProto, NodeProto, TensorProto, ValueInfoProto, dataTypeName, decodeModel, tensorToTyped } from './schema';
-import { NodeError, Value, ValueType } from './values';
+import {
+  type AttributeProto,
+  AttributeType,
+  DataType,
+  type ModelProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+  dataTypeName,
+  decodeModel,
+  tensorToTyped,
+} from './schema';
+import { NodeError, type Value, type ValueType } from './values';
 
 export const MIN_OPSET = 7;
 export const MAX_OPSET = 22;
@@ -64,7 +75,9 @@ function valueInfo(where: string, v: ValueInfoProto, role: string): ValueInfo {
   const tt = v.type?.tensor_type;
   const type = elemType(tt?.elem_type);
   if (tt?.elem_type !== undefined && tt.elem_type !== DataType.UNDEFINED && (type === undefined || (type === 'bool' && role !== 'value'))) {
-    throw new TypeError(`${where}: ${role} '${name}' has element type ${dataTypeName(tt.elem_type)}; gatedrnn supports FLOAT (float32), INT32 (int32) and INT64 (int64)`);
+    throw new TypeError(
+      `${where}: ${role} '${name}' has element type ${dataTypeName(tt.elem_type)}; gatedrnn supports FLOAT (float32), INT32 (int32) and INT64 (int64)`,
+    );
   }
   const dims = tt?.shape?.dim.map((d) => (d.dim_value !== undefined && d.dim_value >= 0 ? d.dim_value : d.dim_param ? d.dim_param : null));
   return { name, type, dims };
@@ -148,7 +161,9 @@ export function parseModel(where: string, bytes: Uint8Array): ParsedGraph {
     for (const o of n.outputs) {
       if (o === '') continue;
       if (known.has(o) || producer.has(o)) {
-        throw new NodeError(`${where}: ${n.label}: output '${o}' is already ${producer.has(o) ? `produced by ${nodes[producer.get(o)!].label}` : 'a graph input or initializer'}`);
+        throw new NodeError(
+          `${where}: ${n.label}: output '${o}' is already ${producer.has(o) ? `produced by ${nodes[producer.get(o)!].label}` : 'a graph input or initializer'}`,
+        );
       }
       producer.set(o, k);
     }
@@ -204,7 +219,12 @@ export function parseModel(where: string, bytes: Uint8Array): ParsedGraph {
   }
   if (order.length < needed.size) {
     const stuck = [...needed].filter((k) => pending.get(k)! > 0).sort((a, b) => a - b);
-    throw new NodeError(`${where}: the graph has a cycle through ${stuck.slice(0, 4).map((k) => nodes[k].label).join(', ')}${stuck.length > 4 ? ` and ${stuck.length - 4} more` : ''}`);
+    throw new NodeError(
+      `${where}: the graph has a cycle through ${stuck
+        .slice(0, 4)
+        .map((k) => nodes[k].label)
+        .join(', ')}${stuck.length > 4 ? ` and ${stuck.length - 4} more` : ''}`,
+    );
   }
 
   return { opset, producer: model.producer_name ?? '', initializers, inputs, outputs, valueInfo: valueInfos, nodes: order };
@@ -219,7 +239,11 @@ const ATTRIBUTE_TYPE_NAMES: Record<number, string> = Object.fromEntries(Object.e
 export class Attributes {
   private readonly byName = new Map<string, AttributeProto>();
 
-  constructor(private readonly where: string, node: GraphNode, allowed: readonly string[]) {
+  constructor(
+    private readonly where: string,
+    node: GraphNode,
+    allowed: readonly string[],
+  ) {
     for (const a of node.attributes) {
       const name = a.name ?? '';
       if (!allowed.includes(name)) {
@@ -239,7 +263,9 @@ export class Attributes {
     const a = this.byName.get(name);
     if (a === undefined) return undefined;
     if (a.type !== undefined && a.type !== AttributeType.UNDEFINED && a.type !== type) {
-      throw new NodeError(`${this.where}: expected attribute '${name}' to be ${ATTRIBUTE_TYPE_NAMES[type]}, but it is ${ATTRIBUTE_TYPE_NAMES[a.type] ?? `type ${a.type}`}`);
+      throw new NodeError(
+        `${this.where}: expected attribute '${name}' to be ${ATTRIBUTE_TYPE_NAMES[type]}, but it is ${ATTRIBUTE_TYPE_NAMES[a.type] ?? `type ${a.type}`}`,
+      );
     }
     return a;
   }
@@ -271,7 +297,13 @@ export class Attributes {
 
   ints(name: string): number[] | undefined {
     const a = this.get(name, AttributeType.INTS);
-    return a?.ints.map((v) => (v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : v < BigInt(Number.MIN_SAFE_INTEGER) ? Number.MIN_SAFE_INTEGER : Number(v)));
+    return a?.ints.map((v) =>
+      v > BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number.MAX_SAFE_INTEGER
+        : v < BigInt(Number.MIN_SAFE_INTEGER)
+          ? Number.MIN_SAFE_INTEGER
+          : Number(v),
+    );
   }
 
   floats(name: string): number[] | undefined {
@@ -289,4 +321,3 @@ export class Attributes {
     return tensorValue(`${this.where}: attribute '${name}'`, a.t);
   }
 }
-

@@ -1,11 +1,11 @@
 // The nodes a native plan covers, as instructions (native/plan/plan.h: PlanOp): each method
 // checks that the node fits the plan at these shapes (else Uncovered, and the interpreter runs it)
 // and emits it over the segment's arena (compile.ts).
-import { Known, Slot, Sym, Uncovered } from './arena';
-import { MAX_RANK, OP, SegmentCompiler, Set1, UNARY, VIEWS, attrs, toInts } from './compile';
-import { GraphNode } from './graph';
+import { type Known, type Slot, type Sym, Uncovered } from './arena';
+import { MAX_RANK, OP, SegmentCompiler, type Set1, UNARY, VIEWS, attrs, toInts } from './compile';
+import type { GraphNode } from './graph';
 import type { Kernel } from './ops/types';
-import { Value, sizeOf } from './values';
+import { type Value, sizeOf } from './values';
 
 export class Compiler extends SegmentCompiler {
   protected lower(node: GraphNode, kernel: Kernel, ins: (Sym | undefined)[], set: Set1): void {
@@ -59,8 +59,13 @@ export class Compiler extends SegmentCompiler {
   /** Reshape and friends: the interpreter's kernel works out the dims from a stand-in of the input. */
   private view(node: GraphNode, kernel: Kernel, ins: (Sym | undefined)[], set: Set1): void {
     const x = ins[0];
-    if (!x || x.kind !== 'slot' || node.outputs.filter((o) => o !== '').length !== 1 || ins.slice(1).some((s) => s && s.kind !== 'known')) throw new Uncovered();
-    const standIn = { type: x.type === 'float32' ? 'float32' : x.type === 'bool' ? 'bool' : 'int32', data: { length: sizeOf(x.dims) }, dims: x.dims } as unknown as Value;
+    if (x?.kind !== 'slot' || node.outputs.filter((o) => o !== '').length !== 1 || ins.slice(1).some((s) => s && s.kind !== 'known'))
+      throw new Uncovered();
+    const standIn = {
+      type: x.type === 'float32' ? 'float32' : x.type === 'bool' ? 'bool' : 'int32',
+      data: { length: sizeOf(x.dims) },
+      dims: x.dims,
+    } as unknown as Value;
     const [out] = kernel.run([standIn, ...ins.slice(1).map((s) => (s as Known | undefined)?.value)], node.label);
     if (!out || sizeOf(out.dims) !== sizeOf(x.dims)) throw new Uncovered();
     set(0, { ...x, dims: [...out.dims] });
@@ -69,7 +74,14 @@ export class Compiler extends SegmentCompiler {
   private gather(node: GraphNode, ins: (Sym | undefined)[], set: Set1): void {
     const [data, ids] = ins;
     // One index along axis 0 of a value in the arena (the last layer's state, say): a view.
-    if (data?.kind === 'slot' && ids?.kind === 'known' && attrs(node).int('axis', 0) === 0 && sizeOf(ids.value.dims) === 1 && ids.value.dims.length <= 1 && data.dims.length >= 1) {
+    if (
+      data?.kind === 'slot' &&
+      ids?.kind === 'known' &&
+      attrs(node).int('axis', 0) === 0 &&
+      sizeOf(ids.value.dims) === 1 &&
+      ids.value.dims.length <= 1 &&
+      data.dims.length >= 1
+    ) {
       const d0 = data.dims[0];
       let i = toInts(ids.value)[0];
       if (i < 0) i += d0;
@@ -78,8 +90,9 @@ export class Compiler extends SegmentCompiler {
       set(0, { ...data, slot: data.slot + i * sizeOf(rest), dims: ids.value.dims.length === 0 ? rest : [1, ...rest] });
       return;
     }
-    if (!data || data.kind !== 'known' || data.value.type !== 'float32' || data.value.dims.length !== 2 || attrs(node).int('axis', 0) !== 0) throw new Uncovered();
-    if (!ids || ids.kind !== 'slot' || ids.type !== 'int32') throw new Uncovered();
+    if (data?.kind !== 'known' || data.value.type !== 'float32' || data.value.dims.length !== 2 || attrs(node).int('axis', 0) !== 0)
+      throw new Uncovered();
+    if (ids?.kind !== 'slot' || ids.type !== 'int32') throw new Uncovered();
     const [V, D] = data.value.dims;
     const n = sizeOf(ids.dims);
     const out = this.alloc([...ids.dims, D], 'float32');
@@ -130,7 +143,7 @@ export class Compiler extends SegmentCompiler {
   private add(ins: (Sym | undefined)[], set: Set1): void {
     const [p, q] = ins;
     const [x, b] = p?.kind === 'slot' ? [p, q] : [q, p];
-    if (!x || x.kind !== 'slot' || x.type !== 'float32' || !b || b.kind !== 'known' || b.value.type !== 'float32') throw new Uncovered();
+    if (x?.kind !== 'slot' || x.type !== 'float32' || !b || b.kind !== 'known' || b.value.type !== 'float32') throw new Uncovered();
     const N = x.dims[x.dims.length - 1];
     const bd = b.value.dims;
     if (x.dims.length < 1 || sizeOf(bd) !== N || bd.length > x.dims.length || bd.slice(0, -1).some((d) => d !== 1)) throw new Uncovered();
@@ -168,7 +181,7 @@ export class Compiler extends SegmentCompiler {
 
   private transpose(node: GraphNode, ins: (Sym | undefined)[], set: Set1): void {
     const x = ins[0];
-    if (!x || x.kind !== 'slot') throw new Uncovered();
+    if (x?.kind !== 'slot') throw new Uncovered();
     const r = x.dims.length;
     const perm = attrs(node).ints('perm') ?? [...Array(r).keys()].reverse();
     if (perm.length !== r || new Set(perm).size !== r || perm.some((p) => p < 0 || p >= r)) throw new Uncovered();
@@ -177,7 +190,7 @@ export class Compiler extends SegmentCompiler {
 
   private slice(node: GraphNode, ins: (Sym | undefined)[], set: Set1): void {
     const x = ins[0];
-    if (!x || x.kind !== 'slot' || x.dims.length > MAX_RANK) throw new Uncovered();
+    if (x?.kind !== 'slot' || x.dims.length > MAX_RANK) throw new Uncovered();
     const r = x.dims.length;
     let starts: number[];
     let ends: number[];
@@ -238,7 +251,12 @@ export class Compiler extends SegmentCompiler {
     const r = parts[0].dims.length;
     const ax0 = attrs(node).int('axis', 0);
     const ax = ax0 < 0 ? ax0 + r : ax0;
-    if (ax < 0 || ax >= r || parts.some((p) => p.dims.length !== r || p.type !== parts[0].type || p.dims.some((d, k) => k !== ax && d !== parts[0].dims[k]))) throw new Uncovered();
+    if (
+      ax < 0 ||
+      ax >= r ||
+      parts.some((p) => p.dims.length !== r || p.type !== parts[0].type || p.dims.some((d, k) => k !== ax && d !== parts[0].dims[k]))
+    )
+      throw new Uncovered();
     const outDims = [...parts[0].dims];
     outDims[ax] = parts.reduce((a, p) => a + p.dims[ax], 0);
     const out = this.alloc(outDims, parts[0].type, parts[0].as);
@@ -249,7 +267,8 @@ export class Compiler extends SegmentCompiler {
 
   /** An int32 scalar known at compile time. */
   private scalar(s: Sym | undefined): number {
-    if (!s || s.kind !== 'known' || (s.value.type !== 'int32' && s.value.type !== 'int64') || sizeOf(s.value.dims) !== 1) throw new Uncovered();
+    if (s?.kind !== 'known' || (s.value.type !== 'int32' && s.value.type !== 'int64') || sizeOf(s.value.dims) !== 1)
+      throw new Uncovered();
     const v = toInts(s.value)[0];
     if (v < -(2 ** 31) || v >= 2 ** 31) throw new Uncovered();
     return v;
@@ -258,7 +277,7 @@ export class Compiler extends SegmentCompiler {
   private equal(ins: (Sym | undefined)[], set: Set1): void {
     const [p, q] = ins;
     const [x, c] = p?.kind === 'slot' ? [p, q] : [q, p];
-    if (!x || x.kind !== 'slot' || x.type !== 'int32') throw new Uncovered();
+    if (x?.kind !== 'slot' || x.type !== 'int32') throw new Uncovered();
     const v = this.scalar(c);
     const out = this.alloc(x.dims, 'bool');
     this.emit(OP.EqualScalar, out.slot, x.slot, sizeOf(x.dims), v);
@@ -267,7 +286,7 @@ export class Compiler extends SegmentCompiler {
 
   private where(ins: (Sym | undefined)[], set: Set1): void {
     const [c, a, b] = ins;
-    if (!c || c.kind !== 'slot' || c.type !== 'bool') throw new Uncovered();
+    if (c?.kind !== 'slot' || c.type !== 'bool') throw new Uncovered();
     const av = this.scalar(a);
     const bv = this.scalar(b);
     if ((a as Known).value.type !== (b as Known).value.type) throw new Uncovered();
@@ -278,7 +297,7 @@ export class Compiler extends SegmentCompiler {
 
   private reduceSum(node: GraphNode, ins: (Sym | undefined)[], set: Set1): void {
     const x = ins[0];
-    if (!x || x.kind !== 'slot' || x.type !== 'int32') throw new Uncovered();
+    if (x?.kind !== 'slot' || x.type !== 'int32') throw new Uncovered();
     const a = attrs(node);
     let axes = a.ints('axes');
     if (this.parts.opset >= 13 && ins[1]) {
@@ -286,7 +305,7 @@ export class Compiler extends SegmentCompiler {
       axes = toInts(ins[1].value);
     }
     const r = x.dims.length;
-    if (!axes || axes.length !== 1 || a.int('noop_with_empty_axes', 0) !== 0) throw new Uncovered();
+    if (axes?.length !== 1 || a.int('noop_with_empty_axes', 0) !== 0) throw new Uncovered();
     const ax = axes[0] < 0 ? axes[0] + r : axes[0];
     if (ax < 0 || ax >= r) throw new Uncovered();
     const keep = a.int('keepdims', 1) === 1;

@@ -8,10 +8,10 @@
 // native call. A segment that fails on the data (a token id out of range) is run again through the
 // interpreter, so errors read as the interpreter writes them.
 import { flatSpec, ExecutionPlan } from '../ops/plan';
-import { COVERED, CompiledSegment, PlanParts, PlanStep, PlannedRnn, attrs } from './compile';
-import { GraphNode } from './graph';
+import { COVERED, type CompiledSegment, type PlanParts, type PlanStep, type PlannedRnn, attrs } from './compile';
+import type { GraphNode } from './graph';
 import { Compiler } from './lower';
-import { Value, ValueType } from './values';
+import type { Value, ValueType } from './values';
 
 export type { PlanStep } from './compile';
 
@@ -94,15 +94,26 @@ export class SessionPlan {
   ) {}
 
   /** The plan of a session's steps, or null when it would cover none of them. */
-  static create(args: { steps: readonly PlanStep[]; inputs: readonly { name: string }[]; outputNames: readonly string[]; constants: ReadonlyMap<string, Value>; opset: number; threads: number }): SessionPlan | null {
+  static create(args: {
+    steps: readonly PlanStep[];
+    inputs: readonly { name: string }[];
+    outputNames: readonly string[];
+    constants: ReadonlyMap<string, Value>;
+    opset: number;
+    threads: number;
+  }): SessionPlan | null {
     if (!args.steps.some(({ node }) => COVERED.has(node.opType))) return null;
     const matrices = new Map<GraphNode, { index: number; K: number; N: number }>();
     const rnns = new Map<GraphNode, PlannedRnn>();
-    const description: { matrices: { B: Float32Array; K: number; N: number; trans: boolean }[]; rnns: { spec: Float64Array; W: Float32Array; R: Float32Array; B?: Float32Array | null; P?: Float32Array | null }[]; threads: number } = { matrices: [], rnns: [], threads: args.threads };
+    const description: {
+      matrices: { B: Float32Array; K: number; N: number; trans: boolean }[];
+      rnns: { spec: Float64Array; W: Float32Array; R: Float32Array; B?: Float32Array | null; P?: Float32Array | null }[];
+      threads: number;
+    } = { matrices: [], rnns: [], threads: args.threads };
     for (const { node, kernel } of args.steps) {
       if (node.opType === 'Gemm' || node.opType === 'MatMul') {
         const B = args.constants.get(node.inputs[1]);
-        if (!B || B.type !== 'float32' || B.dims.length !== 2) continue;
+        if (B?.type !== 'float32' || B.dims.length !== 2) continue;
         const trans = node.opType === 'Gemm' && attrs(node).int('transB', 0) === 1;
         const [K, N] = trans ? [B.dims[1], B.dims[0]] : [B.dims[0], B.dims[1]];
         if (K < 1 || N < 1) continue;
@@ -118,7 +129,15 @@ export class SessionPlan {
     const lastUse = new Map<string, number>();
     args.steps.forEach(({ node }, k) => node.inputs.forEach((n) => n !== '' && lastUse.set(n, k)));
     for (const name of args.outputNames) lastUse.set(name, Infinity);
-    const parts: PlanParts = { steps: args.steps, outputNames: args.outputNames, constants: args.constants, opset: args.opset, lastUse, matrices, rnns };
+    const parts: PlanParts = {
+      steps: args.steps,
+      outputNames: args.outputNames,
+      constants: args.constants,
+      opset: args.opset,
+      lastUse,
+      matrices,
+      rnns,
+    };
     return new SessionPlan(parts, args.inputs, new ExecutionPlan(description));
   }
 
@@ -146,7 +165,8 @@ export class SessionPlan {
     let p = prev.next.get(key);
     if (p === undefined) {
       const externals = new Map<string, { type: ValueType; dims: readonly number[] }>();
-      for (const [name, v] of values) if (!constants.has(name) && !prev.knowns.has(name) && (lastUse.get(name) ?? -1) > at) externals.set(name, v);
+      for (const [name, v] of values)
+        if (!constants.has(name) && !prev.knowns.has(name) && (lastUse.get(name) ?? -1) > at) externals.set(name, v);
       p = this.compile(at + 1, externals, new Map([...constants, ...prev.knowns]));
       if (prev.next.size >= MAX_NEXT) prev.next.delete(prev.next.keys().next().value!);
       prev.next.set(key, p);
@@ -155,7 +175,11 @@ export class SessionPlan {
   }
 
   /** A segment from step `start`, or null (the interpreter runs the rest) where compiling fails. */
-  private compile(start: number, externals: ReadonlyMap<string, { type: ValueType; dims: readonly number[] }>, knowns: ReadonlyMap<string, Value>): Segment | null {
+  private compile(
+    start: number,
+    externals: ReadonlyMap<string, { type: ValueType; dims: readonly number[] }>,
+    knowns: ReadonlyMap<string, Value>,
+  ): Segment | null {
     let c: CompiledSegment;
     try {
       c = new Compiler(this.parts, start, externals, knowns).compile();

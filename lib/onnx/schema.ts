@@ -9,7 +9,16 @@
 // versions. TensorProto.raw_data is a view into the input, and every decoded TensorProto has
 // been checked to hold exactly the data its dims declare (see tensors.ts).
 
-import { DecodeOptions, FieldKind, FieldSpec, Init, MessageType, decodeMessage, encodeMessage, messageType } from './codec';
+import {
+  type DecodeOptions,
+  type FieldKind,
+  type FieldSpec,
+  type Init,
+  type MessageType,
+  decodeMessage,
+  encodeMessage,
+  messageType,
+} from './codec';
 import { checkTensorData } from './tensors';
 import type { StringStringEntryProto, TensorProto } from './tensors';
 

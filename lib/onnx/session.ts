@@ -3,20 +3,20 @@
 // place of the Transposes around them (fuse.ts), creates every node's op (recurrent weights
 // packed here), and folds what does not depend on the feeds; a run then walks the remaining nodes in
 // order, freeing each intermediate value after its last use.
-import { Device, parseDevice } from '../ops/spec';
+import { type Device, parseDevice } from '../ops/spec';
 import { rangeError, typeError } from '../errors';
 import { boolean, positiveInt } from '../validate';
 import { modelFileCap, readFileCappedAsync } from '../files';
 import { RunBudget, runBytesOption } from '../memory';
-import { Tensor, TensorLike, TensorType, expectTensor } from '../tensor';
+import { Tensor, type TensorLike, type TensorType, expectTensor } from '../tensor';
 import type { PlanCall } from '../ops/plan';
 import { Folder } from './fold';
 import { fuseBatchMajorRecurrent } from './fuse';
-import { Attributes, DeclaredDim, GraphNode, ParsedGraph, ValueInfo, parseModel } from './graph';
+import { Attributes, type DeclaredDim, type GraphNode, type ParsedGraph, type ValueInfo, parseModel } from './graph';
 import { OPS, SUPPORTED_OPS } from './ops';
 import type { Kernel } from './ops/types';
-import { pickThreads, PLAN_INLINE_MS, recordTime, recordWall, Segment, SessionPlan } from './plan';
-import { NodeError, Value, ValueData, ValueType, sizeOf } from './values';
+import { pickThreads, PLAN_INLINE_MS, recordTime, recordWall, type Segment, SessionPlan } from './plan';
+import { NodeError, type Value, type ValueData, type ValueType, sizeOf } from './values';
 
 export interface LoadOnnxOptions {
   /** Threads per operator; default: every hardware thread. */
@@ -71,13 +71,20 @@ interface Step {
 function checkOutputTypes(where: string, value: unknown, outputs: readonly OnnxValueMetadata[]): ReadonlyMap<string, TensorType> {
   const types = new Map<string, TensorType>();
   if (value === undefined) return types;
-  if (value === null || typeof value !== 'object') throw typeError(where, 'options.outputTypes', "an object such as { y: 'float32' }", value);
+  if (value === null || typeof value !== 'object')
+    throw typeError(where, 'options.outputTypes', "an object such as { y: 'float32' }", value);
   for (const [name, type] of Object.entries(value)) {
     const declared = outputs.find((o) => o.name === name);
     if (!declared) {
-      throw rangeError(where, 'options.outputTypes', `keyed by the model's outputs (${outputs.map((o) => `'${o.name}'`).join(', ')})`, `an unknown output '${name}'`);
+      throw rangeError(
+        where,
+        'options.outputTypes',
+        `keyed by the model's outputs (${outputs.map((o) => `'${o.name}'`).join(', ')})`,
+        `an unknown output '${name}'`,
+      );
     }
-    if (type !== 'float32' && type !== 'int32' && type !== 'int64') throw typeError(where, `options.outputTypes.${name}`, "'float32', 'int32' or 'int64'", type);
+    if (type !== 'float32' && type !== 'int32' && type !== 'int64')
+      throw typeError(where, `options.outputTypes.${name}`, "'float32', 'int32' or 'int64'", type);
     if (declared.type !== undefined && declared.type !== type) {
       throw rangeError(where, `options.outputTypes.${name}`, `'${declared.type}' (the type the model declares)`, `'${type}'`);
     }
@@ -87,12 +94,18 @@ function checkOutputTypes(where: string, value: unknown, outputs: readonly OnnxV
 }
 
 function checkOptions(where: string, options: unknown): { threads: number; device: Device; plan: boolean; maxRunBytes: number } {
-  if (options === undefined) return { threads: 0, device: 'cpu', plan: true, maxRunBytes: runBytesOption(where, 'options.maxRunBytes', undefined) };
+  if (options === undefined)
+    return { threads: 0, device: 'cpu', plan: true, maxRunBytes: runBytesOption(where, 'options.maxRunBytes', undefined) };
   if (options === null || typeof options !== 'object') throw typeError(where, 'options', 'an object { threads, device }', options);
   const o = options as LoadOnnxOptions;
   if (o.threads !== undefined) positiveInt(where, 'options.threads', o.threads);
   if (o.plan !== undefined) boolean(where, 'options.plan', o.plan);
-  return { threads: o.threads ?? 0, device: parseDevice(where, o.device), plan: o.plan ?? true, maxRunBytes: runBytesOption(where, 'options.maxRunBytes', o.maxRunBytes) };
+  return {
+    threads: o.threads ?? 0,
+    device: parseDevice(where, o.device),
+    plan: o.plan ?? true,
+    maxRunBytes: runBytesOption(where, 'options.maxRunBytes', o.maxRunBytes),
+  };
 }
 
 export class OnnxSession<Types extends OutputTypes = {}> {
@@ -124,7 +137,12 @@ export class OnnxSession<Types extends OutputTypes = {}> {
     this.opset = graph.opset;
     this.producer = graph.producer;
     this.inputs = new Map(graph.inputs.map((v) => [v.name, v]));
-    const meta = (v: ValueInfo): OnnxValueMetadata => ({ name: v.name, isTensor: true, type: v.type === 'bool' ? undefined : v.type, shape: v.dims });
+    const meta = (v: ValueInfo): OnnxValueMetadata => ({
+      name: v.name,
+      isTensor: true,
+      type: v.type === 'bool' ? undefined : v.type,
+      shape: v.dims,
+    });
     this.inputNames = graph.inputs.map((v) => v.name);
     this.outputNames = graph.outputs.map((v) => v.name);
     this.inputMetadata = graph.inputs.map(meta);
@@ -177,7 +195,14 @@ export class OnnxSession<Types extends OutputTypes = {}> {
     this.constantData = new Set([...constants.values()].map((v) => v.data));
     if (plan && device === 'cpu') {
       try {
-        this.plan = SessionPlan.create({ steps: live, inputs: graph.inputs, outputNames: this.outputNames, constants, opset: graph.opset, threads });
+        this.plan = SessionPlan.create({
+          steps: live,
+          inputs: graph.inputs,
+          outputNames: this.outputNames,
+          constants,
+          opset: graph.opset,
+          threads,
+        });
       } catch (e) {
         for (const k of kernels) k.dispose?.();
         throw e;
@@ -247,7 +272,12 @@ export class OnnxSession<Types extends OutputTypes = {}> {
    * fails (a token id out of range, memory) hands the rest of the run to the interpreter, which
    * reports the error in its words or computes what the plan would not.
    */
-  private *execute(where: string, feeds: OnnxFeeds, fetches: readonly string[] | undefined, async: boolean): Generator<Promise<unknown>, OnnxResults<Types>, unknown> {
+  private *execute(
+    where: string,
+    feeds: OnnxFeeds,
+    fetches: readonly string[] | undefined,
+    async: boolean,
+  ): Generator<Promise<unknown>, OnnxResults<Types>, unknown> {
     const { steps, values, wanted, budget } = this.begin(where, feeds, fetches);
     const counts = { planned: 0, interpreted: 0 };
     const plan = this.plan;
@@ -257,7 +287,9 @@ export class OnnxSession<Types extends OutputTypes = {}> {
       if (segment && segment.start === at) {
         let ok = true;
         if (segment.call) {
-          const outputs = segment.outputs.map((o) => (o.type === 'float32' ? new Float32Array(sizeOf(o.dims)) : new Int32Array(sizeOf(o.dims))));
+          const outputs = segment.outputs.map((o) =>
+            o.type === 'float32' ? new Float32Array(sizeOf(o.dims)) : new Int32Array(sizeOf(o.dims)),
+          );
           const call: PlanCall = { ...segment.call, inputs: segment.inputs.map((name) => arenaInput(values.get(name)!)), outputs };
           try {
             if (async && segment.inlineMs > PLAN_INLINE_MS) recordTime(plan!, segment, (yield plan!.native.runAsync(call)) as number);
@@ -290,7 +322,10 @@ export class OnnxSession<Types extends OutputTypes = {}> {
       const step = steps[at];
       const label = `${where}: ${step.node.label}`;
       const args = step.node.inputs.map((name) => (name === '' ? undefined : values.get(name)));
-      const out = async && step.kernel.runAsync ? ((yield budget.during(() => step.kernel.runAsync!(args, label))) as Value[]) : budget.during(() => step.kernel.run(args, label));
+      const out =
+        async && step.kernel.runAsync
+          ? ((yield budget.during(() => step.kernel.runAsync!(args, label))) as Value[])
+          : budget.during(() => step.kernel.run(args, label));
       this.finishStep(step, out, values, budget);
       counts.interpreted++;
       // After the segment's interpreted node, the next segment; after a failed one, none.
@@ -332,7 +367,12 @@ export class OnnxSession<Types extends OutputTypes = {}> {
     if (feeds === null || typeof feeds !== 'object') throw typeError(where, 'feeds', 'an object mapping input names to tensors', feeds);
     for (const name of Object.keys(feeds)) {
       if (!this.inputs.has(name)) {
-        throw rangeError(where, 'feeds', `keyed by the model's inputs (${this.inputNames.map((n) => `'${n}'`).join(', ')})`, `an unknown input '${name}'`);
+        throw rangeError(
+          where,
+          'feeds',
+          `keyed by the model's inputs (${this.inputNames.map((n) => `'${n}'`).join(', ')})`,
+          `an unknown input '${name}'`,
+        );
       }
     }
     for (const info of this.inputs.values()) values.set(info.name, this.checkFeed(where, info, feeds[info.name]));
@@ -344,7 +384,12 @@ export class OnnxSession<Types extends OutputTypes = {}> {
   private checkFeed(where: string, info: ValueInfo, feed: TensorLike | undefined): Value {
     const name = `feeds['${info.name}']`;
     if (feed === undefined) {
-      throw typeError(where, name, `a tensor for input '${info.name}' (${info.type ?? 'any type'} [${(info.dims ?? []).map(showDim).join(', ')}])`, feed);
+      throw typeError(
+        where,
+        name,
+        `a tensor for input '${info.name}' (${info.type ?? 'any type'} [${(info.dims ?? []).map(showDim).join(', ')}])`,
+        feed,
+      );
     }
     const type = (info.type ?? (feed as { type?: unknown })?.type) as TensorType;
     if (type !== 'float32' && type !== 'int32' && type !== 'int64') {
@@ -380,7 +425,8 @@ export class OnnxSession<Types extends OutputTypes = {}> {
     const out: Record<string, AnyTensor> = {};
     for (const name of wanted) {
       const v = values.get(name)!;
-      if (v.type === 'bool') throw new TypeError(`${where}: output '${name}' is a bool tensor; gatedrnn returns float32, int32 and int64 tensors`);
+      if (v.type === 'bool')
+        throw new TypeError(`${where}: output '${name}' is a bool tensor; gatedrnn returns float32, int32 and int64 tensors`);
       // A fresh buffer when the value is a constant's or a feed's (an Identity or Reshape of one):
       // the caller may write into its results.
       const data = this.constantData.has(v.data) || fed.has(v.data) ? v.data.slice() : v.data;
@@ -430,4 +476,3 @@ export async function modelBytes(where: string, model: unknown): Promise<Uint8Ar
   if (tag === '[object ArrayBuffer]') return new Uint8Array(model as ArrayBuffer);
   throw typeError(where, 'model', 'a file path, or the ONNX bytes as a Uint8Array (or Buffer) or an ArrayBuffer', model);
 }
-

@@ -3,7 +3,7 @@
 
 import { OnnxParseError } from './wire';
 import { typeError } from '../errors';
-import { expectTensor, TensorData, TensorType } from '../tensor';
+import { expectTensor, type TensorData, type TensorType } from '../tensor';
 
 // The two messages of onnx.proto that tensor data needs; schema.ts holds the rest.
 export interface StringStringEntryProto {

@@ -53,7 +53,9 @@ export function checkSize(where: string, type: ValueType, dims: readonly number[
   const bytes = n * bytesOf(type);
   if (!Number.isFinite(n) || bytes > MAX_BYTES) {
     const shown = dims.length <= 8 ? dims.join(', ') : `${dims.slice(0, 8).join(', ')}, ...`;
-    throw new RangeError(`${where}: a ${type} output of dims [${shown}] would need ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${(MAX_BYTES / 2 ** 30).toFixed(1)} GiB one tensor may use`);
+    throw new RangeError(
+      `${where}: a ${type} output of dims [${shown}] would need ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the ${(MAX_BYTES / 2 ** 30).toFixed(1)} GiB one tensor may use`,
+    );
   }
   // Counted against the run's budget (lib/memory.ts) before it is allocated.
   if (elementLimit === Infinity) claim(where, bytes);
@@ -67,12 +69,24 @@ export function bytesOf(type: ValueType): number {
 export function allocate(where: string, type: ValueType, dims: readonly number[]): Value {
   const n = checkSize(where, type, dims);
   const data =
-    type === 'float32' ? new Float32Array(n) : type === 'int32' ? new Int32Array(n) : type === 'int64' ? new BigInt64Array(n) : new Uint8Array(n);
+    type === 'float32'
+      ? new Float32Array(n)
+      : type === 'int32'
+        ? new Int32Array(n)
+        : type === 'int64'
+          ? new BigInt64Array(n)
+          : new Uint8Array(n);
   return { type, data, dims: [...dims] };
 }
 
 export function emptyLike(type: ValueType, n: number): ValueData {
-  return type === 'float32' ? new Float32Array(n) : type === 'int32' ? new Int32Array(n) : type === 'int64' ? new BigInt64Array(n) : new Uint8Array(n);
+  return type === 'float32'
+    ? new Float32Array(n)
+    : type === 'int32'
+      ? new Int32Array(n)
+      : type === 'int64'
+        ? new BigInt64Array(n)
+        : new Uint8Array(n);
 }
 
 /** Row-major strides. */

@@ -55,7 +55,10 @@ export function resolveActivations(
       String(list.length),
     );
   }
-  for (const [arg, values] of [['activationAlpha', alphas], ['activationBeta', betas]] as const) {
+  for (const [arg, values] of [
+    ['activationAlpha', alphas],
+    ['activationBeta', betas],
+  ] as const) {
     if (values !== undefined && (!Array.isArray(values) || !values.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
       throw typeError(where, arg, 'an array of finite numbers', values);
     }
@@ -76,7 +79,11 @@ export function resolveActivations(
 }
 
 /** The inverse of resolveActivations: ONNX attribute values from [code, alpha, beta] triples. */
-export function activationAttributes(acts: readonly number[]): { activations: string[]; activationAlpha: number[]; activationBeta: number[] } {
+export function activationAttributes(acts: readonly number[]): {
+  activations: string[];
+  activationAlpha: number[];
+  activationBeta: number[];
+} {
   const out = { activations: [] as string[], activationAlpha: [] as number[], activationBeta: [] as number[] };
   for (let k = 0; k < acts.length; k += 3) {
     const info = TABLE.find((a) => a.code === acts[k])!;

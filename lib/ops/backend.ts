@@ -1,8 +1,8 @@
 // What the loaded addon runs with.
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { binding } from '../native';
-import { CudaInfo, cudaInfo } from './cuda';
+import { type CudaInfo, cudaInfo } from './cuda';
 
 export interface BackendInfo {
   /** Kernels in use: 'avx512' | 'avx2' | 'neon' | 'scalar'. */

@@ -43,7 +43,9 @@ export function gemm(args: GemmArgs): Float32Array {
   object(WHERE, 'args', args, 'an object');
   const transA = args.transA === undefined ? false : boolean(WHERE, 'transA', args.transA);
   const transB = args.transB === undefined ? false : boolean(WHERE, 'transB', args.transB);
-  const M = nonNegativeInt(WHERE, 'M', args.M), N = nonNegativeInt(WHERE, 'N', args.N), K = nonNegativeInt(WHERE, 'K', args.K);
+  const M = nonNegativeInt(WHERE, 'M', args.M),
+    N = nonNegativeInt(WHERE, 'N', args.N),
+    K = nonNegativeInt(WHERE, 'K', args.K);
   const A = transA ? matrix('A', args.A, K, M, '[K, M] with transA') : matrix('A', args.A, M, K, '[M, K]');
   const B = transB ? matrix('B', args.B, N, K, '[N, K] with transB') : matrix('B', args.B, K, N, '[K, N]');
   const C = matrix('C', args.C, M, N, '[M, N]');

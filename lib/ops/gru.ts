@@ -1,6 +1,12 @@
-// The ONNX GRU operator (opsets 7 to 22) over prepacked weights. Gates in ONNX order z, r, h.
-import type { TensorLike } from '../tensor';
-import { CellInfo, RecurrentAttributes, RecurrentInputs, RecurrentOp, RecurrentOutputs, RecurrentWeights } from './recurrent';
+
+import {
+  type CellInfo,
+  type RecurrentAttributes,
+  type RecurrentInputs,
+  RecurrentOp,
+  type RecurrentOutputs,
+  type RecurrentWeights,
+} from './recurrent';
 
 export interface GruAttributes extends RecurrentAttributes {
   /** 1: apply the reset gate after the recurrent product, as PyTorch, cuDNN and Keras (reset_after) do. */
@@ -19,4 +25,3 @@ export class GruOp extends RecurrentOp<RecurrentInputs, GruOutputName> {
     super(GRU_INFO, weights, attributes);
   }
 }
-

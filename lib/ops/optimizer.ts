@@ -20,7 +20,14 @@ export interface AdamStep {
  * over every element, or with `rows` over those rows of `rowSize` elements (in range, as the
  * caller's sparse gradient guarantees).
  */
-export function adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array | null,
-                           rowSize: number, s: AdamStep): void {
+export function adamUpdate(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  rows: Int32Array | null,
+  rowSize: number,
+  s: AdamStep,
+): void {
   binding().adamUpdate(w, g, m, v, rows, rowSize, s.scale, s.decay, 1 - s.beta1, 1 - s.beta2, s.alpha, s.epsilon);
 }

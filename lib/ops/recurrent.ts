@@ -4,11 +4,11 @@ import type { NativeCudaRnn, NativeInputs, NativeOutputs, NativeRnn, NativeSpec,
 import { rangeError, typeError } from '../errors';
 import { MAX_ARRAY_BYTES, availableMemory, claim } from '../memory';
 import { binding } from '../native';
-import { Tensor, TensorLike, expectDims, expectTensor } from '../tensor';
-import { Direction, direction as parseDirection, finite, flag, layout as parseLayout, object, oneOf, positiveInt } from '../validate';
+import { Tensor, type TensorLike, expectDims, expectTensor } from '../tensor';
+import { type Direction, direction as parseDirection, finite, flag, layout as parseLayout, object, oneOf, positiveInt } from '../validate';
 import { resolveActivations } from './activations';
 import { createCudaOp } from './cuda';
-import { CellInfo, Device, PreparedOp, nativeSpec, parseDevice } from './spec';
+import { type CellInfo, type Device, type PreparedOp, nativeSpec, parseDevice } from './spec';
 
 export type { Direction } from '../validate';
 export type { CellInfo, PreparedOp } from './spec';
@@ -116,7 +116,8 @@ export function prepareOp(
     if (attrs.clip !== Infinity) clip = finite(where, 'clip', attrs.clip, Number.MIN_VALUE, Infinity, 'a positive number');
   }
   const threads = attrs.threads === undefined ? 0 : positiveInt(where, 'threads', attrs.threads, MAX_THREADS);
-  const precision = attrs.precision === undefined ? 'fp32' : oneOf(where, 'precision', attrs.precision, ['fp32', 'bf16'] as const, "'fp32' or 'bf16'");
+  const precision =
+    attrs.precision === undefined ? 'fp32' : oneOf(where, 'precision', attrs.precision, ['fp32', 'bf16'] as const, "'fp32' or 'bf16'");
   const acts = resolveActivations(where, attrs.activations, attrs.activationAlpha, attrs.activationBeta, info.defaultActivations, D);
   const device = parseDevice(where, attrs.device);
 
@@ -159,14 +160,12 @@ export function prepareInputs(
   let sequenceLens: Int32Array | null = null;
   if (inputs.sequenceLens != null) {
     const t = inputs.sequenceLens;
-    const lens =
-      t.type === 'int64' ? expectTensor(where, 'sequenceLens', t, 'int64') : expectTensor(where, 'sequenceLens', t, 'int32');
+    const lens = t.type === 'int64' ? expectTensor(where, 'sequenceLens', t, 'int64') : expectTensor(where, 'sequenceLens', t, 'int32');
     expectDims(where, 'sequenceLens', lens.dims, [B], 'batch_size');
     // A copy, checked and then handed on: the caller's array may sit in a SharedArrayBuffer that
     // another thread rewrites while this call runs.
     const original = lens.type === 'int32' ? Int32Array.from(lens.data as Int32Array) : BigInt64Array.from(lens.data as BigInt64Array);
-    sequenceLens =
-      original instanceof Int32Array ? original : Int32Array.from(original, (v) => (v < 0n || v > BigInt(T) ? -1 : Number(v)));
+    sequenceLens = original instanceof Int32Array ? original : Int32Array.from(original, (v) => (v < 0n || v > BigInt(T) ? -1 : Number(v)));
     const bad = sequenceLens.findIndex((v) => v < 0 || v > T);
     if (bad >= 0) {
       const shown = String(original[bad]);
@@ -183,7 +182,8 @@ export function prepareInputs(
     return t.data;
   };
   const initialH = state('initialH');
-  if (inputs.initialC != null && spec.cell !== 2) throw typeError(where, 'initialC', 'absent (only LSTM has a cell state)', inputs.initialC);
+  if (inputs.initialC != null && spec.cell !== 2)
+    throw typeError(where, 'initialC', 'absent (only LSTM has a cell state)', inputs.initialC);
   const initialC = state('initialC');
 
   const all: OutputName[] = spec.cell === 2 ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'];
@@ -195,7 +195,10 @@ export function prepareInputs(
   if (wanted.includes('Y')) checkOutputSize(where, yDims);
   // The outputs count against the run's budget (a session's run, else this call's own).
   const stateBytes = D * B * H * 4;
-  claim(where, (wanted.includes('Y') ? T * stateBytes : 0) + (wanted.includes('Y_h') ? stateBytes : 0) + (wanted.includes('Y_c') ? stateBytes : 0));
+  claim(
+    where,
+    (wanted.includes('Y') ? T * stateBytes : 0) + (wanted.includes('Y_h') ? stateBytes : 0) + (wanted.includes('Y_c') ? stateBytes : 0),
+  );
   return {
     native: {
       X: X.data,
@@ -248,7 +251,11 @@ export abstract class RecurrentOp<Inputs extends RecurrentInputs, Names extends 
   protected readonly prepared: PreparedOp;
   private native: NativeRnn | NativeCudaRnn | null;
 
-  protected constructor(info: CellInfo, weights: RecurrentWeights & { P?: TensorLike | null }, attrs: RecurrentAttributes & { linearBeforeReset?: unknown; inputForget?: unknown }) {
+  protected constructor(
+    info: CellInfo,
+    weights: RecurrentWeights & { P?: TensorLike | null },
+    attrs: RecurrentAttributes & { linearBeforeReset?: unknown; inputForget?: unknown },
+  ) {
     this.prepared = prepareOp(info, weights, attrs);
     const { NativeRnn } = binding();
     this.native =
@@ -303,4 +310,3 @@ export abstract class RecurrentOp<Inputs extends RecurrentInputs, Names extends 
     this.native = null;
   }
 }
-

@@ -5,7 +5,15 @@ import type { TensorLike } from '../tensor';
 import { GRU_INFO } from './gru';
 import { LSTM_INFO } from './lstm';
 import { RNN_INFO } from './rnn';
-import { FloatTensor, OutputName, RecurrentAttributes, RunOptions, prepareInputs, prepareOp, wrapOutputs } from './recurrent';
+import {
+  type FloatTensor,
+  type OutputName,
+  type RecurrentAttributes,
+  type RunOptions,
+  prepareInputs,
+  prepareOp,
+  wrapOutputs,
+} from './recurrent';
 
 const INFO = { GRU: GRU_INFO, LSTM: LSTM_INFO, RNN: RNN_INFO };
 

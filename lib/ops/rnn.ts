@@ -1,5 +1,12 @@
 // The ONNX RNN operator (a plain recurrent layer, opsets 7 to 22) over prepacked weights.
-import { CellInfo, RecurrentAttributes, RecurrentInputs, RecurrentOp, RecurrentOutputs, RecurrentWeights } from './recurrent';
+import {
+  type CellInfo,
+  type RecurrentAttributes,
+  type RecurrentInputs,
+  RecurrentOp,
+  type RecurrentOutputs,
+  type RecurrentWeights,
+} from './recurrent';
 
 export type RnnOutputName = 'Y' | 'Y_h';
 export type RnnOutputs = RecurrentOutputs<RnnOutputName>;

@@ -1,7 +1,7 @@
 // The native description of a recurrent operator (binding.d.ts NativeSpec), built in one place
 // for inference (GruOp, LstmOp, RnnOp, plans) and training (RnnTrainer), and the device choice.
 import type { NativeSpec, NativeWeights } from '../../binding';
-import { Direction, oneOf } from '../validate';
+import { type Direction, oneOf } from '../validate';
 
 export type Device = 'cpu' | 'cuda';
 

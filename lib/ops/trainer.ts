@@ -5,12 +5,12 @@
 import type { NativeInputs, NativeRnnTrainer, NativeSpec, NativeWeights } from '../../binding';
 import { rangeError, typeError } from '../errors';
 import { binding } from '../native';
-import { Direction, direction as parseDirection, flag, layout as parseLayout, object, oneOf, positiveInt } from '../validate';
+import { type Direction, direction as parseDirection, flag, layout as parseLayout, object, oneOf, positiveInt } from '../validate';
 import { resolveActivations } from './activations';
 import { GRU_INFO } from './gru';
 import { LSTM_INFO } from './lstm';
 import { RNN_INFO } from './rnn';
-import { CellInfo, nativeSpec } from './spec';
+import { type CellInfo, nativeSpec } from './spec';
 
 export type TrainCell = 'GRU' | 'LSTM' | 'RNN';
 export type TrainDirection = Direction;
@@ -180,11 +180,20 @@ export class RnnTrainer {
     return this.native;
   }
 
-  private prepare(method: string, weights: TrainWeights, inputs: TrainInputs, options?: TrainForwardOptions): [NativeWeights, NativeInputs] {
+  private prepare(
+    method: string,
+    weights: TrainWeights,
+    inputs: TrainInputs,
+    options?: TrainForwardOptions,
+  ): [NativeWeights, NativeInputs] {
     const where = `RnnTrainer.${method}`;
-    const D = this.numDirections, G = this.gates, H = this.hiddenSize, I = this.inputSize;
+    const D = this.numDirections,
+      G = this.gates,
+      H = this.hiddenSize,
+      I = this.inputSize;
     if (weights === null || typeof weights !== 'object') throw typeError(where, 'weights', 'an object { W, R, B }', weights);
-    if (inputs === null || typeof inputs !== 'object') throw typeError(where, 'inputs', 'an object { X, seqLength, batchSize, ... }', inputs);
+    if (inputs === null || typeof inputs !== 'object')
+      throw typeError(where, 'inputs', 'an object { X, seqLength, batchSize, ... }', inputs);
     const W = floats(where, 'W', weights.W, D * G * H * I, `[D, G*H, I] = [${D}, ${G * H}, ${I}]`, false)!;
     const R = floats(where, 'R', weights.R, D * G * H * H, `[D, G*H, H] = [${D}, ${G * H}, ${H}]`, false)!;
     const B = floats(where, 'B', weights.B, D * 2 * G * H, `[D, 2*G*H] = [${D}, ${2 * G * H}]`, true);
@@ -215,19 +224,34 @@ export class RnnTrainer {
     return [
       { W, R, B },
       {
-        X, seqLength: T, batchSize: N, sequenceLens, initialH, initialC,
-        wantY: wanted.includes('Y'), wantYh: wanted.includes('Y_h'), wantYc: wanted.includes('Y_c'),
+        X,
+        seqLength: T,
+        batchSize: N,
+        sequenceLens,
+        initialH,
+        initialC,
+        wantY: wanted.includes('Y'),
+        wantYh: wanted.includes('Y_h'),
+        wantYc: wanted.includes('Y_c'),
       },
     ];
   }
 
-  private prepareBackward(method: string, weights: TrainWeights, inputs: TrainInputs, saved: Float32Array,
-                          grads: TrainOutputGradients): [NativeWeights, NativeInputs, TrainOutputGradients] {
+  private prepareBackward(
+    method: string,
+    weights: TrainWeights,
+    inputs: TrainInputs,
+    saved: Float32Array,
+    grads: TrainOutputGradients,
+  ): [NativeWeights, NativeInputs, TrainOutputGradients] {
     const where = `RnnTrainer.${method}`;
     const [w, x] = this.prepare(method, weights, inputs);
     if (!isF32(saved)) throw typeError(where, 'saved', 'the Float32Array that forward returned', saved);
     if (grads === null || typeof grads !== 'object') throw typeError(where, 'grads', 'an object { dY, dY_h, dY_c }', grads);
-    const D = this.numDirections, H = this.hiddenSize, T = x.seqLength, N = x.batchSize;
+    const D = this.numDirections,
+      H = this.hiddenSize,
+      T = x.seqLength,
+      N = x.batchSize;
     const yShape = this.layout === 0 ? `[T, D, B, H] = [${T}, ${D}, ${N}, ${H}]` : `[B, T, D, H] = [${N}, ${T}, ${D}, ${H}]`;
     const dY = floats(where, 'grads.dY', grads.dY, T * D * N * H, yShape, true);
     const dY_h = floats(where, 'grads.dY_h', grads.dY_h, D * N * H, this.stateShape(N), true);
@@ -237,7 +261,8 @@ export class RnnTrainer {
 
   /** The dims of a state ([D, B, H] or, in layout 1, [B, D, H]) for error messages. */
   private stateShape(N: number): string {
-    const D = this.numDirections, H = this.hiddenSize;
+    const D = this.numDirections,
+      H = this.hiddenSize;
     return this.layout === 0 ? `[D, B, H] = [${D}, ${N}, ${H}]` : `[B, D, H] = [${N}, ${D}, ${H}]`;
   }
 

@@ -1,6 +1,6 @@
 // Naive baselines, so a reader sees what the recurrent model adds over a rule of thumb.
-import { G2PEntry } from '../data/cmudict';
-import { ForecastSplit } from '../data/timeseries';
+import type { G2PEntry } from '../data/cmudict';
+import type { ForecastSplit } from '../data/timeseries';
 import { dayOfYear } from '../data/weather';
 
 /** The most frequent class among the training labels (ties: the smaller id). */

@@ -1,7 +1,7 @@
 // The recurrent cells a comparison trains, and what differs between them: the layer, the gate
 // count (which sets parameter counts and memory) and the state each stream keeps. A new cell is
 // one entry in CELL_INFO and one case in recurrentLayer.
-import { layers, Layer } from '../layers';
+import { layers, type Layer } from '../layers';
 
 /** The two gated cells every comparison trains and weighs against each other. */
 export const CELLS = ['gru', 'lstm'] as const;
@@ -63,7 +63,14 @@ export function recurrentParamCount(cell: ModelCell, units: number, shape: Stack
  * projection (steps × G·H) and the step outputs (steps × H) of one layer at a time; and the
  * per-stream state of every layer.
  */
-export function modelMemory(cell: ModelCell, units: number, inputSize: number, layerCount: number, steps: number, params: number): { weights: number; packedWeights: number; workspace: number; state: number; total: number } {
+export function modelMemory(
+  cell: ModelCell,
+  units: number,
+  inputSize: number,
+  layerCount: number,
+  steps: number,
+  params: number,
+): { weights: number; packedWeights: number; workspace: number; state: number; total: number } {
   const { gates, states } = CELL_INFO[cell];
   let packed = 0;
   let input = inputSize;

@@ -1,8 +1,8 @@
 // Brown corpus, character-level language model (the benchmark of Jozefowicz et al. 2015 at a
 // small scale). The quick run reads a seeded sample of documents; --full reads all of them.
 import { BROWN_PACKAGE, charLmData, loadBrown } from '../data/brown';
-import { languageModelTask, LanguageModelTask } from './kinds/language-model';
-import { TaskDefinition } from './registry-types';
+import { languageModelTask, type LanguageModelTask } from './kinds/language-model';
+import type { TaskDefinition } from './registry-types';
 
 export const charlm: TaskDefinition = {
   id: 'charlm',
@@ -14,7 +14,12 @@ export const charlm: TaskDefinition = {
     languageModelTask(
       'charlm',
       'Brown corpus, characters',
-      charLmData(loadBrown(), full ? { chunkLength: 100, streams: 32 } : { chunkLength: 50, streams: 32, maxChars: { train: 250000, validation: 40000, test: 80000 } }),
+      charLmData(
+        loadBrown(),
+        full
+          ? { chunkLength: 100, streams: 32 }
+          : { chunkLength: 50, streams: 32, maxChars: { train: 250000, validation: 40000, test: 80000 } },
+      ),
       {
         units: full ? 256 : 64,
         layers: 1,

@@ -1,7 +1,7 @@
 // CMUdict, spelling → phonemes: an encoder–decoder with attention. The quick run uses 6,000 words.
 import { CMUDICT_PACKAGE, loadCmudict } from '../data/cmudict';
-import { g2pTask, Seq2SeqTask } from './kinds/seq2seq';
-import { TaskDefinition } from './registry-types';
+import { g2pTask, type Seq2SeqTask } from './kinds/seq2seq';
+import type { TaskDefinition } from './registry-types';
 import { QUICK_DEFAULTS } from './types';
 
 export const g2p: TaskDefinition = {

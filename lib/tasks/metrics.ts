@@ -1,7 +1,8 @@
 // Task metrics as pure functions over predictions and references.
 
 function checkLengths(where: string, a: ArrayLike<unknown>, b: ArrayLike<unknown>): void {
-  if (a.length !== b.length) throw new RangeError(`${where}: expected predictions and references of the same length, but received ${a.length} and ${b.length}`);
+  if (a.length !== b.length)
+    throw new RangeError(`${where}: expected predictions and references of the same length, but received ${a.length} and ${b.length}`);
   if (a.length === 0) throw new RangeError(`${where}: expected at least one prediction, but received 0`);
 }
 
@@ -170,7 +171,10 @@ export function squaredErrorItems(predicted: ArrayLike<number>, actual: ArrayLik
 }
 
 /** Per-word edit distances and reference lengths, behind the phoneme error rate. */
-export function editItems(hypotheses: readonly (readonly string[])[], references: readonly (readonly string[])[]): { num: number[]; den: number[] } {
+export function editItems(
+  hypotheses: readonly (readonly string[])[],
+  references: readonly (readonly string[])[],
+): { num: number[]; den: number[] } {
   checkLengths('editItems', hypotheses, references);
   return { num: hypotheses.map((h, i) => editDistance(h, references[i])), den: references.map((r) => r.length) };
 }

@@ -1,8 +1,8 @@
 // First names → gender, character level. The quick defaults keep the whole run short on a
 // 2-core machine; each cell picks its learning rate from the grid by validation loss.
 import { FEMALE_NAMES_PACKAGE, loadNames, MALE_NAMES_PACKAGE } from '../data/names';
-import { classificationTask, ClassificationTask } from './kinds/classification';
-import { TaskDefinition } from './registry-types';
+import { classificationTask, type ClassificationTask } from './kinds/classification';
+import type { TaskDefinition } from './registry-types';
 import { QUICK_DEFAULTS } from './types';
 
 export const names: TaskDefinition = {

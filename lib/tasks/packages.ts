@@ -21,7 +21,7 @@ export class MissingDataPackagesError extends Error {
   }
 }
 
-const packagesOf = (task: string): readonly string[] => (Object.prototype.hasOwnProperty.call(TASK_DATA_PACKAGES, task) ? TASK_DATA_PACKAGES[task] : []);
+const packagesOf = (task: string): readonly string[] => (Object.hasOwn(TASK_DATA_PACKAGES, task) ? TASK_DATA_PACKAGES[task] : []);
 
 /** The data packages `tasks` need that are not installed, each once, in task order. */
 export function missingDataPackages(tasks: readonly string[], installed: (name: string) => boolean = isPackageInstalled): string[] {
@@ -36,5 +36,8 @@ export function missingDataPackages(tasks: readonly string[], installed: (name: 
 export function checkDataPackages(tasks: readonly string[], installed?: (name: string) => boolean): void {
   const missing = missingDataPackages(tasks, installed);
   if (missing.length === 0) return;
-  throw new MissingDataPackagesError(missing, tasks.filter((t) => packagesOf(t).some((n) => missing.includes(n))));
+  throw new MissingDataPackagesError(
+    missing,
+    tasks.filter((t) => packagesOf(t).some((n) => missing.includes(n))),
+  );
 }

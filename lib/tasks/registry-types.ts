@@ -1,6 +1,6 @@
 // A built-in task as the registry lists it.
-import { Cell } from './cells';
-import { TaskSpec } from './spec';
+import type { Cell } from './cells';
+import type { TaskSpec } from './spec';
 
 export interface TaskDefinition {
   /** What --task names it by. */

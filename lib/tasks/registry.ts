@@ -4,11 +4,11 @@ import { charlm } from './charlm';
 import { g2p } from './g2p';
 import { genre } from './genre';
 import { names } from './names';
-import { TaskDefinition } from './registry-types';
+import type { TaskDefinition } from './registry-types';
 import { tagging } from './tagging';
 import { sp500 } from './sp500';
 import { spam } from './spam';
-import { TaskSpec } from './spec';
+import type { TaskSpec } from './spec';
 import { weather } from './weather';
 
 export const TASKS: readonly TaskDefinition[] = [names, spam, g2p, sp500, weather, genre, tagging, charlm];

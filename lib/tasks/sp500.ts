@@ -1,8 +1,8 @@
 // S&P 500 2000–2020, next-day return from the last 20 days.
 import { VEGA_DATASETS_PACKAGE } from '../data/packages';
 import { loadSp500 } from '../data/sp500';
-import { ForecastTask, returnsTask } from './kinds/forecasting';
-import { TaskDefinition } from './registry-types';
+import { type ForecastTask, returnsTask } from './kinds/forecasting';
+import type { TaskDefinition } from './registry-types';
 import { QUICK_DEFAULTS } from './types';
 
 export const sp500: TaskDefinition = {

@@ -1,8 +1,8 @@
 // Every kind of task compare/ can run. A new kind adds its interface here.
-import { ClassificationTask } from './kinds/classification';
-import { ForecastTask } from './kinds/forecasting';
-import { LanguageModelTask } from './kinds/language-model';
-import { Seq2SeqTask } from './kinds/seq2seq';
-import { TaggingTask } from './kinds/tagging';
+import type { ClassificationTask } from './kinds/classification';
+import type { ForecastTask } from './kinds/forecasting';
+import type { LanguageModelTask } from './kinds/language-model';
+import type { Seq2SeqTask } from './kinds/seq2seq';
+import type { TaggingTask } from './kinds/tagging';
 
 export type TaskSpec = ClassificationTask | Seq2SeqTask | ForecastTask | TaggingTask | LanguageModelTask;

@@ -48,7 +48,11 @@ export class BagOfWordsClassifier {
   }
 
   /** One epoch of Adam over the samples in a seeded order (the step count carries across epochs). */
-  trainEpoch(samples: readonly [Int32Array, Float64Array][], labels: ArrayLike<number>, opts: { learningRate: number; l2: number; batchSize: number; rng: Rng; state: AdamState }): void {
+  trainEpoch(
+    samples: readonly [Int32Array, Float64Array][],
+    labels: ArrayLike<number>,
+    opts: { learningRate: number; l2: number; batchSize: number; rng: Rng; state: AdamState },
+  ): void {
     const k = this.classes;
     const { learningRate, l2, batchSize, rng, state } = opts;
     const order = Array.from({ length: samples.length }, (_, i) => i);
@@ -70,7 +74,7 @@ export class BagOfWordsClassifier {
         let max = -Infinity;
         for (let c = 0; c < k; c++) max = Math.max(max, z[c]);
         let sum = 0;
-        for (let c = 0; c < k; c++) sum += (p[c] = Math.exp(z[c] - max));
+        for (let c = 0; c < k; c++) sum += p[c] = Math.exp(z[c] - max);
         for (let c = 0; c < k; c++) p[c] = (p[c] / sum - (c === labels[n] ? 1 : 0)) / batch.length;
         const [ids, cs] = samples[n];
         for (let j = 0; j < ids.length; j++) {
@@ -98,7 +102,15 @@ export class BagOfWordsClassifier {
 
   newState(): AdamState {
     const n = this.w.length;
-    return { t: 0, mw: new Float64Array(n), vw: new Float64Array(n), mb: new Float64Array(this.classes), vb: new Float64Array(this.classes), gradient: new Float64Array(n), seen: new Uint8Array(this.vocabularySize) };
+    return {
+      t: 0,
+      mw: new Float64Array(n),
+      vw: new Float64Array(n),
+      mb: new Float64Array(this.classes),
+      vb: new Float64Array(this.classes),
+      gradient: new Float64Array(n),
+      seen: new Uint8Array(this.vocabularySize),
+    };
   }
 
   /** A copy of the weights, for keeping the best epoch. */
@@ -143,7 +155,8 @@ export function fitBagOfWords(
   const { epochs = 20, patience = 3, l2: strengths = [0, 1e-3], learningRate = 0.003, seed = 1 } = options;
   const tr = train.x.map((x) => BagOfWordsClassifier.counts(x));
   const va = validation.x.map((x) => BagOfWordsClassifier.counts(x));
-  const accuracyOn = (m: BagOfWordsClassifier) => va.reduce((a, s, i) => a + (m.predict(s) === validation.y[i] ? 1 : 0), 0) / Math.max(1, va.length);
+  const accuracyOn = (m: BagOfWordsClassifier) =>
+    va.reduce((a, s, i) => a + (m.predict(s) === validation.y[i] ? 1 : 0), 0) / Math.max(1, va.length);
   let best: { weights: [Float64Array, Float64Array]; l2: number; epochs: number; validationAccuracy: number } | null = null;
   const model = new BagOfWordsClassifier(vocabularySize, classes);
   for (const l2 of strengths) {
@@ -190,7 +203,8 @@ export class MostFrequentTagger {
       return best;
     };
     for (const [w, m] of counts) this.byWord.set(w, top(m));
-    if (overall.size === 0) throw new RangeError('MostFrequentTagger: expected training sentences with at least one token, but received none');
+    if (overall.size === 0)
+      throw new RangeError('MostFrequentTagger: expected training sentences with at least one token, but received none');
     this.fallback = top(overall);
   }
 
@@ -216,8 +230,10 @@ export class NgramModel {
   private readonly context = new Map<number, number>();
 
   constructor(order: number, alphabetSize: number, k: number) {
-    if (!(Number.isSafeInteger(order) && order >= 1 && order <= 6)) throw new RangeError(`NgramModel: expected order to be an integer in [1, 6], but received ${order}`);
-    if (!(Number.isSafeInteger(alphabetSize) && alphabetSize >= 1 && alphabetSize < 255)) throw new RangeError(`NgramModel: expected alphabetSize to be an integer in [1, 254], but received ${alphabetSize}`);
+    if (!(Number.isSafeInteger(order) && order >= 1 && order <= 6))
+      throw new RangeError(`NgramModel: expected order to be an integer in [1, 6], but received ${order}`);
+    if (!(Number.isSafeInteger(alphabetSize) && alphabetSize >= 1 && alphabetSize < 255))
+      throw new RangeError(`NgramModel: expected alphabetSize to be an integer in [1, 254], but received ${alphabetSize}`);
     if (!(typeof k === 'number' && k > 0)) throw new RangeError(`NgramModel: expected k to be a positive number, but received ${k}`);
     this.order = order;
     this.alphabetSize = alphabetSize;
@@ -237,7 +253,8 @@ export class NgramModel {
   count(ids: ArrayLike<number>): this {
     for (let i = 0; i < ids.length; i++) {
       const c = ids[i];
-      if (!(c >= 0 && c < this.alphabetSize)) throw new RangeError(`NgramModel.count: expected symbol ids in [0, ${this.alphabetSize - 1}], but received ${c} at index ${i}`);
+      if (!(c >= 0 && c < this.alphabetSize))
+        throw new RangeError(`NgramModel.count: expected symbol ids in [0, ${this.alphabetSize - 1}], but received ${c} at index ${i}`);
       const h = this.historyKey(ids, i);
       const hc = h * this.alphabetSize + c;
       this.joint.set(hc, (this.joint.get(hc) ?? 0) + 1);

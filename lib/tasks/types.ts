@@ -1,8 +1,8 @@
 // What a comparison task is: its metrics (with the practical margin of the primary one), its
 // baselines, its default sizes, and how it builds, trains, tests and sizes a model of one cell.
 // compare/ runs any TaskSpec without knowing its kind.
-import { Callback, Logs } from '../train/callbacks';
-import { ModelCell } from './cells';
+import type { Callback, Logs } from '../train/callbacks';
+import type { ModelCell } from './cells';
 
 export type TaskKind = 'classification' | 'seq2seq' | 'forecasting' | 'tagging' | 'language-model';
 

@@ -155,7 +155,8 @@ export class ReduceLROnPlateau implements StatefulCallback {
     const v = this.m.value(logs);
     const opt = this.model!.optimizer!;
     if (v === undefined) return;
-    if (typeof opt.learningRate !== 'number') throw typeError('callbacks.reduceLROnPlateau', "the optimizer's learningRate", 'a number (not a schedule)', opt.learningRate);
+    if (typeof opt.learningRate !== 'number')
+      throw typeError('callbacks.reduceLROnPlateau', "the optimizer's learningRate", 'a number (not a schedule)', opt.learningRate);
     if (this.cooldownLeft > 0) {
       this.cooldownLeft--;
       this.m.wait = 0;

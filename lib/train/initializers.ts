@@ -4,7 +4,14 @@ import { oneOf } from '../validate';
 import type { Rng } from '../rng';
 
 export type InitializerName = 'glorotUniform' | 'orthogonal' | 'zeros' | 'ones' | 'randomUniform' | 'randomNormal';
-export const INITIALIZER_NAMES: readonly InitializerName[] = ['glorotUniform', 'orthogonal', 'zeros', 'ones', 'randomUniform', 'randomNormal'];
+export const INITIALIZER_NAMES: readonly InitializerName[] = [
+  'glorotUniform',
+  'orthogonal',
+  'zeros',
+  'ones',
+  'randomUniform',
+  'randomNormal',
+];
 
 export function checkInitializer(where: string, arg: string, v: unknown): InitializerName {
   return oneOf(where, arg, v, INITIALIZER_NAMES, `one of ${INITIALIZER_NAMES.join(', ')}`);
@@ -44,7 +51,13 @@ export function claimParameter(name: string, shape: readonly number[], count: nu
   fromFile.left -= count;
 }
 
-export function initMatrix(name: InitializerName, rows: number, cols: number, rng: Rng, set: (r: number, c: number, v: number) => void): void {
+export function initMatrix(
+  name: InitializerName,
+  rows: number,
+  cols: number,
+  rng: Rng,
+  set: (r: number, c: number, v: number) => void,
+): void {
   if (fromFile !== null) return;
   switch (name) {
     case 'zeros':
@@ -85,7 +98,7 @@ export function initMatrix(name: InitializerName, rows: number, cols: number, rn
         for (let i = 0; i < n; i++) v[i] /= norm;
         q.push(v);
       }
-      for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) (tall ? set(i, j, q[j][i]) : set(j, i, q[j][i]));
+      for (let j = 0; j < k; j++) for (let i = 0; i < n; i++) tall ? set(i, j, q[j][i]) : set(j, i, q[j][i]);
       return;
     }
   }

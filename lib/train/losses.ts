@@ -5,8 +5,21 @@
 import { rangeError, typeError } from '../errors';
 import { finite, integer } from '../validate';
 
-export type LossName = 'sparseCategoricalCrossentropy' | 'categoricalCrossentropy' | 'binaryCrossentropy' | 'meanSquaredError' | 'meanAbsoluteError' | 'huber';
-export const LOSS_NAMES: readonly LossName[] = ['sparseCategoricalCrossentropy', 'categoricalCrossentropy', 'binaryCrossentropy', 'meanSquaredError', 'meanAbsoluteError', 'huber'];
+export type LossName =
+  | 'sparseCategoricalCrossentropy'
+  | 'categoricalCrossentropy'
+  | 'binaryCrossentropy'
+  | 'meanSquaredError'
+  | 'meanAbsoluteError'
+  | 'huber';
+export const LOSS_NAMES: readonly LossName[] = [
+  'sparseCategoricalCrossentropy',
+  'categoricalCrossentropy',
+  'binaryCrossentropy',
+  'meanSquaredError',
+  'meanAbsoluteError',
+  'huber',
+];
 const ALIASES: Record<string, LossName> = {
   sparse_categorical_crossentropy: 'sparseCategoricalCrossentropy',
   categorical_crossentropy: 'categoricalCrossentropy',
@@ -47,10 +60,13 @@ export class Loss {
 
   constructor(name: LossName, config: LossConfig = {}) {
     const where = `losses.${name}`;
-    if (!(LOSS_NAMES as readonly unknown[]).includes(name)) throw rangeError('Loss', 'name', `one of ${LOSS_NAMES.join(', ')}`, JSON.stringify(name));
+    if (!(LOSS_NAMES as readonly unknown[]).includes(name))
+      throw rangeError('Loss', 'name', `one of ${LOSS_NAMES.join(', ')}`, JSON.stringify(name));
     if (config === null || typeof config !== 'object') throw typeError(where, 'its argument', 'a config object', config);
-    if (config.fromLogits !== undefined && typeof config.fromLogits !== 'boolean') throw typeError(where, 'fromLogits', 'a boolean', config.fromLogits);
-    if (config.ignoreClass !== undefined && config.ignoreClass !== null) integer(where, 'ignoreClass', config.ignoreClass, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'an integer or null');
+    if (config.fromLogits !== undefined && typeof config.fromLogits !== 'boolean')
+      throw typeError(where, 'fromLogits', 'a boolean', config.fromLogits);
+    if (config.ignoreClass !== undefined && config.ignoreClass !== null)
+      integer(where, 'ignoreClass', config.ignoreClass, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'an integer or null');
     if (config.delta !== undefined) finite(where, 'delta', config.delta, Number.MIN_VALUE, Infinity, 'a positive number');
     this.name = name;
     this.fromLogits = config.fromLogits ?? false;
@@ -138,7 +154,7 @@ export class Loss {
           const tj = sparse ? (j === label ? 1 : 0) : t[o + j];
           if (tj === 0) continue;
           const q = p[o + j] / s;
-          const qc = q < EPS ? EPS : q > 1 - EPS ? 1 - EPS : q;
+          const qc = q < EPS ? EPS : Math.min(q , 1 - EPS);
           loss -= tj * Math.log(qc);
           if (qc === q) gq -= tj;
         }
@@ -161,7 +177,7 @@ export class Loss {
             grad[o + j] += (scale * (1 / (1 + Math.exp(-zj)) - tj)) / k;
           } else {
             const pj = p[o + j];
-            const pc = pj < EPS ? EPS : pj > 1 - EPS ? 1 - EPS : pj;
+            const pc = pj < EPS ? EPS : Math.min(pj , 1 - EPS);
             loss -= tj * Math.log(pc) + (1 - tj) * Math.log(1 - pc);
             if (pc === pj) grad[o + j] += (scale * (-tj / pj + (1 - tj) / (1 - pj))) / k;
           }
@@ -205,7 +221,7 @@ export function toLoss(where: string, v: unknown): Loss {
   if (v instanceof Loss) return v;
   if (typeof v === 'string') {
     // Own keys only: 'constructor' or 'toString' are not losses.
-    const name = (LOSS_NAMES as readonly string[]).includes(v) ? (v as LossName) : Object.prototype.hasOwnProperty.call(ALIASES, v) ? ALIASES[v] : undefined;
+    const name = (LOSS_NAMES as readonly string[]).includes(v) ? (v as LossName) : Object.hasOwn(ALIASES, v) ? ALIASES[v] : undefined;
     if (name) return new Loss(name);
     throw rangeError(where, 'loss', `one of ${LOSS_NAMES.join(', ')} (or a losses.* object)`, `"${v}"`);
   }

@@ -6,7 +6,13 @@ import type { Loss } from './losses';
 
 export type MetricName = 'accuracy' | 'topK' | 'precision' | 'recall' | 'f1' | 'mse' | 'rmse' | 'mae';
 export const METRIC_NAMES: readonly MetricName[] = ['accuracy', 'topK', 'precision', 'recall', 'f1', 'mse', 'rmse', 'mae'];
-export const METRIC_ALIASES: Record<string, MetricName> = { acc: 'accuracy', meanSquaredError: 'mse', meanAbsoluteError: 'mae', mean_squared_error: 'mse', mean_absolute_error: 'mae' };
+export const METRIC_ALIASES: Record<string, MetricName> = {
+  acc: 'accuracy',
+  meanSquaredError: 'mse',
+  meanAbsoluteError: 'mae',
+  mean_squared_error: 'mse',
+  mean_absolute_error: 'mae',
+};
 
 /** A metric as compile takes it: a name, or { name: 'topK', k } and the like. */
 export interface MetricSpec {
@@ -142,7 +148,8 @@ export function toMetrics(where: string, v: unknown, loss: Loss): Metric[] {
   if (!Array.isArray(v)) throw typeError(where, 'metrics', 'an array of metric names or { name, k, threshold } objects', v);
   const out: Metric[] = [];
   for (const m of v) {
-    const spec: MetricSpec = typeof m === 'string' ? { name: (Object.prototype.hasOwnProperty.call(METRIC_ALIASES, m) ? METRIC_ALIASES[m] : m) as MetricName } : (m as MetricSpec);
+    const spec: MetricSpec =
+      typeof m === 'string' ? { name: (Object.hasOwn(METRIC_ALIASES, m) ? METRIC_ALIASES[m] : m) as MetricName } : (m as MetricSpec);
     if (spec === null || typeof spec !== 'object' || !(METRIC_NAMES as readonly string[]).includes(spec.name)) {
       throw rangeError(where, 'each metric', `one of ${METRIC_NAMES.join(', ')}`, typeof m === 'string' ? `"${m}"` : JSON.stringify(m));
     }

@@ -2,6 +2,14 @@
 // addon, so it lives in ops/trainer.ts.
 export { RnnTrainer } from '../ops/trainer';
 export type {
-  RnnTrainerAttributes, TrainCell, TrainDirection, TrainForwardOptions, TrainForwardResult, TrainGradients, TrainInputs,
-  TrainOutputGradients, TrainOutputName, TrainWeights,
+  RnnTrainerAttributes,
+  TrainCell,
+  TrainDirection,
+  TrainForwardOptions,
+  TrainForwardResult,
+  TrainGradients,
+  TrainInputs,
+  TrainOutputGradients,
+  TrainOutputName,
+  TrainWeights,
 } from '../ops/trainer';

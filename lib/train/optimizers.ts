@@ -5,7 +5,7 @@ import { rangeError, typeError } from '../errors';
 import { adamUpdate } from '../ops/optimizer';
 import { boolean, finite } from '../validate';
 import type { Param } from './param';
-import { Schedule, ScheduleConfig } from './schedules';
+import { Schedule, type ScheduleConfig } from './schedules';
 
 export type OptimizerName = 'sgd' | 'adam' | 'adamw' | 'rmsprop';
 export const OPTIMIZER_NAMES: readonly OptimizerName[] = ['sgd', 'adam', 'adamw', 'rmsprop'];
@@ -62,7 +62,8 @@ export class Optimizer {
 
   constructor(name: OptimizerName, args: AdamWArgs & SgdArgs & RmspropArgs = {}) {
     const where = `optimizers.${name}`;
-    if (!(OPTIMIZER_NAMES as readonly unknown[]).includes(name)) throw rangeError('Optimizer', 'name', `one of ${OPTIMIZER_NAMES.join(', ')}`, JSON.stringify(name));
+    if (!(OPTIMIZER_NAMES as readonly unknown[]).includes(name))
+      throw rangeError('Optimizer', 'name', `one of ${OPTIMIZER_NAMES.join(', ')}`, JSON.stringify(name));
     if (args === null || typeof args !== 'object') throw typeError(where, 'its argument', 'a config object', args);
     const num = (k: keyof typeof args, fallback: number, ok: (v: number) => boolean, expected: string): number => {
       const v = args[k];
@@ -150,7 +151,7 @@ export class Optimizer {
     const lr = this.currentLearningRate();
     const t = this.iterations + 1;
     const { momentum: mu, beta1: b1, beta2: b2, epsilon: eps, rho } = this;
-    const alpha = (lr * Math.sqrt(1 - Math.pow(b2, t))) / (1 - Math.pow(b1, t));
+    const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
     const decay = lr * this.weightDecay;
     for (const p of params) {
       const s = this.slotsOf(p);

@@ -19,7 +19,12 @@ export function makeParam(name: string, shape: number[], rowSize = 0): Param {
   claimParameter(name, shape, n);
   // Checked here rather than left to V8's "Invalid typed array length".
   if (!(n * 4 <= MAX_ARRAY_BYTES)) {
-    throw rangeError(`parameter ${name}`, 'its shape', `at most ${MAX_ARRAY_BYTES / 4} floats (the largest array Node can hold)`, `[${shape.join(', ')}] = ${n} floats`);
+    throw rangeError(
+      `parameter ${name}`,
+      'its shape',
+      `at most ${MAX_ARRAY_BYTES / 4} floats (the largest array Node can hold)`,
+      `[${shape.join(', ')}] = ${n} floats`,
+    );
   }
   return { name, shape, value: new Float32Array(n), grad: new Float32Array(n), rows: null, rowSize };
 }

@@ -28,13 +28,14 @@ export class Schedule {
     pos('initialLearningRate', config.initialLearningRate);
     pos('decaySteps', config.decaySteps);
     if (config.name === 'stepDecay') pos('decayRate', config.decayRate);
-    else if (config.alpha !== undefined && !(config.alpha >= 0 && config.alpha <= 1)) throw rangeError(where, 'alpha', 'a number in [0, 1]', String(config.alpha));
+    else if (config.alpha !== undefined && !(config.alpha >= 0 && config.alpha <= 1))
+      throw rangeError(where, 'alpha', 'a number in [0, 1]', String(config.alpha));
   }
 
   /** The rate for optimizer step `step` (0 for the first update). */
   at(step: number): number {
     const c = this.config;
-    if (c.name === 'stepDecay') return c.initialLearningRate * Math.pow(c.decayRate, Math.floor(step / c.decaySteps));
+    if (c.name === 'stepDecay') return c.initialLearningRate * c.decayRate ** Math.floor(step / c.decaySteps);
     const s = Math.min(step, c.decaySteps);
     const cos = 0.5 * (1 + Math.cos((Math.PI * s) / c.decaySteps));
     const a = c.alpha ?? 0;

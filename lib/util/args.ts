@@ -33,7 +33,11 @@ export interface ParseOptions {
 }
 
 /** Parses `argv` against `specs` (option name without dashes -> kind) by the rules above. */
-export function parseCommandArgs(argv: readonly string[], specs: Readonly<Record<string, OptionKind>>, parse: ParseOptions = {}): ParsedArgs {
+export function parseCommandArgs(
+  argv: readonly string[],
+  specs: Readonly<Record<string, OptionKind>>,
+  parse: ParseOptions = {},
+): ParsedArgs {
   const config: Record<string, { type: 'string' | 'boolean'; multiple: true }> = {};
   for (const [name, kind] of Object.entries(specs)) config[name] = { type: kind === 'flag' ? 'boolean' : 'string', multiple: true };
   const { tokens } = tokenize({ args: [...argv], options: config, strict: false, allowPositionals: true, tokens: true });
@@ -42,13 +46,20 @@ export function parseCommandArgs(argv: readonly string[], specs: Readonly<Record
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
     if (token.kind === 'positional') {
-      if (!parse.positionals) throw new UsageError(`expected only options${parse.command ? ` (run gatedrnn ${parse.command} --help for them)` : ''}, but received "${token.value}"`);
+      if (!parse.positionals)
+        throw new UsageError(
+          `expected only options${parse.command ? ` (run gatedrnn ${parse.command} --help for them)` : ''}, but received "${token.value}"`,
+        );
       positionals.push(token.value);
       continue;
     }
-    const kind = Object.prototype.hasOwnProperty.call(specs, token.name) ? specs[token.name] : undefined;
+    const kind = Object.hasOwn(specs, token.name) ? specs[token.name] : undefined;
     if (kind === undefined) {
-      throw new UsageError(parse.command ? `unknown option "${argv[token.index]}"; run gatedrnn ${parse.command} --help for the options` : `unknown option ${token.rawName}`);
+      throw new UsageError(
+        parse.command
+          ? `unknown option "${argv[token.index]}"; run gatedrnn ${parse.command} --help for the options`
+          : `unknown option ${token.rawName}`,
+      );
     }
     let value: string;
     if (kind === 'flag') {
@@ -56,7 +67,8 @@ export function parseCommandArgs(argv: readonly string[], specs: Readonly<Record
       value = 'true';
     } else {
       if (token.value === undefined) throw new UsageError(`expected a value after ${token.rawName}, but received nothing`);
-      if (!token.inlineValue && token.value.startsWith('--')) throw new UsageError(`expected a value after ${token.rawName}, but received "${token.value}"`);
+      if (!token.inlineValue && token.value.startsWith('--'))
+        throw new UsageError(`expected a value after ${token.rawName}, but received "${token.value}"`);
       value = token.value;
     }
     const before = options.get(token.name);

@@ -2,8 +2,8 @@
 // a temporary file in the same folder, are synced, and the temporary file is renamed over the
 // target, so a reader sees the old file or the new one, never a part. A process killed between
 // writing and renaming leaves its temporary file; the next write to the same path removes it.
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** `.name.<pid>.<random>.tmp` beside `file`: the pid tells whether its writer still runs. */
 function tempName(file: string): string {

@@ -3,10 +3,10 @@
  * no busy-looping process behind; bench:train names PyTorch's BLAS and refuses the reference
  * BLAS. Nothing here reads a time.
  */
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const bench = path.join(__dirname, '..', '..', 'bench');
@@ -15,7 +15,14 @@ const { contentionMarkdown } = require(path.join(bench, 'report.js'));
 const { classifyBlas, flopsPerStep, torchSettings } = require(path.join(bench, 'train.js'));
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-type Row = { scenario: string; cell: string; threads: number; ratio: { run: number; runAsync: number }; maxAbsDiff: number; calls: { run: number } };
+type Row = {
+  scenario: string;
+  cell: string;
+  threads: number;
+  ratio: { run: number; runAsync: number };
+  maxAbsDiff: number;
+  calls: { run: number };
+};
 
 // In a child node process: onnxruntime-node's outputs fail its own Float32Array check inside
 // jest's sandbox. The child also lists its own child processes after the run (Linux /proc).
@@ -41,7 +48,9 @@ test('contention tables: every scenario, cell and thread count, outputs agreeing
   expect(childrenAfter).toEqual([]);
   const rows: Row[] = c.rows;
   expect(rows).toHaveLength(SCENARIOS.length * 2 * 2);
-  for (const s of SCENARIOS) for (const cell of ['GRU', 'LSTM']) for (const t of [1, 2]) expect(rows.filter((x) => x.scenario === s.id && x.cell === cell && x.threads === t)).toHaveLength(1);
+  for (const s of SCENARIOS)
+    for (const cell of ['GRU', 'LSTM'])
+      for (const t of [1, 2]) expect(rows.filter((x) => x.scenario === s.id && x.cell === cell && x.threads === t)).toHaveLength(1);
   for (const x of rows) {
     expect(x.maxAbsDiff).toBeLessThan(1e-5);
     expect(x.calls.run).toBeGreaterThanOrEqual(1);
@@ -54,12 +63,28 @@ test('contention tables: every scenario, cell and thread count, outputs agreeing
 }, 60000);
 
 test('PyTorch BLAS: OpenBLAS, MKL and BLIS are real anchors; the reference BLAS and an unknown one are not', () => {
-  const openblas = classifyBlas({ files: ['/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3', '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so'], config: 'BLAS_INFO=generic' });
+  const openblas = classifyBlas({
+    files: [
+      '/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3',
+      '/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblasp-r0.3.21.so',
+    ],
+    config: 'BLAS_INFO=generic',
+  });
   expect(openblas).toMatchObject({ name: 'OpenBLAS', variant: 'pthread', real: true });
-  expect(classifyBlas({ files: ['/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3'], config: '' })).toMatchObject({ name: 'OpenBLAS', variant: 'openmp', real: true });
+  expect(classifyBlas({ files: ['/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3'], config: '' })).toMatchObject({
+    name: 'OpenBLAS',
+    variant: 'openmp',
+    real: true,
+  });
   expect(classifyBlas({ files: [], config: 'BLAS_INFO=mkl, LAPACK_INFO=mkl' })).toMatchObject({ real: true });
-  expect(classifyBlas({ files: ['/usr/lib/x86_64-linux-gnu/blis-pthread/libblas.so.3'], config: '' })).toMatchObject({ name: 'BLIS', real: true });
-  expect(classifyBlas({ files: ['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3'], config: 'BLAS_INFO=generic' })).toMatchObject({ name: 'reference BLAS', real: false });
+  expect(classifyBlas({ files: ['/usr/lib/x86_64-linux-gnu/blis-pthread/libblas.so.3'], config: '' })).toMatchObject({
+    name: 'BLIS',
+    real: true,
+  });
+  expect(classifyBlas({ files: ['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3'], config: 'BLAS_INFO=generic' })).toMatchObject({
+    name: 'reference BLAS',
+    real: false,
+  });
   expect(classifyBlas({ files: [], config: 'BLAS_INFO=generic' })).toMatchObject({ name: 'unknown', real: false });
 });
 
@@ -68,9 +93,14 @@ test('bench:train refuses a PyTorch on the reference BLAS, naming the library, w
   try {
     // A stand-in for python3: "torch" imports, and its process maps Debian's reference libblas.
     const python = path.join(dir, 'python3');
-    const probe = JSON.stringify({ torch: '0.0', blas: { files: ['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3'], config: 'BLAS_INFO=generic' } });
+    const probe = JSON.stringify({
+      torch: '0.0',
+      blas: { files: ['/usr/lib/x86_64-linux-gnu/blas/libblas.so.3'], config: 'BLAS_INFO=generic' },
+    });
     fs.writeFileSync(python, `#!/bin/sh\nif [ "$1" = "-c" ]; then echo 0.0; else echo '${probe}'; fi\n`, { mode: 0o755 });
-    const r = spawnSync(process.execPath, [path.join(bench, 'train.js'), '--engines', 'gatedrnn,torch', '--python', python, '--out', dir], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(bench, 'train.js'), '--engines', 'gatedrnn,torch', '--python', python, '--out', dir], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(3);
     expect(r.stderr).toContain('reference BLAS (/usr/lib/x86_64-linux-gnu/blas/libblas.so.3)');
     expect(r.stderr).toContain('libopenblas0-pthread');

@@ -2,7 +2,7 @@
 
 // What the command line and the package say to a user: unknown dim names, messages that name
 // their source once, dates in --csv reports, the help text, and the CUDA error.
-import * as path from 'path';
+import * as path from 'node:path';
 import { main } from '../../lib/cli';
 import { crosscheck } from '../../lib/onnx/crosscheck';
 import { COMPARE_USAGE } from '../../lib/compare/cli-args';
@@ -26,7 +26,9 @@ describe('crosscheck --dim', () => {
     );
     const c = capture();
     expect(await main(['crosscheck', fixture('torch_gru_state'), '--runs', '1', '--dim', 'seq=50'], c.io)).toBe(2);
-    expect(c.err.join('\n')).toBe("gatedrnn crosscheck: expected options.dims to be keyed by the model's symbolic input dims (time, batch), but received a size for 'seq'");
+    expect(c.err.join('\n')).toBe(
+      "gatedrnn crosscheck: expected options.dims to be keyed by the model's symbolic input dims (time, batch), but received a size for 'seq'",
+    );
   });
 
   test('declared names are still taken', async () => {
@@ -57,7 +59,12 @@ describe('--csv dates', () => {
   const rows = (date: (i: number) => string) => Array.from({ length: 12 }, (_, i) => `${date(i)},${i},${(i * 7) % 5}`).join('\n');
 
   test('a date column names the steps', () => {
-    const d = forecastFromTable('s.csv', parseCsv(`date,units,price\n${rows((i) => `2021-03-${String(i + 1).padStart(2, '0')}`)}`), 'units', 3);
+    const d = forecastFromTable(
+      's.csv',
+      parseCsv(`date,units,price\n${rows((i) => `2021-03-${String(i + 1).padStart(2, '0')}`)}`),
+      'units',
+      3,
+    );
     expect(d.featureNames).toEqual(['units', 'price']);
     expect(d.test.targetDates[d.test.targetDates.length - 1]).toBe('2021-03-12');
     expect(d.notes.join(' ')).toContain('train 2021-03-03 .. ');
@@ -67,7 +74,12 @@ describe('--csv dates', () => {
   test('US dates and timestamps count as dates too', () => {
     const us = forecastFromTable('s.csv', parseCsv(`when,units,price\n${rows((i) => `3/${i + 1}/2021`)}`), 'units', 3);
     expect(us.test.targetDates[us.test.targetDates.length - 1]).toBe('3/12/2021');
-    const ts = forecastFromTable('s.csv', parseCsv(`at,units,price\n${rows((i) => `2021-03-01T${String(i).padStart(2, '0')}:00:00Z`)}`), 'units', 3);
+    const ts = forecastFromTable(
+      's.csv',
+      parseCsv(`at,units,price\n${rows((i) => `2021-03-01T${String(i).padStart(2, '0')}:00:00Z`)}`),
+      'units',
+      3,
+    );
     expect(ts.test.targetDates[ts.test.targetDates.length - 1]).toBe('2021-03-01T11:00:00Z');
   });
 
@@ -83,9 +95,10 @@ test('compare --help describes --full without pointing at a README table', async
   expect(COMPARE_USAGE).not.toContain('README');
 });
 
-test("the CUDA error tells a package user what to run, not a repository script", () => {
+test('the CUDA error tells a package user what to run, not a repository script', () => {
   if (backendInfo().cudaInfo?.built) return; // a CUDA build has nothing to refuse
-  const H = 2, I = 2;
+  const H = 2,
+    I = 2;
   const t = (dims: number[]) => new Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b)), dims);
   let message = '';
   try {

@@ -4,10 +4,10 @@
 // random and given inputs, the exit code outside tolerance, and usage errors. Timings are
 // printed, never asserted.
 
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { spawnSync } from 'child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Tensor, crosscheck } from '../../lib';
 import { COMMANDS, main, parseArgs } from '../../lib/cli';
 
@@ -26,7 +26,9 @@ describe('crosscheck', () => {
     expect(report.ok).toBe(true);
     expect(report.feeds.tokens.dims).toEqual([2, 9]);
     expect(Math.max(...Array.from(report.feeds.tokens.data as BigInt64Array, Number))).toBeLessThan(60);
-    expect(report.outputs).toEqual([{ name: 'probs', dims: [2, 5], maxAbsDiff: expect.any(Number), maxRelDiff: expect.any(Number), ok: true }]);
+    expect(report.outputs).toEqual([
+      { name: 'probs', dims: [2, 5], maxAbsDiff: expect.any(Number), maxRelDiff: expect.any(Number), ok: true },
+    ]);
     expect(report.outputs[0].maxAbsDiff).toBeLessThan(1e-5);
     expect(report.speedRatio).toBeGreaterThan(0);
   });
@@ -41,8 +43,12 @@ describe('crosscheck', () => {
   });
 
   test('options are checked', async () => {
-    await expect(crosscheck(fixture('torch_gru_state'), undefined, { tolerance: -1 })).rejects.toThrow('crosscheck: expected options.tolerance to be a non-negative number, but received -1 of type number');
-    await expect(crosscheck(fixture('torch_gru_state'), undefined, { dims: { batch: 0 } })).rejects.toThrow('crosscheck: expected options.dims.batch to be a positive integer, but received 0');
+    await expect(crosscheck(fixture('torch_gru_state'), undefined, { tolerance: -1 })).rejects.toThrow(
+      'crosscheck: expected options.tolerance to be a non-negative number, but received -1 of type number',
+    );
+    await expect(crosscheck(fixture('torch_gru_state'), undefined, { dims: { batch: 0 } })).rejects.toThrow(
+      'crosscheck: expected options.dims.batch to be a positive integer, but received 0',
+    );
   });
 });
 
@@ -70,7 +76,10 @@ describe('the gatedrnn command', () => {
 
   test('--inputs reads feeds from JSON (the fixture files) and --json prints the report', async () => {
     const c = capture();
-    const code = await main(['crosscheck', fixture('torch_bilstm'), '--inputs', path.join(FIXTURES, 'torch_bilstm.json'), '--runs', '1', '--json'], c.io);
+    const code = await main(
+      ['crosscheck', fixture('torch_bilstm'), '--inputs', path.join(FIXTURES, 'torch_bilstm.json'), '--runs', '1', '--json'],
+      c.io,
+    );
     expect(code).toBe(0);
     const report = JSON.parse(c.out.join('\n'));
     expect(report.outputs[0]).toMatchObject({ name: 'y', dims: [2, 7, 24], ok: true });
@@ -79,7 +88,10 @@ describe('the gatedrnn command', () => {
 
   test('outside tolerance the exit code is 1', async () => {
     const c = capture();
-    const code = await main(['crosscheck', fixture('torch_bilstm'), '--tolerance', '0', '--runs', '1', '--dim', 'time=40', '--dim', 'batch=4'], c.io);
+    const code = await main(
+      ['crosscheck', fixture('torch_bilstm'), '--tolerance', '0', '--runs', '1', '--dim', 'time=40', '--dim', 'batch=4'],
+      c.io,
+    );
     expect(c.out.join('\n')).toMatch(/OUTSIDE TOLERANCE[\s\S]*FAIL: outputs differ beyond the tolerance$/);
     expect(code).toBe(1);
   });

@@ -1,16 +1,32 @@
 // The claims' verdicts on synthetic per-seed values with known answers, the sanity checks that
 // make an experiment invalid, the report and the CLI wiring (with a FAKE runClaims: no training).
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { claimRows, claimsPlan, ClaimRow, ClaimsResults, judge, lagAtHalf, planJobs } from '../../lib/compare/claims';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { claimRows, claimsPlan, type ClaimRow, type ClaimsResults, judge, lagAtHalf, planJobs } from '../../lib/compare/claims';
 import { claimsMarkdown, claimsTable, writeClaimsReport } from '../../lib/compare/claims-report';
 import { parseCompareArgs } from '../../lib/compare/cli-args';
 import { compareCommand } from '../../lib/compare/command';
-import { TrainAndMeasure } from '../../lib/compare/runner';
+import type { TrainAndMeasure } from '../../lib/compare/runner';
 
 function row(gru: number[], lstm: number[], over: Partial<ClaimRow> = {}): ClaimRow {
-  return { claim: 'small-data', label: 'synthetic', experiment: 'e', measure: 'm', favours: 'gru', higherIsBetter: true, margin: 0.01, scale: 'linear', unit: '', gru, lstm, units: 'seeds', invalid: null, command: 'cmd', ...over };
+  return {
+    claim: 'small-data',
+    label: 'synthetic',
+    experiment: 'e',
+    measure: 'm',
+    favours: 'gru',
+    higherIsBetter: true,
+    margin: 0.01,
+    scale: 'linear',
+    unit: '',
+    gru,
+    lstm,
+    units: 'seeds',
+    invalid: null,
+    command: 'cmd',
+    ...over,
+  };
 }
 
 const noise = [0.001, -0.002, 0.0015, -0.0005, 0.0, 0.002, -0.001, -0.0012];
@@ -22,7 +38,11 @@ describe('verdicts on synthetic values', () => {
     const rows = judge([
       row(ahead, base, { label: 'gru ahead, gru claimed' }),
       row(ahead, base, { label: 'gru ahead, lstm claimed', favours: 'lstm' }),
-      row(base.map((v, i) => v + noise[i]), base, { label: 'same', margin: 0.02 }),
+      row(
+        base.map((v, i) => v + noise[i]),
+        base,
+        { label: 'same', margin: 0.02 },
+      ),
       row([0.1, 0.9, 0.5, 0.3, 0.7, 0.2, 0.8, 0.4], [0.5, 0.2, 0.6, 0.9, 0.1, 0.7, 0.3, 0.6], { label: 'noise' }),
     ]);
     expect(rows.map((r) => r.verdict)).toEqual(['supported', 'contradicted', 'equivalent', 'inconclusive']);
@@ -53,10 +73,12 @@ describe('sanity checks', () => {
 
   test('memory: below 95% at the shortest lag makes the row invalid, with no verdict', () => {
     const memory = [];
-    for (const lag of plan.memory.lags) for (const seed of plan.memory.seeds) for (const cell of ['gru', 'lstm'] as const) {
-      const success = lag === 10 ? (cell === 'gru' ? 0.9 : 1) : 0.5;
-      memory.push({ task: 'adding' as const, lag, cell, seed, units: 32, result: { success, testLoss: 0.1, params: 100 } });
-    }
+    for (const lag of plan.memory.lags)
+      for (const seed of plan.memory.seeds)
+        for (const cell of ['gru', 'lstm'] as const) {
+          const success = lag === 10 ? (cell === 'gru' ? 0.9 : 1) : 0.5;
+          memory.push({ task: 'adding' as const, lag, cell, seed, units: 32, result: { success, testLoss: 0.1, params: 100 } });
+        }
     const rows = judge(claimRows({ ...plan, memory: { ...plan.memory, tasks: ['adding'] } }, { memory }));
     expect(rows).toHaveLength(1);
     expect(rows[0].verdict).toBe('invalid');
@@ -68,7 +90,12 @@ describe('sanity checks', () => {
 
   test('expressive: a seed not exact on every trained n makes the row invalid', () => {
     const expressive = plan.expressive.seeds.flatMap((seed) =>
-      (['gru', 'lstm'] as const).map((cell) => ({ cell, seed, units: 10, result: { exact: [], exactUpTo: cell === 'gru' && seed === 2 ? 17 : 40, params: 700 } })),
+      (['gru', 'lstm'] as const).map((cell) => ({
+        cell,
+        seed,
+        units: 10,
+        result: { exact: [], exactUpTo: cell === 'gru' && seed === 2 ? 17 : 40, params: 700 },
+      })),
     );
     const [r] = judge(claimRows(plan, { expressive }));
     expect(r.verdict).toBe('invalid');
@@ -88,7 +115,8 @@ describe('plan', () => {
     expect(p.jobs[0].kind).toBe('speed');
     expect(p.phases.filter((x) => x === 0)).toHaveLength(1);
     const budget = p.jobs.filter((j) => j.kind === 'budget');
-    for (let i = 0; i < budget.length; i += 2) expect([budget[i], budget[i + 1]].map((j) => ('cell' in j ? j.cell : ''))).toEqual(['gru', 'lstm']);
+    for (let i = 0; i < budget.length; i += 2)
+      expect([budget[i], budget[i + 1]].map((j) => ('cell' in j ? j.cell : ''))).toEqual(['gru', 'lstm']);
     const lag = p.jobs.filter((j) => j.kind === 'lag');
     // Equal parameters: the GRU is wider than the LSTM.
     const g = lag.find((j) => 'cell' in j && j.cell === 'gru')!;
@@ -100,17 +128,41 @@ describe('plan', () => {
 function fakeResults(): ClaimsResults {
   const plan = claimsPlan(false);
   const budget = plan.budget.seeds.flatMap((seed) =>
-    (['gru', 'lstm'] as const).map((cell) => ({ cell, seed, units: 32, result: { seconds: [1, 2, 3, 4], validationAccuracy: cell === 'gru' ? [0.7, 0.8, 0.83, 0.84] : [0.6, 0.75, 0.81, 0.83 + seed * 0.001], final: 0.84, updates: 40, params: 100 } })),
+    (['gru', 'lstm'] as const).map((cell) => ({
+      cell,
+      seed,
+      units: 32,
+      result: {
+        seconds: [1, 2, 3, 4],
+        validationAccuracy: cell === 'gru' ? [0.7, 0.8, 0.83, 0.84] : [0.6, 0.75, 0.81, 0.83 + seed * 0.001],
+        final: 0.84,
+        updates: 40,
+        params: 100,
+      },
+    })),
   );
   const rows = judge(claimRows(plan, { budget }));
-  return { version: 1, kind: 'claims', createdAt: '2026-01-01T00:00:00.000Z', machine: { platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpus: 2, node: 'v20' }, settings: { full: false, parallel: 2, claims: ['budget'], loadAverage: [1, 1, 1] }, wallSeconds: 12, jobSeconds: { budget: 20 }, plan, rows, raw: { budget } };
+  return {
+    version: 1,
+    kind: 'claims',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    machine: { platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpus: 2, node: 'v20' },
+    settings: { full: false, parallel: 2, claims: ['budget'], loadAverage: [1, 1, 1] },
+    wallSeconds: 12,
+    jobSeconds: { budget: 20 },
+    plan,
+    rows,
+    raw: { budget },
+  };
 }
 
 describe('report', () => {
   test('the table has the issue’s columns and the markdown names the command for each claim', () => {
     const r = fakeResults();
     const table = claimsTable(r.rows);
-    expect(table.split('\n')[0]).toBe('| claim | experiment | measure (claimed) | GRU | LSTM | Δ GRU − LSTM [95% interval] | seeds | margin | verdict |');
+    expect(table.split('\n')[0]).toBe(
+      '| claim | experiment | measure (claimed) | GRU | LSTM | Δ GRU − LSTM [95% interval] | seeds | margin | verdict |',
+    );
     expect(table).toContain('budget: quality at 4 s');
     const md = claimsMarkdown(r, { budget: 'claims-budget.svg' });
     expect(md).toContain('`npx gatedrnn compare --claim budget`');
@@ -138,7 +190,9 @@ describe('CLI', () => {
     expect(parseCompareArgs(['--claim', 'tasks,memory']).claims).toEqual(['memory', 'tasks']);
     expect(() => parseCompareArgs(['--claims', '--seeds', '5'])).toThrow(/--seeds does not apply with --claims/);
     expect(parseCompareArgs(['--claims', '--full', '--out', 'x', '--json'])).toMatchObject({ full: true, out: 'x', json: true });
-    expect(() => parseCompareArgs(['--claim', 'speed,fast'])).toThrow(/expected --claim to list claims among speed, memory, expressive, small-data, budget, tasks, but received "speed,fast"/);
+    expect(() => parseCompareArgs(['--claim', 'speed,fast'])).toThrow(
+      /expected --claim to list claims among speed, memory, expressive, small-data, budget, tasks, but received "speed,fast"/,
+    );
   });
 
   test('compare --claims runs the claims and writes the report', async () => {

@@ -1,10 +1,23 @@
 // Metrics, statistics, parameter matching and baselines against hand-computed values.
-import { accuracy, bleu, BLEU_EPSILON, directionalAccuracy, editDistance, f1Score, mae, mse, phonemeErrorRate, precisionRecallF1, rmse, wordErrorRate } from '../../lib/tasks/metrics';
+import {
+  accuracy,
+  bleu,
+  BLEU_EPSILON,
+  directionalAccuracy,
+  editDistance,
+  f1Score,
+  mae,
+  mse,
+  phonemeErrorRate,
+  precisionRecallF1,
+  rmse,
+  wordErrorRate,
+} from '../../lib/tasks/metrics';
 import { matchUnits, recurrentParamCount } from '../../lib/compare/params';
 import { quantile, studentTCdf, studentTQuantile, summarize, welchInterval } from '../../lib/compare/stats';
 import { BUILTIN_TASKS, DEFAULT_TASKS, loadTask, TASKS } from '../../lib/tasks';
 import { climatologyForecast, LetterPhonemeBaseline, majorityClass, persistenceForecast } from '../../lib/tasks/baselines';
-import { ForecastSplit } from '../../lib/data/timeseries';
+import type { ForecastSplit } from '../../lib/data/timeseries';
 import { Tensor } from '../../lib/tensor';
 
 describe('classification metrics', () => {
@@ -47,8 +60,14 @@ describe('sequence metrics', () => {
     expect(editDistance(['a'], ['a'])).toBe(0);
   });
   test('phoneme error rate is total edits over total reference length; WER counts wrong words', () => {
-    const hyp = [['K', 'AE', 'T'], ['D', 'AO']];
-    const ref = [['K', 'AE', 'T'], ['D', 'AO', 'G']];
+    const hyp = [
+      ['K', 'AE', 'T'],
+      ['D', 'AO'],
+    ];
+    const ref = [
+      ['K', 'AE', 'T'],
+      ['D', 'AO', 'G'],
+    ];
     expect(phonemeErrorRate(hyp, ref)).toBeCloseTo(1 / 6, 12);
     expect(wordErrorRate(hyp, ref)).toBe(0.5);
   });
@@ -63,11 +82,20 @@ describe('sequence metrics', () => {
   });
   test('BLEU-4: a zero 4-gram count is smoothed with epsilon matches, and counts are clipped', () => {
     expect(bleu([['a', 'b', 'c', 'd']], [['a', 'b', 'c', 'e']])).toBeCloseTo((0.75 * (2 / 3) * 0.5 * BLEU_EPSILON) ** 0.25, 12);
-    expect(bleu([['a', 'a', 'a', 'a']], [['a', 'b', 'c', 'd']])).toBeCloseTo((0.25 * (BLEU_EPSILON / 3) * (BLEU_EPSILON / 2) * BLEU_EPSILON) ** 0.25, 12);
+    expect(bleu([['a', 'a', 'a', 'a']], [['a', 'b', 'c', 'd']])).toBeCloseTo(
+      (0.25 * (BLEU_EPSILON / 3) * (BLEU_EPSILON / 2) * BLEU_EPSILON) ** 0.25,
+      12,
+    );
   });
   test('BLEU is summed over the corpus before the ratios (not a mean of sentence scores)', () => {
-    const h = [['a', 'b', 'c', 'd'], ['w', 'x', 'y', 'z']];
-    const r = [['a', 'b', 'c', 'd'], ['w', 'x', 'y', 'q']];
+    const h = [
+      ['a', 'b', 'c', 'd'],
+      ['w', 'x', 'y', 'z'],
+    ];
+    const r = [
+      ['a', 'b', 'c', 'd'],
+      ['w', 'x', 'y', 'q'],
+    ];
     expect(bleu(h, r)).toBeCloseTo(((7 / 8) * (5 / 6) * (3 / 4) * (1 / 2)) ** 0.25, 12);
   });
   test('BLEU is 0 when no hypothesis has a 4-gram', () => {
@@ -179,7 +207,9 @@ describe('task registry', () => {
     expect(BUILTIN_TASKS).toEqual(['names', 'spam', 'g2p', 'sp500', 'weather', 'genre', 'tagging', 'charlm']);
     expect(DEFAULT_TASKS).toEqual(['names', 'spam', 'g2p', 'sp500', 'weather']);
     for (const t of TASKS) expect(typeof t.summary).toBe('string');
-    expect(() => loadTask('nope')).toThrow('loadTask: expected id to be one of names, spam, g2p, sp500, weather, genre, tagging, charlm, but received "nope"');
+    expect(() => loadTask('nope')).toThrow(
+      'loadTask: expected id to be one of names, spam, g2p, sp500, weather, genre, tagging, charlm, but received "nope"',
+    );
   });
 
   test('the primary metric of every built-in task declares its margin', () => {

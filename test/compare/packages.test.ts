@@ -1,7 +1,7 @@
 // compare checks every selected task's data package before it starts, and names all the missing
 // ones in one install line.
 import { compareCommand } from '../../lib/compare/command';
-import { TrainAndMeasure } from '../../lib/compare/runner';
+import type { TrainAndMeasure } from '../../lib/compare/runner';
 import { isPackageInstalled } from '../../lib/data/packages';
 import { CMUDICT_PACKAGE } from '../../lib/data/cmudict';
 import { FEMALE_NAMES_PACKAGE, MALE_NAMES_PACKAGE } from '../../lib/data/names';

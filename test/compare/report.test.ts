@@ -1,18 +1,18 @@
 // recommend() on constructed results, the report files, the progress bar, CLI arguments, and
 // one end-to-end `compare` run whose trainer is a FAKE returning fixed numbers (no model trains).
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { parseCompareArgs } from '../../lib/compare/cli-args';
 import { compareCommand } from '../../lib/compare/command';
 import { interleavedTiming } from '../../lib/compare/measure';
 import { ProgressBar, formatDuration } from '../../lib/compare/progress';
 import { recommend } from '../../lib/compare/recommend';
 import { htmlReport, markdownReport, terminalReport, writeReport } from '../../lib/compare/report';
-import { CellResult, ComparisonResults, RunResult, TaskCosts, TaskResult } from '../../lib/compare/results';
-import { cellSpecs, runComparison, TrainAndMeasure, TrainedModel } from '../../lib/compare/runner';
+import type { CellResult, ComparisonResults, RunResult, TaskCosts, TaskResult } from '../../lib/compare/results';
+import { cellSpecs, runComparison, type TrainAndMeasure, type TrainedModel } from '../../lib/compare/runner';
 import { barChartSvg, lineChartSvg, niceTicks } from '../../lib/compare/svg';
-import { loadTask, TaskSpec } from '../../lib/tasks';
+import { loadTask, type TaskSpec } from '../../lib/tasks';
 
 /** Per-item 0/1 scores with exactly `hits` ones among `n` items, spread by a stride. */
 function items(n: number, hits: number, offset = 0): { num: number[] } {
@@ -71,8 +71,25 @@ function task(gru: number[], lstm: number[], o: TaskOptions = {}): TaskResult {
       sizes: { train: 10, validation: 2, test: n || 2 },
       notes: ['a constructed task'],
     },
-    cells: { gru: cell('gru', gruParams, gru.map((m, i) => run(i + 1, m, {}, n))), lstm: cell('lstm', lstmParams, lstm.map((m, i) => run(i + 1, m, {}, n))) },
-    baselines: [{ name: 'majority class (ham)', metrics: { accuracy: baseline, f1: 0 }, ...(n > 0 ? { items: items(n, Math.round(baseline * n), 99) } : {}) }],
+    cells: {
+      gru: cell(
+        'gru',
+        gruParams,
+        gru.map((m, i) => run(i + 1, m, {}, n)),
+      ),
+      lstm: cell(
+        'lstm',
+        lstmParams,
+        lstm.map((m, i) => run(i + 1, m, {}, n)),
+      ),
+    },
+    baselines: [
+      {
+        name: 'majority class (ham)',
+        metrics: { accuracy: baseline, f1: 0 },
+        ...(n > 0 ? { items: items(n, Math.round(baseline * n), 99) } : {}),
+      },
+    ],
     ...(costs ? { costs } : {}),
   };
 }
@@ -87,7 +104,16 @@ function results(tasks: TaskResult[]): ComparisonResults {
     version: 2,
     createdAt: '2026-11-27T12:00:00.000Z',
     machine: { platform: 'linux', arch: 'x64', cpuModel: 'Test CPU', cpus: 2, node: '20.0.0' },
-    settings: { seeds: [1, 2, 3], epochs: 3, units: null, layers: null, match: 'units', priority: 'accuracy', budgetSeconds: null, full: false },
+    settings: {
+      seeds: [1, 2, 3],
+      epochs: 3,
+      units: null,
+      layers: null,
+      match: 'units',
+      priority: 'accuracy',
+      budgetSeconds: null,
+      full: false,
+    },
     tasks,
   };
 }
@@ -114,7 +140,14 @@ describe('recommend: verdicts with known answers', () => {
   });
 
   test('a difference inside the margin with tight intervals is "equivalent", and costs decide', () => {
-    const [v] = recommend([task([0.952, 0.9521, 0.9519], [0.95, 0.9501, 0.9499], { costs: { trainTime: ratio(0.77), memory: { ratio: 0.75, gruBytes: 750, lstmBytes: 1000 } } })], FAST);
+    const [v] = recommend(
+      [
+        task([0.952, 0.9521, 0.9519], [0.95, 0.9501, 0.9499], {
+          costs: { trainTime: ratio(0.77), memory: { ratio: 0.75, gruBytes: 750, lstmBytes: 1000 } },
+        }),
+      ],
+      FAST,
+    );
     expect(v.accuracy).toBe('equivalent');
     expect(v.cost).toBe('gru');
     expect(v.choice).toBe('gru');
@@ -132,13 +165,31 @@ describe('recommend: verdicts with known answers', () => {
 
   test('a cost winner is named only when its interval lies outside 1 ± 5%', () => {
     const acc = [0.95, 0.951, 0.949];
-    const tie = recommend([task(acc, acc, { gruParams: 1000, costs: { latency: { ...ratio(0.97, 0.01), gruMs: 0.97, lstmMs: 1 }, memory: { ratio: 1, gruBytes: 1, lstmBytes: 1 } } })], FAST)[0];
+    const tie = recommend(
+      [
+        task(acc, acc, {
+          gruParams: 1000,
+          costs: { latency: { ...ratio(0.97, 0.01), gruMs: 0.97, lstmMs: 1 }, memory: { ratio: 1, gruBytes: 1, lstmBytes: 1 } },
+        }),
+      ],
+      FAST,
+    )[0];
     expect(tie.costs.latency?.winner).toBeNull();
     expect(tie.cost).toBe('tie');
     expect(tie.choice).toBe('either');
-    const wide = recommend([task(acc, acc, { gruParams: 1000, costs: { latency: { ratio: 0.8, low: 0.6, high: 1.01, n: 6, gruMs: 0.8, lstmMs: 1 } } })], FAST)[0];
+    const wide = recommend(
+      [task(acc, acc, { gruParams: 1000, costs: { latency: { ratio: 0.8, low: 0.6, high: 1.01, n: 6, gruMs: 0.8, lstmMs: 1 } } })],
+      FAST,
+    )[0];
     expect(wide.costs.latency?.winner).toBeNull();
-    const mixed = recommend([task(acc, acc, { costs: { batch64: { ...ratio(1.4), gruMs: 1.4, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3, lstmBytes: 4 } } })], FAST)[0];
+    const mixed = recommend(
+      [
+        task(acc, acc, {
+          costs: { batch64: { ...ratio(1.4), gruMs: 1.4, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3, lstmBytes: 4 } },
+        }),
+      ],
+      FAST,
+    )[0];
     expect(mixed.cost).toBe('mixed');
   });
 
@@ -171,8 +222,12 @@ describe('recommend: verdicts with known answers', () => {
   });
 
   test('options and results are checked', () => {
-    expect(() => recommend([], { priority: 'speed' as never })).toThrow("recommend: expected options.priority to be one of 'accuracy', 'latency', 'size', but received \"speed\" of type string");
-    expect(() => recommend(null as never)).toThrow('recommend: expected results to be a results object ({ tasks: [...] }) or an array of task results, but received null');
+    expect(() => recommend([], { priority: 'speed' as never })).toThrow(
+      "recommend: expected options.priority to be one of 'accuracy', 'latency', 'size', but received \"speed\" of type string",
+    );
+    expect(() => recommend(null as never)).toThrow(
+      'recommend: expected results to be a results object ({ tasks: [...] }) or an array of task results, but received null',
+    );
   });
 });
 
@@ -192,16 +247,38 @@ function wellFormedSvgs(html: string): string[] {
 }
 
 describe('report', () => {
-  const r = results([task([0.97, 0.975, 0.972], [0.95, 0.952, 0.951], { n: 200, costs: { trainTime: ratio(0.8), latency: { ...ratio(1.0), gruMs: 0.05, lstmMs: 0.05 }, batch64: { ...ratio(0.7), gruMs: 0.7, lstmMs: 1 }, memory: { ratio: 0.75, gruBytes: 3072, lstmBytes: 4096 } } })]);
+  const r = results([
+    task([0.97, 0.975, 0.972], [0.95, 0.952, 0.951], {
+      n: 200,
+      costs: {
+        trainTime: ratio(0.8),
+        latency: { ...ratio(1.0), gruMs: 0.05, lstmMs: 0.05 },
+        batch64: { ...ratio(0.7), gruMs: 0.7, lstmMs: 1 },
+        memory: { ratio: 0.75, gruBytes: 3072, lstmBytes: 4096 },
+      },
+    }),
+  ]);
   const verdicts = recommend(r, FAST);
   test('Markdown: verdicts first, then GRU − LSTM, costs with intervals, then the details', () => {
     const md = markdownReport(r, verdicts);
-    const order = ['## Verdicts', '## GRU − LSTM on the primary metric', '## Costs, GRU / LSTM', '## Details', '### All metrics', '### Against the best baseline', '### Learning rate and best epoch', '### Costs per cell', '## Notes'].map((h) => md.indexOf(h));
+    const order = [
+      '## Verdicts',
+      '## GRU − LSTM on the primary metric',
+      '## Costs, GRU / LSTM',
+      '## Details',
+      '### All metrics',
+      '### Against the best baseline',
+      '### Learning rate and best epoch',
+      '### Costs per cell',
+      '## Notes',
+    ].map((h) => md.indexOf(h));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(md).toContain('- **spam: GRU.** SpamAssassin (ham vs spam): GRU has the better accuracy');
     expect(md).toContain('| SpamAssassin | accuracy ↑ | 0.972 ± 0.00252 | 0.951 ± 0.001 | +0.0217 [');
-    expect(md).toContain('| SpamAssassin | 0.8 [0.784–0.816] (GRU cheaper) | 1 [0.98–1.02] (tie) | 0.7 [0.686–0.714] (GRU cheaper) | 0.75 (GRU cheaper) | 0.75 (GRU cheaper) | GRU cheaper |');
+    expect(md).toContain(
+      '| SpamAssassin | 0.8 [0.784–0.816] (GRU cheaper) | 1 [0.98–1.02] (tie) | 0.7 [0.686–0.714] (GRU cheaper) | 0.75 (GRU cheaper) | 0.75 (GRU cheaper) | GRU cheaper |',
+    );
     expect(md).toContain('| SpamAssassin | GRU | majority class (ham) (0.5) |');
     expect(md).toContain('| SpamAssassin | GRU | 0.003 | — | 3/3 (last), 3/3 (last), 3/3 (last) |');
     expect(md).toContain('Match mode: units');
@@ -210,7 +287,13 @@ describe('report', () => {
   });
   test('the terminal prints the same sections in the same order', () => {
     const text = terminalReport(r, verdicts);
-    const order = ['Verdicts', 'GRU − LSTM on the primary metric', 'Costs, GRU / LSTM', 'Details: all metrics', 'Details: costs per cell'].map((h) => text.indexOf(h));
+    const order = [
+      'Verdicts',
+      'GRU − LSTM on the primary metric',
+      'Costs, GRU / LSTM',
+      'Details: all metrics',
+      'Details: costs per cell',
+    ].map((h) => text.indexOf(h));
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(order[0]).toBe(0);
   });
@@ -239,10 +322,27 @@ describe('report', () => {
   });
   test('charts: nice ticks; one-point and empty series; negative bars', () => {
     expect(niceTicks(0, 0.97)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
-    const line = lineChartSvg({ title: 'a < b', xLabel: 'epoch', yLabel: 'loss', series: [{ name: 's', color: '#000', values: [1] }, { name: 'e', color: '#111', values: [] }] });
+    const line = lineChartSvg({
+      title: 'a < b',
+      xLabel: 'epoch',
+      yLabel: 'loss',
+      series: [
+        { name: 's', color: '#000', values: [1] },
+        { name: 'e', color: '#111', values: [] },
+      ],
+    });
     wellFormedSvgs(line);
     expect(line).toContain('a &lt; b');
-    wellFormedSvgs(barChartSvg({ title: 't', yLabel: 'y', bars: [{ name: 'a', value: -2, error: 1, color: '#000' }, { name: 'b', value: 3, color: '#111' }] }));
+    wellFormedSvgs(
+      barChartSvg({
+        title: 't',
+        yLabel: 'y',
+        bars: [
+          { name: 'a', value: -2, error: 1, color: '#000' },
+          { name: 'b', value: 3, color: '#111' },
+        ],
+      }),
+    );
   });
 });
 
@@ -269,18 +369,67 @@ describe('CLI arguments', () => {
   test('--task all runs every built-in task, the default leaves out the long Brown tasks', () => {
     expect(parseCompareArgs(['--task', 'all']).tasks).toEqual(['names', 'spam', 'g2p', 'sp500', 'weather', 'genre', 'tagging', 'charlm']);
     expect(parseCompareArgs(['--task', 'genre,charlm']).tasks).toEqual(['genre', 'charlm']);
-    expect(parseCompareArgs(['--text', 't.csv', '--label', 'y', '--max-tokens', '250']).text).toEqual({ file: 't.csv', label: 'y', maxTokens: 250 });
+    expect(parseCompareArgs(['--text', 't.csv', '--label', 'y', '--max-tokens', '250']).text).toEqual({
+      file: 't.csv',
+      label: 'y',
+      maxTokens: 250,
+    });
     expect(parseCompareArgs(['--text', 't.csv', '--label', 'y']).text).toEqual({ file: 't.csv', label: 'y', maxTokens: null });
     expect(() => parseCompareArgs(['--max-tokens', '5'])).toThrow('gatedrnn compare: --max-tokens only applies with --text FILE');
-    expect(() => parseCompareArgs(['--text', 't.csv', '--label', 'y', '--max-tokens', '0'])).toThrow('gatedrnn compare: expected --max-tokens to be a whole number from 1 to 100000, but received "0"');
+    expect(() => parseCompareArgs(['--text', 't.csv', '--label', 'y', '--max-tokens', '0'])).toThrow(
+      'gatedrnn compare: expected --max-tokens to be a whole number from 1 to 100000, but received "0"',
+    );
   });
   test('defaults: the default tasks, 3 seeds, priority accuracy, ./gatedrnn-report', () => {
     const a = parseCompareArgs([]);
-    expect(a).toMatchObject({ tasks: ['names', 'spam', 'g2p', 'sp500', 'weather'], seeds: 3, epochs: null, match: 'units', priority: 'accuracy', out: './gatedrnn-report', json: false, full: false, csv: null, text: null });
+    expect(a).toMatchObject({
+      tasks: ['names', 'spam', 'g2p', 'sp500', 'weather'],
+      seeds: 3,
+      epochs: null,
+      match: 'units',
+      priority: 'accuracy',
+      out: './gatedrnn-report',
+      json: false,
+      full: false,
+      csv: null,
+      text: null,
+    });
   });
   test('every flag, in both --flag value and --flag=value forms', () => {
-    const a = parseCompareArgs(['--task', 'g2p,spam', '--seeds=5', '--epochs', '7', '--budget-seconds', '30.5', '--units', '64', '--layers', '2', '--match', 'params', '--priority', 'latency', '--out', 'r', '--json', '--full']);
-    expect(a).toMatchObject({ tasks: ['g2p', 'spam'], seeds: 5, epochs: 7, budgetSeconds: 30.5, units: 64, layers: 2, match: 'params', priority: 'latency', out: 'r', json: true, full: true });
+    const a = parseCompareArgs([
+      '--task',
+      'g2p,spam',
+      '--seeds=5',
+      '--epochs',
+      '7',
+      '--budget-seconds',
+      '30.5',
+      '--units',
+      '64',
+      '--layers',
+      '2',
+      '--match',
+      'params',
+      '--priority',
+      'latency',
+      '--out',
+      'r',
+      '--json',
+      '--full',
+    ]);
+    expect(a).toMatchObject({
+      tasks: ['g2p', 'spam'],
+      seeds: 5,
+      epochs: 7,
+      budgetSeconds: 30.5,
+      units: 64,
+      layers: 2,
+      match: 'params',
+      priority: 'latency',
+      out: 'r',
+      json: true,
+      full: true,
+    });
     const u = parseCompareArgs(['--csv', 'f.csv', '--target', 'load', '--text', 't.csv', '--label', 'y']);
     expect(u).toMatchObject({ tasks: [], csv: { file: 'f.csv', target: 'load', window: 30 }, text: { file: 't.csv', label: 'y' } });
   });
@@ -293,7 +442,10 @@ describe('CLI arguments', () => {
     [['--budget-seconds', '-3'], 'gatedrnn compare: expected --budget-seconds to be a positive number of seconds, but received "-3"'],
     [['--priority', 'speed'], 'gatedrnn compare: expected --priority to be one of accuracy, latency, size, but received "speed"'],
     [['--match', 'units'], 'gatedrnn compare: expected --match to be "params", but received "units"'],
-    [['--task', 'imdb'], 'gatedrnn compare: expected --task to be all or to list tasks among names, spam, g2p, sp500, weather, genre, tagging, charlm, but received "imdb"'],
+    [
+      ['--task', 'imdb'],
+      'gatedrnn compare: expected --task to be all or to list tasks among names, spam, g2p, sp500, weather, genre, tagging, charlm, but received "imdb"',
+    ],
     [['--csv', 'f.csv'], 'gatedrnn compare: --csv needs --target COL, the column to forecast'],
     [['--window', '5'], 'gatedrnn compare: --window only applies with --csv FILE'],
     [['--text', 't.csv'], 'gatedrnn compare: --text needs --label COL, the column holding the class'],
@@ -307,7 +459,16 @@ describe('CLI arguments', () => {
 describe('runner sizes', () => {
   test('--match params widens the GRU to the LSTM parameter count of the same task', () => {
     const t = loadTask('names');
-    const s = cellSpecs(t, { seeds: [1], epochs: null, units: 64, layers: 1, match: 'params', priority: 'accuracy', budgetSeconds: null, full: false });
+    const s = cellSpecs(t, {
+      seeds: [1],
+      epochs: null,
+      units: 64,
+      layers: 1,
+      match: 'params',
+      priority: 'accuracy',
+      budgetSeconds: null,
+      full: false,
+    });
     expect(s.lstm.units).toBe(64);
     expect(s.gru.units).toBeGreaterThan(64);
     expect(s.gru.epochs).toBe(t.defaults.epochs);
@@ -320,8 +481,10 @@ describe('compare end to end with a FAKE trainer', () => {
   const fake: TrainAndMeasure = async (t, c, seed, hooks) => {
     for (let e = 1; e <= c.epochs; e++) hooks.onEpoch(e, { loss: 1 / e });
     const predictions = () => {
-      if (t.kind === 'classification') return { metrics: t.score(new Int32Array(t.data.test.y.size)), items: t.itemScores(new Int32Array(t.data.test.y.size)) };
-      if (t.kind === 'forecasting') return { metrics: t.score(new Float32Array(t.data.test.y.size)), items: t.itemScores(new Float32Array(t.data.test.y.size)) };
+      if (t.kind === 'classification')
+        return { metrics: t.score(new Int32Array(t.data.test.y.size)), items: t.itemScores(new Int32Array(t.data.test.y.size)) };
+      if (t.kind === 'forecasting')
+        return { metrics: t.score(new Float32Array(t.data.test.y.size)), items: t.itemScores(new Float32Array(t.data.test.y.size)) };
       if (t.kind === 'tagging') {
         const tags = t.data.test.pieces.map((p) => p.map(() => t.data.tags[0]));
         return { metrics: t.score(tags), items: t.itemScores(tags) };
@@ -364,15 +527,39 @@ describe('compare end to end with a FAKE trainer', () => {
     const csv = path.join(dir, 'series.csv');
     fs.writeFileSync(csv, 'step,load\n' + Array.from({ length: 80 }, (_, i) => `${i},${(10 + 5 * Math.sin(i / 4)).toFixed(3)}`).join('\n'));
     const text = path.join(dir, 'reviews.csv');
-    fs.writeFileSync(text, 'review,label\n' + Array.from({ length: 40 }, (_, i) => `"${i % 2 ? 'great, loved it' : 'bad and dull'} ${i}",${i % 2 ? 'pos' : 'neg'}`).join('\n'));
+    fs.writeFileSync(
+      text,
+      'review,label\n' +
+        Array.from({ length: 40 }, (_, i) => `"${i % 2 ? 'great, loved it' : 'bad and dull'} ${i}",${i % 2 ? 'pos' : 'neg'}`).join('\n'),
+    );
     const out = sink();
     const err = sink();
-    const code = await compareCommand(['--csv', csv, '--target', 'load', '--window', '5', '--text', text, '--label', 'label', '--seeds', '2', '--epochs', '2', '--out', path.join(dir, 'report')], {
-      trainAndMeasure: fake,
-      stdout: out.stream,
-      stderr: err.stream,
-      timing: QUICK_TIMING,
-    });
+    const code = await compareCommand(
+      [
+        '--csv',
+        csv,
+        '--target',
+        'load',
+        '--window',
+        '5',
+        '--text',
+        text,
+        '--label',
+        'label',
+        '--seeds',
+        '2',
+        '--epochs',
+        '2',
+        '--out',
+        path.join(dir, 'report'),
+      ],
+      {
+        trainAndMeasure: fake,
+        stdout: out.stream,
+        stderr: err.stream,
+        timing: QUICK_TIMING,
+      },
+    );
     expect(err.chunks.join('')).toBe('');
     expect(code).toBe(0);
     const printed = out.chunks.join('');
@@ -392,7 +579,12 @@ describe('compare end to end with a FAKE trainer', () => {
   test('a built-in task with --json: stdout is results.json only', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-compare-'));
     const out = sink();
-    const code = await compareCommand(['--task', 'names', '--seeds', '1', '--epochs', '1', '--json', '--out', dir], { trainAndMeasure: fake, stdout: out.stream, stderr: sink().stream, timing: QUICK_TIMING });
+    const code = await compareCommand(['--task', 'names', '--seeds', '1', '--epochs', '1', '--json', '--out', dir], {
+      trainAndMeasure: fake,
+      stdout: out.stream,
+      stderr: sink().stream,
+      timing: QUICK_TIMING,
+    });
     expect(code).toBe(0);
     const parsed = JSON.parse(out.chunks.join('')) as ComparisonResults;
     expect(parsed.tasks[0].meta.id).toBe('names');
@@ -411,7 +603,11 @@ describe('compare end to end with a FAKE trainer', () => {
 
   test('a missing user file exits 1 naming it', async () => {
     const err = sink();
-    const code = await compareCommand(['--csv', '/nonexistent/x.csv', '--target', 'y'], { trainAndMeasure: fake, stdout: sink().stream, stderr: err.stream });
+    const code = await compareCommand(['--csv', '/nonexistent/x.csv', '--target', 'y'], {
+      trainAndMeasure: fake,
+      stdout: sink().stream,
+      stderr: err.stream,
+    });
     expect(code).toBe(1);
     expect(err.chunks.join('')).toContain('/nonexistent/x.csv');
   });
@@ -438,7 +634,10 @@ describe('interleaved inference timing (fake clock, no real timing)', () => {
     };
   }
   test('alternates the order by round and stops once the ratio interval is tight', async () => {
-    const p = pair(() => 1, (k) => 2 + (k % 3) * 0.01);
+    const p = pair(
+      () => 1,
+      (k) => 2 + (k % 3) * 0.01,
+    );
     const t = await interleavedTiming(p.a, p.b, { warmup: 1, callsPerRound: 3, minRounds: 4, clock: p.clock });
     expect(p.calls.slice(0, 2)).toEqual(['a', 'b']);
     // Round 0: a then b; round 1: b then a.
@@ -451,8 +650,18 @@ describe('interleaved inference timing (fake clock, no real timing)', () => {
     expect(t.high).toBeGreaterThanOrEqual(t.ratio);
   });
   test('noisy timings go on until the time cap', async () => {
-    const p = pair((k) => (k % 2 ? 1 : 3), (k) => (k % 5 ? 2 : 0.5));
-    const t = await interleavedTiming(p.a, p.b, { warmup: 0, callsPerRound: 1, minRounds: 2, maxRounds: 1000, maxSeconds: 0.05, clock: p.clock });
+    const p = pair(
+      (k) => (k % 2 ? 1 : 3),
+      (k) => (k % 5 ? 2 : 0.5),
+    );
+    const t = await interleavedTiming(p.a, p.b, {
+      warmup: 0,
+      callsPerRound: 1,
+      minRounds: 2,
+      maxRounds: 1000,
+      maxSeconds: 0.05,
+      clock: p.clock,
+    });
     expect(t.n).toBeGreaterThan(2);
     expect(t.n).toBeLessThan(1000);
   });
@@ -467,7 +676,15 @@ describe('runner: fair treatment of the two cells (fake trainer)', () => {
     const fakeTrainer: TrainAndMeasure = async (task, c, seed) => {
       order.push(`${c.cell}@${seed}:${c.learningRate}`);
       return {
-        training: { curve: { loss: [1] }, epochs: 1, params: 1, trainSecondsPerEpoch: 1, epochSeconds: [1, 1], samplesPerSecond: 1, learningRate: c.learningRate },
+        training: {
+          curve: { loss: [1] },
+          epochs: 1,
+          params: 1,
+          trainSecondsPerEpoch: 1,
+          epochSeconds: [1, 1],
+          samplesPerSecond: 1,
+          learningRate: c.learningRate,
+        },
         bestValLoss: c.cell === 'gru' ? c.learningRate! : 1 / c.learningRate!,
         test: async () => {
           tests++;
@@ -478,8 +695,32 @@ describe('runner: fair treatment of the two cells (fake trainer)', () => {
         dispose: () => undefined,
       };
     };
-    const res = await runComparison({ tasks: [t], settings: { seeds: [1, 2, 3], epochs: 1, units: null, layers: null, match: 'units', priority: 'accuracy', budgetSeconds: null, full: false }, trainAndMeasure: fakeTrainer, timing: false, machine: { platform: 'x', arch: 'x', cpuModel: 'x', cpus: 1, node: 'x' } });
-    expect(order).toEqual(['gru@1:0.001', 'gru@1:0.01', 'lstm@1:0.001', 'lstm@1:0.01', 'lstm@2:0.01', 'gru@2:0.001', 'gru@3:0.001', 'lstm@3:0.01']);
+    const res = await runComparison({
+      tasks: [t],
+      settings: {
+        seeds: [1, 2, 3],
+        epochs: 1,
+        units: null,
+        layers: null,
+        match: 'units',
+        priority: 'accuracy',
+        budgetSeconds: null,
+        full: false,
+      },
+      trainAndMeasure: fakeTrainer,
+      timing: false,
+      machine: { platform: 'x', arch: 'x', cpuModel: 'x', cpus: 1, node: 'x' },
+    });
+    expect(order).toEqual([
+      'gru@1:0.001',
+      'gru@1:0.01',
+      'lstm@1:0.001',
+      'lstm@1:0.01',
+      'lstm@2:0.01',
+      'gru@2:0.001',
+      'gru@3:0.001',
+      'lstm@3:0.01',
+    ]);
     expect(tests).toBe(6);
     const [r] = res.tasks;
     expect(r.cells.gru.runs.map((x) => x.learningRate)).toEqual([0.001, 0.001, 0.001]);

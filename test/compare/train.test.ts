@@ -1,27 +1,46 @@
 // The real trainer of `gatedrnn compare`: the model builders (same architecture for both cells,
 // parameter counts, --match params), the time budget, seeding, and one tiny end-to-end CLI run
 // that trains real models on small user CSV files (no data package needed).
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { main } from '../../lib/cli';
 import { recurrentParamCount } from '../../lib/compare/params';
-import { ComparisonResults, RunSettings } from '../../lib/compare/results';
-import { cellSpecs, CellSpec } from '../../lib/compare/runner';
+import type { ComparisonResults, RunSettings } from '../../lib/compare/results';
+import { cellSpecs, type CellSpec } from '../../lib/compare/runner';
 import { trainAndMeasure } from '../../lib/compare/train-and-measure';
 import { g2pFromDictionary } from '../../lib/data/cmudict';
 import { forecastFromTable, textFromTable } from '../../lib/data/user';
 import { classificationModel, classificationTask, forecastModel, g2pTask, seq2seqModel, unitForecastTask } from '../../lib/tasks';
-import { Sequential } from '../../lib/model/sequential';
+import type { Sequential } from '../../lib/model/sequential';
 
-const settings = (over: Partial<RunSettings> = {}): RunSettings => ({ seeds: [1], epochs: null, units: null, layers: null, match: 'units', priority: 'accuracy', budgetSeconds: null, full: false, ...over });
+const settings = (over: Partial<RunSettings> = {}): RunSettings => ({
+  seeds: [1],
+  epochs: null,
+  units: null,
+  layers: null,
+  match: 'units',
+  priority: 'accuracy',
+  budgetSeconds: null,
+  full: false,
+  ...over,
+});
 
 const words = ['cat', 'dog', 'bird', 'fish', 'cow', 'hen', 'pig', 'fox', 'owl', 'bee', 'ant', 'elk', 'yak', 'emu', 'ram', 'eel'];
 
 function textTask() {
-  const rows = Array.from({ length: 60 }, (_, i) => [`${words[i % 16]} ${words[(i * 7) % 16]} ${i % 3 ? 'good fun' : 'bad dull'}`, i % 3 ? 'pos' : 'neg']);
+  const rows = Array.from({ length: 60 }, (_, i) => [
+    `${words[i % 16]} ${words[(i * 7) % 16]} ${i % 3 ? 'good fun' : 'bad dull'}`,
+    i % 3 ? 'pos' : 'neg',
+  ]);
   const data = textFromTable('reviews.csv', { columns: ['review', 'label'], rows }, 'label', { sequenceLength: 8 });
-  return classificationTask('text', 'reviews.csv', 'label from text', data, { units: 8, layers: 1, epochs: 2, batchSize: 16, embeddingSize: 6 });
+  return classificationTask('text', 'reviews.csv', 'label from text', data, {
+    units: 8,
+    layers: 1,
+    epochs: 2,
+    batchSize: 16,
+    embeddingSize: 6,
+  });
 }
 
 function forecastTask() {
@@ -32,7 +51,20 @@ function forecastTask() {
 
 function g2p() {
   const dict: Record<string, string> = {};
-  const ph: Record<string, string> = { a: 'AE1', b: 'B', c: 'K', d: 'D', e: 'EH1', g: 'G', i: 'IH1', n: 'N', o: 'AA1', t: 'T', s: 'S', r: 'R' };
+  const ph: Record<string, string> = {
+    a: 'AE1',
+    b: 'B',
+    c: 'K',
+    d: 'D',
+    e: 'EH1',
+    g: 'G',
+    i: 'IH1',
+    n: 'N',
+    o: 'AA1',
+    t: 'T',
+    s: 'S',
+    r: 'R',
+  };
   const letters = Object.keys(ph);
   for (let i = 0; i < 80; i++) {
     const w = [letters[i % 12], letters[(i * 5 + 1) % 12], letters[(i * 7 + 3) % 12], ...(i % 2 ? [letters[(i * 3) % 12]] : [])];
@@ -73,7 +105,10 @@ describe('model builders', () => {
       const specs = cellSpecs(task, settings({ units: 24, layers: 2, match: 'params' }));
       expect(specs.lstm.units).toBe(24);
       expect(specs.gru.units).toBeGreaterThan(24);
-      const build = (cell: 'gru' | 'lstm') => (task.kind === 'classification' ? classificationModel(task, specs[cell], 1) : forecastModel(task as ReturnType<typeof forecastTask>, specs[cell], 1));
+      const build = (cell: 'gru' | 'lstm') =>
+        task.kind === 'classification'
+          ? classificationModel(task, specs[cell], 1)
+          : forecastModel(task as ReturnType<typeof forecastTask>, specs[cell], 1);
       const gru = build('gru');
       const lstm = build('lstm');
       expect(Math.abs(gru.params - lstm.params) / lstm.params).toBeLessThan(0.02);
@@ -202,7 +237,14 @@ describe('gatedrnn compare end to end with the real trainer', () => {
     const csv = path.join(dir, 'series.csv');
     fs.writeFileSync(csv, 'step,load\n' + Array.from({ length: 90 }, (_, i) => `${i},${(10 + 5 * Math.sin(i / 4)).toFixed(3)}`).join('\n'));
     const text = path.join(dir, 'reviews.csv');
-    fs.writeFileSync(text, 'review,label\n' + Array.from({ length: 48 }, (_, i) => `"${i % 2 ? 'great, loved it' : 'bad and dull'} ${words[i % 16]}",${i % 2 ? 'pos' : 'neg'}`).join('\n'));
+    fs.writeFileSync(
+      text,
+      'review,label\n' +
+        Array.from(
+          { length: 48 },
+          (_, i) => `"${i % 2 ? 'great, loved it' : 'bad and dull'} ${words[i % 16]}",${i % 2 ? 'pos' : 'neg'}`,
+        ).join('\n'),
+    );
     const out: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       out.push(String(chunk));
@@ -211,7 +253,27 @@ describe('gatedrnn compare end to end with the real trainer', () => {
     const err = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     let code: number;
     try {
-      code = await main(['compare', '--csv', csv, '--target', 'load', '--window', '5', '--text', text, '--label', 'label', '--seeds', '2', '--epochs', '2', '--units', '8', '--out', path.join(dir, 'report')]);
+      code = await main([
+        'compare',
+        '--csv',
+        csv,
+        '--target',
+        'load',
+        '--window',
+        '5',
+        '--text',
+        text,
+        '--label',
+        'label',
+        '--seeds',
+        '2',
+        '--epochs',
+        '2',
+        '--units',
+        '8',
+        '--out',
+        path.join(dir, 'report'),
+      ]);
     } finally {
       write.mockRestore();
       err.mockRestore();
@@ -220,7 +282,11 @@ describe('gatedrnn compare end to end with the real trainer', () => {
     const printed = out.join('');
     expect(printed.indexOf('Verdicts')).toBe(0);
     expect(printed).toContain('| dataset | task | metric | GRU | LSTM | best baseline |');
-    expect(printed).toMatch(new RegExp(`\\| ${csv.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\| GRU \\| 8×1 \\| ${recurrentParamCount('gru', 8, { inputSize: 2, layers: 1, headOutputs: 1 })} \\|`));
+    expect(printed).toMatch(
+      new RegExp(
+        `\\| ${csv.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\| GRU \\| 8×1 \\| ${recurrentParamCount('gru', 8, { inputSize: 2, layers: 1, headOutputs: 1 })} \\|`,
+      ),
+    );
     expect(fs.readdirSync(path.join(dir, 'report')).sort()).toEqual(['report.html', 'report.md', 'results.json']);
     const saved = JSON.parse(fs.readFileSync(path.join(dir, 'report', 'results.json'), 'utf8')) as ComparisonResults;
     expect(saved.tasks.map((t) => t.meta.id)).toEqual(['csv', 'text']);
@@ -236,14 +302,35 @@ describe('gatedrnn compare end to end with the real trainer', () => {
     expect(fs.readFileSync(path.join(dir, 'report', 'report.html'), 'utf8')).toContain('<svg');
 
     const budgeted = path.join(dir, 'budget');
-    const quiet = [jest.spyOn(process.stdout, 'write').mockImplementation(() => true), jest.spyOn(process.stderr, 'write').mockImplementation(() => true)];
+    const quiet = [
+      jest.spyOn(process.stdout, 'write').mockImplementation(() => true),
+      jest.spyOn(process.stderr, 'write').mockImplementation(() => true),
+    ];
     try {
-      code = await main(['compare', '--text', text, '--label', 'label', '--seeds', '1', '--epochs', '20', '--units', '8', '--budget-seconds', '0.000001', '--out', budgeted]);
+      code = await main([
+        'compare',
+        '--text',
+        text,
+        '--label',
+        'label',
+        '--seeds',
+        '1',
+        '--epochs',
+        '20',
+        '--units',
+        '8',
+        '--budget-seconds',
+        '0.000001',
+        '--out',
+        budgeted,
+      ]);
     } finally {
       quiet.forEach((s) => s.mockRestore());
     }
     expect(code).toBe(0);
-    expect(fs.readFileSync(path.join(budgeted, 'report.md'), 'utf8')).toMatch(/GRU stopped by the time budget \(seed 1 after 0\.\d+ epochs\)/);
+    expect(fs.readFileSync(path.join(budgeted, 'report.md'), 'utf8')).toMatch(
+      /GRU stopped by the time budget \(seed 1 after 0\.\d+ epochs\)/,
+    );
     fs.rmSync(dir, { recursive: true });
   });
 

@@ -7,7 +7,7 @@ import {
   equivalenceP,
   holm,
   itemStatistic,
-  ItemScores,
+  type ItemScores,
   normalCdf,
   normalQuantile,
   pairedDifference,
@@ -74,7 +74,9 @@ describe('t-based differences', () => {
   });
 
   test('bad input is named', () => {
-    expect(() => pairedDifference([1, 2], [1])).toThrow('pairedDifference: expected a and b of the same length (paired seeds), but received 2 and 1');
+    expect(() => pairedDifference([1, 2], [1])).toThrow(
+      'pairedDifference: expected a and b of the same length (paired seeds), but received 2 and 1',
+    );
     expect(() => pairedDifference([1, NaN], [1, 2])).toThrow('expected a[1] to be a finite number, but received NaN');
     expect(() => pairedDifference([1], [1], { level: 2 })).toThrow(RangeError);
   });
@@ -112,7 +114,9 @@ describe('hierarchical bootstrap over seeds and items', () => {
   });
 
   test('items of different lengths are refused with the lengths named', () => {
-    expect(() => bootstrapDifference([{ num: [1, 0] }], [{ num: [1] }])).toThrow('bootstrapDifference: expected b[0].num to have 2 items (as a), but received 1');
+    expect(() => bootstrapDifference([{ num: [1, 0] }], [{ num: [1] }])).toThrow(
+      'bootstrapDifference: expected b[0].num to have 2 items (as a), but received 1',
+    );
   });
 });
 
@@ -173,7 +177,7 @@ describe('decide', () => {
     // Per-seed sd σ = 1 with n₀ = 4 seeds: se = 0.5. To detect δ = 0.5 with 80% power at α = 0.05
     // the textbook size is n = ((z₀.₉₇₅ + z₀.₈) σ / δ)² = (2.8016 · 2)² = 31.4 → 32.
     const e = { estimate: 0.1, low: -1, high: 1, level: 0.95, p: 0.5, se: 0.5, df: 3, n: 4, method: 'paired-t' as const };
-    const closedForm = Math.ceil(((1.959964 + 0.841621) * 1 / 0.5) ** 2);
+    const closedForm = Math.ceil((((1.959964 + 0.841621) * 1) / 0.5) ** 2);
     expect(closedForm).toBe(32);
     expect(unitsNeeded(e, 0.5)).toBe(closedForm);
     expect(decide(e, { margin: 0.5, higherIsBetter: true })).toMatchObject({ decision: 'inconclusive', unitsNeeded: 32 });
@@ -186,7 +190,9 @@ describe('decide', () => {
 
   test('options are checked', () => {
     const e = pairedDifference([1, 2], [1, 1]);
-    expect(() => decide(e, { margin: 0, higherIsBetter: true })).toThrow('decide: expected options.margin to be a positive number, but received 0');
+    expect(() => decide(e, { margin: 0, higherIsBetter: true })).toThrow(
+      'decide: expected options.margin to be a positive number, but received 0',
+    );
     expect(() => decide(e, { margin: 1 } as never)).toThrow(TypeError);
   });
 });
@@ -205,7 +211,17 @@ describe('Holm', () => {
   });
 
   test('decideAll: a difference significant alone can be inconclusive in a family of several', () => {
-    const e = { estimate: 0.05, low: 0.001, high: 0.099, level: 0.95, p: 0.04, se: 0.025, df: Infinity, n: 3, method: 'bootstrap' as const };
+    const e = {
+      estimate: 0.05,
+      low: 0.001,
+      high: 0.099,
+      level: 0.95,
+      p: 0.04,
+      se: 0.025,
+      df: Infinity,
+      n: 3,
+      method: 'bootstrap' as const,
+    };
     const alone = decide(e, { margin: 0.01, higherIsBetter: true });
     expect(alone.decision).toBe('a');
     const family = decideAll([e, e, e].map((evidence) => ({ evidence, options: { margin: 0.01, higherIsBetter: true } })));
@@ -222,10 +238,20 @@ describe('cost ratios', () => {
     expect(r.ratio).toBeCloseTo(1 / 1.3, 2);
     expect(costWinner(r)).toBe('a');
     expect(costWinner(ratioInterval(slower, a))).toBe('b');
-    const same = ratioInterval(a, a.map((x, i) => x * (1 + (i % 2 ? 0.03 : -0.03))));
+    const same = ratioInterval(
+      a,
+      a.map((x, i) => x * (1 + (i % 2 ? 0.03 : -0.03))),
+    );
     expect(costWinner(same)).toBeNull();
     // Tight but inside the tolerance: a 3% edge is a tie.
-    expect(costWinner(ratioInterval(a, a.map((x) => x * 1.03)))).toBeNull();
+    expect(
+      costWinner(
+        ratioInterval(
+          a,
+          a.map((x) => x * 1.03),
+        ),
+      ),
+    ).toBeNull();
     expect(() => ratioInterval([0], [1])).toThrow('ratioInterval: expected a[0] to be a positive number, but received 0');
   });
 });

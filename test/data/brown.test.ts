@@ -1,5 +1,16 @@
 // The Brown corpus: the parser, the coarse tags, the genres and the split by document.
-import { BROWN_GENRES, charLmData, documentText, genreData, loadBrown, normalizeTag, parseBrownFile, splitDocuments, taggingData, wordSignature } from '../../lib/data/brown';
+import {
+  BROWN_GENRES,
+  charLmData,
+  documentText,
+  genreData,
+  loadBrown,
+  normalizeTag,
+  parseBrownFile,
+  splitDocuments,
+  taggingData,
+  wordSignature,
+} from '../../lib/data/brown';
 import { dataPackageFolder, MissingDatasetError } from '../../lib/data/packages';
 
 describe('normalizeTag', () => {
@@ -48,7 +59,9 @@ describe('parseBrownFile', () => {
   });
 
   test('a token without a tag or a bad file name is an error naming it', () => {
-    expect(() => parseBrownFile('ca01', 'The/at jury\n')).toThrow("ca01, line 1: expected tokens of the form word/tag, but received 'jury'");
+    expect(() => parseBrownFile('ca01', 'The/at jury\n')).toThrow(
+      "ca01, line 1: expected tokens of the form word/tag, but received 'jury'",
+    );
     expect(() => parseBrownFile('ci01', 'The/at\n')).toThrow("expected a Brown file name like 'ca01', but received 'ci01'");
   });
 
@@ -67,13 +80,31 @@ describe('the corpus', () => {
     for (const d of docs) genres.set(d.genre, (genres.get(d.genre) ?? 0) + 1);
     expect([...genres.keys()].sort()).toEqual(Object.keys(BROWN_GENRES).sort());
     // The Brown Corpus Manual's counts per genre.
-    expect(Object.fromEntries(genres)).toEqual({ a: 44, b: 27, c: 17, d: 17, e: 36, f: 48, g: 75, h: 30, j: 80, k: 29, l: 24, m: 6, n: 29, p: 29, r: 9 });
+    expect(Object.fromEntries(genres)).toEqual({
+      a: 44,
+      b: 27,
+      c: 17,
+      d: 17,
+      e: 36,
+      f: 48,
+      g: 75,
+      h: 30,
+      j: 80,
+      k: 29,
+      l: 24,
+      m: 6,
+      n: 29,
+      p: 29,
+      r: 9,
+    });
     const tags = new Set<string>();
     let tokens = 0;
-    for (const d of docs) for (const s of d.sentences) for (const t of s) {
-      tags.add(t.tag);
-      tokens++;
-    }
+    for (const d of docs)
+      for (const s of d.sentences)
+        for (const t of s) {
+          tags.add(t.tag);
+          tokens++;
+        }
     expect(tokens).toBeGreaterThan(1_100_000);
     for (const t of tags) {
       expect(t).not.toMatch(/[+]|-(tl|hl|nc)$|^fw-/);
@@ -86,7 +117,12 @@ describe('the corpus', () => {
     const split = splitDocuments(docs);
     const ids = [split.train, split.validation, split.test].map((part) => new Set(part.map((d) => d.id)));
     expect(ids[0].size + ids[1].size + ids[2].size).toBe(500);
-    for (const [a, b] of [[0, 1], [0, 2], [1, 2]]) for (const id of ids[a]) expect(ids[b].has(id)).toBe(false);
+    for (const [a, b] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ])
+      for (const id of ids[a]) expect(ids[b].has(id)).toBe(false);
     for (const part of [split.validation, split.test]) {
       expect(new Set(part.map((d) => d.genre)).size).toBe(15);
       expect(part.length).toBeGreaterThan(60);
@@ -142,7 +178,8 @@ describe('the task data', () => {
       expect(x.data[i]).toBe(text[targets[i] - 1]);
     }
     // Chunk k+1 of a stream starts where chunk k ended.
-    for (let k = 0; k + 1 < K; k++) for (let b = 0; b < 4; b++) expect(targets[((k + 1) * 4 + b) * T]).toBe(targets[(k * 4 + b) * T + T - 1] + 1);
+    for (let k = 0; k + 1 < K; k++)
+      for (let b = 0; b < 4; b++) expect(targets[((k + 1) * 4 + b) * T]).toBe(targets[(k * 4 + b) * T + T - 1] + 1);
     expect(new Set(targets).size).toBe(N * T);
     expect(d.alphabet[d.alphabet.length - 1]).toBe('<rare>');
   });
@@ -154,4 +191,3 @@ describe('the task data', () => {
     expect(() => dataPackageFolder('corpus-brown-not-there', 'x')).toThrow(MissingDatasetError);
   });
 });
-

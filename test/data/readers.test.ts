@@ -1,7 +1,7 @@
 // Dataset parsers on small inline samples and on the real npm data packages.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { decodePhonemes, g2pEntries, g2pFromDictionary, loadCmudict } from '../../lib/data/cmudict';
 import { parseCsv } from '../../lib/data/csv';
 import { loadNames, namesFromLists } from '../../lib/data/names';
@@ -44,11 +44,29 @@ describe('splits', () => {
 
 describe('vocabulary and padding', () => {
   test('specials first, then by count, ties in code-point order, capped', () => {
-    const v = buildVocabulary([['b', 'a', 'c'], ['c', 'b', 'd']], [PAD, UNK], 4);
+    const v = buildVocabulary(
+      [
+        ['b', 'a', 'c'],
+        ['c', 'b', 'd'],
+      ],
+      [PAD, UNK],
+      4,
+    );
     expect(v.tokens).toEqual([PAD, UNK, 'b', 'c']);
   });
   test('pre-padding, post-padding, and truncation keeps the first ids', () => {
-    expect(Array.from(padSequences([[5, 6], [1, 2, 3, 4]], 3, 'pre').data)).toEqual([0, 5, 6, 1, 2, 3]);
+    expect(
+      Array.from(
+        padSequences(
+          [
+            [5, 6],
+            [1, 2, 3, 4],
+          ],
+          3,
+          'pre',
+        ).data,
+      ),
+    ).toEqual([0, 5, 6, 1, 2, 3]);
     expect(Array.from(padSequences([[5, 6]], 3, 'post').data)).toEqual([5, 6, 0]);
     expect(padSequences([[5, 6]], 3).dims).toEqual([1, 3]);
   });
@@ -74,14 +92,31 @@ describe('spam mails', () => {
     expect(m.body).not.toContain('Received');
   });
   test('tokens: lower case, HTML dropped, URL/e-mail/number placeholders, quoted-printable soft breaks joined', () => {
-    expect(tokenizeMail(parseMail(MAIL).body)).toEqual(['buy', 'now', 'at', '<url>', 'only', '$', '<num>', '!', 'mail', 'me', '<email>', 'soft', 'break']);
+    expect(tokenizeMail(parseMail(MAIL).body)).toEqual([
+      'buy',
+      'now',
+      'at',
+      '<url>',
+      'only',
+      '$',
+      '<num>',
+      '!',
+      'mail',
+      'me',
+      '<email>',
+      'soft',
+      'break',
+    ]);
     const tokens = mailTokens(MAIL);
     expect(tokens.slice(0, 6)).toEqual(['cheap', 'meds', 'for', 'you', 'today', '<body>']);
     expect(tokens).not.toContain('received');
     expect(tokens).not.toContain('x');
   });
   test('records become int32 [N, T] ids and labels; the vocabulary comes from the training split only', () => {
-    const records = Array.from({ length: 20 }, (_, i) => ({ group: i % 2 ? 'spam-1' : 'easy-ham-1', text: `Subject: s${i % 2 ? 'buy' : 'meeting'}\n\n${i % 2 ? 'cheap offer' : 'agenda notes'} uniq${String.fromCharCode(97 + i)}` }));
+    const records = Array.from({ length: 20 }, (_, i) => ({
+      group: i % 2 ? 'spam-1' : 'easy-ham-1',
+      text: `Subject: s${i % 2 ? 'buy' : 'meeting'}\n\n${i % 2 ? 'cheap offer' : 'agenda notes'} uniq${String.fromCharCode(97 + i)}`,
+    }));
     const d = spamFromRecords(records, { sequenceLength: 6, splitSeed: 3 });
     expect(d.train.x.dims).toEqual([14, 6]);
     expect(d.validation.x.dims).toEqual([3, 6]);
@@ -115,7 +150,13 @@ describe('first names', () => {
       const ids = Array.from(f.train.x.data.slice(n * 15, n * 15 + 15)).filter((i) => i > 0);
       labels.set(ids.map((i) => f.vocabulary.tokens[i]).join(''), f.train.y.data[n]);
     }
-    expect(labels).toEqual(new Map([['ann', 1], ['bob', 0], ['robin', 1]]));
+    expect(labels).toEqual(
+      new Map([
+        ['ann', 1],
+        ['bob', 0],
+        ['robin', 1],
+      ]),
+    );
   });
   test('the real lists: character ids, pre-padded, two classes, deterministic', () => {
     const d = loadNames();
@@ -129,7 +170,16 @@ describe('first names', () => {
 });
 
 describe('CMUdict', () => {
-  const dict = { "DON'T": 'D OW1 N T', 'A(1)': 'EY1', A: 'AH0', 'A.': 'EY1', 'AD-HOC': 'AE1 D HH AA1 K', A42128: 'EY1', CAT: 'K AE1 T', DOG: 'D AO1 G' };
+  const dict = {
+    "DON'T": 'D OW1 N T',
+    'A(1)': 'EY1',
+    A: 'AH0',
+    'A.': 'EY1',
+    'AD-HOC': 'AE1 D HH AA1 K',
+    A42128: 'EY1',
+    CAT: 'K AE1 T',
+    DOG: 'D AO1 G',
+  };
   test('alternates, abbreviations, hyphenated and digit entries are dropped; stress stripped by default', () => {
     expect(g2pEntries(dict).map((e) => [e.word, e.phonemes.join(' ')])).toEqual([
       ['a', 'AH'],
@@ -150,7 +200,13 @@ describe('CMUdict', () => {
     expect(ids(d.train.decoderTarget).map(tok)).toEqual(['K', 'AE', 'T', '<eos>', '<pad>']);
     expect(decodePhonemes(d.targetVocabulary, ids(d.train.decoderTarget))).toEqual(['K', 'AE', 'T']);
     const S = d.sourceLength;
-    expect(Array.from(d.train.source.data.slice(k * S, (k + 1) * S)).map((i) => d.sourceVocabulary.tokens[i])).toEqual(['c', 'a', 't', '<pad>', '<pad>']);
+    expect(Array.from(d.train.source.data.slice(k * S, (k + 1) * S)).map((i) => d.sourceVocabulary.tokens[i])).toEqual([
+      'c',
+      'a',
+      't',
+      '<pad>',
+      '<pad>',
+    ]);
   });
   test('the real dictionary: 123,764 plain words, 39 phonemes without stress', () => {
     const d = loadCmudict({ limit: 2000 });
@@ -167,20 +223,26 @@ describe('user text CSV', () => {
     const d = textFromTable('r.csv', t, 'label', { fractions: { validation: 0, test: 0 } });
     expect(d.classes).toEqual(['neg', 'pos']);
     expect(d.notes[0]).toContain('text column "text"');
-    expect(() => textFromTable('r.csv', t, 'nope')).toThrow('r.csv (--label): expected a column named "nope", but the columns are: id, text, label');
+    expect(() => textFromTable('r.csv', t, 'nope')).toThrow(
+      'r.csv (--label): expected a column named "nope", but the columns are: id, text, label',
+    );
   });
 
   test('texts are cut at the length covering 95% of training texts unless --max-tokens says otherwise', () => {
     // 20 texts of 1..20 words: 95% of them have at most 19.
-    const rows = Array.from({ length: 20 }, (_, i) => `${Array.from({ length: i + 1 }, () => "word").join(' ')},${i % 2 ? 'a' : 'b'}`);
+    const rows = Array.from({ length: 20 }, (_, i) => `${Array.from({ length: i + 1 }, () => 'word').join(' ')},${i % 2 ? 'a' : 'b'}`);
     const t = parseCsv(`text,label\n${rows.join('\n')}\n`);
     const d = textFromTable('r.csv', t, 'label', { fractions: { validation: 0, test: 0 } });
     expect(d.sequenceLength).toBe(19);
-    expect(d.notes[1]).toBe('texts cut to their first 19 tokens (the length covering 95% of the training texts): 1 of 20 texts (5.0%) lost tokens; the longest had 20');
+    expect(d.notes[1]).toBe(
+      'texts cut to their first 19 tokens (the length covering 95% of the training texts): 1 of 20 texts (5.0%) lost tokens; the longest had 20',
+    );
     const e = textFromTable('r.csv', t, 'label', { fractions: { validation: 0, test: 0 }, sequenceLength: 5 });
     expect(e.train.x.dims[1]).toBe(5);
     expect(e.notes[1]).toBe('texts cut to their first 5 tokens (--max-tokens): 15 of 20 texts (75.0%) lost tokens; the longest had 20');
-    expect(() => textFromTable('r.csv', t, 'label', { sequenceLength: 0 })).toThrow('textFromTable: expected sequenceLength to be a positive integer, but received 0');
+    expect(() => textFromTable('r.csv', t, 'label', { sequenceLength: 0 })).toThrow(
+      'textFromTable: expected sequenceLength to be a positive integer, but received 0',
+    );
   });
 });
 

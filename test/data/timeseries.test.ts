@@ -1,7 +1,7 @@
 // Forecasting data: no look-ahead, normalization fit on the training split only, real files.
-import { parseCsv, CsvTable } from '../../lib/data/csv';
+import { parseCsv, type CsvTable } from '../../lib/data/csv';
 import { loadSp500, sp500Frame, SP500_FEATURES } from '../../lib/data/sp500';
-import { fitScale, unscale, windowFrame, DailyFrame } from '../../lib/data/timeseries';
+import { fitScale, unscale, windowFrame, type DailyFrame } from '../../lib/data/timeseries';
 import { forecastFromTable } from '../../lib/data/user';
 import { dayOfYear, loadWeather, weatherFrame } from '../../lib/data/weather';
 import { loadTask } from '../../lib/tasks';
@@ -13,14 +13,27 @@ function syntheticOhlcv(days: number): CsvTable {
     const open = close * (1 + 0.01 * Math.sin(t));
     close = open * (1 + 0.02 * Math.cos(1.7 * t));
     const date = new Date(Date.UTC(2001, 0, 1 + t)).toISOString().slice(0, 10);
-    rows.push([date, String(open), String(Math.max(open, close) * 1.01), String(Math.min(open, close) * 0.99), String(close), String(close), String(1e6 + 1e4 * t)]);
+    rows.push([
+      date,
+      String(open),
+      String(Math.max(open, close) * 1.01),
+      String(Math.min(open, close) * 0.99),
+      String(close),
+      String(close),
+      String(1e6 + 1e4 * t),
+    ]);
   }
   return { columns: ['date', 'open', 'high', 'low', 'close', 'adjclose', 'volume'], rows };
 }
 
 /** Multiplies every numeric field of the rows after `t` (data the model must not see at t). */
 function perturbAfter(table: CsvTable, t: number): CsvTable {
-  return { columns: table.columns, rows: table.rows.map((r, i) => (i <= t ? r : r.map((v, k) => (k === 0 || !Number.isFinite(Number(v)) ? v : String(Number(v) * 1.5 + 3))))) };
+  return {
+    columns: table.columns,
+    rows: table.rows.map((r, i) =>
+      i <= t ? r : r.map((v, k) => (k === 0 || !Number.isFinite(Number(v)) ? v : String(Number(v) * 1.5 + 3))),
+    ),
+  };
 }
 
 describe('no look-ahead', () => {
@@ -34,7 +47,14 @@ describe('no look-ahead', () => {
     expect(b.features[t]).not.toEqual(a.features[t]);
   });
   test('weather: the same for the Seattle columns', () => {
-    const rows = Array.from({ length: 40 }, (_, i) => [new Date(Date.UTC(2012, 0, 1 + i)).toISOString().slice(0, 10), String(i % 3), String(10 + i), String(i), String(2 + (i % 5)), 'rain']);
+    const rows = Array.from({ length: 40 }, (_, i) => [
+      new Date(Date.UTC(2012, 0, 1 + i)).toISOString().slice(0, 10),
+      String(i % 3),
+      String(10 + i),
+      String(i),
+      String(2 + (i % 5)),
+      'rain',
+    ]);
     const table = { columns: ['date', 'precipitation', 'temp_max', 'temp_min', 'wind', 'weather'], rows };
     const a = weatherFrame(table);
     const b = weatherFrame(perturbAfter(table, 20));
@@ -89,7 +109,9 @@ describe('normalization', () => {
     expect(Array.from(d.test.current)).toEqual(Array.from(d.test.yRaw).map((v) => v - 1));
   });
   test('a window longer than the data is refused with the sizes', () => {
-    expect(() => windowFrame('f', frame([1, 2, 3, 4]), { window: 3 })).toThrow('f: expected more than 5 days for a window of 3, but received 4');
+    expect(() => windowFrame('f', frame([1, 2, 3, 4]), { window: 3 })).toThrow(
+      'f: expected more than 5 days for a window of 3, but received 4',
+    );
   });
 });
 
@@ -127,7 +149,11 @@ describe('user forecasting CSV', () => {
     const d = forecastFromTable('u.csv', t, 'load', 4);
     expect(d.featureNames).toEqual(['load', 'temp']);
     expect(d.train.x.dims[1]).toBe(4);
-    expect(() => forecastFromTable('u.csv', t, 'nope', 4)).toThrow('u.csv: expected a column named "nope" (--target), but the columns are: day, load, temp, note');
-    expect(() => forecastFromTable('u.csv', t, 'note', 4)).toThrow('u.csv: expected the --target column "note" to hold a number in every row');
+    expect(() => forecastFromTable('u.csv', t, 'nope', 4)).toThrow(
+      'u.csv: expected a column named "nope" (--target), but the columns are: day, load, temp, note',
+    );
+    expect(() => forecastFromTable('u.csv', t, 'note', 4)).toThrow(
+      'u.csv: expected the --target column "note" to hold a number in every row',
+    );
   });
 });

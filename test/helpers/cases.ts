@@ -2,7 +2,7 @@
 // and inputs for one GRU / LSTM / RNN call, seeded so that every failure reproduces.
 import { GruOp, LstmOp, RnnOp } from '../../lib';
 import { referenceForward } from '../../lib/ops/reference';
-import { expectClose, mulberry32, randomTensor, Tensor } from './onnx';
+import { expectClose, mulberry32, randomTensor, type Tensor } from './onnx';
 
 export type Cell = 'GRU' | 'LSTM' | 'RNN';
 const GATES: Record<Cell, number> = { GRU: 3, LSTM: 4, RNN: 1 };

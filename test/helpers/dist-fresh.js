@@ -1,9 +1,8 @@
-'use strict';
 // Whether dist/ (what child-process tests, the CLI and `npm run fuzz` load) is built from the
 // lib/ that the in-process tests load. Plain CommonJS: jest's globalSetup runs it untransformed.
 
-const fs = require('fs');
-const path = require('path');
+const fs = require('node:fs');
+const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -29,7 +28,8 @@ function staleDist() {
     .filter((s) => s.startsWith(path.join(root, 'lib') + path.sep) && !s.endsWith('.d.ts'))
     .map((s) => path.join(root, 'dist', path.relative(path.join(root, 'lib'), s)).replace(/\.ts$/, '.js'));
   const missing = expected.filter((o) => !fs.existsSync(o));
-  if (outputs.length === 0 || missing.length) return [...(outputs.length ? [] : ['dist/ is empty']), ...missing.map((m) => `${path.relative(root, m)} is missing`)];
+  if (outputs.length === 0 || missing.length)
+    return [...(outputs.length ? [] : ['dist/ is empty']), ...missing.map((m) => `${path.relative(root, m)} is missing`)];
   // Outputs of lib files that no longer exist keep their old times and do not count.
   const built = Math.min(...expected.map((o) => fs.statSync(o).mtimeMs));
   return sources.filter((s) => fs.statSync(s).mtimeMs > built).map((s) => `${path.relative(root, s)} is newer than dist/`);

@@ -32,7 +32,9 @@ export function expectGradClose(label: string, actual: ArrayLike<number>, expect
   const e = gradError(actual, expected);
   if (!(e <= tol)) {
     const firstBad = Array.from(expected).findIndex((v, i) => Math.abs(actual[i] - v) > tol * Math.max(1e-2, Math.abs(v)));
-    throw new Error(`${label}: relative gradient error ${e.toExponential(2)} > ${tol} (e.g. [${firstBad}] ${actual[firstBad]} vs ${expected[firstBad]})`);
+    throw new Error(
+      `${label}: relative gradient error ${e.toExponential(2)} > ${tol} (e.g. [${firstBad}] ${actual[firstBad]} vs ${expected[firstBad]})`,
+    );
   }
 }
 
@@ -67,7 +69,14 @@ export function activateRef(name: string, z: Float64Array, width: number): Float
 }
 
 /** Dense: rows x [fin] · kernel [fin, units] + bias, then the activation. */
-export function denseRef(x: Float64Array, kernel: Float64Array, bias: Float64Array | null, fin: number, units: number, act: string): Float64Array {
+export function denseRef(
+  x: Float64Array,
+  kernel: Float64Array,
+  bias: Float64Array | null,
+  fin: number,
+  units: number,
+  act: string,
+): Float64Array {
   const rows = x.length / fin;
   const z = new Float64Array(rows * units);
   for (let r = 0; r < rows; r++) {
@@ -97,8 +106,16 @@ export interface RnnRefSpec {
  * Y_h [N, D*H] and (the LSTM's) Y_c [N, D*H].
  */
 export function rnnRef(
-  s: RnnRefSpec, W: Float64Array, R: Float64Array, B: Float64Array, X: Float64Array, n: number, t: number, lengths: Int32Array | null,
-  h0: Float64Array | null = null, c0: Float64Array | null = null,
+  s: RnnRefSpec,
+  W: Float64Array,
+  R: Float64Array,
+  B: Float64Array,
+  X: Float64Array,
+  n: number,
+  t: number,
+  lengths: Int32Array | null,
+  h0: Float64Array | null = null,
+  c0: Float64Array | null = null,
 ): { Y: Float64Array; Yh: Float64Array; Yc: Float64Array } {
   const H = s.hidden;
   const I = s.input;

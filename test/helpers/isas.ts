@@ -11,7 +11,8 @@ const initial = backendInfo().isa;
 export function forEachIsa(body: (isa: string) => void): void {
   try {
     for (const isa of ISAS) {
-      if (!setIsa(isa) || backendInfo().isa !== isa) throw new Error(`setIsa('${isa}') did not make an ISA that backendInfo().supportedIsas lists active`);
+      if (!setIsa(isa) || backendInfo().isa !== isa)
+        throw new Error(`setIsa('${isa}') did not make an ISA that backendInfo().supportedIsas lists active`);
       body(isa);
     }
   } finally {

@@ -1,11 +1,10 @@
-'use strict';
 // Run by test/lifecycle.test.ts in a fresh `node --expose-gc` process, so that RSS readings see
 // this program only: creates many operators with large packed weights and either disposes of
 // them ('dispose') or drops them for the garbage collector's finalizers ('forget'); or ('sync-loop')
 // calls run() in one synchronous loop that never yields to the event loop, dropping each 256 KiB
 // Y; or ('churn') makes and disposes small GRUs in one synchronous loop, whose JS wrappers wait
 // for the event loop to be finalized. Prints one JSON line: RSS before, after, the packed bytes one operator holds and the count.
-const path = require('path');
+const path = require('node:path');
 const { LstmOp } = require(path.join(__dirname, '..', '..', 'dist'));
 
 const mode = process.argv[2];
@@ -42,7 +41,8 @@ function syncLoop() {
 // wrappers that outlive it and never reused (one block of heap growth per operator).
 function churn() {
   const { GruOp } = require(path.join(__dirname, '..', '..', 'dist'));
-  const h = 64, i = 16;
+  const h = 64,
+    i = 16;
   const W = { type: 'float32', data: new Float32Array(3 * h * i).fill(0.01), dims: [1, 3 * h, i] };
   const R = { type: 'float32', data: new Float32Array(3 * h * h).fill(0.01), dims: [1, 3 * h, h] };
   const make = () => new GruOp({ W, R }, { threads: 1 });

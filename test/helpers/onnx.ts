@@ -4,9 +4,9 @@
 // Deliberately independent of gatedrnn (lib/): these helpers are the yardstick the library is
 // measured against, so they must not share its code or its bugs.
 
-import * as fs from 'fs';
-import * as path from 'path';
-import * as vm from 'vm';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vm from 'node:vm';
 import * as protobuf from 'protobufjs';
 import * as ort from 'onnxruntime-node';
 
@@ -346,13 +346,20 @@ const utf8 = (b: Uint8Array): string => Buffer.from(b).toString('utf8');
 
 function attrValue(a: AttrMsg): AttrValue {
   switch (a.type) {
-    case AT.FLOAT: return a.f ?? 0;
-    case AT.INT: return Number(a.i ?? 0);
-    case AT.STRING: return utf8(a.s ?? new Uint8Array());
-    case AT.FLOATS: return a.floats ?? [];
-    case AT.INTS: return (a.ints ?? []).map(Number);
-    case AT.STRINGS: return (a.strings ?? []).map(utf8);
-    default: throw new Error(`attribute '${a.name}' has unsupported type ${a.type}`);
+    case AT.FLOAT:
+      return a.f ?? 0;
+    case AT.INT:
+      return Number(a.i ?? 0);
+    case AT.STRING:
+      return utf8(a.s ?? new Uint8Array());
+    case AT.FLOATS:
+      return a.floats ?? [];
+    case AT.INTS:
+      return (a.ints ?? []).map(Number);
+    case AT.STRINGS:
+      return (a.strings ?? []).map(utf8);
+    default:
+      throw new Error(`attribute '${a.name}' has unsupported type ${a.type}`);
   }
 }
 
@@ -413,7 +420,11 @@ export interface ConformanceCase {
  * position: a graph lists only the inputs it has, the node keeps '' placeholders).
  */
 function readDataSet<S extends string>(
-  dir: string, prefix: string, graphNames: string[], nodeNames: string[], slots: readonly S[],
+  dir: string,
+  prefix: string,
+  graphNames: string[],
+  nodeNames: string[],
+  slots: readonly S[],
 ): Partial<Record<S, NamedTensor>> {
   const out: Partial<Record<S, NamedTensor>> = {};
   graphNames.forEach((name, n) => {
@@ -599,7 +610,7 @@ function assertSharedTypedArrays(): void {
   if (Float32Array !== vm.runInThisContext('Float32Array')) {
     throw new Error(
       'runOrt: this test file runs in a jest context with its own typed arrays, which onnxruntime-node ' +
-        "rejects; start the file with /** @jest-environment ./test/helpers/node-realm-environment.ts */",
+        'rejects; start the file with /** @jest-environment ./test/helpers/node-realm-environment.ts */',
     );
   }
 }

@@ -1,4 +1,3 @@
-'use strict';
 // Random operator cases for fuzzing GruOp / LstmOp / RnnOp: each seed gives one case (weights,
 // attributes, inputs and options, valid or broken in one or more ways) and `runCase` checks the
 // contract: the case either works (outputs of the right shapes, finite where the inputs and the
@@ -10,11 +9,22 @@ const { prng: mulberry32 } = require('../../bench/tensors');
 
 const GATES = { GRU: 3, LSTM: 4, RNN: 1 };
 const DEFAULT_ACTS = { GRU: ['Sigmoid', 'Tanh'], LSTM: ['Sigmoid', 'Tanh', 'Tanh'], RNN: ['Tanh'] };
-const NAMES = ['Relu', 'Tanh', 'Sigmoid', 'Affine', 'LeakyRelu', 'ThresholdedRelu', 'ScaledTanh', 'HardSigmoid', 'Elu', 'Softsign', 'Softplus'];
+const NAMES = [
+  'Relu',
+  'Tanh',
+  'Sigmoid',
+  'Affine',
+  'LeakyRelu',
+  'ThresholdedRelu',
+  'ScaledTanh',
+  'HardSigmoid',
+  'Elu',
+  'Softsign',
+  'Softplus',
+];
 // Activations whose outputs stay within [-1, 1] for any finite input: with them and finite
 // inputs, every output must be finite.
 const BOUNDED = new Set(['tanh', 'sigmoid', 'hardsigmoid', 'softsign']);
-
 
 function tools(rng) {
   const int = (lo, hi) => lo + Math.floor(rng() * (hi - lo + 1));
@@ -29,11 +39,40 @@ function tools(rng) {
 }
 
 // Values that are wrong for almost any argument: a hostile caller's repertoire.
-const JUNK = [undefined, null, 0, -1, 1.5, NaN, Infinity, -Infinity, 2 ** 31, 2 ** 53, '1', '', 'forward', true, false, [], [1], {}, () => 1, Symbol('x'), 10n];
+const JUNK = [
+  undefined,
+  null,
+  0,
+  -1,
+  1.5,
+  NaN,
+  Infinity,
+  -Infinity,
+  2 ** 31,
+  2 ** 53,
+  '1',
+  '',
+  'forward',
+  true,
+  false,
+  [],
+  [1],
+  {},
+  () => 1,
+  Symbol('x'),
+  10n,
+];
 
 /** A float32 tensor of `dims` with random data in [-scale, scale]. */
 function tensor(t, dims, scale) {
-  return { type: 'float32', data: t.floats(dims.reduce((a, b) => a * b, 1), scale), dims };
+  return {
+    type: 'float32',
+    data: t.floats(
+      dims.reduce((a, b) => a * b, 1),
+      scale,
+    ),
+    dims,
+  };
 }
 
 /**
@@ -45,15 +84,34 @@ function breakTensor(t, value) {
   const dims = value.dims;
   const n = value.data.length;
   switch (t.int(0, 13)) {
-    case 0: return { ...value, type: t.pick(['float64', 'int32', 'int64', 'float16', 'FLOAT32', undefined]) };
-    case 1: return { ...value, data: t.pick([new Float64Array(n), new Int32Array(n), new Uint8Array(n * 4), Array.from(value.data), new BigInt64Array(n), new DataView(value.data.buffer)]) };
-    case 2: return { ...value, dims: dims.map((d, k) => (k === t.int(0, dims.length - 1) ? d + t.pick([-1, 1, 7]) : d)) };
-    case 3: return { ...value, dims: dims.map((d) => (t.chance(0.5) ? t.pick([0, -d, d + 0.5, NaN, Infinity, 2 ** 31, 2 ** 53, 2 ** 60]) : d)) };
-    case 4: return { ...value, dims: t.chance(0.5) ? dims.slice(1) : [...dims, 1] };
-    case 5: return { ...value, dims: t.pick([undefined, null, 'abc', { length: dims.length }, dims.map(String)]) };
-    case 6: return t.pick(JUNK);
-    case 7: return { type: 'float32', data: value.data }; // no dims
-    case 8: return { ...value, data: value.data.subarray(0, Math.max(0, n - t.int(1, 3))) };
+    case 0:
+      return { ...value, type: t.pick(['float64', 'int32', 'int64', 'float16', 'FLOAT32', undefined]) };
+    case 1:
+      return {
+        ...value,
+        data: t.pick([
+          new Float64Array(n),
+          new Int32Array(n),
+          new Uint8Array(n * 4),
+          Array.from(value.data),
+          new BigInt64Array(n),
+          new DataView(value.data.buffer),
+        ]),
+      };
+    case 2:
+      return { ...value, dims: dims.map((d, k) => (k === t.int(0, dims.length - 1) ? d + t.pick([-1, 1, 7]) : d)) };
+    case 3:
+      return { ...value, dims: dims.map((d) => (t.chance(0.5) ? t.pick([0, -d, d + 0.5, NaN, Infinity, 2 ** 31, 2 ** 53, 2 ** 60]) : d)) };
+    case 4:
+      return { ...value, dims: t.chance(0.5) ? dims.slice(1) : [...dims, 1] };
+    case 5:
+      return { ...value, dims: t.pick([undefined, null, 'abc', { length: dims.length }, dims.map(String)]) };
+    case 6:
+      return t.pick(JUNK);
+    case 7:
+      return { type: 'float32', data: value.data }; // no dims
+    case 8:
+      return { ...value, data: value.data.subarray(0, Math.max(0, n - t.int(1, 3))) };
     case 9: {
       // Declared dims far beyond the data: must fail on the length check, never allocate.
       const huge = dims.map(() => t.pick([2 ** 16, 2 ** 20, 2 ** 24]));
@@ -61,15 +119,35 @@ function breakTensor(t, value) {
     }
     case 10: {
       let reads = 0;
-      return { type: 'float32', data: value.data, get dims() { return ++reads === 1 ? dims : dims.map((d) => d * 2 + 1); } };
+      return {
+        type: 'float32',
+        data: value.data,
+        get dims() {
+          return ++reads === 1 ? dims : dims.map((d) => d * 2 + 1);
+        },
+      };
     }
     case 11: {
       let reads = 0;
       const small = new Float32Array(1);
-      return { type: 'float32', get data() { return ++reads === 1 ? value.data : small; }, dims };
+      return {
+        type: 'float32',
+        get data() {
+          return ++reads === 1 ? value.data : small;
+        },
+        dims,
+      };
     }
-    case 12: return { type: 'float32', get data() { throw new Error('a getter that throws'); }, dims };
-    default: return new Proxy(value, { get: (target, key) => (key === 'dims' ? [...target.dims].reverse() : target[key]) });
+    case 12:
+      return {
+        type: 'float32',
+        get data() {
+          throw new Error('a getter that throws');
+        },
+        dims,
+      };
+    default:
+      return new Proxy(value, { get: (target, key) => (key === 'dims' ? [...target.dims].reverse() : target[key]) });
   }
 }
 
@@ -148,15 +226,33 @@ function makeCase(seed) {
   };
   for (let f = 0; f < faults; f++) {
     switch (t.int(0, 19)) {
-      case 0: spoil(weights, 'W'); broken.push('W'); break;
-      case 1: spoil(weights, 'R'); broken.push('R'); break;
-      case 2: spoil(weights, 'B', () => tensor(t, [D, 2 * G * H], 1)); broken.push('B'); break;
-      case 3: spoil(weights, 'P', () => tensor(t, [D, 3 * H], 1)); broken.push('P'); break;
-      case 4: case 5: spoil(inputs, 'X'); broken.push('X'); break;
+      case 0:
+        spoil(weights, 'W');
+        broken.push('W');
+        break;
+      case 1:
+        spoil(weights, 'R');
+        broken.push('R');
+        break;
+      case 2:
+        spoil(weights, 'B', () => tensor(t, [D, 2 * G * H], 1));
+        broken.push('B');
+        break;
+      case 3:
+        spoil(weights, 'P', () => tensor(t, [D, 3 * H], 1));
+        broken.push('P');
+        break;
+      case 4:
+      case 5:
+        spoil(inputs, 'X');
+        broken.push('X');
+        break;
       case 6: {
         const lens = Int32Array.from({ length: B }, () => t.int(0, T));
         lens[t.int(0, B - 1)] = t.pick([-1, T + 1, 2 ** 31 - 1, -(2 ** 31)]);
-        inputs.sequenceLens = t.chance(0.5) ? { type: 'int32', data: lens, dims: [B] } : breakTensor(t, { type: 'int32', data: lens, dims: [B] });
+        inputs.sequenceLens = t.chance(0.5)
+          ? { type: 'int32', data: lens, dims: [B] }
+          : breakTensor(t, { type: 'int32', data: lens, dims: [B] });
         broken.push('sequenceLens');
         break;
       }
@@ -166,13 +262,34 @@ function makeCase(seed) {
         broken.push('sequenceLens (int64)');
         break;
       }
-      case 8: spoil(inputs, 'initialH', () => tensor(t, stateDims, 1)); broken.push('initialH'); break;
-      case 9: spoil(inputs, 'initialC', () => tensor(t, stateDims, 1)); broken.push('initialC'); break;
-      case 10: attrs.direction = t.pick(['Forward', 'both', '', 0, null, 2]); broken.push('direction'); break;
-      case 11: attrs.layout = t.pick([2, -1, '0', 0.5, null, true]); broken.push('layout'); break;
-      case 12: attrs.hiddenSize = t.pick([H + 1, H - 1, 0, -H, H + 0.5, NaN, 2 ** 31, 2 ** 53, `${H}`]); broken.push('hiddenSize'); break;
-      case 13: attrs.clip = t.pick([0, -1, NaN, -Infinity, '1', null, 1e-300, Number.MIN_VALUE]); broken.push('clip'); break;
-      case 14: attrs.threads = t.pick([0, -1, 1.5, NaN, 2 ** 31, 2 ** 40, 1e9, 64, '2', null]); broken.push('threads'); break;
+      case 8:
+        spoil(inputs, 'initialH', () => tensor(t, stateDims, 1));
+        broken.push('initialH');
+        break;
+      case 9:
+        spoil(inputs, 'initialC', () => tensor(t, stateDims, 1));
+        broken.push('initialC');
+        break;
+      case 10:
+        attrs.direction = t.pick(['Forward', 'both', '', 0, null, 2]);
+        broken.push('direction');
+        break;
+      case 11:
+        attrs.layout = t.pick([2, -1, '0', 0.5, null, true]);
+        broken.push('layout');
+        break;
+      case 12:
+        attrs.hiddenSize = t.pick([H + 1, H - 1, 0, -H, H + 0.5, NaN, 2 ** 31, 2 ** 53, `${H}`]);
+        broken.push('hiddenSize');
+        break;
+      case 13:
+        attrs.clip = t.pick([0, -1, NaN, -Infinity, '1', null, 1e-300, Number.MIN_VALUE]);
+        broken.push('clip');
+        break;
+      case 14:
+        attrs.threads = t.pick([0, -1, 1.5, NaN, 2 ** 31, 2 ** 40, 1e9, 64, '2', null]);
+        broken.push('threads');
+        break;
       case 15: {
         const per = DEFAULT_ACTS[cell].length;
         attrs.activations = t.pick([
@@ -197,12 +314,16 @@ function makeCase(seed) {
         broken.push(key);
         break;
       }
-      case 18: options = t.pick([{ outputs: ['Y', 'Z'] }, { outputs: 'Y' }, { outputs: [] }, { outputs: ['Y_c'] }, null, 5]); broken.push('options'); break;
+      case 18:
+        options = t.pick([{ outputs: ['Y', 'Z'] }, { outputs: 'Y' }, { outputs: [] }, { outputs: ['Y_c'] }, null, 5]);
+        broken.push('options');
+        break;
       default: {
         const which = t.pick(['weights', 'attrs', 'inputs']);
         const junk = t.pick([null, 1, 'x', [], Symbol('s')]);
         if (which === 'weights') return { seed, cell, kind: 'broken: weights object', weights: junk, attrs, inputs, options, specials };
-        if (which === 'attrs') return { seed, cell, kind: 'broken: attributes object', weights, attrs: junk === null ? null : junk, inputs, options, specials };
+        if (which === 'attrs')
+          return { seed, cell, kind: 'broken: attributes object', weights, attrs: junk === null ? null : junk, inputs, options, specials };
         return { seed, cell, kind: 'broken: inputs object', weights, attrs, inputs: junk, options, specials };
       }
     }
@@ -251,7 +372,8 @@ function checkOutputs(c, out) {
     }
     if (!o || Object.prototype.toString.call(o.data) !== '[object Float32Array]') throw fault(c, `${name} missing or not float32`);
     if (o.dims.join() !== dims[name].join()) throw fault(c, `${name} dims [${o.dims}], expected [${dims[name]}]`);
-    if (o.data.length !== dims[name].reduce((a, b) => a * b, 1)) throw fault(c, `${name} holds ${o.data.length} values for dims [${o.dims}]`);
+    if (o.data.length !== dims[name].reduce((a, b) => a * b, 1))
+      throw fault(c, `${name} holds ${o.data.length} values for dims [${o.dims}]`);
     if (!c.specials && allBounded(c)) {
       const bad = o.data.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) throw fault(c, `${name}[${bad}] = ${o.data[bad]} from finite inputs and bounded activations`);

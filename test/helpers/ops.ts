@@ -85,12 +85,15 @@ export function runGatedrnn(
   switch (opType) {
     case 'GRU':
       return runAndDispose(new GruOp(given({ W, R, B }) as GruArgs[0], options as GruArgs[1]), (op) =>
-        op.run({ X, ...state } as Parameters<GruOp['run']>[0]));
+        op.run({ X, ...state } as Parameters<GruOp['run']>[0]),
+      );
     case 'RNN':
       return runAndDispose(new RnnOp(given({ W, R, B }) as RnnArgs[0], options as RnnArgs[1]), (op) =>
-        op.run({ X, ...state } as Parameters<RnnOp['run']>[0]));
+        op.run({ X, ...state } as Parameters<RnnOp['run']>[0]),
+      );
     case 'LSTM':
       return runAndDispose(new LstmOp(given({ W, R, B, P }) as LstmArgs[0], options as LstmArgs[1]), (op) =>
-        op.run({ X, ...state, ...given({ initialC: initial_c }) } as Parameters<LstmOp['run']>[0]));
+        op.run({ X, ...state, ...given({ initialC: initial_c }) } as Parameters<LstmOp['run']>[0]),
+      );
   }
 }

@@ -1,4 +1,3 @@
-'use strict';
 // Shared-memory races, in a process of their own (a crash is the failure this looks for): worker
 // threads rewrite the inputs of GRU/LSTM calls, which sit in SharedArrayBuffers, while this thread
 // calls run and runAsync on them, through the public operators, through the binding itself (which
@@ -12,8 +11,8 @@
 // row, exactly what one of the two valid lengths gives (rows are independent). X and initialH are
 // rewritten with values in [-1, 1]: every output must then lie in [-1, 1] (tanh of anything, and
 // convex blends of such values and of initialH). Prints one JSON line.
-const path = require('path');
-const { Worker } = require('worker_threads');
+const path = require('node:path');
+const { Worker } = require('node:worker_threads');
 
 const root = path.join(__dirname, '..', '..');
 const { GruOp, LstmOp, loadOnnx } = require(path.join(root, 'dist'));
@@ -21,7 +20,10 @@ const { binding } = require(path.join(root, 'dist', 'native'));
 
 const calls = Number(process.argv[2] ?? 400);
 const modelFile = process.argv[3];
-const T = 12, B = 6, I = 5, H = 8;
+const T = 12,
+  B = 6,
+  I = 5,
+  H = 8;
 const GOOD = [T, 5];
 const HOSTILE = [-1, T + 1, 1 << 30, -(1 << 30), 0x7fffffff];
 
@@ -77,7 +79,7 @@ function expectLensError(e, label) {
   if ((e instanceof RangeError || (label.startsWith('session') && e instanceof Error)) && /sequenceLens/.test(e.message)) {
     stats.refused++;
   } else if (stats.unexpected.length < 5) {
-    stats.unexpected.push(`${label}: ${e && e.constructor && e.constructor.name}: ${e && e.message}`);
+    stats.unexpected.push(`${label}: ${e?.constructor?.name}: ${e?.message}`);
   }
 }
 
@@ -120,7 +122,17 @@ async function lensRace(cell) {
   const sequenceLens = { type: 'int32', data: lens, dims: [B] };
   const spec = op.definition.spec;
   const native = new (binding().NativeRnn)(spec, op.definition.weights, 1);
-  const raw = { X: X.data, seqLength: T, batchSize: B, sequenceLens: lens, initialH: null, initialC: null, wantY: true, wantYh: true, wantYc: false };
+  const raw = {
+    X: X.data,
+    seqLength: T,
+    batchSize: B,
+    sequenceLens: lens,
+    initialH: null,
+    initialC: null,
+    wantY: true,
+    wantYh: true,
+    wantYc: false,
+  };
 
   const stop = await startWriters([{ kind: 'lens', buffer: lens.buffer, good: GOOD, hostile: HOSTILE }]);
   for (let k = 0; k < calls; k++) {
@@ -140,10 +152,18 @@ async function lensRace(cell) {
       expectLensError(e, `${cell} binding run`);
     }
     pending.push(
-      op.runAsync({ X, sequenceLens }).then((r) => checkRows(`${cell} runAsync`, r.Y_h.data, refs), (e) => expectLensError(e, `${cell} runAsync`)),
+      op.runAsync({ X, sequenceLens }).then(
+        (r) => checkRows(`${cell} runAsync`, r.Y_h.data, refs),
+        (e) => expectLensError(e, `${cell} runAsync`),
+      ),
     );
     try {
-      pending.push(native.runAsync(raw).then((r) => checkRows(`${cell} binding runAsync`, r.Y_h, refs), (e) => expectLensError(e, `${cell} binding runAsync`)));
+      pending.push(
+        native.runAsync(raw).then(
+          (r) => checkRows(`${cell} binding runAsync`, r.Y_h, refs),
+          (e) => expectLensError(e, `${cell} binding runAsync`),
+        ),
+      );
     } catch (e) {
       expectLensError(e, `${cell} binding runAsync`);
     }
@@ -180,7 +200,9 @@ async function sessionRace() {
   const session = await loadOnnx(modelFile, { threads: 1 });
   const X = { type: 'float32', data: floats(T * B * I), dims: [T, B, I] };
   const lens = new Int32Array(new SharedArrayBuffer(4 * B)).fill(T);
-  const refs = GOOD.map((len) => session.runSync({ X, sequence_lens: { type: 'int32', data: new Int32Array(B).fill(len), dims: [B] } }).Y_h.data);
+  const refs = GOOD.map(
+    (len) => session.runSync({ X, sequence_lens: { type: 'int32', data: new Int32Array(B).fill(len), dims: [B] } }).Y_h.data,
+  );
   const stop = await startWriters([{ kind: 'lens', buffer: lens.buffer, good: GOOD, hostile: HOSTILE }]);
   const feeds = { X, sequence_lens: { type: 'int32', data: lens, dims: [B] } };
   for (let k = 0; k < calls; k++) {
@@ -191,7 +213,10 @@ async function sessionRace() {
     } catch (e) {
       expectLensError(e, 'session runSync');
     }
-    await session.run(feeds).then((r) => checkRows('session run', r.Y_h.data, refs), (e) => expectLensError(e, 'session run'));
+    await session.run(feeds).then(
+      (r) => checkRows('session run', r.Y_h.data, refs),
+      (e) => expectLensError(e, 'session run'),
+    );
   }
   await stop();
   session.dispose();
@@ -208,8 +233,23 @@ async function shapeRace() {
   const x = { type: 'float32', data: Float32Array.from({ length: 12 }, (_, k) => k), dims: [12] };
   const shape = new BigInt64Array(new SharedArrayBuffer(16));
   shape.set([3n, 4n]);
-  const good = [[3n, 4n], [4n, 3n]];
-  const stop = await startWriters([{ kind: 'shape', buffer: shape.buffer, good, hostile: [[5n, 5n], [-1n, -1n], [2n ** 40n, 1n], [0n, 12n]] }]);
+  const good = [
+    [3n, 4n],
+    [4n, 3n],
+  ];
+  const stop = await startWriters([
+    {
+      kind: 'shape',
+      buffer: shape.buffer,
+      good,
+      hostile: [
+        [5n, 5n],
+        [-1n, -1n],
+        [2n ** 40n, 1n],
+        [0n, 12n],
+      ],
+    },
+  ]);
   const feeds = { x, shape: { type: 'int64', data: shape, dims: [2] } };
   const check = (label, r) => {
     stats.returned++;
@@ -220,7 +260,7 @@ async function shapeRace() {
   };
   const refused = (label, e) => {
     if (e instanceof Error && /Reshape/.test(e.message)) stats.refused++;
-    else if (stats.unexpected.length < 5) stats.unexpected.push(`${label}: ${e && e.message}`);
+    else if (stats.unexpected.length < 5) stats.unexpected.push(`${label}: ${e?.message}`);
   };
   for (let k = 0; k < calls; k++) {
     try {
@@ -228,7 +268,10 @@ async function shapeRace() {
     } catch (e) {
       refused('reshape runSync', e);
     }
-    await session.run(feeds).then((r) => check('reshape run', r), (e) => refused('reshape run', e));
+    await session.run(feeds).then(
+      (r) => check('reshape run', r),
+      (e) => refused('reshape run', e),
+    );
   }
   await stop();
   session.dispose();
@@ -242,6 +285,6 @@ async function shapeRace() {
   await sessionRace();
   console.log(JSON.stringify({ calls, ...stats }));
 })().catch((e) => {
-  console.log(JSON.stringify({ fatal: String(e && e.stack) }));
+  console.log(JSON.stringify({ fatal: String(e?.stack) }));
   process.exit(1);
 });

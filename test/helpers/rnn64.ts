@@ -40,13 +40,17 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** Y (zeros past each sequence's end), Y_h and Y_c (LSTM) in the spec's layout, in float64. */
 export function rnnForward64(s: Rnn64Spec, d: Rnn64Data): Rnn64Outputs {
-  const H = s.hiddenSize, I = s.inputSize, T = d.seqLength, N = d.batchSize;
+  const H = s.hiddenSize,
+    I = s.inputSize,
+    T = d.seqLength,
+    N = d.batchSize;
   const D = s.direction === 'bidirectional' ? 2 : 1;
   const G = s.cell === 'GRU' ? 3 : s.cell === 'LSTM' ? 4 : 1;
   const xAt = (t: number, b: number, k: number): number => d.X[(s.layout === 0 ? t * N + b : b * T + t) * I + k];
   const yOff = (t: number, dir: number, b: number): number => (s.layout === 0 ? (t * D + dir) * N + b : (b * T + t) * D + dir) * H;
   const stOff = (dir: number, b: number): number => (s.layout === 0 ? dir * N + b : b * D + dir) * H;
-  const Y = new Float64Array(T * D * N * H), Y_h = new Float64Array(D * N * H);
+  const Y = new Float64Array(T * D * N * H),
+    Y_h = new Float64Array(D * N * H);
   const Y_c = s.cell === 'LSTM' ? new Float64Array(D * N * H) : null;
   for (let dir = 0; dir < D; dir++) {
     const rev = D === 2 ? dir === 1 : s.direction === 'reverse';
@@ -56,7 +60,8 @@ export function rnnForward64(s: Rnn64Spec, d: Rnn64Data): Rnn64Outputs {
     const rb = (row: number): number => (d.B ? d.B[dir * 2 * G * H + G * H + row] : 0);
     for (let b = 0; b < N; b++) {
       const len = d.sequenceLens ? d.sequenceLens[b] : T;
-      let h = new Float64Array(H), c = new Float64Array(H);
+      let h = new Float64Array(H),
+        c = new Float64Array(H);
       for (let u = 0; u < H; u++) {
         if (d.initialH) h[u] = d.initialH[stOff(dir, b) + u];
         if (d.initialC && s.cell === 'LSTM') c[u] = d.initialC[stOff(dir, b) + u];
@@ -64,9 +69,11 @@ export function rnnForward64(s: Rnn64Spec, d: Rnn64Data): Rnn64Outputs {
       for (let step = 0; step < len; step++) {
         const t = rev ? len - 1 - step : step;
         // a[row] = W x + Wb (+ R h + Rb where the gate's recurrent term is plain).
-        const wx = new Float64Array(G * H), rh = new Float64Array(G * H);
+        const wx = new Float64Array(G * H),
+          rh = new Float64Array(G * H);
         for (let row = 0; row < G * H; row++) {
-          let sx = wb(row), sh = rb(row);
+          let sx = wb(row),
+            sh = rb(row);
           for (let k = 0; k < I; k++) sx += w(row, k) * xAt(t, b, k);
           for (let k = 0; k < H; k++) sh += r(row, k) * h[k];
           wx[row] = sx;
@@ -74,7 +81,8 @@ export function rnnForward64(s: Rnn64Spec, d: Rnn64Data): Rnn64Outputs {
         }
         const hn = new Float64Array(H);
         if (s.cell === 'GRU') {
-          const z = new Float64Array(H), rr = new Float64Array(H);
+          const z = new Float64Array(H),
+            rr = new Float64Array(H);
           for (let u = 0; u < H; u++) {
             z[u] = sigmoid(wx[u] + rh[u]);
             rr[u] = sigmoid(wx[H + u] + rh[H + u]);
@@ -95,8 +103,10 @@ export function rnnForward64(s: Rnn64Spec, d: Rnn64Data): Rnn64Outputs {
         } else {
           const cn = new Float64Array(H);
           for (let u = 0; u < H; u++) {
-            const i = sigmoid(wx[u] + rh[u]), o = sigmoid(wx[H + u] + rh[H + u]);
-            const f = sigmoid(wx[2 * H + u] + rh[2 * H + u]), g = Math.tanh(wx[3 * H + u] + rh[3 * H + u]);
+            const i = sigmoid(wx[u] + rh[u]),
+              o = sigmoid(wx[H + u] + rh[H + u]);
+            const f = sigmoid(wx[2 * H + u] + rh[2 * H + u]),
+              g = Math.tanh(wx[3 * H + u] + rh[3 * H + u]);
             cn[u] = f * c[u] + i * g;
             hn[u] = o * Math.tanh(cn[u]);
           }

@@ -2,9 +2,9 @@
 // differences (alone, masked, without bias, reading backwards, bidirectional, stacked), Keras's
 // arguments and their errors, save/load, a model that learns, and the ONNX RNN node it exports
 // (model-onnx.test.ts checks that node's outputs in onnxruntime-node).
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { layers, loadModel, optimizers, RnnOp, sequential, Tensor } from '../../lib';
 import type { Layer } from '../../lib/layers';
 import { layerFromConfig, Recurrent, serializeLayer, SimpleRnn } from '../../lib/layers';
@@ -29,7 +29,14 @@ function innerOf(layer: Layer): Recurrent {
 /** The layer's output from float64 parameters ([W, R] or [W, R, B]) and X, as the reference computes it. */
 function refOutput(l: Recurrent, params: Float64Array[], X: Float64Array, n: number, t: number, lengths: Int32Array | null): Float64Array {
   const B = params[2] ?? new Float64Array(l.directions * 2 * l.units);
-  const spec = { cell: 'RNN' as const, hidden: l.units, input: l.inputShape![1], directions: l.directions, linearBeforeReset: false, reverse: l.goBackwards };
+  const spec = {
+    cell: 'RNN' as const,
+    hidden: l.units,
+    input: l.inputShape![1],
+    directions: l.directions,
+    linearBeforeReset: false,
+    reverse: l.goBackwards,
+  };
   const { Y, Yh } = rnnRef(spec, params[0], params[1], B, X, n, t, lengths);
   return l.returnSequences ? Y : Yh;
 }
@@ -40,10 +47,22 @@ describe('simpleRnn gradients vs float64 differences', () => {
     { label: 'sequences', make: () => layers.simpleRnn({ units: H, returnSequences: true }), lengths: null },
     { label: 'masked sequences', make: () => layers.simpleRnn({ units: H, returnSequences: true }), lengths: [5, 2, 0] },
     { label: 'masked last state, no bias', make: () => layers.simpleRnn({ units: H, useBias: false }), lengths: [1, 5, 3] },
-    { label: 'goBackwards, masked sequences', make: () => layers.simpleRnn({ units: H, returnSequences: true, goBackwards: true }), lengths: [4, 5, 2] },
+    {
+      label: 'goBackwards, masked sequences',
+      make: () => layers.simpleRnn({ units: H, returnSequences: true, goBackwards: true }),
+      lengths: [4, 5, 2],
+    },
     { label: 'goBackwards, last state', make: () => layers.simpleRnn({ units: H, goBackwards: true }), lengths: null },
-    { label: 'bidirectional, masked sequences', make: () => layers.bidirectional({ layer: layers.simpleRnn({ units: H, returnSequences: true }) }), lengths: [3, 5, 1] },
-    { label: 'bidirectional, last state, no bias', make: () => layers.bidirectional({ layer: layers.simpleRnn({ units: H, useBias: false }) }), lengths: null },
+    {
+      label: 'bidirectional, masked sequences',
+      make: () => layers.bidirectional({ layer: layers.simpleRnn({ units: H, returnSequences: true }) }),
+      lengths: [3, 5, 1],
+    },
+    {
+      label: 'bidirectional, last state, no bias',
+      make: () => layers.bidirectional({ layer: layers.simpleRnn({ units: H, useBias: false }) }),
+      lengths: null,
+    },
   ];
   for (const c of cases) {
     test(c.label, async () => {
@@ -61,7 +80,11 @@ describe('simpleRnn gradients vs float64 differences', () => {
       expectGradClose('forward', out.data, ref, 1e-5);
       const cw = f64(f32(Array.from({ length: ref.length }, () => rng.normal())));
       const dx = await layer.backward(f32(cw));
-      const grads = numericGradient((xs) => dot(cw, refOutput(rnn, xs.slice(0, -1), xs[xs.length - 1], N, T, lengths)), [...params, X], 1e-5);
+      const grads = numericGradient(
+        (xs) => dot(cw, refOutput(rnn, xs.slice(0, -1), xs[xs.length - 1], N, T, lengths)),
+        [...params, X],
+        1e-5,
+      );
       layer.params.forEach((p, k) => expectGradClose(`d${p.name}`, p.grad, grads[k]));
       expectGradClose('dX', dx!, grads[grads.length - 1]);
     });
@@ -95,7 +118,10 @@ describe('simpleRnn gradients vs float64 differences', () => {
     const r = (n: number): Float32Array => f32(Array.from({ length: n }, () => rng.normal() * 0.5));
     for (const direction of ['forward', 'reverse', 'bidirectional'] as const) {
       const D = direction === 'bidirectional' ? 2 : 1;
-      const W = r(D * H * I), R = r(D * H * H), B = r(D * 2 * H), X = r(N * T * I);
+      const W = r(D * H * I),
+        R = r(D * H * H),
+        B = r(D * 2 * H),
+        X = r(N * T * I);
       const lengths = Int32Array.from([5, 1, 3]);
       const op = new RnnOp(
         { W: new Tensor('float32', W, [D, H, I]), R: new Tensor('float32', R, [D, H, H]), B: new Tensor('float32', B, [D, 2 * H]) },
@@ -103,7 +129,16 @@ describe('simpleRnn gradients vs float64 differences', () => {
       );
       const out = op.run({ X: new Tensor('float32', X, [N, T, I]), sequenceLens: new Tensor('int32', lengths, [N]) });
       op.dispose();
-      const ref = rnnRef({ cell: 'RNN', hidden: H, input: I, directions: D as 1 | 2, linearBeforeReset: false, reverse: direction === 'reverse' }, f64(W), f64(R), f64(B), f64(X), N, T, lengths);
+      const ref = rnnRef(
+        { cell: 'RNN', hidden: H, input: I, directions: D as 1 | 2, linearBeforeReset: false, reverse: direction === 'reverse' },
+        f64(W),
+        f64(R),
+        f64(B),
+        f64(X),
+        N,
+        T,
+        lengths,
+      );
       expectGradClose(`${direction} Y`, out.Y!.data as Float32Array, ref.Y, 1e-5);
       expectGradClose(`${direction} Y_h`, out.Y_h!.data as Float32Array, ref.Yh, 1e-5);
     }
@@ -114,7 +149,11 @@ describe("simpleRnn: Keras's arguments", () => {
   test('parameters in ONNX layout with Keras initializers; useBias false drops B', () => {
     const l = layers.simpleRnn({ units: 5 });
     expect(l.build([7, 3], new Rng(2))).toEqual([5]);
-    expect(l.params.map((p) => [p.name, p.shape])).toEqual([['W', [1, 5, 3]], ['R', [1, 5, 5]], ['B', [1, 10]]]);
+    expect(l.params.map((p) => [p.name, p.shape])).toEqual([
+      ['W', [1, 5, 3]],
+      ['R', [1, 5, 5]],
+      ['B', [1, 10]],
+    ]);
     const R = l.params[1].value;
     for (let a = 0; a < 5; a++)
       for (let b = 0; b < 5; b++) {
@@ -129,17 +168,36 @@ describe("simpleRnn: Keras's arguments", () => {
     expect(nb.params.map((p) => p.name)).toEqual(['W', 'R']);
     const bi = layers.bidirectional({ layer: layers.simpleRnn({ units: 2, returnSequences: true }) });
     expect(bi.build([4, 3], new Rng(1))).toEqual([4, 4]);
-    expect(bi.params.map((p) => p.shape)).toEqual([[2, 2, 3], [2, 2, 2], [2, 4]]);
+    expect(bi.params.map((p) => p.shape)).toEqual([
+      [2, 2, 3],
+      [2, 2, 2],
+      [2, 4],
+    ]);
   });
 
   test('getConfig / fromConfig round trip', () => {
-    const l = layers.simpleRnn({ units: 3, returnSequences: true, useBias: false, goBackwards: true, kernelInitializer: 'randomNormal', name: 'plain' });
+    const l = layers.simpleRnn({
+      units: 3,
+      returnSequences: true,
+      useBias: false,
+      goBackwards: true,
+      kernelInitializer: 'randomNormal',
+      name: 'plain',
+    });
     const s = serializeLayer(l);
     expect(s).toEqual({
       className: 'SimpleRNN',
       config: {
-        name: 'plain', units: 3, returnSequences: true, kernelInitializer: 'randomNormal', recurrentInitializer: 'orthogonal', biasInitializer: 'zeros',
-        activation: 'tanh', useBias: false, goBackwards: true, stateful: false,
+        name: 'plain',
+        units: 3,
+        returnSequences: true,
+        kernelInitializer: 'randomNormal',
+        recurrentInitializer: 'orthogonal',
+        biasInitializer: 'zeros',
+        activation: 'tanh',
+        useBias: false,
+        goBackwards: true,
+        stateful: false,
       },
     });
     const again = layerFromConfig(s);
@@ -150,22 +208,32 @@ describe("simpleRnn: Keras's arguments", () => {
   test('errors name the argument, what was expected and what came', () => {
     expect(() => layers.simpleRnn({ units: 0 })).toThrow('layers.simpleRnn: expected units to be a positive integer, but received 0');
     expect(() => layers.simpleRnn({ units: 2, activation: 'relu' as 'tanh' })).toThrow(
-      "layers.simpleRnn: expected activation to be 'tanh' (the only activation the native trainer and ONNX export support), but received 'relu'");
+      "layers.simpleRnn: expected activation to be 'tanh' (the only activation the native trainer and ONNX export support), but received 'relu'",
+    );
     expect(() => layers.simpleRnn({ units: 2, returnState: true as false })).toThrow(
-      'layers.simpleRnn: expected returnState to be false (a sequential model passes one output on; returnSequences gives every step), but received true');
-    expect(() => layers.simpleRnn({ units: 2, useBias: 1 as unknown as boolean })).toThrow('layers.simpleRnn: expected useBias to be a boolean, but received 1 of type number');
-    expect(() => layers.simpleRnn({ units: 2, goBackwards: 'yes' as unknown as boolean })).toThrow('layers.simpleRnn: expected goBackwards to be a boolean');
+      'layers.simpleRnn: expected returnState to be false (a sequential model passes one output on; returnSequences gives every step), but received true',
+    );
+    expect(() => layers.simpleRnn({ units: 2, useBias: 1 as unknown as boolean })).toThrow(
+      'layers.simpleRnn: expected useBias to be a boolean, but received 1 of type number',
+    );
+    expect(() => layers.simpleRnn({ units: 2, goBackwards: 'yes' as unknown as boolean })).toThrow(
+      'layers.simpleRnn: expected goBackwards to be a boolean',
+    );
     expect(() => layers.bidirectional({ layer: layers.simpleRnn({ units: 2, goBackwards: true }) })).toThrow(
-      "layers.bidirectional: expected layer to be a layer without goBackwards (the wrapper runs both directions), but received layer 'SimpleRNN' with goBackwards: true");
+      "layers.bidirectional: expected layer to be a layer without goBackwards (the wrapper runs both directions), but received layer 'SimpleRNN' with goBackwards: true",
+    );
     const g = layers.simpleRnn({ units: 2, name: 'enc' });
-    expect(() => g.build([5], new Rng(1))).toThrow("layer 'enc': expected input shape to be [steps, features] (inputs [N, T, F]), but received [5]");
+    expect(() => g.build([5], new Rng(1))).toThrow(
+      "layer 'enc': expected input shape to be [steps, features] (inputs [N, T, F]), but received [5]",
+    );
   });
 });
 
 describe('simpleRnn models', () => {
   test('learns the sign of a sequence sum to >= 95% accuracy', async () => {
     const rng = new Rng(8);
-    const n = 256, t = 6;
+    const n = 256,
+      t = 6;
     const x = new Float32Array(n * t);
     const y = new Int32Array(n);
     for (let i = 0; i < n; i++) {
@@ -191,12 +259,15 @@ describe('simpleRnn models', () => {
         return Array.from({ length: 5 }, (_, s) => (s < len ? 1 + Math.floor(rng.next() * 5) : 0));
       });
       const y = x.map((r) => (r[0] > 2 ? 1 : 0));
-      const m = sequential([
-        layers.embedding({ inputDim: 6, outputDim: 4, maskZero: true }),
-        layers.bidirectional({ layer: layers.simpleRnn({ units: 5, returnSequences: true }) }),
-        layers.simpleRnn({ units: 3, useBias: false, goBackwards: true }),
-        layers.dense({ units: 2, activation: 'softmax' }),
-      ], { seed: 1 });
+      const m = sequential(
+        [
+          layers.embedding({ inputDim: 6, outputDim: 4, maskZero: true }),
+          layers.bidirectional({ layer: layers.simpleRnn({ units: 5, returnSequences: true }) }),
+          layers.simpleRnn({ units: 3, useBias: false, goBackwards: true }),
+          layers.dense({ units: 2, activation: 'softmax' }),
+        ],
+        { seed: 1 },
+      );
       m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
       await m.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, seed: 1 });
       const file = path.join(tmp, 'simple.gatedrnn');

@@ -4,9 +4,9 @@
  * entries, and unknown optimizer, loss or metric names are errors that say what is wrong, found
  * in time and memory proportional to the file.
  */
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { layers, loadModel, sequential, Seq2Seq } from '../../lib';
 
 let tmp: string;
@@ -27,7 +27,11 @@ const parse = (bytes: Buffer): Parsed => parseModelFile(bytes);
 const build = ({ header, payload }: Parsed): Buffer => buildModelFile(header, payload);
 
 async function savedModel(name: string): Promise<Buffer> {
-  const m = sequential([layers.embedding({ inputDim: 20, outputDim: 4 }), layers.gru({ units: 8 }), layers.dense({ units: 3, activation: 'softmax' })]);
+  const m = sequential([
+    layers.embedding({ inputDim: 20, outputDim: 4 }),
+    layers.gru({ units: 8 }),
+    layers.dense({ units: 3, activation: 'softmax' }),
+  ]);
   m.build([5]);
   m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   const file = path.join(tmp, `${name}.gatedrnn`);
@@ -50,12 +54,16 @@ test('a header that claims 3,000 units or a 3e7-row embedding is refused before 
   const good = await savedModel('units');
   const units = parse(good);
   layerConfig(units, 'GRU').units = 3000;
-  await expect(loadModel(write('units.gatedrnn', build(units)))).rejects.toThrow(/the header's config implies parameter \w+ of shape \[.*\] \(\d+ floats\), but the file's arrays hold \d+ floats/);
+  await expect(loadModel(write('units.gatedrnn', build(units)))).rejects.toThrow(
+    /the header's config implies parameter \w+ of shape \[.*\] \(\d+ floats\), but the file's arrays hold \d+ floats/,
+  );
 
   const rows = parse(good);
   layerConfig(rows, 'Embedding').inputDim = 30_000_000;
   const before = process.memoryUsage().rss;
-  await expect(loadModel(write('rows.gatedrnn', build(rows)))).rejects.toThrow(/implies parameter embeddings of shape \[30000000, 4\] \(120000000 floats\)/);
+  await expect(loadModel(write('rows.gatedrnn', build(rows)))).rejects.toThrow(
+    /implies parameter embeddings of shape \[30000000, 4\] \(120000000 floats\)/,
+  );
   expect(process.memoryUsage().rss - before).toBeLessThan(200 * 2 ** 20);
 });
 
@@ -74,8 +82,16 @@ test('overlapping, duplicated and out-of-payload array entries are errors before
   const p = parse(good);
   const entries = p.header.arrays as { name: string; offset: number; length: number }[];
   // 1,500 entries over the same bytes: the decoder would copy the payload 1,500 times.
-  const many = { ...p, header: { ...p.header, arrays: [...entries, ...Array.from({ length: 1500 }, (_, k) => ({ name: `copy${k}`, offset: 0, length: p.payload.length / 4 }))] } };
-  await expect(loadModel(write('many.gatedrnn', build(many)))).rejects.toThrow(/array entries '.*' \(floats \d+ to \d+\) and '.*' \(from \d+\) overlap/);
+  const many = {
+    ...p,
+    header: {
+      ...p.header,
+      arrays: [...entries, ...Array.from({ length: 1500 }, (_, k) => ({ name: `copy${k}`, offset: 0, length: p.payload.length / 4 }))],
+    },
+  };
+  await expect(loadModel(write('many.gatedrnn', build(many)))).rejects.toThrow(
+    /array entries '.*' \(floats \d+ to \d+\) and '.*' \(from \d+\) overlap/,
+  );
   const dup = { ...p, header: { ...p.header, arrays: [...entries, { ...entries[0], offset: entries[0].offset }] } };
   await expect(loadModel(write('dup.gatedrnn', build(dup)))).rejects.toThrow(/lists the array '.*' twice/);
   const outside = { ...p, header: { ...p.header, arrays: [{ ...entries[0], offset: p.payload.length / 4 }] } };
@@ -85,9 +101,17 @@ test('overlapping, duplicated and out-of-payload array entries are errors before
 test('unknown optimizer, loss and metric names are errors that name the field', async () => {
   const good = await savedModel('names');
   const cases: [string, (h: Record<string, any>) => void, RegExp][] = [
-    ['optimizer', (h) => (h.compile.optimizer.name = 'lbfgs'), /header\.compile\.optimizer\.name to be one of sgd, adam, adamw, rmsprop, but received "lbfgs"/],
+    [
+      'optimizer',
+      (h) => (h.compile.optimizer.name = 'lbfgs'),
+      /header\.compile\.optimizer\.name to be one of sgd, adam, adamw, rmsprop, but received "lbfgs"/,
+    ],
     ['loss', (h) => (h.compile.loss.name = 'constructor'), /header\.compile\.loss\.name to be one of .*, but received "constructor"/],
-    ['metric', (h) => (h.compile.metrics = ['accuracy', 'toString']), /header\.compile\.metrics\[1\] to be one of .*, but received "toString"/],
+    [
+      'metric',
+      (h) => (h.compile.metrics = ['accuracy', 'toString']),
+      /header\.compile\.metrics\[1\] to be one of .*, but received "toString"/,
+    ],
   ];
   for (const [name, change, message] of cases) {
     const p = parse(good);

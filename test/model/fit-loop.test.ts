@@ -1,19 +1,22 @@
 // The shared fit loop and what it gives both model kinds: a recurrent layer's initial states and
 // their gradients (against float64 central differences), seq2seq's validationSplit, checkpoints
 // and resuming, and the models' `threads` option reaching every native call.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { layers, loadModel, Seq2Seq, seq2seq, sequential } from '../../lib';
 import type { Seq2SeqArgs } from '../../lib';
 import type { Activation } from '../../lib/layers';
-import { Gru, Recurrent } from '../../lib/layers';
+import { Gru, type Recurrent } from '../../lib/layers';
 import { binding } from '../../lib/native';
 import { Rng } from '../../lib/train/rng';
 import { dot, expectGradClose, f32, f64, numericGradient, rnnRef } from '../helpers/fd';
 
 describe('a recurrent layer from initial states', () => {
-  const N = 3, T = 4, I = 3, H = 4;
+  const N = 3,
+    T = 4,
+    I = 3,
+    H = 4;
   const cases: { label: string; make: () => Recurrent }[] = [
     { label: 'GRU', make: () => layers.gru({ units: H, returnSequences: true }) },
     { label: 'LSTM', make: () => layers.lstm({ units: H }) },
@@ -92,7 +95,16 @@ function reversal(rows: number, seed: number): { src: number[][]; tgt: number[][
   return { src, tgt };
 }
 
-const s2sArgs: Seq2SeqArgs = { cell: 'lstm', srcVocab: 11, tgtVocab: 11, embedDim: 8, units: 12, attention: 'luong', dropout: 0.1, seed: 4 };
+const s2sArgs: Seq2SeqArgs = {
+  cell: 'lstm',
+  srcVocab: 11,
+  tgtVocab: 11,
+  embedDim: 8,
+  units: 12,
+  attention: 'luong',
+  dropout: 0.1,
+  seed: 4,
+};
 
 function s2s(extra: Partial<Seq2SeqArgs> = {}): Seq2Seq {
   const m = seq2seq({ ...s2sArgs, ...extra });
@@ -111,10 +123,16 @@ describe('seq2seq through the shared fit loop', () => {
 
   test('validationSplit holds out the last fraction, as validationData would', async () => {
     const split = await s2s().fit(src, tgt, { ...opts, epochs: 2, validationSplit: 0.25 });
-    const explicit = await s2s().fit(src.slice(0, 30), tgt.slice(0, 30), { ...opts, epochs: 2, validationData: [src.slice(30), tgt.slice(30)] });
+    const explicit = await s2s().fit(src.slice(0, 30), tgt.slice(0, 30), {
+      ...opts,
+      epochs: 2,
+      validationData: [src.slice(30), tgt.slice(30)],
+    });
     expect(split.history).toEqual(explicit.history);
     expect(split.val_loss).toHaveLength(2);
-    await expect(s2s().fit(src, tgt, { validationSplit: 1 })).rejects.toThrow('Seq2Seq.fit: expected validationSplit to be a number in (0, 1), but received 1');
+    await expect(s2s().fit(src, tgt, { validationSplit: 1 })).rejects.toThrow(
+      'Seq2Seq.fit: expected validationSplit to be a number in (0, 1), but received 1',
+    );
   });
 
   test('a resumed checkpoint continues the same loss curve and ends on the same weights', async () => {
@@ -145,10 +163,14 @@ describe('seq2seq through the shared fit loop', () => {
     // Written after epoch 2 (seen at epoch 3's end) and after the last epoch.
     expect(writes).toBe(1);
     expect(fs.existsSync(ckpt)).toBe(true);
-    await expect(s2s({ units: 10 }).fit(src, tgt, { resumeFrom: ckpt })).rejects.toThrow(`Seq2Seq.fit: the checkpoint ${ckpt} holds a different architecture than this model`);
+    await expect(s2s({ units: 10 }).fit(src, tgt, { resumeFrom: ckpt })).rejects.toThrow(
+      `Seq2Seq.fit: the checkpoint ${ckpt} holds a different architecture than this model`,
+    );
     const saved = path.join(dir, 'saved.gatedrnn');
     await m.save(saved);
-    await expect(s2s().fit(src, tgt, { resumeFrom: saved })).rejects.toThrow(`Seq2Seq.fit: resumeFrom ${saved} is a saved model, not a checkpoint (it has no training state)`);
+    await expect(s2s().fit(src, tgt, { resumeFrom: saved })).rejects.toThrow(
+      `Seq2Seq.fit: resumeFrom ${saved} is a saved model, not a checkpoint (it has no training state)`,
+    );
     await expect(m.fit(src, tgt, { checkpoint: { path: ckpt, every: 0 } })).rejects.toThrow(TypeError);
   });
 });
@@ -158,7 +180,14 @@ describe('the threads option', () => {
   const x = Array.from({ length: 24 }, (_, i) => Array.from({ length: 5 }, (_, t) => [Math.sin(i + t), Math.cos(i * t)]));
   const y = x.map((r) => [r[4][0] > 0 ? 1 : 0]);
   const seqModel = (threads?: number) => {
-    const m = sequential([layers.bidirectional({ layer: layers.gru({ units: 6, returnSequences: true }) }), layers.lstm({ units: 5 }), layers.dense({ units: 1, activation: 'sigmoid' })], { seed: 3, threads });
+    const m = sequential(
+      [
+        layers.bidirectional({ layer: layers.gru({ units: 6, returnSequences: true }) }),
+        layers.lstm({ units: 5 }),
+        layers.dense({ units: 1, activation: 'sigmoid' }),
+      ],
+      { seed: 3, threads },
+    );
     m.compile({ optimizer: 'adam', loss: 'binaryCrossentropy' });
     return m;
   };
@@ -219,6 +248,8 @@ describe('the threads option', () => {
   test('a bad value is a RangeError naming threads', () => {
     expect(() => seqModel(0)).toThrow('sequential: expected threads to be a positive integer up to 1024, but received 0');
     expect(() => sequential([layers.dense({ units: 1 })], { threads: 1.5 })).toThrow(RangeError);
-    expect(() => seq2seq({ ...s2sArgs, threads: 2000 })).toThrow('seq2seq: expected threads to be a positive integer up to 1024, but received 2000');
+    expect(() => seq2seq({ ...s2sArgs, threads: 2000 })).toThrow(
+      'seq2seq: expected threads to be a positive integer up to 1024, but received 2000',
+    );
   });
 });

@@ -5,10 +5,10 @@
 // own answer; `inputShape: [null, F]` and build([null]) leave time free while a number fixes it;
 // a failed build or first fit leaves the model unbuilt, and a correct call then trains.
 
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { layers, loadModel, sequential, Sequential, Tensor } from '../../lib';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { layers, loadModel, sequential, type Sequential, Tensor } from '../../lib';
 import { mulberry32, runOrt } from '../helpers/onnx';
 
 function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number): void {
@@ -31,7 +31,11 @@ function tokens(seed: number, n: number, t: number, vocab: number, lengths?: num
 function features(seed: number, dims: number[]): Tensor<'float32'> {
   const rng = mulberry32(seed);
   const n = dims.reduce((a, b) => a * b, 1);
-  return new Tensor('float32', Float32Array.from({ length: n }, () => rng() * 2 - 1), dims);
+  return new Tensor(
+    'float32',
+    Float32Array.from({ length: n }, () => rng() * 2 - 1),
+    dims,
+  );
 }
 
 function tmpFile(name: string): string {
@@ -49,10 +53,17 @@ async function expectLikeOrt(model: Sequential, x: Tensor<'int32'> | Tensor<'flo
 
 describe('a model trained at T = 20', () => {
   test('text classifier: predicts at T = 8 and T = 50 before and after save/loadModel, as its ONNX export does', async () => {
-    const model = sequential([layers.embedding({ inputDim: 30, outputDim: 8 }), layers.gru({ units: 6 }), layers.dense({ units: 3, activation: 'softmax' })], { seed: 5 });
+    const model = sequential(
+      [layers.embedding({ inputDim: 30, outputDim: 8 }), layers.gru({ units: 6 }), layers.dense({ units: 3, activation: 'softmax' })],
+      { seed: 5 },
+    );
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const x = tokens(1, 16, 20, 30);
-    const y = new Tensor('int32', Int32Array.from({ length: 16 }, (_, i) => i % 3), [16]);
+    const y = new Tensor(
+      'int32',
+      Int32Array.from({ length: 16 }, (_, i) => i % 3),
+      [16],
+    );
     await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
     expect(model.layers[0].inputShape).toEqual([-1]);
     const file = tmpFile('classifier.gatedrnn');
@@ -74,10 +85,16 @@ describe('a model trained at T = 20', () => {
   });
 
   test('sequence labeller on features: per-step outputs follow the input length, labels of any length', async () => {
-    const model = sequential([layers.lstm({ units: 5, returnSequences: true }), layers.dense({ units: 2, activation: 'softmax' })], { seed: 6 });
+    const model = sequential([layers.lstm({ units: 5, returnSequences: true }), layers.dense({ units: 2, activation: 'softmax' })], {
+      seed: 6,
+    });
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const x = features(2, [6, 20, 3]);
-    const y = new Tensor('int32', Int32Array.from({ length: 6 * 20 }, (_, i) => i % 2), [6, 20]);
+    const y = new Tensor(
+      'int32',
+      Int32Array.from({ length: 6 * 20 }, (_, i) => i % 2),
+      [6, 20],
+    );
     await model.fit(x, y, { epochs: 1, verbose: 0 });
     for (const t of [8, 50]) {
       const xt = features(t, [2, t, 3]);
@@ -97,7 +114,14 @@ describe('a model trained at T = 20', () => {
   });
 
   test('padded batches: with maskZero each row gets the answer it gets alone', async () => {
-    const model = sequential([layers.embedding({ inputDim: 25, outputDim: 6, maskZero: true }), layers.lstm({ units: 4 }), layers.dense({ units: 2, activation: 'softmax' })], { seed: 7 });
+    const model = sequential(
+      [
+        layers.embedding({ inputDim: 25, outputDim: 6, maskZero: true }),
+        layers.lstm({ units: 4 }),
+        layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+      { seed: 7 },
+    );
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const lengths = [20, 7, 13, 1];
     const x = tokens(3, 4, 20, 25, lengths);
@@ -118,23 +142,33 @@ describe('declaring the length', () => {
     expect(model.built).toBe(true);
     expect(model.summary({ print: false })).toContain('(None, 3)');
     for (const t of [1, 9]) expect((await model.predict(features(t, [2, t, 4]))).dims).toEqual([2, 1]);
-    await expect(model.predict(features(1, [2, 3, 5]))).rejects.toThrow("layer 'gru': expected input dims to be [batch, steps, 4], but received [2, 3, 5]");
+    await expect(model.predict(features(1, [2, 3, 5]))).rejects.toThrow(
+      "layer 'gru': expected input dims to be [batch, steps, 4], but received [2, 3, 5]",
+    );
   });
 
   test('build([null]) leaves time free; build([12]) fixes it', async () => {
-    const free = sequential([layers.embedding({ inputDim: 5, outputDim: 2 }), layers.gru({ units: 2, returnSequences: true })], { seed: 1 });
+    const free = sequential([layers.embedding({ inputDim: 5, outputDim: 2 }), layers.gru({ units: 2, returnSequences: true })], {
+      seed: 1,
+    });
     free.build([null]);
     expect((await free.predict(tokens(1, 1, 6, 5))).dims).toEqual([1, 6, 2]);
     expect(free.summary({ print: false })).toContain('(None, None, 2)');
     const fixed = sequential([layers.embedding({ inputDim: 5, outputDim: 2 }), layers.gru({ units: 2 })], { seed: 1 });
     fixed.build([12]);
-    await expect(fixed.predict(tokens(1, 1, 6, 5))).rejects.toThrow("layer 'embedding': expected input dims to be [batch, 12], but received [1, 6]");
+    await expect(fixed.predict(tokens(1, 1, 6, 5))).rejects.toThrow(
+      "layer 'embedding': expected input dims to be [batch, 12], but received [1, 6]",
+    );
   });
 
   test('null anywhere but the time axis is refused with the shape it got', () => {
     const model = sequential([layers.dense({ units: 2 })]);
-    expect(() => model.build([3, null])).toThrow('Sequential.build: expected inputShape to be an array of positive integers, with null for a free time axis first');
-    expect(() => model.build([null])).toThrow("layer 'dense': expected input shape to be [features] or [steps, features], but received [null]");
+    expect(() => model.build([3, null])).toThrow(
+      'Sequential.build: expected inputShape to be an array of positive integers, with null for a free time axis first',
+    );
+    expect(() => model.build([null])).toThrow(
+      "layer 'dense': expected input shape to be [features] or [steps, features], but received [null]",
+    );
     expect(model.built).toBe(false);
     expect(() => layers.gru({ units: 2, inputShape: [4, 0] })).toThrow('layers.gru: expected inputShape to be');
   });
@@ -145,7 +179,9 @@ describe('a failed build or first fit leaves the model as it was', () => {
     const model = sequential([layers.gru({ units: 4 }), layers.dense({ units: 2, activation: 'softmax' })], { seed: 3 });
     model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const y = new Tensor('int32', Int32Array.of(0, 1, 0, 1), [4]);
-    await expect(model.fit(features(1, [4, 5]), y, { verbose: 0 })).rejects.toThrow("layer 'gru': expected input shape to be [steps, features]");
+    await expect(model.fit(features(1, [4, 5]), y, { verbose: 0 })).rejects.toThrow(
+      "layer 'gru': expected input shape to be [steps, features]",
+    );
     expect(model.built).toBe(false);
     expect(model.params).toEqual([]);
     const h = await model.fit(features(1, [4, 5, 3]), y, { epochs: 2, verbose: 0 });
@@ -154,9 +190,14 @@ describe('a failed build or first fit leaves the model as it was', () => {
   });
 
   test('labels that do not match leave it unbuilt; so does a refused build, half way through the layers', async () => {
-    const model = sequential([layers.embedding({ inputDim: 9, outputDim: 3 }), layers.lstm({ units: 2 }), layers.dense({ units: 2, activation: 'softmax' })], { seed: 4 });
+    const model = sequential(
+      [layers.embedding({ inputDim: 9, outputDim: 3 }), layers.lstm({ units: 2 }), layers.dense({ units: 2, activation: 'softmax' })],
+      { seed: 4 },
+    );
     model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
-    await expect(model.fit(tokens(1, 4, 6, 9), new Tensor('int32', Int32Array.of(0, 1, 5, 1), [4]), { verbose: 0 })).rejects.toThrow('class ids in [0, 1]');
+    await expect(model.fit(tokens(1, 4, 6, 9), new Tensor('int32', Int32Array.of(0, 1, 5, 1), [4]), { verbose: 0 })).rejects.toThrow(
+      'class ids in [0, 1]',
+    );
     expect(model.built).toBe(false);
     await expect(model.predict(features(1, [2, 3, 4]))).rejects.toThrow('int32');
     expect(model.built).toBe(false);

@@ -4,7 +4,7 @@
 // give model.predict's outputs in onnxruntime-node (within 1e-4) and in loadOnnx; the file names
 // its values for a reader; bad requests are clear errors.
 
-import { layers, loadOnnx, sequential, Sequential, Tensor } from '../../lib';
+import { layers, loadOnnx, sequential, type Sequential, Tensor } from '../../lib';
 import { decodeModel } from '../../lib/onnx/schema';
 import { expectClose, mulberry32, runOrt } from '../helpers/onnx';
 
@@ -24,7 +24,11 @@ function tokens(seed: number, vocab: number, lengths?: number[]): Tensor<'int32'
 function features(seed: number, dims: number[]): Tensor<'float32'> {
   const rng = mulberry32(seed);
   const n = dims.reduce((a, b) => a * b, 1);
-  return new Tensor('float32', Float32Array.from({ length: n }, () => rng() * 2 - 1), dims);
+  return new Tensor(
+    'float32',
+    Float32Array.from({ length: n }, () => rng() * 2 - 1),
+    dims,
+  );
 }
 
 /** Builds the model and sets every parameter to a random value. */
@@ -46,13 +50,26 @@ interface Case {
 const CASES: Case[] = [
   {
     name: 'embedding -> GRU (resetAfter) -> dense softmax',
-    make: () => sequential([layers.embedding({ inputDim: 20, outputDim: 6 }), layers.gru({ units: 5 }), layers.dense({ units: 3, activation: 'softmax' })], { seed: 1 }),
+    make: () =>
+      sequential(
+        [layers.embedding({ inputDim: 20, outputDim: 6 }), layers.gru({ units: 5 }), layers.dense({ units: 3, activation: 'softmax' })],
+        { seed: 1 },
+      ),
     x: () => tokens(11, 20),
     ops: ['Gather', 'GRU', 'Gemm', 'Softmax'],
   },
   {
     name: 'embedding -> GRU (resetAfter false) -> dropout -> dense sigmoid',
-    make: () => sequential([layers.embedding({ inputDim: 12, outputDim: 4 }), layers.gru({ units: 6, resetAfter: false }), layers.dropout({ rate: 0.3 }), layers.dense({ units: 1, activation: 'sigmoid' })], { seed: 2 }),
+    make: () =>
+      sequential(
+        [
+          layers.embedding({ inputDim: 12, outputDim: 4 }),
+          layers.gru({ units: 6, resetAfter: false }),
+          layers.dropout({ rate: 0.3 }),
+          layers.dense({ units: 1, activation: 'sigmoid' }),
+        ],
+        { seed: 2 },
+      ),
     x: () => tokens(12, 12),
     ops: ['Gather', 'GRU', 'Gemm', 'Sigmoid'],
   },
@@ -66,7 +83,12 @@ const CASES: Case[] = [
     name: 'stacked: embedding -> GRU (sequences) -> LSTM (sequences) -> dense softmax per step',
     make: () =>
       sequential(
-        [layers.embedding({ inputDim: 15, outputDim: 5 }), layers.gru({ units: 6, returnSequences: true }), layers.lstm({ units: 4, returnSequences: true }), layers.dense({ units: 3, activation: 'softmax' })],
+        [
+          layers.embedding({ inputDim: 15, outputDim: 5 }),
+          layers.gru({ units: 6, returnSequences: true }),
+          layers.lstm({ units: 4, returnSequences: true }),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ],
         { seed: 4 },
       ),
     x: () => tokens(14, 15),
@@ -94,7 +116,8 @@ const CASES: Case[] = [
   },
   {
     name: 'dense only on [N, F] features',
-    make: () => sequential([layers.dense({ units: 5, activation: 'tanh' }), layers.dense({ units: 3, activation: 'softmax' })], { seed: 7 }),
+    make: () =>
+      sequential([layers.dense({ units: 5, activation: 'tanh' }), layers.dense({ units: 3, activation: 'softmax' })], { seed: 7 }),
     x: () => features(17, [N, 6]),
     ops: ['Gemm', 'Tanh', 'Softmax'],
   },
@@ -115,7 +138,14 @@ const CASES: Case[] = [
   },
   {
     name: 'maskZero with every step returned: embedding -> GRU (sequences)',
-    make: () => sequential([layers.embedding({ inputDim: 9, outputDim: 3, maskZero: true }), layers.gru({ units: 4, returnSequences: true, resetAfter: false })], { seed: 9 }),
+    make: () =>
+      sequential(
+        [
+          layers.embedding({ inputDim: 9, outputDim: 3, maskZero: true }),
+          layers.gru({ units: 4, returnSequences: true, resetAfter: false }),
+        ],
+        { seed: 9 },
+      ),
     x: () => tokens(19, 9, [2, 7, 4, 6]),
     ops: ['ReduceSum', 'GRU', 'Squeeze', 'Transpose'],
   },
@@ -130,7 +160,14 @@ const CASES: Case[] = [
     name: 'maskZero: embedding -> simpleRnn (sequences, no bias, goBackwards) -> dense softmax per step',
     make: () =>
       randomWeights(
-        sequential([layers.embedding({ inputDim: 9, outputDim: 4, maskZero: true }), layers.simpleRnn({ units: 6, returnSequences: true, useBias: false, goBackwards: true }), layers.dense({ units: 3, activation: 'softmax' })], { seed: 12 }),
+        sequential(
+          [
+            layers.embedding({ inputDim: 9, outputDim: 4, maskZero: true }),
+            layers.simpleRnn({ units: 6, returnSequences: true, useBias: false, goBackwards: true }),
+            layers.dense({ units: 3, activation: 'softmax' }),
+          ],
+          { seed: 12 },
+        ),
         [T],
       ),
     x: () => tokens(22, 9, [7, 3, 5, 1]),
@@ -140,7 +177,14 @@ const CASES: Case[] = [
     name: 'bidirectional simpleRnn (sequences) -> simpleRnn -> dense tanh',
     make: () =>
       randomWeights(
-        sequential([layers.bidirectional({ layer: layers.simpleRnn({ units: 4, returnSequences: true }) }), layers.simpleRnn({ units: 3 }), layers.dense({ units: 2, activation: 'tanh' })], { seed: 13 }),
+        sequential(
+          [
+            layers.bidirectional({ layer: layers.simpleRnn({ units: 4, returnSequences: true }) }),
+            layers.simpleRnn({ units: 3 }),
+            layers.dense({ units: 2, activation: 'tanh' }),
+          ],
+          { seed: 13 },
+        ),
         [T, 3],
       ),
     x: () => features(23, [N, T, 3]),
@@ -172,11 +216,22 @@ describe('model.toOnnx() -> onnxruntime-node and loadOnnx give model.predict', (
   });
 
   test('the time dim is dynamic: a longer sequence runs the same in both engines', async () => {
-    const model = sequential([layers.embedding({ inputDim: 20, outputDim: 4 }), layers.bidirectional({ layer: layers.gru({ units: 3, returnSequences: true }) }), layers.dense({ units: 2 })], { seed: 10 });
+    const model = sequential(
+      [
+        layers.embedding({ inputDim: 20, outputDim: 4 }),
+        layers.bidirectional({ layer: layers.gru({ units: 3, returnSequences: true }) }),
+        layers.dense({ units: 2 }),
+      ],
+      { seed: 10 },
+    );
     model.build([T]);
     const bytes = model.toOnnx({ opset: 18 });
     const rng = mulberry32(20);
-    const x = new Tensor('int32', Int32Array.from({ length: 2 * 13 }, () => Math.floor(rng() * 20)), [2, 13]);
+    const x = new Tensor(
+      'int32',
+      Int32Array.from({ length: 2 * 13 }, () => Math.floor(rng() * 20)),
+      [2, 13],
+    );
     const ortOut = await runOrt(bytes, { tokens: x });
     expect(ortOut.outputs.dims).toEqual([2, 13, 2]);
     const session = await loadOnnx(bytes);
@@ -201,12 +256,21 @@ describe('model.toOnnx() -> onnxruntime-node and loadOnnx give model.predict', (
 
 describe('what a reader of the file sees', () => {
   test('names, dynamic dims, doc strings and weights in the graph', () => {
-    const model = sequential([layers.embedding({ inputDim: 30, outputDim: 8 }), layers.gru({ units: 6 }), layers.dense({ units: 4, activation: 'softmax', name: 'classifier' })], { name: 'topics' });
+    const model = sequential(
+      [
+        layers.embedding({ inputDim: 30, outputDim: 8 }),
+        layers.gru({ units: 6 }),
+        layers.dense({ units: 4, activation: 'softmax', name: 'classifier' }),
+      ],
+      { name: 'topics' },
+    );
     model.build([12]);
     const m = decodeModel(model.toOnnx({ batchDim: 'N' }));
     expect(m.opset_import).toEqual([{ domain: '', version: 14 }]);
     expect(m.producer_name).toBe('gatedrnn');
-    expect(m.doc_string).toBe("topics: embedding (Embedding) -> gru (GRU) -> classifier (Dense); exported by gatedrnn (dropout omitted: inference); dims 'N' and 'seq' dynamic");
+    expect(m.doc_string).toBe(
+      "topics: embedding (Embedding) -> gru (GRU) -> classifier (Dense); exported by gatedrnn (dropout omitted: inference); dims 'N' and 'seq' dynamic",
+    );
     const g = m.graph!;
     expect(g.name).toBe('topics');
     expect(g.input.map((v) => v.name)).toEqual(['tokens']);
@@ -215,7 +279,9 @@ describe('what a reader of the file sees', () => {
     expect(g.output.map((v) => v.name)).toEqual(['probabilities']);
     expect(g.output[0].type!.tensor_type!.shape!.dim).toEqual([{ dim_param: 'N' }, { dim_value: 4 }]);
     expect(g.output[0].doc_string).toBe('softmax probabilities [N, 4]');
-    expect(g.initializer.map((t) => t.name)).toEqual(expect.arrayContaining(['embedding/embeddings', 'gru/W', 'gru/R', 'gru/B', 'classifier/kernel', 'classifier/bias']));
+    expect(g.initializer.map((t) => t.name)).toEqual(
+      expect.arrayContaining(['embedding/embeddings', 'gru/W', 'gru/R', 'gru/B', 'classifier/kernel', 'classifier/bias']),
+    );
     const gru = g.node.find((n) => n.op_type === 'GRU')!;
     expect(gru.name).toBe('gru');
     expect(gru.doc_string).toMatch(/^GRU, hidden_size 6, forward/);
@@ -236,16 +302,24 @@ describe('what a reader of the file sees', () => {
 
 describe('errors', () => {
   test('a model without weights', () => {
-    expect(() => sequential([layers.dense({ units: 2 })]).toOnnx()).toThrow('Sequential.toOnnx: the model has no weights yet; call model.build(inputShape) or fit first');
+    expect(() => sequential([layers.dense({ units: 2 })]).toOnnx()).toThrow(
+      'Sequential.toOnnx: the model has no weights yet; call model.build(inputShape) or fit first',
+    );
   });
 
   test('bad options', () => {
     const model = sequential([layers.dense({ units: 2 })]);
     model.build([3]);
-    expect(() => model.toOnnx({ opset: 8 })).toThrow('Sequential.toOnnx: expected options.opset to be an integer from 9 to 22, but received 8');
+    expect(() => model.toOnnx({ opset: 8 })).toThrow(
+      'Sequential.toOnnx: expected options.opset to be an integer from 9 to 22, but received 8',
+    );
     expect(() => model.toOnnx({ batchDim: '' })).toThrow('Sequential.toOnnx: expected options.batchDim to be a non-empty string');
-    expect(() => model.toOnnx({ seqDim: 'batch' })).toThrow("Sequential.toOnnx: expected options.seqDim to be a name other than batchDim ('batch'), but received 'batch'");
-    expect(() => model.toOnnx({ outputName: 'features' })).toThrow("Sequential.toOnnx: expected options.outputName to be a name other than the input's ('features'), but received 'features'");
+    expect(() => model.toOnnx({ seqDim: 'batch' })).toThrow(
+      "Sequential.toOnnx: expected options.seqDim to be a name other than batchDim ('batch'), but received 'batch'",
+    );
+    expect(() => model.toOnnx({ outputName: 'features' })).toThrow(
+      "Sequential.toOnnx: expected options.outputName to be a name other than the input's ('features'), but received 'features'",
+    );
     expect(() => model.toOnnx(null as never)).toThrow('Sequential.toOnnx: expected options to be an object');
   });
 });

@@ -1,9 +1,9 @@
 // The encoder–decoder model: gradients of its masked loss against float64 central differences
 // (GRU, LSTM and plain RNN, with and without attention, stacked), a tiny task it learns (reverse a digit
 // string), beam search of width 1 against greedy decoding, save/load, and argument errors.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { loadModel, optimizers, Seq2Seq, seq2seq, Tensor } from '../../lib';
 import type { Seq2SeqArgs } from '../../lib';
 import { Rng } from '../../lib/train/rng';
@@ -26,7 +26,20 @@ function lengths(ids: Int32Array, n: number, t: number): number[] {
  * ONNX GRU (linear_before_reset = 1, gates z r h), LSTM (gates i o f c) or RNN (tanh) over x [n, t, I] from
  * initial states; steps past a row's length give zeros and leave its state alone.
  */
-function rnn64(cell: 'gru' | 'lstm' | 'rnn', W: Float64Array, R: Float64Array, B: Float64Array, x: Float64Array, n: number, t: number, I: number, H: number, lens: number[], h0: Float64Array | null, c0: Float64Array | null) {
+function rnn64(
+  cell: 'gru' | 'lstm' | 'rnn',
+  W: Float64Array,
+  R: Float64Array,
+  B: Float64Array,
+  x: Float64Array,
+  n: number,
+  t: number,
+  I: number,
+  H: number,
+  lens: number[],
+  h0: Float64Array | null,
+  c0: Float64Array | null,
+) {
   const G = cell === 'gru' ? 3 : cell === 'lstm' ? 4 : 1;
   const Y = new Float64Array(n * t * H);
   const hT = new Float64Array(n * H);
@@ -93,7 +106,17 @@ function dense64(x: Float64Array, kernel: Float64Array, bias: Float64Array, fin:
 }
 
 /** The model's loss from float64 parameters given in `model.params` order. */
-function refLoss(cfg: Required<Pick<Seq2SeqArgs, 'cell' | 'srcVocab' | 'tgtVocab' | 'embedDim' | 'units' | 'layers' | 'attention' | 'attentionScore' | 'startToken'>>, P: Float64Array[], src: Int32Array, tgt: Int32Array, n: number, ts: number, tt: number): number {
+function refLoss(
+  cfg: Required<
+    Pick<Seq2SeqArgs, 'cell' | 'srcVocab' | 'tgtVocab' | 'embedDim' | 'units' | 'layers' | 'attention' | 'attentionScore' | 'startToken'>
+  >,
+  P: Float64Array[],
+  src: Int32Array,
+  tgt: Int32Array,
+  n: number,
+  ts: number,
+  tt: number,
+): number {
   const { cell, embedDim: E, units: H, layers: L, tgtVocab: V } = cfg;
   let i = 0;
   const next = (): Float64Array => P[i++];
@@ -120,7 +143,8 @@ function refLoss(cfg: Required<Pick<Seq2SeqArgs, 'cell' | 'srcVocab' | 'tgtVocab
     for (let s = 1; s < tt; s++) decIn[b * tt + s] = tgt[b * tt + s - 1];
   }
   let y = embed64(tgtTable, decIn, E);
-  for (let l = 0; l < L; l++) y = rnn64(cell, dec[l][0], dec[l][1], dec[l][2], y, n, tt, l ? H : E, H, tgtLens, states[l].h, cell === 'lstm' ? states[l].c : null).Y;
+  for (let l = 0; l < L; l++)
+    y = rnn64(cell, dec[l][0], dec[l][1], dec[l][2], y, n, tt, l ? H : E, H, tgtLens, states[l].h, cell === 'lstm' ? states[l].c : null).Y;
   let top = y;
   if (att) {
     const concat = new Float64Array(n * tt * 2 * H);
@@ -181,7 +205,19 @@ describe('seq2seq gradients vs float64 differences', () => {
   ];
   for (const c of cases) {
     test(c.label, async () => {
-      const args = { cell: 'gru' as Seq2SeqArgs['cell'], srcVocab: 6, tgtVocab: 6, embedDim: 3, units: 3, layers: 1, attention: false as const, attentionScore: 'general' as const, startToken: 1, seed: 5, ...c.args };
+      const args = {
+        cell: 'gru' as Seq2SeqArgs['cell'],
+        srcVocab: 6,
+        tgtVocab: 6,
+        embedDim: 3,
+        units: 3,
+        layers: 1,
+        attention: false as const,
+        attentionScore: 'general' as const,
+        startToken: 1,
+        seed: 5,
+        ...c.args,
+      };
       const model = seq2seq(args);
       const rng = new Rng(9);
       // Larger than the initial weights, so that every path carries a visible gradient.
@@ -217,7 +253,8 @@ function reversalData(count: number, seed: number): { src: Tensor<'int32'>; tgt:
   return { src: new Tensor('int32', src, [count, 6]), tgt: new Tensor('int32', tgt, [count, 7]), want };
 }
 
-const exactMatch = (got: number[][], want: number[][]): number => got.filter((g, i) => g.length === want[i].length && g.every((v, j) => v === want[i][j])).length / want.length;
+const exactMatch = (got: number[][], want: number[][]): number =>
+  got.filter((g, i) => g.length === want[i].length && g.every((v, j) => v === want[i][j])).length / want.length;
 
 describe('seq2seq learns to reverse digit strings', () => {
   let model: Seq2Seq;
@@ -229,7 +266,13 @@ describe('seq2seq learns to reverse digit strings', () => {
     const train = reversalData(3000, 1);
     model = seq2seq({ cell: 'gru', srcVocab: 13, tgtVocab: 13, embedDim: 16, units: 64, attention: 'luong', seed: 3 });
     model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), metrics: ['accuracy'] });
-    const history = await model.fit(train.src, train.tgt, { epochs: 5, batchSize: 64, seed: 4, verbose: 0, validationData: [test1.src, test1.tgt] });
+    const history = await model.fit(train.src, train.tgt, {
+      epochs: 5,
+      batchSize: 64,
+      seed: 4,
+      verbose: 0,
+      validationData: [test1.src, test1.tgt],
+    });
     expect(history.history.loss[history.history.loss.length - 1]).toBeLessThan(history.history.loss[0]);
   });
 
@@ -264,7 +307,9 @@ describe('seq2seq learns to reverse digit strings', () => {
       expect(again).toBeInstanceOf(Seq2Seq);
       expect(again.config).toEqual(model.config);
       expect(again.getWeights()).toEqual(model.getWeights());
-      expect(await again.predict(test1.src, { method: 'beam', beamWidth: 2 })).toEqual(await model.predict(test1.src, { method: 'beam', beamWidth: 2 }));
+      expect(await again.predict(test1.src, { method: 'beam', beamWidth: 2 })).toEqual(
+        await model.predict(test1.src, { method: 'beam', beamWidth: 2 }),
+      );
       expect(await again.evaluate(test1.src, test1.tgt)).toEqual(await model.evaluate(test1.src, test1.tgt));
       expect(fs.readdirSync(dir)).toEqual(['rev.gatedrnn']); // no temporary file left behind
     } finally {
@@ -335,11 +380,17 @@ describe('seq2seq edge cases', () => {
   test('an all-padding source decodes from zero states and gets no attention weight', async () => {
     const m = seq2seq({ cell: 'lstm', srcVocab: 10, tgtVocab: 10, embedDim: 4, units: 4, attention: 'luong', seed: 1 });
     m.compile({ optimizer: 'adam' });
-    const src = [[0, 0, 0], [3, 4, 0]];
+    const src = [
+      [0, 0, 0],
+      [3, 4, 0],
+    ];
     const got = await m.predict(src, { method: 'beam', beamWidth: 2, maxLength: 3 });
     expect(got).toHaveLength(2);
     for (const g of got) expect(g.length).toBeLessThanOrEqual(3);
-    const loss = await m.computeGradients(src, [[3, 2], [5, 2]]);
+    const loss = await m.computeGradients(src, [
+      [3, 2],
+      [5, 2],
+    ]);
     expect(Number.isFinite(loss)).toBe(true);
     m.dispose();
   });
@@ -349,24 +400,45 @@ describe('seq2seq argument errors', () => {
   const base: Seq2SeqArgs = { cell: 'gru', srcVocab: 10, tgtVocab: 10, embedDim: 4, units: 4 };
 
   test('config', () => {
-    expect(() => seq2seq({ ...base, cell: 'simpleRnn' as never })).toThrow("seq2seq: expected cell to be 'gru', 'lstm' or 'rnn', but received \"simpleRnn\" of type string");
+    expect(() => seq2seq({ ...base, cell: 'simpleRnn' as never })).toThrow(
+      "seq2seq: expected cell to be 'gru', 'lstm' or 'rnn', but received \"simpleRnn\" of type string",
+    );
     expect(() => seq2seq({ ...base, units: 0 })).toThrow('seq2seq: expected units to be a positive integer, but received 0');
-    expect(() => seq2seq({ ...base, attention: 'bahdanau' as never })).toThrow("seq2seq: expected attention to be false or 'luong', but received \"bahdanau\" of type string");
-    expect(() => seq2seq({ ...base, endToken: 10 })).toThrow('seq2seq: expected endToken to be a token id in [1, 9] (0 is padding; tgtVocab 10), but received 10');
-    expect(() => seq2seq({ ...base, startToken: 2 })).toThrow('seq2seq: expected endToken to be a token other than startToken (2), but received 2');
+    expect(() => seq2seq({ ...base, attention: 'bahdanau' as never })).toThrow(
+      'seq2seq: expected attention to be false or \'luong\', but received "bahdanau" of type string',
+    );
+    expect(() => seq2seq({ ...base, endToken: 10 })).toThrow(
+      'seq2seq: expected endToken to be a token id in [1, 9] (0 is padding; tgtVocab 10), but received 10',
+    );
+    expect(() => seq2seq({ ...base, startToken: 2 })).toThrow(
+      'seq2seq: expected endToken to be a token other than startToken (2), but received 2',
+    );
     expect(() => seq2seq({ ...base, dropout: 1 })).toThrow('seq2seq: expected dropout to be a number in [0, 1), but received 1');
   });
 
   test('data and calls', async () => {
     const m = seq2seq(base);
     const src = new Tensor('int32', Int32Array.from([3, 4, 0]), [1, 3]);
-    await expect(m.fit(src, [[3, 2]])).rejects.toThrow('Seq2Seq.fit: the model is not compiled; call model.compile({ optimizer, metrics }) first');
+    await expect(m.fit(src, [[3, 2]])).rejects.toThrow(
+      'Seq2Seq.fit: the model is not compiled; call model.compile({ optimizer, metrics }) first',
+    );
     m.compile({ optimizer: 'sgd' });
-    await expect(m.fit(src, [[3, 12]])).rejects.toThrow('Seq2Seq.fit: expected tgt values to be token ids in [0, 9] (tgtVocab 10), but received 12 at flat index 1');
-    await expect(m.fit(src, [[3, 2], [4, 2]])).rejects.toThrow('Seq2Seq.fit: expected tgt.dims[0] to be 1 (one target per source in src), but received 2');
+    await expect(m.fit(src, [[3, 12]])).rejects.toThrow(
+      'Seq2Seq.fit: expected tgt values to be token ids in [0, 9] (tgtVocab 10), but received 12 at flat index 1',
+    );
+    await expect(
+      m.fit(src, [
+        [3, 2],
+        [4, 2],
+      ]),
+    ).rejects.toThrow('Seq2Seq.fit: expected tgt.dims[0] to be 1 (one target per source in src), but received 2');
     await expect(m.fit([3, 4], [[3, 2]])).rejects.toThrow('Seq2Seq.fit: expected src.dims to be [N, T] token ids, but received [2]');
-    await expect(m.predict(src, { method: 'sample' as never })).rejects.toThrow("Seq2Seq.predict: expected method to be 'greedy' or 'beam', but received \"sample\" of type string");
-    await expect(m.predict(src, { method: 'beam', beamWidth: 0 })).rejects.toThrow('Seq2Seq.predict: expected beamWidth to be a positive integer, but received 0');
+    await expect(m.predict(src, { method: 'sample' as never })).rejects.toThrow(
+      "Seq2Seq.predict: expected method to be 'greedy' or 'beam', but received \"sample\" of type string",
+    );
+    await expect(m.predict(src, { method: 'beam', beamWidth: 0 })).rejects.toThrow(
+      'Seq2Seq.predict: expected beamWidth to be a positive integer, but received 0',
+    );
     m.dispose();
   });
 

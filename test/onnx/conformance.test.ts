@@ -4,8 +4,8 @@
 // within 1e-5 absolute, as the conformance README asks. Unlike onnxruntime, gatedrnn must also
 // pass the layout = 1 (*_batchwise) cases.
 
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { expectClose, loadConformanceCase } from '../helpers/onnx';
 import { runGatedrnn } from '../helpers/ops';
 

@@ -5,10 +5,10 @@
 // non-default activations. layout = 0 only, since onnxruntime rejects layout = 1.
 
 import {
-  InputSlot,
-  OpType,
-  RnnAttrs,
-  Tensor,
+  type InputSlot,
+  type OpType,
+  type RnnAttrs,
+  type Tensor,
   buildRnnModel,
   expectClose,
   mulberry32,
@@ -38,8 +38,14 @@ interface CrossCase {
 
 const GATES: Record<OpType, number> = { GRU: 3, LSTM: 4, RNN: 1 };
 const SIZES: [T: number, B: number, I: number, H: number][] = [
-  [1, 1, 3, 1], [5, 3, 10, 7], [20, 3, 3, 17], [5, 1, 10, 33],
-  [20, 1, 10, 7], [1, 3, 3, 33], [5, 3, 3, 1], [20, 3, 10, 33],
+  [1, 1, 3, 1],
+  [5, 3, 10, 7],
+  [20, 3, 3, 17],
+  [5, 1, 10, 33],
+  [20, 1, 10, 7],
+  [1, 3, 3, 33],
+  [5, 3, 3, 1],
+  [20, 3, 10, 33],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -65,8 +71,12 @@ const INPUT_SETS: Optional[][] = [[], ['B', 'sequence_lens', 'initial_h', 'initi
 
 let nextSeed = 1;
 function crossCase(
-  label: string, opType: OpType, attrs: Partial<RnnAttrs>, given: Optional[],
-  size: (typeof SIZES)[number], weightScale = 0.5,
+  label: string,
+  opType: OpType,
+  attrs: Partial<RnnAttrs>,
+  given: Optional[],
+  size: (typeof SIZES)[number],
+  weightScale = 0.5,
 ): CrossCase {
   const [T, B, I, H] = size;
   // Only LSTM has initial_c and P; dropping them here lets the input sets stay op-agnostic.
@@ -95,14 +105,25 @@ const PARTIAL_CASES: CrossCase[] = [
   crossCase('RNN', 'RNN', { direction: 'bidirectional' }, ['sequence_lens'], [20, 3, 3, 17]),
   crossCase('LSTM', 'LSTM', { direction: 'forward' }, ['P'], [5, 3, 3, 7]),
   crossCase('LSTM', 'LSTM', { direction: 'bidirectional' }, ['initial_c'], [5, 3, 10, 17]),
-  crossCase('LSTM peepholes input_forget=1', 'LSTM', { direction: 'bidirectional', input_forget: 1 },
-    ['B', 'sequence_lens', 'P'], [20, 3, 10, 33]),
+  crossCase(
+    'LSTM peepholes input_forget=1',
+    'LSTM',
+    { direction: 'bidirectional', input_forget: 1 },
+    ['B', 'sequence_lens', 'P'],
+    [20, 3, 10, 33],
+  ),
 ];
 
 /** Large weights so that clipping the gate pre-activations changes the result. */
 const CLIP_CASES: CrossCase[] = [
-  crossCase('GRU linear_before_reset=1 clip=0.5', 'GRU', { direction: 'bidirectional', linear_before_reset: 1, clip: 0.5 },
-    ['B', 'sequence_lens', 'initial_h'], [5, 3, 10, 7], 2),
+  crossCase(
+    'GRU linear_before_reset=1 clip=0.5',
+    'GRU',
+    { direction: 'bidirectional', linear_before_reset: 1, clip: 0.5 },
+    ['B', 'sequence_lens', 'initial_h'],
+    [5, 3, 10, 7],
+    2,
+  ),
   crossCase('GRU clip=1', 'GRU', { direction: 'forward', clip: 1 }, ['B'], [20, 1, 3, 17], 2),
   crossCase('LSTM peepholes clip=1', 'LSTM', { direction: 'forward', clip: 1 }, ['B', 'sequence_lens', 'P'], [20, 3, 10, 33], 2),
   crossCase('RNN clip=0.3', 'RNN', { direction: 'reverse', clip: 0.3 }, ['B', 'initial_h'], [5, 3, 3, 7], 2),
@@ -113,45 +134,108 @@ const CLIP_CASES: CrossCase[] = [
 // HardSigmoid alpha 0.3. Affine, ThresholdedRelu and ScaledTanh always get them explicitly,
 // because onnxruntime's defaults differ from the spec's for those.
 const ACTIVATION_CASES: CrossCase[] = [
-  crossCase('GRU [HardSigmoid, Softsign]', 'GRU',
+  crossCase(
+    'GRU [HardSigmoid, Softsign]',
+    'GRU',
     { activations: ['HardSigmoid', 'Softsign'], activation_alpha: [0.3], activation_beta: [0.45] },
-    ['B', 'sequence_lens'], [5, 3, 10, 7]),
-  crossCase('GRU linear_before_reset=1 [HardSigmoid, Softsign, Sigmoid, Tanh]', 'GRU',
-    { direction: 'bidirectional', linear_before_reset: 1, activations: ['HardSigmoid', 'Softsign', 'Sigmoid', 'Tanh'],
-      activation_alpha: [0.25], activation_beta: [0.55] },
-    ['B', 'initial_h'], [20, 3, 3, 17]),
-  crossCase('GRU [Sigmoid, LeakyRelu]', 'GRU',
-    { direction: 'reverse', activations: ['Sigmoid', 'LeakyRelu'], activation_alpha: [0.1] }, ['B'], [5, 1, 10, 33]),
-  crossCase('LSTM [Sigmoid, Tanh, Relu]', 'LSTM', { activations: ['Sigmoid', 'Tanh', 'Relu'] },
-    ['B', 'initial_h', 'initial_c'], [5, 3, 10, 17]),
-  crossCase('LSTM peepholes [HardSigmoid, ScaledTanh, Affine]', 'LSTM',
-    { direction: 'reverse', activations: ['HardSigmoid', 'ScaledTanh', 'Affine'],
-      activation_alpha: [0.2, 0.8, 0.6], activation_beta: [0.5, 1.2, 0.1] },
-    ['B', 'sequence_lens', 'P'], [20, 3, 3, 7]),
+    ['B', 'sequence_lens'],
+    [5, 3, 10, 7],
+  ),
+  crossCase(
+    'GRU linear_before_reset=1 [HardSigmoid, Softsign, Sigmoid, Tanh]',
+    'GRU',
+    {
+      direction: 'bidirectional',
+      linear_before_reset: 1,
+      activations: ['HardSigmoid', 'Softsign', 'Sigmoid', 'Tanh'],
+      activation_alpha: [0.25],
+      activation_beta: [0.55],
+    },
+    ['B', 'initial_h'],
+    [20, 3, 3, 17],
+  ),
+  crossCase(
+    'GRU [Sigmoid, LeakyRelu]',
+    'GRU',
+    { direction: 'reverse', activations: ['Sigmoid', 'LeakyRelu'], activation_alpha: [0.1] },
+    ['B'],
+    [5, 1, 10, 33],
+  ),
+  crossCase(
+    'LSTM [Sigmoid, Tanh, Relu]',
+    'LSTM',
+    { activations: ['Sigmoid', 'Tanh', 'Relu'] },
+    ['B', 'initial_h', 'initial_c'],
+    [5, 3, 10, 17],
+  ),
+  crossCase(
+    'LSTM peepholes [HardSigmoid, ScaledTanh, Affine]',
+    'LSTM',
+    {
+      direction: 'reverse',
+      activations: ['HardSigmoid', 'ScaledTanh', 'Affine'],
+      activation_alpha: [0.2, 0.8, 0.6],
+      activation_beta: [0.5, 1.2, 0.1],
+    },
+    ['B', 'sequence_lens', 'P'],
+    [20, 3, 3, 7],
+  ),
   // HardSigmoid is the 4th activation but the 1st that takes alpha/beta: pins the "consumed in
   // order" reading of activation_alpha/beta.
-  crossCase('LSTM [Sigmoid, Tanh, Tanh, HardSigmoid, Softsign, Softplus]', 'LSTM',
-    { direction: 'bidirectional', activations: ['Sigmoid', 'Tanh', 'Tanh', 'HardSigmoid', 'Softsign', 'Softplus'],
-      activation_alpha: [0.25], activation_beta: [0.45] },
-    ['B', 'initial_h', 'initial_c'], [5, 3, 10, 7]),
+  crossCase(
+    'LSTM [Sigmoid, Tanh, Tanh, HardSigmoid, Softsign, Softplus]',
+    'LSTM',
+    {
+      direction: 'bidirectional',
+      activations: ['Sigmoid', 'Tanh', 'Tanh', 'HardSigmoid', 'Softsign', 'Softplus'],
+      activation_alpha: [0.25],
+      activation_beta: [0.45],
+    },
+    ['B', 'initial_h', 'initial_c'],
+    [5, 3, 10, 7],
+  ),
   crossCase('RNN [LeakyRelu]', 'RNN', { activations: ['LeakyRelu'], activation_alpha: [0.1] }, ['B'], [20, 3, 10, 17]),
-  crossCase('RNN [ThresholdedRelu]', 'RNN', { direction: 'reverse', activations: ['ThresholdedRelu'], activation_alpha: [0.2] },
-    ['B', 'initial_h'], [5, 3, 3, 7]),
-  crossCase('RNN [Elu, ScaledTanh]', 'RNN',
+  crossCase(
+    'RNN [ThresholdedRelu]',
+    'RNN',
+    { direction: 'reverse', activations: ['ThresholdedRelu'], activation_alpha: [0.2] },
+    ['B', 'initial_h'],
+    [5, 3, 3, 7],
+  ),
+  crossCase(
+    'RNN [Elu, ScaledTanh]',
+    'RNN',
     { direction: 'bidirectional', activations: ['Elu', 'ScaledTanh'], activation_alpha: [0.7, 1.1], activation_beta: [0.8] },
-    ['B', 'sequence_lens'], [5, 3, 10, 33]),
-  crossCase('RNN [Affine]', 'RNN', { activations: ['Affine'], activation_alpha: [0.5], activation_beta: [0.1] },
-    ['B', 'initial_h'], [5, 1, 3, 7]),
-  crossCase('RNN [Softplus, Softsign]', 'RNN', { direction: 'bidirectional', activations: ['Softplus', 'Softsign'] },
-    ['initial_h'], [20, 1, 10, 7]),
-  crossCase('RNN [Relu, Sigmoid]', 'RNN', { direction: 'bidirectional', activations: ['Relu', 'Sigmoid'] },
-    ['B'], [5, 3, 10, 17]),
+    ['B', 'sequence_lens'],
+    [5, 3, 10, 33],
+  ),
+  crossCase(
+    'RNN [Affine]',
+    'RNN',
+    { activations: ['Affine'], activation_alpha: [0.5], activation_beta: [0.1] },
+    ['B', 'initial_h'],
+    [5, 1, 3, 7],
+  ),
+  crossCase(
+    'RNN [Softplus, Softsign]',
+    'RNN',
+    { direction: 'bidirectional', activations: ['Softplus', 'Softsign'] },
+    ['initial_h'],
+    [20, 1, 10, 7],
+  ),
+  crossCase('RNN [Relu, Sigmoid]', 'RNN', { direction: 'bidirectional', activations: ['Relu', 'Sigmoid'] }, ['B'], [5, 3, 10, 17]),
   // No activation_alpha/beta: both engines fall back on their defaults, which agree for these
   // three (LeakyRelu 0.01, HardSigmoid 0.2 and 0.5, Elu 1). Large weights put the pre-activations
   // where the defaults matter (below 0 for LeakyRelu and Elu, off HardSigmoid's flat ends).
   crossCase('RNN [LeakyRelu] default alpha', 'RNN', { activations: ['LeakyRelu'] }, ['B'], [5, 3, 10, 17], 2),
-  crossCase('GRU [HardSigmoid, Tanh] default alpha/beta', 'GRU', { direction: 'reverse', activations: ['HardSigmoid', 'Tanh'] },
-    ['B', 'initial_h'], [5, 3, 10, 7], 2),
+  crossCase(
+    'GRU [HardSigmoid, Tanh] default alpha/beta',
+    'GRU',
+    { direction: 'reverse', activations: ['HardSigmoid', 'Tanh'] },
+    ['B', 'initial_h'],
+    [5, 3, 10, 7],
+    2,
+  ),
   crossCase('RNN [Elu] default alpha', 'RNN', { direction: 'reverse', activations: ['Elu'] }, ['B'], [5, 3, 10, 17], 2),
 ];
 

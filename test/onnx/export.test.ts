@@ -4,7 +4,18 @@
 // in loadOnnx with the operator's own outputs (within 1e-4); the file names its values and dims
 // for a reader; bad requests are clear errors. Also OnnxGraphBuilder's own checks.
 
-import { GruOp, LstmOp, OnnxGraphBuilder, RnnOp, Tensor, addDenseNode, addEmbeddingNode, addRecurrentNode, exportOnnx, loadOnnx } from '../../lib';
+import {
+  GruOp,
+  LstmOp,
+  OnnxGraphBuilder,
+  RnnOp,
+  Tensor,
+  addDenseNode,
+  addEmbeddingNode,
+  addRecurrentNode,
+  exportOnnx,
+  loadOnnx,
+} from '../../lib';
 import { decodeModel } from '../../lib/onnx/schema';
 import { expectClose, mulberry32, randomTensor, runOrt } from '../helpers/onnx';
 
@@ -29,13 +40,24 @@ interface ExportCase {
 const CASES: ExportCase[] = [
   { name: 'GRU linear_before_reset=1 (PyTorch form)', make: () => new GruOp(weights(3, 1, 5, 3), { linearBeforeReset: 1 }) },
   { name: 'GRU linear_before_reset=0, reverse', make: () => new GruOp(weights(3, 1, 4, 3), { direction: 'reverse' }) },
-  { name: 'GRU bidirectional, layout 1', make: () => new GruOp(weights(3, 2, 4, 3), { direction: 'bidirectional', layout: 1, linearBeforeReset: 1 }) },
+  {
+    name: 'GRU bidirectional, layout 1',
+    make: () => new GruOp(weights(3, 2, 4, 3), { direction: 'bidirectional', layout: 1, linearBeforeReset: 1 }),
+  },
   { name: 'LSTM with peepholes', make: () => new LstmOp(weights(4, 1, 6, 2, true), {}) },
   { name: 'LSTM bidirectional with clip', make: () => new LstmOp(weights(4, 2, 3, 4), { direction: 'bidirectional', clip: 0.8 }) },
   { name: 'LSTM layout 1 at opset 22', make: () => new LstmOp(weights(4, 1, 5, 3), { layout: 1 }), opset: 22 },
-  { name: 'LSTM layout 1 at opset 9 (Transposes around the node)', make: () => new LstmOp(weights(4, 2, 3, 3), { layout: 1, direction: 'bidirectional' }), opset: 9 },
+  {
+    name: 'LSTM layout 1 at opset 9 (Transposes around the node)',
+    make: () => new LstmOp(weights(4, 2, 3, 3), { layout: 1, direction: 'bidirectional' }),
+    opset: 9,
+  },
   { name: 'RNN with Relu activation at opset 7', make: () => new RnnOp(weights(1, 1, 4, 3), { activations: ['Relu'] }), opset: 7 },
-  { name: 'GRU with LeakyRelu / HardSigmoid and their alphas', make: () => new GruOp(weights(3, 1, 4, 3), { activations: ['HardSigmoid', 'LeakyRelu'], activationAlpha: [0.3, 0.05], activationBeta: [0.4] }) },
+  {
+    name: 'GRU with LeakyRelu / HardSigmoid and their alphas',
+    make: () =>
+      new GruOp(weights(3, 1, 4, 3), { activations: ['HardSigmoid', 'LeakyRelu'], activationAlpha: [0.3, 0.05], activationBeta: [0.4] }),
+  },
 ];
 
 function xFor(op: Op, batch: number, seq: number): Tensor {
@@ -57,7 +79,12 @@ describe('export -> onnxruntime-node round trips', () => {
     const initialC = spec.cell === 2 ? t(stateDims) : undefined;
     const sequenceLens = new Tensor('int32', Int32Array.from([5, 2, 4]), [batch]);
     const bytes = exportOnnx(op, { opset: c.opset, sequenceLens: true });
-    const feeds: Record<string, Tensor> = { X, initial_h: initialH, sequence_lens: sequenceLens, ...(initialC ? { initial_c: initialC } : {}) };
+    const feeds: Record<string, Tensor> = {
+      X,
+      initial_h: initialH,
+      sequence_lens: sequenceLens,
+      ...(initialC ? { initial_c: initialC } : {}),
+    };
     const want = op.run({ X, initialH, sequenceLens, ...(initialC ? { initialC } : {}) }) as Record<string, Tensor>;
     const ortOut = await runOrt(bytes, feeds);
     const session = await loadOnnx(bytes);
@@ -71,7 +98,8 @@ describe('export -> onnxruntime-node round trips', () => {
       // As a layout = 1 node: onnxruntime cannot run it, loadOnnx can.
       const native = await loadOnnx(exportOnnx(op, { sequenceLens: true, layoutAttribute: true }));
       const got = native.runSync(feeds);
-      for (const name of Object.keys(want)) expectClose(got[name], want[name], { atol: 1e-6, rtol: 0, label: `${c.name} ${name} (layout attribute)` });
+      for (const name of Object.keys(want))
+        expectClose(got[name], want[name], { atol: 1e-6, rtol: 0, label: `${c.name} ${name} (layout attribute)` });
       native.dispose();
     }
     op.dispose();
@@ -86,7 +114,9 @@ describe('export -> onnxruntime-node round trips', () => {
     const y0 = gru.run({ X }).Y!;
     const [T, , B, H] = y0.dims;
     const x1 = new Float32Array(T * B * 2 * H);
-    for (let s = 0; s < T; s++) for (let d = 0; d < 2; d++) for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) x1[((s * B + b) * 2 + d) * H + h] = y0.data[((s * 2 + d) * B + b) * H + h];
+    for (let s = 0; s < T; s++)
+      for (let d = 0; d < 2; d++)
+        for (let b = 0; b < B; b++) for (let h = 0; h < H; h++) x1[((s * B + b) * 2 + d) * H + h] = y0.data[((s * 2 + d) * B + b) * H + h];
     const want = lstm.run({ X: new Tensor('float32', x1, [T, B, 2 * H]) });
     const ortOut = await runOrt(bytes, { X });
     expect(Object.keys(ortOut).sort()).toEqual(['Y', 'layer1_Y_c', 'layer1_Y_h']);
@@ -118,13 +148,23 @@ describe('what a reader of the file sees', () => {
 
   test('errors: layout 1 before opset 14, bf16 operators, bad arguments', () => {
     const op = new GruOp(weights(3, 1, 4, 3), { layout: 1 });
-    expect(() => exportOnnx(op, { opset: 13, layoutAttribute: true })).toThrow('exportOnnx: expected opset to be 14 or more for the layout attribute (batch-major nodes), but received 13');
+    expect(() => exportOnnx(op, { opset: 13, layoutAttribute: true })).toThrow(
+      'exportOnnx: expected opset to be 14 or more for the layout attribute (batch-major nodes), but received 13',
+    );
     const bf16 = new GruOp(weights(3, 1, 4, 3), { precision: 'bf16' });
-    expect(() => exportOnnx(bf16)).toThrow("exportOnnx: expected gru precision to be 'fp32' (exporting writes fp32 weights; make an fp32 operator from the same weights), but received \"bf16\" of type string");
-    expect(() => exportOnnx([] as never)).toThrow('exportOnnx: expected ops to be a GruOp, LstmOp or RnnOp, or a non-empty array of them, but received an array of length 0');
-    expect(() => exportOnnx(op, { opset: 23 })).toThrow('exportOnnx: expected options.opset to be an integer from 7 to 22, but received 23 of type number');
+    expect(() => exportOnnx(bf16)).toThrow(
+      'exportOnnx: expected gru precision to be \'fp32\' (exporting writes fp32 weights; make an fp32 operator from the same weights), but received "bf16" of type string',
+    );
+    expect(() => exportOnnx([] as never)).toThrow(
+      'exportOnnx: expected ops to be a GruOp, LstmOp or RnnOp, or a non-empty array of them, but received an array of length 0',
+    );
+    expect(() => exportOnnx(op, { opset: 23 })).toThrow(
+      'exportOnnx: expected options.opset to be an integer from 7 to 22, but received 23 of type number',
+    );
     const wide = new LstmOp(weights(4, 1, 5, 7), {});
-    expect(() => exportOnnx([new GruOp(weights(3, 1, 4, 3)), wide])).toThrow("exportOnnx: expected ops[1] input size to be 4 (ops[0]'s num_directions * hidden_size), but received 7");
+    expect(() => exportOnnx([new GruOp(weights(3, 1, 4, 3)), wide])).toThrow(
+      "exportOnnx: expected ops[1] input size to be 4 (ops[0]'s num_directions * hidden_size), but received 7",
+    );
   });
 });
 
@@ -132,11 +172,19 @@ describe('OnnxGraphBuilder', () => {
   test('names must be unique and inputs must exist', () => {
     const b = new OnnxGraphBuilder();
     b.input('x', 'float32', ['n', 2]);
-    expect(() => b.input('x', 'float32', [1])).toThrow("OnnxGraphBuilder.input: expected name to be unused in this graph, but received 'x', which is already used");
-    expect(() => b.node('Relu', ['y'], ['z'])).toThrow("OnnxGraphBuilder.node(Relu): expected inputs to be names of values already in the graph, but received 'y'");
-    expect(() => b.output('nope', 'float32')).toThrow("OnnxGraphBuilder.output: expected name to be a value of this graph, but received 'nope'");
+    expect(() => b.input('x', 'float32', [1])).toThrow(
+      "OnnxGraphBuilder.input: expected name to be unused in this graph, but received 'x', which is already used",
+    );
+    expect(() => b.node('Relu', ['y'], ['z'])).toThrow(
+      "OnnxGraphBuilder.node(Relu): expected inputs to be names of values already in the graph, but received 'y'",
+    );
+    expect(() => b.output('nope', 'float32')).toThrow(
+      "OnnxGraphBuilder.output: expected name to be a value of this graph, but received 'nope'",
+    );
     expect(b.unique('x')).toBe('x_1');
-    expect(() => b.node('Relu', ['x'], ['r'], { alpha: [1, 'a'] as never })).toThrow("OnnxGraphBuilder.node(Relu): expected attribute 'alpha' to be a number, string, array of numbers or strings, { float }, { floats } or a tensor, but received an array of length 2");
+    expect(() => b.node('Relu', ['x'], ['r'], { alpha: [1, 'a'] as never })).toThrow(
+      "OnnxGraphBuilder.node(Relu): expected attribute 'alpha' to be a number, string, array of numbers or strings, { float }, { floats } or a tensor, but received an array of length 2",
+    );
   });
 
   test('the pieces of a Keras-like model: Embedding -> bidirectional GRU (batch-major, from raw weights) -> Dense', async () => {
@@ -157,7 +205,11 @@ describe('OnnxGraphBuilder', () => {
     b.output('tags', 'float32', ['batch', 'seq', 3]);
     b.output(Y_h, 'float32', ['batch', 2, 4]);
     const bytes = b.build({ opset: 14 });
-    const tokens = new Tensor('int64', BigInt64Array.from({ length: 12 }, () => BigInt(Math.floor(rng() * 20))), [3, 4]);
+    const tokens = new Tensor(
+      'int64',
+      BigInt64Array.from({ length: 12 }, () => BigInt(Math.floor(rng() * 20))),
+      [3, 4],
+    );
     const ortOut = await runOrt(bytes, { tokens });
     const session = await loadOnnx(bytes);
     const ours = session.runSync({ tokens });
@@ -173,10 +225,18 @@ describe('OnnxGraphBuilder', () => {
   test('dense and embedding arguments are checked', () => {
     const b = new OnnxGraphBuilder();
     b.input('x', 'float32', ['n', 4]);
-    expect(() => addDenseNode(b, { name: 'd', X: 'x', rank: 2, kernel: t([4]) })).toThrow('addDenseNode: expected kernel to be a rank-2 tensor [inputs, units], but received an object of class Tensor');
-    expect(() => addDenseNode(b, { name: 'd', X: 'x', rank: 2, kernel: t([4, 2]), bias: t([3]) })).toThrow('addDenseNode: expected bias.dims to be [2] (the kernel\'s units), but received [3]');
-    expect(() => addDenseNode(b, { name: 'd', X: 'x', rank: 2, kernel: t([4, 2]), activation: 'gelu' as never })).toThrow("addDenseNode: expected activation to be 'linear', 'relu', 'sigmoid', 'tanh' or 'softmax', but received \"gelu\" of type string");
+    expect(() => addDenseNode(b, { name: 'd', X: 'x', rank: 2, kernel: t([4]) })).toThrow(
+      'addDenseNode: expected kernel to be a rank-2 tensor [inputs, units], but received an object of class Tensor',
+    );
+    expect(() => addDenseNode(b, { name: 'd', X: 'x', rank: 2, kernel: t([4, 2]), bias: t([3]) })).toThrow(
+      "addDenseNode: expected bias.dims to be [2] (the kernel's units), but received [3]",
+    );
+    expect(() => addDenseNode(b, { name: 'd', X: 'x', rank: 2, kernel: t([4, 2]), activation: 'gelu' as never })).toThrow(
+      "addDenseNode: expected activation to be 'linear', 'relu', 'sigmoid', 'tanh' or 'softmax', but received \"gelu\" of type string",
+    );
     expect(() => addRecurrentNode(b, { cell: 'GRU', weights: weights(3, 1, 4, 5) }, { name: 'g', X: 'x', opset: 14 })).not.toThrow();
-    expect(() => addRecurrentNode(b, { cell: 'GRU', weights: { W: t([1, 12, 4]), R: t([1, 9, 4]) } }, { name: 'g2', X: 'x', opset: 14 })).toThrow('new GruOp: expected R.dims to be [1, 12, 4]');
+    expect(() =>
+      addRecurrentNode(b, { cell: 'GRU', weights: { W: t([1, 12, 4]), R: t([1, 9, 4]) } }, { name: 'g2', X: 'x', opset: 14 }),
+    ).toThrow('new GruOp: expected R.dims to be [1, 12, 4]');
   });
 });

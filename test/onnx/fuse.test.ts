@@ -5,8 +5,8 @@
 // give onnxruntime-node's outputs; graphs where a rewritten value has another reader are left
 // as they are.
 
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { LstmOp, OnnxGraphBuilder, Tensor, exportOnnx, loadOnnx } from '../../lib';
 import { fuseBatchMajorRecurrent } from '../../lib/onnx/fuse';
 import { parseModel } from '../../lib/onnx/graph';
@@ -60,7 +60,7 @@ function batchFirst(opset: number, build: (b: OnnxGraphBuilder, xTimeMajor: stri
   return b.build({ opset });
 }
 
-describe('the exporters\' patterns run batch-major and match onnxruntime-node', () => {
+describe("the exporters' patterns run batch-major and match onnxruntime-node", () => {
   test.each([11, 13])('keras2onnx LSTM with state in and out, Squeeze axes at opset %i', async (opset) => {
     const bytes = batchFirst(opset, (b, xt) => {
       const hIn = b.input('h_in', 'float32', ['batch', H]);
@@ -83,7 +83,11 @@ describe('the exporters\' patterns run batch-major and match onnxruntime-node', 
   test('torch bidirectional GRU: Transpose(0, 2, 1, 3) -> Reshape(0, 0, -1) -> Transpose, h0 fed and h_n returned', async () => {
     const bytes = batchFirst(14, (b, xt) => {
       const h0 = b.input('h0', 'float32', [2, 'batch', H]);
-      const [y, yh] = b.node('GRU', [xt, ...weights(b, 3, 2), '', h0], ['Y', 'h_n'], { hidden_size: H, direction: 'bidirectional', linear_before_reset: 1 });
+      const [y, yh] = b.node('GRU', [xt, ...weights(b, 3, 2), '', h0], ['Y', 'h_n'], {
+        hidden_size: H,
+        direction: 'bidirectional',
+        linear_before_reset: 1,
+      });
       const [shape] = b.node('Constant', [], ['shape'], { value: ints([0, 0, -1]) });
       const [y1] = b.node('Transpose', [y], ['y_tbdh'], { perm: [0, 2, 1, 3] });
       const [y2] = b.node('Reshape', [y1, shape], ['y_tbf']);
@@ -103,11 +107,16 @@ describe('the exporters\' patterns run batch-major and match onnxruntime-node', 
     await expectSameAsOrt(bytes, { x: t([B, T, I], 1) });
   });
 
-  test("exportOnnx of a batch-major operator: Transpose(2, 0, 1, 3) back, states through their own Transposes", async () => {
+  test('exportOnnx of a batch-major operator: Transpose(2, 0, 1, 3) back, states through their own Transposes', async () => {
     const op = new LstmOp({ W: t([2, 4 * H, I]), R: t([2, 4 * H, H]), B: t([2, 8 * H]) }, { direction: 'bidirectional', layout: 1 });
     const bytes = exportOnnx(op, { sequenceLens: true });
     expect(fused(bytes).batchMajor).toEqual(['LSTM']);
-    const feeds = { X: t([B, T, I], 1), initial_h: t([B, 2, H]), initial_c: t([B, 2, H]), sequence_lens: new Tensor('int32', Int32Array.from([5, 2, 4]), [B]) };
+    const feeds = {
+      X: t([B, T, I], 1),
+      initial_h: t([B, 2, H]),
+      initial_c: t([B, 2, H]),
+      sequence_lens: new Tensor('int32', Int32Array.from([5, 2, 4]), [B]),
+    };
     await expectSameAsOrt(bytes, feeds);
     const want = op.run({ X: feeds.X, initialH: feeds.initial_h, initialC: feeds.initial_c, sequenceLens: feeds.sequence_lens });
     const session = await loadOnnx(bytes);
@@ -131,7 +140,11 @@ describe('stacks run batch-major layer to layer', () => {
   test('torch 2-layer bidirectional LSTM: Transpose(0, 2, 1, 3) -> Reshape between the layers', async () => {
     const bytes = batchFirst(14, (b, xt) => {
       const layer = (x: string, k: number, inputSize: number): string => {
-        const w = [b.initializer(`W${k}`, t([2, 4 * H, inputSize])), b.initializer(`R${k}`, t([2, 4 * H, H])), b.initializer(`B${k}`, t([2, 8 * H]))];
+        const w = [
+          b.initializer(`W${k}`, t([2, 4 * H, inputSize])),
+          b.initializer(`R${k}`, t([2, 4 * H, H])),
+          b.initializer(`B${k}`, t([2, 8 * H])),
+        ];
         const [y] = b.node('LSTM', [x, ...w], [`Y${k}`], { hidden_size: H, direction: 'bidirectional' });
         const [y1] = b.node('Transpose', [y], [`y${k}_tbdh`], { perm: [0, 2, 1, 3] });
         return b.node('Reshape', [y1, b.initializer(`shape${k}`, ints([0, 0, -1]))], [`y${k}_tbf`])[0];
@@ -147,7 +160,9 @@ describe('stacks run batch-major layer to layer', () => {
     const bytes = batchFirst(14, (b, xt) => {
       const [y] = b.node('GRU', [xt, ...weights(b, 3, 1)], ['Y'], { hidden_size: H });
       const [ys] = b.node('Squeeze', [y, b.initializer('axes', ints([1]))], ['y_squeezed']);
-      const [y2] = b.node('GRU', [ys, b.initializer('W2', t([1, 3 * H, H])), b.initializer('R2', t([1, 3 * H, H]))], ['Y2'], { hidden_size: H });
+      const [y2] = b.node('GRU', [ys, b.initializer('W2', t([1, 3 * H, H])), b.initializer('R2', t([1, 3 * H, H]))], ['Y2'], {
+        hidden_size: H,
+      });
       b.output(y2, 'float32');
     });
     expect(fused(bytes).batchMajor).toEqual([]);
@@ -211,7 +226,9 @@ test('a malformed Transpose is not rewritten away: loading reports it', async ()
   b.output(yh, 'float32');
   const bytes = b.build();
   expect(fused(bytes).batchMajor).toEqual([]);
-  await expect(loadOnnx(bytes)).rejects.toThrow("loadOnnx: node 'odd' (Transpose, opset 14): attribute 'axis' is not supported (supported: perm)");
+  await expect(loadOnnx(bytes)).rejects.toThrow(
+    "loadOnnx: node 'odd' (Transpose, opset 14): attribute 'axis' is not supported (supported: perm)",
+  );
 });
 
 test('a state of the wrong dims is reported as the graph declares it (time-major)', async () => {
@@ -222,7 +239,9 @@ test('a state of the wrong dims is reported as the graph declares it (time-major
   });
   const session = await loadOnnx(bytes);
   const feeds = { x: t([B, T, I], 1), h0: t([1, B + 1, H]) };
-  expect(() => session.runSync(feeds)).toThrow(`OnnxSession.runSync: node 'GRU_1' (GRU, opset 14): GruOp.run: expected initialH.dims to be [1, ${B}, ${H}] (num_directions, batch_size, hidden_size), but received [1, ${B + 1}, ${H}]`);
+  expect(() => session.runSync(feeds)).toThrow(
+    `OnnxSession.runSync: node 'GRU_1' (GRU, opset 14): GruOp.run: expected initialH.dims to be [1, ${B}, ${H}] (num_directions, batch_size, hidden_size), but received [1, ${B + 1}, ${H}]`,
+  );
   await expect(session.run(feeds)).rejects.toThrow(`GruOp.runAsync: expected initialH.dims to be [1, ${B}, ${H}]`);
   session.dispose();
 });

@@ -4,13 +4,13 @@
 // conformance files, rebuild equivalent models that onnxruntime-node runs to the same numbers,
 // and compare tensors the way the other suites rely on.
 
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 import {
-  AttrValue,
-  Tensor,
+  type AttrValue,
+  type Tensor,
   asRnnAttrs,
   buildRnnModel,
   expectClose,
@@ -33,13 +33,28 @@ const caseDir = (name: string): string => path.join(CONFORMANCE_DIR, name);
 // What each conformance case holds (onnx v1.16.0 backend node tests). float32 unless marked.
 // Note: the *_seq_length cases have no sequence_lens input; only test_lstm_with_peepholes does.
 const EXPECTED_CASES: Record<string, { op: string; attrs: Record<string, AttrValue>; inputs: string; outputs: string }> = {
-  test_gru_batchwise: { op: 'GRU', attrs: { hidden_size: 6, layout: 1 }, inputs: 'X[3,1,2] W[1,18,2] R[1,18,6]', outputs: 'Y[3,1,1,6] Y_h[3,1,6]' },
+  test_gru_batchwise: {
+    op: 'GRU',
+    attrs: { hidden_size: 6, layout: 1 },
+    inputs: 'X[3,1,2] W[1,18,2] R[1,18,6]',
+    outputs: 'Y[3,1,1,6] Y_h[3,1,6]',
+  },
   test_gru_defaults: { op: 'GRU', attrs: { hidden_size: 5 }, inputs: 'X[1,3,2] W[1,15,2] R[1,15,5]', outputs: 'Y_h[1,3,5]' },
   test_gru_seq_length: { op: 'GRU', attrs: { hidden_size: 5 }, inputs: 'X[2,3,3] W[1,15,3] R[1,15,5] B[1,30]', outputs: 'Y_h[1,3,5]' },
   test_gru_with_initial_bias: { op: 'GRU', attrs: { hidden_size: 3 }, inputs: 'X[1,3,3] W[1,9,3] R[1,9,3] B[1,18]', outputs: 'Y_h[1,3,3]' },
-  test_lstm_batchwise: { op: 'LSTM', attrs: { hidden_size: 7, layout: 1 }, inputs: 'X[3,1,2] W[1,28,2] R[1,28,7]', outputs: 'Y[3,1,1,7] Y_h[3,1,7]' },
+  test_lstm_batchwise: {
+    op: 'LSTM',
+    attrs: { hidden_size: 7, layout: 1 },
+    inputs: 'X[3,1,2] W[1,28,2] R[1,28,7]',
+    outputs: 'Y[3,1,1,7] Y_h[3,1,7]',
+  },
   test_lstm_defaults: { op: 'LSTM', attrs: { hidden_size: 3 }, inputs: 'X[1,3,2] W[1,12,2] R[1,12,3]', outputs: 'Y_h[1,3,3]' },
-  test_lstm_with_initial_bias: { op: 'LSTM', attrs: { hidden_size: 4 }, inputs: 'X[1,3,3] W[1,16,3] R[1,16,4] B[1,32]', outputs: 'Y_h[1,3,4]' },
+  test_lstm_with_initial_bias: {
+    op: 'LSTM',
+    attrs: { hidden_size: 4 },
+    inputs: 'X[1,3,3] W[1,16,3] R[1,16,4] B[1,32]',
+    outputs: 'Y_h[1,3,4]',
+  },
   test_lstm_with_peepholes: {
     op: 'LSTM',
     attrs: { hidden_size: 3 },
@@ -47,9 +62,19 @@ const EXPECTED_CASES: Record<string, { op: string; attrs: Record<string, AttrVal
     outputs: 'Y_h[1,2,3]',
   },
   test_rnn_seq_length: { op: 'RNN', attrs: { hidden_size: 5 }, inputs: 'X[2,3,3] W[1,5,3] R[1,5,5] B[1,10]', outputs: 'Y_h[1,3,5]' },
-  test_simple_rnn_batchwise: { op: 'RNN', attrs: { hidden_size: 4, layout: 1 }, inputs: 'X[3,1,2] W[1,4,2] R[1,4,4]', outputs: 'Y[3,1,1,4] Y_h[3,1,4]' },
+  test_simple_rnn_batchwise: {
+    op: 'RNN',
+    attrs: { hidden_size: 4, layout: 1 },
+    inputs: 'X[3,1,2] W[1,4,2] R[1,4,4]',
+    outputs: 'Y[3,1,1,4] Y_h[3,1,4]',
+  },
   test_simple_rnn_defaults: { op: 'RNN', attrs: { hidden_size: 4 }, inputs: 'X[1,3,2] W[1,4,2] R[1,4,4]', outputs: 'Y_h[1,3,4]' },
-  test_simple_rnn_with_initial_bias: { op: 'RNN', attrs: { hidden_size: 5 }, inputs: 'X[1,3,3] W[1,5,3] R[1,5,5] B[1,10]', outputs: 'Y_h[1,3,5]' },
+  test_simple_rnn_with_initial_bias: {
+    op: 'RNN',
+    attrs: { hidden_size: 5 },
+    inputs: 'X[1,3,3] W[1,5,3] R[1,5,5] B[1,10]',
+    outputs: 'Y_h[1,3,5]',
+  },
 };
 const ALL_CASES = Object.keys(EXPECTED_CASES);
 // onnxruntime rejects layout = 1, so only the time-major cases can run there.
@@ -130,7 +155,13 @@ describe('readTensorPb', () => {
   test('reads float_data', () => {
     const file = writePb('f.pb', (w) => {
       header(w, 'x', 1, [2, 2]);
-      w.uint32((4 << 3) | 2).fork().float(1.5).float(-2).float(0.25).float(3).ldelim();
+      w.uint32((4 << 3) | 2)
+        .fork()
+        .float(1.5)
+        .float(-2)
+        .float(0.25)
+        .float(3)
+        .ldelim();
     });
     const t = readTensorPb(file);
     expect(t).toMatchObject({ type: 'float32', dims: [2, 2], name: 'x' });
@@ -140,7 +171,12 @@ describe('readTensorPb', () => {
   test('reads int32_data', () => {
     const file = writePb('i32.pb', (w) => {
       header(w, 'lens', 6, [3]);
-      w.uint32((5 << 3) | 2).fork().int32(4).int32(1).int32(-7).ldelim();
+      w.uint32((5 << 3) | 2)
+        .fork()
+        .int32(4)
+        .int32(1)
+        .int32(-7)
+        .ldelim();
     });
     const t = readTensorPb(file);
     expect(t.type).toBe('int32');
@@ -150,7 +186,11 @@ describe('readTensorPb', () => {
   test('reads int64_data without losing precision', () => {
     const file = writePb('i64.pb', (w) => {
       header(w, 'big', 7, [2]);
-      w.uint32((7 << 3) | 2).fork().int64('9007199254740993').int64(-3).ldelim();
+      w.uint32((7 << 3) | 2)
+        .fork()
+        .int64('9007199254740993')
+        .int64(-3)
+        .ldelim();
     });
     const t = readTensorPb(file);
     expect(t.type).toBe('int64');
@@ -208,7 +248,10 @@ describe('buildRnnModel', () => {
   test('absent B and sequence_lens behave as zeros and full lengths in onnxruntime', async () => {
     const sparse = buildRnnModel({ opType: 'GRU', attrs: { hidden_size: H }, inputs: { X, W, R, initial_h: initialH } });
     const explicit = {
-      X, W, R, initial_h: initialH,
+      X,
+      W,
+      R,
+      initial_h: initialH,
       B: { type: 'float32' as const, data: new Float32Array(6 * H), dims: [1, 6 * H] },
       sequence_lens: { type: 'int32' as const, data: Int32Array.from([T, T]), dims: [B] },
     };

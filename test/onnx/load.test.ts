@@ -5,8 +5,8 @@
 // (compared with torch's own outputs and with onnxruntime-node), streaming with carried state,
 // and the session's contract: run/runSync, fetches, feeds checks, dispose.
 
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Tensor, loadOnnx } from '../../lib';
 import { OnnxSession } from '../../lib/onnx/session';
@@ -22,13 +22,21 @@ interface JsonTensor {
 }
 
 function fromJson(t: JsonTensor): Tensor {
-  if (t.type === 'int64') return new Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.dims);
+  if (t.type === 'int64')
+    return new Tensor(
+      'int64',
+      BigInt64Array.from(t.data, (v) => BigInt(v)),
+      t.dims,
+    );
   if (t.type === 'int32') return new Tensor('int32', Int32Array.from(t.data), t.dims);
   return new Tensor('float32', Float32Array.from(t.data), t.dims);
 }
 
 function fixture(name: string): { bytes: Uint8Array; inputs: Record<string, Tensor>; outputs: Record<string, Tensor> } {
-  const json = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as { inputs: Record<string, JsonTensor>; outputs: Record<string, JsonTensor> };
+  const json = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as {
+    inputs: Record<string, JsonTensor>;
+    outputs: Record<string, JsonTensor>;
+  };
   const map = (o: Record<string, JsonTensor>) => Object.fromEntries(Object.entries(o).map(([k, t]) => [k, fromJson(t)]));
   return { bytes: fs.readFileSync(path.join(FIXTURES, `${name}.onnx`)), inputs: map(json.inputs), outputs: map(json.outputs) };
 }
@@ -41,7 +49,8 @@ describe('conformance cases through loadOnnx', () => {
     const c = loadConformanceCase(dir);
     const session = await loadOnnx(path.join(dir, 'model.onnx'));
     const got = await session.run(graphFeeds(c));
-    for (const [out, want] of Object.entries(graphOutputs(c))) expectClose(got[out], want, { atol: 1e-5, rtol: 0, label: `${name} ${out}` });
+    for (const [out, want] of Object.entries(graphOutputs(c)))
+      expectClose(got[out], want, { atol: 1e-5, rtol: 0, label: `${name} ${out}` });
     session.dispose();
   });
 });
@@ -66,11 +75,16 @@ describe('models from real exporters', () => {
     const f = fixture('torch_gru_classifier');
     const session = await loadOnnx(f.bytes);
     const rng = mulberry32(5);
-    const tokens = new Tensor('int64', BigInt64Array.from({ length: 4 * 17 }, () => BigInt(Math.floor(rng() * 60))), [4, 17]);
+    const tokens = new Tensor(
+      'int64',
+      BigInt64Array.from({ length: 4 * 17 }, () => BigInt(Math.floor(rng() * 60))),
+      [4, 17],
+    );
     const got = session.runSync({ tokens });
     expect(got.probs.dims).toEqual([4, 5]);
     expectClose(got.probs, (await runOrt(f.bytes, { tokens })).probs, { atol: 1e-5, rtol: 0, label: 'probs' });
-    for (let b = 0; b < 4; b++) expect((got.probs.data as Float32Array).slice(b * 5, b * 5 + 5).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
+    for (let b = 0; b < 4; b++)
+      expect((got.probs.data as Float32Array).slice(b * 5, b * 5 + 5).reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
   });
 
   test('the session describes its inputs and outputs', async () => {
@@ -98,7 +112,8 @@ describe('streaming with carried state', () => {
     const pieces: Tensor[] = [];
     for (const len of chunks) {
       const data = new Float32Array(outer * len * inner);
-      for (let o = 0; o < outer; o++) data.set((X.data as Float32Array).subarray((o * T + start) * inner, (o * T + start + len) * inner), o * len * inner);
+      for (let o = 0; o < outer; o++)
+        data.set((X.data as Float32Array).subarray((o * T + start) * inner, (o * T + start + len) * inner), o * len * inner);
       const dims = [...X.dims];
       dims[timeAxis] = len;
       const feeds: Record<string, Tensor> = { [x]: new Tensor('float32', data, dims) };
@@ -113,7 +128,14 @@ describe('streaming with carried state', () => {
   }
 
   test('an LSTM in the keras2onnx pattern, fed chunk by chunk, ends in the state of one long run', async () => {
-    const { pieces, whole } = await chunked('keras_lstm_state', 'input_1', ['state_h_in', 'state_c_in'], ['state_h_out', 'state_c_out'], 1, [2, 4, 3]);
+    const { pieces, whole } = await chunked(
+      'keras_lstm_state',
+      'input_1',
+      ['state_h_in', 'state_c_in'],
+      ['state_h_out', 'state_c_out'],
+      1,
+      [2, 4, 3],
+    );
     // lstm_out [batch, time, hidden]: the chunks' outputs side by side along time are the whole output.
     const H = whole.dims[2];
     let t0 = 0;
@@ -143,7 +165,9 @@ describe('session contract', () => {
     for (const k of session.outputNames) expect(toNumbers(a[k])).toEqual(toNumbers(b[k]));
     const only = await session.run(f.inputs, ['state_c_out']);
     expect(Object.keys(only)).toEqual(['state_c_out']);
-    expect(() => session.runSync(f.inputs, ['nope'])).toThrow("OnnxSession.runSync: expected fetches to be an array of output names ('lstm_out', 'state_h_out', 'state_c_out'), but received an array of length 1");
+    expect(() => session.runSync(f.inputs, ['nope'])).toThrow(
+      "OnnxSession.runSync: expected fetches to be an array of output names ('lstm_out', 'state_h_out', 'state_c_out'), but received an array of length 1",
+    );
   });
 
   test('concurrent runs of one session give what serial runs give', async () => {
@@ -161,7 +185,9 @@ describe('session contract', () => {
   test('onnxruntime-common tensors are accepted as feeds', async () => {
     const f = fixture('torch_gru_state');
     const session = await loadOnnx(f.bytes);
-    const feeds = Object.fromEntries(Object.entries(f.inputs).map(([k, t]) => [k, new ort.Tensor('float32', t.data as Float32Array, t.dims)]));
+    const feeds = Object.fromEntries(
+      Object.entries(f.inputs).map(([k, t]) => [k, new ort.Tensor('float32', t.data as Float32Array, t.dims)]),
+    );
     const got = await session.run(feeds);
     expectClose(got.h_n, f.outputs.h_n, { atol: 1e-4, rtol: 0 });
   });
@@ -188,11 +214,17 @@ describe('session contract', () => {
       "OnnxSession.runSync: expected feeds to be keyed by the model's inputs ('input_1', 'state_h_in', 'state_c_in'), but received an unknown input 'extra'",
     );
     const asInt = new Tensor('int32', new Int32Array(input_1.data.length), input_1.dims);
-    expect(() => session.runSync({ ...f.inputs, input_1: asInt })).toThrow("OnnxSession.runSync: expected feeds['input_1'].type to be 'float32', but received \"int32\" of type string");
+    expect(() => session.runSync({ ...f.inputs, input_1: asInt })).toThrow(
+      "OnnxSession.runSync: expected feeds['input_1'].type to be 'float32', but received \"int32\" of type string",
+    );
     const wrongDims = new Tensor('float32', new Float32Array(3 * 9 * 4), [3, 9, 4]);
-    expect(() => session.runSync({ ...f.inputs, input_1: wrongDims })).toThrow("OnnxSession.runSync: expected feeds['input_1'].dims to be [N, T, 5], but received [3, 9, 4]");
+    expect(() => session.runSync({ ...f.inputs, input_1: wrongDims })).toThrow(
+      "OnnxSession.runSync: expected feeds['input_1'].dims to be [N, T, 5], but received [3, 9, 4]",
+    );
     const badBatch = new Tensor('float32', new Float32Array(2 * 7), [2, 7]);
-    expect(() => session.runSync({ ...f.inputs, state_h_in: badBatch })).toThrow(/node 'lstm\/LSTM' \(LSTM, opset 13\): LstmOp\.run: expected initialH\.dims to be \[1, 3, 7\]/);
+    expect(() => session.runSync({ ...f.inputs, state_h_in: badBatch })).toThrow(
+      /node 'lstm\/LSTM' \(LSTM, opset 13\): LstmOp\.run: expected initialH\.dims to be \[1, 3, 7\]/,
+    );
   });
 
   test('outputs are fresh buffers even when they are a feed passed through', async () => {
@@ -213,8 +245,12 @@ describe('session contract', () => {
 
   test('options are checked', async () => {
     const bytes = fixture('torch_gru_state').bytes;
-    await expect(loadOnnx(bytes, { threads: 0 })).rejects.toThrow('loadOnnx: expected options.threads to be a positive integer, but received 0 of type number');
-    await expect(loadOnnx(42 as unknown as Uint8Array)).rejects.toThrow('loadOnnx: expected model to be a file path, or the ONNX bytes as a Uint8Array (or Buffer) or an ArrayBuffer, but received 42 of type number');
+    await expect(loadOnnx(bytes, { threads: 0 })).rejects.toThrow(
+      'loadOnnx: expected options.threads to be a positive integer, but received 0 of type number',
+    );
+    await expect(loadOnnx(42 as unknown as Uint8Array)).rejects.toThrow(
+      'loadOnnx: expected model to be a file path, or the ONNX bytes as a Uint8Array (or Buffer) or an ArrayBuffer, but received 42 of type number',
+    );
     const copy = new Uint8Array(bytes).buffer;
     expect((await loadOnnx(copy)).inputNames).toEqual(['x', 'h0']);
     expect(new OnnxSession(bytes, { threads: 2 }).outputNames).toEqual(['y', 'h_n']);

@@ -12,8 +12,18 @@ import { expectClose, mulberry32, runOrt } from '../helpers/onnx';
 
 type T = Tensor;
 const rng = mulberry32(20240611);
-const f32 = (dims: number[], lo = -1, hi = 1): T => new Tensor('float32', Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rng()), dims);
-const i64 = (values: number[], dims = [values.length]): T => new Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+const f32 = (dims: number[], lo = -1, hi = 1): T =>
+  new Tensor(
+    'float32',
+    Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => lo + (hi - lo) * rng()),
+    dims,
+  );
+const i64 = (values: number[], dims = [values.length]): T =>
+  new Tensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 const i32 = (values: number[], dims = [values.length]): T => new Tensor('int32', Int32Array.from(values), dims);
 const ints = (dims: number[], lo: number, hi: number, type: 'int32' | 'int64' = 'int64'): T => {
   const values = Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => lo + Math.floor(rng() * (hi - lo)));
@@ -43,7 +53,12 @@ function build(c: Case, paramsAsInputs: boolean): { bytes: Uint8Array; feeds: Re
     return b.input(name, t.type, t.dims);
   });
   const types = c.outputs ?? ['float32'];
-  const outs = b.node(c.op, names, types.map((_, k) => `out${k}`), c.attrs ?? {});
+  const outs = b.node(
+    c.op,
+    names,
+    types.map((_, k) => `out${k}`),
+    c.attrs ?? {},
+  );
   outs.forEach((o, k) => b.output(o, types[k]));
   return { bytes: b.build({ opset: c.opset }), feeds };
 }
@@ -70,10 +85,23 @@ const CASES: Case[] = [
   { name: 'Relu', opset: 14, op: 'Relu', data: [f32([9])] },
   { name: 'LeakyRelu', opset: 16, op: 'LeakyRelu', data: [f32([9])], attrs: { alpha: { float: 0.2 } } },
   { name: 'LeakyRelu default alpha', opset: 7, op: 'LeakyRelu', data: [f32([9])] },
-  { name: 'Clip attrs (opset 6 semantics at 7)', opset: 7, op: 'Clip', data: [f32([8], -2, 2)], attrs: { min: { float: -0.5 }, max: { float: 0.75 } } },
+  {
+    name: 'Clip attrs (opset 6 semantics at 7)',
+    opset: 7,
+    op: 'Clip',
+    data: [f32([8], -2, 2)],
+    attrs: { min: { float: -0.5 }, max: { float: 0.75 } },
+  },
   { name: 'Clip inputs (opset 13)', opset: 13, op: 'Clip', data: [f32([8], -2, 2)], params: [f32([], -0.5, -0.4), f32([], 0.5, 0.6)] },
   { name: 'Clip max only (opset 13)', opset: 13, op: 'Clip', data: [f32([8], -2, 2)], params: [null, f32([], 0.5, 0.6)] },
-  { name: 'Clip int64 (opset 12)', opset: 12, op: 'Clip', data: [ints([8], -9, 9)], params: [i64([-3], []), i64([4], [])], outputs: ['int64'] },
+  {
+    name: 'Clip int64 (opset 12)',
+    opset: 12,
+    op: 'Clip',
+    data: [ints([8], -9, 9)],
+    params: [i64([-3], []), i64([4], [])],
+    outputs: ['int64'],
+  },
   { name: 'Cast float to int64', opset: 13, op: 'Cast', data: [f32([6], -9, 9)], attrs: { to: 7 }, outputs: ['int64'] },
   { name: 'Cast float to int32', opset: 13, op: 'Cast', data: [f32([6], -9, 9)], attrs: { to: 6 }, outputs: ['int32'] },
   { name: 'Cast int64 to float', opset: 13, op: 'Cast', data: [ints([6], -9, 9)], attrs: { to: 1 }, outputs: ['float32'] },
@@ -84,7 +112,15 @@ const CASES: Case[] = [
   { name: 'Shape start end', opset: 15, op: 'Shape', data: [f32([2, 3, 4, 5])], attrs: { start: 1, end: -1 }, outputs: ['int64'] },
   { name: 'Gather axis 0 (embedding)', opset: 13, op: 'Gather', data: [f32([10, 4])], params: [i64([1, 9, -1, 0, 3, 3], [2, 3])] },
   { name: 'Gather axis 1 int32 indices', opset: 11, op: 'Gather', data: [f32([2, 5, 3])], params: [i32([4, 0])], attrs: { axis: 1 } },
-  { name: 'Gather scalar index', opset: 13, op: 'Gather', data: [ints([4, 3], 0, 9)], params: [i64([2], [])], attrs: { axis: -1 }, outputs: ['int64'] },
+  {
+    name: 'Gather scalar index',
+    opset: 13,
+    op: 'Gather',
+    data: [ints([4, 3], 0, 9)],
+    params: [i64([2], [])],
+    attrs: { axis: -1 },
+    outputs: ['int64'],
+  },
   { name: 'Unsqueeze attr (opset 11)', opset: 11, op: 'Unsqueeze', data: [f32([2, 3])], attrs: { axes: [0, -1] } },
   { name: 'Unsqueeze input (opset 13)', opset: 13, op: 'Unsqueeze', data: [f32([2, 3])], params: [i64([1, 3])] },
   { name: 'Squeeze attr (opset 11)', opset: 11, op: 'Squeeze', data: [f32([1, 3, 1])], attrs: { axes: [-1] } },
@@ -95,22 +131,70 @@ const CASES: Case[] = [
   { name: 'Transpose default', opset: 13, op: 'Transpose', data: [f32([2, 3, 4])] },
   { name: 'Transpose perm', opset: 13, op: 'Transpose', data: [f32([2, 3, 4, 5])], attrs: { perm: [0, 2, 1, 3] } },
   { name: 'Reshape 0 and -1', opset: 13, op: 'Reshape', data: [f32([2, 3, 4])], params: [i64([0, -1])] },
-  { name: 'Reshape allowzero=0 (opset 14)', opset: 14, op: 'Reshape', data: [f32([2, 3, 4])], params: [i64([4, 0, 2])], attrs: { allowzero: 0 } },
+  {
+    name: 'Reshape allowzero=0 (opset 14)',
+    opset: 14,
+    op: 'Reshape',
+    data: [f32([2, 3, 4])],
+    params: [i64([4, 0, 2])],
+    attrs: { allowzero: 0 },
+  },
   { name: 'Slice attrs (opset 9)', opset: 9, op: 'Slice', data: [f32([4, 5])], attrs: { starts: [1, -3], ends: [1000, -1], axes: [0, 1] } },
   { name: 'Slice inputs (opset 10)', opset: 10, op: 'Slice', data: [f32([4, 5])], params: [i64([0, 1]), i64([3, 4])] },
-  { name: 'Slice negative step (opset 13)', opset: 13, op: 'Slice', data: [f32([4, 6])], params: [i64([-1, 5]), i64([-1000, 0]), i64([0, 1]), i64([-1, -2])] },
-  { name: 'Slice INT64_MAX end', opset: 13, op: 'Slice', data: [f32([3, 4])], params: [i64([1]), new Tensor('int64', BigInt64Array.from([2n ** 63n - 1n]), [1]), i64([1])] },
-  { name: 'Split attr (opset 11)', opset: 11, op: 'Split', data: [f32([2, 6])], attrs: { axis: 1, split: [1, 2, 3] }, outputs: ['float32', 'float32', 'float32'] },
+  {
+    name: 'Slice negative step (opset 13)',
+    opset: 13,
+    op: 'Slice',
+    data: [f32([4, 6])],
+    params: [i64([-1, 5]), i64([-1000, 0]), i64([0, 1]), i64([-1, -2])],
+  },
+  {
+    name: 'Slice INT64_MAX end',
+    opset: 13,
+    op: 'Slice',
+    data: [f32([3, 4])],
+    params: [i64([1]), new Tensor('int64', BigInt64Array.from([2n ** 63n - 1n]), [1]), i64([1])],
+  },
+  {
+    name: 'Split attr (opset 11)',
+    opset: 11,
+    op: 'Split',
+    data: [f32([2, 6])],
+    attrs: { axis: 1, split: [1, 2, 3] },
+    outputs: ['float32', 'float32', 'float32'],
+  },
   { name: 'Split input (opset 13)', opset: 13, op: 'Split', data: [f32([5, 2])], params: [i64([2, 3])], outputs: ['float32', 'float32'] },
-  { name: 'Split equal (opset 13)', opset: 13, op: 'Split', data: [f32([2, 6])], attrs: { axis: -1 }, outputs: ['float32', 'float32', 'float32'] },
-  { name: 'Split num_outputs (opset 18)', opset: 18, op: 'Split', data: [f32([7, 2])], attrs: { num_outputs: 3 }, outputs: ['float32', 'float32', 'float32'] },
+  {
+    name: 'Split equal (opset 13)',
+    opset: 13,
+    op: 'Split',
+    data: [f32([2, 6])],
+    attrs: { axis: -1 },
+    outputs: ['float32', 'float32', 'float32'],
+  },
+  {
+    name: 'Split num_outputs (opset 18)',
+    opset: 18,
+    op: 'Split',
+    data: [f32([7, 2])],
+    attrs: { num_outputs: 3 },
+    outputs: ['float32', 'float32', 'float32'],
+  },
   { name: 'Flatten axis 0', opset: 13, op: 'Flatten', data: [f32([2, 3, 4])], attrs: { axis: 0 } },
   { name: 'Flatten axis -1', opset: 13, op: 'Flatten', data: [f32([2, 3, 4])], attrs: { axis: -1 } },
   { name: 'Expand', opset: 13, op: 'Expand', data: [f32([3, 1])], params: [i64([2, 1, 4])] },
   { name: 'Range float', opset: 11, op: 'Range', data: [f32([], 0, 1), f32([], 4, 6), f32([], 0.5, 1)] },
   { name: 'Range int64 negative delta', opset: 11, op: 'Range', data: [i64([10], []), i64([1], []), i64([-3], [])], outputs: ['int64'] },
   { name: 'ConstantOfShape default', opset: 9, op: 'ConstantOfShape', data: [], params: [i64([2, 3])] },
-  { name: 'ConstantOfShape int64 value', opset: 13, op: 'ConstantOfShape', data: [], params: [i64([3])], attrs: { value: i64([7], [1]) }, outputs: ['int64'] },
+  {
+    name: 'ConstantOfShape int64 value',
+    opset: 13,
+    op: 'ConstantOfShape',
+    data: [],
+    params: [i64([3])],
+    attrs: { value: i64([7], [1]) },
+    outputs: ['int64'],
+  },
   // Softmax and reductions
   { name: 'Softmax opset 11 (2-D coercion)', opset: 11, op: 'Softmax', data: [f32([2, 3, 4], -3, 3)], attrs: { axis: 1 } },
   { name: 'Softmax opset 13 axis 1', opset: 13, op: 'Softmax', data: [f32([2, 3, 4], -3, 3)], attrs: { axis: 1 } },
@@ -120,14 +204,50 @@ const CASES: Case[] = [
   { name: 'ReduceSum attr (opset 11)', opset: 11, op: 'ReduceSum', data: [f32([2, 3, 4])], attrs: { axes: [0, 2], keepdims: 0 } },
   { name: 'ReduceSum input (opset 13)', opset: 13, op: 'ReduceSum', data: [f32([2, 3, 4])], params: [i64([-1])] },
   { name: 'ReduceSum all', opset: 13, op: 'ReduceSum', data: [f32([2, 3])] },
-  { name: 'ReduceSum int64', opset: 13, op: 'ReduceSum', data: [ints([2, 3], -9, 9)], params: [i64([1])], attrs: { keepdims: 0 }, outputs: ['int64'] },
+  {
+    name: 'ReduceSum int64',
+    opset: 13,
+    op: 'ReduceSum',
+    data: [ints([2, 3], -9, 9)],
+    params: [i64([1])],
+    attrs: { keepdims: 0 },
+    outputs: ['int64'],
+  },
   { name: 'ReduceMean attr (opset 13)', opset: 13, op: 'ReduceMean', data: [f32([2, 3, 4])], attrs: { axes: [1] } },
-  { name: 'ReduceMean input (opset 18)', opset: 18, op: 'ReduceMean', data: [f32([2, 3, 4])], params: [i64([0, 1])], attrs: { keepdims: 0 } },
+  {
+    name: 'ReduceMean input (opset 18)',
+    opset: 18,
+    op: 'ReduceMean',
+    data: [f32([2, 3, 4])],
+    params: [i64([0, 1])],
+    attrs: { keepdims: 0 },
+  },
   { name: 'ArgMax', opset: 13, op: 'ArgMax', data: [f32([3, 5])], attrs: { axis: 1, keepdims: 0 }, outputs: ['int64'] },
-  { name: 'ArgMax select_last_index', opset: 13, op: 'ArgMax', data: [i64([1, 3, 3, 0, 3, 2], [2, 3])], attrs: { axis: -1, select_last_index: 1 }, outputs: ['int64'] },
+  {
+    name: 'ArgMax select_last_index',
+    opset: 13,
+    op: 'ArgMax',
+    data: [i64([1, 3, 3, 0, 3, 2], [2, 3])],
+    attrs: { axis: -1, select_last_index: 1 },
+    outputs: ['int64'],
+  },
   // Dense layers
-  { name: 'Gemm transB with bias (torch Linear)', opset: 13, op: 'Gemm', data: [f32([3, 5])], params: [f32([4, 5]), f32([4])], attrs: { transB: 1 } },
-  { name: 'Gemm transA alpha beta, C [M, 1]', opset: 11, op: 'Gemm', data: [f32([5, 3])], params: [f32([5, 4]), f32([3, 1])], attrs: { transA: 1, alpha: 0.5, beta: { float: 2 } } },
+  {
+    name: 'Gemm transB with bias (torch Linear)',
+    opset: 13,
+    op: 'Gemm',
+    data: [f32([3, 5])],
+    params: [f32([4, 5]), f32([4])],
+    attrs: { transB: 1 },
+  },
+  {
+    name: 'Gemm transA alpha beta, C [M, 1]',
+    opset: 11,
+    op: 'Gemm',
+    data: [f32([5, 3])],
+    params: [f32([5, 4]), f32([3, 1])],
+    attrs: { transA: 1, alpha: 0.5, beta: { float: 2 } },
+  },
   { name: 'Gemm without C', opset: 13, op: 'Gemm', data: [f32([2, 3])], params: [f32([3, 4])] },
   { name: 'Gemm scalar C', opset: 9, op: 'Gemm', data: [f32([2, 3])], params: [f32([4, 3]), f32([1])], attrs: { transB: 1, transA: 0 } },
   { name: 'MatMul 2-D', opset: 13, op: 'MatMul', data: [f32([3, 5])], params: [f32([5, 2])] },

@@ -2,13 +2,18 @@
 
 // loadOnnx's outputTypes: what a program states about the outputs' element types is checked
 // against the model when it loads, and types run()'s results.
-import * as path from 'path';
-import { AnyTensor, loadOnnx, Tensor } from '../../lib';
+import * as path from 'node:path';
+import { type AnyTensor, loadOnnx, Tensor } from '../../lib';
 
 const model = path.join(__dirname, '../fixtures', 'onnx', 'keras_lstm_state.onnx');
 
 function feeds(batch: number, steps: number) {
-  const f = (dims: number[]) => new Tensor('float32', Float32Array.from({ length: dims.reduce((a, b) => a * b) }, (_, k) => Math.sin(k)), dims);
+  const f = (dims: number[]) =>
+    new Tensor(
+      'float32',
+      Float32Array.from({ length: dims.reduce((a, b) => a * b) }, (_, k) => Math.sin(k)),
+      dims,
+    );
   return { input_1: f([batch, steps, 5]), state_h_in: f([batch, 7]), state_c_in: f([batch, 7]) };
 }
 
@@ -36,5 +41,7 @@ test('a stated type the model contradicts, or an output it lacks, fails at load'
     "loadOnnx: expected options.outputTypes to be keyed by the model's outputs ('lstm_out', 'state_h_out', 'state_c_out'), but received an unknown output 'h'",
   );
   await expect(loadOnnx(model, { outputTypes: { state_h_out: 'float16' } as never })).rejects.toThrow(TypeError);
-  await expect(loadOnnx(model, { outputTypes: 'float32' as never })).rejects.toThrow("loadOnnx: expected options.outputTypes to be an object such as { y: 'float32' }");
+  await expect(loadOnnx(model, { outputTypes: 'float32' as never })).rejects.toThrow(
+    "loadOnnx: expected options.outputTypes to be an object such as { y: 'float32' }",
+  );
 });

@@ -11,7 +11,11 @@ import { expectClose, mulberry32 } from '../helpers/onnx';
 type Feeds = Record<string, Tensor>;
 
 function floats(rng: () => number, dims: number[]): Tensor<'float32'> {
-  return new Tensor('float32', Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1), dims);
+  return new Tensor(
+    'float32',
+    Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1),
+    dims,
+  );
 }
 
 /** Runs both sessions on the feeds; returns the planned session's step counts of each call. */
@@ -77,7 +81,10 @@ describe('a node outside the plan between covered ones', () => {
     b.output('mask', 'float32', ['n', 't']);
     b.output('ids', 'int64', ['n', 't']);
     const bytes = b.build({ opset: 14 });
-    for (const [n, t] of [[1, 1], [3, 7]]) {
+    for (const [n, t] of [
+      [1, 1],
+      [3, 7],
+    ]) {
       const counts = await expectSame(bytes, { x: floats(rng, [n, t, 4]) });
       for (const c of counts) expect(c).toEqual({ planned: 4, interpreted: 2 });
     }
@@ -95,7 +102,7 @@ describe('a node outside the plan between covered ones', () => {
     for (const c of counts) expect(c).toEqual({ planned: 2, interpreted: 1 });
   });
 
-  test('an input first read after another input\'s place was freed (Equal, then Where with a fed tensor) keeps its own place', async () => {
+  test("an input first read after another input's place was freed (Equal, then Where with a fed tensor) keeps its own place", async () => {
     const b = new OnnxGraphBuilder('late_input');
     b.input('ids', 'int64', ['n', 4]);
     b.input('x', 'float32', ['n', 4]);
@@ -104,7 +111,10 @@ describe('a node outside the plan between covered ones', () => {
     const [mask] = b.node('Equal', ['ids', 'pad'], ['mask']);
     b.node('Where', [mask, 'fill', 'x'], ['masked']);
     b.output('masked', 'float32', ['n', 4]);
-    const feeds = { ids: new Tensor('int64', BigInt64Array.of(0n, 1n, 2n, 0n), [1, 4]), x: new Tensor('float32', Float32Array.of(1, 2, 3, 4), [1, 4]) };
+    const feeds = {
+      ids: new Tensor('int64', BigInt64Array.of(0n, 1n, 2n, 0n), [1, 4]),
+      x: new Tensor('float32', Float32Array.of(1, 2, 3, 4), [1, 4]),
+    };
     const counts = await expectSame(b.build({ opset: 13 }), feeds);
     for (const c of counts) expect(c).toEqual({ planned: 1, interpreted: 1 });
   });

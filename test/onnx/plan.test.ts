@@ -4,8 +4,8 @@
 // shapes. Shapes or nodes the plan does not cover, and data it refuses, go through the
 // interpreter with its own results and messages.
 
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { layers, loadOnnx, sequential, Tensor } from '../../lib';
 import type { OnnxSession } from '../../lib/onnx/session';
 import { OnnxGraphBuilder } from '../../lib/onnx/export';
@@ -42,8 +42,16 @@ function feedsFor(session: OnnxSession, B: number, T: number, seed: number): Fee
     const n = dims.reduce((a, b) => a * b, 1);
     feeds[m.name] =
       m.type === 'int64'
-        ? new Tensor('int64', BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rng() * 50))), dims)
-        : new Tensor('float32', Float32Array.from({ length: n }, () => rng() * 2 - 1), dims);
+        ? new Tensor(
+            'int64',
+            BigInt64Array.from({ length: n }, () => BigInt(Math.floor(rng() * 50))),
+            dims,
+          )
+        : new Tensor(
+            'float32',
+            Float32Array.from({ length: n }, () => rng() * 2 - 1),
+            dims,
+          );
   }
   return feeds;
 }
@@ -52,22 +60,40 @@ const FIXTURES = path.resolve(__dirname, '../fixtures/onnx');
 const CONFORMANCE = path.resolve(__dirname, '../fixtures/conformance/onnx-node');
 
 describe('every fixture of test/fixtures/onnx', () => {
-  const files = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.onnx')).sort();
+  const files = fs
+    .readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.onnx'))
+    .sort();
   test('there are fixtures', () => expect(files.length).toBeGreaterThanOrEqual(4));
-  test.each(files)('%s: the plan gives the interpreter\'s outputs at (B, T) = (1, 1), (1, 100), (16, 100), (3, 7)', async (file) => {
+  test.each(files)("%s: the plan gives the interpreter's outputs at (B, T) = (1, 1), (1, 100), (16, 100), (3, 7)", async (file) => {
     const bytes = fs.readFileSync(path.join(FIXTURES, file));
     const probe = await loadOnnx(bytes, { plan: false });
-    for (const [B, T] of [[1, 1], [1, 100], [16, 100], [3, 7]]) await expectPlanMatches(bytes, feedsFor(probe, B, T, B * 1000 + T), `${file} B=${B} T=${T}`);
+    for (const [B, T] of [
+      [1, 1],
+      [1, 100],
+      [16, 100],
+      [3, 7],
+    ])
+      await expectPlanMatches(bytes, feedsFor(probe, B, T, B * 1000 + T), `${file} B=${B} T=${T}`);
     probe.dispose();
   });
 });
 
 describe('every conformance case, its weights as initializers', () => {
-  const cases = fs.readdirSync(CONFORMANCE).filter((d) => fs.statSync(path.join(CONFORMANCE, d)).isDirectory()).sort();
+  const cases = fs
+    .readdirSync(CONFORMANCE)
+    .filter((d) => fs.statSync(path.join(CONFORMANCE, d)).isDirectory())
+    .sort();
   test('all 12 are here', () => expect(cases).toHaveLength(12));
-  test.each(cases)('%s: the plan gives the interpreter\'s outputs and the expected ones', async (name) => {
+  test.each(cases)("%s: the plan gives the interpreter's outputs and the expected ones", async (name) => {
     const c = loadConformanceCase(path.join(CONFORMANCE, name));
-    const bytes = buildRnnModel({ opType: c.opType, attrs: asRnnAttrs(c.attrs), inputs: c.inputs, outputs: Object.keys(c.outputs) as never, opset: Math.max(c.opset, 14) });
+    const bytes = buildRnnModel({
+      opType: c.opType,
+      attrs: asRnnAttrs(c.attrs),
+      inputs: c.inputs,
+      outputs: Object.keys(c.outputs) as never,
+      opset: Math.max(c.opset, 14),
+    });
     const feeds = rnnModelFeeds(c.inputs) as Feeds;
     await expectPlanMatches(bytes, feeds, name);
     const [plan] = await sessions(bytes);
@@ -80,7 +106,11 @@ describe('every conformance case, its weights as initializers', () => {
 describe('models written by toOnnx', () => {
   const rng = mulberry32(5);
   const ids = (B: number, T: number, lengths?: number[]) =>
-    new Tensor('int32', Int32Array.from({ length: B * T }, (_, i) => (lengths && i % T >= lengths[Math.floor(i / T)] ? 0 : 1 + Math.floor(rng() * 29))), [B, T]);
+    new Tensor(
+      'int32',
+      Int32Array.from({ length: B * T }, (_, i) => (lengths && i % T >= lengths[Math.floor(i / T)] ? 0 : 1 + Math.floor(rng() * 29))),
+      [B, T],
+    );
 
   test('the README classifier (maskZero, GRU, bidirectional LSTM, dropout, softmax): padded batches', async () => {
     const model = sequential(
@@ -105,17 +135,31 @@ describe('models written by toOnnx', () => {
   });
 
   test('features through an LSTM with sequences, dense relu and linear per step (MatMul + Add)', async () => {
-    const model = sequential([layers.lstm({ units: 5, returnSequences: true, inputShape: [null, 3] }), layers.dense({ units: 4, activation: 'relu' }), layers.dense({ units: 2 })], { seed: 3 });
+    const model = sequential(
+      [
+        layers.lstm({ units: 5, returnSequences: true, inputShape: [null, 3] }),
+        layers.dense({ units: 4, activation: 'relu' }),
+        layers.dense({ units: 2 }),
+      ],
+      { seed: 3 },
+    );
     const bytes = model.toOnnx();
-    for (const [B, T] of [[1, 1], [4, 13]]) {
-      const x = new Tensor('float32', Float32Array.from({ length: B * T * 3 }, () => rng() * 2 - 1), [B, T, 3]);
+    for (const [B, T] of [
+      [1, 1],
+      [4, 13],
+    ]) {
+      const x = new Tensor(
+        'float32',
+        Float32Array.from({ length: B * T * 3 }, () => rng() * 2 - 1),
+        [B, T, 3],
+      );
       await expectPlanMatches(bytes, { features: x }, `lstm ${B}x${T}`);
     }
   });
 });
 
 describe('what the plan does not run goes through the interpreter', () => {
-  test('a token id out of range: the interpreter\'s error', async () => {
+  test("a token id out of range: the interpreter's error", async () => {
     const model = sequential([layers.embedding({ inputDim: 10, outputDim: 3 }), layers.gru({ units: 2 })], { seed: 1 });
     model.build([null]);
     const [plan, interp] = await sessions(model.toOnnx());
@@ -141,7 +185,10 @@ describe('what the plan does not run goes through the interpreter', () => {
     b.node('Mul', [x, y], ['z']);
     b.output('z', 'float32', ['n', 3]);
     const session = await loadOnnx(b.build({ opset: 14 }));
-    const feeds = { x: new Tensor('float32', Float32Array.of(1, 2, 3), [1, 3]), y: new Tensor('float32', Float32Array.of(4, 5, 6), [1, 3]) };
+    const feeds = {
+      x: new Tensor('float32', Float32Array.of(1, 2, 3), [1, 3]),
+      y: new Tensor('float32', Float32Array.of(4, 5, 6), [1, 3]),
+    };
     expect(session.usesPlan(feeds)).toBe(false);
     expect(Array.from((await session.run(feeds)).z.data as Float32Array)).toEqual([4, 10, 18]);
   });
@@ -160,7 +207,9 @@ describe('what the plan does not run goes through the interpreter', () => {
   });
 
   test('options.plan must be a boolean', async () => {
-    await expect(loadOnnx(fs.readFileSync(path.join(FIXTURES, 'torch_gru_state.onnx')), { plan: 'yes' as never })).rejects.toThrow('loadOnnx: expected options.plan to be a boolean');
+    await expect(loadOnnx(fs.readFileSync(path.join(FIXTURES, 'torch_gru_state.onnx')), { plan: 'yes' as never })).rejects.toThrow(
+      'loadOnnx: expected options.plan to be a boolean',
+    );
   });
 
   test('a disposed session refuses to run', async () => {

@@ -5,20 +5,20 @@
 // below), against the test helpers on the ONNX conformance files, against onnxruntime-node
 // (which must run what we write), and on hostile input.
 
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 import {
   AttributeType,
   DataType,
-  GraphProto,
-  Init,
+  type GraphProto,
+  type Init,
   Messages,
-  MessageType,
-  ModelProto,
+  type MessageType,
+  type ModelProto,
   OnnxParseError,
   Reader,
-  TensorProto,
+  type TensorProto,
   WireType,
   Writer,
   decodeMessage,
@@ -42,7 +42,10 @@ import {
 } from '../helpers/onnx';
 
 const CONFORMANCE_DIR = path.resolve(__dirname, '../fixtures/conformance/onnx-node');
-const CASES = fs.readdirSync(CONFORMANCE_DIR).filter((d) => d.startsWith('test_')).sort();
+const CASES = fs
+  .readdirSync(CONFORMANCE_DIR)
+  .filter((d) => d.startsWith('test_'))
+  .sort();
 const modelPath = (name: string): string => path.join(CONFORMANCE_DIR, name, 'model.onnx');
 const INT64_MAX = (1n << 63n) - 1n;
 const INT64_MIN = -(1n << 63n);
@@ -158,7 +161,11 @@ function toPbjs(x: unknown): unknown {
   if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<unknown>, toPbjs);
   if (Array.isArray(x)) return x.map(toPbjs);
   if (x !== null && typeof x === 'object') {
-    return Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined).map(([k, v]) => [k, toPbjs(v)]));
+    return Object.fromEntries(
+      Object.entries(x)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, toPbjs(v)]),
+    );
   }
   return x;
 }
@@ -179,7 +186,8 @@ function norm(x: unknown): unknown {
   if (ArrayBuffer.isView(x)) return Array.from(x as unknown as ArrayLike<unknown>, norm);
   if (Array.isArray(x)) return x.map(norm);
   if (x !== null && typeof x === 'object') {
-    const isEmptyList = (v: unknown): boolean => (Array.isArray(v) || (ArrayBuffer.isView(v) && !isBytes(v))) && (v as unknown[]).length === 0;
+    const isEmptyList = (v: unknown): boolean =>
+      (Array.isArray(v) || (ArrayBuffer.isView(v) && !isBytes(v))) && (v as unknown[]).length === 0;
     const entries = Object.entries(x).filter(([, v]) => v !== undefined && !isEmptyList(v));
     return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, norm(v)]));
   }
@@ -286,14 +294,20 @@ const graphSample: Init<GraphProto> = {
 
 const modelSample: Init<ModelProto> = {
   ir_version: 10,
-  opset_import: [{ domain: '', version: 22 }, { domain: 'com.microsoft', version: 1 }],
+  opset_import: [
+    { domain: '', version: 22 },
+    { domain: 'com.microsoft', version: 1 },
+  ],
   producer_name: 'gatedrnn',
   producer_version: '0.1.0',
   domain: 'ai.gatedrnn',
   model_version: -42n,
   doc_string: 'ünïcode 😀',
   graph: graphSample,
-  metadata_props: [{ key: 'k', value: 'v' }, { key: '', value: '' }],
+  metadata_props: [
+    { key: 'k', value: 'v' },
+    { key: '', value: '' },
+  ],
 };
 
 const SAMPLES: { [K in keyof typeof Messages]: unknown } = {
@@ -399,7 +413,12 @@ describe('round trips against protobufjs, every message type', () => {
   test.each(['sequence_type', 'map_type', 'sparse_tensor_type', 'optional_type'])(
     'TypeProto with %s decodes as unsupported instead of failing; encoding it is an error',
     (kind) => {
-      const inner = kind === 'map_type' ? { key_type: DataType.INT64, value_type: {} } : kind === 'sparse_tensor_type' ? { elem_type: 1 } : { elem_type: {} };
+      const inner =
+        kind === 'map_type'
+          ? { key_type: DataType.INT64, value_type: {} }
+          : kind === 'sparse_tensor_type'
+            ? { elem_type: 1 }
+            : { elem_type: {} };
       const bytes = pbEncode(packedRoot, 'TypeProto', { [kind]: inner, denotation: 'X' });
       const t = decodeMessage(Messages.TypeProto, bytes);
       expect(t).toEqual({ unsupported: kind, denotation: 'X' });
@@ -422,9 +441,13 @@ describe('round trips against protobufjs, every message type', () => {
   });
 
   test('the encoder rejects values of the wrong type, naming the message and field', () => {
-    expect(() => encodeModel({ ir_version: 1.5 })).toThrow('encode ModelProto: expected ir_version to be an int64 (a bigint, or a number that is a safe integer), but received 1.5 of type number');
+    expect(() => encodeModel({ ir_version: 1.5 })).toThrow(
+      'encode ModelProto: expected ir_version to be an int64 (a bigint, or a number that is a safe integer), but received 1.5 of type number',
+    );
     expect(() => encodeModel({ producer_name: 7 as unknown as string })).toThrow('expected producer_name to be a string');
-    expect(() => encodeTensor({ raw_data: [1, 2] as unknown as Uint8Array })).toThrow('encode TensorProto: expected raw_data to be a Uint8Array');
+    expect(() => encodeTensor({ raw_data: [1, 2] as unknown as Uint8Array })).toThrow(
+      'encode TensorProto: expected raw_data to be a Uint8Array',
+    );
     expect(() => encodeTensor({ data_type: 2 ** 31 })).toThrow('expected data_type to be an int32');
     expect(() => encodeTensor({ dims: 3 as unknown as number[] })).toThrow('expected dims to be an array');
     expect(() => encodeTensor({ int64_data: [1n << 63n] as unknown as BigInt64Array })).toThrow('int64_data');
@@ -432,7 +455,9 @@ describe('round trips against protobufjs, every message type', () => {
 
   test('decode rejects input that is not a Uint8Array with a TypeError', () => {
     expect(() => decodeModel('model.onnx' as unknown as Uint8Array)).toThrow(TypeError);
-    expect(() => decodeModel(new Float32Array(4) as unknown as Uint8Array)).toThrow('expected bytes to be a Uint8Array (or Buffer), but received Float32Array(4)');
+    expect(() => decodeModel(new Float32Array(4) as unknown as Uint8Array)).toThrow(
+      'expected bytes to be a Uint8Array (or Buffer), but received Float32Array(4)',
+    );
     expect(decodeModel(Buffer.from([0x08, 0x07])).ir_version).toBe(7);
   });
 });
@@ -572,7 +597,9 @@ describe('tensors', () => {
     [99, 'unknown data type 99'],
   ])('data type %i is rejected by name: %s', (dataType, shown) => {
     const t = decodeTensor(encodeTensor({ name: 'w', data_type: dataType, dims: [0] }));
-    expect(() => tensorToTyped(t)).toThrow(`tensorToTyped: tensor 'w' has data type ${shown}; gatedrnn supports FLOAT (float32), INT32 (int32) and INT64 (int64)`);
+    expect(() => tensorToTyped(t)).toThrow(
+      `tensorToTyped: tensor 'w' has data type ${shown}; gatedrnn supports FLOAT (float32), INT32 (int32) and INT64 (int64)`,
+    );
   });
 
   test.each([
@@ -586,17 +613,27 @@ describe('tensors', () => {
   ])('data type %i: raw_data must hold exactly dims x %i bytes', (dataType, size) => {
     expect(decodeTensor(encodeTensor({ data_type: dataType, dims: [3], raw_data: new Uint8Array(3 * size) })).dims).toEqual([3]);
     for (const n of [3 * size - 1, 3 * size + 1]) {
-      const e = catchParseError(() => decodeTensor(encodeTensor({ name: 'x', data_type: dataType, dims: [3], raw_data: new Uint8Array(n) })));
+      const e = catchParseError(() =>
+        decodeTensor(encodeTensor({ name: 'x', data_type: dataType, dims: [3], raw_data: new Uint8Array(n) })),
+      );
       expect(e.field).toBe('raw_data');
-      expect(e.detail).toMatch(new RegExp(`^tensor 'x' has dims \\[3\\]: 3 \\w+ elements need ${3 * size} bytes, but raw_data holds ${n}$`));
+      expect(e.detail).toMatch(
+        new RegExp(`^tensor 'x' has dims \\[3\\]: 3 \\w+ elements need ${3 * size} bytes, but raw_data holds ${n}$`),
+      );
     }
   });
 
   test('a typed field must hold exactly the declared number of values', () => {
-    const e = catchParseError(() => decodeTensor(encodeTensor({ name: 'b', data_type: DataType.FLOAT, dims: [2, 3], float_data: f32(1, 2) })));
-    expect(e.message).toBe("ONNX: TensorProto.float_data at byte 0: tensor 'b' has dims [2, 3]: 6 FLOAT elements need 6 values in float_data, but it holds 2");
+    const e = catchParseError(() =>
+      decodeTensor(encodeTensor({ name: 'b', data_type: DataType.FLOAT, dims: [2, 3], float_data: f32(1, 2) })),
+    );
+    expect(e.message).toBe(
+      "ONNX: TensorProto.float_data at byte 0: tensor 'b' has dims [2, 3]: 6 FLOAT elements need 6 values in float_data, but it holds 2",
+    );
     // No data at all for a non-empty tensor is the same error.
-    expect(() => decodeTensor(encodeTensor({ data_type: DataType.INT64, dims: [1] }))).toThrow(/need 1 values in int64_data, but it holds 0/);
+    expect(() => decodeTensor(encodeTensor({ data_type: DataType.INT64, dims: [1] }))).toThrow(
+      /need 1 values in int64_data, but it holds 0/,
+    );
   });
 
   test('typedToTensorProto checks its tensor', () => {
@@ -618,7 +655,10 @@ describe('hostile input', () => {
     m.graph!.initializer = (['W', 'R', 'B', 'P'] as const).map((slot) => typedToTensorProto(slot, c.inputs[slot]!));
     return encodeModel(m);
   }
-  const MODELS = { 'test_lstm_with_peepholes/model.onnx': fs.readFileSync(modelPath('test_lstm_with_peepholes')), 'the same with weights inside': modelWithWeights() };
+  const MODELS = {
+    'test_lstm_with_peepholes/model.onnx': fs.readFileSync(modelPath('test_lstm_with_peepholes')),
+    'the same with weights inside': modelWithWeights(),
+  };
 
   /** Offsets where a top-level field ends: a file cut there is a valid, shorter ModelProto. */
   function topLevelBoundaries(bytes: Uint8Array): Set<number> {
@@ -737,14 +777,23 @@ describe('hostile input', () => {
 
   test('a varint of 11 bytes', () => {
     const bytes = Uint8Array.from([0x08, ...new Array(10).fill(0xff), 0x01]);
-    expect(catchParseError(() => decodeModel(bytes)).message).toBe('ONNX: ModelProto.ir_version at byte 0: varint is longer than 10 bytes or wider than 64 bits');
+    expect(catchParseError(() => decodeModel(bytes)).message).toBe(
+      'ONNX: ModelProto.ir_version at byte 0: varint is longer than 10 bytes or wider than 64 bits',
+    );
   });
 
   /** GraphProto -> NodeProto -> AttributeProto.g -> GraphProto ..., `levels` times, inside a model. */
   function nestedGraphs(levels: number): Uint8Array {
     let graph = new Writer().tag(2, WireType.LEN).string('leaf').finish();
     for (let k = 0; k < levels; k++) {
-      const attr = new Writer().tag(1, WireType.LEN).string('body').tag(6, WireType.LEN).bytes(graph).tag(20, WireType.VARINT).uint32(AttributeType.GRAPH).finish();
+      const attr = new Writer()
+        .tag(1, WireType.LEN)
+        .string('body')
+        .tag(6, WireType.LEN)
+        .bytes(graph)
+        .tag(20, WireType.VARINT)
+        .uint32(AttributeType.GRAPH)
+        .finish();
       const node = new Writer().tag(4, WireType.LEN).string('Loop').tag(5, WireType.LEN).bytes(attr).finish();
       graph = new Writer().tag(1, WireType.LEN).bytes(node).finish();
     }
@@ -758,7 +807,9 @@ describe('hostile input', () => {
     for (let k = 0; k < 20; k++) g = g.node[0].attribute[0].g!;
     expect(g.name).toBe('leaf');
     expect(() => decodeModel(nestedGraphs(20), { maxDepth: 30 })).toThrow(/nest more than 30 deep/);
-    expect(() => decodeModel(nestedGraphs(1), { maxDepth: NaN })).toThrow('decode ModelProto: expected options.maxDepth to be a non-negative integer, but received NaN');
+    expect(() => decodeModel(nestedGraphs(1), { maxDepth: NaN })).toThrow(
+      'decode ModelProto: expected options.maxDepth to be a non-negative integer, but received NaN',
+    );
   });
 
   test('a tensor declaring dims [1e9, 1e9] with 4 bytes of raw_data fails before any allocation', () => {
@@ -786,14 +837,18 @@ describe('hostile input', () => {
     const model = encodeModel({ graph: { name: 'g', initializer: [ext] } });
     const e = catchParseError(() => decodeModel(model));
     expect(e.messageType).toBe('TensorProto');
-    expect(e.detail).toBe("tensor 'W': external data is not supported (its data lives in another file); save the model with its weights inside the .onnx file");
+    expect(e.detail).toBe(
+      "tensor 'W': external data is not supported (its data lives in another file); save the model with its weights inside the .onnx file",
+    );
     // external_data entries without data_location are treated the same way.
     expect(() => decodeTensor(encodeTensor({ ...ext, data_location: undefined }))).toThrow(/external data is not supported/);
   });
 
   test('a known field with the wrong wire type is an error naming the field', () => {
     const bytes = new Writer().tag(7, WireType.VARINT).uint32(3).finish();
-    expect(catchParseError(() => decodeModel(bytes)).message).toBe('ONNX: ModelProto.graph at byte 0: wire type varint, expected length-delimited');
+    expect(catchParseError(() => decodeModel(bytes)).message).toBe(
+      'ONNX: ModelProto.graph at byte 0: wire type varint, expected length-delimited',
+    );
     const dims = new Writer().tag(1, WireType.I32).fixed32(3).finish();
     expect(catchParseError(() => decodeTensor(dims)).detail).toBe('wire type fixed32, expected varint or packed');
     const floats = new Writer().tag(4, WireType.LEN).bytes(new Uint8Array(6)).finish();
@@ -802,7 +857,15 @@ describe('hostile input', () => {
 
   test('a varint in a packed run cannot read past the run', () => {
     // int64_data packed run of 1 byte (0x80: a varint that wants more), followed by a valid field.
-    const bytes = new Writer().tag(7, WireType.LEN).uint32(1).raw(Uint8Array.from([0x80])).tag(8, WireType.LEN).string('x').finish();
-    expect(catchParseError(() => decodeTensor(bytes)).detail).toBe('truncated varint: the end of the enclosing message comes after 1 of its bytes');
+    const bytes = new Writer()
+      .tag(7, WireType.LEN)
+      .uint32(1)
+      .raw(Uint8Array.from([0x80]))
+      .tag(8, WireType.LEN)
+      .string('x')
+      .finish();
+    expect(catchParseError(() => decodeTensor(bytes)).detail).toBe(
+      'truncated varint: the end of the enclosing message comes after 1 of its bytes',
+    );
   });
 });

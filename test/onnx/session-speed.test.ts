@@ -3,11 +3,11 @@
 // nodes too small for a worker thread run inline in session.run while large ones leave the
 // event loop free.
 
-import * as fs from 'fs';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Tensor, loadOnnx } from '../../lib';
 import { transposeInto } from '../../lib/onnx/ops/transpose';
-import { Value, allocate, stridesOf } from '../../lib/onnx/values';
+import { type Value, allocate, stridesOf } from '../../lib/onnx/values';
 import { mulberry32 } from '../helpers/onnx';
 
 function referenceTranspose(x: Value, perm: number[]): number[] {
@@ -18,7 +18,7 @@ function referenceTranspose(x: Value, perm: number[]): number[] {
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     let off = 0;
-    for (let k = 0; k < perm.length; k++) off += Math.floor(i / outStrides[k]) % outDims[k] * inStrides[perm[k]];
+    for (let k = 0; k < perm.length; k++) off += (Math.floor(i / outStrides[k]) % outDims[k]) * inStrides[perm[k]];
     out[i] = Number(x.data[off]);
   }
   return out;
@@ -46,9 +46,17 @@ describe('Transpose over merged axes', () => {
         else if (type === 'bool') (x.data as Uint8Array)[k] = k % 3 === 0 ? 1 : 0;
         else (x.data as Float32Array)[k] = type === 'float32' ? k + 0.25 : k - 100;
       }
-      const out = allocate('test', type, perm.map((a) => dims[a]));
+      const out = allocate(
+        'test',
+        type,
+        perm.map((a) => dims[a]),
+      );
       transposeInto(x, out, perm);
-      expect({ dims, perm, values: Array.from(out.data as ArrayLike<number | bigint>, Number) }).toEqual({ dims, perm, values: referenceTranspose(x, perm) });
+      expect({ dims, perm, values: Array.from(out.data as ArrayLike<number | bigint>, Number) }).toEqual({
+        dims,
+        perm,
+        values: referenceTranspose(x, perm),
+      });
     }
   });
 });
@@ -57,8 +65,16 @@ describe('session.run and the worker thread', () => {
   const bytes = fs.readFileSync(path.join(__dirname, '../fixtures/onnx/torch_gru_state.onnx'));
   const rng = mulberry32(3);
   const feeds = (T: number, B: number) => ({
-    x: new Tensor('float32', Float32Array.from({ length: T * B * 6 }, () => rng() - 0.5), [T, B, 6]),
-    h0: new Tensor('float32', Float32Array.from({ length: B * 10 }, () => rng() - 0.5), [1, B, 10]),
+    x: new Tensor(
+      'float32',
+      Float32Array.from({ length: T * B * 6 }, () => rng() - 0.5),
+      [T, B, 6],
+    ),
+    h0: new Tensor(
+      'float32',
+      Float32Array.from({ length: B * 10 }, () => rng() - 0.5),
+      [1, B, 10],
+    ),
   });
 
   async function turnedDuring(run: () => Promise<unknown>): Promise<boolean> {
@@ -84,7 +100,8 @@ describe('session.run and the worker thread', () => {
     // About 60 ms of work. A runner that is polling starts a call at once, so a run of a
     // millisecond or two can come back before the loop's next turn when this thread is held up
     // meanwhile (a collection, a busy machine): the check would then say nothing about the loop.
-    const T = 10_000, B = 64;
+    const T = 10_000,
+      B = 64;
     const big = {
       x: new Tensor('float32', new Float32Array(T * B * 6).fill(0.05), [T, B, 6]),
       h0: new Tensor('float32', new Float32Array(B * 10).fill(0.1), [1, B, 10]),

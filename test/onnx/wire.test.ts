@@ -37,8 +37,28 @@ function parseError(fn: () => unknown): OnnxParseError {
 }
 
 describe('varints', () => {
-  const signed = [0n, 1n, 127n, 128n, 300n, 16383n, 16384n, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n,
-    2n ** 53n - 1n, 2n ** 53n, INT64_MAX, -1n, -2n, -300n, -(2n ** 31n), -(2n ** 53n) + 1n, INT64_MIN];
+  const signed = [
+    0n,
+    1n,
+    127n,
+    128n,
+    300n,
+    16383n,
+    16384n,
+    2n ** 31n - 1n,
+    2n ** 31n,
+    2n ** 32n - 1n,
+    2n ** 32n,
+    2n ** 53n - 1n,
+    2n ** 53n,
+    INT64_MAX,
+    -1n,
+    -2n,
+    -300n,
+    -(2n ** 31n),
+    -(2n ** 53n) + 1n,
+    INT64_MIN,
+  ];
 
   test.each(signed.map(String))('int64 %s: writer matches protobufjs, reader reads it back', (s) => {
     const v = BigInt(s);
@@ -75,7 +95,9 @@ describe('varints', () => {
 
   test('uint32 rejects values past 32 bits; int32 keeps the low 32 bits like protobuf', () => {
     expect(new Reader(new Writer().int64(2 ** 32 - 1).finish()).uint32()).toBe(2 ** 32 - 1);
-    expect(parseError(() => new Reader(new Writer().int64(2 ** 32).finish()).uint32()).message).toContain('4294967296 does not fit in 32 bits');
+    expect(parseError(() => new Reader(new Writer().int64(2 ** 32).finish()).uint32()).message).toContain(
+      '4294967296 does not fit in 32 bits',
+    );
     expect(new Reader(new Writer().int64(2 ** 32 + 5).finish()).int32()).toBe(5);
   });
 
@@ -159,7 +181,10 @@ describe('length-delimited values', () => {
     ['2^62', 2n ** 62n],
     ['2^64 - 1', UINT64_MAX],
   ])('a length prefix of %s is rejected before anything is allocated', (label, n) => {
-    const input = new Writer().uint64(n).raw(bytes(1, 2, 3)).finish();
+    const input = new Writer()
+      .uint64(n)
+      .raw(bytes(1, 2, 3))
+      .finish();
     const e = parseError(() => new Reader(input).bytes());
     expect(e.detail).toBe(`length ${BigInt(n)} exceeds the 3 bytes left`);
   });
@@ -214,7 +239,12 @@ describe('tags and skipping unknown fields', () => {
   });
 
   test('skipping truncated values fails cleanly', () => {
-    for (const [wire, body] of [[WireType.I64, bytes(1, 2)], [WireType.I32, bytes(1)], [WireType.LEN, bytes(9, 1)], [WireType.VARINT, bytes(0x80)]] as const) {
+    for (const [wire, body] of [
+      [WireType.I64, bytes(1, 2)],
+      [WireType.I32, bytes(1)],
+      [WireType.LEN, bytes(9, 1)],
+      [WireType.VARINT, bytes(0x80)],
+    ] as const) {
       const r = new Reader(new Writer().tag(3, wire).raw(body).finish());
       expect(() => r.skip(r.tag() & 7)).toThrow(OnnxParseError);
     }
@@ -227,7 +257,9 @@ describe('nesting', () => {
     r.messageType = 'GraphProto';
     for (let d = 0; d < DEFAULT_MAX_DEPTH; d++) r.enter('NodeProto', 0);
     r.field = 'attribute';
-    expect(parseError(() => r.enter('AttributeProto', 0)).detail).toBe(`messages nest more than ${DEFAULT_MAX_DEPTH} deep (a malformed or hostile file)`);
+    expect(parseError(() => r.enter('AttributeProto', 0)).detail).toBe(
+      `messages nest more than ${DEFAULT_MAX_DEPTH} deep (a malformed or hostile file)`,
+    );
     // The limit is an option: a reader built with maxDepth 0 refuses any nested message.
     expect(parseError(() => new Reader(new Uint8Array(4), 0).enter('A', 0)).detail).toMatch(/nest more than 0 deep/);
   });
@@ -252,7 +284,12 @@ describe('Writer', () => {
     w.ldelim(start);
     w.tag(8, WireType.VARINT).uint32(1);
     const body = Uint8Array.from({ length: n }, (_, k) => k & 0xff);
-    const expected = protobuf.Writer.create().uint32((7 << 3) | 2).bytes(body).uint32((8 << 3) | 0).uint32(1).finish();
+    const expected = protobuf.Writer.create()
+      .uint32((7 << 3) | 2)
+      .bytes(body)
+      .uint32((8 << 3) | 0)
+      .uint32(1)
+      .finish();
     expect(hex(w.finish())).toBe(hex(expected));
   });
 

@@ -3,9 +3,9 @@
  * properties that hold whatever the arithmetic (layout transposes, sequence ends, directions), so
  * the reference is not only checked against itself.
  */
-import { GruOp, LstmOp, RnnOp, Tensor } from '../../lib';
+import { GruOp, LstmOp, RnnOp, type Tensor } from '../../lib';
 import { ACTIVATION_NAMES } from '../../lib/ops/activations';
-import { Cell, expectMatchesReference, makeCase, makeOp, runBoth } from '../helpers/cases';
+import { type Cell, expectMatchesReference, makeCase, makeOp, runBoth } from '../helpers/cases';
 import { expectClose } from '../helpers/onnx';
 import { describeEachIsa } from '../helpers/isas';
 
@@ -33,7 +33,11 @@ describeEachIsa(() => {
     ];
     if (cell === 'GRU') {
       variants.push(['linearBeforeReset 1', {}, { linearBeforeReset: 1 }]);
-      variants.push(['linearBeforeReset true, bidirectional, lens', { direction: 'bidirectional', sequenceLens: 'random' }, { linearBeforeReset: true, direction: 'bidirectional' }]);
+      variants.push([
+        'linearBeforeReset true, bidirectional, lens',
+        { direction: 'bidirectional', sequenceLens: 'random' },
+        { linearBeforeReset: true, direction: 'bidirectional' },
+      ]);
     }
     if (cell === 'LSTM') {
       variants.push(['peepholes', { peepholes: true, initialState: true }, {}]);
@@ -51,7 +55,8 @@ describeEachIsa(() => {
       const swapTB = (t: Tensor<'float32'> | { data: Float32Array; dims: readonly number[] }, inner: number) => {
         const [a, b] = t.dims;
         const out = new Float32Array(t.data.length);
-        for (let i = 0; i < a; i++) for (let j = 0; j < b; j++) out.set(t.data.subarray((i * b + j) * inner, (i * b + j + 1) * inner), (j * a + i) * inner);
+        for (let i = 0; i < a; i++)
+          for (let j = 0; j < b; j++) out.set(t.data.subarray((i * b + j) * inner, (i * b + j + 1) * inner), (j * a + i) * inner);
         return { type: 'float32' as const, data: out, dims: [b, a, ...t.dims.slice(2)] };
       };
       const inputs1 = {
@@ -85,10 +90,14 @@ describeEachIsa(() => {
         const { Y, Y_h } = op.run(c.inputs) as Record<string, Tensor<'float32'>>;
         const { T, B, H } = base;
         for (let b = 0; b < B; b++) {
-          for (let t = lens[b]; t < T; t++) expect(Array.from(Y.data.subarray((t * B + b) * H, (t * B + b + 1) * H)).every((v) => v === 0)).toBe(true);
+          for (let t = lens[b]; t < T; t++)
+            expect(Array.from(Y.data.subarray((t * B + b) * H, (t * B + b + 1) * H)).every((v) => v === 0)).toBe(true);
           // Forward ends at step len-1; reverse ends at step 0; an empty sequence keeps initial_h.
           const last = lens[b] === 0 ? null : direction === 'forward' ? lens[b] - 1 : 0;
-          const expected = last === null ? c.inputs.initialH!.data.subarray(b * H, (b + 1) * H) : Y.data.subarray((last * B + b) * H, (last * B + b + 1) * H);
+          const expected =
+            last === null
+              ? c.inputs.initialH!.data.subarray(b * H, (b + 1) * H)
+              : Y.data.subarray((last * B + b) * H, (last * B + b + 1) * H);
           expect(Array.from(Y_h.data.subarray(b * H, (b + 1) * H))).toEqual(Array.from(expected as Float32Array));
         }
         op.dispose();
@@ -96,7 +105,15 @@ describeEachIsa(() => {
     });
 
     test('bidirectional = forward and reverse ops side by side', () => {
-      const c = makeCase({ ...base, cell, direction: 'bidirectional', sequenceLens: 'random', initialState: true, peepholes: cell === 'LSTM', seed: 5 });
+      const c = makeCase({
+        ...base,
+        cell,
+        direction: 'bidirectional',
+        sequenceLens: 'random',
+        initialState: true,
+        peepholes: cell === 'LSTM',
+        seed: 5,
+      });
       const bi = makeOp(cell, c.weights, { direction: 'bidirectional' }).run(c.inputs) as Record<string, Tensor<'float32'>>;
       const half = (t: { data: Float32Array; dims: readonly number[] }, d: number) => {
         const [D, ...rest] = t.dims;
@@ -104,12 +121,19 @@ describeEachIsa(() => {
         return { type: 'float32' as const, data: t.data.slice(d * n, (d + 1) * n), dims: [1, ...rest] };
       };
       const { T, B, H } = base;
-      for (const [d, direction] of [[0, 'forward'], [1, 'reverse']] as const) {
+      for (const [d, direction] of [
+        [0, 'forward'],
+        [1, 'reverse'],
+      ] as const) {
         const w = Object.fromEntries(Object.entries(c.weights).map(([k, v]) => [k, half(v as never, d)]));
-        const s = { ...c.inputs, initialH: half(c.inputs.initialH as never, d), initialC: c.inputs.initialC ? half(c.inputs.initialC as never, d) : undefined };
+        const s = {
+          ...c.inputs,
+          initialH: half(c.inputs.initialH as never, d),
+          initialC: c.inputs.initialC ? half(c.inputs.initialC as never, d) : undefined,
+        };
         const one = makeOp(cell, w as never, { direction }).run(s) as Record<string, Tensor<'float32'>>;
         for (let t = 0; t < T; t++) {
-          const got = bi.Y.data.subarray(((t * 2 + d) * B) * H, ((t * 2 + d) * B + B) * H);
+          const got = bi.Y.data.subarray((t * 2 + d) * B * H, ((t * 2 + d) * B + B) * H);
           expect(Array.from(got)).toEqual(Array.from(one.Y.data.subarray(t * B * H, (t + 1) * B * H)));
         }
         expect(Array.from(bi.Y_h.data.subarray(d * B * H, (d + 1) * B * H))).toEqual(Array.from(one.Y_h.data));
@@ -194,7 +218,12 @@ describeEachIsa(() => {
 
     test('bidirectional ops take one list per direction', () => {
       const c = makeCase({ ...base, cell: 'GRU', direction: 'bidirectional', seed: 9 });
-      const attrs = { direction: 'bidirectional', activations: ['Sigmoid', 'Tanh', 'HardSigmoid', 'Softsign'], activationAlpha: [0.3], activationBeta: [0.45] };
+      const attrs = {
+        direction: 'bidirectional',
+        activations: ['Sigmoid', 'Tanh', 'HardSigmoid', 'Softsign'],
+        activationAlpha: [0.3],
+        activationBeta: [0.45],
+      };
       expectMatchesReference('GRU', c, attrs, 'GRU per-direction activations');
       const { fast } = runBoth('GRU', c, attrs);
       const { fast: same } = runBoth('GRU', c, { direction: 'bidirectional' });

@@ -3,8 +3,8 @@
  * turning while a long run computes, stays alive while a call is in flight and no longer, inputs
  * stay alive until it is done, and results equal run()'s.
  */
-import { execFileSync } from 'child_process';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
 import { GruOp, LstmOp } from '../../lib';
 import { makeCase } from '../helpers/cases';
 
@@ -37,11 +37,17 @@ test('a call in flight keeps the process alive until it settles, and a settled o
     const op = new LstmOp({ W: t([1, 512, 128]), R: t([1, 512, 128]) }, { threads: 2 });
     ${body}`;
   const run = (body: string) =>
-    execFileSync(process.execPath, ['-e', script(body)], { cwd: root, encoding: 'utf8', timeout: 60_000 }).trim().split('\n');
+    execFileSync(process.execPath, ['-e', script(body)], { cwd: root, encoding: 'utf8', timeout: 60_000 })
+      .trim()
+      .split('\n');
   // Nothing else keeps this loop alive: only the pending call does.
-  expect(run(`op.runAsync({ X: t([400, 8, 128]) }).then((r) => console.log('settled', r.Y_h.dims.join('x')));`)).toEqual(['settled 1x8x128']);
+  expect(run(`op.runAsync({ X: t([400, 8, 128]) }).then((r) => console.log('settled', r.Y_h.dims.join('x')));`)).toEqual([
+    'settled 1x8x128',
+  ]);
   // Settled calls leave nothing behind: the process ends when its script does.
-  expect(run(`(async () => { for (let k = 0; k < 20; k++) await op.runAsync({ X: t([5, 1, 128]) }); console.log('done'); })();`)).toEqual(['done']);
+  expect(run(`(async () => { for (let k = 0; k < 20; k++) await op.runAsync({ X: t([5, 1, 128]) }); console.log('done'); })();`)).toEqual([
+    'done',
+  ]);
 });
 
 test('runAsync gives the same result as run', async () => {

@@ -6,7 +6,7 @@
  * not cover, are checked everywhere.
  */
 import { GruOp, LstmOp, RnnOp, backendInfo } from '../../lib';
-import { CaseShape, Cell, makeCase, OpCase, Outputs } from '../helpers/cases';
+import { type CaseShape, type Cell, makeCase, type OpCase, type Outputs } from '../helpers/cases';
 import { setCudaRecurrent } from '../../lib/ops/cuda';
 import { referenceForward } from '../../lib/ops/reference';
 import { expectClose } from '../helpers/onnx';
@@ -78,7 +78,11 @@ function variants(cell: Cell): [string, Partial<CaseShape>, Attrs][] {
   const list: [string, Partial<CaseShape>, Attrs][] = [
     ['forward', {}, {}],
     ['reverse, no bias', { bias: false }, { direction: 'reverse' }],
-    ['bidirectional, sequenceLens, initial state', { direction: 'bidirectional', sequenceLens: 'random', initialState: true }, { direction: 'bidirectional' }],
+    [
+      'bidirectional, sequenceLens, initial state',
+      { direction: 'bidirectional', sequenceLens: 'random', initialState: true },
+      { direction: 'bidirectional' },
+    ],
     ['layout 1, reverse, sequenceLens', { layout: 1, sequenceLens: 'random' }, { layout: 1, direction: 'reverse' }],
     ['clip, initial state', { initialState: true }, { clip: 0.4 }],
     [
@@ -112,7 +116,9 @@ function expectDocumentedDecline(cell: Cell, size: { B: number; H: number }, dir
   let documented: boolean;
   if (why === 'the GPU does not support cooperative launches') documented = true;
   else if ((m = /^batch (\d+) is above (\d+)$/.exec(why))) documented = Number(m[1]) === B && Number(m[2]) === MAX_BATCH && B > MAX_BATCH;
-  else if ((m = /^one hidden unit's rows of R and the batch's h need more than the (\d+) bytes of shared memory a block may have$/.exec(why))) {
+  else if (
+    (m = /^one hidden unit's rows of R and the batch's h need more than the (\d+) bytes of shared memory a block may have$/.exec(why))
+  ) {
     documented = 4 * (G * H + B * H + B * G) > Number(m[1]);
   } else if ((m = /^(\d+) blocks of (\d+) units would be needed, but only (\d+) can be resident at once$/.exec(why))) {
     const [needed, units, resident] = m.slice(1).map(Number);
@@ -123,7 +129,10 @@ function expectDocumentedDecline(cell: Cell, size: { B: number; H: number }, dir
 }
 
 afterAll(() => {
-  if (gpu) console.log(`the persistent kernel declined ${declines.length} call(s) (each checked against the documented limits)${declines.map((d) => `\n  ${d}`).join('')}`);
+  if (gpu)
+    console.log(
+      `the persistent kernel declined ${declines.length} call(s) (each checked against the documented limits)${declines.map((d) => `\n  ${d}`).join('')}`,
+    );
 });
 
 // The recurrent kernel of the calls in body(); 'persistent' fails rather than fall back.
@@ -238,7 +247,7 @@ function withKernel(kernel: 'auto' | 'persistent' | 'step', body: () => void): v
   });
 });
 
-describe("the device option", () => {
+describe('the device option', () => {
   const c = makeCase({ T: 3, B: 2, I: 4, H: 5, cell: 'GRU', seed: 1 });
   const lstm = makeCase({ T: 3, B: 2, I: 4, H: 5, cell: 'LSTM', seed: 1 });
 
@@ -284,7 +293,9 @@ describe("the device option", () => {
 
   (info.built ? test.skip : test)("device 'cuda' in a build without CUDA names the build it needs", () => {
     for (const make of [() => new GruOp(c.weights, { device: 'cuda' }), () => new LstmOp(lstm.weights, { device: 'cuda' })]) {
-      expect(make).toThrow(/^new (Gru|Lstm)Op: device 'cuda' needs the addon built with its CUDA kernels, and this one was built without them .*GATEDRNN_CUDA=1 npm rebuild gatedrnn/);
+      expect(make).toThrow(
+        /^new (Gru|Lstm)Op: device 'cuda' needs the addon built with its CUDA kernels, and this one was built without them .*GATEDRNN_CUDA=1 npm rebuild gatedrnn/,
+      );
     }
   });
 

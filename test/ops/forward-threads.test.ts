@@ -5,7 +5,7 @@
  * mid-chunk and sequence lengths that differ per row; and a small batch with steps big enough to be
  * cut into several shares per thread by hidden units.
  */
-import { Cell, makeCase, makeOp } from '../helpers/cases';
+import { type Cell, makeCase, makeOp } from '../helpers/cases';
 
 const CELLS: [Cell, Record<string, unknown>][] = [
   ['GRU', { linearBeforeReset: 0 }],

@@ -4,7 +4,7 @@
  */
 import { backendInfo } from '../../lib';
 import { setIsa } from '../../lib/ops/reference';
-import { Cell, CaseShape, expectMatchesReference, makeCase } from '../helpers/cases';
+import { type Cell, type CaseShape, expectMatchesReference, makeCase } from '../helpers/cases';
 
 const ISAS = backendInfo().supportedIsas;
 const HIDDEN = [1, 3, 17, 63, 64, 65, 257];

@@ -6,7 +6,7 @@
  */
 import { backendInfo } from '../../lib';
 import { setBf16Native, setIsa } from '../../lib/ops/reference';
-import { Cell, makeCase, makeOp, OpCase } from '../helpers/cases';
+import { type Cell, makeCase, makeOp, type OpCase } from '../helpers/cases';
 import { expectClose, maxAbsDiff } from '../helpers/onnx';
 import { referenceForward } from '../../lib/ops/reference';
 
@@ -19,13 +19,21 @@ function toBf16(data: Float32Array): Float32Array {
 }
 
 function roundWeights(c: OpCase): OpCase['weights'] {
-  const r = (t: { type: string; data: unknown; dims: readonly number[] }) => ({ type: 'float32' as const, data: toBf16(t.data as Float32Array), dims: t.dims });
+  const r = (t: { type: string; data: unknown; dims: readonly number[] }) => ({
+    type: 'float32' as const,
+    data: toBf16(t.data as Float32Array),
+    dims: t.dims,
+  });
   return { W: r(c.weights.W), R: r(c.weights.R), B: c.weights.B, P: c.weights.P };
 }
 
 const CASES: [Cell, Record<string, unknown>, Record<string, unknown>][] = [
   ['GRU', { T: 20, B: 1, I: 33, H: 65 }, { linearBeforeReset: 1 }],
-  ['GRU', { T: 9, B: 5, I: 8, H: 17, direction: 'bidirectional', sequenceLens: 'random' }, { linearBeforeReset: 0, direction: 'bidirectional' }],
+  [
+    'GRU',
+    { T: 9, B: 5, I: 8, H: 17, direction: 'bidirectional', sequenceLens: 'random' },
+    { linearBeforeReset: 0, direction: 'bidirectional' },
+  ],
   ['LSTM', { T: 20, B: 3, I: 40, H: 64, peepholes: true, initialState: true }, {}],
   ['RNN', { T: 12, B: 2, I: 7, H: 31 }, {}],
 ];
@@ -75,5 +83,7 @@ const nativeBf16 = info.bf16 === 'avx512bf16';
 
 test('precision is checked', () => {
   const c = makeCase({ cell: 'GRU', T: 2, B: 1, I: 3, H: 4 });
-  expect(() => makeOp('GRU', c.weights, { precision: 'fp16' })).toThrow("new GruOp: expected precision to be 'fp32' or 'bf16', but received \"fp16\" of type string");
+  expect(() => makeOp('GRU', c.weights, { precision: 'fp16' })).toThrow(
+    "new GruOp: expected precision to be 'fp32' or 'bf16', but received \"fp16\" of type string",
+  );
 });

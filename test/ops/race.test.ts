@@ -6,16 +6,19 @@
  * an Error naming the input (a RangeError for sequenceLens), and never reads out of bounds. In a
  * child process over dist/ (`npm run build:ts`), so that a crash fails this test rather than jest.
  */
-import { execFileSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { buildRnnModel, mulberry32, randomTensor } from '../helpers/onnx';
 
 const root = path.join(__dirname, '..', '..');
 
 test('sequenceLens, X, initialH and a Reshape shape rewritten from workers during run and runAsync: right answers or Errors, no crash', () => {
-  const T = 12, B = 6, I = 5, H = 8;
+  const T = 12,
+    B = 6,
+    I = 5,
+    H = 8;
   const rng = mulberry32(3);
   const model = buildRnnModel({
     opType: 'GRU',
@@ -31,7 +34,11 @@ test('sequenceLens, X, initialH and a Reshape shape rewritten from workers durin
   try {
     const file = path.join(dir, 'gru.onnx');
     fs.writeFileSync(file, model);
-    const out = execFileSync(process.execPath, ['test/helpers/race-child.js', '2000', file], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+    const out = execFileSync(process.execPath, ['test/helpers/race-child.js', '2000', file], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     const r = JSON.parse(out.trim().split('\n').pop()!);
     expect(r.fatal).toBeUndefined();
     expect(r.unexpected).toEqual([]);

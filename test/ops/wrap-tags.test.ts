@@ -11,8 +11,16 @@ import { binding } from '../../lib/native';
 const b = binding();
 // A GRU with the default activations (Sigmoid = 2, Tanh = 1 in the native enum).
 const spec: NativeSpec = {
-  cell: 1, hiddenSize: 2, inputSize: 3, numDirections: 1, reverse: false, linearBeforeReset: false,
-  inputForget: false, layout: 0, bf16Weights: false, acts: [2, 0, 0, 1, 0, 0],
+  cell: 1,
+  hiddenSize: 2,
+  inputSize: 3,
+  numDirections: 1,
+  reverse: false,
+  linearBeforeReset: false,
+  inputForget: false,
+  layout: 0,
+  bf16Weights: false,
+  acts: [2, 0, 0, 1, 0, 0],
 };
 const weights = () => ({ W: new Float32Array(18), R: new Float32Array(12) });
 const inputs = () => ({ seqLength: 1, batchSize: 1, X: new Float32Array(3), wantY: true, wantYh: false, wantYc: false });
@@ -41,9 +49,14 @@ function expectError(fn: () => unknown, name: 'TypeError' | 'RangeError', messag
 
 // A plan with an empty program: the input is copied into the arena and the output out of it.
 const identityCall = (input: Float32Array, output: Float32Array) => ({
-  program: new Int32Array(0), params: new Float32Array(0), consts: [], arenaWords: 16,
-  inputs: [input], inputSlots: Int32Array.from([0, input.length]),
-  outputs: [output], outputSlots: Int32Array.from([0, output.length]),
+  program: new Int32Array(0),
+  params: new Float32Array(0),
+  consts: [],
+  arenaWords: 16,
+  inputs: [input],
+  inputSlots: Int32Array.from([0, input.length]),
+  outputs: [output],
+  outputSlots: Int32Array.from([0, output.length]),
 });
 
 describe('type tags', () => {
@@ -102,7 +115,15 @@ describe('NativePlan reads every property before it looks into an array', () => 
     const description = {
       matrices: [
         { B: first, K: 2, N: 2, trans: false },
-        { get K() { detach(first); return 2; }, N: 2, B: new Float32Array(4), trans: false },
+        {
+          get K() {
+            detach(first);
+            return 2;
+          },
+          N: 2,
+          B: new Float32Array(4),
+          trans: false,
+        },
       ],
       rnns: [],
       threads: 0,
@@ -118,7 +139,12 @@ describe('NativePlan reads every property before it looks into an array', () => 
         const output = new Float32Array(4);
         const call = identityCall(input, output);
         const slots = call.outputSlots;
-        Object.defineProperty(call, 'outputSlots', { get: () => { detach(which === 'input' ? input : output); return slots; } });
+        Object.defineProperty(call, 'outputSlots', {
+          get: () => {
+            detach(which === 'input' ? input : output);
+            return slots;
+          },
+        });
         expectError(() => run(call), 'RangeError', 'does not fit its place in the arena');
       }
     }
@@ -138,7 +164,7 @@ describe('NativePlan reads every property before it looks into an array', () => 
     expect(Array.from(kept)).toEqual([1, 2, 3, 4]);
   });
 
-  test('slots that lie about an array\'s length: a RangeError', () => {
+  test("slots that lie about an array's length: a RangeError", () => {
     const plan = new b.NativePlan({ matrices: [], rnns: [], threads: 0 });
     const call = identityCall(new Float32Array(4), new Float32Array(4));
     call.inputSlots = Int32Array.from([14, 4]);

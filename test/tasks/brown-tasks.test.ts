@@ -1,20 +1,33 @@
 // The tagging and language-model task kinds on a tiny corpus: scores count real tokens only,
 // per-item scores add up to the metric, and the models train, test and infer.
-import { BrownDocument, charLmData, parseBrownFile, taggingData } from '../../lib/data/brown';
+import { type BrownDocument, charLmData, parseBrownFile, taggingData } from '../../lib/data/brown';
 import { decodeTags, taggingTask } from '../../lib/tasks/kinds/tagging';
 import { languageModelTask, statefulLayer } from '../../lib/tasks/kinds/language-model';
 import { Recurrent } from '../../lib/layers';
 
 // Six documents of one genre (two go to validation and test), tagged "the/at cat/nn sat/vbd".
-const sentences = ['The/at cat/nn sat/vbd ./.', 'A/at dog/nn ran/vbd far/rb ./.', 'The/at old/jj cat/nn-tl ran/vbd ./.', 'Dogs/nns sat/vbd ./.'];
+const sentences = [
+  'The/at cat/nn sat/vbd ./.',
+  'A/at dog/nn ran/vbd far/rb ./.',
+  'The/at old/jj cat/nn-tl ran/vbd ./.',
+  'Dogs/nns sat/vbd ./.',
+];
 const docs: BrownDocument[] = Array.from({ length: 6 }, (_, d) =>
   parseBrownFile(`ca0${d + 1}`, Array.from({ length: 40 }, (_, i) => sentences[(i + d) % sentences.length]).join('\n')),
 );
-const ratio = (items: { num: number[]; den?: number[] }) => items.num.reduce((a, b) => a + b, 0) / (items.den ?? items.num.map(() => 1)).reduce((a, b) => a + b, 0);
+const ratio = (items: { num: number[]; den?: number[] }) =>
+  items.num.reduce((a, b) => a + b, 0) / (items.den ?? items.num.map(() => 1)).reduce((a, b) => a + b, 0);
 
 describe('tagging task', () => {
   const data = taggingData(docs, { sequenceLength: 4 });
-  const task = taggingTask('tagging', 'tiny', data, { units: 4, layers: 1, epochs: 1, batchSize: 8, embeddingSize: 4, learningRates: [0.01] });
+  const task = taggingTask('tagging', 'tiny', data, {
+    units: 4,
+    layers: 1,
+    epochs: 1,
+    batchSize: 8,
+    embeddingSize: 4,
+    learningRates: [0.01],
+  });
 
   test('gold tags score 1, padding is never scored, items add up to the accuracy', () => {
     const gold = data.test.pieces.map((p) => p.map((t) => t.tag));
@@ -29,7 +42,10 @@ describe('tagging task', () => {
     const K = data.tags.length;
     const probs = new Float32Array(2 * 4 * K);
     for (let i = 0; i < 8; i++) probs[i * K + (i % K)] = 1;
-    expect(decodeTags(probs, data.tags, Int32Array.from([2, 4]), 4)).toEqual([[data.tags[0], data.tags[1]], [4, 5, 6, 7].map((i) => data.tags[i % K])]);
+    expect(decodeTags(probs, data.tags, Int32Array.from([2, 4]), 4)).toEqual([
+      [data.tags[0], data.tags[1]],
+      [4, 5, 6, 7].map((i) => data.tags[i % K]),
+    ]);
     expect(task.baselines[0].metrics.accuracy).toBe(1);
   });
 
@@ -47,7 +63,14 @@ describe('tagging task', () => {
 
 describe('language-model task', () => {
   const data = charLmData(docs, { chunkLength: 8, streams: 4 });
-  const task = languageModelTask('charlm', 'tiny', data, { units: 8, layers: 1, epochs: 1, batchSize: 4, embeddingSize: 4, learningRates: [0.01] });
+  const task = languageModelTask('charlm', 'tiny', data, {
+    units: 8,
+    layers: 1,
+    epochs: 1,
+    batchSize: 4,
+    embeddingSize: 4,
+    learningRates: [0.01],
+  });
 
   test('baselines: unigram and two n-grams, items adding up to bits per character', () => {
     expect(task.baselines.map((b) => b.name.split(' ')[0])).toEqual(['unigram', '3-gram,', '5-gram,']);

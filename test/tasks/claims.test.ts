@@ -1,5 +1,16 @@
 // The claims generators against their known answers, and the experiment jobs on tiny sizes.
-import { addingProblem, anbnBatch, anbnExact, anbnLegalNext, anbnString, ANBN, copyTask, delayedRecall, runAnbnJob, runLagJob } from '../../lib/tasks/claims';
+import {
+  addingProblem,
+  anbnBatch,
+  anbnExact,
+  anbnLegalNext,
+  anbnString,
+  ANBN,
+  copyTask,
+  delayedRecall,
+  runAnbnJob,
+  runLagJob,
+} from '../../lib/tasks/claims';
 
 describe('adding problem', () => {
   test('two markers, one per half, and the target is the sum of the marked values', () => {
@@ -72,7 +83,8 @@ describe('delayed recall', () => {
     expect(d.x.dims).toEqual([20, 10]);
     for (let n = 0; n < 20; n++) {
       expect(d.y.data[n]).toBe(d.x.data[n * 10] - 1);
-      for (let t = 0; t < 10; t++) expect(d.x.data[n * 10 + t]).toBeGreaterThanOrEqual(1), expect(d.x.data[n * 10 + t]).toBeLessThanOrEqual(4);
+      for (let t = 0; t < 10; t++)
+        expect(d.x.data[n * 10 + t]).toBeGreaterThanOrEqual(1), expect(d.x.data[n * 10 + t]).toBeLessThanOrEqual(4);
     }
   });
 });
@@ -110,7 +122,18 @@ describe('aⁿbⁿ', () => {
 
 describe('jobs', () => {
   test('a lag job trains and scores a success rate in [0, 1]; the seed makes it repeatable', async () => {
-    const job = { kind: 'lag' as const, task: 'recall' as const, lag: 3, cell: 'gru' as const, units: 8, seed: 2, updates: 20, batchSize: 16, learningRate: 0.01, testCount: 50 };
+    const job = {
+      kind: 'lag' as const,
+      task: 'recall' as const,
+      lag: 3,
+      cell: 'gru' as const,
+      units: 8,
+      seed: 2,
+      updates: 20,
+      batchSize: 16,
+      learningRate: 0.01,
+      testCount: 50,
+    };
     const a = await runLagJob(job);
     expect(a.success).toBeGreaterThanOrEqual(0);
     expect(a.success).toBeLessThanOrEqual(1);
@@ -120,7 +143,17 @@ describe('jobs', () => {
   });
 
   test('an adding job and a copy job run', async () => {
-    const base = { kind: 'lag' as const, lag: 4, cell: 'lstm' as const, units: 8, seed: 1, updates: 5, batchSize: 8, learningRate: 0.01, testCount: 20 };
+    const base = {
+      kind: 'lag' as const,
+      lag: 4,
+      cell: 'lstm' as const,
+      units: 8,
+      seed: 1,
+      updates: 5,
+      batchSize: 8,
+      learningRate: 0.01,
+      testCount: 20,
+    };
     for (const task of ['adding', 'copy'] as const) {
       const r = await runLagJob({ ...base, task });
       expect(Number.isFinite(r.testLoss)).toBe(true);
@@ -129,7 +162,17 @@ describe('jobs', () => {
   });
 
   test('an aⁿbⁿ job reports exactness per n and the largest exact prefix', async () => {
-    const r = await runAnbnJob({ kind: 'anbn', cell: 'lstm', units: 6, seed: 1, updates: 10, batchSize: 8, learningRate: 0.01, trainMaxN: 4, testMaxN: 8 });
+    const r = await runAnbnJob({
+      kind: 'anbn',
+      cell: 'lstm',
+      units: 6,
+      seed: 1,
+      updates: 10,
+      batchSize: 8,
+      learningRate: 0.01,
+      trainMaxN: 4,
+      testMaxN: 8,
+    });
     expect(r.exact).toHaveLength(8);
     let k = 0;
     while (k < 8 && r.exact[k]) k++;

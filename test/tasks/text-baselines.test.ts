@@ -28,7 +28,11 @@ describe('NgramModel', () => {
     expect(m.probability([0, 1], 1)).toBeCloseTo(p(1, 1), 12); // ^a -> b
     expect(m.probability([1, 0], 1)).toBeCloseTo(p(0, 0), 12); // ^b unseen
     // Probabilities over the alphabet sum to 1 for a seen and an unseen history.
-    for (const h of [[0, 1], [2, 2]]) expect([0, 1, 2].reduce((a, c) => a + m.probability([...h, c], 2), 0)).toBeCloseTo(1, 12);
+    for (const h of [
+      [0, 1],
+      [2, 2],
+    ])
+      expect([0, 1, 2].reduce((a, c) => a + m.probability([...h, c], 2), 0)).toBeCloseTo(1, 12);
     // bitsPerSymbol at chosen positions.
     expect(m.bitsPerSymbol([0, 1, 0, 1], [2, 3])).toBeCloseTo(-Math.log2(p(1, 1)), 12);
   });
@@ -47,8 +51,15 @@ describe('NgramModel', () => {
 describe('MostFrequentTagger', () => {
   test('each word its most frequent tag, unknown words the most frequent tag overall', () => {
     const t = new MostFrequentTagger([
-      [{ word: 'the', tag: 'at' }, { word: 'run', tag: 'nn' }],
-      [{ word: 'run', tag: 'vb' }, { word: 'run', tag: 'vb' }, { word: 'dog', tag: 'nn' }],
+      [
+        { word: 'the', tag: 'at' },
+        { word: 'run', tag: 'nn' },
+      ],
+      [
+        { word: 'run', tag: 'vb' },
+        { word: 'run', tag: 'vb' },
+        { word: 'dog', tag: 'nn' },
+      ],
       [{ word: 'cat', tag: 'nn' }],
     ]);
     expect(t.tag('run')).toBe('vb');
@@ -72,7 +83,7 @@ describe('bag-of-words regression', () => {
       const x: number[][] = [];
       const y: number[] = [];
       let s = seed;
-      const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const r = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
       for (let i = 0; i < n; i++) {
         const c = i % 3;
         const row = Array.from({ length: 8 }, () => 4 + Math.floor(r() * 6));

@@ -1,5 +1,5 @@
 // Gradients of the non-recurrent layers and of every loss against float64 central differences.
-import { layers, losses, Loss } from '../../lib';
+import { layers, losses, type Loss } from '../../lib';
 import type { Activation } from '../../lib/layers';
 import { Rng } from '../../lib/train/rng';
 import { activateRef, denseRef, dot, expectGradClose, f32, f64, numericGradient } from '../helpers/fd';
@@ -68,11 +68,14 @@ describe('Embedding', () => {
     expect(out.dims).toEqual([2, 4, 3]);
     expect(Array.from(out.data.subarray(3, 6))).toEqual(Array.from(layer.params[0].value.subarray(12, 15)));
     expect(await layer.backward(f32(c))).toBeNull();
-    const [gt] = numericGradient(([tab]) => {
-      let s = 0;
-      for (let i = 0; i < ids.length; i++) for (let j = 0; j < 3; j++) s += c[i * 3 + j] * tab[ids[i] * 3 + j];
-      return s;
-    }, [table]);
+    const [gt] = numericGradient(
+      ([tab]) => {
+        let s = 0;
+        for (let i = 0; i < ids.length; i++) for (let j = 0; j < 3; j++) s += c[i * 3 + j] * tab[ids[i] * 3 + j];
+        return s;
+      },
+      [table],
+    );
     expectGradClose('dEmbeddings', layer.params[0].grad, gt);
     expect(Array.from(layer.params[0].rows!).sort()).toEqual([0, 1, 2, 4, 5]);
     // The next batch clears the rows it no longer uses.
@@ -128,7 +131,14 @@ describe('Dropout', () => {
     }
     expect(dropped).toBeGreaterThan(3);
     expect(dropped).toBeLessThan(27);
-    const [gx] = numericGradient(([xx]) => dot(c, xx.map((v, i) => v * mask[i])), [x]);
+    const [gx] = numericGradient(
+      ([xx]) =>
+        dot(
+          c,
+          xx.map((v, i) => v * mask[i]),
+        ),
+      [x],
+    );
     expectGradClose('dx', dx, gx);
   });
 
@@ -152,10 +162,25 @@ describe('loss gradients (float64 differences of the loss itself)', () => {
     ['sparse CE from probabilities', losses.sparseCategoricalCrossentropy(), probs, labels],
     ['sparse CE from logits', losses.sparseCategoricalCrossentropy({ fromLogits: true }), () => randn(rng, rows * k), labels],
     ['CE from probabilities', losses.categoricalCrossentropy(), probs, onehotish()],
-    ['CE from unnormalized probabilities', losses.categoricalCrossentropy(), () => randn(rng, rows * k).map((v) => 0.1 + Math.abs(v)), onehotish()],
+    [
+      'CE from unnormalized probabilities',
+      losses.categoricalCrossentropy(),
+      () => randn(rng, rows * k).map((v) => 0.1 + Math.abs(v)),
+      onehotish(),
+    ],
     ['CE from logits', losses.categoricalCrossentropy({ fromLogits: true }), () => randn(rng, rows * k), onehotish()],
-    ['BCE from probabilities', losses.binaryCrossentropy(), () => randn(rng, rows * k).map((v) => 1 / (1 + Math.exp(-v))), randn(rng, rows * k).map((v) => (v > 0 ? 1 : 0))],
-    ['BCE from logits', losses.binaryCrossentropy({ fromLogits: true }), () => randn(rng, rows * k), randn(rng, rows * k).map((v) => 1 / (1 + Math.exp(-v)))],
+    [
+      'BCE from probabilities',
+      losses.binaryCrossentropy(),
+      () => randn(rng, rows * k).map((v) => 1 / (1 + Math.exp(-v))),
+      randn(rng, rows * k).map((v) => (v > 0 ? 1 : 0)),
+    ],
+    [
+      'BCE from logits',
+      losses.binaryCrossentropy({ fromLogits: true }),
+      () => randn(rng, rows * k),
+      randn(rng, rows * k).map((v) => 1 / (1 + Math.exp(-v))),
+    ],
     ['MSE', losses.meanSquaredError(), () => randn(rng, rows * k), randn(rng, rows * k)],
     ['MAE', losses.meanAbsoluteError(), () => randn(rng, rows * k), randn(rng, rows * k)],
     ['Huber', losses.huber({ delta: 0.7 }), () => randn(rng, rows * k), randn(rng, rows * k)],
@@ -167,8 +192,14 @@ describe('loss gradients (float64 differences of the loss itself)', () => {
         const w = masked ? weights : null;
         // The loss reads numbers only: a Float64Array in place of the Float32Array keeps the
         // whole evaluation in float64 for the differences.
-        const value = (pp: Float64Array): number => loss.compute({ pred: pp as unknown as Float32Array, width: k, target: target as unknown as Float32Array, weights: w }).loss;
-        const { grad } = loss.compute({ pred: p as unknown as Float32Array, width: k, target: target as unknown as Float32Array, weights: w });
+        const value = (pp: Float64Array): number =>
+          loss.compute({ pred: pp as unknown as Float32Array, width: k, target: target as unknown as Float32Array, weights: w }).loss;
+        const { grad } = loss.compute({
+          pred: p as unknown as Float32Array,
+          width: k,
+          target: target as unknown as Float32Array,
+          weights: w,
+        });
         const [g] = numericGradient(([pp]) => value(pp), [p], 1e-6);
         expectGradClose(label, grad, g, 1e-4);
       });
@@ -178,9 +209,24 @@ describe('loss gradients (float64 differences of the loss itself)', () => {
   test('fused softmax / sigmoid: the gradient w.r.t. the logits is p - t, the value is the CE of the activation', () => {
     const z = randn(rng, rows * k);
     const p = activateRef('softmax', z, k);
-    for (const [loss, t] of [[losses.sparseCategoricalCrossentropy(), labels], [losses.categoricalCrossentropy(), onehotish()]] as const) {
-      const fused = loss.compute({ pred: p as unknown as Float32Array, logits: z as unknown as Float32Array, width: k, target: t as unknown as Float32Array, weights: null });
-      const value = (zz: Float64Array): number => loss.compute({ pred: activateRef('softmax', zz, k) as unknown as Float32Array, width: k, target: t as unknown as Float32Array, weights: null }).loss;
+    for (const [loss, t] of [
+      [losses.sparseCategoricalCrossentropy(), labels],
+      [losses.categoricalCrossentropy(), onehotish()],
+    ] as const) {
+      const fused = loss.compute({
+        pred: p as unknown as Float32Array,
+        logits: z as unknown as Float32Array,
+        width: k,
+        target: t as unknown as Float32Array,
+        weights: null,
+      });
+      const value = (zz: Float64Array): number =>
+        loss.compute({
+          pred: activateRef('softmax', zz, k) as unknown as Float32Array,
+          width: k,
+          target: t as unknown as Float32Array,
+          weights: null,
+        }).loss;
       expect(fused.loss).toBeCloseTo(value(z), 10);
       const [g] = numericGradient(([zz]) => value(zz), [z], 1e-6);
       expectGradClose(`fused ${loss.name}`, fused.grad, g, 1e-4);
@@ -188,23 +234,40 @@ describe('loss gradients (float64 differences of the loss itself)', () => {
     const t = randn(rng, rows * k).map((v) => (v > 0 ? 1 : 0));
     const bce = losses.binaryCrossentropy();
     const sig = (zz: Float64Array): Float64Array => activateRef('sigmoid', zz, k);
-    const fused = bce.compute({ pred: sig(z) as unknown as Float32Array, logits: z as unknown as Float32Array, width: k, target: t as unknown as Float32Array, weights: null });
-    const value = (zz: Float64Array): number => bce.compute({ pred: sig(zz) as unknown as Float32Array, width: k, target: t as unknown as Float32Array, weights: null }).loss;
+    const fused = bce.compute({
+      pred: sig(z) as unknown as Float32Array,
+      logits: z as unknown as Float32Array,
+      width: k,
+      target: t as unknown as Float32Array,
+      weights: null,
+    });
+    const value = (zz: Float64Array): number =>
+      bce.compute({ pred: sig(zz) as unknown as Float32Array, width: k, target: t as unknown as Float32Array, weights: null }).loss;
     expect(fused.loss).toBeCloseTo(value(z), 8);
     const [g] = numericGradient(([zz]) => value(zz), [z], 1e-6);
     expectGradClose('fused sigmoid BCE', fused.grad, g, 1e-4);
   });
 
   test('values match hand computations', () => {
-    const l = (loss: Loss, pred: number[], target: number[], width: number): number => loss.compute({ pred: f32(pred), width, target: f32(target), weights: null }).loss;
+    const l = (loss: Loss, pred: number[], target: number[], width: number): number =>
+      loss.compute({ pred: f32(pred), width, target: f32(target), weights: null }).loss;
     expect(l(losses.meanSquaredError(), [1, 2, 3, 4], [0, 2, 3, 6], 2)).toBeCloseTo((1 + 0 + 0 + 4) / 4, 6);
     expect(l(losses.meanAbsoluteError(), [1, 2, 3, 4], [0, 2, 3, 6], 2)).toBeCloseTo(3 / 4, 6);
     expect(l(losses.huber(), [0, 3], [0.5, 0], 1)).toBeCloseTo((0.125 + 2.5) / 2, 6);
     expect(l(losses.binaryCrossentropy(), [0.8, 0.3], [1, 0], 1)).toBeCloseTo(-(Math.log(0.8) + Math.log(0.7)) / 2, 6);
-    expect(losses.sparseCategoricalCrossentropy().compute({ pred: f32([0.2, 0.5, 0.3]), width: 3, target: Int32Array.from([1]), weights: null }).loss).toBeCloseTo(-Math.log(0.5), 6);
+    expect(
+      losses.sparseCategoricalCrossentropy().compute({ pred: f32([0.2, 0.5, 0.3]), width: 3, target: Int32Array.from([1]), weights: null })
+        .loss,
+    ).toBeCloseTo(-Math.log(0.5), 6);
     // Probabilities of 0 are clipped to 1e-7, as Keras does: a finite loss.
-    expect(losses.sparseCategoricalCrossentropy().compute({ pred: f32([1, 0]), width: 2, target: Int32Array.from([1]), weights: null }).loss).toBeCloseTo(-Math.log(1e-7), 4);
+    expect(
+      losses.sparseCategoricalCrossentropy().compute({ pred: f32([1, 0]), width: 2, target: Int32Array.from([1]), weights: null }).loss,
+    ).toBeCloseTo(-Math.log(1e-7), 4);
     // Large logits stay finite.
-    expect(losses.sparseCategoricalCrossentropy({ fromLogits: true }).compute({ pred: f32([1000, -1000]), width: 2, target: Int32Array.from([1]), weights: null }).loss).toBeCloseTo(2000, 3);
+    expect(
+      losses
+        .sparseCategoricalCrossentropy({ fromLogits: true })
+        .compute({ pred: f32([1000, -1000]), width: 2, target: Int32Array.from([1]), weights: null }).loss,
+    ).toBeCloseTo(2000, 3);
   });
 });

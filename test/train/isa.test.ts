@@ -7,8 +7,8 @@
  */
 import { backendInfo } from '../../lib';
 import { setIsa } from '../../lib/ops/reference';
-import { RnnTrainer, TrainCell, TrainGradients } from '../../lib/train/native-rnn';
-import { Rnn64Data, rng32, rnnForward64 } from '../helpers/rnn64';
+import { RnnTrainer, type TrainCell, type TrainGradients } from '../../lib/train/native-rnn';
+import { type Rnn64Data, rng32, rnnForward64 } from '../helpers/rnn64';
 
 const ISAS = backendInfo().supportedIsas;
 afterAll(() => setIsa(ISAS[0]));
@@ -49,26 +49,53 @@ function makeCase(v: Variant, s: Shape, seed: number) {
   const ns = D * s.N * s.H;
   const lens = Int32Array.from({ length: s.N }, (_, b) => (b === 0 ? s.T : Math.floor(rand() * (s.T + 1))));
   const data: Rnn64Data = {
-    W: random(D * G * s.H * s.I, rand, 0.6), R: random(D * G * s.H * s.H, rand, 0.6), B: random(D * 2 * G * s.H, rand, 0.5),
-    X: random(s.T * s.N * s.I, rand), seqLength: s.T, batchSize: s.N, sequenceLens: s.lens ? lens : null,
-    initialH: random(ns, rand), initialC: v.cell === 'LSTM' ? random(ns, rand) : null,
+    W: random(D * G * s.H * s.I, rand, 0.6),
+    R: random(D * G * s.H * s.H, rand, 0.6),
+    B: random(D * 2 * G * s.H, rand, 0.5),
+    X: random(s.T * s.N * s.I, rand),
+    seqLength: s.T,
+    batchSize: s.N,
+    sequenceLens: s.lens ? lens : null,
+    initialH: random(ns, rand),
+    initialC: v.cell === 'LSTM' ? random(ns, rand) : null,
   };
-  const attrs = { cell: v.cell, hiddenSize: s.H, inputSize: s.I, direction: s.direction, linearBeforeReset: v.lbr, layout: s.layout, threads: 2 };
-  const cY = random(s.T * ns, rand), cH = random(ns, rand), cC = v.cell === 'LSTM' ? random(ns, rand) : null;
+  const attrs = {
+    cell: v.cell,
+    hiddenSize: s.H,
+    inputSize: s.I,
+    direction: s.direction,
+    linearBeforeReset: v.lbr,
+    layout: s.layout,
+    threads: 2,
+  };
+  const cY = random(s.T * ns, rand),
+    cH = random(ns, rand),
+    cC = v.cell === 'LSTM' ? random(ns, rand) : null;
   return { attrs, data, cY, cH, cC };
 }
 
 type Case = ReturnType<typeof makeCase>;
 const KEYS = ['W', 'R', 'B', 'X', 'initialH', 'initialC'] as const;
-const GRAD: Record<(typeof KEYS)[number], keyof TrainGradients> = { W: 'dW', R: 'dR', B: 'dB', X: 'dX', initialH: 'dInitialH', initialC: 'dInitialC' };
+const GRAD: Record<(typeof KEYS)[number], keyof TrainGradients> = {
+  W: 'dW',
+  R: 'dR',
+  B: 'dB',
+  X: 'dX',
+  initialH: 'dInitialH',
+  initialC: 'dInitialC',
+};
 
 function run(c: Case): { Y: Float32Array; Y_h: Float32Array; Y_c?: Float32Array; g: TrainGradients } {
   const t = new RnnTrainer(c.attrs);
   const d = c.data;
   const weights = { W: d.W as Float32Array, R: d.R as Float32Array, B: d.B as Float32Array };
   const inputs = {
-    X: d.X as Float32Array, seqLength: d.seqLength, batchSize: d.batchSize, sequenceLens: d.sequenceLens as Int32Array | null,
-    initialH: d.initialH as Float32Array, initialC: d.initialC as Float32Array | null,
+    X: d.X as Float32Array,
+    seqLength: d.seqLength,
+    batchSize: d.batchSize,
+    sequenceLens: d.sequenceLens as Int32Array | null,
+    initialH: d.initialH as Float32Array,
+    initialC: d.initialC as Float32Array | null,
   };
   const fwd = t.forward(weights, inputs);
   const g = t.backward(weights, inputs, fwd.saved, { dY: c.cY, dY_h: c.cH, dY_c: c.cC });
@@ -79,7 +106,12 @@ function run(c: Case): { Y: Float32Array; Y_h: Float32Array; Y_c?: Float32Array;
 function loss64(c: Case, d: Rnn64Data): number {
   const o = rnnForward64(c.attrs, d);
   let l = 0;
-  for (const [w, y] of [[c.cY, o.Y], [c.cH, o.Y_h], [c.cC, o.Y_c]] as const) if (w && y) for (let i = 0; i < w.length; i++) l += w[i] * y[i];
+  for (const [w, y] of [
+    [c.cY, o.Y],
+    [c.cH, o.Y_h],
+    [c.cC, o.Y_c],
+  ] as const)
+    if (w && y) for (let i = 0; i < w.length; i++) l += w[i] * y[i];
   return l;
 }
 
@@ -103,40 +135,53 @@ describe.each(ISAS)('isa %s', (isa) => {
     expect(backendInfo().isa).toBe(isa);
   });
 
-  describe.each(VARIANTS.map((v) => [v.cell === 'GRU' ? `GRU linearBeforeReset=${Number(v.lbr)}` : v.cell, v] as const))('%s', (name, v) => {
-    test.each(SHAPES.map((s, k) => [`T=${s.T} N=${s.N} I=${s.I} H=${s.H} ${s.direction} layout ${s.layout}${s.lens ? ' lengths' : ''}`, s, k] as const))('%s', (_label, s, k) => {
-      const c = makeCase(v, s, 1000 + k);
-      const got = run(c);
-      const want = rnnForward64(c.attrs, c.data);
-      for (const [out, ref] of [['Y', want.Y], ['Y_h', want.Y_h], ['Y_c', want.Y_c]] as const) {
-        if (!ref) continue;
-        const bad = worst(got[out]!, ref, 1e-5, 1e-5);
-        if (bad) throw new Error(`${isa} ${name} ${out}${bad}`);
-      }
-      // Each gradient along a random direction u: sum(g ⊙ u) = d/de loss(x + e u), in float64.
-      const rand = rng32(77 + k);
-      for (const key of KEYS) {
-        const x = c.data[key];
-        if (!x) continue;
-        const g = got.g[GRAD[key]] as Float32Array;
-        const u = random(x.length, rand);
-        const eps = 1e-4;
-        const moved = (sign: number): Rnn64Data => ({ ...c.data, [key]: Float64Array.from(x, (xi, i) => xi + sign * eps * u[i]) });
-        const fd = (loss64(c, moved(1)) - loss64(c, moved(-1))) / (2 * eps);
-        let dot = 0, scale = 0;
-        for (let i = 0; i < g.length; i++) {
-          dot += g[i] * u[i];
-          scale += Math.abs(g[i] * u[i]);
+  describe.each(VARIANTS.map((v) => [v.cell === 'GRU' ? `GRU linearBeforeReset=${Number(v.lbr)}` : v.cell, v] as const))(
+    '%s',
+    (name, v) => {
+      test.each(
+        SHAPES.map(
+          (s, k) => [`T=${s.T} N=${s.N} I=${s.I} H=${s.H} ${s.direction} layout ${s.layout}${s.lens ? ' lengths' : ''}`, s, k] as const,
+        ),
+      )('%s', (_label, s, k) => {
+        const c = makeCase(v, s, 1000 + k);
+        const got = run(c);
+        const want = rnnForward64(c.attrs, c.data);
+        for (const [out, ref] of [
+          ['Y', want.Y],
+          ['Y_h', want.Y_h],
+          ['Y_c', want.Y_c],
+        ] as const) {
+          if (!ref) continue;
+          const bad = worst(got[out]!, ref, 1e-5, 1e-5);
+          if (bad) throw new Error(`${isa} ${name} ${out}${bad}`);
         }
-        if (!(Math.abs(dot - fd) <= 1e-6 + 2e-4 * scale)) throw new Error(`${isa} ${name} d${key}: along a random direction ${dot}, finite difference ${fd}`);
-      }
-      const id = `${name} ${k}`;
-      if (isa === 'scalar' || !ISAS.includes('scalar')) portable.set(id, got);
-    });
-  });
+        // Each gradient along a random direction u: sum(g ⊙ u) = d/de loss(x + e u), in float64.
+        const rand = rng32(77 + k);
+        for (const key of KEYS) {
+          const x = c.data[key];
+          if (!x) continue;
+          const g = got.g[GRAD[key]] as Float32Array;
+          const u = random(x.length, rand);
+          const eps = 1e-4;
+          const moved = (sign: number): Rnn64Data => ({ ...c.data, [key]: Float64Array.from(x, (xi, i) => xi + sign * eps * u[i]) });
+          const fd = (loss64(c, moved(1)) - loss64(c, moved(-1))) / (2 * eps);
+          let dot = 0,
+            scale = 0;
+          for (let i = 0; i < g.length; i++) {
+            dot += g[i] * u[i];
+            scale += Math.abs(g[i] * u[i]);
+          }
+          if (!(Math.abs(dot - fd) <= 1e-6 + 2e-4 * scale))
+            throw new Error(`${isa} ${name} d${key}: along a random direction ${dot}, finite difference ${fd}`);
+        }
+        const id = `${name} ${k}`;
+        if (isa === 'scalar' || !ISAS.includes('scalar')) portable.set(id, got);
+      });
+    },
+  );
 });
 
-test('every ISA gives the portable table\'s gradients element by element', () => {
+test("every ISA gives the portable table's gradients element by element", () => {
   const others = ISAS.filter((i) => i !== 'scalar');
   for (const isa of others) {
     setIsa(isa);
@@ -146,7 +191,8 @@ test('every ISA gives the portable table\'s gradients element by element', () =>
         const ref = portable.get(`${name} ${k}`)!;
         const got = run(makeCase(v, s, 1000 + k));
         for (const key of KEYS) {
-          const a = got.g[GRAD[key]] as Float32Array | undefined, b = ref.g[GRAD[key]] as Float32Array | undefined;
+          const a = got.g[GRAD[key]] as Float32Array | undefined,
+            b = ref.g[GRAD[key]] as Float32Array | undefined;
           if (!a || !b) continue;
           const scale = b.reduce((m, x) => Math.max(m, Math.abs(x)), 1e-3);
           const bad = worst(a, b, 1e-5 * scale, 1e-4);

@@ -1,9 +1,9 @@
 // The Sequential model with non-recurrent layers: learning, fit options, reproducibility,
 // evaluate/predict, summary, config round trips, save/load, checkpoints and argument errors.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { layers, loadModel, losses, optimizers, sequential, Sequential, Tensor, layerFromConfig } from '../../lib';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { layers, loadModel, losses, optimizers, sequential, type Sequential, Tensor, layerFromConfig } from '../../lib';
 import { Rng } from '../../lib/train/rng';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-train-'));
@@ -36,7 +36,10 @@ function xorData(n: number, seed: number): { x: number[][]; y: number[] } {
 }
 
 function mlp(seed = 1): Sequential {
-  const m = sequential([layers.dense({ units: 16, activation: 'tanh' }), layers.dropout({ rate: 0.1 }), layers.dense({ units: 2, activation: 'softmax' })], { seed });
+  const m = sequential(
+    [layers.dense({ units: 16, activation: 'tanh' }), layers.dropout({ rate: 0.1 }), layers.dense({ units: 2, activation: 'softmax' })],
+    { seed },
+  );
   m.compile({ optimizer: optimizers.adam({ learningRate: 0.03 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
 }
@@ -102,7 +105,10 @@ describe('learning', () => {
 
 describe('masked sequences', () => {
   test('padded steps of a masking embedding weigh nothing in the loss or the metrics', async () => {
-    const m = sequential([layers.embedding({ inputDim: 5, outputDim: 3, maskZero: true }), layers.dense({ units: 4, activation: 'softmax' })], { seed: 1 });
+    const m = sequential(
+      [layers.embedding({ inputDim: 5, outputDim: 3, maskZero: true }), layers.dense({ units: 4, activation: 'softmax' })],
+      { seed: 1 },
+    );
     m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const x = [
       [1, 2, 0, 0],
@@ -134,7 +140,11 @@ describe('masked sequences', () => {
 
 describe('summary and configs', () => {
   test('summary lists layers, output shapes and parameter counts', () => {
-    const m = sequential([layers.embedding({ inputDim: 100, outputDim: 8 }), layers.dense({ units: 4, activation: 'relu' }), layers.dense({ units: 3, activation: 'softmax', name: 'probs' })]);
+    const m = sequential([
+      layers.embedding({ inputDim: 100, outputDim: 8 }),
+      layers.dense({ units: 4, activation: 'relu' }),
+      layers.dense({ units: 3, activation: 'softmax', name: 'probs' }),
+    ]);
     m.build([10]);
     const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
     const text = m.summary();
@@ -214,12 +224,18 @@ describe('save and load', () => {
       fs.writeFileSync(p, bytes);
       return p;
     };
-    await expect(loadModel(write('t1', good.subarray(0, good.length - 7)))).rejects.toThrow(/the file is truncated: \d+ bytes, but its preamble announces \d+/);
-    await expect(loadModel(write('t2', good.subarray(0, 10)))).rejects.toThrow('the file is truncated: 10 bytes, shorter than the 24-byte preamble');
+    await expect(loadModel(write('t1', good.subarray(0, good.length - 7)))).rejects.toThrow(
+      /the file is truncated: \d+ bytes, but its preamble announces \d+/,
+    );
+    await expect(loadModel(write('t2', good.subarray(0, 10)))).rejects.toThrow(
+      'the file is truncated: 10 bytes, shorter than the 24-byte preamble',
+    );
     const flipped = Buffer.from(good);
     flipped[flipped.length - 3] ^= 0x40;
     await expect(loadModel(write('t3', flipped))).rejects.toThrow(/the file is corrupt \(CRC-32 mismatch/);
-    await expect(loadModel(write('t4', Buffer.from('{"not": "a model", "but": "some JSON text"}')))).rejects.toThrow('not a gatedrnn model file (expected the magic "GATEDRNN" at its start)');
+    await expect(loadModel(write('t4', Buffer.from('{"not": "a model", "but": "some JSON text"}')))).rejects.toThrow(
+      'not a gatedrnn model file (expected the magic "GATEDRNN" at its start)',
+    );
     const future = Buffer.from(good);
     future.writeUInt32LE(99, 8);
     await expect(loadModel(write('t5', future))).rejects.toThrow('unsupported format version 99; this gatedrnn reads version 1');
@@ -269,24 +285,61 @@ describe('argument errors', () => {
     await expect(m.fit([[1, 2]], [[0, 1, 0]], { verbose: 0 })).rejects.toThrow(
       "Sequential.fit: expected y.dims to be [1] (class ids for the output of layer 'dense_1', [N, 2]), but received [1, 3]",
     );
-    await expect(m.fit([[1, 2]], [2], { verbose: 0 })).rejects.toThrow("Sequential.fit: expected y values to be class ids in [0, 1] (the output of layer 'dense_1' has 2 units), but received 2 at flat index 0");
-    await expect(m.fit([[1, 2], [3, 4]], [1], { verbose: 0 })).rejects.toThrow(/expected y.dims to be \[2\]/);
+    await expect(m.fit([[1, 2]], [2], { verbose: 0 })).rejects.toThrow(
+      "Sequential.fit: expected y values to be class ids in [0, 1] (the output of layer 'dense_1' has 2 units), but received 2 at flat index 0",
+    );
+    await expect(
+      m.fit(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [1],
+        { verbose: 0 },
+      ),
+    ).rejects.toThrow(/expected y.dims to be \[2\]/);
   });
 
   test('bad options and names', async () => {
     expect(() => layers.dense({ units: 0 })).toThrow('layers.dense: expected units to be a positive integer, but received 0');
-    expect(() => layers.dense({ units: 2, activation: 'gelu' as never })).toThrow('layers.dense: expected activation to be one of linear, relu, tanh, sigmoid, softmax, but received "gelu"');
+    expect(() => layers.dense({ units: 2, activation: 'gelu' as never })).toThrow(
+      'layers.dense: expected activation to be one of linear, relu, tanh, sigmoid, softmax, but received "gelu"',
+    );
     expect(() => layers.dropout({ rate: 1 })).toThrow('layers.dropout: expected rate to be a number in [0, 1), but received 1');
-    expect(() => layers.bidirectional({ layer: layers.dense({ units: 2 }) as never })).toThrow('layers.bidirectional: expected layer to be a layers.gru, layers.lstm or layers.simpleRnn layer');
+    expect(() => layers.bidirectional({ layer: layers.dense({ units: 2 }) as never })).toThrow(
+      'layers.bidirectional: expected layer to be a layers.gru, layers.lstm or layers.simpleRnn layer',
+    );
     const m = sequential([layers.dense({ units: 2 })]);
-    await expect(m.fit([[1]], [[1, 2]])).rejects.toThrow('Sequential.fit: the model is not compiled; call model.compile({ optimizer, loss, metrics }) first');
-    expect(() => m.compile({ optimizer: 'adagrad', loss: 'mse' })).toThrow('Sequential.compile: expected optimizer to be one of sgd, adam, adamw, rmsprop (or an optimizers.* object), but received "adagrad"');
-    expect(() => m.compile({ optimizer: 'adam', loss: 'hinge' })).toThrow('Sequential.compile: expected loss to be one of sparseCategoricalCrossentropy');
-    expect(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['auc'] })).toThrow('Sequential.compile: expected each metric to be one of accuracy, topK, precision, recall, f1, mse, rmse, mae, but received "auc"');
+    await expect(m.fit([[1]], [[1, 2]])).rejects.toThrow(
+      'Sequential.fit: the model is not compiled; call model.compile({ optimizer, loss, metrics }) first',
+    );
+    expect(() => m.compile({ optimizer: 'adagrad', loss: 'mse' })).toThrow(
+      'Sequential.compile: expected optimizer to be one of sgd, adam, adamw, rmsprop (or an optimizers.* object), but received "adagrad"',
+    );
+    expect(() => m.compile({ optimizer: 'adam', loss: 'hinge' })).toThrow(
+      'Sequential.compile: expected loss to be one of sparseCategoricalCrossentropy',
+    );
+    expect(() => m.compile({ optimizer: 'adam', loss: 'mse', metrics: ['auc'] })).toThrow(
+      'Sequential.compile: expected each metric to be one of accuracy, topK, precision, recall, f1, mse, rmse, mae, but received "auc"',
+    );
     m.compile({ optimizer: 'adam', loss: 'mse' });
-    await expect(m.fit([[1], [2, 3]], [[1, 2], [3, 4]])).rejects.toThrow('Sequential.fit: expected x[1] to be an array of length 1 (nested arrays must be rectangular), but received an array of length 2');
-    await expect(m.fit([[1]], [[1, 2]], { batchSize: 0 })).rejects.toThrow('Sequential.fit: expected batchSize to be a positive integer, but received 0');
-    expect(() => sequential([layers.dense({ units: 2 }), layers.embedding({ inputDim: 3, outputDim: 2 })])).toThrow('sequential: expected layers[1] to be an embedding only as the first layer, but received Embedding at position 1');
+    await expect(
+      m.fit(
+        [[1], [2, 3]],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ),
+    ).rejects.toThrow(
+      'Sequential.fit: expected x[1] to be an array of length 1 (nested arrays must be rectangular), but received an array of length 2',
+    );
+    await expect(m.fit([[1]], [[1, 2]], { batchSize: 0 })).rejects.toThrow(
+      'Sequential.fit: expected batchSize to be a positive integer, but received 0',
+    );
+    expect(() => sequential([layers.dense({ units: 2 }), layers.embedding({ inputDim: 3, outputDim: 2 })])).toThrow(
+      'sequential: expected layers[1] to be an embedding only as the first layer, but received Embedding at position 1',
+    );
   });
 });
 

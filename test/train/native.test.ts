@@ -4,12 +4,22 @@
 import type { NativeSpec } from '../../binding';
 import { binding } from '../../lib/native';
 import { gemm } from '../../lib/train/gemm';
-import { RnnTrainer, RnnTrainerAttributes, TrainInputs, TrainWeights } from '../../lib/train/native-rnn';
+import { RnnTrainer, type RnnTrainerAttributes, type TrainInputs, type TrainWeights } from '../../lib/train/native-rnn';
 import { forEachIsa } from '../helpers/isas';
-import { Rnn64Data, Rnn64Spec, rng32, rnnForward64 } from '../helpers/rnn64';
+import { type Rnn64Data, type Rnn64Spec, rng32, rnnForward64 } from '../helpers/rnn64';
 
-function naiveGemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array,
-                   B: Float32Array, beta: number, C: Float32Array): Float64Array {
+function naiveGemm(
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float32Array,
+  B: Float32Array,
+  beta: number,
+  C: Float32Array,
+): Float64Array {
   const out = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -30,15 +40,25 @@ function random(n: number, rand: () => number): Float32Array {
 describe('gemm', () => {
   const rand = rng32(7);
   const shapes: Array<[number, number, number]> = [
-    [1, 1, 1], [3, 5, 7], [17, 33, 9], [40, 17, 300], [65, 130, 31], [2, 200, 513],
+    [1, 1, 1],
+    [3, 5, 7],
+    [17, 33, 9],
+    [40, 17, 300],
+    [65, 130, 31],
+    [2, 200, 513],
   ];
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
       test(`transA=${transA} transB=${transB} on odd sizes, on every ISA`, () => {
         forEachIsa((isa) => {
           for (const [M, N, K] of shapes) {
-            for (const [alpha, beta] of [[1, 0], [0.5, -1.25]]) {
-              const A = random(M * K, rand), B = random(K * N, rand), C = random(M * N, rand);
+            for (const [alpha, beta] of [
+              [1, 0],
+              [0.5, -1.25],
+            ]) {
+              const A = random(M * K, rand),
+                B = random(K * N, rand),
+                C = random(M * N, rand);
               const want = naiveGemm(transA, transB, M, N, K, alpha, A, B, beta, C);
               gemm({ transA, transB, M, N, K, alpha, beta, A, B, C, threads: 2 });
               expectNear(`${isa} C (${M}x${N}x${K})`, C, want, 1e-5 * Math.sqrt(K + 1), 1e-4);
@@ -59,16 +79,27 @@ describe('gemm', () => {
   });
 
   test('errors name the argument, what was expected and what came', () => {
-    const A = new Float32Array(6), B = new Float32Array(6), C = new Float32Array(4);
+    const A = new Float32Array(6),
+      B = new Float32Array(6),
+      C = new Float32Array(4);
     expect(() => gemm({ M: 2, N: 2, K: 3, A, B, C: new Float32Array(5) })).toThrow(
-      'gemm: expected C.length to be 4 ([M, N] = [2, 2]), but received 5');
+      'gemm: expected C.length to be 4 ([M, N] = [2, 2]), but received 5',
+    );
     expect(() => gemm({ M: 2, N: 2, K: 3, A: new Float64Array(6) as unknown as Float32Array, B, C })).toThrow(
-      'gemm: expected A to be a Float32Array, but received Float64Array(6)');
-    expect(() => gemm({ M: 2.5, N: 2, K: 3, A, B, C })).toThrow('gemm: expected M to be a non-negative integer, but received 2.5 of type number');
+      'gemm: expected A to be a Float32Array, but received Float64Array(6)',
+    );
+    expect(() => gemm({ M: 2.5, N: 2, K: 3, A, B, C })).toThrow(
+      'gemm: expected M to be a non-negative integer, but received 2.5 of type number',
+    );
     expect(() => gemm({ transB: true, M: 2, N: 2, K: 3, A, B: new Float32Array(4), C })).toThrow(
-      'gemm: expected B.length to be 6 ([N, K] with transB = [2, 3]), but received 4');
-    expect(() => gemm({ M: 2, N: 2, K: 3, A, B, C, alpha: NaN })).toThrow('gemm: expected alpha to be a finite number, but received NaN of type number');
-    expect(() => gemm({ M: 2, N: 2, K: 3, A, B, C, threads: 0 })).toThrow('gemm: expected threads to be a positive integer, but received 0 of type number');
+      'gemm: expected B.length to be 6 ([N, K] with transB = [2, 3]), but received 4',
+    );
+    expect(() => gemm({ M: 2, N: 2, K: 3, A, B, C, alpha: NaN })).toThrow(
+      'gemm: expected alpha to be a finite number, but received NaN of type number',
+    );
+    expect(() => gemm({ M: 2, N: 2, K: 3, A, B, C, threads: 0 })).toThrow(
+      'gemm: expected threads to be a positive integer, but received 0 of type number',
+    );
   });
 });
 
@@ -91,12 +122,21 @@ const VARIANTS: Variant[] = [
 ];
 const DIRECTIONS = ['forward', 'reverse', 'bidirectional'] as const;
 
-function makeCase(v: Variant, direction: Rnn64Spec['direction'], layout: 0 | 1, seed: number,
-                  opts: { T?: number; N?: number; I?: number; H?: number; full?: boolean } = {}): TrainCase {
+function makeCase(
+  v: Variant,
+  direction: Rnn64Spec['direction'],
+  layout: 0 | 1,
+  seed: number,
+  opts: { T?: number; N?: number; I?: number; H?: number; full?: boolean } = {},
+): TrainCase {
   const rand = rng32(seed);
-  const T = opts.T ?? 4, N = opts.N ?? 3, I = opts.I ?? 3, H = opts.H ?? 5;
+  const T = opts.T ?? 4,
+    N = opts.N ?? 3,
+    I = opts.I ?? 3,
+    H = opts.H ?? 5;
   const full = opts.full ?? true;
-  const D = direction === 'bidirectional' ? 2 : 1, G = v.cell === 'GRU' ? 3 : v.cell === 'LSTM' ? 4 : 1;
+  const D = direction === 'bidirectional' ? 2 : 1,
+    G = v.cell === 'GRU' ? 3 : v.cell === 'LSTM' ? 4 : 1;
   const scaled = (n: number, scale: number): Float32Array => random(n, rand).map((x) => x * scale);
   const attrs = { cell: v.cell, hiddenSize: H, inputSize: I, direction, linearBeforeReset: v.lbr, layout, threads: 2 };
   const lens = new Int32Array(N);
@@ -105,7 +145,10 @@ function makeCase(v: Variant, direction: Rnn64Spec['direction'], layout: 0 | 1, 
     attrs,
     weights: { W: scaled(D * G * H * I, 0.6), R: scaled(D * G * H * H, 0.6), B: full ? scaled(D * 2 * G * H, 0.5) : null },
     inputs: {
-      X: random(T * N * I, rand), seqLength: T, batchSize: N, sequenceLens: full ? lens : null,
+      X: random(T * N * I, rand),
+      seqLength: T,
+      batchSize: N,
+      sequenceLens: full ? lens : null,
       initialH: full ? random(D * N * H, rand) : null,
       initialC: full && v.cell === 'LSTM' ? random(D * N * H, rand) : null,
     },
@@ -130,9 +173,12 @@ function loss64(c: TrainCase, d: Rnn64Data): number {
 // Central finite differences of the float64 loss with respect to every element of `key`.
 function finiteDifferences(c: TrainCase, key: 'W' | 'R' | 'B' | 'X' | 'initialH' | 'initialC'): Float64Array {
   const data: Rnn64Data = {
-    W: Float64Array.from(c.weights.W), R: Float64Array.from(c.weights.R),
-    B: c.weights.B ? Float64Array.from(c.weights.B) : new Float64Array(c.weights.R.length / c.attrs.hiddenSize * 2),
-    X: Float64Array.from(c.inputs.X), seqLength: c.inputs.seqLength, batchSize: c.inputs.batchSize,
+    W: Float64Array.from(c.weights.W),
+    R: Float64Array.from(c.weights.R),
+    B: c.weights.B ? Float64Array.from(c.weights.B) : new Float64Array((c.weights.R.length / c.attrs.hiddenSize) * 2),
+    X: Float64Array.from(c.inputs.X),
+    seqLength: c.inputs.seqLength,
+    batchSize: c.inputs.batchSize,
     sequenceLens: c.inputs.sequenceLens,
     initialH: c.inputs.initialH ? Float64Array.from(c.inputs.initialH) : new Float64Array(c.cY!.length / c.inputs.seqLength),
     initialC: c.inputs.initialC ? Float64Array.from(c.inputs.initialC) : new Float64Array(c.cY!.length / c.inputs.seqLength),
@@ -155,7 +201,8 @@ function finiteDifferences(c: TrainCase, key: 'W' | 'R' | 'B' | 'X' | 'initialH'
 function expectNear(name: string, got: Float32Array | undefined, want: Float64Array, atol: number, rtol: number): void {
   expect(got).toBeDefined();
   expect(got!.length).toBe(want.length);
-  let worst = 0, at = -1;
+  let worst = 0,
+    at = -1;
   for (let i = 0; i < want.length; i++) {
     const e = Math.abs(got![i] - want[i]) / (atol + rtol * Math.abs(want[i]));
     if (!(e <= worst)) {
@@ -170,9 +217,16 @@ function nativeSpec(t: RnnTrainer, c: TrainCase): NativeSpec {
   const D = t.numDirections;
   const perDir = c.attrs.cell === 'GRU' ? [2, 0, 0, 1, 0, 0] : c.attrs.cell === 'LSTM' ? [2, 0, 0, 1, 0, 0, 1, 0, 0] : [1, 0, 0];
   return {
-    cell: c.attrs.cell === 'GRU' ? 1 : c.attrs.cell === 'LSTM' ? 2 : 0, hiddenSize: c.attrs.hiddenSize, inputSize: c.attrs.inputSize, numDirections: D,
-    reverse: c.attrs.direction === 'reverse', linearBeforeReset: c.attrs.linearBeforeReset, inputForget: false,
-    layout: c.attrs.layout, bf16Weights: false, acts: D === 2 ? [...perDir, ...perDir] : perDir,
+    cell: c.attrs.cell === 'GRU' ? 1 : c.attrs.cell === 'LSTM' ? 2 : 0,
+    hiddenSize: c.attrs.hiddenSize,
+    inputSize: c.attrs.inputSize,
+    numDirections: D,
+    reverse: c.attrs.direction === 'reverse',
+    linearBeforeReset: c.attrs.linearBeforeReset,
+    inputForget: false,
+    layout: c.attrs.layout,
+    bf16Weights: false,
+    acts: D === 2 ? [...perDir, ...perDir] : perDir,
   };
 }
 
@@ -188,8 +242,11 @@ describe('RnnTrainer gradients against central finite differences of a float64 f
           // The float64 oracle does not depend on the ISA: worked out once, checked against each.
           const want = rnnForward64(c.attrs, { ...c.weights, ...c.inputs });
           const fd = {
-            dW: finiteDifferences(c, 'W'), dR: finiteDifferences(c, 'R'), dB: finiteDifferences(c, 'B'),
-            dX: finiteDifferences(c, 'X'), dInitialH: finiteDifferences(c, 'initialH'),
+            dW: finiteDifferences(c, 'W'),
+            dR: finiteDifferences(c, 'R'),
+            dB: finiteDifferences(c, 'B'),
+            dX: finiteDifferences(c, 'X'),
+            dInitialH: finiteDifferences(c, 'initialH'),
             dInitialC: v.cell === 'LSTM' ? finiteDifferences(c, 'initialC') : null,
           };
           forEachIsa((isa) => {
@@ -328,7 +385,8 @@ describe('RnnTrainer async', () => {
     const c = makeCase(VARIANTS[0], 'forward', 0, 9);
     const t = new RnnTrainer(c.attrs);
     await expect(t.forwardAsync({ ...c.weights, W: new Float32Array(1) }, c.inputs)).rejects.toThrow(
-      'RnnTrainer.forwardAsync: expected W.length to be 45 ([D, G*H, I] = [1, 15, 3]), but received 1');
+      'RnnTrainer.forwardAsync: expected W.length to be 45 ([D, G*H, I] = [1, 15, 3]), but received 1',
+    );
     await expect(t.backwardAsync(c.weights, c.inputs, new Float32Array(3), {})).rejects.toThrow('saved must hold');
     t.dispose();
   });
@@ -338,39 +396,52 @@ describe('RnnTrainer errors', () => {
   const c = makeCase(VARIANTS[2], 'forward', 0, 11);
   test('attributes', () => {
     expect(() => new RnnTrainer({ ...c.attrs, cell: 'SimpleRNN' as 'GRU' })).toThrow(
-      `new RnnTrainer: expected cell to be 'GRU', 'LSTM' or 'RNN', but received "SimpleRNN" of type string`);
+      `new RnnTrainer: expected cell to be 'GRU', 'LSTM' or 'RNN', but received "SimpleRNN" of type string`,
+    );
     expect(() => new RnnTrainer({ ...c.attrs, hiddenSize: 0 })).toThrow(
-      'new RnnTrainer: expected hiddenSize to be a positive integer, but received 0 of type number');
+      'new RnnTrainer: expected hiddenSize to be a positive integer, but received 0 of type number',
+    );
     expect(() => new RnnTrainer({ ...c.attrs, direction: 'both' as 'forward' })).toThrow(
-      `new RnnTrainer: expected direction to be 'forward', 'reverse' or 'bidirectional', but received "both" of type string`);
+      `new RnnTrainer: expected direction to be 'forward', 'reverse' or 'bidirectional', but received "both" of type string`,
+    );
     expect(() => new RnnTrainer({ ...c.attrs, linearBeforeReset: 1 })).toThrow(
-      'new RnnTrainer: expected linearBeforeReset to be absent or 0 for an LSTM, but received 1 of type number');
+      'new RnnTrainer: expected linearBeforeReset to be absent or 0 for an LSTM, but received 1 of type number',
+    );
     expect(() => new RnnTrainer({ ...c.attrs, cell: 'RNN', linearBeforeReset: true })).toThrow(
-      'new RnnTrainer: expected linearBeforeReset to be absent or 0 for an RNN, but received true of type boolean');
+      'new RnnTrainer: expected linearBeforeReset to be absent or 0 for an RNN, but received true of type boolean',
+    );
     const rnn = new RnnTrainer({ ...c.attrs, cell: 'RNN' });
     const w = { W: new Float32Array(15), R: new Float32Array(25) };
     expect(() => rnn.forward(w, { ...c.inputs, initialC: new Float32Array(15) })).toThrow(
-      'RnnTrainer.forward: expected initialC to be absent for a plain RNN, but received Float32Array(15)');
+      'RnnTrainer.forward: expected initialC to be absent for a plain RNN, but received Float32Array(15)',
+    );
     rnn.dispose();
   });
 
   test('inputs and gradients', () => {
     const t = new RnnTrainer(c.attrs);
     expect(() => t.forward(c.weights, { ...c.inputs, X: new Float32Array(5) })).toThrow(
-      'RnnTrainer.forward: expected X.length to be 36 ([T, B, I] = [4, 3, 3]), but received 5');
+      'RnnTrainer.forward: expected X.length to be 36 ([T, B, I] = [4, 3, 3]), but received 5',
+    );
     expect(() => t.forward(c.weights, { ...c.inputs, sequenceLens: new Int32Array([4, 5, 1]) })).toThrow(
-      'RnnTrainer.forward: expected sequenceLens[1] to be in [0, 4] (seqLength), but received 5');
+      'RnnTrainer.forward: expected sequenceLens[1] to be in [0, 4] (seqLength), but received 5',
+    );
     expect(() => t.forward(c.weights, { ...c.inputs, initialC: new Float32Array(2) })).toThrow(
-      'RnnTrainer.forward: expected initialC.length to be 15 ([D, B, H] = [1, 3, 5]), but received 2');
+      'RnnTrainer.forward: expected initialC.length to be 15 ([D, B, H] = [1, 3, 5]), but received 2',
+    );
     expect(() => t.forward(c.weights, c.inputs, { outputs: ['Y', 'Z' as 'Y'] })).toThrow(
-      `RnnTrainer.forward: expected options.outputs to be 'Y', 'Y_h' or 'Y_c' entries, but received "Z" of type string`);
+      `RnnTrainer.forward: expected options.outputs to be 'Y', 'Y_h' or 'Y_c' entries, but received "Z" of type string`,
+    );
     const fwd = t.forward(c.weights, c.inputs);
     expect(() => t.backward(c.weights, c.inputs, fwd.saved, { dY: new Float32Array(3) })).toThrow(
-      'RnnTrainer.backward: expected grads.dY.length to be 60 ([T, D, B, H] = [4, 1, 3, 5]), but received 3');
+      'RnnTrainer.backward: expected grads.dY.length to be 60 ([T, D, B, H] = [4, 1, 3, 5]), but received 3',
+    );
     expect(() => t.backward(c.weights, c.inputs, fwd.saved.subarray(1), {})).toThrow(
-      `saved must hold ${fwd.saved.length} floats, got ${fwd.saved.length - 1}`);
+      `saved must hold ${fwd.saved.length} floats, got ${fwd.saved.length - 1}`,
+    );
     expect(() => t.backward(c.weights, c.inputs, [] as unknown as Float32Array, {})).toThrow(
-      'RnnTrainer.backward: expected saved to be the Float32Array that forward returned, but received an array of length 0');
+      'RnnTrainer.backward: expected saved to be the Float32Array that forward returned, but received an array of length 0',
+    );
     t.dispose();
     expect(() => t.forward(c.weights, c.inputs)).toThrow('RnnTrainer.forward: this trainer has been disposed');
   });
@@ -381,15 +452,20 @@ describe('RnnTrainer errors', () => {
     t.dispose();
     const Native = binding().NativeRnnTrainer;
     expect(() => new Native({ ...spec, clip: 3 }, 1)).toThrow('NativeRnnTrainer: the trainer does not support clip');
-    expect(() => new Native({ ...spec, bf16Weights: true }, 1)).toThrow('NativeRnnTrainer: the trainer does not support bf16 weights (fp32 only)');
+    expect(() => new Native({ ...spec, bf16Weights: true }, 1)).toThrow(
+      'NativeRnnTrainer: the trainer does not support bf16 weights (fp32 only)',
+    );
     expect(() => new Native({ ...spec, cell: 0, acts: [0, 0, 0] }, 1)).toThrow(
-      'NativeRnnTrainer: the trainer does not support activations other than the defaults (Tanh for RNN; Sigmoid, Tanh[, Tanh])');
+      'NativeRnnTrainer: the trainer does not support activations other than the defaults (Tanh for RNN; Sigmoid, Tanh[, Tanh])',
+    );
     expect(() => new Native({ ...spec, acts: [7, 0.2, 0.5, 1, 0, 0, 1, 0, 0] }, 1)).toThrow(
-      'NativeRnnTrainer: the trainer does not support activations other than the defaults (Tanh for RNN; Sigmoid, Tanh[, Tanh])');
+      'NativeRnnTrainer: the trainer does not support activations other than the defaults (Tanh for RNN; Sigmoid, Tanh[, Tanh])',
+    );
     expect(() => new Native({ ...spec, inputForget: true }, 1)).toThrow('NativeRnnTrainer: the trainer does not support inputForget');
     const n = new Native(spec, 1);
     expect(() => n.forward({ ...c.weights, P: new Float32Array(15) }, { ...c.inputs, wantY: true, wantYh: false, wantYc: false })).toThrow(
-      'NativeRnnTrainer: peepholes (P) are not supported in training');
+      'NativeRnnTrainer: peepholes (P) are not supported in training',
+    );
     n.dispose();
   });
 });

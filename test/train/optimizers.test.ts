@@ -1,5 +1,5 @@
 // Optimizers against hand-computed steps (Keras's formulas), clipping, schedules, callbacks.
-import { callbacks, optimizers, schedules, Optimizer } from '../../lib';
+import { callbacks, optimizers, schedules, type Optimizer } from '../../lib';
 import type { Param } from '../../lib/layers';
 
 function param(value: number[], grad: number[]): Param {
@@ -105,7 +105,12 @@ describe('optimizers', () => {
   });
 
   test('rmsprop: plain, with momentum, centered', () => {
-    for (const [momentum, centered] of [[0, false], [0.5, false], [0, true], [0.5, true]] as const) {
+    for (const [momentum, centered] of [
+      [0, false],
+      [0.5, false],
+      [0, true],
+      [0.5, true],
+    ] as const) {
       const lr = 0.01;
       const rho = 0.9;
       const w = [...w0];
@@ -134,20 +139,44 @@ describe('optimizers', () => {
   });
 
   test('Keras defaults and string names', () => {
-    expect(optimizers.adam().getConfig()).toEqual({ name: 'adam', learningRate: 0.001, clipNorm: null, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+    expect(optimizers.adam().getConfig()).toEqual({
+      name: 'adam',
+      learningRate: 0.001,
+      clipNorm: null,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-7,
+    });
     expect(optimizers.sgd().getConfig()).toEqual({ name: 'sgd', learningRate: 0.01, clipNorm: null, momentum: 0, nesterov: false });
-    expect(optimizers.rmsprop().getConfig()).toEqual({ name: 'rmsprop', learningRate: 0.001, clipNorm: null, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false });
+    expect(optimizers.rmsprop().getConfig()).toEqual({
+      name: 'rmsprop',
+      learningRate: 0.001,
+      clipNorm: null,
+      rho: 0.9,
+      momentum: 0,
+      epsilon: 1e-7,
+      centered: false,
+    });
     expect(optimizers.adamw().getConfig().weightDecay).toBe(0.004);
   });
 
   test('bad arguments name the argument', () => {
-    expect(() => optimizers.adam({ learningRate: -1 })).toThrow('optimizers.adam: expected learningRate to be a positive number or a schedule, but received -1');
+    expect(() => optimizers.adam({ learningRate: -1 })).toThrow(
+      'optimizers.adam: expected learningRate to be a positive number or a schedule, but received -1',
+    );
     expect(() => optimizers.sgd({ momentum: 1 })).toThrow('optimizers.sgd: expected momentum to be a number in [0, 1), but received 1');
     expect(() => optimizers.adam({ clipNorm: 0 })).toThrow('optimizers.adam: expected clipNorm to be a positive number, but received 0');
   });
 
   test('sparse parameters update only the touched rows', () => {
-    const p: Param = { name: 'emb', shape: [3, 2], value: Float32Array.from([1, 1, 2, 2, 3, 3]), grad: Float32Array.from([0, 0, 1, 1, 0, 0]), rows: Int32Array.from([1]), rowSize: 2 };
+    const p: Param = {
+      name: 'emb',
+      shape: [3, 2],
+      value: Float32Array.from([1, 1, 2, 2, 3, 3]),
+      grad: Float32Array.from([0, 0, 1, 1, 0, 0]),
+      rows: Int32Array.from([1]),
+      rowSize: 2,
+    };
     const opt = optimizers.adam({ learningRate: 0.1 });
     opt.apply([p]);
     expect(Array.from(p.value)).toEqual([1, 1, expect.closeTo(1.9, 5), expect.closeTo(1.9, 5), 3, 3]);
@@ -201,7 +230,12 @@ describe('schedules', () => {
 
   test('earlyStopping stops after patience and restores the best weights', () => {
     let weights: Float32Array[] = [Float32Array.from([0])];
-    const model = { stopTraining: false, optimizer: null, getWeights: () => weights.map((w) => Float32Array.from(w)), setWeights: (w: Float32Array[]) => (weights = w) };
+    const model = {
+      stopTraining: false,
+      optimizer: null,
+      getWeights: () => weights.map((w) => Float32Array.from(w)),
+      setWeights: (w: Float32Array[]) => (weights = w),
+    };
     const cb = callbacks.earlyStopping({ monitor: 'val_loss', patience: 1, restoreBestWeights: true });
     cb.setModel(model);
     const losses = [3, 2, 2.5, 2.1];

@@ -1,13 +1,13 @@
 // The recurrent layers over the native trainer: gradients against float64 central differences of
 // an ONNX-semantics reference, Keras's initializers in ONNX layout, and models that learn.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { GruOp, LstmOp, layers, loadModel, optimizers, sequential, Tensor } from '../../lib';
 import type { Activation, Layer } from '../../lib/layers';
 import { Gru, Lstm, Recurrent } from '../../lib/layers';
 import { Rng } from '../../lib/train/rng';
-import { dot, expectGradClose, f32, f64, numericGradient, rnnRef, RnnRefSpec } from '../helpers/fd';
+import { dot, expectGradClose, f32, f64, numericGradient, rnnRef, type RnnRefSpec } from '../helpers/fd';
 
 const ctx = { training: true, rng: new Rng(1) };
 
@@ -16,7 +16,13 @@ function randomize(layer: Layer, rng: Rng, scale: number): void {
 }
 
 function refSpec(l: Recurrent): RnnRefSpec {
-  return { cell: l.cell, hidden: l.units, input: l.inputShape![1], directions: l.directions, linearBeforeReset: l instanceof Gru ? l.resetAfter : false };
+  return {
+    cell: l.cell,
+    hidden: l.units,
+    input: l.inputShape![1],
+    directions: l.directions,
+    linearBeforeReset: l instanceof Gru ? l.resetAfter : false,
+  };
 }
 
 /** The layer's output from float64 parameters and inputs, as the reference computes it. */
@@ -39,13 +45,21 @@ const H = 4;
 const cases: Case[] = [
   { label: 'GRU resetAfter (lbr 1), last state', make: () => layers.gru({ units: H }), lengths: null },
   { label: 'GRU resetAfter (lbr 1), sequences', make: () => layers.gru({ units: H, returnSequences: true }), lengths: null },
-  { label: 'GRU resetAfter false (lbr 0), sequences', make: () => layers.gru({ units: H, returnSequences: true, resetAfter: false }), lengths: null },
+  {
+    label: 'GRU resetAfter false (lbr 0), sequences',
+    make: () => layers.gru({ units: H, returnSequences: true, resetAfter: false }),
+    lengths: null,
+  },
   { label: 'GRU resetAfter false (lbr 0), last state', make: () => layers.gru({ units: H, resetAfter: false }), lengths: null },
   { label: 'LSTM, last state', make: () => layers.lstm({ units: H }), lengths: null },
   { label: 'LSTM, sequences', make: () => layers.lstm({ units: H, returnSequences: true }), lengths: null },
   { label: 'GRU, masked sequences', make: () => layers.gru({ units: H, returnSequences: true }), lengths: [4, 2, 0] },
   { label: 'LSTM, masked last state', make: () => layers.lstm({ units: H }), lengths: [1, 4, 3] },
-  { label: 'bidirectional GRU, sequences, masked', make: () => layers.bidirectional({ layer: layers.gru({ units: H, returnSequences: true }) }), lengths: [3, 4, 1] },
+  {
+    label: 'bidirectional GRU, sequences, masked',
+    make: () => layers.bidirectional({ layer: layers.gru({ units: H, returnSequences: true }) }),
+    lengths: [3, 4, 1],
+  },
   { label: 'bidirectional LSTM, last state', make: () => layers.bidirectional({ layer: layers.lstm({ units: H }) }), lengths: null },
 ];
 
@@ -104,7 +118,12 @@ describe('recurrent layer gradients vs float64 differences', () => {
 
 describe('the float64 reference', () => {
   // The differences above are only as good as rnnRef: it must compute what the ONNX operators do.
-  for (const [cell, lbr, dirs] of [['GRU', true, 1], ['GRU', false, 2], ['LSTM', false, 1], ['LSTM', false, 2]] as const) {
+  for (const [cell, lbr, dirs] of [
+    ['GRU', true, 1],
+    ['GRU', false, 2],
+    ['LSTM', false, 1],
+    ['LSTM', false, 2],
+  ] as const) {
     test(`${cell}${cell === 'GRU' ? ` lbr ${Number(lbr)}` : ''}, ${dirs} direction(s), with lengths, matches ${cell === 'GRU' ? 'GruOp' : 'LstmOp'}`, () => {
       const rng = new Rng(31);
       const G = cell === 'GRU' ? 3 : 4;
@@ -114,12 +133,25 @@ describe('the float64 reference', () => {
       const B = r(dirs * 2 * G * H);
       const X = r(N * T * I);
       const lengths = Int32Array.from([4, 1, 3]);
-      const weights = { W: new Tensor('float32', W, [dirs, G * H, I]), R: new Tensor('float32', R, [dirs, G * H, H]), B: new Tensor('float32', B, [dirs, 2 * G * H]) };
+      const weights = {
+        W: new Tensor('float32', W, [dirs, G * H, I]),
+        R: new Tensor('float32', R, [dirs, G * H, H]),
+        B: new Tensor('float32', B, [dirs, 2 * G * H]),
+      };
       const attrs = { hiddenSize: H, layout: 1 as const, direction: dirs === 2 ? ('bidirectional' as const) : ('forward' as const) };
       const op = cell === 'GRU' ? new GruOp(weights, { ...attrs, linearBeforeReset: lbr ? 1 : 0 }) : new LstmOp(weights, attrs);
       const out = op.run({ X: new Tensor('float32', X, [N, T, I]), sequenceLens: new Tensor('int32', lengths, [N]) });
       op.dispose();
-      const ref = rnnRef({ cell, hidden: H, input: I, directions: dirs, linearBeforeReset: lbr }, f64(W), f64(R), f64(B), f64(X), N, T, lengths);
+      const ref = rnnRef(
+        { cell, hidden: H, input: I, directions: dirs, linearBeforeReset: lbr },
+        f64(W),
+        f64(R),
+        f64(B),
+        f64(X),
+        N,
+        T,
+        lengths,
+      );
       expectGradClose('Y', out.Y!.data as Float32Array, ref.Y, 1e-5);
       expectGradClose('Y_h', out.Y_h!.data as Float32Array, ref.Yh, 1e-5);
     });
@@ -164,7 +196,9 @@ describe("Keras's initializers in ONNX layout", () => {
 
   test('shape errors name the layer', () => {
     const g = layers.gru({ units: 2, name: 'enc' });
-    expect(() => g.build([5], new Rng(1))).toThrow("layer 'enc': expected input shape to be [steps, features] (inputs [N, T, F]), but received [5]");
+    expect(() => g.build([5], new Rng(1))).toThrow(
+      "layer 'enc': expected input shape to be [steps, features] (inputs [N, T, F]), but received [5]",
+    );
   });
 });
 
@@ -183,11 +217,19 @@ describe('recurrent models that learn', () => {
         y[i * t + s] = p;
       }
     }
-    const m = sequential([layers.gru({ units: 16, returnSequences: true }), layers.dense({ units: 2, activation: 'softmax' })], { seed: 1 });
+    const m = sequential([layers.gru({ units: 16, returnSequences: true }), layers.dense({ units: 2, activation: 'softmax' })], {
+      seed: 1,
+    });
     m.compile({ optimizer: optimizers.adam({ learningRate: 0.02 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const X = new Tensor('float32', x, [n, t, 1]);
     const Y = new Tensor('int32', y, [n, t]);
-    await m.fit(X, Y, { epochs: 60, batchSize: 32, verbose: 0, seed: 1, earlyStopping: { monitor: 'accuracy', patience: 100, mode: 'max' } });
+    await m.fit(X, Y, {
+      epochs: 60,
+      batchSize: 32,
+      verbose: 0,
+      seed: 1,
+      earlyStopping: { monitor: 'accuracy', patience: 100, mode: 'max' },
+    });
     const r = await m.evaluate(X, Y);
     expect(r.accuracy).toBeGreaterThanOrEqual(0.99);
     m.dispose();
@@ -225,11 +267,14 @@ describe('recurrent models that learn', () => {
       ids.push(row);
       labels.push(row.includes(7) ? 1 : 0);
     }
-    const m = sequential([
-      layers.embedding({ inputDim: 10, outputDim: 8, maskZero: true }),
-      layers.bidirectional({ layer: layers.gru({ units: 8 }) }),
-      layers.dense({ units: 2, activation: 'softmax' }),
-    ], { seed: 5 });
+    const m = sequential(
+      [
+        layers.embedding({ inputDim: 10, outputDim: 8, maskZero: true }),
+        layers.bidirectional({ layer: layers.gru({ units: 8 }) }),
+        layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+      { seed: 5 },
+    );
     m.compile({ optimizer: optimizers.adam({ learningRate: 0.02 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     await m.fit(ids, labels, { epochs: 40, batchSize: 16, verbose: 0, seed: 5 });
     expect((await m.evaluate(ids, labels)).accuracy).toBeGreaterThan(0.95);
@@ -251,14 +296,21 @@ describe('recurrent models: files and resuming', () => {
     return { x, y: x.map((r) => (r[0] > 2 ? 1 : 0)) };
   };
   const make = (seed: number) => {
-    const m = sequential([
-      layers.embedding({ inputDim: 6, outputDim: 4, maskZero: true }),
-      layers.gru({ units: 5, returnSequences: true }),
-      layers.dropout({ rate: 0.2 }),
-      layers.bidirectional({ layer: layers.lstm({ units: 3 }) }),
-      layers.dense({ units: 2, activation: 'softmax' }),
-    ], { seed });
-    m.compile({ optimizer: optimizers.rmsprop({ learningRate: 0.01, momentum: 0.5 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const m = sequential(
+      [
+        layers.embedding({ inputDim: 6, outputDim: 4, maskZero: true }),
+        layers.gru({ units: 5, returnSequences: true }),
+        layers.dropout({ rate: 0.2 }),
+        layers.bidirectional({ layer: layers.lstm({ units: 3 }) }),
+        layers.dense({ units: 2, activation: 'softmax' }),
+      ],
+      { seed },
+    );
+    m.compile({
+      optimizer: optimizers.rmsprop({ learningRate: 0.01, momentum: 0.5 }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
     return m;
   };
 

@@ -1,8 +1,8 @@
 // The CLI's one argument parser, the one atomic writer and the one quantile.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { spawnSync } from 'child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { parseCommandArgs, UsageError } from '../../lib/util/args';
 import { writeAtomic, writeAtomicSync } from '../../lib/util/atomic-write';
 import { median, quantile } from '../../lib/util/quantile';
@@ -11,7 +11,9 @@ describe('parseCommandArgs', () => {
   const specs = { seeds: 'string', dim: 'list', json: 'flag' } as const;
 
   test('both value forms, lists in order, flags, positionals and the -- terminator', () => {
-    const p = parseCommandArgs(['m.onnx', '--seeds=3', '--dim', 'a=1', '--dim=b=2', '--json', '--json', '--', '--x'], specs, { positionals: true });
+    const p = parseCommandArgs(['m.onnx', '--seeds=3', '--dim', 'a=1', '--dim=b=2', '--json', '--json', '--', '--x'], specs, {
+      positionals: true,
+    });
     expect(p.options.get('seeds')).toEqual(['3']);
     expect(p.options.get('dim')).toEqual(['a=1', 'b=2']);
     expect(p.options.get('json')).toEqual(['true']);
@@ -56,7 +58,7 @@ describe('writeAtomic', () => {
     expect(fs.readdirSync(dir)).toEqual(['a.json']);
   });
 
-  test("removes the temporary files of dead writers to the same path, and only those", () => {
+  test('removes the temporary files of dead writers to the same path, and only those', () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     const stale = path.join(dir, `.r.md.${dead}.abc.tmp`);
     const live = path.join(dir, `.r.md.${process.ppid}.def.tmp`);

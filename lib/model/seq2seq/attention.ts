@@ -47,7 +47,12 @@ export class LuongAttention {
   /** The last training forward's inputs and weights, for backward. */
   private cache: { hd: Float32Array; he: Float32Array; ke: Float32Array; a: Float32Array; n: number; tt: number; ts: number } | null = null;
 
-  constructor(private readonly H: number, score: 'general' | 'dot', rng: Rng, private readonly threadsOf: () => number | undefined) {
+  constructor(
+    private readonly H: number,
+    score: 'general' | 'dot',
+    rng: Rng,
+    private readonly threadsOf: () => number | undefined,
+  ) {
     if (score === 'general') {
       const Wa = (this.Wa = makeParam('attention/Wa', [H, H]));
       initMatrix('glorotUniform', H, H, rng, (r, col, v) => (Wa.value[r * H + col] = v));
@@ -68,7 +73,15 @@ export class LuongAttention {
   }
 
   /** The attentional outputs [n, tt, H] for decoder outputs hd [n, tt, H] over encoder outputs he [n, ts, H]. */
-  async forward(hd: Float32Array, he: Float32Array, lens: Int32Array, n: number, tt: number, ts: number, ctx: RunContext): Promise<Activation> {
+  async forward(
+    hd: Float32Array,
+    he: Float32Array,
+    lens: Int32Array,
+    n: number,
+    tt: number,
+    ts: number,
+    ctx: RunContext,
+  ): Promise<Activation> {
     const H = this.H;
     const threads = this.threads;
     const ke = this.keys(he, n * ts);
@@ -77,7 +90,16 @@ export class LuongAttention {
     for (let b = 0; b < n; b++) {
       const heB = he.subarray(b * ts * H, (b + 1) * ts * H);
       const aB = a.subarray(b * tt * ts, (b + 1) * tt * ts);
-      gemm({ transB: true, M: tt, N: ts, K: H, A: hd.subarray(b * tt * H, (b + 1) * tt * H), B: ke.subarray(b * ts * H, (b + 1) * ts * H), C: aB, threads });
+      gemm({
+        transB: true,
+        M: tt,
+        N: ts,
+        K: H,
+        A: hd.subarray(b * tt * H, (b + 1) * tt * H),
+        B: ke.subarray(b * ts * H, (b + 1) * ts * H),
+        C: aB,
+        threads,
+      });
       maskedSoftmax(aB, tt, ts, lens[b]);
       gemm({ M: tt, N: H, K: ts, A: aB, B: heB, C: context.subarray(b * tt * H, (b + 1) * tt * H), threads });
     }
@@ -103,8 +125,10 @@ export class LuongAttention {
     const dKe = this.Wa ? new Float32Array(n * ts * H) : dHe;
     const dA = new Float32Array(tt * ts);
     for (let b = 0; b < n; b++) {
-      const t0 = b * tt * H, t1 = (b + 1) * tt * H;
-      const s0 = b * ts * H, s1 = (b + 1) * ts * H;
+      const t0 = b * tt * H,
+        t1 = (b + 1) * tt * H;
+      const s0 = b * ts * H,
+        s1 = (b + 1) * ts * H;
       const aB = a.subarray(b * tt * ts, (b + 1) * tt * ts);
       const dC = dCtx.subarray(t0, t1);
       gemm({ transB: true, M: tt, N: ts, K: H, A: dC, B: he.subarray(s0, s1), C: dA, threads });
@@ -139,7 +163,16 @@ export class LuongAttention {
       while (r1 < rows && srcOf[r1] === b) r1++;
       const m = r1 - r0;
       const a = new Float32Array(m * ts);
-      gemm({ transB: true, M: m, N: ts, K: H, A: hd.subarray(r0 * H, r1 * H), B: mem.ke.subarray(b * ts * H, (b + 1) * ts * H), C: a, threads });
+      gemm({
+        transB: true,
+        M: m,
+        N: ts,
+        K: H,
+        A: hd.subarray(r0 * H, r1 * H),
+        B: mem.ke.subarray(b * ts * H, (b + 1) * ts * H),
+        C: a,
+        threads,
+      });
       maskedSoftmax(a, m, ts, mem.lens[b]);
       gemm({ M: m, N: H, K: ts, A: a, B: mem.he.subarray(b * ts * H, (b + 1) * ts * H), C: context.subarray(r0 * H, r1 * H), threads });
       r0 = r1;

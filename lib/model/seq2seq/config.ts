@@ -79,7 +79,8 @@ export const checkPositive = (where: string, name: string, v: unknown): number =
 /** The constructor's arguments checked, with their defaults filled in. */
 export function normalize(args: Seq2SeqArgs): Seq2SeqConfig {
   const where = 'seq2seq';
-  if (args === null || typeof args !== 'object') throw typeError(where, 'its argument', 'a config object { cell, srcVocab, tgtVocab, embedDim, units, ... }', args);
+  if (args === null || typeof args !== 'object')
+    throw typeError(where, 'its argument', 'a config object { cell, srcVocab, tgtVocab, embedDim, units, ... }', args);
   oneOf(where, 'cell', args.cell, ['gru', 'lstm', 'rnn'] as const, "'gru', 'lstm' or 'rnn'");
   const srcVocab = checkPositive(where, 'srcVocab', args.srcVocab);
   const tgtVocab = checkPositive(where, 'tgtVocab', args.tgtVocab);
@@ -94,16 +95,33 @@ export function normalize(args: Seq2SeqArgs): Seq2SeqConfig {
   fraction(where, 'dropout', dropout);
   const startToken = args.startToken ?? 1;
   const endToken = args.endToken ?? 2;
-  for (const [name, v] of [['startToken', startToken], ['endToken', endToken]] as const) {
-    if (!isInt(v) || v < 1 || v >= tgtVocab) throw rangeError(where, name, `a token id in [1, ${tgtVocab - 1}] (0 is padding; tgtVocab ${tgtVocab})`, String(v));
+  for (const [name, v] of [
+    ['startToken', startToken],
+    ['endToken', endToken],
+  ] as const) {
+    if (!isInt(v) || v < 1 || v >= tgtVocab)
+      throw rangeError(where, name, `a token id in [1, ${tgtVocab - 1}] (0 is padding; tgtVocab ${tgtVocab})`, String(v));
   }
   if (startToken === endToken) throw rangeError(where, 'endToken', `a token other than startToken (${startToken})`, String(endToken));
   if (args.seed !== undefined) nonNegativeInt(where, 'seed', args.seed, Number.MAX_SAFE_INTEGER);
   const threads = args.threads === null ? null : (checkThreads(where, args.threads) ?? null);
-  if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) throw typeError(where, 'name', 'a non-empty string', args.name);
+  if (args.name !== undefined && (typeof args.name !== 'string' || args.name === ''))
+    throw typeError(where, 'name', 'a non-empty string', args.name);
   return {
-    cell: args.cell, srcVocab, tgtVocab, embedDim, units, layers, attention, attentionScore, dropout, startToken, endToken,
-    seed: args.seed ?? randomSeed(), threads, name: args.name ?? 'seq2seq',
+    cell: args.cell,
+    srcVocab,
+    tgtVocab,
+    embedDim,
+    units,
+    layers,
+    attention,
+    attentionScore,
+    dropout,
+    startToken,
+    endToken,
+    seed: args.seed ?? randomSeed(),
+    threads,
+    name: args.name ?? 'seq2seq',
   };
 }
 

@@ -22,7 +22,9 @@ export function inferenceOp(layer: Recurrent, threads: number | undefined): Step
     B: new Tensor('float32', B.value, B.shape),
   };
   if (layer.cell === 'RNN') return new RnnOp(weights, { layout: 1, threads });
-  return layer.cell === 'GRU' ? new GruOp(weights, { linearBeforeReset: 1, layout: 1, threads }) : new LstmOp(weights, { layout: 1, threads });
+  return layer.cell === 'GRU'
+    ? new GruOp(weights, { linearBeforeReset: 1, layout: 1, threads })
+    : new LstmOp(weights, { layout: 1, threads });
 }
 
 /** What decoding reads: the model's parts after the encoder, and one batch of sources' encoder outputs. */
@@ -119,7 +121,11 @@ export async function greedy(dec: Decoder, states: States, n: number, maxLength:
  */
 export async function beam(dec: Decoder, states: States, n: number, width: number, maxLength: number): Promise<number[][]> {
   const { startToken, endToken, tgtVocab: V, units: H } = dec.config;
-  interface Hyp { tokens: number[]; score: number; row: number }
+  interface Hyp {
+    tokens: number[];
+    score: number;
+    row: number;
+  }
   let live: Hyp[][] = Array.from({ length: n }, (_, b) => [{ tokens: [], score: 0, row: b }]);
   const finished: { tokens: number[]; score: number }[][] = Array.from({ length: n }, () => []);
   let { h, c } = states;

@@ -6,20 +6,40 @@
 // one token at a time. Token 0 is padding in both vocabularies; the target ends with `endToken`.
 import { rangeError, typeError } from '../../errors';
 import { oneOf } from '../../validate';
-import { Dense, Dropout, Embedding, Gru, Layer, Lstm, Recurrent, SimpleRnn } from '../../layers';
+import { Dense, Dropout, Embedding, Gru, type Layer, Lstm, type Recurrent, SimpleRnn } from '../../layers';
 import type { Activation, Param, RunContext } from '../../layers/layer';
-import { Logs, TrainingModel } from '../../train/callbacks';
+import type { Logs, TrainingModel } from '../../train/callbacks';
 import { buildingFromFile } from '../../train/initializers';
 import { Loss } from '../../train/losses';
-import { Metric, MetricSpec, toMetrics } from '../../train/metrics';
-import { Optimizer, optimizerFromConfig, toOptimizer } from '../../train/optimizers';
+import { type Metric, type MetricSpec, toMetrics } from '../../train/metrics';
+import { type Optimizer, optimizerFromConfig, toOptimizer } from '../../train/optimizers';
 import { Rng } from '../../train/rng';
-import { Batchable, ModelData, range, setParams, takeRows, toBatchable } from '../data';
-import { batchSizeOf, FitArgs, History, logsOf, meanLoss, ModelFile, runFit, Trainee, trainingSeed, yieldToEventLoop } from '../fit-loop';
-import { compileSettings, decode, encode, FileContents, floatsIn, writeAtomic } from '../io';
+import { type Batchable, type ModelData, range, setParams, takeRows, toBatchable } from '../data';
+import {
+  batchSizeOf,
+  type FitArgs,
+  type History,
+  logsOf,
+  meanLoss,
+  type ModelFile,
+  runFit,
+  type Trainee,
+  trainingSeed,
+  yieldToEventLoop,
+} from '../fit-loop';
+import { compileSettings, decode, encode, type FileContents, floatsIn, writeAtomic } from '../io';
 import { LuongAttention } from './attention';
-import { checkPositive, DecodeArgs, lengthsOf, normalize, PAD, Seq2SeqArgs, Seq2SeqCompileArgs, Seq2SeqConfig } from './config';
-import { beam, Decoder, greedy, inferenceOp } from './decoding';
+import {
+  checkPositive,
+  type DecodeArgs,
+  lengthsOf,
+  normalize,
+  PAD,
+  type Seq2SeqArgs,
+  type Seq2SeqCompileArgs,
+  type Seq2SeqConfig,
+} from './config';
+import { beam, type Decoder, greedy, inferenceOp } from './decoding';
 
 /** One recurrent layer of the encoder or decoder stack: every step's output and the final states. */
 function recurrentLayer(cell: Seq2SeqConfig['cell'], name: string, units: number): Recurrent {
@@ -78,7 +98,16 @@ export class Seq2Seq implements TrainingModel {
   }
 
   private get layers(): Layer[] {
-    return [this.srcEmbed, ...this.encDrop, ...this.encoder, this.tgtEmbed, ...this.decDrop, ...this.decoder, ...(this.attention ? [this.attention.dense] : []), this.output];
+    return [
+      this.srcEmbed,
+      ...this.encDrop,
+      ...this.encoder,
+      this.tgtEmbed,
+      ...this.decDrop,
+      ...this.decoder,
+      ...(this.attention ? [this.attention.dense] : []),
+      this.output,
+    ];
   }
 
   /** Every trainable parameter, in a fixed order (the order of getWeights and the optimizer's state). */
@@ -128,7 +157,8 @@ export class Seq2Seq implements TrainingModel {
     if (b.dims.length !== 2 || b.dims[1] < 1) throw rangeError(where, `${name}.dims`, '[N, T] token ids', `[${b.dims.join(', ')}]`);
     const ids = b.data as Int32Array;
     for (let i = 0; i < ids.length; i++) {
-      if (!(ids[i] >= 0 && ids[i] < vocab)) throw rangeError(where, `${name} values`, `token ids in [0, ${vocab - 1}] (${vocabName} ${vocab})`, `${ids[i]} at flat index ${i}`);
+      if (!(ids[i] >= 0 && ids[i] < vocab))
+        throw rangeError(where, `${name} values`, `token ids in [0, ${vocab - 1}] (${vocabName} ${vocab})`, `${ids[i]} at flat index ${i}`);
     }
     return b;
   }
@@ -136,14 +166,20 @@ export class Seq2Seq implements TrainingModel {
   private pair(where: string, src: unknown, tgt: unknown, srcName = 'src', tgtName = 'tgt'): [Batchable, Batchable] {
     const s = this.tokens(where, srcName, src, this.config.srcVocab, 'srcVocab');
     const t = this.tokens(where, tgtName, tgt, this.config.tgtVocab, 'tgtVocab');
-    if (t.dims[0] !== s.dims[0]) throw rangeError(where, `${tgtName}.dims[0]`, `${s.dims[0]} (one target per source in ${srcName})`, String(t.dims[0]));
+    if (t.dims[0] !== s.dims[0])
+      throw rangeError(where, `${tgtName}.dims[0]`, `${s.dims[0]} (one target per source in ${srcName})`, String(t.dims[0]));
     return [s, t];
   }
 
   // --- teacher-forced forward and backward -------------------------------------------------------
 
   /** Encoder outputs of the top layer and every layer's final states. */
-  private async encode(src: Int32Array, n: number, ts: number, ctx: RunContext): Promise<{ he: Float32Array; lens: Int32Array; h: Float32Array[]; c: (Float32Array | null)[] }> {
+  private async encode(
+    src: Int32Array,
+    n: number,
+    ts: number,
+    ctx: RunContext,
+  ): Promise<{ he: Float32Array; lens: Int32Array; h: Float32Array[]; c: (Float32Array | null)[] }> {
     let x: Activation = await this.srcEmbed.forward({ data: src, dims: [n, ts] }, ctx);
     const lens = x.lengths!;
     const h: Float32Array[] = [];
@@ -250,7 +286,8 @@ export class Seq2Seq implements TrainingModel {
       setRng: (r) => {
         this.trainRng = r;
       },
-      data: (src, tgt, validation) => (validation ? this.pair(where, src, tgt, 'validationData[0]', 'validationData[1]') : this.pair(where, src, tgt)),
+      data: (src, tgt, validation) =>
+        validation ? this.pair(where, src, tgt, 'validationData[0]', 'validationData[1]') : this.pair(where, src, tgt),
       trainBatch: async (s, t) => {
         const r = await this.step(s, t, true);
         // Read the optimizer each batch: a callback (ReduceLROnPlateau) may replace its settings.
@@ -262,7 +299,8 @@ export class Seq2Seq implements TrainingModel {
       restore: (contents, source) => {
         const config = (contents.header.model as { config?: Record<string, unknown> } | undefined)?.config ?? {};
         const arch = (c: Record<string, unknown>): string => JSON.stringify({ ...c, name: undefined, seed: undefined, threads: undefined });
-        if (arch(config) !== arch({ ...this.config })) throw new Error(`${where}: the checkpoint ${source} holds a different architecture than this model`);
+        if (arch(config) !== arch({ ...this.config }))
+          throw new Error(`${where}: the checkpoint ${source} holds a different architecture than this model`);
         this.loadWeights(`${where}: the checkpoint ${source}`, contents);
       },
       setOptimizer: (opt) => {
@@ -291,7 +329,8 @@ export class Seq2Seq implements TrainingModel {
   /** Token sequences for each source (without the end token), by greedy or beam-search decoding. */
   async predict(src: ModelData, args: DecodeArgs = {}): Promise<number[][]> {
     const where = 'Seq2Seq.predict';
-    if (args === null || typeof args !== 'object') throw typeError(where, 'its second argument', 'an options object { method, beamWidth, maxLength }', args);
+    if (args === null || typeof args !== 'object')
+      throw typeError(where, 'its second argument', 'an options object { method, beamWidth, maxLength }', args);
     const method = args.method ?? 'greedy';
     oneOf(where, 'method', method, ['greedy', 'beam'] as const, "'greedy' or 'beam'");
     const beamWidth = args.beamWidth === undefined ? 4 : checkPositive(where, 'beamWidth', args.beamWidth);
@@ -309,9 +348,19 @@ export class Seq2Seq implements TrainingModel {
         const e = Math.min(n, b + batchSize);
         const enc = await this.encode(takeRows(S, all, b, e).data as Int32Array, e - b, ts, ctx);
         const memory = { he: enc.he, ke: this.attention ? this.attention.keys(enc.he, (e - b) * ts) : enc.he, lens: enc.lens, ts };
-        const dec: Decoder = { config: this.config, tgtEmbed: this.tgtEmbed, ops, attention: this.attention, output: this.output, ctx, memory };
+        const dec: Decoder = {
+          config: this.config,
+          tgtEmbed: this.tgtEmbed,
+          ops,
+          attention: this.attention,
+          output: this.output,
+          ctx,
+          memory,
+        };
         const states = { h: enc.h, c: enc.c };
-        result.push(...(method === 'greedy' ? await greedy(dec, states, e - b, maxLength) : await beam(dec, states, e - b, beamWidth, maxLength)));
+        result.push(
+          ...(method === 'greedy' ? await greedy(dec, states, e - b, maxLength) : await beam(dec, states, e - b, beamWidth, maxLength)),
+        );
         await yieldToEventLoop();
       }
     } finally {
@@ -344,7 +393,8 @@ export class Seq2Seq implements TrainingModel {
     for (const [name, p] of this.namedParams()) {
       const a = arrays.get(name);
       if (!a) throw new Error(`${where}: the file has no weights for ${name}`);
-      if (a.length !== p.value.length) throw new Error(`${where}: ${name} holds ${a.length} values, expected ${p.value.length} for shape [${p.shape.join(', ')}]`);
+      if (a.length !== p.value.length)
+        throw new Error(`${where}: ${name} holds ${a.length} values, expected ${p.value.length} for shape [${p.shape.join(', ')}]`);
       p.value.set(a);
     }
   }

@@ -1,8 +1,8 @@
 // Elementwise ops: unary math, binary arithmetic and comparison with numpy broadcasting, Where,
 // Cast. Tight loops over typed arrays; int64 goes through BigInt (shape arithmetic, small).
 import { DataType } from '../schema';
-import { NodeError, Value, ValueType, allocate, broadcastDims, broadcastOffsets, checkSize } from '../values';
-import { ANY, NUMERIC, OpDef, input, pure, simple } from './types';
+import { NodeError, type Value, type ValueType, allocate, broadcastDims, broadcastOffsets, checkSize } from '../values';
+import { ANY, NUMERIC, type OpDef, input, pure, simple } from './types';
 
 type Unary = (x: number) => number;
 
@@ -68,7 +68,9 @@ interface BinaryFns {
 function broadcastPair(where: string, a: Value, b: Value): { dims: number[]; oa: Int32Array | null; ob: Int32Array | null } {
   const dims = broadcastDims([a.dims, b.dims]);
   if (!dims) {
-    throw new NodeError(`${where}: inputs of dims [${a.dims.join(', ')}] and [${b.dims.join(', ')}] do not broadcast (numpy rules: trailing dims equal or 1)`);
+    throw new NodeError(
+      `${where}: inputs of dims [${a.dims.join(', ')}] and [${b.dims.join(', ')}] do not broadcast (numpy rules: trailing dims equal or 1)`,
+    );
   }
   checkSize(where, a.type, dims);
   return { dims, oa: broadcastOffsets(where, a.dims, dims), ob: broadcastOffsets(where, b.dims, dims) };
@@ -132,7 +134,7 @@ function pow(): OpDef {
       const x = a.data as Float32Array;
       const o = out.data as Float32Array;
       const n = o.length;
-      for (let i = 0; i < n; i++) o[i] = Math.pow(x[oa ? oa[i] : i], Number(b.data[ob ? ob[i] : i]));
+      for (let i = 0; i < n; i++) o[i] = x[oa ? oa[i] : i] ** Number(b.data[ob ? ob[i] : i]);
       return [out];
     }),
   );
@@ -162,7 +164,9 @@ function where(): OpDef {
       sameType(at, x, y);
       const dims = broadcastDims([c.dims, x.dims, y.dims]);
       if (!dims) {
-        throw new NodeError(`${at}: condition [${c.dims.join(', ')}], X [${x.dims.join(', ')}] and Y [${y.dims.join(', ')}] do not broadcast`);
+        throw new NodeError(
+          `${at}: condition [${c.dims.join(', ')}], X [${x.dims.join(', ')}] and Y [${y.dims.join(', ')}] do not broadcast`,
+        );
       }
       const out = allocate(at, x.type, dims);
       const oc = broadcastOffsets(at, c.dims, dims);
@@ -191,7 +195,9 @@ function clip(): OpDef {
           const v = inputs[k];
           if (v === undefined) return fallback;
           if (v.type !== x.type || v.data.length !== 1) {
-            throw new NodeError(`${where}: expected input ${k} (${attr}) to be a ${x.type} scalar, but received ${v.type} with dims [${v.dims.join(', ')}]`);
+            throw new NodeError(
+              `${where}: expected input ${k} (${attr}) to be a ${x.type} scalar, but received ${v.type} with dims [${v.dims.join(', ')}]`,
+            );
           }
           return Number(v.data[0]);
         };
@@ -252,7 +258,9 @@ function cast(): OpDef {
       const code = ctx.attrs.int('to');
       const to = code === undefined ? undefined : CAST_TARGETS[code];
       if (to === undefined) {
-        throw new NodeError(`${ctx.where}: attribute 'to' = ${code === undefined ? 'absent' : code} is not supported; gatedrnn casts to FLOAT (1), INT32 (6), INT64 (7) and BOOL (9)`);
+        throw new NodeError(
+          `${ctx.where}: attribute 'to' = ${code === undefined ? 'absent' : code} is not supported; gatedrnn casts to FLOAT (1), INT32 (6), INT64 (7) and BOOL (9)`,
+        );
       }
       return pure((inputs, where) => [castValue(where, input(where, inputs, 0, ANY), to)]);
     },
@@ -265,14 +273,17 @@ export const ELEMENTWISE_OPS: Record<string, OpDef> = {
   Mul: binary({ f: (a, b) => a * b, i32: (a, b) => Math.imul(a, b), i64: (a, b) => a * b }),
   Div: binary({ f: (a, b) => a / b, i32: intDiv, i64: bigDiv }),
   Pow: pow(),
-  Neg: unarySigned((x) => -x, (x) => -x),
+  Neg: unarySigned(
+    (x) => -x,
+    (x) => -x,
+  ),
   Abs: unarySigned(Math.abs, (x) => (x < 0n ? -x : x)),
   Exp: unaryFloat(Math.exp),
   Log: unaryFloat(Math.log),
   Sqrt: unaryFloat(Math.sqrt),
   Sigmoid: unaryFloat(sigmoid),
   Tanh: unaryFloat(Math.tanh),
-  Relu: unaryFloat((x) => (x > 0 ? x : 0)),
+  Relu: unaryFloat((x) => (Math.max(x , 0))),
   LeakyRelu: leakyRelu(),
   Clip: clip(),
   Equal: equal(),

@@ -3,7 +3,7 @@
 // native. MatMul with a 2-D right-hand side folds every batch dim of A into one GEMM.
 import { gemm as sgemm } from '../../ops/gemm';
 import { NodeError, allocate, broadcastDims, broadcastOffsets, sizeOf } from '../values';
-import { OpDef, input, optionalInput, pure, simple } from './types';
+import { type OpDef, input, optionalInput, pure, simple } from './types';
 
 function gemm(): OpDef {
   return simple(['alpha', 'beta', 'transA', 'transB'], [2, 3], (ctx) => {
@@ -21,13 +21,16 @@ function gemm(): OpDef {
       }
       const [M, K] = transA ? [a.dims[1], a.dims[0]] : a.dims;
       const [K2, N] = transB ? [b.dims[1], b.dims[0]] : b.dims;
-      if (K !== K2) throw new NodeError(`${where}: inner dims differ: A gives K = ${K}, B gives K = ${K2} (transA ${Number(transA)}, transB ${Number(transB)})`);
+      if (K !== K2)
+        throw new NodeError(
+          `${where}: inner dims differ: A gives K = ${K}, B gives K = ${K2} (transA ${Number(transA)}, transB ${Number(transB)})`,
+        );
       const out = allocate(where, 'float32', [M, N]);
       const o = out.data as Float32Array;
       let betaC = 0;
       if (c !== undefined && beta !== 0) {
         const dims = broadcastDims([c.dims, [M, N]]);
-        if (!dims || dims.length !== 2 || dims[0] !== M || dims[1] !== N) {
+        if (dims?.length !== 2 || dims[0] !== M || dims[1] !== N) {
           throw new NodeError(`${where}: C of dims [${c.dims.join(', ')}] does not broadcast to [${M}, ${N}]`);
         }
         const offsets = broadcastOffsets(where, c.dims, [M, N]);
@@ -54,11 +57,15 @@ function matmul(): OpDef {
       const K = ad[ad.length - 1];
       const N = bd[bd.length - 1];
       if (bd[bd.length - 2] !== K) {
-        throw new NodeError(`${where}: inner dims differ: A [${a.dims.join(', ')}] has K = ${K}, B [${b.dims.join(', ')}] has ${bd[bd.length - 2]}`);
+        throw new NodeError(
+          `${where}: inner dims differ: A [${a.dims.join(', ')}] has K = ${K}, B [${b.dims.join(', ')}] has ${bd[bd.length - 2]}`,
+        );
       }
       const batch = broadcastDims([ad.slice(0, -2), bd.slice(0, -2)]);
       if (!batch) throw new NodeError(`${where}: batch dims of A [${a.dims.join(', ')}] and B [${b.dims.join(', ')}] do not broadcast`);
-      const dims = [...batch, M, N].filter((_, k, all) => !((a.dims.length === 1 && k === all.length - 2) || (b.dims.length === 1 && k === all.length - 1)));
+      const dims = [...batch, M, N].filter(
+        (_, k, all) => !((a.dims.length === 1 && k === all.length - 2) || (b.dims.length === 1 && k === all.length - 1)),
+      );
       const out = allocate(where, 'float32', dims);
       const o = out.data as Float32Array;
       const A = a.data as Float32Array;
@@ -76,8 +83,17 @@ function matmul(): OpDef {
         const ia = (oa ? oa[p] : p) * M * K;
         const ib = (ob ? ob[p] : p) * K * N;
         sgemm({
-          transA: false, transB: false, M, N, K, alpha: 1, beta: 0, threads,
-          A: A.subarray(ia, ia + M * K), B: B.subarray(ib, ib + K * N), C: o.subarray(p * M * N, (p + 1) * M * N),
+          transA: false,
+          transB: false,
+          M,
+          N,
+          K,
+          alpha: 1,
+          beta: 0,
+          threads,
+          A: A.subarray(ia, ia + M * K),
+          B: B.subarray(ib, ib + K * N),
+          C: o.subarray(p * M * N, (p + 1) * M * N),
         });
       }
       return [out];

@@ -7,11 +7,11 @@
 // than the hop.
 import { GRU_INFO, GruOp } from '../../ops/gru';
 import { LSTM_INFO, LstmOp } from '../../ops/lstm';
-import { CellInfo, OutputName, PreparedOp, RecurrentAttributes, prepareOp } from '../../ops/recurrent';
+import { type CellInfo, type OutputName, type PreparedOp, type RecurrentAttributes, prepareOp } from '../../ops/recurrent';
 import { RNN_INFO, RnnOp } from '../../ops/rnn';
-import { NodeError, Value } from '../values';
+import { NodeError, type Value } from '../values';
 import { transposeInto } from './transpose';
-import { INTS, Kernel, OpContext, OpDef, input, optionalInput } from './types';
+import { INTS, type Kernel, type OpContext, type OpDef, input, optionalInput } from './types';
 
 /**
  * Floating-point operations (two per multiply-add) below which a node runs on the calling thread
@@ -49,7 +49,9 @@ function attributesOf(cell: Cell, ctx: OpContext): RecurrentAttributes & { linea
   const a = ctx.attrs;
   const direction = a.string('direction') ?? 'forward';
   if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') {
-    throw new NodeError(`${ctx.where}: expected attribute 'direction' to be 'forward', 'reverse' or 'bidirectional', but received '${direction}'`);
+    throw new NodeError(
+      `${ctx.where}: expected attribute 'direction' to be 'forward', 'reverse' or 'bidirectional', but received '${direction}'`,
+    );
   }
   const layout = a.int('layout', 0);
   if (layout !== 0 && layout !== 1) throw new NodeError(`${ctx.where}: expected attribute 'layout' to be 0 or 1, but received ${layout}`);
@@ -110,7 +112,11 @@ function recurrent(cell: Cell): OpDef {
       // Input positions of the weights: W, R, B and (LSTM) P.
       const slots = cell === 'LSTM' ? [1, 2, 3, 7] : [1, 2, 3];
       const present = (k: number) => (ctx.node.inputs[k] ?? '') !== '';
-      for (const [k, name] of [[0, 'X'], [1, 'W'], [2, 'R']] as const) {
+      for (const [k, name] of [
+        [0, 'X'],
+        [1, 'W'],
+        [2, 'R'],
+      ] as const) {
         if (!present(k)) throw new NodeError(`${ctx.where}: input ${k} (${name}) is required but absent`);
       }
       const constWeights = slots.every((k) => !present(k) || ctx.constant(k) !== undefined);
@@ -132,7 +138,9 @@ function recurrent(cell: Cell): OpDef {
           X,
           sequenceLens: optionalInput(where, inputs, 4, INTS),
           initialH: stateIn(where, method, optionalInput(where, inputs, 5, ['float32']), 'initialH', X, weights[1]!),
-          ...(cell === 'LSTM' ? { initialC: stateIn(where, method, optionalInput(where, inputs, 6, ['float32']), 'initialC', X, weights[1]!) } : {}),
+          ...(cell === 'LSTM'
+            ? { initialC: stateIn(where, method, optionalInput(where, inputs, 6, ['float32']), 'initialC', X, weights[1]!) }
+            : {}),
         };
         const shared = packedOp(where);
         return { op: shared ?? build(cell, where, weights, attrs), owned: shared === undefined, args };
@@ -144,7 +152,9 @@ function recurrent(cell: Cell): OpDef {
         const want = [D, X.dims[0], R.dims[2]];
         if (v.dims.length !== 3 || v.dims.some((d, k) => d !== want[k])) {
           // The operator's own message for the dims the graph declares (time-major).
-          throw new NodeError(`${where}: ${OP_NAMES[cell]}.${method}: expected ${name}.dims to be [${want.join(', ')}] (num_directions, batch_size, hidden_size), but received [${v.dims.join(', ')}]`);
+          throw new NodeError(
+            `${where}: ${OP_NAMES[cell]}.${method}: expected ${name}.dims to be [${want.join(', ')}] (num_directions, batch_size, hidden_size), but received [${v.dims.join(', ')}]`,
+          );
         }
         return swapFirstAxes(v);
       };

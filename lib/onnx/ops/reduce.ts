@@ -1,6 +1,6 @@
 // Softmax, LogSoftmax, ReduceSum, ReduceMean and ArgMax: along axes, in float64 accumulators.
-import { NodeError, Value, allocate, normalizeAxis, sizeOf, toNumbers } from '../values';
-import { INTS, NUMERIC, OpContext, OpDef, input, optionalInput, pure } from './types';
+import { NodeError, type Value, allocate, normalizeAxis, sizeOf, toNumbers } from '../values';
+import { INTS, NUMERIC, type OpContext, type OpDef, input, optionalInput, pure } from './types';
 
 function softmax(log: boolean): OpDef {
   return {
@@ -57,11 +57,13 @@ function reduce(mean: boolean, axesInputSince: number): OpDef {
           if (noop) return [x];
           axes = x.dims.map((_, k) => k);
         }
-        const set = new Set(axes.map((a) => {
-          const n = normalizeAxis(a, r);
-          if (n === undefined) throw new NodeError(`${where}: expected axes in [${-r}, ${r - 1}], but received ${a}`);
-          return n;
-        }));
+        const set = new Set(
+          axes.map((a) => {
+            const n = normalizeAxis(a, r);
+            if (n === undefined) throw new NodeError(`${where}: expected axes in [${-r}, ${r - 1}], but received ${a}`);
+            return n;
+          }),
+        );
         const outDims = x.dims.map((d, k) => (set.has(k) ? 1 : d));
         const out = allocate(where, x.type, outDims);
         const acc = new Float64Array(out.data.length);

@@ -1,9 +1,21 @@
 // Shape and data-movement ops: what exporters put around recurrent nodes to reorder axes, build
 // initial states from the batch size and pick outputs. Reshape-like ops return views of their
 // input's data (nothing writes into a value once made); the others copy with strided loops.
-import { NodeError, Value, allocate, broadcastDims, broadcastOffsets, fromNumbers, normalizeAxis, sizeOf, stridesOf, toNumbers, words } from '../values';
+import {
+  NodeError,
+  type Value,
+  allocate,
+  broadcastDims,
+  broadcastOffsets,
+  fromNumbers,
+  normalizeAxis,
+  sizeOf,
+  stridesOf,
+  toNumbers,
+  words,
+} from '../values';
 import { transposeInto } from './transpose';
-import { ANY, INTS, NUMERIC, OpContext, OpDef, input, optionalInput, pure, simple } from './types';
+import { ANY, INTS, NUMERIC, type OpContext, type OpDef, input, optionalInput, pure, simple } from './types';
 
 function view(x: Value, dims: readonly number[]): Value {
   return { type: x.type, data: x.data, dims: [...dims] };
@@ -49,10 +61,12 @@ function constant(): OpDef {
 function constantOfShape(): OpDef {
   return simple(['value'], [1, 1], (ctx) => {
     const value = ctx.attrs.tensor('value') ?? fromNumbers('float32', [0], [1]);
-    if (value.data.length !== 1) throw new NodeError(`${ctx.where}: expected attribute 'value' to hold one element, but it holds ${value.data.length}`);
+    if (value.data.length !== 1)
+      throw new NodeError(`${ctx.where}: expected attribute 'value' to hold one element, but it holds ${value.data.length}`);
     return pure((inputs, where) => {
       const dims = toNumbers(input(where, inputs, 0, ['int64']));
-      if (dims.some((d) => d < 0)) throw new NodeError(`${where}: expected a shape of non-negative dims, but received [${dims.join(', ')}]`);
+      if (dims.some((d) => d < 0))
+        throw new NodeError(`${where}: expected a shape of non-negative dims, but received [${dims.join(', ')}]`);
       const out = allocate(where, value.type, dims);
       (out.data as Float32Array).fill(value.data[0] as number);
       return [out];
@@ -140,11 +154,19 @@ function squeeze(): OpDef {
         const x = input(where, inputs, 0, ANY);
         const axes = attrOrInput(ctx, inputs, 'axes', 1, 13);
         const r = x.dims.length;
-        const drop = new Set(axes === undefined ? x.dims.flatMap((d, k) => (d === 1 ? [k] : [])) : axes.map((a) => axisOf(where, 'axes', a, r)));
+        const drop = new Set(
+          axes === undefined ? x.dims.flatMap((d, k) => (d === 1 ? [k] : [])) : axes.map((a) => axisOf(where, 'axes', a, r)),
+        );
         for (const a of drop) {
-          if (x.dims[a] !== 1) throw new NodeError(`${where}: cannot squeeze axis ${a} of dims [${x.dims.join(', ')}]: its size is ${x.dims[a]}, not 1`);
+          if (x.dims[a] !== 1)
+            throw new NodeError(`${where}: cannot squeeze axis ${a} of dims [${x.dims.join(', ')}]: its size is ${x.dims[a]}, not 1`);
         }
-        return [view(x, x.dims.filter((_, k) => !drop.has(k)))];
+        return [
+          view(
+            x,
+            x.dims.filter((_, k) => !drop.has(k)),
+          ),
+        ];
       }),
   };
 }
@@ -161,7 +183,9 @@ function reshape(): OpDef {
         const dims = spec.map((d, k) => (d === 0 && !allowZero ? (k < x.dims.length ? x.dims[k] : NaN) : d));
         const infer = dims.indexOf(-1);
         if (dims.some((d, k) => Number.isNaN(d) || d < -1 || (d === -1 && k !== infer))) {
-          throw new NodeError(`${where}: shape [${spec.join(', ')}] is not valid for input dims [${x.dims.join(', ')}] (at most one -1; 0 copies an existing dim)`);
+          throw new NodeError(
+            `${where}: shape [${spec.join(', ')}] is not valid for input dims [${x.dims.join(', ')}] (at most one -1; 0 copies an existing dim)`,
+          );
         }
         const n = x.data.length;
         if (infer >= 0) {
@@ -248,7 +272,11 @@ function transpose(): OpDef {
       if (p.length !== r || new Set(p).size !== r || p.some((a) => !(a >= 0 && a < r))) {
         throw new NodeError(`${where}: perm [${p.join(', ')}] is not a permutation of the ${r} axes of dims [${x.dims.join(', ')}]`);
       }
-      const out = allocate(where, x.type, p.map((a) => x.dims[a]));
+      const out = allocate(
+        where,
+        x.type,
+        p.map((a) => x.dims[a]),
+      );
       transposeInto(x, out, p);
       return [out];
     });
@@ -270,7 +298,9 @@ function slice(): OpDef {
         const axes = (old ? ctx.attrs.ints('axes') : intsInput(where, inputs, 3)) ?? starts.map((_, k) => k);
         const steps = (old ? undefined : intsInput(where, inputs, 4)) ?? starts.map(() => 1);
         if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
-          throw new NodeError(`${where}: starts, ends, axes and steps must have one length, but have ${starts.length}, ${ends.length}, ${axes.length}, ${steps.length}`);
+          throw new NodeError(
+            `${where}: starts, ends, axes and steps must have one length, but have ${starts.length}, ${ends.length}, ${axes.length}, ${steps.length}`,
+          );
         }
         const s = new Array<number>(r).fill(0);
         const st = new Array<number>(r).fill(1);
@@ -315,7 +345,9 @@ function concat(): OpDef {
       let total = 0;
       for (const [k, x] of xs.entries()) {
         if (x.type !== first.type || x.dims.length !== r || x.dims.some((d, j) => j !== axis && d !== first.dims[j])) {
-          throw new NodeError(`${where}: input ${k} (${x.type} [${x.dims.join(', ')}]) does not match input 0 (${first.type} [${first.dims.join(', ')}]) outside axis ${axis}`);
+          throw new NodeError(
+            `${where}: input ${k} (${x.type} [${x.dims.join(', ')}]) does not match input 0 (${first.type} [${first.dims.join(', ')}]) outside axis ${axis}`,
+          );
         }
         total += x.dims[axis];
       }
@@ -356,7 +388,9 @@ function split(): OpDef {
           sizes = Array.from({ length: parts }, (_, k) => Math.max(0, Math.min(each, d - k * each)));
         }
         if (sizes.length !== count || sizes.some((s) => s < 0) || sizes.reduce((a, b) => a + b, 0) !== d) {
-          throw new NodeError(`${where}: split [${sizes.join(', ')}] must have ${count} non-negative parts summing to ${d} (axis ${axis} of [${x.dims.join(', ')}])`);
+          throw new NodeError(
+            `${where}: split [${sizes.join(', ')}] must have ${count} non-negative parts summing to ${d} (axis ${axis} of [${x.dims.join(', ')}])`,
+          );
         }
         let at = 0;
         return sizes.map((size) => {
@@ -397,7 +431,10 @@ function range(): OpDef {
     pure((inputs, where) => {
       const [start, limit, delta] = [0, 1, 2].map((k) => input(where, inputs, k, NUMERIC));
       for (const v of [limit, delta]) {
-        if (v.type !== start.type) throw new NodeError(`${where}: start, limit and delta must have one type, but received ${start.type}, ${limit.type}, ${delta.type}`);
+        if (v.type !== start.type)
+          throw new NodeError(
+            `${where}: start, limit and delta must have one type, but received ${start.type}, ${limit.type}, ${delta.type}`,
+          );
       }
       if ([start, limit, delta].some((v) => v.data.length !== 1)) throw new NodeError(`${where}: start, limit and delta must be scalars`);
       const [a, b, s] = [start, limit, delta].map((v) => Number(v.data[0]));
@@ -435,4 +472,3 @@ export const SHAPE_OPS: Record<string, OpDef> = {
   Expand: expand(),
   Range: range(),
 };
-

@@ -2,7 +2,7 @@
 // output axes that read consecutive input axes are merged, so the perms exporters put around
 // recurrent nodes ([1, 0, 2], [0, 2, 1, 3], [2, 0, 1, 3]) become two or three nested loops whose
 // inner one copies a contiguous run, instead of an odometer step per row.
-import { Value, stridesOf, words } from '../values';
+import { type Value, stridesOf, words } from '../values';
 
 /** out = x with its axes in the order `perm` (out.dims[k] = x.dims[perm[k]]). */
 export function transposeInto(x: Value, out: Value, perm: readonly number[]): void {

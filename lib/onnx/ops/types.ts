@@ -2,8 +2,8 @@
 // (attributes read and checked, constant weights packed), then run once per call.
 import type { Device } from '../../ops/spec';
 import type { RecurrentOp } from '../../ops/recurrent';
-import { Attributes, GraphNode } from '../graph';
-import { NodeError, Value, ValueType } from '../values';
+import type { Attributes, GraphNode } from '../graph';
+import { NodeError, type Value, type ValueType } from '../values';
 
 export interface OpContext {
   node: GraphNode;
@@ -45,7 +45,9 @@ export function input(where: string, inputs: (Value | undefined)[], k: number, t
   const v = inputs[k];
   if (v === undefined) throw new NodeError(`${where}: input ${k} is required but absent`);
   if (!types.includes(v.type)) {
-    throw new NodeError(`${where}: expected input ${k} to be ${types.join(' or ')}, but received ${v.type} with dims [${v.dims.join(', ')}]`);
+    throw new NodeError(
+      `${where}: expected input ${k} to be ${types.join(' or ')}, but received ${v.type} with dims [${v.dims.join(', ')}]`,
+    );
   }
   return v;
 }

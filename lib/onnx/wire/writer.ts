@@ -1,6 +1,6 @@
 // The protobuf writer: canonical output (the schema layer writes fields in field-number order and
 // repeated scalars packed) into a buffer that grows by doubling.
-import { MAX_FIELD_NUMBER, WireType } from './types';
+import { MAX_FIELD_NUMBER, type WireType } from './types';
 
 const utf8Encoder = new TextEncoder();
 

@@ -3,12 +3,12 @@
 // process. Which jobs run, and what their numbers mean for a claim, is decided in compare/.
 import { loadNames } from '../../data/names';
 import { layers } from '../../layers';
-import { sequential, Sequential } from '../../model/sequential';
+import { sequential, type Sequential } from '../../model/sequential';
 import { Tensor } from '../../tensor';
 import { optimizers } from '../../train/optimizers';
 import { addingProblem, anbnBatch, anbnExact, ANBN, copyTask, delayedRecall } from './generators';
 import { Rng } from '../../train/rng';
-import { Cell, recurrentLayer as recurrent, StackShape } from '../cells';
+import { type Cell, recurrentLayer as recurrent, type StackShape } from '../cells';
 
 const adam = (learningRate: number) => optimizers.adam({ learningRate, clipNorm: 1 });
 
@@ -59,12 +59,22 @@ export const LAG_SHAPES: Readonly<Record<LagTask, StackShape>> = {
   copy: { inputSize: LAG_EMBEDDING, layers: 1, headOutputs: LAG_ALPHABET + 1 },
 };
 
-function lagModel(job: LagJob): { model: Sequential; data: (count: number, seed: number) => { x: Tensor<'int32' | 'float32'>; y: Tensor<'int32' | 'float32'> } } {
+function lagModel(job: LagJob): {
+  model: Sequential;
+  data: (count: number, seed: number) => { x: Tensor<'int32' | 'float32'>; y: Tensor<'int32' | 'float32'> };
+} {
   const name = `${job.task}-${job.cell}`;
   switch (job.task) {
     case 'recall': {
       const k = LAG_ALPHABET;
-      const model = sequential([layers.embedding({ inputDim: k + 1, outputDim: LAG_EMBEDDING }), recurrent(job.cell, job.units, false), layers.dense({ units: k, activation: 'softmax' })], { name, seed: job.seed });
+      const model = sequential(
+        [
+          layers.embedding({ inputDim: k + 1, outputDim: LAG_EMBEDDING }),
+          recurrent(job.cell, job.units, false),
+          layers.dense({ units: k, activation: 'softmax' }),
+        ],
+        { name, seed: job.seed },
+      );
       model.build([job.lag + 1]);
       model.compile({ optimizer: adam(job.learningRate), loss: 'sparseCategoricalCrossentropy' });
       return { model, data: (n, s) => delayedRecall(n, job.lag, s, k) };
@@ -77,7 +87,14 @@ function lagModel(job: LagJob): { model: Sequential; data: (count: number, seed:
     }
     case 'copy': {
       const k = LAG_ALPHABET;
-      const model = sequential([layers.embedding({ inputDim: k + 2, outputDim: LAG_EMBEDDING }), recurrent(job.cell, job.units, true), layers.dense({ units: k + 1, activation: 'softmax' })], { name, seed: job.seed });
+      const model = sequential(
+        [
+          layers.embedding({ inputDim: k + 2, outputDim: LAG_EMBEDDING }),
+          recurrent(job.cell, job.units, true),
+          layers.dense({ units: k + 1, activation: 'softmax' }),
+        ],
+        { name, seed: job.seed },
+      );
       model.build([20 + job.lag + 1]);
       model.compile({ optimizer: adam(job.learningRate), loss: 'sparseCategoricalCrossentropy' });
       return { model, data: (n, s) => copyTask(n, job.lag, s, { symbols: 10, alphabet: k }) };
@@ -152,7 +169,14 @@ const ANBN_EMBEDDING = 4;
 export const ANBN_SHAPE: StackShape = { inputSize: ANBN_EMBEDDING, layers: 1, headOutputs: ANBN.classes };
 
 function anbnModel(cell: Cell, units: number, steps: number, seed: number): Sequential {
-  const m = sequential([layers.embedding({ inputDim: 3, outputDim: ANBN_EMBEDDING, maskZero: true }), recurrent(cell, units, true), layers.dense({ units: ANBN.classes, activation: 'softmax' })], { name: `anbn-${cell}`, seed });
+  const m = sequential(
+    [
+      layers.embedding({ inputDim: 3, outputDim: ANBN_EMBEDDING, maskZero: true }),
+      recurrent(cell, units, true),
+      layers.dense({ units: ANBN.classes, activation: 'softmax' }),
+    ],
+    { name: `anbn-${cell}`, seed },
+  );
   m.build([steps]);
   return m;
 }
@@ -196,7 +220,14 @@ export const NAMES_SHAPE: StackShape = { inputSize: NAMES_EMBEDDING, layers: 1, 
 
 function namesModel(cell: Cell, units: number, seed: number, learningRate: number): Sequential {
   const d = names();
-  const m = sequential([layers.embedding({ inputDim: d.vocabulary.tokens.length, outputDim: NAMES_EMBEDDING }), recurrent(cell, units, false), layers.dense({ units: d.classes.length, activation: 'softmax' })], { name: `names-${cell}`, seed });
+  const m = sequential(
+    [
+      layers.embedding({ inputDim: d.vocabulary.tokens.length, outputDim: NAMES_EMBEDDING }),
+      recurrent(cell, units, false),
+      layers.dense({ units: d.classes.length, activation: 'softmax' }),
+    ],
+    { name: `names-${cell}`, seed },
+  );
   m.build([d.sequenceLength]);
   m.compile({ optimizer: adam(learningRate), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   return m;
@@ -243,7 +274,6 @@ export interface DataSizeResult {
   params: number;
 }
 
-
 /** Trains without regularisation on `size` examples and scores the last weights. */
 export async function runDataSizeJob(job: DataSizeJob): Promise<DataSizeResult> {
   const d = names();
@@ -256,7 +286,15 @@ export async function runDataSizeJob(job: DataSizeJob): Promise<DataSizeResult> 
     const trainLoss = (await model.evaluate(train.x, train.y, { batchSize: 512 })).loss;
     const validationLoss = (await model.evaluate(d.validation.x, d.validation.y, { batchSize: 512 })).loss;
     const testAccuracy = (await model.evaluate(d.test.x, d.test.y, { batchSize: 512 })).accuracy;
-    return { size: n, epochs, testAccuracy, trainLoss, validationLoss, gap: validationLoss - trainLoss, params: model.params.reduce((a, p) => a + p.value.length, 0) };
+    return {
+      size: n,
+      epochs,
+      testAccuracy,
+      trainLoss,
+      validationLoss,
+      gap: validationLoss - trainLoss,
+      params: model.params.reduce((a, p) => a + p.value.length, 0),
+    };
   } finally {
     model.dispose();
   }
@@ -313,13 +351,24 @@ export async function runBudgetJob(job: BudgetJob): Promise<BudgetResult> {
         ys[i] = d.train.y.data[r];
       }
       const t0 = performance.now();
-      await model.fit(new Tensor('int32', xs, [slice, t]), new Tensor('int32', ys, [slice]), { epochs: 1, batchSize: job.batchSize, shuffle: false, verbose: 0 });
+      await model.fit(new Tensor('int32', xs, [slice, t]), new Tensor('int32', ys, [slice]), {
+        epochs: 1,
+        batchSize: job.batchSize,
+        shuffle: false,
+        verbose: 0,
+      });
       trained += performance.now() - t0;
       updates += job.every;
       seconds.push(trained / 1000);
       validationAccuracy.push((await model.evaluate(d.validation.x, d.validation.y, { batchSize: 512 })).accuracy);
     }
-    return { seconds, validationAccuracy, final: validationAccuracy[validationAccuracy.length - 1], updates, params: model.params.reduce((a, p) => a + p.value.length, 0) };
+    return {
+      seconds,
+      validationAccuracy,
+      final: validationAccuracy[validationAccuracy.length - 1],
+      updates,
+      params: model.params.reduce((a, p) => a + p.value.length, 0),
+    };
   } finally {
     model.dispose();
   }
@@ -375,8 +424,16 @@ export async function runSpeedJob(job: SpeedJob): Promise<SpeedResult> {
   const out: SpeedResult = { trainMs: { gru: [], lstm: [] }, inferMs: { gru: [], lstm: [] }, params: { gru: [], lstm: [] } };
   const rng = new Rng(12345);
   for (const [ci, c] of job.configs.entries()) {
-    const x = new Tensor('float32', Float32Array.from({ length: c.batch * job.steps * job.inputSize }, () => rng.next() - 0.5), [c.batch, job.steps, job.inputSize]);
-    const y = new Tensor('float32', Float32Array.from({ length: c.batch }, () => rng.next()), [c.batch, 1]);
+    const x = new Tensor(
+      'float32',
+      Float32Array.from({ length: c.batch * job.steps * job.inputSize }, () => rng.next() - 0.5),
+      [c.batch, job.steps, job.inputSize],
+    );
+    const y = new Tensor(
+      'float32',
+      Float32Array.from({ length: c.batch }, () => rng.next()),
+      [c.batch, 1],
+    );
     const models = {} as Record<Cell, Sequential>;
     for (const cell of cells) {
       const m = sequential([recurrent(cell, c.units[cell], false), layers.dense({ units: 1 })], { seed: 1 });

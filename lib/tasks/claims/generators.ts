@@ -144,7 +144,8 @@ export function anbnBatch(ns: readonly number[], maxN: number): AnbnBatch {
   const x = new Int32Array(ns.length * len);
   const y = new Int32Array(ns.length * len);
   ns.forEach((n, row) => {
-    if (!(Number.isSafeInteger(n) && n >= 1 && n <= maxN)) throw rangeError('anbnBatch', `ns[${row}]`, `an integer from 1 to maxN (${maxN})`, String(n));
+    if (!(Number.isSafeInteger(n) && n >= 1 && n <= maxN))
+      throw rangeError('anbnBatch', `ns[${row}]`, `an integer from 1 to maxN (${maxN})`, String(n));
     const s = anbnString(n);
     for (let t = 0; t < s.length; t++) {
       x[row * len + t] = s[t];

@@ -1,7 +1,23 @@
 // The claims experiments' tasks and jobs (see experiments.ts); compare/claims*.ts plans and judges them.
 export * from './generators';
 export * from './experiments';
-import { AnbnJob, AnbnResult, BudgetJob, BudgetResult, DataSizeJob, DataSizeResult, LagJob, LagResult, runAnbnJob, runBudgetJob, runDataSizeJob, runLagJob, runSpeedJob, SpeedJob, SpeedResult } from './experiments';
+import {
+  type AnbnJob,
+  type AnbnResult,
+  type BudgetJob,
+  type BudgetResult,
+  type DataSizeJob,
+  type DataSizeResult,
+  type LagJob,
+  type LagResult,
+  runAnbnJob,
+  runBudgetJob,
+  runDataSizeJob,
+  runLagJob,
+  runSpeedJob,
+  type SpeedJob,
+  type SpeedResult,
+} from './experiments';
 
 export type ExperimentJob = LagJob | AnbnJob | DataSizeJob | BudgetJob | SpeedJob;
 export type ExperimentResult = LagResult | AnbnResult | DataSizeResult | BudgetResult | SpeedResult;

@@ -1,14 +1,23 @@
 // Classification tasks: token ids → embedding → recurrent stack → dense softmax over the classes.
 // Judged by accuracy (margin: 1 accuracy point) and F1; baseline: the majority class.
-import { ClassificationData } from '../../data/classification';
+import type { ClassificationData } from '../../data/classification';
 import { layers } from '../../layers';
 import { sequential } from '../../model/sequential';
-import { Logs } from '../../train/callbacks';
+import type { Logs } from '../../train/callbacks';
 import { optimizers } from '../../train/optimizers';
 import { majorityClass } from '../baselines';
 import { modelMemory, recurrentParamCount, recurrentStack } from '../cells';
 import { accuracy, correctItems, f1Score } from '../metrics';
-import { ItemScores, MetricSpec, ModelDefaults, ModelShape, TaskModel, TaskSpecBase, TestScores, learningRatesOf, notesOf } from '../types';
+import {
+  type ItemScores,
+  type MetricSpec,
+  type ModelDefaults,
+  type ModelShape,
+  type TaskModel,
+  type TaskSpecBase,
+  learningRatesOf,
+  notesOf,
+} from '../types';
 import { argmaxRows, sequentialTaskModel } from './common';
 
 export interface ClassificationTask extends TaskSpecBase {
@@ -20,7 +29,13 @@ export interface ClassificationTask extends TaskSpecBase {
   itemScores(predictedClasses: ArrayLike<number>): ItemScores;
 }
 
-export function classificationTask(id: string, dataset: string, task: string, data: ClassificationData, defaults: ModelDefaults): ClassificationTask {
+export function classificationTask(
+  id: string,
+  dataset: string,
+  task: string,
+  data: ClassificationData,
+  defaults: ModelDefaults,
+): ClassificationTask {
   const k = data.classes.length;
   const metrics: MetricSpec[] = [
     { name: 'accuracy', label: 'accuracy', higherIsBetter: true, margin: { value: 0.01 } },
@@ -33,29 +48,55 @@ export function classificationTask(id: string, dataset: string, task: string, da
   const majorityPrediction = new Int32Array(actual.length).fill(majority);
   const spec: ClassificationTask = {
     kind: 'classification',
-    meta: { id, dataset, task, kind: 'classification', metrics, primaryMetric: 'accuracy', sizes: { train: data.train.y.size, validation: data.validation.y.size, test: data.test.y.size }, notes: notesOf(data.notes, defaults) },
+    meta: {
+      id,
+      dataset,
+      task,
+      kind: 'classification',
+      metrics,
+      primaryMetric: 'accuracy',
+      sizes: { train: data.train.y.size, validation: data.validation.y.size, test: data.test.y.size },
+      notes: notesOf(data.notes, defaults),
+    },
     data,
     score,
     itemScores,
-    baselines: [{ name: `majority class (${data.classes[majority]})`, metrics: score(majorityPrediction), items: itemScores(majorityPrediction) }],
+    baselines: [
+      { name: `majority class (${data.classes[majority]})`, metrics: score(majorityPrediction), items: itemScores(majorityPrediction) },
+    ],
     defaults,
     buildModel: (shape, seed, learningRate) => classificationModel(spec, shape, seed, learningRate),
-    paramCount: (shape) => data.vocabulary.tokens.length * (shape.embeddingSize ?? 32) + recurrentParamCount(shape.cell, shape.units, { inputSize: shape.embeddingSize ?? 32, layers: shape.layers, headOutputs: k }),
+    paramCount: (shape) =>
+      data.vocabulary.tokens.length * (shape.embeddingSize ?? 32) +
+      recurrentParamCount(shape.cell, shape.units, { inputSize: shape.embeddingSize ?? 32, layers: shape.layers, headOutputs: k }),
   };
   return spec;
 }
 
 /** Embedding → recurrent stack → dense softmax over the classes. */
-export function classificationModel(task: ClassificationTask, shape: ModelShape, seed: number, learningRate = learningRatesOf(task.defaults)[0]): TaskModel {
+export function classificationModel(
+  task: ClassificationTask,
+  shape: ModelShape,
+  seed: number,
+  learningRate = learningRatesOf(task.defaults)[0],
+): TaskModel {
   const { data } = task;
   const k = data.classes.length;
   const embed = shape.embeddingSize ?? 32;
   const model = sequential(
-    [layers.embedding({ inputDim: data.vocabulary.tokens.length, outputDim: embed }), ...recurrentStack(shape.cell, shape.units, shape.layers), layers.dense({ units: k, activation: 'softmax' })],
+    [
+      layers.embedding({ inputDim: data.vocabulary.tokens.length, outputDim: embed }),
+      ...recurrentStack(shape.cell, shape.units, shape.layers),
+      layers.dense({ units: k, activation: 'softmax' }),
+    ],
     { name: `${task.meta.id}-${shape.cell}`, seed },
   );
   model.build([data.sequenceLength]);
-  model.compile({ optimizer: optimizers.adam({ learningRate, clipNorm: 1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({
+    optimizer: optimizers.adam({ learningRate, clipNorm: 1 }),
+    loss: 'sparseCategoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   const curveMetric = { name: 'validation accuracy', fromLogs: (l: Logs) => l.val_accuracy };
   return sequentialTaskModel(
     model,

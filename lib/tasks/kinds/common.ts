@@ -1,8 +1,8 @@
 // What the task kinds share: tensors cut to an inference batch, argmax, and a compiled
 // sequential model wrapped as a TaskModel.
-import { Sequential } from '../../model/sequential';
+import type { Sequential } from '../../model/sequential';
 import { Tensor } from '../../tensor';
-import { ModelMemory, TaskModel, TestScores } from '../types';
+import type { ModelMemory, TaskModel, TestScores } from '../types';
 
 /** The first `batch` rows of a [N, ...] tensor, cycling when N < batch. */
 export function rows<T extends 'int32' | 'float32'>(t: Tensor<T>, batch: number): Tensor<T> {
@@ -43,7 +43,14 @@ export function sequentialTaskModel<T extends 'int32' | 'float32'>(
     curveMetric,
     memory: memory(params),
     fit: async (epochs, batchSize, seed, callbacks) => {
-      await model.fit(data.train.x, data.train.y, { epochs, batchSize, seed, validationData: [data.validation.x, data.validation.y], callbacks, verbose: 0 });
+      await model.fit(data.train.x, data.train.y, {
+        epochs,
+        batchSize,
+        seed,
+        validationData: [data.validation.x, data.validation.y],
+        callbacks,
+        verbose: 0,
+      });
     },
     test: async () => score((await model.predict(data.test.x, { batchSize: 256 })).data),
     infer: (batch) => {

@@ -1,15 +1,25 @@
 // Forecasting tasks: a window of daily features → recurrent stack → dense 1 (the standardized
 // next value). Judged in the target's own units (RMSE, margin 2% of the RMSE the cells reach) or,
 // for returns, by the standardized MSE (margin 2%).
-import { ForecastData, unscale } from '../../data/timeseries';
+import { type ForecastData, unscale } from '../../data/timeseries';
 import { layers } from '../../layers';
 import { sequential } from '../../model/sequential';
-import { Logs } from '../../train/callbacks';
+import type { Logs } from '../../train/callbacks';
 import { optimizers } from '../../train/optimizers';
 import { climatologyForecast, persistenceForecast } from '../baselines';
 import { modelMemory, recurrentParamCount, recurrentStack } from '../cells';
 import { directionalAccuracy, mae, mse, rmse, squaredErrorItems } from '../metrics';
-import { BaselineResult, ItemScores, ModelDefaults, ModelShape, TaskMeta, TaskModel, TaskSpecBase, learningRatesOf, notesOf } from '../types';
+import {
+  type BaselineResult,
+  type ItemScores,
+  type ModelDefaults,
+  type ModelShape,
+  type TaskMeta,
+  type TaskModel,
+  type TaskSpecBase,
+  learningRatesOf,
+  notesOf,
+} from '../types';
 import { sequentialTaskModel } from './common';
 
 export interface ForecastTask extends TaskSpecBase {
@@ -23,7 +33,14 @@ export interface ForecastTask extends TaskSpecBase {
 
 const sizesOf = (d: ForecastData) => ({ train: d.train.yRaw.length, validation: d.validation.yRaw.length, test: d.test.yRaw.length });
 
-function forecastSpec(meta: TaskMeta, data: ForecastData, defaults: ModelDefaults, score: ForecastTask['score'], itemScores: ForecastTask['itemScores'], baselines: BaselineResult[]): ForecastTask {
+function forecastSpec(
+  meta: TaskMeta,
+  data: ForecastData,
+  defaults: ModelDefaults,
+  score: ForecastTask['score'],
+  itemScores: ForecastTask['itemScores'],
+  baselines: BaselineResult[],
+): ForecastTask {
   const spec: ForecastTask = {
     kind: 'forecasting',
     meta,
@@ -33,7 +50,8 @@ function forecastSpec(meta: TaskMeta, data: ForecastData, defaults: ModelDefault
     baselines,
     defaults,
     buildModel: (shape, seed, learningRate) => forecastModel(spec, shape, seed, learningRate),
-    paramCount: (shape) => recurrentParamCount(shape.cell, shape.units, { inputSize: data.featureNames.length, layers: shape.layers, headOutputs: 1 }),
+    paramCount: (shape) =>
+      recurrentParamCount(shape.cell, shape.units, { inputSize: data.featureNames.length, layers: shape.layers, headOutputs: 1 }),
   };
   return spec;
 }
@@ -45,7 +63,10 @@ function standardized(values: ArrayLike<number>, data: ForecastData): Float64Arr
 /** Next-day returns, judged by the standardized MSE; baselines: zero return, persistence, always up. */
 export function returnsTask(id: string, dataset: string, task: string, data: ForecastData, defaults: ModelDefaults): ForecastTask {
   const actual = data.test.y.data;
-  const score = (p: ArrayLike<number>) => ({ mse: mse(p, actual), directionalAccuracy: directionalAccuracy(unscale(p, data.targetScale), data.test.yRaw) });
+  const score = (p: ArrayLike<number>) => ({
+    mse: mse(p, actual),
+    directionalAccuracy: directionalAccuracy(unscale(p, data.targetScale), data.test.yRaw),
+  });
   const itemScores = (p: ArrayLike<number>): ItemScores => ({ num: squaredErrorItems(p, actual) });
   const n = data.test.yRaw.length;
   const withItems = (name: string, p: ArrayLike<number>): BaselineResult => ({ name, metrics: score(p), items: itemScores(p) });
@@ -70,7 +91,15 @@ export function returnsTask(id: string, dataset: string, task: string, data: For
 }
 
 /** Forecasts judged in the target's own units (weather in °C, user CSVs in theirs). */
-export function unitForecastTask(id: string, dataset: string, task: string, unit: string, data: ForecastData, defaults: ModelDefaults, climatology: boolean): ForecastTask {
+export function unitForecastTask(
+  id: string,
+  dataset: string,
+  task: string,
+  unit: string,
+  data: ForecastData,
+  defaults: ModelDefaults,
+  climatology: boolean,
+): ForecastTask {
   const actual = data.test.yRaw;
   const own = (p: ArrayLike<number>) => ({ rmse: rmse(p, actual), mae: mae(p, actual) });
   const ownItems = (p: ArrayLike<number>): ItemScores => ({ num: squaredErrorItems(p, actual), transform: 'sqrt' });
@@ -98,16 +127,33 @@ export function unitForecastTask(id: string, dataset: string, task: string, unit
 }
 
 /** Recurrent stack over the window's features → dense 1 (the standardized next value). */
-export function forecastModel(task: ForecastTask, shape: ModelShape, seed: number, learningRate = learningRatesOf(task.defaults)[0]): TaskModel {
+export function forecastModel(
+  task: ForecastTask,
+  shape: ModelShape,
+  seed: number,
+  learningRate = learningRatesOf(task.defaults)[0],
+): TaskModel {
   const { data } = task;
   const F = data.featureNames.length;
-  const model = sequential([...recurrentStack(shape.cell, shape.units, shape.layers), layers.dense({ units: 1 })], { name: `${task.meta.id}-${shape.cell}`, seed });
+  const model = sequential([...recurrentStack(shape.cell, shape.units, shape.layers), layers.dense({ units: 1 })], {
+    name: `${task.meta.id}-${shape.cell}`,
+    seed,
+  });
   model.build([data.window, F]);
   model.compile({ optimizer: optimizers.adam({ learningRate, clipNorm: 1 }), loss: 'mse' });
   // val_loss is the MSE of the standardized target; RMSE in the target's units scales its root.
   const curveMetric =
     task.meta.primaryMetric === 'rmse'
-      ? { name: `validation ${task.meta.metrics[0].label}`, fromLogs: (l: Logs) => (l.val_loss === undefined ? undefined : Math.sqrt(l.val_loss) * data.targetScale.std) }
+      ? {
+          name: `validation ${task.meta.metrics[0].label}`,
+          fromLogs: (l: Logs) => (l.val_loss === undefined ? undefined : Math.sqrt(l.val_loss) * data.targetScale.std),
+        }
       : { name: 'validation MSE (standardized)', fromLogs: (l: Logs) => l.val_loss };
-  return sequentialTaskModel(model, data, curveMetric, (params) => modelMemory(shape.cell, shape.units, F, shape.layers, data.window, params), (predicted) => ({ metrics: task.score(predicted), items: task.itemScores(predicted) }));
+  return sequentialTaskModel(
+    model,
+    data,
+    curveMetric,
+    (params) => modelMemory(shape.cell, shape.units, F, shape.layers, data.window, params),
+    (predicted) => ({ metrics: task.score(predicted), items: task.itemScores(predicted) }),
+  );
 }

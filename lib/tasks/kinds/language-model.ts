@@ -2,15 +2,24 @@
 // the alphabet at every step, trained with truncated BPTT over chunks whose states carry from one
 // to the next. Judged by bits per character on the test text (margin: 0.02 bits); baselines: a
 // unigram model and add-k n-grams.
-import { CharLmData } from '../../data/brown';
-import { layerFromConfig, layers, Layer } from '../../layers';
-import { sequential, Sequential } from '../../model/sequential';
+import type { CharLmData } from '../../data/brown';
+import { layerFromConfig, layers, type Layer } from '../../layers';
+import { sequential, type Sequential } from '../../model/sequential';
 import { Tensor } from '../../tensor';
-import { Logs } from '../../train/callbacks';
+import type { Logs } from '../../train/callbacks';
 import { optimizers } from '../../train/optimizers';
-import { CELL_INFO, ModelCell, modelMemory, recurrentLayer } from '../cells';
+import { CELL_INFO, type ModelCell, modelMemory, recurrentLayer } from '../cells';
 import { NgramModel } from '../text-baselines';
-import { BaselineResult, ItemScores, MetricSpec, ModelDefaults, ModelShape, TaskModel, TaskSpecBase, learningRatesOf } from '../types';
+import {
+  type BaselineResult,
+  type ItemScores,
+  type MetricSpec,
+  type ModelDefaults,
+  type ModelShape,
+  type TaskModel,
+  type TaskSpecBase,
+  learningRatesOf,
+} from '../types';
 import { countOf, rows } from './common';
 
 export interface LanguageModelTask extends TaskSpecBase {
@@ -28,7 +37,13 @@ export function statefulLayer(cell: ModelCell, units: number): Layer {
   return layerFromConfig({ className: plain.className, config: { ...plain.getConfig(), stateful: true } });
 }
 
-export function languageModelParamCount(cell: ModelCell, units: number, layerCount: number, alphabet: number, embeddingSize: number): number {
+export function languageModelParamCount(
+  cell: ModelCell,
+  units: number,
+  layerCount: number,
+  alphabet: number,
+  embeddingSize: number,
+): number {
   const g = CELL_INFO[cell].gates;
   let total = alphabet * embeddingSize;
   let input = embeddingSize;
@@ -43,9 +58,14 @@ export function languageModelParamCount(cell: ModelCell, units: number, layerCou
  * The n-gram baselines: unigram, and trigram and 5-gram with the add-k constant that gives the
  * lowest validation bits per character.
  */
-export function ngramBaselines(data: CharLmData, score: LanguageModelTask['score'], itemScores: LanguageModelTask['itemScores']): BaselineResult[] {
+export function ngramBaselines(
+  data: CharLmData,
+  score: LanguageModelTask['score'],
+  itemScores: LanguageModelTask['itemScores'],
+): BaselineResult[] {
   const V = data.alphabet.length;
-  const bitsOf = (m: NgramModel, split: CharLmData['test']) => Float64Array.from(split.targets, (p) => -Math.log2(m.probability(split.text, p)));
+  const bitsOf = (m: NgramModel, split: CharLmData['test']) =>
+    Float64Array.from(split.targets, (p) => -Math.log2(m.probability(split.text, p)));
   const result = (name: string, m: NgramModel): BaselineResult => {
     const bits = bitsOf(m, data.test);
     return { name, metrics: score(bits), items: itemScores(bits) };
@@ -77,7 +97,10 @@ export function languageModelTask(id: string, dataset: string, data: CharLmData,
   const itemScores = (bits: Float64Array): ItemScores => {
     check(bits);
     const chunks = n / T;
-    return { num: Array.from({ length: chunks }, (_, c) => bits.subarray(c * T, c * T + T).reduce((a, b) => a + b, 0)), den: new Array(chunks).fill(T) };
+    return {
+      num: Array.from({ length: chunks }, (_, c) => bits.subarray(c * T, c * T + T).reduce((a, b) => a + b, 0)),
+      den: new Array(chunks).fill(T),
+    };
   };
   const spec: LanguageModelTask = {
     kind: 'language-model',
@@ -89,7 +112,10 @@ export function languageModelTask(id: string, dataset: string, data: CharLmData,
       metrics,
       primaryMetric: 'bitsPerChar',
       sizes: { train: data.train.targets.length, validation: data.validation.targets.length, test: n },
-      notes: [...data.notes, `context: trained with truncated BPTT over ${T} characters, the state carried across chunks (stateful layers), so a model's context is not limited to ${T}; sizes count characters`],
+      notes: [
+        ...data.notes,
+        `context: trained with truncated BPTT over ${T} characters, the state carried across chunks (stateful layers), so a model's context is not limited to ${T}; sizes count characters`,
+      ],
     },
     data,
     score,
@@ -119,12 +145,20 @@ async function testBits(model: Sequential, split: CharLmData['test'], streams: n
   return out;
 }
 
-export function languageModel(task: LanguageModelTask, shape: ModelShape, seed: number, learningRate = learningRatesOf(task.defaults)[0]): TaskModel {
+export function languageModel(
+  task: LanguageModelTask,
+  shape: ModelShape,
+  seed: number,
+  learningRate = learningRatesOf(task.defaults)[0],
+): TaskModel {
   const { data } = task;
   const V = data.alphabet.length;
   const embed = shape.embeddingSize ?? 16;
   const stack = Array.from({ length: shape.layers }, () => statefulLayer(shape.cell, shape.units));
-  const model = sequential([layers.embedding({ inputDim: V, outputDim: embed }), ...stack, layers.dense({ units: V, activation: 'softmax' })], { name: `${task.meta.id}-${shape.cell}`, seed });
+  const model = sequential(
+    [layers.embedding({ inputDim: V, outputDim: embed }), ...stack, layers.dense({ units: V, activation: 'softmax' })],
+    { name: `${task.meta.id}-${shape.cell}`, seed },
+  );
   model.build([data.chunkLength]);
   model.compile({ optimizer: optimizers.adam({ learningRate, clipNorm: 1 }), loss: 'sparseCategoricalCrossentropy' });
   const params = countOf(model);
@@ -133,11 +167,22 @@ export function languageModel(task: LanguageModelTask, shape: ModelShape, seed: 
     params,
     trainSamples: data.train.y.dims[0],
     // The loss is the mean cross-entropy per character in nats.
-    curveMetric: { name: 'validation bits per character', fromLogs: (l: Logs) => (l.val_loss === undefined ? undefined : l.val_loss / Math.LN2) },
+    curveMetric: {
+      name: 'validation bits per character',
+      fromLogs: (l: Logs) => (l.val_loss === undefined ? undefined : l.val_loss / Math.LN2),
+    },
     memory: modelMemory(shape.cell, shape.units, embed, shape.layers, data.chunkLength, params),
     // Row b of every batch continues row b of the one before: the batch is the streams, in order.
     fit: async (epochs, _batchSize, s, callbacks) => {
-      await model.fit(data.train.x, data.train.y, { epochs, batchSize: data.streams, seed: s, shuffle: false, validationData: [data.validation.x, data.validation.y], callbacks, verbose: 0 });
+      await model.fit(data.train.x, data.train.y, {
+        epochs,
+        batchSize: data.streams,
+        seed: s,
+        shuffle: false,
+        validationData: [data.validation.x, data.validation.y],
+        callbacks,
+        verbose: 0,
+      });
     },
     test: async () => {
       const bits = await testBits(model, data.test, data.streams);

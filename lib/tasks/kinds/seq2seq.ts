@@ -1,13 +1,21 @@
 // Sequence-to-sequence tasks (spelling → phonemes): an encoder–decoder with the cell in both
 // halves and Luong attention, decoded greedily. Judged by the phoneme error rate (margin: 1 PER
 // point), word error rate and BLEU-4; baseline: the most frequent phoneme per letter.
-import { decodePhonemes, G2PData } from '../../data/cmudict';
+import { decodePhonemes, type G2PData } from '../../data/cmudict';
 import { seq2seq } from '../../model/seq2seq';
 import { optimizers } from '../../train/optimizers';
 import { LetterPhonemeBaseline } from '../baselines';
 import { modelMemory, recurrentParamCount } from '../cells';
 import { bleu, editItems, phonemeErrorRate, wordErrorRate } from '../metrics';
-import { ItemScores, ModelDefaults, ModelShape, TaskModel, TaskSpecBase, learningRatesOf, notesOf } from '../types';
+import {
+  type ItemScores,
+  type ModelDefaults,
+  type ModelShape,
+  type TaskModel,
+  type TaskSpecBase,
+  learningRatesOf,
+  notesOf,
+} from '../types';
 import { rows } from './common';
 
 export interface Seq2SeqTask extends TaskSpecBase {
@@ -33,7 +41,11 @@ export function seq2seqParamCount(shape: ModelShape, srcVocab: number, tgtVocab:
 
 export function g2pTask(data: G2PData, defaults: ModelDefaults): Seq2SeqTask {
   const references = data.test.entries.map((e) => e.phonemes);
-  const score = (p: readonly (readonly string[])[]) => ({ per: phonemeErrorRate(p, references), wer: wordErrorRate(p, references), bleu: bleu(p, references) });
+  const score = (p: readonly (readonly string[])[]) => ({
+    per: phonemeErrorRate(p, references),
+    wer: wordErrorRate(p, references),
+    bleu: bleu(p, references),
+  });
   const itemScores = (p: readonly (readonly string[])[]): ItemScores => editItems(p, references);
   const baseline = new LetterPhonemeBaseline(data.train.entries);
   const basePrediction = data.test.entries.map((e) => baseline.predict(e.letters));
@@ -59,13 +71,19 @@ export function g2pTask(data: G2PData, defaults: ModelDefaults): Seq2SeqTask {
     baselines: [{ name: 'most frequent phoneme per letter', metrics: score(basePrediction), items: itemScores(basePrediction) }],
     defaults,
     buildModel: (shape, seed, learningRate) => seq2seqModel(spec, shape, seed, learningRate),
-    paramCount: (shape) => seq2seqParamCount(shape, data.sourceVocabulary.tokens.length, data.targetVocabulary.tokens.length, defaults.attention === true),
+    paramCount: (shape) =>
+      seq2seqParamCount(shape, data.sourceVocabulary.tokens.length, data.targetVocabulary.tokens.length, defaults.attention === true),
   };
   return spec;
 }
 
 /** Encoder–decoder with the cell in both halves; test metrics from greedy decoding. */
-export function seq2seqModel(task: Seq2SeqTask, shape: ModelShape, seed: number, learningRate = learningRatesOf(task.defaults)[0]): TaskModel {
+export function seq2seqModel(
+  task: Seq2SeqTask,
+  shape: ModelShape,
+  seed: number,
+  learningRate = learningRatesOf(task.defaults)[0],
+): TaskModel {
   const { data } = task;
   const embed = shape.embeddingSize ?? 32;
   const model = seq2seq({
@@ -92,7 +110,14 @@ export function seq2seqModel(task: Seq2SeqTask, shape: ModelShape, seed: number,
     curveMetric: { name: 'validation token accuracy (teacher-forced)', fromLogs: (l) => l.val_accuracy },
     memory,
     fit: async (epochs, batchSize, s, callbacks) => {
-      await model.fit(data.train.source, data.train.decoderTarget, { epochs, batchSize, seed: s, validationData: [data.validation.source, data.validation.decoderTarget], callbacks, verbose: 0 });
+      await model.fit(data.train.source, data.train.decoderTarget, {
+        epochs,
+        batchSize,
+        seed: s,
+        validationData: [data.validation.source, data.validation.decoderTarget],
+        callbacks,
+        verbose: 0,
+      });
     },
     test: async () => {
       const ids = await model.predict(data.test.source, { method: 'greedy', maxLength, batchSize: 256 });

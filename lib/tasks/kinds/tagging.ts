@@ -1,14 +1,22 @@
 // Sequence labelling: one tag per token from a bidirectional recurrent stack (embedding with
 // padding mask → bidirectional cell × layers → dense softmax per step). Judged by token accuracy
 // over real tokens only (margin: half an accuracy point); baseline: the most frequent tag per word.
-import { TaggedToken, TaggingData } from '../../data/brown';
-import { layers, Recurrent } from '../../layers';
+import type { TaggedToken, TaggingData } from '../../data/brown';
+import { layers, type Recurrent } from '../../layers';
 import { sequential } from '../../model/sequential';
-import { Logs } from '../../train/callbacks';
+import type { Logs } from '../../train/callbacks';
 import { optimizers } from '../../train/optimizers';
-import { CELL_INFO, ModelCell, modelMemory, recurrentLayer } from '../cells';
+import { CELL_INFO, type ModelCell, modelMemory, recurrentLayer } from '../cells';
 import { MostFrequentTagger } from '../text-baselines';
-import { ItemScores, MetricSpec, ModelDefaults, ModelShape, TaskModel, TaskSpecBase, learningRatesOf } from '../types';
+import {
+  type ItemScores,
+  type MetricSpec,
+  type ModelDefaults,
+  type ModelShape,
+  type TaskModel,
+  type TaskSpecBase,
+  learningRatesOf,
+} from '../types';
 import { argmaxRows, sequentialTaskModel } from './common';
 
 export interface TaggingTask extends TaskSpecBase {
@@ -21,7 +29,14 @@ export interface TaggingTask extends TaskSpecBase {
 }
 
 /** Parameters of embedding → `layers` bidirectional layers → dense over the tags. */
-export function taggingParamCount(cell: ModelCell, units: number, layerCount: number, vocabulary: number, embeddingSize: number, tags: number): number {
+export function taggingParamCount(
+  cell: ModelCell,
+  units: number,
+  layerCount: number,
+  vocabulary: number,
+  embeddingSize: number,
+  tags: number,
+): number {
   const g = CELL_INFO[cell].gates;
   let total = vocabulary * embeddingSize;
   let input = embeddingSize;
@@ -46,11 +61,15 @@ export function taggingTask(id: string, dataset: string, data: TaggingData, defa
     { name: 'unknownAccuracy', label: 'accuracy on out-of-vocabulary words', higherIsBetter: true },
   ];
   const check = (predicted: readonly (readonly string[])[]) => {
-    if (predicted.length !== gold.length) throw new RangeError(`${id}: expected ${gold.length} tagged test pieces, but received ${predicted.length}`);
+    if (predicted.length !== gold.length)
+      throw new RangeError(`${id}: expected ${gold.length} tagged test pieces, but received ${predicted.length}`);
   };
   const score = (predicted: readonly (readonly string[])[]) => {
     check(predicted);
-    let hit = 0, all = 0, unkHit = 0, unk = 0;
+    let hit = 0,
+      all = 0,
+      unkHit = 0,
+      unk = 0;
     gold.forEach((piece, n) =>
       piece.forEach((t, s) => {
         const right = predicted[n][s] === t.tag ? 1 : 0;
@@ -66,7 +85,10 @@ export function taggingTask(id: string, dataset: string, data: TaggingData, defa
   };
   const itemScores = (predicted: readonly (readonly string[])[]): ItemScores => {
     check(predicted);
-    return { num: gold.map((piece, n) => piece.reduce((a, t, s) => a + (predicted[n][s] === t.tag ? 1 : 0), 0)), den: gold.map((p) => p.length) };
+    return {
+      num: gold.map((piece, n) => piece.reduce((a, t, s) => a + (predicted[n][s] === t.tag ? 1 : 0), 0)),
+      den: gold.map((p) => p.length),
+    };
   };
   const tagger = new MostFrequentTagger(data.allTrainSentences);
   const baseline = gold.map((piece: TaggedToken[]) => piece.map((t) => tagger.tag(t.word)));
@@ -86,32 +108,52 @@ export function taggingTask(id: string, dataset: string, data: TaggingData, defa
     data,
     score,
     itemScores,
-    baselines: [{ name: `most frequent tag per word (unknown words: ${tagger.fallback})`, metrics: score(baseline), items: itemScores(baseline) }],
+    baselines: [
+      { name: `most frequent tag per word (unknown words: ${tagger.fallback})`, metrics: score(baseline), items: itemScores(baseline) },
+    ],
     defaults,
     buildModel: (shape, seed, learningRate) => taggingModel(spec, shape, seed, learningRate),
-    paramCount: (shape) => taggingParamCount(shape.cell, shape.units, shape.layers, data.vocabulary.tokens.length, shape.embeddingSize ?? 32, data.tags.length),
+    paramCount: (shape) =>
+      taggingParamCount(shape.cell, shape.units, shape.layers, data.vocabulary.tokens.length, shape.embeddingSize ?? 32, data.tags.length),
   };
   return spec;
 }
 
 /** Embedding (0 = padding, masked) → bidirectional stack returning sequences → dense softmax per step. */
-export function taggingModel(task: TaggingTask, shape: ModelShape, seed: number, learningRate = learningRatesOf(task.defaults)[0]): TaskModel {
+export function taggingModel(
+  task: TaggingTask,
+  shape: ModelShape,
+  seed: number,
+  learningRate = learningRatesOf(task.defaults)[0],
+): TaskModel {
   const { data } = task;
   const embed = shape.embeddingSize ?? 32;
-  const stack = Array.from({ length: shape.layers }, () => layers.bidirectional({ layer: recurrentLayer(shape.cell, shape.units, true) as Recurrent }));
+  const stack = Array.from({ length: shape.layers }, () =>
+    layers.bidirectional({ layer: recurrentLayer(shape.cell, shape.units, true) as Recurrent }),
+  );
   const model = sequential(
-    [layers.embedding({ inputDim: data.vocabulary.tokens.length, outputDim: embed, maskZero: true }), ...stack, layers.dense({ units: data.tags.length, activation: 'softmax' })],
+    [
+      layers.embedding({ inputDim: data.vocabulary.tokens.length, outputDim: embed, maskZero: true }),
+      ...stack,
+      layers.dense({ units: data.tags.length, activation: 'softmax' }),
+    ],
     { name: `${task.meta.id}-${shape.cell}`, seed },
   );
   model.build([data.sequenceLength]);
   // Steps past a row's length carry no loss and no accuracy: the embedding's mask gives the
   // lengths, and the loss and metrics weigh those steps 0.
-  model.compile({ optimizer: optimizers.adam({ learningRate, clipNorm: 1 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  model.compile({
+    optimizer: optimizers.adam({ learningRate, clipNorm: 1 }),
+    loss: 'sparseCategoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
   const curveMetric = { name: 'validation token accuracy', fromLogs: (l: Logs) => l.val_accuracy };
   const memory = (params: number) => {
     const one = modelMemory(shape.cell, shape.units, embed, shape.layers, data.sequenceLength, params);
     // Two directions: twice the packed weights, scratch and state of one.
-    const packedWeights = 2 * one.packedWeights, workspace = 2 * one.workspace, state = 2 * one.state;
+    const packedWeights = 2 * one.packedWeights,
+      workspace = 2 * one.workspace,
+      state = 2 * one.state;
     return { weights: one.weights, packedWeights, workspace, state, total: one.weights + packedWeights + workspace + state };
   };
   const tm = sequentialTaskModel(model, data, curveMetric, memory, (predicted) => {
