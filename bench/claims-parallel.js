@@ -37,8 +37,22 @@ function run(threads, list) {
   return new Promise((resolve, reject) => {
     const child = fork(worker, [], { env: { ...process.env, GATEDRNN_THREADS: String(threads) } });
     const out = [];
-    const next = () => (out.length === list.length ? (child.kill(), resolve(out)) : child.send(list[out.length]));
-    child.on('message', (m) => (m.ok ? (out.push(m.result), next()) : reject(new Error(m.error))));
+    const next = () => {
+      if (out.length === list.length) {
+        child.kill();
+        resolve(out);
+      } else {
+        child.send(list[out.length]);
+      }
+    };
+    child.on('message', (m) => {
+      if (m.ok) {
+        out.push(m.result);
+        next();
+      } else {
+        reject(new Error(m.error));
+      }
+    });
     next();
   });
 }

@@ -86,7 +86,13 @@ async function main() {
         }
         const diff = Math.max(maxAbsDiff(out.Y.data, expected.Y.data), maxAbsDiff(out.Y_h.data, expected.Y_h.data));
         if (!(diff <= TOLERANCE)) throw new Error(`${label} ${config} cuda ${kernel}: max |diff| ${diff} > ${TOLERANCE}`);
-        entries.push({ id: kernel, fn: () => (setCudaRecurrent(kernel), run(gpu)()) });
+        entries.push({
+          id: kernel,
+          fn: () => {
+            setCudaRecurrent(kernel);
+            return run(gpu)();
+          },
+        });
       }
       let session = null;
       if (ort) {

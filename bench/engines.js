@@ -25,7 +25,7 @@ function installed(name) {
   try {
     require.resolve(name);
     return true;
-  } catch (err) {
+  } catch {
     return false;
   }
 }

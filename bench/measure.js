@@ -109,7 +109,7 @@ function gitInfo() {
       .trim();
   try {
     return { commit: git('rev-parse', 'HEAD'), dirty: git('status', '--porcelain', '--untracked-files=no') !== '' };
-  } catch (err) {
+  } catch {
     return null;
   }
 }
@@ -121,7 +121,7 @@ function machineBusySeconds() {
     // cpu user nice system idle iowait irq softirq steal ...; counted in USER_HZ (100 on Linux).
     const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
     return (user + nice + system + irq + softirq + (steal || 0)) / 100;
-  } catch (err) {
+  } catch {
     return null;
   }
 }

@@ -16,7 +16,7 @@ function statusKiB(field) {
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync('/proc/self/status', 'utf8'));
     return m ? Number(m[1]) : null;
-  } catch (err) {
+  } catch {
     return null;
   }
 }
@@ -33,7 +33,7 @@ function resetPeak() {
   try {
     fs.writeFileSync('/proc/self/clear_refs', '5');
     return true;
-  } catch (err) {
+  } catch {
     return false;
   }
 }

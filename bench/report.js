@@ -775,7 +775,7 @@ function trainingMarkdown(t) {
 function readJson(file) {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
+  } catch {
     return null;
   }
 }

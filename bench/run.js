@@ -6,8 +6,8 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { ENGINES, BF16_TOLERANCE, gatedrnn, ortSessionOptions, installed } = require('./engines');
-const { makeWeights, makeInput, maxAbsDiff, rnnFlops, prng } = require('./tensors');
+const { ENGINES, BF16_TOLERANCE, gatedrnn, installed } = require('./engines');
+const { makeWeights, makeInput, maxAbsDiff, rnnFlops } = require('./tensors');
 const { awaitLatency, gitInfo, measureInterleaved, summarize, timeOnce, watchOtherLoad, waitForQuiet } = require('./measure');
 const { measureScaling, measureSpeedup } = require('./scaling');
 const { measureMemory } = require('./memory');
@@ -431,7 +431,7 @@ function addonInfo() {
     const bytes = fs.readFileSync(file);
     const sha256 = require('node:crypto').createHash('sha256').update(bytes).digest('hex').slice(0, 16);
     return { path: path.relative(path.join(__dirname, '..'), file), mtime: fs.statSync(file).mtime.toISOString(), sha256 };
-  } catch (err) {
+  } catch {
     return null; // a prebuild or another location: backendInfo still says what ran
   }
 }
@@ -452,7 +452,7 @@ async function runContention(opts) {
 function versionOf(name) {
   try {
     return require(`${name}/package.json`).version;
-  } catch (err) {
+  } catch {
     return null;
   }
 }

@@ -8,7 +8,6 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { gitInfo, summarize, watchOtherLoad } = require('./measure');
-const { median } = require('./stats');
 const { prng } = require('./tensors');
 const { writeTrainingReport } = require('./report');
 
@@ -532,7 +531,7 @@ async function main() {
   let tfjsVersion = null;
   try {
     tfjsVersion = require('@tensorflow/tfjs/package.json').version;
-  } catch (err) {
+  } catch {
     if (opts.engines.includes('tfjs')) skipped.push('tfjs: @tensorflow/tfjs is not installed');
   }
   const engines = opts.engines.filter((e) => (e === 'torch' ? torch : e === 'tfjs' ? tfjsVersion : true));

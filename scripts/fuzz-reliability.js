@@ -142,8 +142,7 @@ async function growthCase(g, dist) {
     else session.runSync({ x });
     return 'ran';
   } catch (e) {
-    if (!(e instanceof RangeError))
-      throw new Error(`growth: expected a RangeError, but received ${e?.constructor?.name}: ${e?.message}`);
+    if (!(e instanceof RangeError)) throw new Error(`growth: expected a RangeError, but received ${e?.constructor?.name}: ${e?.message}`);
     return 'refused';
   } finally {
     session.dispose();

@@ -13,7 +13,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 
 function prebuildLoads() {
-  const musl = process.platform === 'linux' && !(process.report?.getReport().header.glibcVersionRuntime);
+  const musl = process.platform === 'linux' && !process.report?.getReport().header.glibcVersionRuntime;
   const file = path.join(root, 'prebuilds', `${process.platform}-${process.arch}${musl ? '-musl' : ''}`, 'gatedrnn.node');
   if (!fs.existsSync(file)) return false;
   // Load it in a child process: a binary that crashes on this CPU must not take npm down with it.

@@ -17,7 +17,7 @@ interface Block {
 }
 
 /** The fenced ```ts and ```js blocks of one Markdown file, with the line each starts on. */
-export function codeBlocks(file: string): Block[] {
+function codeBlocks(file: string): Block[] {
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {

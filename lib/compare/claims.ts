@@ -465,7 +465,7 @@ export function claimRows(plan: ClaimsPlan, raw: ClaimsRaw): ClaimRow[] {
     const runs = raw.expressive;
     const v = perSeed(e.seeds, (cell, seed) => runs.find((x) => x.cell === cell && x.seed === seed)!.result.exactUpTo);
     const failing = (['gru', 'lstm'] as const)
-      .map((c) => ({ c, bad: e.seeds.filter((s, i) => v[c][i] < e.trainMaxN) }))
+      .map((c) => ({ c, bad: e.seeds.filter((_s, i) => v[c][i] < e.trainMaxN) }))
       .filter((x) => x.bad.length > 0);
     rows.push({
       claim: 'expressive',

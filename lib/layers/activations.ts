@@ -17,7 +17,7 @@ export function activate(name: ActivationName, z: Float32Array, y: Float32Array,
       y.set(z);
       return;
     case 'relu':
-      for (let i = 0; i < n; i++) y[i] = Math.max(z[i] , 0);
+      for (let i = 0; i < n; i++) y[i] = Math.max(z[i], 0);
       return;
     case 'tanh':
       for (let i = 0; i < n; i++) y[i] = Math.tanh(z[i]);

@@ -5,7 +5,7 @@
 // parameter's array: they are compared byte for byte, a memcmp, less work than the layer path's
 // own read of every weight per batch). A model the export refuses predicts layer by layer.
 import type { Param } from '../layers';
-import { OnnxSession } from '../onnx/session';
+import { type AnyTensor, OnnxSession } from '../onnx/session';
 import { Tensor } from '../tensor';
 import type { Batchable } from './data';
 
@@ -43,7 +43,7 @@ export class PredictPlan {
    */
   async run(session: OnnxSession, x: Batchable, outDims: readonly number[]): Promise<Float32Array | null> {
     const feed = new Tensor(x.data instanceof Float32Array ? 'float32' : 'int32', x.data as Float32Array, x.dims);
-    let out;
+    let out: AnyTensor;
     try {
       out = (await session.run({ [session.inputNames[0]]: feed }))[session.outputNames[0]];
     } catch {

@@ -1,7 +1,7 @@
 // Sequential models: a stack of layers, compile / fit / evaluate / predict / summary, and the
 // model file (architecture, weights, compile settings and, in checkpoints, the training state).
 import { rangeError, typeError } from '../errors';
-import { nonNegativeInt, } from '../validate';
+import { nonNegativeInt } from '../validate';
 import { Tensor } from '../tensor';
 import {
   type Activation,

@@ -9,33 +9,47 @@ import { type Value, sizeOf } from './values';
 
 export class Compiler extends SegmentCompiler {
   protected lower(node: GraphNode, kernel: Kernel, ins: (Sym | undefined)[], set: Set1): void {
-    if (VIEWS.has(node.opType)) return this.view(node, kernel, ins, set);
+    if (VIEWS.has(node.opType)) {
+      this.view(node, kernel, ins, set);
+      return;
+    }
     switch (node.opType) {
       case 'Gather':
-        return this.gather(node, ins, set);
+        this.gather(node, ins, set);
+        break;
       case 'Gemm':
       case 'MatMul':
-        return this.gemm(node, ins, set);
+        this.gemm(node, ins, set);
+        break;
       case 'Add':
-        return this.add(ins, set);
+        this.add(ins, set);
+        break;
       case 'Softmax':
-        return this.softmax(node, ins, set);
+        this.softmax(node, ins, set);
+        break;
       case 'Transpose':
-        return this.transpose(node, ins, set);
+        this.transpose(node, ins, set);
+        break;
       case 'Slice':
-        return this.slice(node, ins, set);
+        this.slice(node, ins, set);
+        break;
       case 'Concat':
-        return this.concat(node, ins, set);
+        this.concat(node, ins, set);
+        break;
       case 'Equal':
-        return this.equal(ins, set);
+        this.equal(ins, set);
+        break;
       case 'Where':
-        return this.where(ins, set);
+        this.where(ins, set);
+        break;
       case 'ReduceSum':
-        return this.reduceSum(node, ins, set);
+        this.reduceSum(node, ins, set);
+        break;
       case 'GRU':
       case 'LSTM':
       case 'RNN':
-        return this.recurrent(node, ins, set);
+        this.recurrent(node, ins, set);
+        break;
       default:
         if (node.opType in UNARY) {
           const x = this.floatSlot(ins[0]);
@@ -43,7 +57,7 @@ export class Compiler extends SegmentCompiler {
           this.emit(OP.Unary, out.slot, x.slot, sizeOf(x.dims), UNARY[node.opType]);
           this.flops += sizeOf(x.dims);
           set(0, out);
-          return;
+          break;
         }
         throw new Uncovered();
     }
@@ -267,8 +281,7 @@ export class Compiler extends SegmentCompiler {
 
   /** An int32 scalar known at compile time. */
   private scalar(s: Sym | undefined): number {
-    if (s?.kind !== 'known' || (s.value.type !== 'int32' && s.value.type !== 'int64') || sizeOf(s.value.dims) !== 1)
-      throw new Uncovered();
+    if (s?.kind !== 'known' || (s.value.type !== 'int32' && s.value.type !== 'int64') || sizeOf(s.value.dims) !== 1) throw new Uncovered();
     const v = toInts(s.value)[0];
     if (v < -(2 ** 31) || v >= 2 ** 31) throw new Uncovered();
     return v;

@@ -59,7 +59,9 @@ export type OnnxFeeds = Record<string, TensorLike>;
 /** A tensor of one of the types a session returns; `type` tells which (and narrows `data`). */
 export type AnyTensor = Tensor<'float32'> | Tensor<'int32'> | Tensor<'int64'>;
 /** A run's outputs by name: those stated in `outputTypes` with their type, the rest as AnyTensor. */
-export type OnnxResults<Types extends OutputTypes = {}> = { [K in keyof Types]: Tensor<Types[K]> } & Record<string, AnyTensor>;
+export type OnnxResults<Types extends OutputTypes = Record<never, never>> = {
+  [K in keyof Types]: Tensor<Types[K]>;
+} & Record<string, AnyTensor>;
 
 interface Step {
   node: GraphNode;
@@ -108,7 +110,7 @@ function checkOptions(where: string, options: unknown): { threads: number; devic
   };
 }
 
-export class OnnxSession<Types extends OutputTypes = {}> {
+export class OnnxSession<Types extends OutputTypes = Record<never, never>> {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly inputMetadata: readonly OnnxValueMetadata[];
@@ -462,7 +464,7 @@ function showDim(d: DeclaredDim): string {
  * Malformed files, unsupported operators or attributes, and graphs that cannot run are errors
  * that say what and where.
  */
-export async function loadOnnx<Types extends OutputTypes = {}>(
+export async function loadOnnx<Types extends OutputTypes = Record<never, never>>(
   model: string | Uint8Array | ArrayBuffer,
   options?: LoadOnnxOptions & { outputTypes?: Types },
 ): Promise<OnnxSession<Types>> {

@@ -1,4 +1,3 @@
-
 import {
   type CellInfo,
   type RecurrentAttributes,

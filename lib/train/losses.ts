@@ -154,7 +154,7 @@ export class Loss {
           const tj = sparse ? (j === label ? 1 : 0) : t[o + j];
           if (tj === 0) continue;
           const q = p[o + j] / s;
-          const qc = q < EPS ? EPS : Math.min(q , 1 - EPS);
+          const qc = q < EPS ? EPS : Math.min(q, 1 - EPS);
           loss -= tj * Math.log(qc);
           if (qc === q) gq -= tj;
         }
@@ -177,7 +177,7 @@ export class Loss {
             grad[o + j] += (scale * (1 / (1 + Math.exp(-zj)) - tj)) / k;
           } else {
             const pj = p[o + j];
-            const pc = pj < EPS ? EPS : Math.min(pj , 1 - EPS);
+            const pc = pj < EPS ? EPS : Math.min(pj, 1 - EPS);
             loss -= tj * Math.log(pc) + (1 - tj) * Math.log(1 - pc);
             if (pc === pj) grad[o + j] += (scale * (-tj / pj + (1 - tj) / (1 - pj))) / k;
           }

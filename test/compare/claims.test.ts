@@ -201,7 +201,12 @@ describe('CLI', () => {
     const seen: unknown[] = [];
     const code = await compareCommand(['--claim', 'budget', '--out', dir], {
       trainAndMeasure: (() => Promise.reject(new Error('not used'))) as unknown as TrainAndMeasure,
-      stdout: { write: (s: string) => ((out += s), true) } as never,
+      stdout: {
+        write: (s: string) => {
+          out += s;
+          return true;
+        },
+      } as never,
       stderr: { write: () => true } as never,
       runClaims: async (options) => {
         seen.push(options.claims);

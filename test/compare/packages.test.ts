@@ -15,7 +15,16 @@ const trainAndMeasure: TrainAndMeasure = async () => {
 
 function sink() {
   let text = '';
-  return { stream: { write: (s: string) => ((text += s), true), isTTY: false } as unknown as NodeJS.WriteStream, text: () => text };
+  return {
+    stream: {
+      write: (s: string) => {
+        text += s;
+        return true;
+      },
+      isTTY: false,
+    } as unknown as NodeJS.WriteStream,
+    text: () => text,
+  };
 }
 
 test('every built-in task has its data packages listed, as its loader names them', () => {

@@ -20,7 +20,12 @@ function items(n: number, hits: number, offset = 0): { num: number[] } {
   for (let k = 0; k < hits; k++) num[(k * 7 + offset) % n] = 1;
   // Strides that collide leave fewer ones; fill forward.
   let have = num.reduce((a, b) => a + b, 0);
-  for (let i = 0; have < hits && i < n; i++) if (num[i] === 0) (num[i] = 1), have++;
+  for (let i = 0; have < hits && i < n; i++) {
+    if (num[i] === 0) {
+      num[i] = 1;
+      have++;
+    }
+  }
   return { num };
 }
 

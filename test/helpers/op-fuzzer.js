@@ -168,7 +168,6 @@ function makeCase(seed) {
   const H = !long && t.chance(0.1) ? t.int(33, 70) : t.int(1, 20);
   const layout = t.pick([0, 1]);
   const broken = [];
-  const breakIt = (p) => t.chance(p);
   const ws = 1 / Math.sqrt(H);
 
   const weights = { W: tensor(t, [D, G * H, I], ws), R: tensor(t, [D, G * H, H], ws) };

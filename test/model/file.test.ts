@@ -19,8 +19,15 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { parseModelFile, buildModelFile } = require('../../scripts/fuzz-reliability.js');
 
+/** The header fields these tests read or rewrite: a Sequential's layers, a Seq2Seq's tgtVocab. */
+interface Header {
+  model: { config: { layers: { className: string; config: Record<string, unknown> }[]; tgtVocab?: number } };
+  compile: { optimizer: { name: string }; loss: { name: string }; metrics: string[] };
+  arrays: { name: string; offset: number; length: number }[];
+}
+
 interface Parsed {
-  header: Record<string, any>;
+  header: Header;
   payload: Buffer;
 }
 const parse = (bytes: Buffer): Parsed => parseModelFile(bytes);
@@ -47,7 +54,7 @@ function write(name: string, bytes: Buffer): string {
 }
 
 function layerConfig(p: Parsed, className: string): Record<string, unknown> {
-  return p.header.model.config.layers.find((l: { className: string }) => l.className === className).config;
+  return p.header.model.config.layers.find((l) => l.className === className)!.config;
 }
 
 test('a header that claims 3,000 units or a 3e7-row embedding is refused before the parameters are allocated', async () => {
@@ -80,7 +87,7 @@ test('the same model loads, and a header that claims fewer units is caught by th
 test('overlapping, duplicated and out-of-payload array entries are errors before any copy', async () => {
   const good = await savedModel('overlap');
   const p = parse(good);
-  const entries = p.header.arrays as { name: string; offset: number; length: number }[];
+  const entries = p.header.arrays;
   // 1,500 entries over the same bytes: the decoder would copy the payload 1,500 times.
   const many = {
     ...p,
@@ -100,7 +107,7 @@ test('overlapping, duplicated and out-of-payload array entries are errors before
 
 test('unknown optimizer, loss and metric names are errors that name the field', async () => {
   const good = await savedModel('names');
-  const cases: [string, (h: Record<string, any>) => void, RegExp][] = [
+  const cases: [string, (h: Header) => void, RegExp][] = [
     [
       'optimizer',
       (h) => (h.compile.optimizer.name = 'lbfgs'),

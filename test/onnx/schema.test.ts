@@ -760,7 +760,7 @@ describe('hostile input', () => {
   test.each([
     ['2^31', 2n ** 31n],
     ['2^62', 2n ** 62n],
-  ])('a length prefix of %s for the graph is rejected without allocating', (label, n) => {
+  ])('a length prefix of %s for the graph is rejected without allocating', (_label, n) => {
     const bytes = new Writer().tag(1, WireType.VARINT).uint32(8).tag(7, WireType.LEN).uint64(n).raw(new Uint8Array(5)).finish();
     const e = catchParseError(() => decodeModel(bytes));
     expect(e.message).toBe(`ONNX: ModelProto.graph at byte 2: length ${n} exceeds the 5 bytes left`);

@@ -180,7 +180,7 @@ describe('length-delimited values', () => {
     ['2^31', 2 ** 31],
     ['2^62', 2n ** 62n],
     ['2^64 - 1', UINT64_MAX],
-  ])('a length prefix of %s is rejected before anything is allocated', (label, n) => {
+  ])('a length prefix of %s is rejected before anything is allocated', (_label, n) => {
     const input = new Writer()
       .uint64(n)
       .raw(bytes(1, 2, 3))

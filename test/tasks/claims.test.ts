@@ -67,7 +67,10 @@ describe('copy memory', () => {
       const x = Array.from(c.x.data.subarray(n * len, (n + 1) * len));
       const y = Array.from(c.y.data.subarray(n * len, (n + 1) * len));
       const symbols = x.slice(0, 4);
-      for (const s of symbols) expect(s).toBeGreaterThanOrEqual(1), expect(s).toBeLessThanOrEqual(6);
+      for (const s of symbols) {
+        expect(s).toBeGreaterThanOrEqual(1);
+        expect(s).toBeLessThanOrEqual(6);
+      }
       expect(x.slice(4, 4 + lag)).toEqual(new Array(lag).fill(0));
       expect(x[4 + lag]).toBe(7);
       expect(x.slice(4 + lag + 1)).toEqual([0, 0, 0, 0]);
@@ -83,8 +86,10 @@ describe('delayed recall', () => {
     expect(d.x.dims).toEqual([20, 10]);
     for (let n = 0; n < 20; n++) {
       expect(d.y.data[n]).toBe(d.x.data[n * 10] - 1);
-      for (let t = 0; t < 10; t++)
-        expect(d.x.data[n * 10 + t]).toBeGreaterThanOrEqual(1), expect(d.x.data[n * 10 + t]).toBeLessThanOrEqual(4);
+      for (let t = 0; t < 10; t++) {
+        expect(d.x.data[n * 10 + t]).toBeGreaterThanOrEqual(1);
+        expect(d.x.data[n * 10 + t]).toBeLessThanOrEqual(4);
+      }
     }
   });
 });

@@ -283,7 +283,7 @@ export const ELEMENTWISE_OPS: Record<string, OpDef> = {
   Sqrt: unaryFloat(Math.sqrt),
   Sigmoid: unaryFloat(sigmoid),
   Tanh: unaryFloat(Math.tanh),
-  Relu: unaryFloat((x) => (Math.max(x , 0))),
+  Relu: unaryFloat((x) => Math.max(x, 0)),
   LeakyRelu: leakyRelu(),
   Clip: clip(),
   Equal: equal(),
