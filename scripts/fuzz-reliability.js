@@ -178,14 +178,19 @@ function raceCase(calls) {
   return 'survived';
 }
 
-/** Runs `cases` cases of each class from `seed`; resolves to { counts, failures, peakRssMiB, seconds }. */
+/**
+ * Runs `cases` cases of each class from `seed`; resolves to { counts, failures, peakRssMiB, growthRssMiB, seconds }.
+ * growthRssMiB is the peak over the RSS at the start: in a shared process (a test runner's worker) the peak
+ * also holds whatever ran there before.
+ */
 async function fuzzReliability({ cases = 200, seed = 1, classes = ['lying', 'growth', 'tokens', 'race'], raceCalls = 500 } = {}) {
   const dist = { ...require(path.join(root, 'dist')), tokenizeMail: require(path.join(root, 'dist', 'data', 'spam')).tokenizeMail };
   const g = prng(seed);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatedrnn-fuzz-'));
   const counts = {};
   const failures = [];
-  let peak = process.memoryUsage().rss;
+  const start = process.memoryUsage().rss;
+  let peak = start;
   const t0 = Date.now();
   const note = (cls, outcome) => {
     counts[cls] = counts[cls] || {};
@@ -235,7 +240,13 @@ async function fuzzReliability({ cases = 200, seed = 1, classes = ['lying', 'gro
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { counts, failures, peakRssMiB: Math.round(peak / MiB), seconds: (Date.now() - t0) / 1000 };
+  return {
+    counts,
+    failures,
+    peakRssMiB: Math.round(peak / MiB),
+    growthRssMiB: Math.round((peak - start) / MiB),
+    seconds: (Date.now() - t0) / 1000,
+  };
 }
 
 module.exports = { fuzzReliability, parseModelFile, buildModelFile };

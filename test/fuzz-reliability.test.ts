@@ -15,6 +15,6 @@ test('lying headers, per-run growth, long tokens and shared-memory races: result
   expect(r.counts.lying.refused).toBeGreaterThan(0);
   expect(r.counts.growth.refused).toBeGreaterThan(0);
   expect(r.counts.growth.ran).toBeGreaterThan(0);
-  // Budgets of at most 64 MiB per run: the process stays far from the GiBs the graphs ask for.
-  expect(r.peakRssMiB).toBeLessThan(1024);
+  // Budgets of at most 64 MiB per run: the process grows far less than the GiBs the graphs ask for.
+  expect(r.growthRssMiB).toBeLessThan(768);
 });
