@@ -1,3 +1,4 @@
+// The ONNX GRU operator (opsets 7 to 22) over prepacked weights. Gates in ONNX order z, r, h.
 import {
   type CellInfo,
   type RecurrentAttributes,
