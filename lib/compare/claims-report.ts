@@ -6,15 +6,11 @@ import * as path from 'node:path';
 import { writeAtomicSync } from '../util/atomic-write';
 import { CLAIM_IDS, CLAIM_STATEMENTS, type ClaimId, type ClaimRow, type ClaimsResults, lagAtHalf } from './claims';
 import type { Cell } from './params';
-import { formatNumber } from './report';
+import { formatNumber, mdCell } from './markdown';
 import { studentTQuantile, summarize } from './stats';
 import { barChartSvg, COLORS, escapeXml, niceTicks } from './svg';
 
 const CELLS: Cell[] = ['gru', 'lstm'];
-
-function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|');
-}
 
 /** Mean of a row's values for one cell in the measure's units (a geometric mean for log rows). */
 function cellValue(r: ClaimRow, cell: Cell): string {
