@@ -26,8 +26,11 @@ export function mdTable(head: string[], rows: string[][]): string {
   ].join('\n');
 }
 
-/** A markdown table (as mdTable writes it) as an HTML table, its text escaped. */
-export function mdTableToHtml(md: string): string {
+/**
+ * A markdown table (as mdTable writes it) as an HTML table, its text escaped; `tdAttributes` adds
+ * attributes to a body cell from its row's cells and its index.
+ */
+export function mdTableToHtml(md: string, tdAttributes: (cells: readonly string[], i: number) => string = () => ''): string {
   const rows = md.split('\n').filter((_, i) => i !== 1);
   const cells = (l: string) =>
     l
@@ -38,11 +41,9 @@ export function mdTableToHtml(md: string): string {
   return `<table><thead><tr>${cells(head)
     .map((c) => `<th>${c}</th>`)
     .join('')}</tr></thead><tbody>${body
-    .map(
-      (r) =>
-        `<tr>${cells(r)
-          .map((c) => `<td>${c}</td>`)
-          .join('')}</tr>`,
-    )
+    .map((r) => {
+      const cs = cells(r);
+      return `<tr>${cs.map((c, i) => `<td${tdAttributes(cs, i)}>${c}</td>`).join('')}</tr>`;
+    })
     .join('')}</tbody></table>`;
 }
