@@ -1,20 +1,19 @@
 // The claims report: the verdict table, one SVG chart per claim, the commands that reproduce each
 // row, and results.json with every per-seed value; report.md, report.html and the charts' .svg
-// files, written atomically into one folder.
+// files (drawn by claims-charts.ts), written atomically into one folder.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeAtomicSync } from '../util/atomic-write';
 import { CLAIM_IDS, CLAIM_STATEMENTS, type ClaimId, type ClaimRow, type ClaimsResults, lagAtHalf } from './claims';
 import type { Cell } from './params';
-import { formatNumber } from './report';
-import { studentTQuantile, summarize } from './stats';
-import { barChartSvg, COLORS, escapeXml, niceTicks } from './svg';
+import { formatNumber, mdCell, mdTableToHtml } from './markdown';
+import { clampToUnit, meanInterval, summarize } from './stats';
+import { claimCharts } from './claims-charts';
+import { escapeXml } from './svg';
+
+export { claimCharts, xyChartSvg } from './claims-charts';
 
 const CELLS: Cell[] = ['gru', 'lstm'];
-
-function mdCell(s: string): string {
-  return s.replace(/\|/g, '\\|');
-}
 
 /** Mean of a row's values for one cell in the measure's units (a geometric mean for log rows). */
 function cellValue(r: ClaimRow, cell: Cell): string {
@@ -113,7 +112,7 @@ export function memoryTable(results: ClaimsResults): string | null {
       const at = (lag: number, seed: number) =>
         raw.find((m) => m.task === task && m.cell === cell && m.lag === lag && m.seed === seed)?.result.success ?? NaN;
       const cols = lags.map((lag) => {
-        const b = clamp01(band(seeds.map((s) => at(lag, s))));
+        const b = clampToUnit(meanInterval(seeds.map((s) => at(lag, s))));
         return `${pct(b.y)}%${Number.isFinite(b.low) ? ` [${pct(b.low)}, ${pct(b.high)}]` : ''}`;
       });
       const half = seeds.map((s) =>
@@ -122,7 +121,7 @@ export function memoryTable(results: ClaimsResults): string | null {
           lags.map((l) => at(l, s)),
         ),
       );
-      const b = band(half.map((h) => Math.log(h.lag)));
+      const b = meanInterval(half.map((h) => Math.log(h.lag)));
       const above = half.some((h) => h.censored && h.lag === lags[lags.length - 1]);
       const below = half.some((h) => h.censored && h.lag === lags[0]);
       // A censored seed only bounds its lag, so no interval is printed then.
@@ -135,256 +134,6 @@ export function memoryTable(results: ClaimsResults): string | null {
     }
   }
   return lines.join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Charts
-
-interface XyPoint {
-  x: number;
-  y: number;
-  low?: number;
-  high?: number;
-}
-
-interface XySeries {
-  name: string;
-  color: string;
-  dashed?: boolean;
-  thin?: boolean;
-  points: XyPoint[];
-}
-
-interface XyChart {
-  title: string;
-  xLabel: string;
-  yLabel: string;
-  logX?: boolean;
-  series: XySeries[];
-  /** Reference lines. */
-  hLine?: number;
-  vLine?: { x: number; label: string };
-  yRange?: [number, number];
-}
-
-const W = 520;
-const H = 320;
-const M = { left: 64, right: 150, top: 40, bottom: 48 };
-
-/** Lines with optional shaded interval bands over numeric (or log) x. */
-export function xyChartSvg(c: XyChart): string {
-  const pts = c.series.flatMap((s) => s.points);
-  const xs = pts.map((p) => p.x);
-  const ys = pts.flatMap((p) => [p.y, p.low ?? p.y, p.high ?? p.y]).filter(Number.isFinite);
-  if (c.hLine !== undefined) ys.push(c.hLine);
-  const fx = (v: number) => (c.logX ? Math.log10(v) : v);
-  const x0 = fx(Math.min(...xs));
-  const x1 = fx(Math.max(...xs));
-  const yt = niceTicks(c.yRange?.[0] ?? Math.min(...ys), c.yRange?.[1] ?? Math.max(...ys));
-  const x = (v: number) => M.left + ((fx(v) - x0) / Math.max(1e-12, x1 - x0)) * (W - M.left - M.right);
-  const y = (v: number) => H - M.bottom - ((v - yt[0]) / (yt[yt.length - 1] - yt[0])) * (H - M.top - M.bottom);
-  let body = yt
-    .map(
-      (v) =>
-        `<line x1="${M.left}" x2="${W - M.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="#e5e5e5"/><text x="${M.left - 4}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${formatNumber(v)}</text>`,
-    )
-    .join('');
-  body += `<line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${H - M.bottom}" stroke="#333"/><line x1="${M.left}" x2="${W - M.right}" y1="${H - M.bottom}" y2="${H - M.bottom}" stroke="#333"/>`;
-  const xTicks = c.logX
-    ? [...new Set(xs)].sort((a, b) => a - b)
-    : niceTicks(Math.min(...xs), Math.max(...xs), 6).filter((v) => v >= Math.min(...xs) && v <= Math.max(...xs));
-  body += xTicks
-    .map((v) => `<text x="${x(v).toFixed(1)}" y="${H - M.bottom + 14}" text-anchor="middle">${formatNumber(v)}</text>`)
-    .join('');
-  if (c.hLine !== undefined)
-    body += `<line x1="${M.left}" x2="${W - M.right}" y1="${y(c.hLine).toFixed(1)}" y2="${y(c.hLine).toFixed(1)}" stroke="#555" stroke-dasharray="2 2"/>`;
-  if (c.vLine)
-    body += `<line x1="${x(c.vLine.x).toFixed(1)}" x2="${x(c.vLine.x).toFixed(1)}" y1="${M.top}" y2="${H - M.bottom}" stroke="#555" stroke-dasharray="2 2"/><text x="${(x(c.vLine.x) + 3).toFixed(1)}" y="${M.top + 10}">${escapeXml(c.vLine.label)}</text>`;
-  const legend: XySeries[] = [];
-  for (const s of c.series) {
-    const banded = s.points.filter((p) => p.low !== undefined && p.high !== undefined && Number.isFinite(p.low) && Number.isFinite(p.high));
-    if (banded.length > 1) {
-      const up = banded.map((p) => `${x(p.x).toFixed(1)},${y(p.high!).toFixed(1)}`);
-      const down = [...banded].reverse().map((p) => `${x(p.x).toFixed(1)},${y(p.low!).toFixed(1)}`);
-      body += `<polygon points="${[...up, ...down].join(' ')}" fill="${s.color}" fill-opacity="0.15" stroke="none"/>`;
-    }
-    const line = s.points.filter((p) => Number.isFinite(p.y)).map((p) => `${x(p.x).toFixed(1)},${y(p.y).toFixed(1)}`);
-    if (line.length > 1)
-      body += `<polyline fill="none" stroke="${s.color}" stroke-width="${s.thin ? 1 : 2}"${s.thin ? ' stroke-opacity="0.6"' : ''}${s.dashed ? ' stroke-dasharray="5 3"' : ''} points="${line.join(' ')}"/>`;
-    if (line.length === 1 || !s.thin)
-      for (const p of line) body += `<circle cx="${p.split(',')[0]}" cy="${p.split(',')[1]}" r="${s.thin ? 1.5 : 2.5}" fill="${s.color}"/>`;
-    if (!legend.some((l) => l.name === s.name)) legend.push(s);
-  }
-  legend.forEach((s, k) => {
-    const lx = W - M.right + 12;
-    const ly = M.top + 4 + k * 15;
-    body += `<line x1="${lx}" x2="${lx + 20}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/><text x="${lx + 25}" y="${ly + 4}">${escapeXml(s.name)}</text>`;
-  });
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11">` +
-    `<rect width="${W}" height="${H}" fill="#fff"/>` +
-    `<text x="${W / 2}" y="18" text-anchor="middle" font-size="13" font-weight="bold">${escapeXml(c.title)}</text>` +
-    `<text x="${M.left + (W - M.left - M.right) / 2}" y="${H - 8}" text-anchor="middle">${escapeXml(c.xLabel)}</text>` +
-    `<text x="14" y="${M.top + (H - M.top - M.bottom) / 2}" text-anchor="middle" transform="rotate(-90 14 ${M.top + (H - M.top - M.bottom) / 2})">${escapeXml(c.yLabel)}</text>` +
-    body +
-    `</svg>`
-  );
-}
-
-/** Mean and 95% t interval of values (the interval NaN for fewer than two). */
-function band(values: readonly number[]): { y: number; low: number; high: number } {
-  const s = summarize(values);
-  if (s.n < 2) return { y: s.mean, low: NaN, high: NaN };
-  const h = studentTQuantile(0.975, s.n - 1) * (s.std / Math.sqrt(s.n));
-  return { y: s.mean, low: s.mean - h, high: s.mean + h };
-}
-
-const clamp01 = (b: { y: number; low: number; high: number }) => ({ y: b.y, low: Math.max(0, b.low), high: Math.min(1, b.high) });
-
-const TASK_NAMES: Record<string, string> = { adding: 'adding', recall: 'recall', copy: 'copy' };
-
-/** One chart per claim that ran, keyed by claim. */
-export function claimCharts(results: ClaimsResults): Partial<Record<ClaimId, string>> {
-  const { raw, plan, rows } = results;
-  const out: Partial<Record<ClaimId, string>> = {};
-  if (raw.speed) {
-    const { configs, result } = raw.speed;
-    const series: XySeries[] = [];
-    for (const match of ['units', 'params'] as const) {
-      for (const batch of plan.speed.batches) {
-        const points = configs
-          .map((c, i) => ({ c, i }))
-          .filter(({ c }) => c.match === match && c.batch === batch)
-          .map(({ c, i }) => {
-            const b = band(result.trainMs.gru[i].map((g, r) => Math.log(g / result.trainMs.lstm[i][r])));
-            return { x: c.hidden, y: Math.exp(b.y), low: Math.exp(b.low), high: Math.exp(b.high) };
-          });
-        series.push({
-          name: `equal ${match}, B = ${batch}`,
-          color: match === 'units' ? COLORS.gru : COLORS.lstm,
-          dashed: batch !== plan.speed.batches[0],
-          points,
-        });
-      }
-    }
-    out.speed = xyChartSvg({
-      title: 'speed: GRU / LSTM training time per sample',
-      xLabel: 'hidden size H (LSTM units)',
-      yLabel: 'time ratio GRU / LSTM (< 1: GRU faster)',
-      logX: true,
-      series,
-      hLine: 1,
-    });
-  }
-  if (raw.memory) {
-    const series: XySeries[] = [];
-    for (const task of plan.memory.tasks) {
-      for (const cell of CELLS) {
-        const points = plan.memory.lags.map((lag) => ({
-          x: lag,
-          ...clamp01(band(raw.memory!.filter((m) => m.task === task && m.cell === cell && m.lag === lag).map((m) => m.result.success))),
-        }));
-        series.push({
-          name: `${cell.toUpperCase()} ${TASK_NAMES[task]}`,
-          color: COLORS[cell],
-          dashed: task !== plan.memory.tasks[0],
-          points,
-        });
-      }
-    }
-    out.memory = xyChartSvg({
-      title: 'memory: success against lag (95% bands)',
-      xLabel: 'lag (steps)',
-      yLabel: 'success rate',
-      logX: true,
-      series,
-      hLine: 0.5,
-      yRange: [0, 1],
-    });
-  }
-  if (raw.expressive) {
-    const e = plan.expressive;
-    const series: XySeries[] = CELLS.map((cell) => {
-      const runs = raw.expressive!.filter((r) => r.cell === cell);
-      return {
-        name: `${cell.toUpperCase()} (${runs.length} seeds)`,
-        color: COLORS[cell],
-        points: Array.from({ length: e.testMaxN }, (_, k) => ({
-          x: k + 1,
-          y: runs.filter((r) => r.result.exactUpTo >= k + 1).length / runs.length,
-        })),
-      };
-    });
-    out.expressive = xyChartSvg({
-      title: 'expressive: aⁿbⁿ, exact on every n′ ≤ n',
-      xLabel: 'n',
-      yLabel: 'share of seeds',
-      series,
-      vLine: { x: e.trainMaxN, label: 'trained' },
-      yRange: [0, 1],
-    });
-  }
-  if (raw.smallData) {
-    const sizes = [...new Set(raw.smallData.map((r) => r.size))].sort((a, b) => a - b);
-    const diff = (pick: (r: NonNullable<ClaimsResults['raw']['smallData']>[number]) => number) =>
-      sizes.map((size) => {
-        const at = raw.smallData!.filter((r) => r.size === size);
-        const seedList = [...new Set(at.map((r) => r.seed))];
-        return {
-          x: size,
-          ...band(
-            seedList.map(
-              (s) => pick(at.find((r) => r.seed === s && r.cell === 'gru')!) - pick(at.find((r) => r.seed === s && r.cell === 'lstm')!),
-            ),
-          ),
-        };
-      });
-    out['small-data'] = xyChartSvg({
-      title: 'small-data: GRU − LSTM against training size',
-      xLabel: 'training examples',
-      yLabel: 'GRU − LSTM (95% band)',
-      logX: true,
-      hLine: 0,
-      series: [
-        { name: 'test accuracy', color: COLORS.gru, points: diff((r) => r.result.testAccuracy) },
-        { name: 'val − train loss', color: COLORS.lstm, dashed: true, points: diff((r) => r.result.gap) },
-      ],
-    });
-  }
-  if (raw.budget) {
-    const series: XySeries[] = raw.budget.map((r) => ({
-      name: r.cell.toUpperCase(),
-      color: COLORS[r.cell],
-      thin: true,
-      points: r.result.seconds.map((s, k) => ({ x: s, y: r.result.validationAccuracy[k] })),
-    }));
-    out.budget = xyChartSvg({
-      title: 'budget: validation accuracy against training seconds',
-      xLabel: 'training seconds (one line per seed)',
-      yLabel: 'validation accuracy',
-      series,
-      hLine: plan.budget.target,
-    });
-  }
-  const taskRows = rows.filter((r) => r.claim === 'tasks' && r.evidence);
-  if (taskRows.length) {
-    // Oriented so that a positive bar is the claimed cell ahead, in units of the row's margin.
-    out.tasks = barChartSvg({
-      title: 'tasks: claimed cell ahead by (in margins)',
-      yLabel: 'advantage of the claimed cell / margin',
-      bars: taskRows.map((r) => {
-        const e = r.evidence!;
-        const sign = (r.favours === 'gru' ? 1 : -1) * (r.higherIsBetter ? 1 : -1);
-        return {
-          name: r.label.split(' → ')[0],
-          value: (sign * e.estimate) / r.margin,
-          error: (e.high - e.low) / 2 / r.margin,
-          color: COLORS[r.favours],
-        };
-      }),
-    });
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,24 +186,9 @@ export function claimsMarkdown(results: ClaimsResults, chartFiles: Partial<Recor
   ].join('\n');
 }
 
-function mdTableToHtml(md: string): string {
-  const rows = md.split('\n').filter((_, i) => i !== 1);
-  const cells = (l: string) =>
-    l
-      .slice(1, -1)
-      .split(/(?<!\\)\|/)
-      .map((c) => escapeXml(c.trim().replace(/\\\|/g, '|')));
-  const [head, ...body] = rows;
-  return `<table><thead><tr>${cells(head)
-    .map((c) => `<th>${c}</th>`)
-    .join('')}</tr></thead><tbody>${body
-    .map((r) => {
-      const cs = cells(r);
-      const v = cs[cs.length - 1].split(/[ :(]/)[0];
-      return `<tr>${cs.map((c, i) => `<td${i === cs.length - 1 ? ` class="v-${v}"` : ''}>${c}</td>`).join('')}</tr>`;
-    })
-    .join('')}</tbody></table>`;
-}
+/** The last cell (the verdict) gets the class v-<verdict> that colours it. */
+const verdictClass = (cells: readonly string[], i: number): string =>
+  i === cells.length - 1 ? ` class="v-${cells[cells.length - 1].split(/[ :(]/)[0]}"` : '';
 
 export function claimsHtml(results: ClaimsResults, charts: Partial<Record<ClaimId, string>>): string {
   const ran = CLAIM_IDS.filter((c) => results.rows.some((r) => r.claim === c));
@@ -469,8 +203,8 @@ export function claimsHtml(results: ClaimsResults, charts: Partial<Record<ClaimI
 <h1>gatedrnn compare --claims: GRU vs LSTM advice, measured</h1>
 <p>Measured on ${escapeXml(machineLine(results))} at ${escapeXml(results.createdAt)}; ${escapeXml(runLine(results))}.</p>
 <p>${escapeXml(INTRO)}</p>
-<h2>Verdicts</h2>${mdTableToHtml(claimsTable(results.rows))}
-${memoryTable(results) ? `<h2>Memory: success per lag (%, 95% interval over seeds)</h2>${mdTableToHtml(memoryTable(results)!)}` : ''}
+<h2>Verdicts</h2>${mdTableToHtml(claimsTable(results.rows), verdictClass)}
+${memoryTable(results) ? `<h2>Memory: success per lag (%, 95% interval over seeds)</h2>${mdTableToHtml(memoryTable(results)!, verdictClass)}` : ''}
 <h2>Claims</h2>
 ${sections.join('\n')}
 </body></html>

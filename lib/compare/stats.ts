@@ -126,3 +126,18 @@ export function welchInterval(a: readonly number[], b: readonly number[], level 
   const high = difference + q * se;
   return { difference, low, high, df, level, significant: low > 0 || high < 0 };
 }
+
+/** Mean and 95% t interval of values (the interval NaN for fewer than two). */
+export function meanInterval(values: readonly number[]): { y: number; low: number; high: number } {
+  const s = summarize(values);
+  if (s.n < 2) return { y: s.mean, low: NaN, high: NaN };
+  const h = studentTQuantile(0.975, s.n - 1) * (s.std / Math.sqrt(s.n));
+  return { y: s.mean, low: s.mean - h, high: s.mean + h };
+}
+
+/** An interval clamped to [0, 1], for shares. */
+export const clampToUnit = (b: { y: number; low: number; high: number }) => ({
+  y: b.y,
+  low: Math.max(0, b.low),
+  high: Math.min(1, b.high),
+});

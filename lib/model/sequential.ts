@@ -3,18 +3,7 @@
 import { rangeError, typeError } from '../errors';
 import { nonNegativeInt } from '../validate';
 import { Tensor } from '../tensor';
-import {
-  type Activation,
-  Bidirectional,
-  Dense,
-  Embedding,
-  Layer,
-  layerFromConfig,
-  Recurrent,
-  serializeLayer,
-  type SerializedLayer,
-  toSampleShape,
-} from '../layers';
+import { type Activation, Bidirectional, Dense, Embedding, type Layer, layerFromConfig, Recurrent, toSampleShape } from '../layers';
 import type { Param } from '../layers';
 import { checkThreads } from '../layers/layer';
 import type { Logs, TrainingModel } from '../train/callbacks';
@@ -42,6 +31,8 @@ import { modelToOnnx, type ToOnnxOptions } from './onnx';
 import { type LoadOnnxOptions, OnnxSession } from '../onnx/session';
 import { PredictPlan } from './predict-plan';
 import { checkTargets, rowsOf, rowWeights } from './targets';
+import { checkLayerList, nameLayers, summaryTable } from './layer-list';
+import { loadLayerWeights, sameArchitecture, sequentialConfig, sequentialHeader, weightArrays } from './sequential-file';
 
 export interface SequentialArgs {
   name?: string;
@@ -87,13 +78,7 @@ export class Sequential implements TrainingModel {
 
   constructor(layerList: Layer[], args: SequentialArgs = {}) {
     const where = 'sequential';
-    if (!Array.isArray(layerList) || layerList.length === 0) throw typeError(where, 'layers', 'a non-empty array of layers', layerList);
-    layerList.forEach((l, i) => {
-      if (!(l instanceof Layer)) throw typeError(where, `layers[${i}]`, 'a layer (layers.dense, layers.gru, ...)', l);
-      if (l instanceof Embedding && i > 0)
-        throw rangeError(where, `layers[${i}]`, 'an embedding only as the first layer', `${l.className} at position ${i}`);
-    });
-    if (new Set(layerList).size !== layerList.length) throw rangeError(where, 'layers', 'distinct layer objects', 'the same layer twice');
+    checkLayerList(where, layerList);
     if (args.seed !== undefined) nonNegativeInt(where, 'seed', args.seed, Number.MAX_SAFE_INTEGER);
     this.threads = checkThreads(where, args.threads);
     this.name = args.name ?? 'sequential';
@@ -101,18 +86,7 @@ export class Sequential implements TrainingModel {
     this.trainRng = new Rng(trainingSeed(args.seed ?? randomSeed()));
     this.layers = layerList;
     for (const l of layerList) l.setThreads(this.threads);
-    const used = new Set(layerList.map((l) => l.name).filter((n) => n !== undefined));
-    const count = new Map<string, number>();
-    for (const l of layerList) {
-      if (l.name !== undefined) continue;
-      const base = l.className.toLowerCase();
-      let k = count.get(base) ?? 0;
-      let name = k === 0 ? base : `${base}_${k}`;
-      while (used.has(name)) name = `${base}_${++k}`;
-      count.set(base, k + 1);
-      used.add(name);
-      l.name = name;
-    }
+    nameLayers(layerList);
     const declared = layerList[0].declaredInputShape;
     if (declared) this.build(declared.map((d) => (d < 0 ? null : d)));
   }
@@ -338,12 +312,9 @@ export class Sequential implements TrainingModel {
       beforeEpoch: () => this.resetStates(),
       file: () => this.file(),
       restore: (contents, source) => {
-        const layers = (contents.header.model as { config: { layers: SerializedLayer[] } }).config.layers;
-        const unnamed = (ls: SerializedLayer[]): string =>
-          JSON.stringify(ls.map((s) => ({ ...s, config: { ...s.config, name: undefined } })));
-        if (unnamed(layers) !== unnamed(this.layers.map(serializeLayer)))
+        if (!sameArchitecture(contents.header, this.layers))
           throw new Error(`${where}: the checkpoint ${source} holds a different architecture than this model`);
-        this.loadWeights(contents.arrays, source);
+        loadLayerWeights(this.layers, contents.arrays, source);
       },
       setOptimizer: (opt) => {
         this.optimizer = opt;
@@ -433,50 +404,9 @@ export class Sequential implements TrainingModel {
   /** A table of layers, output shapes and parameter counts; printed unless `print` is false. */
   summary(args: { print?: boolean } = {}): string {
     if (!this.built) throw new Error('Sequential.summary: the model has no shapes yet; call model.build(inputShape) or fit/predict first');
-    const rows = this.layers.map((l) => [
-      `${l.name} (${l.className})`,
-      `(None, ${l.outputShape!.map((d) => (d < 0 ? 'None' : String(d))).join(', ')})`,
-      String(l.countParams()),
-    ]);
-    const head = ['Layer (type)', 'Output Shape', 'Param #'];
-    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
-    const line = (r: string[]): string => r.map((c, i) => (i === 2 ? c : c.padEnd(w[i]))).join('');
-    const rule = '─'.repeat(w[0] + w[1] + w[2]);
-    const total = this.layers.reduce((a, l) => a + l.countParams(), 0);
-    const text = [
-      `Model: "${this.name}"`,
-      rule,
-      line(head),
-      rule,
-      ...rows.map(line),
-      rule,
-      `Total params: ${total}`,
-      `Trainable params: ${total}`,
-      `Non-trainable params: 0`,
-      rule,
-    ].join('\n');
+    const text = summaryTable(this.name, this.layers);
     if (args.print ?? true) console.log(text);
     return text;
-  }
-
-  private serializeModel(): Record<string, unknown> {
-    return {
-      format: 'gatedrnn-model',
-      model: {
-        className: this.className,
-        config: {
-          name: this.name,
-          seed: this.seed,
-          inputShape: this.layers[0].inputShape!.map((d) => (d < 0 ? null : d)),
-          layers: this.layers.map(serializeLayer),
-        },
-      },
-      compile: this.compiled && {
-        optimizer: this.compiled.optimizer.getConfig(),
-        loss: this.compiled.loss.getConfig(),
-        metrics: this.compiled.metricSpecs,
-      },
-    };
   }
 
   /** Writes the model (architecture, weights, compile settings) to one file, atomically. */
@@ -489,24 +419,7 @@ export class Sequential implements TrainingModel {
 
   /** The model file's header and arrays: architecture, compile settings and weights. */
   private file(): ModelFile {
-    const arrays: [string, Float32Array][] = [];
-    this.layers.forEach((l, i) => l.params.forEach((p) => arrays.push([`${i}/${l.name}/${p.name}`, p.value])));
-    return { header: this.serializeModel(), arrays };
-  }
-
-  private loadWeights(arrays: Map<string, Float32Array>, source: string): void {
-    this.layers.forEach((l, i) =>
-      l.params.forEach((p) => {
-        const key = `${i}/${l.name}/${p.name}`;
-        const a = arrays.get(key);
-        if (!a) throw new Error(`loadModel(${source}): the file has no weights for ${key}`);
-        if (a.length !== p.value.length)
-          throw new Error(
-            `loadModel(${source}): ${key} holds ${a.length} values, expected ${p.value.length} for shape [${p.shape.join(', ')}]`,
-          );
-        p.value.set(a);
-      }),
-    );
+    return { header: sequentialHeader(this, this.compiled), arrays: weightArrays(this.layers) };
   }
 
   /**
@@ -539,26 +452,15 @@ export class Sequential implements TrainingModel {
     const where = `loadModel(${source})`;
     const contents = decode(bytes, source);
     const { header, arrays } = contents;
-    const m = header.model as
-      | { className: string; config: { name: string; seed?: number; inputShape: (number | null)[]; layers: SerializedLayer[] } }
-      | undefined;
-    if (
-      header.format !== 'gatedrnn-model' ||
-      !m ||
-      m.className !== 'Sequential' ||
-      !Array.isArray(m.config?.layers) ||
-      !Array.isArray(m.config.inputShape)
-    ) {
-      throw new Error(`${where}: the header does not describe a Sequential model`);
-    }
+    const arch = sequentialConfig(where, header);
     const c = compileSettings(where, header.compile, true);
     // Built within what the file holds: no parameter is allocated or initialized past it.
     const model = buildingFromFile(where, floatsIn(contents), () => {
-      const built = new Sequential(m.config.layers.map(layerFromConfig), { name: m.config.name, seed: m.config.seed });
-      built.build(m.config.inputShape, 0);
+      const built = new Sequential(arch.layers.map(layerFromConfig), { name: arch.name, seed: arch.seed });
+      built.build(arch.inputShape, 0);
       return built;
     });
-    model.loadWeights(arrays, source);
+    loadLayerWeights(model.layers, arrays, source);
     if (c) {
       const { name, ...config } = c.loss!;
       model.compile({
