@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "async_link.h"
+#include "common/aligned.h"
 #include "cpu/optimizer.h"
 #include "cpu/sgemm.h"
 #include "outputs.h"
@@ -95,13 +96,24 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// One trainer call's arguments as views, with the JS arrays kept alive for an async call.
+// One trainer call's arguments as views, with the JS arrays kept alive for an async call. The copy
+// of X that an async call owns comes from the trainer's pool and goes back to it: a training loop
+// repeats calls of one shape, and a fresh buffer of that size is mapped from the OS and faulted in
+// page by page on every call.
 struct TrainCall {
   RnnWeights weights;
   CallInputs call;
   const float* saved = nullptr;
   TrainGradInputs grads;
   std::vector<Napi::Reference<Napi::Value>> keep;
+  std::shared_ptr<WorkspacePool> x_pool;
+
+  TrainCall() = default;
+  TrainCall(const TrainCall&) = delete;
+  TrainCall& operator=(const TrainCall&) = delete;
+  ~TrainCall() {
+    if (x_pool && call.x) x_pool->give(std::move(call.x), call.x_capacity);
+  }
 };
 
 void parse_train_call(Napi::Env env, const RnnTrainer& tr, const Napi::CallbackInfo& info, bool with_grads,
@@ -125,7 +137,7 @@ void parse_train_call(Napi::Env env, const RnnTrainer& tr, const Napi::CallbackI
   }
   c.weights = parse_weights(env, s, wv);
   if (c.weights.P) throw_range(env, "NativeRnnTrainer: peepholes (P) are not supported in training");
-  parse_inputs(env, s, iv, c.call, keep_alive);
+  parse_inputs(env, s, iv, c.call, keep_alive, keep_alive ? c.x_pool.get() : nullptr);
   if (keep_alive) {
     for (const Napi::Value& v : {wv.W, wv.R, wv.B})
       if (v.IsObject()) c.keep.push_back(Napi::Persistent(v));
@@ -310,6 +322,7 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
     Napi::Env env = info.Env();
     const auto& tr = live(env);
     auto c = std::make_unique<TrainCall>();
+    c->x_pool = inputs_;
     parse_train_call(env, *tr, info, backward, *c, true);
     // The task shares ownership of the trainer: dispose() during the run is safe.
     return AsyncLink::submit(env, std::make_unique<TrainTask>(env, tr, threads_, std::move(c), backward));
@@ -320,10 +333,13 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     tr_.reset();
+    inputs_.reset();
     return info.Env().Undefined();
   }
 
   std::shared_ptr<const RnnTrainer> tr_;
+  // Kept copies of X for async calls (TrainCall); shared with the calls in flight.
+  std::shared_ptr<WorkspacePool> inputs_ = std::make_shared<WorkspacePool>();
   int threads_ = 0;
 };
 
