@@ -107,6 +107,9 @@ struct TrainCall {
   TrainGradInputs grads;
   std::vector<Napi::Reference<Napi::Value>> keep;
   std::shared_ptr<WorkspacePool> x_pool;
+  // forward only: where `saved` goes, when the caller passed an array for it.
+  float* saved_into = nullptr;
+  Napi::Reference<Napi::Value> saved_into_ref;
 
   TrainCall() = default;
   TrainCall(const TrainCall&) = delete;
@@ -128,6 +131,7 @@ void parse_train_call(Napi::Env env, const RnnTrainer& tr, const Napi::CallbackI
   const WeightValues wv = fetch_weights(w);
   const InputValues iv = fetch_inputs(info[1].As<Napi::Object>());
   Napi::Value saved_v, dy_v, dyh_v, dyc_v;
+  if (!with_grads && info.Length() > 2) saved_v = info[2];
   if (with_grads) {
     const Napi::Object g = info[3].As<Napi::Object>();
     saved_v = info[2];
@@ -142,8 +146,19 @@ void parse_train_call(Napi::Env env, const RnnTrainer& tr, const Napi::CallbackI
     for (const Napi::Value& v : {wv.W, wv.R, wv.B})
       if (v.IsObject()) c.keep.push_back(Napi::Persistent(v));
   }
-  if (!with_grads) return;
   const RnnInputs& in = c.call.in;
+  if (!with_grads) {
+    // forward(weights, inputs, savedInto): `saved` written into that array (an earlier forward's,
+    // of this shape) instead of a new one.
+    if (saved_v.IsEmpty() || saved_v.IsNull() || saved_v.IsUndefined()) return;
+    const F32View into = get_f32(env, saved_v, "savedInto", false);
+    const size_t n = tr.saved_floats(in.seq_len, in.batch);
+    if (!into.data || into.length != n)
+      throw_range(env, "savedInto must hold " + std::to_string(n) + " floats, got " + std::to_string(into.length));
+    c.saved_into = const_cast<float*>(into.data);
+    c.saved_into_ref = Napi::Persistent(saved_v);
+    return;
+  }
   const F32View saved = get_f32(env, saved_v, "saved", false);
   expect_length(env, saved, tr.saved_floats(in.seq_len, in.batch), "saved");
   c.saved = saved.data;
@@ -199,16 +214,16 @@ struct TrainForwardResult {
   void allocate(Napi::Env env, const RnnTrainer& tr, const TrainCall& c) {
     outputs.allocate(env, tr.spec(), c.call);
     // Not cleared: forward writes every float of it.
-    saved.allocate(env, tr.saved_floats(c.call.in.seq_len, c.call.in.batch));
+    if (!c.saved_into) saved.allocate(env, tr.saved_floats(c.call.in.seq_len, c.call.in.batch));
   }
 
   void run(const RnnTrainer& tr, const TrainCall& c, int threads) const {
-    tr.forward(c.weights, c.call.in, outputs.views(), saved.data(), threads);
+    tr.forward(c.weights, c.call.in, outputs.views(), c.saved_into ? c.saved_into : saved.data(), threads);
   }
 
-  Napi::Object to_js(Napi::Env env) const {
+  Napi::Object to_js(Napi::Env env, const TrainCall& c) const {
     Napi::Object o = outputs.to_js(env);
-    o.Set("saved", saved.to_js(env));
+    o.Set("saved", c.saved_into ? c.saved_into_ref.Value() : saved.to_js(env));
     return o;
   }
 };
@@ -243,7 +258,7 @@ class TrainTask : public AsyncLink::Task {
     }
   }
 
-  Napi::Value result(Napi::Env env) override { return backward_ ? grads_.to_js(env) : forward_.to_js(env); }
+  Napi::Value result(Napi::Env env) override { return backward_ ? grads_.to_js(env) : forward_.to_js(env, *call_); }
 
   std::shared_ptr<const RnnTrainer> tr_;
   int threads_;
@@ -300,7 +315,7 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
     } catch (const std::bad_alloc&) {
       throw Napi::Error::New(env, "gatedrnn: out of memory for the outputs and workspace of this call");
     }
-    return r.to_js(env);
+    return r.to_js(env, c);
   }
 
   Napi::Value Backward(const Napi::CallbackInfo& info) {
