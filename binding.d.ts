@@ -81,8 +81,13 @@ export interface NativeGradients {
 export declare class NativeRnnTrainer {
   constructor(spec: NativeSpec, threads: number);
   /** Same outputs as NativeRnn.run (Y, Y_h, Y_c as asked) plus `saved`: the activations backward needs, owned by JS. */
-  forward(weights: NativeWeights, inputs: NativeInputs): NativeOutputs & { saved: Float32Array };
-  forwardAsync(weights: NativeWeights, inputs: NativeInputs): Promise<NativeOutputs & { saved: Float32Array }>;
+  /** savedInto: an earlier forward's `saved` of the same shapes, written again and returned as `saved`. */
+  forward(weights: NativeWeights, inputs: NativeInputs, savedInto?: Float32Array | null): NativeOutputs & { saved: Float32Array };
+  forwardAsync(
+    weights: NativeWeights,
+    inputs: NativeInputs,
+    savedInto?: Float32Array | null,
+  ): Promise<NativeOutputs & { saved: Float32Array }>;
   /** BPTT through the call that produced `saved` (same weights and inputs). Padded steps (t >= sequenceLens[b]) give no gradient; Y_h/Y_c of a sequence are its state at its last valid step. */
   backward(weights: NativeWeights, inputs: NativeInputs, saved: Float32Array, grads: NativeGradOutputs): NativeGradients;
   backwardAsync(weights: NativeWeights, inputs: NativeInputs, saved: Float32Array, grads: NativeGradOutputs): Promise<NativeGradients>;

@@ -65,6 +65,8 @@ export abstract class Recurrent extends Layer {
   private trainer: RnnTrainer | null = null;
   private lastInputs: TrainInputs | null = null;
   private saved: Float32Array | null = null;
+  /** `${batch}x${steps}` of `saved`: a training forward of those dims writes into it again. */
+  private savedDims = '';
   /** The carried states of a stateful layer, layout 1 ([B, D, H]); null after resetStates(). */
   private states: { h: Float32Array; c: Float32Array | null; batch: number } | null = null;
 
@@ -154,15 +156,29 @@ export abstract class Recurrent extends Layer {
     }
     const outputs: ('Y' | 'Y_h' | 'Y_c')[] = [this.returnSequences ? 'Y' : 'Y_h'];
     if (this.stateful) outputs.push(...(this.returnSequences ? ['Y_h' as const] : []), ...(this.cell === 'LSTM' ? ['Y_c' as const] : []));
-    const out = await this.native().forwardAsync(this.weights(), inputs, { outputs });
+    const out = await this.native().forwardAsync(this.weights(), inputs, { outputs, savedInto: this.reuseSaved(ctx, n, t) });
     if (ctx.training) {
       this.lastInputs = inputs;
       this.saved = out.saved;
+      this.savedDims = `${n}x${t}`;
     }
     if (this.stateful) this.states = { h: out.Y_h!, c: out.Y_c ?? null, batch: n };
     const width = this.directions * this.units;
     if (this.returnSequences) return { data: out.Y!, dims: [n, t, width], lengths: x.lengths };
     return { data: out.Y_h!, dims: [n, width] };
+  }
+
+  /**
+   * For a training forward of n rows and t steps: the previous training forward's `saved` when it
+   * has those dims, taken from the layer (a call that starts before this one returns gets none, so
+   * no two calls write one array), else null (the trainer allocates one). Only the layer holds it.
+   */
+  private reuseSaved(ctx: RunContext, n: number, t: number): Float32Array | null {
+    if (!ctx.training || this.saved === null || this.savedDims !== `${n}x${t}`) return null;
+    const saved = this.saved;
+    this.saved = null;
+    this.lastInputs = null;
+    return saved;
   }
 
   async backward(dy: Float32Array): Promise<Float32Array> {
@@ -192,10 +208,14 @@ export abstract class Recurrent extends Layer {
     const inputs: TrainInputs = { X: x.data as Float32Array, seqLength: t, batchSize: n, sequenceLens: x.lengths ?? null };
     inputs.initialH = initial?.h ?? null;
     inputs.initialC = lstm ? (initial?.c ?? null) : null;
-    const out = await this.native().forwardAsync(this.weights(), inputs, { outputs: lstm ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'] });
+    const out = await this.native().forwardAsync(this.weights(), inputs, {
+      outputs: lstm ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h'],
+      savedInto: this.reuseSaved(ctx, n, t),
+    });
     if (ctx.training) {
       this.lastInputs = inputs;
       this.saved = out.saved;
+      this.savedDims = `${n}x${t}`;
     }
     return { y: { data: out.Y!, dims: [n, t, this.directions * this.units], lengths: x.lengths }, h: out.Y_h!, c: lstm ? out.Y_c! : null };
   }

@@ -51,6 +51,12 @@ export interface TrainInputs {
 export interface TrainForwardOptions {
   /** Outputs to return; default all (Y, Y_h and, for LSTM, Y_c). */
   outputs?: readonly TrainOutputName[];
+  /**
+   * The `saved` of an earlier forward of this trainer with the same seqLength and batchSize, no
+   * longer needed: written again and returned as this call's `saved` instead of a new array, so a
+   * training loop does not fault in fresh memory on every step.
+   */
+  savedInto?: Float32Array | null;
 }
 
 export interface TrainForwardResult {
@@ -142,14 +148,14 @@ export class RnnTrainer {
 
   forward(weights: TrainWeights, inputs: TrainInputs, options?: TrainForwardOptions): TrainForwardResult {
     const [w, x] = this.prepare('forward', weights, inputs, options);
-    return this.live('forward').forward(w, x);
+    return this.live('forward').forward(w, x, this.savedInto('forward', options));
   }
 
   /** forward on one of the addon's runner threads: the event loop stays free. */
   forwardAsync(weights: TrainWeights, inputs: TrainInputs, options?: TrainForwardOptions): Promise<TrainForwardResult> {
     try {
       const [w, x] = this.prepare('forwardAsync', weights, inputs, options);
-      return this.live('forwardAsync').forwardAsync(w, x);
+      return this.live('forwardAsync').forwardAsync(w, x, this.savedInto('forwardAsync', options));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -257,6 +263,14 @@ export class RnnTrainer {
     const dY_h = floats(where, 'grads.dY_h', grads.dY_h, D * N * H, this.stateShape(N), true);
     const dY_c = this.lstmState(where, 'grads.dY_c', grads.dY_c, N);
     return [w, x, { dY, dY_h, dY_c }];
+  }
+
+  /** options.savedInto, checked for its type (the native side checks its length against the shapes). */
+  private savedInto(method: string, options?: TrainForwardOptions): Float32Array | null {
+    const into = options?.savedInto;
+    if (into == null) return null;
+    if (!isF32(into)) throw typeError(`RnnTrainer.${method}`, 'options.savedInto', "an earlier forward's saved (a Float32Array)", into);
+    return into;
   }
 
   /** The dims of a state ([D, B, H] or, in layout 1, [B, D, H]) for error messages. */

@@ -101,11 +101,17 @@ static AlignedBuffer copy_floats(const float* data, size_t n) {
 // structuredClone with transfer) while a worker thread reads it, and the memory is then freed
 // under the worker. So asynchronous calls copy their inputs here, on the JS thread; X costs a
 // copy of T*B*I floats against T*B*G*H*(I+H) multiply-adds of work.
-static void own_inputs(Napi::Env env, const RnnSpec& s, CallInputs& call) {
+static void own_inputs(Napi::Env env, const RnnSpec& s, CallInputs& call, WorkspacePool* x_pool) {
   const size_t B = call.in.batch, D = s.num_dirs, H = s.hidden;
   const size_t state = D * B * H;
+  const size_t nx = static_cast<size_t>(call.in.seq_len) * B * s.input;
   try {
-    call.x = copy_floats(call.in.X, static_cast<size_t>(call.in.seq_len) * B * s.input);
+    if (x_pool) {
+      call.x = x_pool->take(nx, call.x_capacity);
+      std::copy(call.in.X, call.in.X + nx, call.x.get());
+    } else {
+      call.x = copy_floats(call.in.X, nx);
+    }
     call.h0 = copy_floats(call.in.initial_h, state);
     call.c0 = copy_floats(call.in.initial_c, state);
   } catch (const std::bad_alloc&) {
@@ -135,7 +141,8 @@ int number_arg(Napi::Env env, const Napi::Value& v, const char* name) {
   return v.As<Napi::Number>().Int32Value();
 }
 
-void parse_inputs(Napi::Env env, const RnnSpec& s, const InputValues& v, CallInputs& call, bool own) {
+void parse_inputs(Napi::Env env, const RnnSpec& s, const InputValues& v, CallInputs& call, bool own,
+                  WorkspacePool* x_pool) {
   const size_t D = s.num_dirs, H = s.hidden, I = s.input;
   const int T = number_arg(env, v.seq_len, "seqLength"), B = number_arg(env, v.batch, "batchSize");
   if (T < 1 || B < 1) throw_range(env, "seqLength and batchSize must be >= 1");
@@ -174,7 +181,7 @@ void parse_inputs(Napi::Env env, const RnnSpec& s, const InputValues& v, CallInp
   call.want_y = v.want_y.ToBoolean().Value();
   call.want_yh = v.want_yh.ToBoolean().Value();
   call.want_yc = s.cell == Cell::LSTM && v.want_yc.ToBoolean().Value();
-  if (own) own_inputs(env, s, call);
+  if (own) own_inputs(env, s, call, x_pool);
 }
 
 void parse_inputs(Napi::Env env, const RnnSpec& s, const Napi::Object& o, CallInputs& call, bool own) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/aligned.h"
 #include "rnn/rnn_forward.h"
 
 namespace gatedrnn {
@@ -60,6 +61,8 @@ struct CallInputs {
   RnnInputs in;
   bool want_y = false, want_yh = false, want_yc = false;
   AlignedBuffer x, h0, c0;
+  // The floats x holds when it came from a WorkspacePool (parse_inputs' x_pool), to give it back.
+  size_t x_capacity = 0;
   std::vector<int32_t> lens;
 };
 
@@ -70,8 +73,11 @@ struct InputValues {
 
 InputValues fetch_inputs(const Napi::Object& o);
 
-// With own, X and the states are copied (for a call that computes off the JS thread).
-void parse_inputs(Napi::Env env, const RnnSpec& s, const InputValues& v, CallInputs& call, bool own);
+// With own, X and the states are copied (for a call that computes off the JS thread); with x_pool
+// too, X is copied into a buffer taken from it (the caller gives call.x back, call.x_capacity
+// floats), so that a caller that repeats calls of one shape does not map fresh pages every time.
+void parse_inputs(Napi::Env env, const RnnSpec& s, const InputValues& v, CallInputs& call, bool own,
+                  WorkspacePool* x_pool = nullptr);
 void parse_inputs(Napi::Env env, const RnnSpec& s, const Napi::Object& o, CallInputs& call, bool own);
 
 }  // namespace napi

@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "async_link.h"
+#include "common/aligned.h"
 #include "cpu/optimizer.h"
 #include "cpu/sgemm.h"
 #include "outputs.h"
@@ -95,13 +96,27 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// One trainer call's arguments as views, with the JS arrays kept alive for an async call.
+// One trainer call's arguments as views, with the JS arrays kept alive for an async call. The copy
+// of X that an async call owns comes from the trainer's pool and goes back to it: a training loop
+// repeats calls of one shape, and a fresh buffer of that size is mapped from the OS and faulted in
+// page by page on every call.
 struct TrainCall {
   RnnWeights weights;
   CallInputs call;
   const float* saved = nullptr;
   TrainGradInputs grads;
   std::vector<Napi::Reference<Napi::Value>> keep;
+  std::shared_ptr<WorkspacePool> x_pool;
+  // forward only: where `saved` goes, when the caller passed an array for it.
+  float* saved_into = nullptr;
+  Napi::Reference<Napi::Value> saved_into_ref;
+
+  TrainCall() = default;
+  TrainCall(const TrainCall&) = delete;
+  TrainCall& operator=(const TrainCall&) = delete;
+  ~TrainCall() {
+    if (x_pool && call.x) x_pool->give(std::move(call.x), call.x_capacity);
+  }
 };
 
 void parse_train_call(Napi::Env env, const RnnTrainer& tr, const Napi::CallbackInfo& info, bool with_grads,
@@ -116,6 +131,7 @@ void parse_train_call(Napi::Env env, const RnnTrainer& tr, const Napi::CallbackI
   const WeightValues wv = fetch_weights(w);
   const InputValues iv = fetch_inputs(info[1].As<Napi::Object>());
   Napi::Value saved_v, dy_v, dyh_v, dyc_v;
+  if (!with_grads && info.Length() > 2) saved_v = info[2];
   if (with_grads) {
     const Napi::Object g = info[3].As<Napi::Object>();
     saved_v = info[2];
@@ -125,13 +141,24 @@ void parse_train_call(Napi::Env env, const RnnTrainer& tr, const Napi::CallbackI
   }
   c.weights = parse_weights(env, s, wv);
   if (c.weights.P) throw_range(env, "NativeRnnTrainer: peepholes (P) are not supported in training");
-  parse_inputs(env, s, iv, c.call, keep_alive);
+  parse_inputs(env, s, iv, c.call, keep_alive, keep_alive ? c.x_pool.get() : nullptr);
   if (keep_alive) {
     for (const Napi::Value& v : {wv.W, wv.R, wv.B})
       if (v.IsObject()) c.keep.push_back(Napi::Persistent(v));
   }
-  if (!with_grads) return;
   const RnnInputs& in = c.call.in;
+  if (!with_grads) {
+    // forward(weights, inputs, savedInto): `saved` written into that array (an earlier forward's,
+    // of this shape) instead of a new one.
+    if (saved_v.IsEmpty() || saved_v.IsNull() || saved_v.IsUndefined()) return;
+    const F32View into = get_f32(env, saved_v, "savedInto", false);
+    const size_t n = tr.saved_floats(in.seq_len, in.batch);
+    if (!into.data || into.length != n)
+      throw_range(env, "savedInto must hold " + std::to_string(n) + " floats, got " + std::to_string(into.length));
+    c.saved_into = const_cast<float*>(into.data);
+    c.saved_into_ref = Napi::Persistent(saved_v);
+    return;
+  }
   const F32View saved = get_f32(env, saved_v, "saved", false);
   expect_length(env, saved, tr.saved_floats(in.seq_len, in.batch), "saved");
   c.saved = saved.data;
@@ -187,16 +214,16 @@ struct TrainForwardResult {
   void allocate(Napi::Env env, const RnnTrainer& tr, const TrainCall& c) {
     outputs.allocate(env, tr.spec(), c.call);
     // Not cleared: forward writes every float of it.
-    saved.allocate(env, tr.saved_floats(c.call.in.seq_len, c.call.in.batch));
+    if (!c.saved_into) saved.allocate(env, tr.saved_floats(c.call.in.seq_len, c.call.in.batch));
   }
 
   void run(const RnnTrainer& tr, const TrainCall& c, int threads) const {
-    tr.forward(c.weights, c.call.in, outputs.views(), saved.data(), threads);
+    tr.forward(c.weights, c.call.in, outputs.views(), c.saved_into ? c.saved_into : saved.data(), threads);
   }
 
-  Napi::Object to_js(Napi::Env env) const {
+  Napi::Object to_js(Napi::Env env, const TrainCall& c) const {
     Napi::Object o = outputs.to_js(env);
-    o.Set("saved", saved.to_js(env));
+    o.Set("saved", c.saved_into ? c.saved_into_ref.Value() : saved.to_js(env));
     return o;
   }
 };
@@ -231,7 +258,7 @@ class TrainTask : public AsyncLink::Task {
     }
   }
 
-  Napi::Value result(Napi::Env env) override { return backward_ ? grads_.to_js(env) : forward_.to_js(env); }
+  Napi::Value result(Napi::Env env) override { return backward_ ? grads_.to_js(env) : forward_.to_js(env, *call_); }
 
   std::shared_ptr<const RnnTrainer> tr_;
   int threads_;
@@ -288,7 +315,7 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
     } catch (const std::bad_alloc&) {
       throw Napi::Error::New(env, "gatedrnn: out of memory for the outputs and workspace of this call");
     }
-    return r.to_js(env);
+    return r.to_js(env, c);
   }
 
   Napi::Value Backward(const Napi::CallbackInfo& info) {
@@ -310,6 +337,7 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
     Napi::Env env = info.Env();
     const auto& tr = live(env);
     auto c = std::make_unique<TrainCall>();
+    c->x_pool = inputs_;
     parse_train_call(env, *tr, info, backward, *c, true);
     // The task shares ownership of the trainer: dispose() during the run is safe.
     return AsyncLink::submit(env, std::make_unique<TrainTask>(env, tr, threads_, std::move(c), backward));
@@ -320,10 +348,13 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
     tr_.reset();
+    inputs_.reset();
     return info.Env().Undefined();
   }
 
   std::shared_ptr<const RnnTrainer> tr_;
+  // Kept copies of X for async calls (TrainCall); shared with the calls in flight.
+  std::shared_ptr<WorkspacePool> inputs_ = std::make_shared<WorkspacePool>();
   int threads_ = 0;
 };
 

@@ -4,7 +4,13 @@
 import type { NativeSpec } from '../../binding';
 import { binding } from '../../lib/native';
 import { gemm } from '../../lib/train/gemm';
-import { RnnTrainer, type RnnTrainerAttributes, type TrainInputs, type TrainWeights } from '../../lib/train/native-rnn';
+import {
+  RnnTrainer,
+  type RnnTrainerAttributes,
+  type TrainForwardResult,
+  type TrainInputs,
+  type TrainWeights,
+} from '../../lib/train/native-rnn';
 import { forEachIsa } from '../helpers/isas';
 import { type Rnn64Data, type Rnn64Spec, rng32, rnnForward64 } from '../helpers/rnn64';
 
@@ -365,6 +371,13 @@ describe('results do not depend on the thread count', () => {
   });
 });
 
+/** Every output and `saved`, value by value (`saved` may be a plain Float32Array and the others views of a Buffer). */
+function expectSameForward(got: TrainForwardResult, want: TrainForwardResult): void {
+  for (const k of ['Y', 'Y_h', 'Y_c', 'saved'] as const) {
+    expect(got[k] === undefined ? undefined : Array.from(got[k]!)).toEqual(want[k] === undefined ? undefined : Array.from(want[k]!));
+  }
+}
+
 describe('RnnTrainer async', () => {
   test('forwardAsync and backwardAsync give what the sync calls give', async () => {
     for (const v of VARIANTS) {
@@ -378,6 +391,28 @@ describe('RnnTrainer async', () => {
       const pending = t.backwardAsync(c.weights, c.inputs, fwd.saved, grads);
       t.dispose(); // the worker holds the trainer until it is done
       expect(await pending).toEqual(g);
+    }
+  });
+
+  test('savedInto: an earlier saved is written again, the same values as a fresh one, and bad ones are refused', async () => {
+    for (const v of VARIANTS) {
+      const c = makeCase(v, 'bidirectional', 1, 700, { T: 7, N: 3, I: 4, H: 6 });
+      const t = new RnnTrainer(c.attrs);
+      const fresh = t.forward(c.weights, c.inputs);
+      const into = new Float32Array(fresh.saved.length).fill(Number.NaN);
+      const again = t.forward(c.weights, c.inputs, { savedInto: into });
+      expect(again.saved).toBe(into);
+      expectSameForward(again, fresh);
+      into.fill(Number.NaN);
+      const pending = t.forwardAsync(c.weights, c.inputs, { savedInto: into });
+      const againA = await pending;
+      expect(againA.saved).toBe(into);
+      expectSameForward(againA, fresh);
+      expect(() => t.forward(c.weights, c.inputs, { savedInto: new Float32Array(3) })).toThrow(
+        `savedInto must hold ${fresh.saved.length} floats, got 3`,
+      );
+      await expect(t.forwardAsync(c.weights, c.inputs, { savedInto: [1, 2] as unknown as Float32Array })).rejects.toThrow(TypeError);
+      t.dispose();
     }
   });
 
