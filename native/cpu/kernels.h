@@ -27,6 +27,10 @@ using GemmBf16Fn = void (*)(int K, const float* A, size_t lda, int mr, const uin
 
 // One batch row of a step tile. acc and xw point at the tile's first block; the state rows
 // (hprev ... rh) point at the tile's first hidden unit.
+struct AdamStep;  // optimizer.h
+// Adam over elements [a, b) of w (optimizer.h).
+using AdamFn = void (*)(float* w, const float* g, float* m, float* v, size_t a, size_t b, const AdamStep& s);
+
 struct GateRow {
   const float* acc;    // recurrent GEMM result: [block][gate][kPanel]
   const float* xw;     // hoisted input projection X·Wᵀ: [block][gate][kPanel]
@@ -73,6 +77,9 @@ struct KernelTable {
   // `iters` rounds of 12 independent 16-lane multiply-adds (384 flops a round): the arithmetic
   // peak the benchmarks compare against. Writes a result to *sink so nothing is optimized away.
   void (*fma_loop)(long iters, float* sink);
+  // Adam (optimizer.h): the reference loop, or a vector form with the same roundings element by
+  // element, so every table gives the same bits.
+  AdamFn adam;
 };
 
 const KernelTable* kernels_scalar();

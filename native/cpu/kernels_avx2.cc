@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "kernels.h"
+#include "optimizer.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -13,6 +14,7 @@ namespace gatedrnn {
 namespace avx2 {
 
 constexpr const char* kIsaName = "avx2";
+constexpr AdamFn kAdam = adam_update_reference;
 
 struct V {
   using T = __m256;

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "kernels.h"
+#include "optimizer.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -13,6 +14,7 @@ namespace gatedrnn {
 namespace avx512 {
 
 constexpr const char* kIsaName = "avx512";
+constexpr AdamFn kAdam = adam_update_avx512;
 
 struct V {
   using T = __m512;

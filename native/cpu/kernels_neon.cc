@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "kernels.h"
+#include "optimizer.h"
 
 #if defined(__aarch64__)
 #include <arm_neon.h>
@@ -12,6 +13,7 @@ namespace gatedrnn {
 namespace neon {
 
 constexpr const char* kIsaName = "neon";
+constexpr AdamFn kAdam = adam_update_reference;
 
 struct V {
   using T = float32x4_t;

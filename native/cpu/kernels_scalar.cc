@@ -5,11 +5,13 @@
 #include <utility>
 
 #include "kernels.h"
+#include "optimizer.h"
 
 namespace gatedrnn {
 namespace scalar {
 
 constexpr const char* kIsaName = "scalar";
+constexpr AdamFn kAdam = adam_update_reference;
 
 // A "vector" of one float: the generic micro-kernel then compiles to scalar code that the
 // compiler may still vectorize for the baseline (SSE2 on x86-64).

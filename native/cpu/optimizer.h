@@ -21,6 +21,11 @@ struct AdamStep {
 //   w -= alpha * m / (sqrt(v) + eps)
 // each step in double precision and each stored value rounded to float, exactly what the same
 // lines compute in JavaScript: the results are bit-identical to them.
+// On the active kernel table's form (isa.h).
 void adam_update(float* w, const float* g, float* m, float* v, size_t a, size_t b, const AdamStep& s);
+
+// The forms the tables hold: the reference loop, and AVX-512 (8 doubles a vector; x86-64 only).
+void adam_update_reference(float* w, const float* g, float* m, float* v, size_t a, size_t b, const AdamStep& s);
+void adam_update_avx512(float* w, const float* g, float* m, float* v, size_t a, size_t b, const AdamStep& s);
 
 }  // namespace gatedrnn

@@ -87,10 +87,12 @@ Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   if (!(row_size >= 1 && row_size <= static_cast<double>(w.length)) || row_size != static_cast<double>(static_cast<size_t>(row_size)))
     throw_range(env, std::string(where) + ": rowSize must be an integer in [1, w.length]");
   const size_t rs = static_cast<size_t>(row_size), nrows = w.length / rs;
-  for (size_t i = 0; i < rows.ElementLength(); ++i)
-    if (rows[i] < 0 || static_cast<size_t>(rows[i]) >= nrows) throw_range(env, std::string(where) + ": a row is out of range");
-  for (size_t i = 0; i < rows.ElementLength(); ++i) {
-    const size_t a = static_cast<size_t>(rows[i]) * rs;
+  // Copied before the check: another thread may write rows (a SharedArrayBuffer) between the two.
+  const std::vector<int32_t> picked(rows.Data(), rows.Data() + rows.ElementLength());
+  for (const int32_t r : picked)
+    if (r < 0 || static_cast<size_t>(r) >= nrows) throw_range(env, std::string(where) + ": a row is out of range");
+  for (const int32_t r : picked) {
+    const size_t a = static_cast<size_t>(r) * rs;
     adam_update(wd, g.data, md, vd, a, a + rs, step);
   }
   return env.Undefined();

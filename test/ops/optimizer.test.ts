@@ -1,7 +1,9 @@
-// The native Adam update (ops/optimizer) against its reference twin, the JavaScript lines it
-// replaced: bit-identical on odd sizes, sparse rows, AdamW decay and clipping scales.
+// The native Adam update (ops/optimizer) on every ISA this CPU runs against its reference twin,
+// the JavaScript lines it replaced: bit-identical on odd sizes and vector tails, sparse rows, AdamW
+// decay and clipping scales.
 import { adamUpdate, type AdamStep } from '../../lib/ops/optimizer';
-import { optimizers } from '../../lib';
+import { setIsa } from '../../lib/ops/reference';
+import { backendInfo, optimizers } from '../../lib';
 import type { Param } from '../../lib/layers';
 
 function referenceAdam(
@@ -38,12 +40,17 @@ function bits(a: Float32Array): number[] {
   return Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
 }
 
-describe('native Adam update', () => {
+const ISAS = backendInfo().supportedIsas;
+afterAll(() => setIsa(ISAS[0]));
+
+describe.each(ISAS)('native Adam update on %s', (isa) => {
+  beforeAll(() => expect(setIsa(isa)).toBe(true));
+
   const steps: AdamStep[] = [
     { scale: 1, decay: 0, beta1: 0.9, beta2: 0.999, alpha: (0.001 * Math.sqrt(1 - 0.999)) / (1 - 0.9), epsilon: 1e-7 },
     { scale: 0.37, decay: 0.001 * 0.004, beta1: 0.8, beta2: 0.99, alpha: 0.0123, epsilon: 1e-3 },
   ];
-  test.each([1, 7, 16, 33, 1001])('dense, %i elements: bit-identical to the JavaScript update over several steps', (n) => {
+  test.each([1, 7, 8, 9, 16, 33, 1001])('dense, %i elements: bit-identical to the JavaScript update over several steps', (n) => {
     for (const s of steps) {
       const w = random(n, 1, 1),
         m = new Float32Array(n),
