@@ -94,21 +94,23 @@ export class Embedding extends Layer {
   async backward(dy: Float32Array): Promise<null> {
     const p = this.params[0];
     const d = this.outputDim;
-    if (p.rows) for (const r of p.rows) p.grad.fill(0, r * d, r * d + d);
-    else p.grad.fill(0);
+    // The gradient in a local: read through p in the inner loop, it is loaded again every element.
+    const grad = p.grad;
+    if (p.rows) for (const r of p.rows) grad.fill(0, r * d, r * d + d);
+    else grad.fill(0);
     const ids = this.ids!;
     const seen = new Uint8Array(this.inputDim);
-    const rows: number[] = [];
+    const rows = new Int32Array(Math.min(ids.length, this.inputDim));
+    let nrows = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
       if (!seen[id]) {
         seen[id] = 1;
-        rows.push(id);
+        rows[nrows++] = id;
       }
-      const g = id * d;
-      for (let j = 0, o = i * d; j < d; j++) p.grad[g + j] += dy[o + j];
+      for (let j = 0, g = id * d, o = i * d; j < d; j++) grad[g + j] += dy[o + j];
     }
-    p.rows = Int32Array.from(rows);
+    p.rows = rows.slice(0, nrows);
     return null;
   }
 
