@@ -10,6 +10,7 @@ const { createGatedrnnOp, GATEDRNN_RUN_OPTIONS, ortSessionOptions } = require('.
 const { buildRnnModel } = require('./onnx-model');
 const { makeWeights, makeInput, maxAbsDiff } = require('./tensors');
 const { summarize, watchOtherLoad } = require('./measure');
+const { median } = require('./stats');
 
 const SHAPES = [
   { T: 100, B: 1, I: 128 },
@@ -152,6 +153,71 @@ async function measureCell(ort, scenario, spec, opts) {
   }
 }
 
+// The sleeps after a call in which spinAfterCall measures the CPU time the process uses.
+const SPIN_SLEEPS_MS = [IDLE_GAP_MS, 20];
+
+/**
+ * CPU time the process uses while its JavaScript thread sleeps after a call (from 1 ms after it
+ * returned): what each engine's threads keep doing once a call is done. One GRU 100×16×256 operator per engine; per
+ * thread count, onnxruntime at its defaults, onnxruntime not spinning and gatedrnn `run`; per
+ * sleep length, the median over `rounds` calls of (CPU ms during the sleep) ÷ (ms asleep): about 1
+ * means a core kept busy throughout.
+ */
+async function spinAfterCall(ort, threads, rounds = 8) {
+  const shape = SHAPES.find((x) => x.T === 100 && x.B === 16) || SHAPES[0];
+  const c = CELLS.find((x) => x.cell === 'GRU');
+  const weights = makeWeights(c.cell, shape.I, shape.I);
+  const X = makeInput(shape.T, shape.B, shape.I);
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e3;
+  };
+  const measure = async (call) => {
+    await call();
+    const out = {};
+    for (const ms of SPIN_SLEEPS_MS) {
+      const shares = [];
+      for (let i = 0; i < rounds; i++) {
+        await call();
+        // Linux adds a running thread's CPU time to the process's count at its next tick or
+        // switch, so the call's own time on the pool threads would land in the sleep: start
+        // counting 1 ms after the call, once threads that are done have stopped.
+        await sleep(1);
+        const c0 = cpuMs();
+        const t0 = process.hrtime.bigint();
+        await sleep(ms);
+        const asleep = Number(process.hrtime.bigint() - t0) / 1e6;
+        shares.push((cpuMs() - c0) / asleep);
+      }
+      out[ms] = median(shares);
+    }
+    return out;
+  };
+  const rows = [];
+  for (const t of threads) {
+    for (const mode of ['defaults', 'noSpin']) {
+      const model = buildRnnModel(c.cell, weights, { T: shape.T, B: shape.B, I: shape.I, H: shape.I, linearBeforeReset: c.lbr });
+      const session = await ort.InferenceSession.create(
+        model,
+        mode === 'noSpin' ? { ...ortSessionOptions(t), extra: NO_SPINNING } : ortSessionOptions(t),
+      );
+      const feeds = { X: new ort.Tensor('float32', X.data, X.dims) };
+      try {
+        rows.push({ engine: 'onnxruntime', mode, threads: t, cpuPerMsAsleep: await measure(() => session.run(feeds)) });
+      } finally {
+        await session.release();
+      }
+    }
+    const op = createGatedrnnOp({ ...c, ...shape, H: shape.I, threads: t, weights });
+    try {
+      rows.push({ engine: 'gatedrnn', mode: 'run', threads: t, cpuPerMsAsleep: await measure(() => op.run({ X }, GATEDRNN_RUN_OPTIONS)) });
+    } finally {
+      op.dispose();
+    }
+  }
+  return { shape: { ...shape, H: shape.I }, sleepsMs: SPIN_SLEEPS_MS, rows };
+}
+
 /**
  * Every scenario at every shape, cell and thread count. The scenarios of one shape, cell and
  * thread count run back to back, so the machine's load moves little between them; the busy
@@ -187,9 +253,11 @@ async function measureContention(opts) {
       }
     }
   }
+  const spin = await spinAfterCall(ort, threads);
   return {
     scenarios: SCENARIOS,
     idleGapMs: IDLE_GAP_MS,
+    spinAfterCall: spin,
     options: { maxCalls: opts.maxCalls, minCalls: opts.minCalls, maxTimeS: opts.maxTime, threads, kinds: opts.kinds },
     durationS: (Date.now() - started) / 1e3,
     // 1-, 5- and 15-minute load averages of the machine before and after these tables.

@@ -468,6 +468,25 @@ function contentionMarkdown(c) {
       '',
     );
   }
+  if (c.spinAfterCall) {
+    const sp = c.spinAfterCall;
+    out.push(
+      "### What each engine's threads do after a call returns",
+      '',
+      `CPU time this process used while its JavaScript thread slept after a call (from 1 ms after the call returned to the end of the sleep), per millisecond asleep; the median of 8 calls, each followed by its sleep. About 1 means a core kept busy all along. GRU ${configLabel(sp.shape)}.`,
+      '',
+      markdownTable(
+        ['engine', 'threads', ...sp.sleepsMs.map((ms) => `${ms} ms sleep`)],
+        sp.rows.map((r) => [
+          r.engine === 'gatedrnn' ? 'gatedrnn `run`' : `onnxruntime, ${r.mode === 'noSpin' ? 'spinning off' : 'defaults'}`,
+          String(r.threads),
+          ...sp.sleepsMs.map((ms) => r.cpuPerMsAsleep[ms].toFixed(2)),
+        ]),
+        1,
+      ),
+      '',
+    );
+  }
   const targets = contentionTargets(c);
   if (targets.length) {
     out.push('Targets (computed from the cells above):', '');
