@@ -38,23 +38,26 @@ export interface StackShape {
   layers: number;
   /** Outputs of the dense head on the last layer (0 for none). */
   headOutputs?: number;
+  /** 2 for bidirectional layers, whose two directions' outputs are concatenated (default 1). */
+  directions?: 1 | 2;
 }
 
 /**
  * Weights of `layers` stacked layers in the ONNX layout this library uses: W [G*H, I], R [G*H, H]
- * and B [2*G*H] (input and recurrent biases), G gates per cell (GRU 3, LSTM 4, RNN 1), no peepholes;
- * plus a dense head H*K + K.
+ * and B [2*G*H] (input and recurrent biases), G gates per cell (GRU 3, LSTM 4, RNN 1), no peepholes,
+ * twice over for bidirectional layers (whose next input is 2H); plus a dense head (D*H)*K + K.
  */
 export function recurrentParamCount(cell: ModelCell, units: number, shape: StackShape): number {
   const gates = CELL_INFO[cell].gates;
+  const d = shape.directions ?? 1;
   let total = 0;
   let input = shape.inputSize;
   for (let l = 0; l < shape.layers; l++) {
-    total += gates * units * (input + units) + 2 * gates * units;
-    input = units;
+    total += d * (gates * units * (input + units) + 2 * gates * units);
+    input = d * units;
   }
   const k = shape.headOutputs ?? 0;
-  return total + (k > 0 ? units * k + k : 0);
+  return total + (k > 0 ? d * units * k + k : 0);
 }
 
 /**

@@ -2,23 +2,12 @@
 // Judged by accuracy (margin: 1 accuracy point) and F1; baseline: the majority class.
 import type { ClassificationData } from '../../data/classification';
 import { layers } from '../../layers';
-import { sequential } from '../../model/sequential';
 import type { Logs } from '../../train/callbacks';
-import { optimizers } from '../../train/optimizers';
 import { majorityClass } from '../baselines';
 import { modelMemory, recurrentParamCount, recurrentStack } from '../cells';
 import { accuracy, correctItems, f1Score } from '../metrics';
-import {
-  type ItemScores,
-  type MetricSpec,
-  type ModelDefaults,
-  type ModelShape,
-  type TaskModel,
-  type TaskSpecBase,
-  learningRatesOf,
-  notesOf,
-} from '../types';
-import { argmaxRows, sequentialTaskModel } from './common';
+import { type ItemScores, type MetricSpec, type ModelDefaults, type TaskSpecBase, notesOf } from '../types';
+import { argmaxRows, compiledSequential, type ModelBuilder, rateFor, sequentialTaskModel } from './common';
 
 export interface ClassificationTask extends TaskSpecBase {
   kind: 'classification';
@@ -74,26 +63,16 @@ export function classificationTask(
 }
 
 /** Embedding → recurrent stack → dense softmax over the classes. */
-export function classificationModel(
-  task: ClassificationTask,
-  shape: ModelShape,
-  seed: number,
-  learningRate = learningRatesOf(task.defaults)[0],
-): TaskModel {
+export const classificationModel: ModelBuilder<ClassificationTask> = (task, shape, seed, learningRate) => {
   const { data } = task;
   const k = data.classes.length;
   const embed = shape.embeddingSize ?? 32;
-  const model = sequential(
-    [
-      layers.embedding({ inputDim: data.vocabulary.tokens.length, outputDim: embed }),
-      ...recurrentStack(shape.cell, shape.units, shape.layers),
-      layers.dense({ units: k, activation: 'softmax' }),
-    ],
-    { name: `${task.meta.id}-${shape.cell}`, seed },
-  );
-  model.build([data.sequenceLength]);
-  model.compile({
-    optimizer: optimizers.adam({ learningRate, clipNorm: 1 }),
+  const stack = [
+    layers.embedding({ inputDim: data.vocabulary.tokens.length, outputDim: embed }),
+    ...recurrentStack(shape.cell, shape.units, shape.layers),
+    layers.dense({ units: k, activation: 'softmax' }),
+  ];
+  const model = compiledSequential(task, shape, seed, rateFor(task, learningRate), stack, [data.sequenceLength], {
     loss: 'sparseCategoricalCrossentropy',
     metrics: ['accuracy'],
   });
@@ -108,4 +87,4 @@ export function classificationModel(
       return { metrics: task.score(classes), items: task.itemScores(classes) };
     },
   );
-}
+};

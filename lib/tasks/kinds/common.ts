@@ -1,8 +1,40 @@
-// What the task kinds share: tensors cut to an inference batch, argmax, and a compiled
-// sequential model wrapped as a TaskModel.
-import type { Sequential } from '../../model/sequential';
+// What the task kinds share: the model builder's signature, tensors cut to an inference batch,
+// argmax, and a compiled sequential model wrapped as a TaskModel.
+import type { Layer } from '../../layers';
+import { type CompileArgs, type Sequential, sequential } from '../../model/sequential';
 import { Tensor } from '../../tensor';
-import type { ModelMemory, TaskModel, TestScores } from '../types';
+import { optimizers } from '../../train/optimizers';
+import { learningRatesOf, type ModelMemory, type ModelShape, type TaskModel, type TaskSpecBase, type TestScores } from '../types';
+
+/**
+ * A task kind's model builder: a fresh model of `shape` for `task`, its random choices fixed by
+ * `seed`; the learning rate defaults to the first one the task's defaults try.
+ */
+export type ModelBuilder<T extends TaskSpecBase> = (task: T, shape: ModelShape, seed: number, learningRate?: number) => TaskModel;
+
+/** A builder's learning rate: the one given, or the first one the task's defaults try. */
+export function rateFor(task: TaskSpecBase, learningRate: number | undefined): number {
+  return learningRate ?? learningRatesOf(task.defaults)[0];
+}
+
+/**
+ * The sequential recipe of the task kinds: `stack` named `<task id>-<cell>`, built for one sample
+ * of `inputShape`, compiled with Adam (gradients clipped to norm 1) and `compile`'s loss and metrics.
+ */
+export function compiledSequential(
+  task: TaskSpecBase,
+  shape: ModelShape,
+  seed: number,
+  learningRate: number,
+  stack: Layer[],
+  inputShape: number[],
+  compile: Omit<CompileArgs, 'optimizer'>,
+): Sequential {
+  const model = sequential(stack, { name: `${task.meta.id}-${shape.cell}`, seed });
+  model.build(inputShape);
+  model.compile({ optimizer: optimizers.adam({ learningRate, clipNorm: 1 }), ...compile });
+  return model;
+}
 
 /** The first `batch` rows of a [N, ...] tensor, cycling when N < batch. */
 export function rows<T extends 'int32' | 'float32'>(t: Tensor<T>, batch: number): Tensor<T> {

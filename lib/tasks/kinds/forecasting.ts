@@ -3,24 +3,12 @@
 // for returns, by the standardized MSE (margin 2%).
 import { type ForecastData, unscale } from '../../data/timeseries';
 import { layers } from '../../layers';
-import { sequential } from '../../model/sequential';
 import type { Logs } from '../../train/callbacks';
-import { optimizers } from '../../train/optimizers';
 import { climatologyForecast, persistenceForecast } from '../baselines';
 import { modelMemory, recurrentParamCount, recurrentStack } from '../cells';
 import { directionalAccuracy, mae, mse, rmse, squaredErrorItems } from '../metrics';
-import {
-  type BaselineResult,
-  type ItemScores,
-  type ModelDefaults,
-  type ModelShape,
-  type TaskMeta,
-  type TaskModel,
-  type TaskSpecBase,
-  learningRatesOf,
-  notesOf,
-} from '../types';
-import { sequentialTaskModel } from './common';
+import { type BaselineResult, type ItemScores, type ModelDefaults, type TaskMeta, type TaskSpecBase, notesOf } from '../types';
+import { compiledSequential, type ModelBuilder, rateFor, sequentialTaskModel } from './common';
 
 export interface ForecastTask extends TaskSpecBase {
   kind: 'forecasting';
@@ -127,20 +115,11 @@ export function unitForecastTask(
 }
 
 /** Recurrent stack over the window's features → dense 1 (the standardized next value). */
-export function forecastModel(
-  task: ForecastTask,
-  shape: ModelShape,
-  seed: number,
-  learningRate = learningRatesOf(task.defaults)[0],
-): TaskModel {
+export const forecastModel: ModelBuilder<ForecastTask> = (task, shape, seed, learningRate) => {
   const { data } = task;
   const F = data.featureNames.length;
-  const model = sequential([...recurrentStack(shape.cell, shape.units, shape.layers), layers.dense({ units: 1 })], {
-    name: `${task.meta.id}-${shape.cell}`,
-    seed,
-  });
-  model.build([data.window, F]);
-  model.compile({ optimizer: optimizers.adam({ learningRate, clipNorm: 1 }), loss: 'mse' });
+  const stack = [...recurrentStack(shape.cell, shape.units, shape.layers), layers.dense({ units: 1 })];
+  const model = compiledSequential(task, shape, seed, rateFor(task, learningRate), stack, [data.window, F], { loss: 'mse' });
   // val_loss is the MSE of the standardized target; RMSE in the target's units scales its root.
   const curveMetric =
     task.meta.primaryMetric === 'rmse'
@@ -156,4 +135,4 @@ export function forecastModel(
     (params) => modelMemory(shape.cell, shape.units, F, shape.layers, data.window, params),
     (predicted) => ({ metrics: task.score(predicted), items: task.itemScores(predicted) }),
   );
-}
+};

@@ -4,23 +4,13 @@
 // unigram model and add-k n-grams.
 import type { CharLmData } from '../../data/brown';
 import { layerFromConfig, layers, type Layer } from '../../layers';
-import { sequential, type Sequential } from '../../model/sequential';
+import type { Sequential } from '../../model/sequential';
 import { Tensor } from '../../tensor';
 import type { Logs } from '../../train/callbacks';
-import { optimizers } from '../../train/optimizers';
-import { CELL_INFO, type ModelCell, modelMemory, recurrentLayer } from '../cells';
+import { type ModelCell, modelMemory, recurrentLayer, recurrentParamCount } from '../cells';
 import { NgramModel } from '../text-baselines';
-import {
-  type BaselineResult,
-  type ItemScores,
-  type MetricSpec,
-  type ModelDefaults,
-  type ModelShape,
-  type TaskModel,
-  type TaskSpecBase,
-  learningRatesOf,
-} from '../types';
-import { countOf, rows } from './common';
+import type { BaselineResult, ItemScores, MetricSpec, ModelDefaults, TaskSpecBase } from '../types';
+import { compiledSequential, countOf, type ModelBuilder, rateFor, rows } from './common';
 
 export interface LanguageModelTask extends TaskSpecBase {
   kind: 'language-model';
@@ -44,14 +34,9 @@ export function languageModelParamCount(
   alphabet: number,
   embeddingSize: number,
 ): number {
-  const g = CELL_INFO[cell].gates;
-  let total = alphabet * embeddingSize;
-  let input = embeddingSize;
-  for (let l = 0; l < layerCount; l++) {
-    total += g * units * (input + units) + 2 * g * units;
-    input = units;
-  }
-  return total + units * alphabet + alphabet;
+  return (
+    alphabet * embeddingSize + recurrentParamCount(cell, units, { inputSize: embeddingSize, layers: layerCount, headOutputs: alphabet })
+  );
 }
 
 /**
@@ -145,22 +130,20 @@ async function testBits(model: Sequential, split: CharLmData['test'], streams: n
   return out;
 }
 
-export function languageModel(
-  task: LanguageModelTask,
-  shape: ModelShape,
-  seed: number,
-  learningRate = learningRatesOf(task.defaults)[0],
-): TaskModel {
+export const languageModel: ModelBuilder<LanguageModelTask> = (task, shape, seed, learningRate) => {
   const { data } = task;
   const V = data.alphabet.length;
   const embed = shape.embeddingSize ?? 16;
   const stack = Array.from({ length: shape.layers }, () => statefulLayer(shape.cell, shape.units));
-  const model = sequential(
+  const model = compiledSequential(
+    task,
+    shape,
+    seed,
+    rateFor(task, learningRate),
     [layers.embedding({ inputDim: V, outputDim: embed }), ...stack, layers.dense({ units: V, activation: 'softmax' })],
-    { name: `${task.meta.id}-${shape.cell}`, seed },
+    [data.chunkLength],
+    { loss: 'sparseCategoricalCrossentropy' },
   );
-  model.build([data.chunkLength]);
-  model.compile({ optimizer: optimizers.adam({ learningRate, clipNorm: 1 }), loss: 'sparseCategoricalCrossentropy' });
   const params = countOf(model);
   return {
     model,
@@ -194,4 +177,4 @@ export function languageModel(
     },
     dispose: () => model.dispose(),
   };
-}
+};

@@ -7,16 +7,8 @@ import { optimizers } from '../../train/optimizers';
 import { LetterPhonemeBaseline } from '../baselines';
 import { modelMemory, recurrentParamCount } from '../cells';
 import { bleu, editItems, phonemeErrorRate, wordErrorRate } from '../metrics';
-import {
-  type ItemScores,
-  type ModelDefaults,
-  type ModelShape,
-  type TaskModel,
-  type TaskSpecBase,
-  learningRatesOf,
-  notesOf,
-} from '../types';
-import { rows } from './common';
+import { type ItemScores, type ModelDefaults, type ModelShape, type TaskSpecBase, notesOf } from '../types';
+import { type ModelBuilder, rateFor, rows } from './common';
 
 export interface Seq2SeqTask extends TaskSpecBase {
   kind: 'seq2seq';
@@ -78,12 +70,7 @@ export function g2pTask(data: G2PData, defaults: ModelDefaults): Seq2SeqTask {
 }
 
 /** Encoder–decoder with the cell in both halves; test metrics from greedy decoding. */
-export function seq2seqModel(
-  task: Seq2SeqTask,
-  shape: ModelShape,
-  seed: number,
-  learningRate = learningRatesOf(task.defaults)[0],
-): TaskModel {
+export const seq2seqModel: ModelBuilder<Seq2SeqTask> = (task, shape, seed, learningRate) => {
   const { data } = task;
   const embed = shape.embeddingSize ?? 32;
   const model = seq2seq({
@@ -97,7 +84,7 @@ export function seq2seqModel(
     seed,
     name: `${task.meta.id}-${shape.cell}`,
   });
-  model.compile({ optimizer: optimizers.adam({ learningRate, clipNorm: 1 }), metrics: ['accuracy'] });
+  model.compile({ optimizer: optimizers.adam({ learningRate: rateFor(task, learningRate), clipNorm: 1 }), metrics: ['accuracy'] });
   // A phoneme string is at most a few tokens longer than its spelling in CMUdict.
   const maxLength = data.targetLength + 2;
   const params = model.countParams();
@@ -130,4 +117,4 @@ export function seq2seqModel(
     },
     dispose: () => model.dispose(),
   };
-}
+};

@@ -3,21 +3,11 @@
 // over real tokens only (margin: half an accuracy point); baseline: the most frequent tag per word.
 import type { TaggedToken, TaggingData } from '../../data/brown';
 import { layers, type Recurrent } from '../../layers';
-import { sequential } from '../../model/sequential';
 import type { Logs } from '../../train/callbacks';
-import { optimizers } from '../../train/optimizers';
-import { CELL_INFO, type ModelCell, modelMemory, recurrentLayer } from '../cells';
+import { type ModelCell, modelMemory, recurrentLayer, recurrentParamCount } from '../cells';
 import { MostFrequentTagger } from '../text-baselines';
-import {
-  type ItemScores,
-  type MetricSpec,
-  type ModelDefaults,
-  type ModelShape,
-  type TaskModel,
-  type TaskSpecBase,
-  learningRatesOf,
-} from '../types';
-import { argmaxRows, sequentialTaskModel } from './common';
+import type { ItemScores, MetricSpec, ModelDefaults, TaskSpecBase } from '../types';
+import { argmaxRows, compiledSequential, type ModelBuilder, rateFor, sequentialTaskModel } from './common';
 
 export interface TaggingTask extends TaskSpecBase {
   kind: 'tagging';
@@ -37,14 +27,10 @@ export function taggingParamCount(
   embeddingSize: number,
   tags: number,
 ): number {
-  const g = CELL_INFO[cell].gates;
-  let total = vocabulary * embeddingSize;
-  let input = embeddingSize;
-  for (let l = 0; l < layerCount; l++) {
-    total += 2 * (g * units * (input + units) + 2 * g * units);
-    input = 2 * units;
-  }
-  return total + 2 * units * tags + tags;
+  return (
+    vocabulary * embeddingSize +
+    recurrentParamCount(cell, units, { inputSize: embeddingSize, layers: layerCount, headOutputs: tags, directions: 2 })
+  );
 }
 
 /** The tag names of a [N, T, K] softmax output, each row cut to its length. */
@@ -120,33 +106,27 @@ export function taggingTask(id: string, dataset: string, data: TaggingData, defa
 }
 
 /** Embedding (0 = padding, masked) → bidirectional stack returning sequences → dense softmax per step. */
-export function taggingModel(
-  task: TaggingTask,
-  shape: ModelShape,
-  seed: number,
-  learningRate = learningRatesOf(task.defaults)[0],
-): TaskModel {
+export const taggingModel: ModelBuilder<TaggingTask> = (task, shape, seed, learningRate) => {
   const { data } = task;
   const embed = shape.embeddingSize ?? 32;
   const stack = Array.from({ length: shape.layers }, () =>
     layers.bidirectional({ layer: recurrentLayer(shape.cell, shape.units, true) as Recurrent }),
   );
-  const model = sequential(
+  // Steps past a row's length carry no loss and no accuracy: the embedding's mask gives the
+  // lengths, and the loss and metrics weigh those steps 0.
+  const model = compiledSequential(
+    task,
+    shape,
+    seed,
+    rateFor(task, learningRate),
     [
       layers.embedding({ inputDim: data.vocabulary.tokens.length, outputDim: embed, maskZero: true }),
       ...stack,
       layers.dense({ units: data.tags.length, activation: 'softmax' }),
     ],
-    { name: `${task.meta.id}-${shape.cell}`, seed },
+    [data.sequenceLength],
+    { loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] },
   );
-  model.build([data.sequenceLength]);
-  // Steps past a row's length carry no loss and no accuracy: the embedding's mask gives the
-  // lengths, and the loss and metrics weigh those steps 0.
-  model.compile({
-    optimizer: optimizers.adam({ learningRate, clipNorm: 1 }),
-    loss: 'sparseCategoricalCrossentropy',
-    metrics: ['accuracy'],
-  });
   const curveMetric = { name: 'validation token accuracy', fromLogs: (l: Logs) => l.val_accuracy };
   const memory = (params: number) => {
     const one = modelMemory(shape.cell, shape.units, embed, shape.layers, data.sequenceLength, params);
@@ -163,4 +143,4 @@ export function taggingModel(
   // A sample is a row (a sentence or a piece of one), as fit's batches count them; y's size would
   // count padded steps too.
   return { ...tm, trainSamples: data.train.y.dims[0] };
-}
+};
