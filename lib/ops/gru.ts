@@ -1,12 +1,6 @@
 // The ONNX GRU operator (opsets 7 to 22) over prepacked weights. Gates in ONNX order z, r, h.
-import {
-  type CellInfo,
-  type RecurrentAttributes,
-  type RecurrentInputs,
-  RecurrentOp,
-  type RecurrentOutputs,
-  type RecurrentWeights,
-} from './recurrent';
+import type { CellInfo, RecurrentAttributes, RecurrentInputs, RecurrentOutputs, RecurrentWeights } from './recurrent';
+import { RecurrentOp } from './recurrent';
 
 export interface GruAttributes extends RecurrentAttributes {
   /** 1: apply the reset gate after the recurrent product, as PyTorch, cuDNN and Keras (reset_after) do. */

@@ -1,13 +1,7 @@
 // The ONNX LSTM operator (opsets 7 to 22) over prepacked weights. Gates in ONNX order i, o, f, c.
 import type { TensorLike } from '../tensor';
-import {
-  type CellInfo,
-  type RecurrentAttributes,
-  type RecurrentInputs,
-  RecurrentOp,
-  type RecurrentOutputs,
-  type RecurrentWeights,
-} from './recurrent';
+import type { CellInfo, RecurrentAttributes, RecurrentInputs, RecurrentOutputs, RecurrentWeights } from './recurrent';
+import { RecurrentOp } from './recurrent';
 
 export interface LstmAttributes extends RecurrentAttributes {
   /** 1: couple the input and forget gates (f = 1 - i). */

@@ -1,12 +1,6 @@
 // The ONNX RNN operator (a plain recurrent layer, opsets 7 to 22) over prepacked weights.
-import {
-  type CellInfo,
-  type RecurrentAttributes,
-  type RecurrentInputs,
-  RecurrentOp,
-  type RecurrentOutputs,
-  type RecurrentWeights,
-} from './recurrent';
+import type { CellInfo, RecurrentAttributes, RecurrentInputs, RecurrentOutputs, RecurrentWeights } from './recurrent';
+import { RecurrentOp } from './recurrent';
 
 export type RnnOutputName = 'Y' | 'Y_h';
 export type RnnOutputs = RecurrentOutputs<RnnOutputName>;
