@@ -1,6 +1,6 @@
-// The CUDA operators' Node-API surface: NativeCudaRnn mirrors NativeRnn over a cuda::CudaRnn; in a
-// build without CUDA its constructor throws, and cudaInfo() says why. Every C++ exception becomes a
-// JS Error, never an abort.
+// The CUDA operators' Node-API surface: NativeCudaRnn is NativeRnn's class (operator_wrap.h) over a
+// cuda::CudaRnn; in a build without CUDA its constructor throws, and cudaInfo() says why. Every C++
+// exception becomes a JS Error, never an abort.
 #include "cuda_ops.h"
 
 #include <string>
