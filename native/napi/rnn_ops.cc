@@ -4,16 +4,15 @@
 
 #include <algorithm>
 #include <chrono>
-#include <memory>
 #include <new>
 #include <string>
 #include <vector>
 
 #include "args.h"
-#include "async_link.h"
 #include "cpu/isa.h"
 #include "cpu/kernels.h"
 #include "cpu/parallel.h"
+#include "operator_wrap.h"
 #include "outputs.h"
 #include "reference/rnn_reference.h"
 #include "rnn/rnn_forward.h"
@@ -23,99 +22,25 @@ namespace gatedrnn {
 namespace napi {
 namespace {
 
-// One runAsync call of NativeRnn.
-class ForwardTask : public AsyncLink::Task {
- public:
-  ForwardTask(Napi::Env env, std::shared_ptr<const PackedRnn> op, int threads, std::unique_ptr<CallInputs> call)
-      : Task(env, "gatedrnn: out of memory for the outputs and workspace of this call"),
-        op_(std::move(op)),
-        threads_(threads),
-        call_(std::move(call)) {
-    allocate([&] { outputs_.allocate(env, op_->spec(), *call_); });
-  }
-
- private:
-  void compute() override { op_->forward(call_->in, outputs_.views(), threads_); }
-  Napi::Value result(Napi::Env env) override { return outputs_.to_js(env); }
-
-  std::shared_ptr<const PackedRnn> op_;
-  int threads_;
-  std::unique_ptr<CallInputs> call_;
-  CallOutputs outputs_;
-};
-
-// JS class NativeRnn: prepacked weights of one operator.
-class NativeRnn : public Napi::ObjectWrap<NativeRnn> {
- public:
+// NativeRnn: prepacked weights of one operator, run on the CPU's threads.
+struct CpuEngine {
+  using Op = PackedRnn;
+  using Options = int;  // the threads of each call
   static constexpr WrapClass kClass = WrapClass::NativeRnn;
+  static constexpr const char* kName = "NativeRnn";
+  static constexpr const char* kSignature = "NativeRnn(spec, weights, threads)";
+  static constexpr const char* kMakeOutOfMemory = "gatedrnn: out of memory while packing the weights";
+  static constexpr const char* kCallOutOfMemory = "gatedrnn: out of memory for the outputs and workspace of this call";
 
-  static Napi::Function Define(Napi::Env env) {
-    using T = NativeRnn;
-    Napi::Function constructor = DefineClass(env, "NativeRnn", {getter<T, &T::PackedBytes>("packedBytes")});
-    add_methods(constructor, {method<T, &T::Run>("run"), method<T, &T::RunAsync>("runAsync"), method<T, &T::Dispose>("dispose")});
-    return constructor;
+  static bool has_options(const Napi::CallbackInfo& info) { return info.Length() >= 3 && info[2].IsNumber(); }
+  static int options(const Napi::CallbackInfo& info) { return clamp_threads(info[2].As<Napi::Number>().DoubleValue()); }
+  static void forward(const PackedRnn& op, const RnnInputs& in, const RnnOutputs& out, int threads) {
+    op.forward(in, out, threads);
   }
-
-  // new NativeRnn(spec, { W, R, B?, P? }, threads)
-  explicit NativeRnn(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeRnn>(info) {
-    Napi::Env env = info.Env();
-    if (info.Length() < 3 || !info[0].IsObject() || !info[1].IsObject() || !info[2].IsNumber())
-      throw_type(env, "NativeRnn(spec, weights, threads): wrong arguments");
-    const RnnSpec spec = parse_spec(info[0].As<Napi::Object>());
-    const RnnWeights weights = parse_weights(env, spec, info[1].As<Napi::Object>());
-    threads_ = clamp_threads(info[2].As<Napi::Number>().DoubleValue());
-    try {
-      op_ = std::make_shared<const PackedRnn>(spec, weights);
-    } catch (const std::bad_alloc&) {
-      throw Napi::Error::New(env, "gatedrnn: out of memory while packing the weights");
-    }
-    tag_object(info.This().As<Napi::Object>(), kClass);
-  }
-
- private:
-  const std::shared_ptr<const PackedRnn>& live(Napi::Env env) {
-    if (!op_) throw Napi::Error::New(env, "this operator has been disposed");
-    return op_;
-  }
-
-  Napi::Value Run(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    const auto& op = live(env);
-    if (info.Length() < 1 || !info[0].IsObject()) throw_type(env, "run(inputs): inputs must be an object");
-    CallInputs call;
-    parse_inputs(env, op->spec(), info[0].As<Napi::Object>(), call, false);
-    CallOutputs outputs;
-    try {
-      const RnnOutputs out = outputs.allocate(env, op->spec(), call);
-      op->forward(call.in, out, threads_);
-    } catch (const std::bad_alloc&) {
-      throw Napi::Error::New(env, "gatedrnn: out of memory for the outputs and workspace of this call");
-    }
-    return outputs.to_js(env);
-  }
-
-  Napi::Value RunAsync(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    const auto& op = live(env);
-    if (info.Length() < 1 || !info[0].IsObject()) throw_type(env, "runAsync(inputs): inputs must be an object");
-    auto call = std::make_unique<CallInputs>();
-    parse_inputs(env, op->spec(), info[0].As<Napi::Object>(), *call, true);
-    // The task shares ownership of the packed weights: dispose() during the run is safe.
-    return AsyncLink::submit(env, std::make_unique<ForwardTask>(env, op, threads_, std::move(call)));
-  }
-
-  Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    op_.reset();
-    return info.Env().Undefined();
-  }
-
-  Napi::Value PackedBytes(const Napi::CallbackInfo& info) {
-    return Napi::Number::New(info.Env(), op_ ? static_cast<double>(op_->packed_bytes()) : 0.0);
-  }
-
-  std::shared_ptr<const PackedRnn> op_;
-  int threads_ = 0;
+  static size_t bytes(const PackedRnn& op) { return op.packed_bytes(); }
 };
+
+using NativeRnn = OperatorWrap<CpuEngine>;
 
 // referenceForward(spec, weights, inputs): the scalar oracle, synchronous.
 Napi::Value ReferenceForward(const Napi::CallbackInfo& info) {

@@ -230,44 +230,62 @@ struct TrainForwardResult {
   }
 };
 
+// The outputs of one forward or backward call: allocated on the JS thread, written by run().
+class TrainResult {
+ public:
+  explicit TrainResult(bool backward) : backward_(backward) {}
+
+  static const char* out_of_memory(bool backward) {
+    return backward ? "gatedrnn: out of memory for the gradients and workspace of this call"
+                    : "gatedrnn: out of memory for the outputs and workspace of this call";
+  }
+
+  void allocate(Napi::Env env, const RnnTrainer& tr, const TrainCall& c) {
+    if (backward_) {
+      grads_.allocate(env, tr.spec(), c.call.in);
+    } else {
+      forward_.allocate(env, tr, c);
+    }
+  }
+
+  void run(const RnnTrainer& tr, const TrainCall& c, int threads) const {
+    if (backward_) {
+      tr.backward(c.weights, c.call.in, c.saved, c.grads, grads_.views(), threads);
+    } else {
+      forward_.run(tr, c, threads);
+    }
+  }
+
+  Napi::Object to_js(Napi::Env env, const TrainCall& c) const { return backward_ ? grads_.to_js(env) : forward_.to_js(env, c); }
+
+ private:
+  bool backward_;
+  TrainForwardResult forward_;
+  GradBuffers grads_;
+};
+
 // One forwardAsync or backwardAsync call of NativeRnnTrainer.
 class TrainTask : public AsyncLink::Task {
  public:
   TrainTask(Napi::Env env, std::shared_ptr<const RnnTrainer> tr, int threads, std::unique_ptr<TrainCall> call,
             bool backward)
-      : Task(env, backward ? "gatedrnn: out of memory for the gradients and workspace of this call"
-                           : "gatedrnn: out of memory for the outputs and workspace of this call"),
+      : Task(env, TrainResult::out_of_memory(backward)),
         tr_(std::move(tr)),
         threads_(threads),
         call_(std::move(call)),
-        backward_(backward) {
+        result_(backward) {
     poll_after = false;  // a training step is long: its runner sleeps right after (RunnerTask)
-    allocate([&] {
-      if (backward_) {
-        grads_.allocate(env, tr_->spec(), call_->call.in);
-      } else {
-        forward_.allocate(env, *tr_, *call_);
-      }
-    });
+    allocate([&] { result_.allocate(env, *tr_, *call_); });
   }
 
  private:
-  void compute() override {
-    if (backward_) {
-      tr_->backward(call_->weights, call_->call.in, call_->saved, call_->grads, grads_.views(), threads_);
-    } else {
-      forward_.run(*tr_, *call_, threads_);
-    }
-  }
-
-  Napi::Value result(Napi::Env env) override { return backward_ ? grads_.to_js(env) : forward_.to_js(env, *call_); }
+  void compute() override { result_.run(*tr_, *call_, threads_); }
+  Napi::Value result(Napi::Env env) override { return result_.to_js(env, *call_); }
 
   std::shared_ptr<const RnnTrainer> tr_;
   int threads_;
   std::unique_ptr<TrainCall> call_;
-  bool backward_;
-  TrainForwardResult forward_;
-  GradBuffers grads_;
+  TrainResult result_;
 };
 
 // JS class NativeRnnTrainer: a training-mode GRU, LSTM or plain RNN; weights come with every call.
@@ -305,34 +323,18 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
     return tr_;
   }
 
-  Napi::Value Forward(const Napi::CallbackInfo& info) {
+  // forward or backward, synchronous.
+  Napi::Value Step(const Napi::CallbackInfo& info, bool backward) {
     Napi::Env env = info.Env();
     const auto& tr = live(env);
     TrainCall c;
-    parse_train_call(env, *tr, info, false, c, false);
-    TrainForwardResult r;
-    try {
+    parse_train_call(env, *tr, info, backward, c, false);
+    TrainResult r(backward);
+    guard_call(env, TrainResult::out_of_memory(backward), [&] {
       r.allocate(env, *tr, c);
       r.run(*tr, c, threads_);
-    } catch (const std::bad_alloc&) {
-      throw Napi::Error::New(env, "gatedrnn: out of memory for the outputs and workspace of this call");
-    }
+    });
     return r.to_js(env, c);
-  }
-
-  Napi::Value Backward(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    const auto& tr = live(env);
-    TrainCall c;
-    parse_train_call(env, *tr, info, true, c, false);
-    GradBuffers g;
-    try {
-      const TrainGradOutputs out = g.allocate(env, tr->spec(), c.call.in);
-      tr->backward(c.weights, c.call.in, c.saved, c.grads, out, threads_);
-    } catch (const std::bad_alloc&) {
-      throw Napi::Error::New(env, "gatedrnn: out of memory for the gradients and workspace of this call");
-    }
-    return g.to_js(env);
   }
 
   Napi::Value Queue(const Napi::CallbackInfo& info, bool backward) {
@@ -345,6 +347,8 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
     return AsyncLink::submit(env, std::make_unique<TrainTask>(env, tr, threads_, std::move(c), backward));
   }
 
+  Napi::Value Forward(const Napi::CallbackInfo& info) { return Step(info, false); }
+  Napi::Value Backward(const Napi::CallbackInfo& info) { return Step(info, true); }
   Napi::Value ForwardAsync(const Napi::CallbackInfo& info) { return Queue(info, false); }
   Napi::Value BackwardAsync(const Napi::CallbackInfo& info) { return Queue(info, true); }
 

@@ -32,6 +32,22 @@ std::string describe_receiver(const Napi::Value& v);
 // The TypeError for a receiver that is not an instance of c.
 [[noreturn]] void throw_wrong_receiver(const Napi::Value& v, WrapClass c, const char* method);
 
+// Runs fn on the JS thread: running out of host memory is out_of_memory, any other C++ exception
+// a JS error with gatedrnn's prefix. Constructors need it: node-addon-api turns only a Napi::Error
+// thrown there into a JS error.
+template <typename Fn>
+void guard_call(Napi::Env env, const char* out_of_memory, Fn&& fn) {
+  try {
+    fn();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(env, out_of_memory);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, std::string("gatedrnn: ") + e.what());
+  }
+}
+
 // A Node-API callback that checks `this` and then calls T's member M. T names its class as
 // T::kClass. C++ exceptions become JS errors here, as node-addon-api's own wrappers do.
 template <typename T, Napi::Value (T::*M)(const Napi::CallbackInfo&)>

@@ -134,15 +134,13 @@ struct FwdCall {
         n_bias(static_cast<size_t>(D) * (G + 1) * hp), n_st(static_cast<size_t>(D) * 4 * state),
         n_xs(static_cast<size_t>(D) * q.max_len * B * I), chunk(std::max(1, (kChunkRows + B - 1) / B)) {}
 
-  size_t workspace_floats() const { return Carver::size({n_wp, n_rp, n_bias, n_st, n_xs}); }
+  // The workspace's pieces in order: their floats, and with ws, each piece's start in it.
+  size_t lay_out(float* ws) {
+    return Carver::lay_out(ws, {{&wp, n_wp}, {&rp, n_rp}, {&bias, n_bias}, {&st, n_st}, {&xs, n_xs}});
+  }
 
   void carve(float* ws) {
-    Carver c{ws};
-    wp = c.take(n_wp);
-    rp = c.take(n_rp);
-    bias = c.take(n_bias);
-    st = c.take(n_st);
-    xs = c.take(n_xs);
+    lay_out(ws);
     std::memset(bias, 0, sizeof(float) * n_bias);
     std::memset(st, 0, sizeof(float) * n_st);
   }
@@ -403,24 +401,15 @@ struct BwdCall {
         n_ct(static_cast<size_t>(std::max(I, H)) * ldg), n_dxs(prows * I), n_xs(prows * I),
         n_rows(std::max(kr, kx) * std::max(H, I)) {}
 
-  size_t workspace_floats() const {
-    return Carver::size({n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_at, n_ct, n_dxs, n_xs, n_rows});
+  // The workspace's pieces in order: their floats, and with ws, each piece's start in it.
+  size_t lay_out(float* ws) {
+    return Carver::lay_out(ws, {{&rmain, n_rmain}, {&rh_only, n_rh}, {&wx, n_wx}, {&dg, n_dg}, {&dgp, n_dgp},
+                                {&carry, n_carry}, {&colsum, n_colsum}, {&at, n_at}, {&ct, n_ct}, {&dxs, n_dxs},
+                                {&xs, n_xs}, {&gate_rows, n_rows}});
   }
 
   void carve(float* ws) {
-    Carver c{ws};
-    rmain = c.take(n_rmain);
-    rh_only = c.take(n_rh);
-    wx = c.take(n_wx);
-    dg = c.take(n_dg);
-    dgp = c.take(n_dgp);
-    carry = c.take(n_carry);
-    colsum = c.take(n_colsum);
-    at = c.take(n_at);
-    ct = c.take(n_ct);
-    dxs = c.take(n_dxs);
-    xs = c.take(n_xs);
-    gate_rows = c.take(n_rows);
+    lay_out(ws);
     std::memset(carry, 0, sizeof(float) * n_carry);
     std::memset(colsum, 0, sizeof(float) * n_colsum);
     for (int step = 0; step < q.max_len; ++step)
@@ -661,6 +650,29 @@ class BwdDir {
   const float* panels_[kTileBlocks];
 };
 
+// One pass of c (FwdCall or BwdCall): a workspace from the pool, laid out for c and packed with w,
+// for pass(); given back to the pool after it.
+template <typename Call, typename Pass>
+void in_workspace(WorkspacePool& pool, Call& c, const RnnWeights& w, Pass&& pass) {
+  size_t capacity = 0;
+  AlignedBuffer ws = pool.take(c.lay_out(nullptr), capacity);
+  c.carve(ws.get());
+  c.pack(w);
+  pass();
+  pool.give(std::move(ws), capacity);
+}
+
+// Each thread runs a Dir over its share of c's directions, with per_thread elements of Store of its
+// own, allocated here: nothing inside a parallel region may throw.
+template <typename Dir, typename Store, typename Call>
+void run_dirs(Call& c, size_t per_thread) {
+  std::vector<Store> store(static_cast<size_t>(c.grp.n) * per_thread);
+  c.grp.run([&](int tid, int d, int members, int, auto&& run_phase) {
+    Dir dir(c, d, c.grp.shares_of(members), store.data() + static_cast<size_t>(tid) * per_thread);
+    dir.run(run_phase);
+  });
+}
+
 }  // namespace
 
 RnnTrainer::RnnTrainer(const RnnSpec& s) : spec_(s) {
@@ -686,39 +698,25 @@ size_t RnnTrainer::saved_floats(int T, int B) const {
 void RnnTrainer::forward(const RnnWeights& w, const RnnInputs& in, const RnnOutputs& out, float* saved,
                          int threads) const {
   FwdCall c(spec_, hp_, blocks_, row_floats_, in, out, saved, threads);
-  size_t capacity = 0;
-  AlignedBuffer ws = workspaces_.take(c.workspace_floats(), capacity);
-  c.carve(ws.get());
-  c.pack(w);
-  c.init_states();
-  // Each thread's W panel pointers, allocated here: nothing inside a parallel region may throw.
-  std::vector<const float*> w_store(static_cast<size_t>(c.grp.n) * c.blocks);
-  c.grp.run([&](int tid, int d, int members, int, auto&& run_phase) {
-    FwdDir dir(c, d, c.grp.shares_of(members), w_store.data() + static_cast<size_t>(tid) * c.blocks);
-    dir.run(run_phase);
+  in_workspace(workspaces_, c, w, [&] {
+    c.init_states();
+    // Each thread's W panel pointers.
+    run_dirs<FwdDir, const float*>(c, c.blocks);
+    c.final_states();
   });
-  c.final_states();
-  workspaces_.give(std::move(ws), capacity);
 }
 
 void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float* saved, const TrainGradInputs& gin,
                           const TrainGradOutputs& gout, int threads) const {
   BwdCall c(spec_, hp_, blocks_, row_floats_, in, saved, gin, gout, threads);
-  size_t capacity = 0;
-  AlignedBuffer ws = workspaces_.take(c.workspace_floats(), capacity);
-  c.carve(ws.get());
-  c.pack(w);
-  // Each thread's epilogue rows, allocated here: nothing inside a parallel region may throw.
-  std::vector<TrainBwdRow> row_store(static_cast<size_t>(c.grp.n) * c.B);
-  c.grp.run([&](int tid, int d, int members, int, auto&& run_phase) {
-    BwdDir dir(c, d, c.grp.shares_of(members), row_store.data() + static_cast<size_t>(tid) * c.B);
-    dir.run(run_phase);
+  in_workspace(workspaces_, c, w, [&] {
+    // Each thread's epilogue rows.
+    run_dirs<BwdDir, TrainBwdRow>(c, c.B);
+    std::vector<unsigned char> live(c.prows, 0);
+    for (int step = 0; step < c.q.max_len; ++step)
+      for (int b = 0; b < c.B; ++b) live[static_cast<size_t>(step) * c.B + b] = step < c.q.lens[b];
+    for (int d = 0; d < c.D; ++d) c.finish(d, live.data());
   });
-  std::vector<unsigned char> live(c.prows, 0);
-  for (int step = 0; step < c.q.max_len; ++step)
-    for (int b = 0; b < c.B; ++b) live[static_cast<size_t>(step) * c.B + b] = step < c.q.lens[b];
-  for (int d = 0; d < c.D; ++d) c.finish(d, live.data());
-  workspaces_.give(std::move(ws), capacity);
 }
 
 }  // namespace gatedrnn

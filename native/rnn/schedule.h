@@ -70,7 +70,7 @@ struct Sequences {
 };
 
 // Pieces of one workspace buffer, each 64-byte aligned: size() the whole, then take() each piece
-// in the same order.
+// in the same order; or lay_out() a list that names each piece once, for both.
 struct Carver {
   float* next;
   float* take(size_t floats) {
@@ -81,6 +81,21 @@ struct Carver {
   static size_t size(std::initializer_list<size_t> pieces) {
     size_t n = 0;
     for (size_t p : pieces) n += (p + 15) / 16 * 16;
+    return n;
+  }
+
+  // A piece: where its start goes, and its length.
+  struct Piece {
+    float** at;
+    size_t floats;
+  };
+  // The floats the pieces span; with ws, each piece's start in ws, in order, goes where it says.
+  static size_t lay_out(float* ws, std::initializer_list<Piece> pieces) {
+    size_t n = 0;
+    for (const Piece& p : pieces) {
+      if (ws) *p.at = ws + n;
+      n += (p.floats + 15) / 16 * 16;
+    }
     return n;
   }
 };
