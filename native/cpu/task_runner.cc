@@ -10,7 +10,7 @@ namespace {
 // How long an idle runner polls before it sleeps: the compute pool's workers spin about as long.
 // It polls with sched_yield rather than a pause loop, so that a thread woken on its core (the JS
 // thread taking the result, a sync call's second worker) gets the core at once.
-constexpr auto kIdlePoll = std::chrono::microseconds(300);
+constexpr auto kIdlePoll = std::chrono::microseconds(30);
 
 }  // namespace
 
