@@ -167,6 +167,10 @@ export interface Binding {
    */
   adamUpdate(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, rows: Int32Array | null, rowSize: number,
              scale: number, decay: number, c1: number, c2: number, alpha: number, eps: number): void;
+  /** out[i, :] = table[ids[i], :], rows of d floats (native/cpu/embedding.h). */
+  embeddingGather(table: Float32Array, ids: Int32Array, d: number, out: Float32Array): void;
+  /** grad[ids[i], :] += dy[i, :], in order of i. */
+  embeddingScatterAdd(grad: Float32Array, ids: Int32Array, dy: Float32Array, d: number): void;
   gemm(args: { transA: boolean; transB: boolean; M: number; N: number; K: number; alpha: number; beta: number;
                A: Float32Array; B: Float32Array; C: Float32Array; threads: number }): void;
 }

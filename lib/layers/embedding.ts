@@ -1,6 +1,7 @@
 // Embedding: int32 token ids [N, T] -> rows of a [inputDim, outputDim] table. The gradient is
 // sparse: only the rows a batch used are nonzero, and optimizers update only those.
 import { rangeError } from '../errors';
+import { embeddingGather, embeddingScatterAdd } from '../ops/embedding';
 import { checkInitializer, type InitializerName, initMatrix } from '../train/initializers';
 import type { Rng } from '../rng';
 import { positiveInt } from '../validate';
@@ -59,8 +60,8 @@ export class Embedding extends Layer {
           String(id),
         );
       }
-      out.set(table.subarray(id * d, id * d + d), i * d);
     }
+    embeddingGather(table, ids, d, out);
     let lengths = x.lengths;
     if (this.maskZero) {
       const [n, t] = x.dims;
@@ -94,7 +95,6 @@ export class Embedding extends Layer {
   async backward(dy: Float32Array): Promise<null> {
     const p = this.params[0];
     const d = this.outputDim;
-    // The gradient in a local: read through p in the inner loop, it is loaded again every element.
     const grad = p.grad;
     if (p.rows) for (const r of p.rows) grad.fill(0, r * d, r * d + d);
     else grad.fill(0);
@@ -108,8 +108,8 @@ export class Embedding extends Layer {
         seen[id] = 1;
         rows[nrows++] = id;
       }
-      for (let j = 0, g = id * d, o = i * d; j < d; j++) grad[g + j] += dy[o + j];
     }
+    embeddingScatterAdd(grad, ids, dy, d);
     p.rows = rows.slice(0, nrows);
     return null;
   }

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "async_link.h"
 #include "common/aligned.h"
+#include "cpu/embedding.h"
 #include "cpu/optimizer.h"
 #include "cpu/sgemm.h"
 #include "outputs.h"
@@ -366,9 +367,62 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
 
 }  // namespace
 
+namespace {
+
+// One embedding call's arguments: the table (or its gradient; always the first), the row width d, the ids and the
+// rows of d floats per id (out, or dy). The ids are copied out of the caller's Int32Array first
+// (another thread may write it, a SharedArrayBuffer), then each checked to be a row, then used.
+struct EmbeddingCall {
+  F32View table, per_id;
+  size_t d = 0;
+  std::vector<int32_t> ids;
+};
+
+EmbeddingCall embedding_call(const Napi::CallbackInfo& info, const char* where, const char* table_name, int ids_at,
+                             int per_id_at, int d_at, const char* per_id_name) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4) throw_type(env, std::string(where) + ": expected 4 arguments");
+  EmbeddingCall c;
+  c.table = get_f32(env, info[0], table_name, false);
+  const double d = number_value(env, info[d_at], "d");
+  if (!(d >= 1 && d <= static_cast<double>(c.table.length)) || d != static_cast<double>(static_cast<size_t>(d)) ||
+      c.table.length % static_cast<size_t>(d) != 0)
+    throw_range(env, std::string(where) + ": d must be an integer in [1, table length] that divides it");
+  c.d = static_cast<size_t>(d);
+  const Napi::Value ids = info[ids_at];
+  if (!ids.IsTypedArray() || ids.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array)
+    throw_type(env, std::string(where) + ": ids must be an Int32Array");
+  const Napi::Int32Array a = ids.As<Napi::Int32Array>();
+  c.ids.assign(a.Data(), a.Data() + a.ElementLength());
+  for (const int32_t id : c.ids)
+    if (id < 0 || static_cast<size_t>(id) >= c.table.length / c.d)
+      throw_range(env, std::string(where) + ": an id is not a row of the table");
+  c.per_id = get_f32(env, info[per_id_at], per_id_name, false);
+  expect_length(env, c.per_id, c.ids.size() * c.d, per_id_name);
+  return c;
+}
+
+// embeddingGather(table, ids, d, out): out[i, :] = table[ids[i], :] (cpu/embedding.h).
+Napi::Value EmbeddingGather(const Napi::CallbackInfo& info) {
+  const EmbeddingCall c = embedding_call(info, "embeddingGather(table, ids, d, out)", "table", 1, 3, 2, "out");
+  embedding_gather(c.table.data, c.ids.data(), c.ids.size(), c.d, const_cast<float*>(c.per_id.data));
+  return info.Env().Undefined();
+}
+
+// embeddingScatterAdd(grad, ids, dy, d): grad[ids[i], :] += dy[i, :] in order of i.
+Napi::Value EmbeddingScatterAdd(const Napi::CallbackInfo& info) {
+  const EmbeddingCall c = embedding_call(info, "embeddingScatterAdd(grad, ids, dy, d)", "grad", 1, 2, 3, "dy");
+  embedding_scatter_add(const_cast<float*>(c.table.data), c.ids.data(), c.ids.size(), c.d, c.per_id.data);
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
 void init_trainer(Napi::Env env, Napi::Object exports) {
   exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
+  exports.Set("embeddingGather", Napi::Function::New(env, EmbeddingGather));
+  exports.Set("embeddingScatterAdd", Napi::Function::New(env, EmbeddingScatterAdd));
   exports.Set("NativeRnnTrainer", NativeRnnTrainer::Define(env));
 }
 

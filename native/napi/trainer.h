@@ -1,4 +1,4 @@
-// Registers gemm and NativeRnnTrainer.
+// Registers gemm, adamUpdate, the embedding lookups and NativeRnnTrainer.
 #pragma once
 
 #include <napi.h>
