@@ -25,12 +25,12 @@ using GemmFn = void (*)(int K, const float* A, size_t lda, int mr, const float* 
 using GemmBf16Fn = void (*)(int K, const float* A, size_t lda, int mr, const uint16_t* const* panels,
                             int np, float* C, size_t ldc);
 
-// One batch row of a step tile. acc and xw point at the tile's first block; the state rows
-// (hprev ... rh) point at the tile's first hidden unit.
 struct AdamStep;  // optimizer.h
 // Adam over elements [a, b) of w (optimizer.h).
 using AdamFn = void (*)(float* w, const float* g, float* m, float* v, size_t a, size_t b, const AdamStep& s);
 
+// One batch row of a step tile. acc and xw point at the tile's first block; the state rows
+// (hprev ... rh) point at the tile's first hidden unit.
 struct GateRow {
   const float* acc;    // recurrent GEMM result: [block][gate][kPanel]
   const float* xw;     // hoisted input projection X·Wᵀ: [block][gate][kPanel]

@@ -365,12 +365,8 @@ class NativeRnnTrainer : public Napi::ObjectWrap<NativeRnnTrainer> {
   int threads_ = 0;
 };
 
-}  // namespace
-
-namespace {
-
-// One embedding call's arguments: the table (or its gradient; always the first), the row width d, the ids and the
-// rows of d floats per id (out, or dy). The ids are copied out of the caller's Int32Array first
+// One embedding call's arguments: the table (or its gradient; always the first), the row width d,
+// the ids and the rows of d floats per id (out, or dy). The ids are copied out of the caller's Int32Array first
 // (another thread may write it, a SharedArrayBuffer), then each checked to be a row, then used.
 struct EmbeddingCall {
   F32View table, per_id;

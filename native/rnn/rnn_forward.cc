@@ -303,14 +303,14 @@ void ForwardPass::carve() {
   a_stride_ = (n_a + 15) / 16 * 16;
   // The states first and contiguous: one memset clears them.
   const size_t n_states = n_h + n_c + n_zr;
-  ws_ = r_.workspaces_.take(Carver::size({n_states, n_xw, static_cast<size_t>(groups_.n) * a_stride_}), capacity_);
-  Carver carve{ws_.get()};
-  hbuf_ = carve.take(n_states);
+  const auto lay_out = [&](float* ws) {
+    return Carver::lay_out(ws, {{&hbuf_, n_states}, {&xwbuf_, n_xw}, {&abuf_, static_cast<size_t>(groups_.n) * a_stride_}});
+  };
+  ws_ = r_.workspaces_.take(lay_out(nullptr), capacity_);
+  lay_out(ws_.get());
   cbuf_ = n_c ? hbuf_ + n_h : nullptr;
   zbuf_ = n_zr ? hbuf_ + n_h + n_c : nullptr;
   rhbuf_ = n_zr ? zbuf_ + D_ * state_ : nullptr;
-  xwbuf_ = carve.take(n_xw);
-  abuf_ = carve.take(static_cast<size_t>(groups_.n) * a_stride_);
   std::memset(hbuf_, 0, sizeof(float) * n_states);
 }
 

@@ -69,21 +69,9 @@ struct Sequences {
   int time(bool rev, int step, int b) const { return rev ? lens[b] - 1 - step : step; }
 };
 
-// Pieces of one workspace buffer, each 64-byte aligned: size() the whole, then take() each piece
-// in the same order; or lay_out() a list that names each piece once, for both.
+// Pieces of one workspace buffer, each 64-byte aligned, named once in a list that gives both the
+// buffer's size and each piece's start.
 struct Carver {
-  float* next;
-  float* take(size_t floats) {
-    float* p = next;
-    next += (floats + 15) / 16 * 16;
-    return p;
-  }
-  static size_t size(std::initializer_list<size_t> pieces) {
-    size_t n = 0;
-    for (size_t p : pieces) n += (p + 15) / 16 * 16;
-    return n;
-  }
-
   // A piece: where its start goes, and its length.
   struct Piece {
     float** at;
