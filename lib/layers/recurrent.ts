@@ -65,8 +65,6 @@ export abstract class Recurrent extends Layer {
   private trainer: RnnTrainer | null = null;
   private lastInputs: TrainInputs | null = null;
   private saved: Float32Array | null = null;
-  /** `${batch}x${steps}` of `saved`: a training forward of those dims writes into it again. */
-  private savedDims = '';
   /** The carried states of a stateful layer, layout 1 ([B, D, H]); null after resetStates(). */
   private states: { h: Float32Array; c: Float32Array | null; batch: number } | null = null;
 
@@ -160,7 +158,6 @@ export abstract class Recurrent extends Layer {
     if (ctx.training) {
       this.lastInputs = inputs;
       this.saved = out.saved;
-      this.savedDims = `${n}x${t}`;
     }
     if (this.stateful) this.states = { h: out.Y_h!, c: out.Y_c ?? null, batch: n };
     const width = this.directions * this.units;
@@ -169,12 +166,13 @@ export abstract class Recurrent extends Layer {
   }
 
   /**
-   * For a training forward of n rows and t steps: the previous training forward's `saved` when it
-   * has those dims, taken from the layer (a call that starts before this one returns gets none, so
+   * For a training forward of n rows and t steps: the previous training forward's `saved` when its
+   * inputs had those dims, taken from the layer (a call that starts before this one returns gets none, so
    * no two calls write one array), else null (the trainer allocates one). Only the layer holds it.
    */
   private reuseSaved(ctx: RunContext, n: number, t: number): Float32Array | null {
-    if (!ctx.training || this.saved === null || this.savedDims !== `${n}x${t}`) return null;
+    const last = this.lastInputs;
+    if (!ctx.training || this.saved === null || last?.batchSize !== n || last.seqLength !== t) return null;
     const saved = this.saved;
     this.saved = null;
     this.lastInputs = null;
@@ -215,7 +213,6 @@ export abstract class Recurrent extends Layer {
     if (ctx.training) {
       this.lastInputs = inputs;
       this.saved = out.saved;
-      this.savedDims = `${n}x${t}`;
     }
     return { y: { data: out.Y!, dims: [n, t, this.directions * this.units], lengths: x.lengths }, h: out.Y_h!, c: lstm ? out.Y_c! : null };
   }

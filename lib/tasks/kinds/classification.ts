@@ -7,7 +7,7 @@ import { majorityClass } from '../baselines';
 import { modelMemory, recurrentParamCount, recurrentStack } from '../cells';
 import { accuracy, correctItems, f1Score } from '../metrics';
 import { type ItemScores, type MetricSpec, type ModelDefaults, type TaskSpecBase, notesOf } from '../types';
-import { argmaxRows, compiledSequential, type ModelBuilder, rateFor, sequentialTaskModel } from './common';
+import { argmaxRows, compiledSequential, type ModelBuilder, sequentialTaskModel } from './common';
 
 export interface ClassificationTask extends TaskSpecBase {
   kind: 'classification';
@@ -72,7 +72,7 @@ export const classificationModel: ModelBuilder<ClassificationTask> = (task, shap
     ...recurrentStack(shape.cell, shape.units, shape.layers),
     layers.dense({ units: k, activation: 'softmax' }),
   ];
-  const model = compiledSequential(task, shape, seed, rateFor(task, learningRate), stack, [data.sequenceLength], {
+  const model = compiledSequential(task, shape, seed, learningRate, stack, [data.sequenceLength], {
     loss: 'sparseCategoricalCrossentropy',
     metrics: ['accuracy'],
   });

@@ -19,20 +19,21 @@ export function rateFor(task: TaskSpecBase, learningRate: number | undefined): n
 
 /**
  * The sequential recipe of the task kinds: `stack` named `<task id>-<cell>`, built for one sample
- * of `inputShape`, compiled with Adam (gradients clipped to norm 1) and `compile`'s loss and metrics.
+ * of `inputShape`, compiled with Adam (gradients clipped to norm 1; the learning rate given, or the
+ * task's first) and `compile`'s loss and metrics.
  */
 export function compiledSequential(
   task: TaskSpecBase,
   shape: ModelShape,
   seed: number,
-  learningRate: number,
+  learningRate: number | undefined,
   stack: Layer[],
   inputShape: number[],
   compile: Omit<CompileArgs, 'optimizer'>,
 ): Sequential {
   const model = sequential(stack, { name: `${task.meta.id}-${shape.cell}`, seed });
   model.build(inputShape);
-  model.compile({ optimizer: optimizers.adam({ learningRate, clipNorm: 1 }), ...compile });
+  model.compile({ optimizer: optimizers.adam({ learningRate: rateFor(task, learningRate), clipNorm: 1 }), ...compile });
   return model;
 }
 

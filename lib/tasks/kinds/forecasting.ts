@@ -8,7 +8,7 @@ import { climatologyForecast, persistenceForecast } from '../baselines';
 import { modelMemory, recurrentParamCount, recurrentStack } from '../cells';
 import { directionalAccuracy, mae, mse, rmse, squaredErrorItems } from '../metrics';
 import { type BaselineResult, type ItemScores, type ModelDefaults, type TaskMeta, type TaskSpecBase, notesOf } from '../types';
-import { compiledSequential, type ModelBuilder, rateFor, sequentialTaskModel } from './common';
+import { compiledSequential, type ModelBuilder, sequentialTaskModel } from './common';
 
 export interface ForecastTask extends TaskSpecBase {
   kind: 'forecasting';
@@ -119,7 +119,7 @@ export const forecastModel: ModelBuilder<ForecastTask> = (task, shape, seed, lea
   const { data } = task;
   const F = data.featureNames.length;
   const stack = [...recurrentStack(shape.cell, shape.units, shape.layers), layers.dense({ units: 1 })];
-  const model = compiledSequential(task, shape, seed, rateFor(task, learningRate), stack, [data.window, F], { loss: 'mse' });
+  const model = compiledSequential(task, shape, seed, learningRate, stack, [data.window, F], { loss: 'mse' });
   // val_loss is the MSE of the standardized target; RMSE in the target's units scales its root.
   const curveMetric =
     task.meta.primaryMetric === 'rmse'

@@ -10,7 +10,7 @@ import type { Logs } from '../../train/callbacks';
 import { type ModelCell, modelMemory, recurrentLayer, recurrentParamCount } from '../cells';
 import { NgramModel } from '../text-baselines';
 import type { BaselineResult, ItemScores, MetricSpec, ModelDefaults, TaskSpecBase } from '../types';
-import { compiledSequential, countOf, type ModelBuilder, rateFor, rows } from './common';
+import { compiledSequential, countOf, type ModelBuilder, rows } from './common';
 
 export interface LanguageModelTask extends TaskSpecBase {
   kind: 'language-model';
@@ -139,7 +139,7 @@ export const languageModel: ModelBuilder<LanguageModelTask> = (task, shape, seed
     task,
     shape,
     seed,
-    rateFor(task, learningRate),
+    learningRate,
     [layers.embedding({ inputDim: V, outputDim: embed }), ...stack, layers.dense({ units: V, activation: 'softmax' })],
     [data.chunkLength],
     { loss: 'sparseCategoricalCrossentropy' },

@@ -7,7 +7,7 @@ import type { Logs } from '../../train/callbacks';
 import { type ModelCell, modelMemory, recurrentLayer, recurrentParamCount } from '../cells';
 import { MostFrequentTagger } from '../text-baselines';
 import type { ItemScores, MetricSpec, ModelDefaults, TaskSpecBase } from '../types';
-import { argmaxRows, compiledSequential, type ModelBuilder, rateFor, sequentialTaskModel } from './common';
+import { argmaxRows, compiledSequential, type ModelBuilder, sequentialTaskModel } from './common';
 
 export interface TaggingTask extends TaskSpecBase {
   kind: 'tagging';
@@ -118,7 +118,7 @@ export const taggingModel: ModelBuilder<TaggingTask> = (task, shape, seed, learn
     task,
     shape,
     seed,
-    rateFor(task, learningRate),
+    learningRate,
     [
       layers.embedding({ inputDim: data.vocabulary.tokens.length, outputDim: embed, maskZero: true }),
       ...stack,
