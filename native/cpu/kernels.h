@@ -20,6 +20,12 @@ constexpr int kPanel = 16;
 using GemmFn = void (*)(int K, const float* A, size_t lda, int mr, const float* const* panels, size_t kstride,
                         int np, float* C, size_t ldc);
 
+// The same product with A transposed when trans_a (element (r, k) at A[k*lda + r], A being [K, mr])
+// and added to C when accumulate: the training GEMMs, which read X and H(t-1) rows as they lie and
+// sum over blocks of K in C.
+using GemmExFn = void (*)(int K, const float* A, size_t lda, bool trans_a, int mr, const float* const* panels,
+                          size_t kstride, int np, float* C, size_t ldc, bool accumulate);
+
 // The same product over bf16 weight panels (layout, packing and reference in gemm_bf16.h); A and C
 // stay fp32 and C is overwritten.
 using GemmBf16Fn = void (*)(int K, const float* A, size_t lda, int mr, const uint16_t* const* panels,
@@ -64,6 +70,7 @@ struct EpilogueArgs {
 struct KernelTable {
   const char* name;
   GemmFn gemm;
+  GemmExFn gemm_ex;
   int block_panels;  // panels per register block of 4 rows in gemm: chunks of a multiple run best
   // bf16 weights, fp32 sums. "emulated": widened to fp32 exactly, products with fp32 A, on every
   // ISA. "avx512bf16": vdpbf16ps, which also rounds A to bf16 (see isa.h for how it is chosen).

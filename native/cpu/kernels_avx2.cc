@@ -23,6 +23,8 @@ struct V {
   static T load(const float* p) { return _mm256_load_ps(p); }
   static T bcast(float x) { return _mm256_set1_ps(x); }
   static T fma(T a, T b, T acc) { return _mm256_fmadd_ps(a, b, acc); }
+  static T loadu(const float* p) { return _mm256_loadu_ps(p); }
+  static T add(T a, T b) { return _mm256_add_ps(a, b); }
   static void store(float* p, T x) { _mm256_storeu_ps(p, x); }
   static void widen_bf16(const uint16_t* p, T& even, T& odd) {
     const __m256i pair = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));

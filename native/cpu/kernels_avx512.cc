@@ -23,6 +23,8 @@ struct V {
   static T load(const float* p) { return _mm512_load_ps(p); }
   static T bcast(float x) { return _mm512_set1_ps(x); }
   static T fma(T a, T b, T acc) { return _mm512_fmadd_ps(a, b, acc); }
+  static T loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static T add(T a, T b) { return _mm512_add_ps(a, b); }
   static void store(float* p, T x) { _mm512_storeu_ps(p, x); }
   static void widen_bf16(const uint16_t* p, T& even, T& odd) {
     // A vector-extension shift, not _mm512_slli_epi32: GCC 12 warns (-Wmaybe-uninitialized) about

@@ -22,6 +22,8 @@ struct V {
   static T load(const float* p) { return vld1q_f32(p); }
   static T bcast(float x) { return vdupq_n_f32(x); }
   static T fma(T a, T b, T acc) { return vfmaq_f32(acc, a, b); }
+  static T loadu(const float* p) { return vld1q_f32(p); }
+  static T add(T a, T b) { return vaddq_f32(a, b); }
   static void store(float* p, T x) { vst1q_f32(p, x); }
   static void widen_bf16(const uint16_t* p, T& even, T& odd) {
     const uint32x4_t pair = vreinterpretq_u32_u16(vld1q_u16(p));

@@ -22,6 +22,8 @@ struct V {
   static T load(const float* p) { return *p; }
   static T bcast(float x) { return x; }
   static T fma(T a, T b, T acc) { return acc + a * b; }
+  static T loadu(const float* p) { return *p; }
+  static T add(T a, T b) { return a + b; }
   static void store(float* p, T x) { *p = x; }
   static void widen_bf16(const uint16_t* p, T& even, T& odd) {
     uint32_t pair, lo, hi;

@@ -58,13 +58,11 @@ void pack_panels_part(bool trans, int K, int N, const float* B, size_t ldb, floa
   }
 }
 
-void transpose_part(int rows, int cols, const float* src, size_t lds, float* dst, size_t ldd,
-                    const unsigned char* keep, int tid, int nt) {
+void transpose_part(int rows, int cols, const float* src, size_t lds, float* dst, size_t ldd, int tid, int nt) {
   int c0, c1;
   split_range(cols, nt, tid, c0, c1);
-  // Tiles of 16 x 16 through a local buffer: each source row piece is read once (or zeros written
-  // for a dropped row) and each destination row piece written as 16 contiguous floats, with no
-  // branch in the loops that move elements.
+  // Tiles of 16 x 16 through a local buffer: each source row piece is read once and each
+  // destination row piece written as 16 contiguous floats.
   constexpr int kT = 16;
   alignas(64) float tile[kT * kT];
   for (int r0 = 0; r0 < rows; r0 += kT) {
@@ -73,18 +71,14 @@ void transpose_part(int rows, int cols, const float* src, size_t lds, float* dst
       const int nc = std::min(c1, cb + kT) - cb;
       for (int i = 0; i < nr; ++i) {
         const float* s = src + static_cast<size_t>(r0 + i) * lds + cb;
-        if (keep && !keep[r0 + i]) {
-          for (int j = 0; j < kT; ++j) tile[j * kT + i] = 0.f;
-        } else {
-          for (int j = 0; j < nc; ++j) tile[j * kT + i] = s[j];
-        }
+        for (int j = 0; j < nc; ++j) tile[j * kT + i] = s[j];
       }
       for (int j = 0; j < nc; ++j) std::memcpy(dst + static_cast<size_t>(cb + j) * ldd + r0, tile + j * kT, sizeof(float) * nr);
     }
   }
 }
 
-void gemm_panels_part(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda,
+void gemm_panels_part(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda, bool trans_a,
                       const float* panels, size_t pstride, float beta, float* C, size_t ldc, int tid, int nt) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {  // an empty sum: only the beta * C term
@@ -109,21 +103,22 @@ void gemm_panels_part(const KernelTable& kt, int M, int N, int K, float alpha, c
     t += rt1 - rt0;
     const int p0 = ct * ppt, npc = std::min(ppt, np - p0);
     const int n0 = p0 * 16, width = std::min(npc * 16, N - n0);
-    // One K block, no scaling and whole panels inside C: the kernel writes C itself.
-    const bool direct = K <= kDepth && alpha == 1.f && beta == 0.f && width == npc * 16;
     for (int k0 = 0; k0 < K; k0 += kDepth) {
       const int kc = std::min(kDepth, K - k0);
+      // No scaling and whole panels inside C: the kernel writes the first block into C and adds
+      // the others to it.
+      const bool direct = alpha == 1.f && (beta == 0.f || k0 > 0) && width == npc * 16;
       for (int p = 0; p < npc; ++p) pp[p] = panels + static_cast<size_t>(p0 + p) * pstride + static_cast<size_t>(k0) * 16;
       for (int rt = rt0; rt < rt1; ++rt) {
         const int r0 = rt * kRowTile, mr = std::min(kRowTile, M - r0);
-        const float* a = A + static_cast<size_t>(r0) * lda + k0;
+        const float* a = trans_a ? A + static_cast<size_t>(k0) * lda + r0 : A + static_cast<size_t>(r0) * lda + k0;
         float* c = C + static_cast<size_t>(r0) * ldc + n0;
         if (direct) {
-          kt.gemm(kc, a, lda, mr, pp, 16, npc, c, ldc);
+          kt.gemm_ex(kc, a, lda, trans_a, mr, pp, 16, npc, c, ldc, k0 > 0);
           continue;
         }
         const size_t ldt = static_cast<size_t>(npc) * 16;
-        kt.gemm(kc, a, lda, mr, pp, 16, npc, tmp, ldt);
+        kt.gemm_ex(kc, a, lda, trans_a, mr, pp, 16, npc, tmp, ldt, false);
         for (int i = 0; i < mr; ++i) {
           float* ci = c + static_cast<size_t>(i) * ldc;
           const float* ti = tmp + i * ldt;
@@ -140,14 +135,17 @@ void gemm_panels_part(const KernelTable& kt, int M, int N, int K, float alpha, c
   }
 }
 
-void gemm_panels(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda,
+void gemm_panels(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda, bool trans_a,
                  const float* panels, size_t pstride, float beta, float* C, size_t ldc, int threads) {
   const int n = threads_for(static_cast<double>(M) * N * std::max(K, 1), threads);
+  auto part = [&](int tid, int nt) {
+    gemm_panels_part(kt, M, N, K, alpha, A, lda, trans_a, panels, pstride, beta, C, ldc, tid, nt);
+  };
   if (n == 1) {
-    gemm_panels_part(kt, M, N, K, alpha, A, lda, panels, pstride, beta, C, ldc, 0, 1);
-    return;
+    part(0, 1);
+  } else {
+    parallel_run(n, part);
   }
-  parallel_run(n, [&](int tid, int nt) { gemm_panels_part(kt, M, N, K, alpha, A, lda, panels, pstride, beta, C, ldc, tid, nt); });
 }
 
 void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const float* A, size_t lda, const float* B,
@@ -156,20 +154,14 @@ void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const flo
   const KernelTable& kt = active_kernels();
   const int kk = std::max(K, 0);
   AlignedBuffer packed = aligned_floats_uninit(std::max<size_t>(1, panel_count(N) * panel_floats(kk)));
-  AlignedBuffer at;
-  if (transA && kk > 0) at = aligned_floats_uninit(static_cast<size_t>(M) * kk);
   const int n = threads_for(static_cast<double>(M) * N * std::max(kk, 1), threads);
-  auto pack = [&](int tid, int nt) {
-    pack_panels_part(transB, kk, N, B, ldb, packed.get(), tid, nt);
-    if (at) transpose_part(kk, M, A, lda, at.get(), kk, nullptr, tid, nt);
-  };
+  auto pack = [&](int tid, int nt) { pack_panels_part(transB, kk, N, B, ldb, packed.get(), tid, nt); };
   if (n == 1) {
     pack(0, 1);
   } else {
     parallel_run(n, pack);
   }
-  gemm_panels(kt, M, N, kk, alpha, at ? at.get() : A, at ? static_cast<size_t>(kk) : lda, packed.get(),
-              panel_floats(kk), beta, C, ldc, n);
+  gemm_panels(kt, M, N, kk, alpha, A, lda, transA, packed.get(), panel_floats(kk), beta, C, ldc, n);
 }
 
 }  // namespace gatedrnn

@@ -1,7 +1,8 @@
 // A general row-major SGEMM over the packed-panel micro-kernels of the kernel table (kernels.h),
 // for training: C = alpha * op(A) * op(B) + beta * C. op(B) is copied into kPanel-wide panels (the
-// layout every micro-kernel reads), op(A) into rows when transposed; the product runs in tiles of
-// rows x panels, K in blocks that keep a tile's panels in L2, threads over tiles.
+// layout every micro-kernel reads); the micro-kernel reads A as it lies, transposed or not. The
+// product runs in tiles of rows x panels, K in blocks that keep a tile's panels in L2, threads
+// over tiles.
 #pragma once
 
 #include <cstddef>
@@ -19,19 +20,19 @@ inline size_t panel_floats(int K) { return static_cast<size_t>(K) * 16; }
 // n / 16; lanes past N are zero. dst must be 64-byte aligned. Part `tid` of `nt` (split by panels).
 void pack_panels_part(bool trans, int K, int N, const float* B, size_t ldb, float* dst, int tid, int nt);
 
-// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols, except that a row r with
-// keep && !keep(r) is written as zeros. Part `tid` of `nt` (split by column blocks of dst rows).
-void transpose_part(int rows, int cols, const float* src, size_t lds, float* dst, size_t ldd,
-                    const unsigned char* keep, int tid, int nt);
+// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols. Part `tid` of `nt` (split by column
+// blocks of dst rows).
+void transpose_part(int rows, int cols, const float* src, size_t lds, float* dst, size_t ldd, int tid, int nt);
 
-// C[M, N] = alpha * A * P + beta * C, where A is row-major [M, K] (row stride lda) and P the
+// C[M, N] = alpha * op(A) * P + beta * C, where A is row-major [M, K] (row stride lda), or [K, M]
+// when trans_a and op(A) = Aᵀ, and P the
 // K x N matrix held as panels (panel p at panels + p * pstride, 64-byte aligned). beta == 0
 // ignores what C held (NaN included). Part `tid` of `nt`: the threads split the tiles.
-void gemm_panels_part(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda,
+void gemm_panels_part(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda, bool trans_a,
                       const float* panels, size_t pstride, float beta, float* C, size_t ldc, int tid, int nt);
 
 // The same on `threads` threads of the pool (<= 0: the default).
-void gemm_panels(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda,
+void gemm_panels(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda, bool trans_a,
                  const float* panels, size_t pstride, float beta, float* C, size_t ldc, int threads);
 
 // Row-major C[M, N] = alpha * op(A) * op(B) + beta * C; op(X) = Xᵀ when trans*. A is [M, K] (or

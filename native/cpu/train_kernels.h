@@ -60,6 +60,11 @@ struct TrainBwdArgs {
   int hp;
   size_t panel_rows;  // rows of the panel-layout gradient (its panels are panel_rows * kPanel floats)
   float* colsum;      // [slot][hp]: per-unit sums of each slot over all rows (the bias gradients)
+  // The saved rows of the step that comes next (one step earlier in time) start `ahead` floats
+  // before this step's (0: none); each row holds row_vectors pieces of hp floats. The epilogues
+  // prefetch them, because a step's rows were written a whole forward pass ago.
+  size_t ahead;
+  int row_vectors;
 };
 
 struct TrainKernels {

@@ -222,7 +222,7 @@ void exec_gemm(Frame& f, const GemmOperands& g, const float* panels, int K, int 
     gemm_beta = 1.f;
   }
   if (M > 0 && g.N > 0) {
-    gemm_panels(kt, static_cast<int>(M), static_cast<int>(g.N), static_cast<int>(g.K), alpha, A, g.K, panels,
+    gemm_panels(kt, static_cast<int>(M), static_cast<int>(g.N), static_cast<int>(g.K), alpha, A, g.K, false, panels,
                 panel_floats(K), gemm_beta, C, g.N, nt);
   }
 }

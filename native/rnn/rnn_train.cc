@@ -72,12 +72,13 @@ using schedule::Carver;
 using schedule::Groups;
 using schedule::Sequences;
 
-// X in step order for direction d: row step * B + b holds X at (time(step, b), b), zeros past a
-// sequence's end. X itself when it already is in that order (forward direction, layout 0);
-// otherwise gathered into xs (max_len * B * I floats).
+// X in step order for direction d, for the weight gradient: row step * B + b holds X at
+// (time(step, b), b), zeros past a sequence's end. X itself when it already is in that order
+// (forward direction, layout 0, no sequence shorter than the longest); otherwise gathered into xs
+// (max_len * B * I floats).
 const float* gather_x(const RnnSpec& s, const RnnInputs& in, const Sequences& q, int d, float* xs) {
   const bool rev = s.dir_reversed(d);
-  if (!rev && s.layout == 0) return in.X;
+  if (!rev && s.layout == 0 && q.min_len == q.max_len) return in.X;
   const int B = in.batch, I = s.input;
   for (int step = 0; step < q.max_len; ++step)
     for (int b = 0; b < B; ++b) {
@@ -117,8 +118,10 @@ struct FwdCall {
   // biases gate-major [G][hp] and the reset-after GRU's Rbh.
   const size_t wpf, rpf, n_wp, n_rp, n_bias, n_st, n_xs;
   float *wp = nullptr, *rp = nullptr, *bias = nullptr, *st = nullptr, *xs = nullptr;
-  // X in each direction's step order.
+  // X of each direction by step: row (step, b) at xsrc[d] + step * x_step[d] + b * x_row[d]. X itself
+  // in the forward direction (layout 0: step-major; layout 1: batch-major), else gathered.
   const float* xsrc[2] = {nullptr, nullptr};
+  size_t x_step[2] = {0, 0}, x_row[2] = {0, 0};
   // Steps per chunk of the input projection: enough rows that each W panel serves many, few
   // enough that the chunk's gates are still in cache when its steps run.
   const int chunk;
@@ -168,11 +171,18 @@ struct FwdCall {
           if (separate) b[G * hp + u] = Rb[u];
         }
       }
-    for (int d = 0; d < D; ++d) xsrc[d] = gather_x(s, in, q, d, xs + static_cast<size_t>(d) * q.max_len * B * I);
+    for (int d = 0; d < D; ++d) {
+      const bool direct = !s.dir_reversed(d);
+      xsrc[d] = direct ? in.X : gather_x(s, in, q, d, xs + static_cast<size_t>(d) * q.max_len * B * I);
+      x_row[d] = static_cast<size_t>(direct && s.layout == 1 ? T : 1) * I;
+      x_step[d] = direct && s.layout == 1 ? static_cast<size_t>(I) : static_cast<size_t>(B) * I;
+    }
   }
 
   // States (st): per direction two H buffers (read one, write the other each step), C, r ⊙ H.
-  // Saved rows past a sequence's end are zeroed here; the pass writes every float of the others.
+  // Saved rows past a sequence's end are zeroed here: the weight gradients read their H(t-1) (and
+  // the GRU's extra term) as zeros. Their gates may take the projection of whatever X holds there;
+  // nothing reads those. The pass writes every float of the other rows.
   void init_states() {
     for (int d = 0; d < D; ++d)
       for (int b = 0; b < B; ++b) {
@@ -318,15 +328,16 @@ class FwdDir {
     int k0, k1, rb0, rb1;
     share_of(m, k0, k1, rb0, rb1);
     const int B = c_.B, I = c_.I;
+    const size_t xs = c_.x_step[d_], xr = c_.x_row[d_];
     for (int g = 0; g < c_.G; ++g) {
       for (int blk = k0; blk < k1; ++blk)
         w_panels_[blk - k0] = c_.wp + ((static_cast<size_t>(d_) * c_.G + g) * c_.blocks + blk) * c_.wpf;
-      // All rows: the chunk's rows are contiguous, one call; a share of the rows: one per step.
-      const bool all_rows = rb1 - rb0 == B;
-      for (int si = 0; si < (all_rows ? 1 : cs); ++si) {
+      // All rows of step-major X: the chunk's rows are contiguous, one call; otherwise one per step.
+      const bool one_call = rb1 - rb0 == B && xs == B * xr;
+      for (int si = 0; si < (one_call ? 1 : cs); ++si) {
         const size_t r0 = static_cast<size_t>(c0 + si) * B + rb0;
-        c_.kt.gemm(I, c_.xsrc[d_] + r0 * I, I, all_rows ? cs * B : rb1 - rb0, w_panels_, kPanel, k1 - k0,
-                   sd_ + r0 * c_.RS + c_.L.gates + g * c_.hp + k0 * kPanel, c_.RS);
+        c_.kt.gemm(I, c_.xsrc[d_] + (c0 + si) * xs + rb0 * xr, xr, one_call ? cs * B : rb1 - rb0, w_panels_, kPanel,
+                   k1 - k0, sd_ + r0 * c_.RS + c_.L.gates + g * c_.hp + k0 * kPanel, c_.RS);
       }
     }
   }
@@ -371,7 +382,7 @@ struct BwdCall {
   // reset-before GRU also has Rh alone (slot 0) for its phase 2.
   const int r_first, r_slots;
   const size_t kr, pf_r, pf_h, kx, pf_x, pf_rows, dgp_dir;
-  const size_t n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_at, n_ct, n_dxs, n_xs, n_rows;
+  const size_t n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_ct, n_dxs, n_xs, n_rows;
   // R' for dH(t-1) (and Rh alone for the reset-before GRU's phase 2), W' for dX = dG·W'.
   float *rmain = nullptr, *rh_only = nullptr, *wx = nullptr;
   // Gradient rows (step-major, [slot][hp] each) twice: row-major for dH(t-1) and dX, and as
@@ -380,7 +391,7 @@ struct BwdCall {
   // Carried dL/dH and dL/dC per direction, and the per-slot column sums.
   float *carry = nullptr, *colsum = nullptr;
   // Scratch of the big GEMMs; the gate rows of R and W in slot order, copied before packing.
-  float *at = nullptr, *ct = nullptr, *dxs = nullptr, *xs = nullptr, *gate_rows = nullptr;
+  float *ct = nullptr, *dxs = nullptr, *xs = nullptr, *gate_rows = nullptr;
 
   BwdCall(const RnnSpec& spec, int hp_, int blocks_, size_t row_floats, const RnnInputs& in_, const float* saved_,
           const TrainGradInputs& gin_, const TrainGradOutputs& gout_, int threads)
@@ -397,14 +408,14 @@ struct BwdCall {
         n_rmain(static_cast<size_t>(D) * blocks * pf_r), n_rh(two_phase ? static_cast<size_t>(D) * blocks * pf_h : 0),
         n_wx(static_cast<size_t>(D) * panel_count(I) * pf_x), n_dg(static_cast<size_t>(D) * prows * ldg),
         n_dgp(static_cast<size_t>(D) * dgp_dir), n_carry(static_cast<size_t>(D) * 2 * state),
-        n_colsum(static_cast<size_t>(D) * NS * hp), n_at(static_cast<size_t>(std::max(I, H)) * prows),
+        n_colsum(static_cast<size_t>(D) * NS * hp),
         n_ct(static_cast<size_t>(std::max(I, H)) * ldg), n_dxs(prows * I), n_xs(prows * I),
         n_rows(std::max(kr, kx) * std::max(H, I)) {}
 
   // The workspace's pieces in order: their floats, and with ws, each piece's start in it.
   size_t lay_out(float* ws) {
     return Carver::lay_out(ws, {{&rmain, n_rmain}, {&rh_only, n_rh}, {&wx, n_wx}, {&dg, n_dg}, {&dgp, n_dgp},
-                                {&carry, n_carry}, {&colsum, n_colsum}, {&at, n_at}, {&ct, n_ct}, {&dxs, n_dxs},
+                                {&carry, n_carry}, {&colsum, n_colsum}, {&ct, n_ct}, {&dxs, n_dxs},
                                 {&xs, n_xs}, {&gate_rows, n_rows}});
   }
 
@@ -454,35 +465,47 @@ struct BwdCall {
   }
 
   // dst[(g * H + u) * K + k] = C'[k * ldc + (slot(g) - first) * hp + u] for the gates whose slot is
-  // in [first, first + count): C' = Aᵀ·dG over those slots, A being X or H(t-1) ([rows, K]).
-  void weight_grad(int d, const float* A, size_t lda, int K, int first, int count, const int* slot_of, float* dst,
-                   const unsigned char* keep) const {
-    const int n = grp.n;
-    run_parallel(n, [&](int tid, int nt) { transpose_part(rows_used, K, A, lda, at, prows, keep, tid, nt); });
+  // in [first, first + count): C' = Aᵀ·dG over those slots, A being X or H(t-1) ([rows, K], zeros in
+  // the rows past a sequence's end, as dG has).
+  void weight_grad(int d, const float* A, size_t lda, int K, int first, int count, const int* slot_of, float* dst) const {
     const size_t ldc = static_cast<size_t>(count) * hp;
-    gemm_panels(kt, K, static_cast<int>(ldc), rows_used, 1.f, at, prows,
+    gemm_panels(kt, K, static_cast<int>(ldc), rows_used, 1.f, A, lda, true,
                 dgp + static_cast<size_t>(d) * dgp_dir + static_cast<size_t>(first) * blocks * pf_rows, pf_rows, 0.f, ct,
-                ldc, n);
+                ldc, grp.n);
     for (int g = 0; g < G; ++g) {
       const int sidx = slot_of[g] - first;
       if (sidx < 0 || sidx >= count) continue;
-      transpose_part(K, H, ct + static_cast<size_t>(sidx) * hp, ldc, dst + static_cast<size_t>(g) * H * K, K, nullptr, 0, 1);
+      transpose_part(K, H, ct + static_cast<size_t>(sidx) * hp, ldc, dst + static_cast<size_t>(g) * H * K, K, 0, 1);
     }
   }
 
-  // dX = dG·W' over all steps: in place when the step rows are X's rows; otherwise through a
-  // step-ordered buffer, added at each row's timestep.
+  // dX = dG·W' over all steps. The forward direction writes dX itself (layout 0: one product over
+  // the step-major rows; layout 1: a product per step); dG is zero past a sequence's end. A
+  // reversed direction goes through a step-ordered buffer, added at each row's timestep.
   void input_grad(int d) const {
     const int n = grp.n;
     const float* dgd = dg + static_cast<size_t>(d) * prows * ldg;
     const float* wxd = wx + static_cast<size_t>(d) * panel_count(I) * pf_x;
+    const size_t TB = static_cast<size_t>(T) * B;
     if (d == 0 && !s.dir_reversed(d) && s.layout == 0) {
-      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, gout.dX, I, n);
-      std::memset(gout.dX + static_cast<size_t>(rows_used) * I, 0, sizeof(float) * (static_cast<size_t>(T) * B - rows_used) * I);
+      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, false, wxd, pf_x, 0.f, gout.dX, I, n);
+      std::memset(gout.dX + static_cast<size_t>(rows_used) * I, 0, sizeof(float) * (TB - rows_used) * I);
       return;
     }
-    if (d == 0) std::memset(gout.dX, 0, sizeof(float) * static_cast<size_t>(T) * B * I);
-    gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, wxd, pf_x, 0.f, dxs, I, n);
+    if (d == 0 && !s.dir_reversed(d)) {
+      run_parallel(n, [&](int tid, int nt) {
+        int s0, s1;
+        split_range(q.max_len, nt, tid, s0, s1);
+        for (int step = s0; step < s1; ++step)
+          gemm_panels_part(kt, B, I, static_cast<int>(kx), 1.f, dgd + static_cast<size_t>(step) * B * ldg, ldg, false, wxd,
+                           pf_x, 0.f, gout.dX + static_cast<size_t>(step) * I, static_cast<size_t>(T) * I, 0, 1);
+      });
+      for (int b = 0; b < B; ++b)
+        std::memset(gout.dX + (static_cast<size_t>(b) * T + q.max_len) * I, 0, sizeof(float) * (T - q.max_len) * I);
+      return;
+    }
+    if (d == 0) std::memset(gout.dX, 0, sizeof(float) * TB * I);
+    gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, false, wxd, pf_x, 0.f, dxs, I, n);
     for (int step = 0; step < q.max_len; ++step)
       for (int b = 0; b < B; ++b) {
         if (step >= q.lens[b]) continue;
@@ -493,17 +516,17 @@ struct BwdCall {
   }
 
   // The big GEMMs over all steps at once (dX, dW, dR), the biases and the initial states' gradients.
-  void finish(int d, const unsigned char* live) const {
+  void finish(int d) const {
     const float* sd = saved + static_cast<size_t>(d) * T * B * RS;
     input_grad(d);
     // dW = dGᵀ·X and dR = dGᵀ·H(t-1) (the reset-before GRU's h gate: dGᵀ·(r ⊙ H(t-1))).
-    weight_grad(d, gather_x(s, in, q, d, xs), I, I, 0, G, sl.xslot, gout.dW + static_cast<size_t>(d) * G * H * I, live);
+    weight_grad(d, gather_x(s, in, q, d, xs), I, I, 0, G, sl.xslot, gout.dW + static_cast<size_t>(d) * G * H * I);
     float* dRd = gout.dR + static_cast<size_t>(d) * G * H * H;
     if (two_phase) {
-      weight_grad(d, sd + L.hprev, RS, H, 1, 2, sl.rslot, dRd, live);
-      weight_grad(d, sd + L.extra, RS, H, 0, 1, sl.rslot, dRd, live);
+      weight_grad(d, sd + L.hprev, RS, H, 1, 2, sl.rslot, dRd);
+      weight_grad(d, sd + L.extra, RS, H, 0, 1, sl.rslot, dRd);
     } else {
-      weight_grad(d, sd + L.hprev, RS, H, r_first, r_slots, sl.rslot, dRd, live);
+      weight_grad(d, sd + L.hprev, RS, H, r_first, r_slots, sl.rslot, dRd);
     }
     // Biases: per-unit sums of the slots; states: what is left in the carries.
     const float* cs = colsum + static_cast<size_t>(d) * NS * hp;
@@ -605,6 +628,8 @@ class BwdDir {
     e.hp = c_.hp;
     e.panel_rows = c_.prows;
     e.colsum = cs_ + static_cast<size_t>(k0) * kPanel;
+    e.ahead = 0;
+    e.row_vectors = static_cast<int>(c_.RS / c_.hp);
     return e;
   }
 
@@ -616,7 +641,9 @@ class BwdDir {
     for (int b = 0; b < c_.B; ++b)
       if (step < c_.q.lens[b]) fill_row(rows_[nrows++], step, b, static_cast<size_t>(k0) * kPanel);
     const TrainKernels& tk = c_.tk;
-    (c_.lstm ? tk.lstm_bwd : !c_.gru ? tk.rnn_bwd : c_.lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(args(rows_, nrows, k0, k1 - k0));
+    TrainBwdArgs e = args(rows_, nrows, k0, k1 - k0);
+    if (step > 0) e.ahead = static_cast<size_t>(c_.B) * c_.RS;
+    (c_.lstm ? tk.lstm_bwd : !c_.gru ? tk.rnn_bwd : c_.lbr ? tk.gru_lbr_bwd : tk.gru_hz_bwd)(e);
   }
 
   // Reset-before GRU: d(r ⊙ H(t-1)) = dâ_h · Rh, then slot r and the r-part of dL/dH(t-1).
@@ -712,10 +739,7 @@ void RnnTrainer::backward(const RnnWeights& w, const RnnInputs& in, const float*
   in_workspace(workspaces_, c, w, [&] {
     // Each thread's epilogue rows.
     run_dirs<BwdDir, TrainBwdRow>(c, c.B);
-    std::vector<unsigned char> live(c.prows, 0);
-    for (int step = 0; step < c.q.max_len; ++step)
-      for (int b = 0; b < c.B; ++b) live[static_cast<size_t>(step) * c.B + b] = step < c.q.lens[b];
-    for (int d = 0; d < c.D; ++d) c.finish(d, live.data());
+    for (int d = 0; d < c.D; ++d) c.finish(d);
   });
 }
 

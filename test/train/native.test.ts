@@ -308,6 +308,40 @@ describe('RnnTrainer edge cases', () => {
     }
   });
 
+  test("inputs past a sequence's end are never read: NaN there changes nothing, and their dX is zero", () => {
+    for (const v of VARIANTS)
+      for (const direction of ['forward', 'bidirectional'] as const)
+        for (const layout of [0, 1] as const) {
+          const c = makeCase(v, direction, layout, 31, { T: 6, N: 4, I: 5, H: 19 });
+          const T = c.inputs.seqLength,
+            N = c.inputs.batchSize,
+            I = c.attrs.inputSize;
+          const lens = new Int32Array([4, 0, 2, 3]); // the longest ends before seqLength
+          const padded = (fill: number): Float32Array => {
+            const X = Float32Array.from(c.inputs.X);
+            for (let b = 0; b < N; b++)
+              for (let t = lens[b]; t < T; t++)
+                X.fill(fill, (layout === 0 ? t * N + b : b * T + t) * I, ((layout === 0 ? t * N + b : b * T + t) + 1) * I);
+            return X;
+          };
+          const t = new RnnTrainer(c.attrs);
+          const [zeros, nans] = [0, Number.NaN].map((fill) => {
+            const inputs = { ...c.inputs, X: padded(fill), sequenceLens: lens };
+            const fwd = t.forward(c.weights, inputs);
+            const g = t.backward(c.weights, inputs, fwd.saved, { dY: c.cY, dY_h: c.cH, dY_c: c.cC });
+            return { Y: fwd.Y, Y_h: fwd.Y_h, Y_c: fwd.Y_c, g };
+          });
+          t.dispose();
+          expect(nans).toEqual(zeros);
+          for (const x of [zeros.g.dW, zeros.g.dR, zeros.g.dB, zeros.g.dX]) expect(x.every(Number.isFinite)).toBe(true);
+          for (let b = 0; b < N; b++)
+            for (let s = lens[b]; s < T; s++) {
+              const row = layout === 0 ? s * N + b : b * T + s;
+              expect(zeros.g.dX.subarray(row * I, (row + 1) * I).every((x) => x === 0)).toBe(true);
+            }
+        }
+  });
+
   test('one step, one batch entry, hidden size 1', () => {
     for (const v of VARIANTS) {
       const c = makeCase(v, 'reverse', 0, 23, { T: 1, N: 1, I: 1, H: 1 });
@@ -348,26 +382,27 @@ describe('results do not depend on the thread count', () => {
   test('forward outputs and every gradient are bit for bit the same on 1, 2 and 3 threads', () => {
     let seed = 400;
     for (const v of VARIANTS)
-      for (const direction of ['forward', 'bidirectional'] as const) {
-        const c = makeCase(v, direction, 0, seed++, { T: 9, N: 16, I: 7, H: 37 });
-        const runs = [1, 2, 3].map((threads) => {
-          const t = new RnnTrainer({ ...c.attrs, threads });
-          const fwd = t.forward(c.weights, c.inputs);
-          const g = t.backward(c.weights, c.inputs, fwd.saved, { dY: c.cY, dY_h: c.cH, dY_c: c.cC });
-          const op = new (binding().NativeRnn)(nativeSpec(t, c), c.weights, threads);
-          const inf = op.run({ ...c.inputs, wantY: true, wantYh: true, wantYc: v.cell === 'LSTM' });
-          op.dispose();
-          t.dispose();
-          return { Y: fwd.Y, Y_h: fwd.Y_h, Y_c: fwd.Y_c, g, inf };
-        });
-        for (const r of runs.slice(1)) {
-          expect(r.Y).toEqual(runs[0].Y);
-          expect(r.Y_h).toEqual(runs[0].Y_h);
-          expect(r.Y_c).toEqual(runs[0].Y_c);
-          expect(r.g).toEqual(runs[0].g);
-          expect(r.inf).toEqual(runs[0].inf);
+      for (const direction of ['forward', 'bidirectional'] as const)
+        for (const layout of [0, 1] as const) {
+          const c = makeCase(v, direction, layout, seed++, { T: 9, N: 16, I: 7, H: 37 });
+          const runs = [1, 2, 3].map((threads) => {
+            const t = new RnnTrainer({ ...c.attrs, threads });
+            const fwd = t.forward(c.weights, c.inputs);
+            const g = t.backward(c.weights, c.inputs, fwd.saved, { dY: c.cY, dY_h: c.cH, dY_c: c.cC });
+            const op = new (binding().NativeRnn)(nativeSpec(t, c), c.weights, threads);
+            const inf = op.run({ ...c.inputs, wantY: true, wantYh: true, wantYc: v.cell === 'LSTM' });
+            op.dispose();
+            t.dispose();
+            return { Y: fwd.Y, Y_h: fwd.Y_h, Y_c: fwd.Y_c, g, inf };
+          });
+          for (const r of runs.slice(1)) {
+            expect(r.Y).toEqual(runs[0].Y);
+            expect(r.Y_h).toEqual(runs[0].Y_h);
+            expect(r.Y_c).toEqual(runs[0].Y_c);
+            expect(r.g).toEqual(runs[0].g);
+            expect(r.inf).toEqual(runs[0].inf);
+          }
         }
-      }
   });
 });
 
