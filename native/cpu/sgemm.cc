@@ -79,7 +79,8 @@ void transpose_part(int rows, int cols, const float* src, size_t lds, float* dst
 }
 
 void gemm_panels_part(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda, bool trans_a,
-                      const float* panels, size_t pstride, float beta, float* C, size_t ldc, int tid, int nt) {
+                      const float* panels, size_t pstride, size_t kstride, float beta, float* C, size_t ldc, int tid,
+                      int nt) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {  // an empty sum: only the beta * C term
     int r0, r1;
@@ -108,17 +109,17 @@ void gemm_panels_part(const KernelTable& kt, int M, int N, int K, float alpha, c
       // No scaling and whole panels inside C: the kernel writes the first block into C and adds
       // the others to it.
       const bool direct = alpha == 1.f && (beta == 0.f || k0 > 0) && width == npc * 16;
-      for (int p = 0; p < npc; ++p) pp[p] = panels + static_cast<size_t>(p0 + p) * pstride + static_cast<size_t>(k0) * 16;
+      for (int p = 0; p < npc; ++p) pp[p] = panels + static_cast<size_t>(p0 + p) * pstride + static_cast<size_t>(k0) * kstride;
       for (int rt = rt0; rt < rt1; ++rt) {
         const int r0 = rt * kRowTile, mr = std::min(kRowTile, M - r0);
         const float* a = trans_a ? A + static_cast<size_t>(k0) * lda + r0 : A + static_cast<size_t>(r0) * lda + k0;
         float* c = C + static_cast<size_t>(r0) * ldc + n0;
         if (direct) {
-          kt.gemm_ex(kc, a, lda, trans_a, mr, pp, 16, npc, c, ldc, k0 > 0);
+          kt.gemm_ex(kc, a, lda, trans_a, mr, pp, kstride, npc, c, ldc, k0 > 0);
           continue;
         }
         const size_t ldt = static_cast<size_t>(npc) * 16;
-        kt.gemm_ex(kc, a, lda, trans_a, mr, pp, 16, npc, tmp, ldt, false);
+        kt.gemm_ex(kc, a, lda, trans_a, mr, pp, kstride, npc, tmp, ldt, false);
         for (int i = 0; i < mr; ++i) {
           float* ci = c + static_cast<size_t>(i) * ldc;
           const float* ti = tmp + i * ldt;
@@ -136,10 +137,10 @@ void gemm_panels_part(const KernelTable& kt, int M, int N, int K, float alpha, c
 }
 
 void gemm_panels(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda, bool trans_a,
-                 const float* panels, size_t pstride, float beta, float* C, size_t ldc, int threads) {
+                 const float* panels, size_t pstride, size_t kstride, float beta, float* C, size_t ldc, int threads) {
   const int n = threads_for(static_cast<double>(M) * N * std::max(K, 1), threads);
   auto part = [&](int tid, int nt) {
-    gemm_panels_part(kt, M, N, K, alpha, A, lda, trans_a, panels, pstride, beta, C, ldc, tid, nt);
+    gemm_panels_part(kt, M, N, K, alpha, A, lda, trans_a, panels, pstride, kstride, beta, C, ldc, tid, nt);
   };
   if (n == 1) {
     part(0, 1);
@@ -161,7 +162,7 @@ void sgemm(bool transA, bool transB, int M, int N, int K, float alpha, const flo
   } else {
     parallel_run(n, pack);
   }
-  gemm_panels(kt, M, N, kk, alpha, A, lda, transA, packed.get(), panel_floats(kk), beta, C, ldc, n);
+  gemm_panels(kt, M, N, kk, alpha, A, lda, transA, packed.get(), panel_floats(kk), kPanel, beta, C, ldc, n);
 }
 
 }  // namespace gatedrnn

@@ -25,15 +25,18 @@ void pack_panels_part(bool trans, int K, int N, const float* B, size_t ldb, floa
 void transpose_part(int rows, int cols, const float* src, size_t lds, float* dst, size_t ldd, int tid, int nt);
 
 // C[M, N] = alpha * op(A) * P + beta * C, where A is row-major [M, K] (row stride lda), or [K, M]
-// when trans_a and op(A) = Aᵀ, and P the
-// K x N matrix held as panels (panel p at panels + p * pstride, 64-byte aligned). beta == 0
-// ignores what C held (NaN included). Part `tid` of `nt`: the threads split the tiles.
+// when trans_a and op(A) = Aᵀ, and P the K x N matrix held as panels of 16 columns: row k of panel
+// p at panels + p * pstride + k * kstride, 64-byte aligned (packed panels: pstride =
+// panel_floats(K), kstride = 16; a row-major matrix with 16-aligned rows: pstride = 16, kstride =
+// its row stride). beta == 0 ignores what C held (NaN included). Part `tid` of `nt`: the threads
+// split the tiles.
 void gemm_panels_part(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda, bool trans_a,
-                      const float* panels, size_t pstride, float beta, float* C, size_t ldc, int tid, int nt);
+                      const float* panels, size_t pstride, size_t kstride, float beta, float* C, size_t ldc, int tid,
+                      int nt);
 
 // The same on `threads` threads of the pool (<= 0: the default).
 void gemm_panels(const KernelTable& kt, int M, int N, int K, float alpha, const float* A, size_t lda, bool trans_a,
-                 const float* panels, size_t pstride, float beta, float* C, size_t ldc, int threads);
+                 const float* panels, size_t pstride, size_t kstride, float beta, float* C, size_t ldc, int threads);
 
 // Row-major C[M, N] = alpha * op(A) * op(B) + beta * C; op(X) = Xᵀ when trans*. A is [M, K] (or
 // [K, M] when transA), B is [K, N] (or [N, K] when transB). Throws std::bad_alloc when the packing

@@ -48,7 +48,6 @@ struct TrainBwdRow {
   float* dh;           // dL/dH(t) from later steps in; out: the part of dL/dH(t-1) that skips R
   float* dc;           // LSTM: dL/dC(t) from later steps in; out: dL/dC(t-1)
   float* dg;           // gradient row (step-major, row-major) [slot][hp]
-  float* dgp;          // the same values in panel layout: slot s, block j at dgp[(s * hp + j * kPanel) * rows_total]
   const float* drh;    // reset-before GRU, phase 2: (dâ_h · Rh) tile row, [block][kPanel]
 };
 
@@ -58,7 +57,6 @@ struct TrainBwdArgs {
   int nblocks;
   int width;
   int hp;
-  size_t panel_rows;  // rows of the panel-layout gradient (its panels are panel_rows * kPanel floats)
   float* colsum;      // [slot][hp]: per-unit sums of each slot over all rows (the bias gradients)
   // The saved rows of the step that comes next (one step earlier in time) start `ahead` floats
   // before this step's (0: none); each row holds row_vectors pieces of hp floats. The epilogues

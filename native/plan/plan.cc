@@ -223,7 +223,7 @@ void exec_gemm(Frame& f, const GemmOperands& g, const float* panels, int K, int 
   }
   if (M > 0 && g.N > 0) {
     gemm_panels(kt, static_cast<int>(M), static_cast<int>(g.N), static_cast<int>(g.K), alpha, A, g.K, false, panels,
-                panel_floats(K), gemm_beta, C, g.N, nt);
+                panel_floats(K), kPanel, gemm_beta, C, g.N, nt);
   }
 }
 

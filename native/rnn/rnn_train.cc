@@ -376,18 +376,18 @@ struct BwdCall {
   const bool lbr, gru, lstm, two_phase;
   const Groups grp;
   const int rows_used;
-  const size_t prows;  // rows of the panel-layout gradient
+  const size_t prows;  // rows of the gradient (at least 1)
   // The recurrent side's matrices for dH(t-1) = dG·R': rows in slot order, as panels over the H
   // output units. Main: the slots after the first (GRU: z r [r ⊙ dâ_h]) or all (LSTM, RNN); the
   // reset-before GRU also has Rh alone (slot 0) for its phase 2.
   const int r_first, r_slots;
-  const size_t kr, pf_r, pf_h, kx, pf_x, pf_rows, dgp_dir;
-  const size_t n_rmain, n_rh, n_wx, n_dg, n_dgp, n_carry, n_colsum, n_ct, n_dxs, n_xs, n_rows;
+  const size_t kr, pf_r, pf_h, kx, pf_x;
+  const size_t n_rmain, n_rh, n_wx, n_dg, n_carry, n_colsum, n_ct, n_dxs, n_xs, n_rows;
   // R' for dH(t-1) (and Rh alone for the reset-before GRU's phase 2), W' for dX = dG·W'.
   float *rmain = nullptr, *rh_only = nullptr, *wx = nullptr;
-  // Gradient rows (step-major, [slot][hp] each) twice: row-major for dH(t-1) and dX, and as
-  // panels (panel s * blocks + j) for dW and dR. Rows of padded steps are zeros.
-  float *dg = nullptr, *dgp = nullptr;
+  // Gradient rows (step-major, [slot][hp] each): the A of dH(t-1) and dX, the panels (16 columns
+  // each, row stride ldg) of dW and dR. Rows of padded steps are zeros.
+  float* dg = nullptr;
   // Carried dL/dH and dL/dC per direction, and the per-slot column sums.
   float *carry = nullptr, *colsum = nullptr;
   // Scratch of the big GEMMs; the gate rows of R and W in slot order, copied before packing.
@@ -404,17 +404,16 @@ struct BwdCall {
         prows(std::max(1, rows_used)), r_first(gru ? 1 : 0), r_slots(NS - r_first),
         kr(static_cast<size_t>(r_slots) * hp), pf_r(panel_floats(static_cast<int>(kr))), pf_h(panel_floats(hp)),
         kx(static_cast<size_t>(G) * hp), pf_x(panel_floats(static_cast<int>(kx))),
-        pf_rows(panel_floats(static_cast<int>(prows))), dgp_dir(static_cast<size_t>(NS) * blocks * pf_rows),
         n_rmain(static_cast<size_t>(D) * blocks * pf_r), n_rh(two_phase ? static_cast<size_t>(D) * blocks * pf_h : 0),
         n_wx(static_cast<size_t>(D) * panel_count(I) * pf_x), n_dg(static_cast<size_t>(D) * prows * ldg),
-        n_dgp(static_cast<size_t>(D) * dgp_dir), n_carry(static_cast<size_t>(D) * 2 * state),
+        n_carry(static_cast<size_t>(D) * 2 * state),
         n_colsum(static_cast<size_t>(D) * NS * hp),
         n_ct(static_cast<size_t>(std::max(I, H)) * ldg), n_dxs(prows * I), n_xs(prows * I),
         n_rows(std::max(kr, kx) * std::max(H, I)) {}
 
   // The workspace's pieces in order: their floats, and with ws, each piece's start in it.
   size_t lay_out(float* ws) {
-    return Carver::lay_out(ws, {{&rmain, n_rmain}, {&rh_only, n_rh}, {&wx, n_wx}, {&dg, n_dg}, {&dgp, n_dgp},
+    return Carver::lay_out(ws, {{&rmain, n_rmain}, {&rh_only, n_rh}, {&wx, n_wx}, {&dg, n_dg},
                                 {&carry, n_carry}, {&colsum, n_colsum}, {&ct, n_ct}, {&dxs, n_dxs},
                                 {&xs, n_xs}, {&gate_rows, n_rows}});
   }
@@ -427,10 +426,7 @@ struct BwdCall {
       for (int b = 0; b < B; ++b) {
         if (step < q.lens[b]) continue;
         const size_t k = static_cast<size_t>(step) * B + b;
-        for (int d = 0; d < D; ++d) {
-          std::memset(dg + (d * prows + k) * ldg, 0, sizeof(float) * ldg);
-          for (int p = 0; p < NS * blocks; ++p) std::memset(dgp + d * dgp_dir + p * pf_rows + k * kPanel, 0, sizeof(float) * kPanel);
-        }
+        for (int d = 0; d < D; ++d) std::memset(dg + (d * prows + k) * ldg, 0, sizeof(float) * ldg);
       }
   }
 
@@ -470,8 +466,8 @@ struct BwdCall {
   void weight_grad(int d, const float* A, size_t lda, int K, int first, int count, const int* slot_of, float* dst) const {
     const size_t ldc = static_cast<size_t>(count) * hp;
     gemm_panels(kt, K, static_cast<int>(ldc), rows_used, 1.f, A, lda, true,
-                dgp + static_cast<size_t>(d) * dgp_dir + static_cast<size_t>(first) * blocks * pf_rows, pf_rows, 0.f, ct,
-                ldc, grp.n);
+                dg + static_cast<size_t>(d) * prows * ldg + static_cast<size_t>(first) * hp, kPanel, ldg, 0.f, ct, ldc,
+                grp.n);
     for (int g = 0; g < G; ++g) {
       const int sidx = slot_of[g] - first;
       if (sidx < 0 || sidx >= count) continue;
@@ -488,7 +484,7 @@ struct BwdCall {
     const float* wxd = wx + static_cast<size_t>(d) * panel_count(I) * pf_x;
     const size_t TB = static_cast<size_t>(T) * B;
     if (d == 0 && !s.dir_reversed(d) && s.layout == 0) {
-      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, false, wxd, pf_x, 0.f, gout.dX, I, n);
+      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, false, wxd, pf_x, kPanel, 0.f, gout.dX, I, n);
       std::memset(gout.dX + static_cast<size_t>(rows_used) * I, 0, sizeof(float) * (TB - rows_used) * I);
       return;
     }
@@ -498,14 +494,14 @@ struct BwdCall {
         split_range(q.max_len, nt, tid, s0, s1);
         for (int step = s0; step < s1; ++step)
           gemm_panels_part(kt, B, I, static_cast<int>(kx), 1.f, dgd + static_cast<size_t>(step) * B * ldg, ldg, false, wxd,
-                           pf_x, 0.f, gout.dX + static_cast<size_t>(step) * I, static_cast<size_t>(T) * I, 0, 1);
+                           pf_x, kPanel, 0.f, gout.dX + static_cast<size_t>(step) * I, static_cast<size_t>(T) * I, 0, 1);
       });
       for (int b = 0; b < B; ++b)
         std::memset(gout.dX + (static_cast<size_t>(b) * T + q.max_len) * I, 0, sizeof(float) * (T - q.max_len) * I);
       return;
     }
     if (d == 0) std::memset(gout.dX, 0, sizeof(float) * TB * I);
-    gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, false, wxd, pf_x, 0.f, dxs, I, n);
+    gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, false, wxd, pf_x, kPanel, 0.f, dxs, I, n);
     for (int step = 0; step < q.max_len; ++step)
       for (int b = 0; b < B; ++b) {
         if (step >= q.lens[b]) continue;
@@ -551,7 +547,7 @@ class BwdDir {
   BwdDir(const BwdCall& c, int d, int shares, TrainBwdRow* rows)
       : c_(c), d_(d), shares_(shares), rev_(c.s.dir_reversed(d)), rows_(rows),
         sd_(c.saved + static_cast<size_t>(d) * c.T * c.B * c.RS), dgd_(c.dg + static_cast<size_t>(d) * c.prows * c.ldg),
-        dgpd_(c.dgp + static_cast<size_t>(d) * c.dgp_dir), dhc_(c.carry + static_cast<size_t>(d) * 2 * c.state),
+        dhc_(c.carry + static_cast<size_t>(d) * 2 * c.state),
         dcc_(dhc_ + c.state), cs_(c.colsum + static_cast<size_t>(d) * c.NS * c.hp) {}
 
   // A phase per step (two for the reset-before GRU). dG(step + 1) · R' joins the same phase as
@@ -615,7 +611,6 @@ class BwdDir {
     r.dh = dhc_ + b * hp + u0;
     r.dc = dcc_ + b * hp + u0;
     r.dg = dgd_ + k * c_.ldg + u0;
-    r.dgp = dgpd_ + k * kPanel + u0 * c_.prows;
     r.drh = nullptr;
   }
 
@@ -626,7 +621,6 @@ class BwdDir {
     e.nblocks = nb;
     e.width = std::min(nb * kPanel, c_.H - k0 * kPanel);
     e.hp = c_.hp;
-    e.panel_rows = c_.prows;
     e.colsum = cs_ + static_cast<size_t>(k0) * kPanel;
     e.ahead = 0;
     e.row_vectors = static_cast<int>(c_.RS / c_.hp);
@@ -669,7 +663,6 @@ class BwdDir {
   TrainBwdRow* rows_;
   const float* sd_;
   float* dgd_;
-  float* dgpd_;
   float* dhc_;
   float* dcc_;
   float* cs_;
