@@ -57,7 +57,6 @@ struct TrainBwdArgs {
   int nblocks;
   int width;
   int hp;
-  float* colsum;      // [slot][hp]: per-unit sums of each slot over all rows (the bias gradients)
   // The saved rows of the step that comes next (one step earlier in time) start `ahead` floats
   // before this step's (0: none); each row holds row_vectors pieces of hp floats. The epilogues
   // prefetch them, because a step's rows were written a whole forward pass ago.

@@ -253,15 +253,7 @@ class FwdDir {
  private:
   // Shares split the hidden blocks, or the batch rows when each member can have a full tile of
   // them (split_by_rows, as in the inference pass).
-  void share_of(int m, int& k0, int& k1, int& rb0, int& rb1) const {
-    if (by_rows_) {
-      k0 = 0, k1 = c_.blocks;
-      split_range(c_.B, shares_, m, rb0, rb1);
-    } else {
-      split_range(c_.blocks, shares_, m, k0, k1);
-      rb0 = 0, rb1 = c_.B;
-    }
-  }
+  ShareRange share_of(int m) const { return ShareRange(by_rows_, shares_, m, c_.blocks, c_.B); }
 
   // The saved-row pointers of batch row b at `step` for the tile starting at unit u0; false (and
   // H carried over unchanged, in the first phase) past the row's sequence end.
@@ -291,8 +283,7 @@ class FwdDir {
   // Share m of a step: gates [g0, g0 + ng) of R times A ([B, hp]: H(t-1), or r ⊙ H(t-1) in
   // phase 2) for the share's blocks and rows, then the epilogue.
   void phase(int m, int step, const float* A, int g0, int ng, void (*epilogue)(const TrainFwdArgs&)) {
-    int k0, k1, rb0, rb1;
-    share_of(m, k0, k1, rb0, rb1);
+    const auto [k0, k1, rb0, rb1] = share_of(m);
     const int G = c_.G, hp = c_.hp;
     for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
       const int nb = std::min(kTileBlocks, k1 - c0);
@@ -325,8 +316,7 @@ class FwdDir {
   // The input projection of steps [c0, c0 + cs) for share m's blocks and rows only (so only the
   // exchange of H between steps needs the phases), straight into the saved rows' gates.
   void project(int m, int c0, int cs) {
-    int k0, k1, rb0, rb1;
-    share_of(m, k0, k1, rb0, rb1);
+    const auto [k0, k1, rb0, rb1] = share_of(m);
     const int B = c_.B, I = c_.I;
     const size_t xs = c_.x_step[d_], xr = c_.x_row[d_];
     for (int g = 0; g < c_.G; ++g) {
@@ -382,14 +372,14 @@ struct BwdCall {
   // reset-before GRU also has Rh alone (slot 0) for its phase 2.
   const int r_first, r_slots;
   const size_t kr, pf_r, pf_h, kx, pf_x;
-  const size_t n_rmain, n_rh, n_wx, n_dg, n_carry, n_colsum, n_ct, n_dxs, n_xs, n_rows;
+  const size_t n_rmain, n_rh, n_wx, n_dg, n_carry, n_colsum, n_ones, n_ct, n_dxs, n_xs, n_rows;
   // R' for dH(t-1) (and Rh alone for the reset-before GRU's phase 2), W' for dX = dG·W'.
   float *rmain = nullptr, *rh_only = nullptr, *wx = nullptr;
   // Gradient rows (step-major, [slot][hp] each): the A of dH(t-1) and dX, the panels (16 columns
   // each, row stride ldg) of dW and dR. Rows of padded steps are zeros.
   float* dg = nullptr;
-  // Carried dL/dH and dL/dC per direction, and the per-slot column sums.
-  float *carry = nullptr, *colsum = nullptr;
+  // Carried dL/dH and dL/dC per direction; the per-slot column sums, as onesᵀ·dG.
+  float *carry = nullptr, *colsum = nullptr, *ones = nullptr;
   // Scratch of the big GEMMs; the gate rows of R and W in slot order, copied before packing.
   float *ct = nullptr, *dxs = nullptr, *xs = nullptr, *gate_rows = nullptr;
 
@@ -407,21 +397,21 @@ struct BwdCall {
         n_rmain(static_cast<size_t>(D) * blocks * pf_r), n_rh(two_phase ? static_cast<size_t>(D) * blocks * pf_h : 0),
         n_wx(static_cast<size_t>(D) * panel_count(I) * pf_x), n_dg(static_cast<size_t>(D) * prows * ldg),
         n_carry(static_cast<size_t>(D) * 2 * state),
-        n_colsum(static_cast<size_t>(D) * NS * hp),
+        n_colsum(static_cast<size_t>(D) * NS * hp), n_ones(prows),
         n_ct(static_cast<size_t>(std::max(I, H)) * ldg), n_dxs(prows * I), n_xs(prows * I),
         n_rows(std::max(kr, kx) * std::max(H, I)) {}
 
   // The workspace's pieces in order: their floats, and with ws, each piece's start in it.
   size_t lay_out(float* ws) {
     return Carver::lay_out(ws, {{&rmain, n_rmain}, {&rh_only, n_rh}, {&wx, n_wx}, {&dg, n_dg},
-                                {&carry, n_carry}, {&colsum, n_colsum}, {&ct, n_ct}, {&dxs, n_dxs},
+                                {&carry, n_carry}, {&colsum, n_colsum}, {&ones, n_ones}, {&ct, n_ct}, {&dxs, n_dxs},
                                 {&xs, n_xs}, {&gate_rows, n_rows}});
   }
 
   void carve(float* ws) {
     lay_out(ws);
     std::memset(carry, 0, sizeof(float) * n_carry);
-    std::memset(colsum, 0, sizeof(float) * n_colsum);
+    std::fill(ones, ones + n_ones, 1.f);
     for (int step = 0; step < q.max_len; ++step)
       for (int b = 0; b < B; ++b) {
         if (step < q.lens[b]) continue;
@@ -524,8 +514,11 @@ struct BwdCall {
     } else {
       weight_grad(d, sd + L.hprev, RS, H, r_first, r_slots, sl.rslot, dRd);
     }
-    // Biases: per-unit sums of the slots; states: what is left in the carries.
-    const float* cs = colsum + static_cast<size_t>(d) * NS * hp;
+    // Biases: per-unit sums of the slots over every row, in the same order on any thread count;
+    // states: what is left in the carries.
+    float* cs = colsum + static_cast<size_t>(d) * NS * hp;
+    gemm_panels(kt, 1, static_cast<int>(ldg), rows_used, 1.f, ones, 1, true, dg + static_cast<size_t>(d) * prows * ldg,
+                kPanel, ldg, 0.f, cs, ldg, grp.n);
     float* dWb = gout.dB + static_cast<size_t>(d) * 2 * G * H;
     for (int g = 0; g < G; ++g)
       for (int u = 0; u < H; ++u) {
@@ -541,42 +534,47 @@ struct BwdCall {
 };
 
 // One thread's part in one direction of a backward call: per step (reverse time) the gate-gradient
-// epilogue and dL/dH(t-1) += dG·R', in shares of the hidden blocks.
+// epilogue and dL/dH(t-1) += dG·R', in shares of the batch rows (split_by_rows: no share reads
+// another's rows, so each runs its whole sequence at once) or of the hidden blocks (a phase per
+// step).
 class BwdDir {
  public:
   BwdDir(const BwdCall& c, int d, int shares, TrainBwdRow* rows)
-      : c_(c), d_(d), shares_(shares), rev_(c.s.dir_reversed(d)), rows_(rows),
+      : c_(c), d_(d), shares_(shares), rev_(c.s.dir_reversed(d)), by_rows_(split_by_rows(shares, c.B)), rows_(rows),
         sd_(c.saved + static_cast<size_t>(d) * c.T * c.B * c.RS), dgd_(c.dg + static_cast<size_t>(d) * c.prows * c.ldg),
-        dhc_(c.carry + static_cast<size_t>(d) * 2 * c.state),
-        dcc_(dhc_ + c.state), cs_(c.colsum + static_cast<size_t>(d) * c.NS * c.hp) {}
+        dhc_(c.carry + static_cast<size_t>(d) * 2 * c.state), dcc_(dhc_ + c.state) {}
 
   // A phase per step (two for the reset-before GRU). dG(step + 1) · R' joins the same phase as
-  // the step's epilogue: both touch only the share's units, and dG(step + 1) of every unit was
-  // done in the phase before.
+  // the step's epilogue: both touch only the share's units and rows, and dG(step + 1) of every
+  // unit of those rows was done in the phase before.
   template <typename RunPhase>
   void run(RunPhase&& run_phase) {
     const int max_len = c_.q.max_len;
-    for (int step = max_len - 1; step >= 0; --step) {
-      run_phase([&](int m) {
-        if (step + 1 < max_len) carry_back(m, step + 1);
-        gates_back(m, step);
-      });
-      if (c_.two_phase) run_phase([&](int m) { reset_back(m, step); });
-    }
-    if (max_len > 0) run_phase([&](int m) { carry_back(m, 0); });
+    auto sequence = [&](auto&& each_phase) {
+      for (int step = max_len - 1; step >= 0; --step) {
+        each_phase([&](int m) {
+          if (step + 1 < max_len) carry_back(m, step + 1);
+          gates_back(m, step);
+        });
+        if (c_.two_phase) each_phase([&](int m) { reset_back(m, step); });
+      }
+      if (max_len > 0) each_phase([&](int m) { carry_back(m, 0); });
+    };
+    run_sequence(by_rows_, run_phase, sequence);
   }
 
  private:
-  // For share m's blocks: A[rows of `step`] · P, each tile handed to each(b0, mr, c0, nb).
+  ShareRange share_of(int m) const { return ShareRange(by_rows_, shares_, m, c_.blocks, c_.B); }
+
+  // For share m's blocks and rows: A[rows of `step`] · P, each tile handed to each(b0, mr, c0, nb).
   template <typename Each>
   void rec_gemm(int m, int step, int K, size_t a_col, const float* pd, size_t pf, Each each) {
-    int k0, k1;
-    split_range(c_.blocks, shares_, m, k0, k1);
+    const auto [k0, k1, rb0, rb1] = share_of(m);
     for (int c0 = k0; c0 < k1; c0 += kTileBlocks) {
       const int nb = std::min(kTileBlocks, k1 - c0);
       for (int j = 0; j < nb; ++j) panels_[j] = pd + static_cast<size_t>(c0 + j) * pf;
-      for (int b0 = 0; b0 < c_.B; b0 += kTileRows) {
-        const int mr = std::min(kTileRows, c_.B - b0);
+      for (int b0 = rb0; b0 < rb1; b0 += kTileRows) {
+        const int mr = std::min(kTileRows, rb1 - b0);
         c_.kt.gemm(K, dgd_ + (static_cast<size_t>(step) * c_.B + b0) * c_.ldg + a_col, c_.ldg, mr, panels_, kPanel, nb, tile_,
                    static_cast<size_t>(nb) * kPanel);
         each(b0, mr, c0, nb);
@@ -621,18 +619,16 @@ class BwdDir {
     e.nblocks = nb;
     e.width = std::min(nb * kPanel, c_.H - k0 * kPanel);
     e.hp = c_.hp;
-    e.colsum = cs_ + static_cast<size_t>(k0) * kPanel;
     e.ahead = 0;
     e.row_vectors = static_cast<int>(c_.RS / c_.hp);
     return e;
   }
 
-  // The gate-gradient epilogue of `step` for share m's units.
+  // The gate-gradient epilogue of `step` for share m's units and rows.
   void gates_back(int m, int step) {
-    int k0, k1;
-    split_range(c_.blocks, shares_, m, k0, k1);
+    const auto [k0, k1, rb0, rb1] = share_of(m);
     int nrows = 0;
-    for (int b = 0; b < c_.B; ++b)
+    for (int b = rb0; b < rb1; ++b)
       if (step < c_.q.lens[b]) fill_row(rows_[nrows++], step, b, static_cast<size_t>(k0) * kPanel);
     const TrainKernels& tk = c_.tk;
     TrainBwdArgs e = args(rows_, nrows, k0, k1 - k0);
@@ -659,13 +655,12 @@ class BwdDir {
 
   const BwdCall& c_;
   const int d_, shares_;
-  const bool rev_;
+  const bool rev_, by_rows_;
   TrainBwdRow* rows_;
   const float* sd_;
   float* dgd_;
   float* dhc_;
   float* dcc_;
-  float* cs_;
   alignas(64) float tile_[kTileRows * kTileBlocks * kPanel];
   const float* panels_[kTileBlocks];
 };

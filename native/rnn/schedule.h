@@ -39,6 +39,21 @@ constexpr double kMinShareWork = 8 * kMinStepWorkPerThread;
 // faster at B=8..128, H=128..512 (bench/RESULTS.md).
 inline bool split_by_rows(int members, int batch) { return members > 1 && batch >= members * kTileRows; }
 
+// Share m of `shares` in one direction: hidden blocks [k0, k1) of batch rows [rb0, rb1). Split by
+// rows, a share has every block of a run of rows; otherwise a run of blocks of every row.
+struct ShareRange {
+  int k0, k1, rb0, rb1;
+  ShareRange(bool by_rows, int shares, int m, int blocks, int batch) {
+    if (by_rows) {
+      k0 = 0, k1 = blocks;
+      split_range(batch, shares, m, rb0, rb1);
+    } else {
+      split_range(blocks, shares, m, k0, k1);
+      rb0 = 0, rb1 = batch;
+    }
+  }
+};
+
 // Runs a pass's phases: sequence(each_phase) calls each_phase(work) once per phase, and
 // each_phase runs work(share) for every share. Split by rows, no share reads another's state, so
 // each share runs its whole sequence as one phase of run_phase; otherwise every phase is one.
