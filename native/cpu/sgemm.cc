@@ -58,17 +58,15 @@ void pack_panels_part(bool trans, int K, int N, const float* B, size_t ldb, floa
   }
 }
 
-void transpose_part(int rows, int cols, const float* src, size_t lds, float* dst, size_t ldd, int tid, int nt) {
-  int c0, c1;
-  split_range(cols, nt, tid, c0, c1);
+void transpose(int rows, int cols, const float* src, size_t lds, float* dst, size_t ldd) {
   // Tiles of 16 x 16 through a local buffer: each source row piece is read once and each
   // destination row piece written as 16 contiguous floats.
   constexpr int kT = 16;
   alignas(64) float tile[kT * kT];
   for (int r0 = 0; r0 < rows; r0 += kT) {
     const int nr = std::min(kT, rows - r0);
-    for (int cb = c0; cb < c1; cb += kT) {
-      const int nc = std::min(c1, cb + kT) - cb;
+    for (int cb = 0; cb < cols; cb += kT) {
+      const int nc = std::min(cols, cb + kT) - cb;
       for (int i = 0; i < nr; ++i) {
         const float* s = src + static_cast<size_t>(r0 + i) * lds + cb;
         for (int j = 0; j < nc; ++j) tile[j * kT + i] = s[j];

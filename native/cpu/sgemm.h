@@ -20,9 +20,8 @@ inline size_t panel_floats(int K) { return static_cast<size_t>(K) * 16; }
 // n / 16; lanes past N are zero. dst must be 64-byte aligned. Part `tid` of `nt` (split by panels).
 void pack_panels_part(bool trans, int K, int N, const float* B, size_t ldb, float* dst, int tid, int nt);
 
-// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols. Part `tid` of `nt` (split by column
-// blocks of dst rows).
-void transpose_part(int rows, int cols, const float* src, size_t lds, float* dst, size_t ldd, int tid, int nt);
+// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols.
+void transpose(int rows, int cols, const float* src, size_t lds, float* dst, size_t ldd);
 
 // C[M, N] = alpha * op(A) * P + beta * C, where A is row-major [M, K] (row stride lda), or [K, M]
 // when trans_a and op(A) = Aᵀ, and P the K x N matrix held as panels of 16 columns: row k of panel

@@ -118,10 +118,11 @@ struct FwdCall {
   // biases gate-major [G][hp] and the reset-after GRU's Rbh.
   const size_t wpf, rpf, n_wp, n_rp, n_bias, n_st, n_xs;
   float *wp = nullptr, *rp = nullptr, *bias = nullptr, *st = nullptr, *xs = nullptr;
-  // X of each direction by step: row (step, b) at xsrc[d] + step * x_step[d] + b * x_row[d]. X itself
-  // in the forward direction (layout 0: step-major; layout 1: batch-major), else gathered.
+  // X of each direction by step: row (step, b) at xsrc[d] + step * step_stride[d] + b *
+  // batch_stride[d]. X itself in the forward direction (its rows as x_row places them), else
+  // gathered in step order.
   const float* xsrc[2] = {nullptr, nullptr};
-  size_t x_step[2] = {0, 0}, x_row[2] = {0, 0};
+  size_t step_stride[2] = {0, 0}, batch_stride[2] = {0, 0};
   // Steps per chunk of the input projection: enough rows that each W panel serves many, few
   // enough that the chunk's gates are still in cache when its steps run.
   const int chunk;
@@ -174,8 +175,8 @@ struct FwdCall {
     for (int d = 0; d < D; ++d) {
       const bool direct = !s.dir_reversed(d);
       xsrc[d] = direct ? in.X : gather_x(s, in, q, d, xs + static_cast<size_t>(d) * q.max_len * B * I);
-      x_row[d] = static_cast<size_t>(direct && s.layout == 1 ? T : 1) * I;
-      x_step[d] = direct && s.layout == 1 ? static_cast<size_t>(I) : static_cast<size_t>(B) * I;
+      step_stride[d] = (direct ? x_row(s, T, B, 1, 0) : static_cast<size_t>(B)) * I;
+      batch_stride[d] = (direct ? x_row(s, T, B, 0, 1) : 1) * I;
     }
   }
 
@@ -318,7 +319,7 @@ class FwdDir {
   void project(int m, int c0, int cs) {
     const auto [k0, k1, rb0, rb1] = share_of(m);
     const int B = c_.B, I = c_.I;
-    const size_t xs = c_.x_step[d_], xr = c_.x_row[d_];
+    const size_t xs = c_.step_stride[d_], xr = c_.batch_stride[d_];
     for (int g = 0; g < c_.G; ++g) {
       for (int blk = k0; blk < k1; ++blk)
         w_panels_[blk - k0] = c_.wp + ((static_cast<size_t>(d_) * c_.G + g) * c_.blocks + blk) * c_.wpf;
@@ -461,33 +462,33 @@ struct BwdCall {
     for (int g = 0; g < G; ++g) {
       const int sidx = slot_of[g] - first;
       if (sidx < 0 || sidx >= count) continue;
-      transpose_part(K, H, ct + static_cast<size_t>(sidx) * hp, ldc, dst + static_cast<size_t>(g) * H * K, K, 0, 1);
+      transpose(K, H, ct + static_cast<size_t>(sidx) * hp, ldc, dst + static_cast<size_t>(g) * H * K, K);
     }
   }
 
-  // dX = dG·W' over all steps. The forward direction writes dX itself (layout 0: one product over
-  // the step-major rows; layout 1: a product per step); dG is zero past a sequence's end. A
-  // reversed direction goes through a step-ordered buffer, added at each row's timestep.
+  // dX = dG·W' over all steps. The forward direction writes dX itself, rows past the longest
+  // sequence as zeros (dG is zero past each sequence's end): layout 0, one product over the
+  // step-major rows; layout 1, a product per step. A reversed direction goes through a
+  // step-ordered buffer, added at each row's timestep.
   void input_grad(int d) const {
     const int n = grp.n;
     const float* dgd = dg + static_cast<size_t>(d) * prows * ldg;
     const float* wxd = wx + static_cast<size_t>(d) * panel_count(I) * pf_x;
     const size_t TB = static_cast<size_t>(T) * B;
-    if (d == 0 && !s.dir_reversed(d) && s.layout == 0) {
-      gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, false, wxd, pf_x, kPanel, 0.f, gout.dX, I, n);
-      std::memset(gout.dX + static_cast<size_t>(rows_used) * I, 0, sizeof(float) * (TB - rows_used) * I);
-      return;
-    }
     if (d == 0 && !s.dir_reversed(d)) {
-      run_parallel(n, [&](int tid, int nt) {
-        int s0, s1;
-        split_range(q.max_len, nt, tid, s0, s1);
-        for (int step = s0; step < s1; ++step)
-          gemm_panels_part(kt, B, I, static_cast<int>(kx), 1.f, dgd + static_cast<size_t>(step) * B * ldg, ldg, false, wxd,
-                           pf_x, kPanel, 0.f, gout.dX + static_cast<size_t>(step) * I, static_cast<size_t>(T) * I, 0, 1);
-      });
-      for (int b = 0; b < B; ++b)
-        std::memset(gout.dX + (static_cast<size_t>(b) * T + q.max_len) * I, 0, sizeof(float) * (T - q.max_len) * I);
+      if (s.layout == 0) {
+        gemm_panels(kt, rows_used, I, static_cast<int>(kx), 1.f, dgd, ldg, false, wxd, pf_x, kPanel, 0.f, gout.dX, I, n);
+      } else {
+        run_parallel(n, [&](int tid, int nt) {
+          int s0, s1;
+          split_range(q.max_len, nt, tid, s0, s1);
+          for (int step = s0; step < s1; ++step)
+            gemm_panels_part(kt, B, I, static_cast<int>(kx), 1.f, dgd + static_cast<size_t>(step) * B * ldg, ldg, false,
+                             wxd, pf_x, kPanel, 0.f, gout.dX + x_row(s, T, B, step, 0) * I, x_row(s, T, B, 0, 1) * I, 0, 1);
+        });
+      }
+      for (int t = q.max_len; t < T; ++t)
+        for (int b = 0; b < B; ++b) std::memset(gout.dX + x_row(s, T, B, t, b) * I, 0, sizeof(float) * I);
       return;
     }
     if (d == 0) std::memset(gout.dX, 0, sizeof(float) * TB * I);
